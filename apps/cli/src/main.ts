@@ -1,0 +1,82 @@
+import { Command } from 'commander';
+import { readFileSync } from 'fs';
+import { ConfigError, settingsMarkdownTable } from '@fstore/config';
+import { StackError } from './stack/processes';
+import {
+  formatStatusTable,
+  logFiles,
+  stackContext,
+  stackDown,
+  stackStatus,
+  stackUp,
+} from './stack/stack';
+import { runTests } from './test-command';
+
+const log = (message: string) => process.stderr.write(`[fstore] ${message}\n`);
+
+const program = new Command('fstore').description('Feature store: local stack, pipeline and jobs');
+
+program
+  .command('up')
+  .description('Install and run the whole system locally (today: the stack)')
+  .action(async () => {
+    const rows = await stackUp(stackContext(log), []);
+    console.log(formatStatusTable(rows));
+  });
+
+const stack = program.command('stack').description('The local stack of real services');
+
+stack
+  .command('up [components...]')
+  .description('Install what is missing, start what is not running, wait until healthy')
+  .action(async (components: string[]) => {
+    const rows = await stackUp(stackContext(log), components);
+    console.log(formatStatusTable(rows));
+  });
+
+stack
+  .command('down [components...]')
+  .description('Stop what this stack started (data is kept)')
+  .action(async (components: string[]) => stackDown(stackContext(log), components));
+
+stack
+  .command('status [components...]')
+  .description('One row per process: pid, address, health by a real round trip')
+  .action(async (components: string[]) => {
+    const rows = await stackStatus(stackContext(), components);
+    console.log(formatStatusTable(rows));
+    if (rows.some((r) => !r.healthy)) process.exitCode = 1;
+  });
+
+stack
+  .command('logs <component>')
+  .description('Print the last lines of a component’s (or one process’s) log')
+  .option('-n, --lines <n>', 'lines per log', '100')
+  .action((component: string, opts: { lines: string }) => {
+    for (const file of logFiles(stackContext(), component)) {
+      const lines = readFileSync(file, 'utf8').split('\n');
+      console.log(`==> ${file} <==`);
+      console.log(lines.slice(-Number(opts.lines) - 1).join('\n'));
+    }
+  });
+
+program
+  .command('config')
+  .description('Print the configuration reference (every environment variable and its default)')
+  .action(() => console.log(settingsMarkdownTable()));
+
+program
+  .command('test')
+  .description('Run the whole test suite: bring up the stack, lint, unit and medium tests, Python')
+  .action(async () => {
+    process.exitCode = await runTests(log);
+  });
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof StackError || e instanceof ConfigError) {
+    log(`error: ${e.message}`);
+  } else {
+    log(`unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,227 @@
+import { spawnSync } from 'child_process';
+import { existsSync, readdirSync } from 'fs';
+import { join } from 'path';
+import { Client } from 'pg';
+import { ProcessStatus, StackComponent, StackContext } from './component';
+import {
+  aptInstall,
+  ensureDir,
+  run,
+  runningPid,
+  spawnDaemon,
+  StackError,
+  stopProcess,
+  waitUntil,
+} from './processes';
+
+const PROCESS = 'postgres';
+
+/** The OS account PostgreSQL runs as: it refuses to run as root. */
+function serverOwner(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const uid = Number(run('id', ['-u', 'postgres']).trim());
+  const gid = Number(run('id', ['-g', 'postgres']).trim());
+  return { uid, gid };
+}
+
+function binDir(): string {
+  const base = '/usr/lib/postgresql';
+  const versions = existsSync(base)
+    ? readdirSync(base)
+        .filter((v) => existsSync(join(base, v, 'bin', 'postgres')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (versions.length === 0) throw new StackError('postgres: no PostgreSQL server is installed');
+  return join(base, versions[0], 'bin');
+}
+
+async function query(ctx: StackContext, sql: string): Promise<unknown[]> {
+  const pg = ctx.config.postgres;
+  const client = new Client({
+    host: pg.host,
+    port: pg.port,
+    user: pg.user,
+    password: pg.password,
+    database: pg.database,
+    connectionTimeoutMillis: 3000,
+  });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * PostgreSQL from Debian. If something already listens on the port (a server this stack did not
+ * start) it is reused; otherwise the stack runs its own cluster in <stack>/data/postgres.
+ */
+export class PostgresComponent implements StackComponent {
+  readonly name = 'postgres';
+
+  processNames(): string[] {
+    return [PROCESS];
+  }
+
+  async install(ctx: StackContext): Promise<void> {
+    if (!existsSync('/usr/lib/postgresql')) aptInstall(['postgresql'], ctx.log);
+  }
+
+  private socketDir(ctx: StackContext): string {
+    return join(ctx.paths.run, 'postgres');
+  }
+
+  private async listening(ctx: StackContext): Promise<boolean> {
+    const { connect } = await import('net');
+    return new Promise((resolve) => {
+      const s = connect(ctx.config.postgres.port, ctx.config.postgres.host);
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+  }
+
+  async start(ctx: StackContext): Promise<number> {
+    if (runningPid(ctx.paths, PROCESS) !== undefined) return 0;
+    if (await this.listening(ctx)) {
+      ctx.log(`postgres: reusing the server already listening on port ${ctx.config.postgres.port}`);
+      return 0;
+    }
+    const owner = serverOwner();
+    const dataDir = ctx.paths.data('postgres');
+    const bin = binDir();
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+      ensureDir(dataDir, owner);
+      ctx.log(`postgres: initializing a cluster in ${dataDir}`);
+      run(
+        join(bin, 'initdb'),
+        [
+          '-D',
+          dataDir,
+          '-U',
+          'postgres',
+          '-E',
+          'UTF8',
+          '--auth-local=peer',
+          '--auth-host=scram-sha-256',
+        ],
+        { ...owner },
+      );
+    }
+    ensureDir(this.socketDir(ctx), owner);
+    spawnDaemon(ctx.paths, {
+      name: PROCESS,
+      command: join(bin, 'postgres'),
+      args: [
+        '-D',
+        dataDir,
+        '-c',
+        `listen_addresses=${ctx.config.postgres.host}`,
+        '-c',
+        `port=${ctx.config.postgres.port}`,
+        '-c',
+        `unix_socket_directories=${this.socketDir(ctx)}`,
+        '-c',
+        'max_connections=200',
+        '-c',
+        'shared_buffers=256MB',
+      ],
+      ...owner,
+    });
+    return 1;
+  }
+
+  async ready(ctx: StackContext): Promise<void> {
+    const logFile = ctx.paths.logFile(PROCESS);
+    const ours = runningPid(ctx.paths, PROCESS) !== undefined;
+    if (ours) {
+      await waitUntil(
+        'postgres (accepting connections)',
+        () => this.superuserSql(ctx, 'SELECT 1'),
+        {
+          timeoutMs: 60000,
+          logFile,
+        },
+      );
+      this.bootstrap(ctx);
+    }
+    try {
+      await waitUntil('postgres', () => query(ctx, 'SELECT 1'), {
+        timeoutMs: ours ? 30000 : 5000,
+        logFile,
+      });
+    } catch (e) {
+      if (ours) throw e;
+      // A server we did not start: create our role and database through its local socket.
+      this.bootstrap(ctx, '/var/run/postgresql');
+      await waitUntil('postgres', () => query(ctx, 'SELECT 1'), { timeoutMs: 10000 });
+    }
+  }
+
+  /** Creates (or updates) the project's role and database, as the server's superuser. */
+  private bootstrap(ctx: StackContext, socketDir = this.socketDir(ctx)): void {
+    const pg = ctx.config.postgres;
+    if (!pg.password) throw new StackError('postgres: FSTORE_PG_PASSWORD is not set');
+    // psql variables (:'x') quote the values; the SQL is not built from strings.
+    const sql = `
+SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \\gexec
+SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', :'role', :'pw') \\gexec
+SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \\gexec
+`;
+    this.superuserSql(ctx, sql, socketDir, { role: pg.user, pw: pg.password, db: pg.database });
+  }
+
+  private superuserSql(
+    ctx: StackContext,
+    sql: string,
+    socketDir = this.socketDir(ctx),
+    vars: Record<string, string> = {},
+  ): Promise<void> {
+    const args = [
+      '-h',
+      socketDir,
+      '-p',
+      String(ctx.config.postgres.port),
+      '-U',
+      'postgres',
+      '-d',
+      'postgres',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-qAt',
+    ];
+    for (const [k, v] of Object.entries(vars)) args.push('-v', `${k}=${v}`);
+    const res = spawnSync('psql', args, { input: sql, encoding: 'utf8', ...serverOwner() });
+    if (res.status !== 0) {
+      return Promise.reject(new StackError(`postgres: psql failed: ${(res.stderr || '').trim()}`));
+    }
+    return Promise.resolve();
+  }
+
+  async status(ctx: StackContext): Promise<ProcessStatus[]> {
+    const pid = runningPid(ctx.paths, PROCESS);
+    let healthy = true;
+    let detail: string | undefined = pid === undefined ? 'not started by this stack' : undefined;
+    try {
+      await query(ctx, 'SELECT 1');
+    } catch (e) {
+      healthy = false;
+      detail = (e as Error).message;
+    }
+    return [
+      {
+        component: this.name,
+        process: PROCESS,
+        pid,
+        address: `${ctx.config.postgres.host}:${ctx.config.postgres.port}`,
+        healthy,
+        detail,
+      },
+    ];
+  }
+
+  async stop(ctx: StackContext): Promise<void> {
+    // SIGINT is PostgreSQL's "fast" shutdown: clients are disconnected, data is flushed.
+    await stopProcess(ctx.paths, PROCESS, 'SIGINT', 30000);
+  }
+}

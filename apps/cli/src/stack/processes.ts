@@ -1,0 +1,199 @@
+import { spawn, spawnSync, SpawnSyncOptions } from 'child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'fs';
+import { dirname, join } from 'path';
+
+/** Where the local stack keeps what it started: one pid file and one log per process. */
+export class StackPaths {
+  constructor(readonly root: string) {}
+  get run(): string {
+    return join(this.root, 'run');
+  }
+  get logs(): string {
+    return join(this.root, 'logs');
+  }
+  data(component: string): string {
+    return join(this.root, 'data', component);
+  }
+  pidFile(process: string): string {
+    return join(this.run, `${process}.pid`);
+  }
+  logFile(process: string): string {
+    return join(this.logs, `${process}.log`);
+  }
+}
+
+export class StackError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StackError';
+  }
+}
+
+interface PidRecord {
+  pid: number;
+  command: string;
+  startedAt: string;
+}
+
+export interface SpawnSpec {
+  /** Process name: pid file and log are named after it. */
+  name: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  uid?: number;
+  gid?: number;
+}
+
+export function ensureDir(dir: string, owner?: { uid: number; gid: number }): string {
+  mkdirSync(dir, { recursive: true });
+  if (owner) spawnSync('chown', ['-R', `${owner.uid}:${owner.gid}`, dir]);
+  return dir;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pid of a process this stack started and that still runs, or undefined. */
+export function runningPid(paths: StackPaths, name: string): number | undefined {
+  const file = paths.pidFile(name);
+  if (!existsSync(file)) return undefined;
+  const record = JSON.parse(readFileSync(file, 'utf8')) as PidRecord;
+  if (!isAlive(record.pid)) return undefined;
+  // A recycled pid belongs to another program: compare with the command we started.
+  try {
+    const cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8');
+    if (!cmdline.includes(record.command)) return undefined;
+  } catch {
+    return undefined;
+  }
+  return record.pid;
+}
+
+/** Starts a long-running process detached from the CLI, output appended to its log. */
+export function spawnDaemon(paths: StackPaths, spec: SpawnSpec): number {
+  ensureDir(paths.run);
+  ensureDir(paths.logs);
+  const logFile = paths.logFile(spec.name);
+  const fd = openSync(logFile, 'a');
+  writeFileSync(
+    fd,
+    `\n--- ${new Date().toISOString()} starting ${spec.command} ${spec.args.join(' ')}\n`,
+  );
+  const child = spawn(spec.command, spec.args, {
+    cwd: spec.cwd,
+    env: spec.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    uid: spec.uid,
+    gid: spec.gid,
+  });
+  closeSync(fd);
+  if (child.pid === undefined)
+    throw new StackError(`${spec.name}: could not start ${spec.command}`);
+  child.unref();
+  const record: PidRecord = {
+    pid: child.pid,
+    command: spec.command,
+    startedAt: new Date().toISOString(),
+  };
+  writeFileSync(paths.pidFile(spec.name), JSON.stringify(record));
+  return child.pid;
+}
+
+/** Stops a process this stack started; waits for it to exit, then forgets it. */
+export async function stopProcess(
+  paths: StackPaths,
+  name: string,
+  signal: NodeJS.Signals = 'SIGTERM',
+  timeoutMs = 20000,
+): Promise<boolean> {
+  const pid = runningPid(paths, name);
+  if (pid !== undefined) {
+    process.kill(pid, signal);
+    const deadline = Date.now() + timeoutMs;
+    while (isAlive(pid) && Date.now() < deadline) await sleep(100);
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    while (isAlive(pid)) await sleep(50);
+  }
+  rmSync(paths.pidFile(name), { force: true });
+  return pid !== undefined;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Retries a real round trip until it succeeds or the deadline passes; the failure names the
+ * component and where to look.
+ */
+export async function waitUntil<T>(
+  what: string,
+  check: () => Promise<T>,
+  opts: { timeoutMs: number; logFile?: string; intervalMs?: number },
+): Promise<T> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      return await check();
+    } catch (e) {
+      lastError = e;
+      await sleep(opts.intervalMs ?? 300);
+    }
+  }
+  const reason = lastError instanceof Error ? lastError.message : String(lastError);
+  const where = opts.logFile ? `; see its log: ${opts.logFile}` : '';
+  throw new StackError(
+    `${what} did not become healthy within ${opts.timeoutMs / 1000}s (${reason})${where}`,
+  );
+}
+
+/** Runs a command to completion; a non-zero exit is an error carrying its output. */
+export function run(command: string, args: string[], opts: SpawnSyncOptions = {}): string {
+  const res = spawnSync(command, args, { encoding: 'utf8', ...opts });
+  if (res.error) throw new StackError(`${command}: ${res.error.message}`);
+  if (res.status !== 0) {
+    const out = `${res.stdout ?? ''}${res.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+    throw new StackError(`${command} ${args.join(' ')} exited with ${res.status}:\n${out}`);
+  }
+  return String(res.stdout ?? '');
+}
+
+export function commandExists(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
+
+let aptUpdated = false;
+/** Installs Debian packages (the machine is root-run); `apt-get update` once per CLI run. */
+export function aptInstall(packages: string[], log: (m: string) => void): void {
+  log(`installing Debian packages: ${packages.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (!aptUpdated) {
+    run('apt-get', ['update', '-q'], { env });
+    aptUpdated = true;
+  }
+  run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], { env });
+}
+
+export function writeIfChanged(file: string, content: string): void {
+  ensureDir(dirname(file));
+  if (existsSync(file) && readFileSync(file, 'utf8') === content) return;
+  writeFileSync(file, content);
+}

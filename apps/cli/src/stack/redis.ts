@@ -1,0 +1,198 @@
+import Redis from 'ioredis';
+import { join } from 'path';
+import { ProcessStatus, StackComponent, StackContext } from './component';
+import {
+  aptInstall,
+  commandExists,
+  ensureDir,
+  run,
+  runningPid,
+  spawnDaemon,
+  StackError,
+  stopProcess,
+  waitUntil,
+  writeIfChanged,
+} from './processes';
+
+interface RedisNode {
+  process: string;
+  port: number;
+  clustered: boolean;
+}
+
+function nodes(ctx: StackContext): RedisNode[] {
+  const cluster = ctx.config.redis.clusterPorts.map((port) => ({
+    process: `redis-${port}`,
+    port,
+    clustered: true,
+  }));
+  return [
+    ...cluster,
+    { process: 'redis-queue', port: ctx.config.redis.queuePort, clustered: false },
+  ];
+}
+
+async function withNode<T>(
+  ctx: StackContext,
+  port: number,
+  fn: (r: Redis) => Promise<T>,
+): Promise<T> {
+  const r = new Redis({
+    host: ctx.config.host,
+    port,
+    password: ctx.config.redis.password,
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  // Failures surface through the awaited calls; without a listener ioredis would also print them.
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    return await fn(r);
+  } finally {
+    r.disconnect();
+  }
+}
+
+function clusterInfo(raw: string): Record<string, string> {
+  return Object.fromEntries(
+    raw
+      .split('\r\n')
+      .filter((l) => l.includes(':'))
+      .map((l) => l.split(':') as [string, string]),
+  );
+}
+
+/**
+ * Redis from Debian: a Redis Cluster of 3 masters + 3 replicas (features) and one plain instance
+ * (job queues). Cluster membership survives restarts in each node's nodes.conf.
+ */
+export class RedisComponent implements StackComponent {
+  readonly name = 'redis';
+
+  processNames(ctx: StackContext): string[] {
+    return nodes(ctx).map((n) => n.process);
+  }
+
+  async install(ctx: StackContext): Promise<void> {
+    if (!commandExists('redis-server') || !commandExists('redis-cli')) {
+      aptInstall(['redis-server', 'redis-tools'], ctx.log);
+    }
+  }
+
+  private writeConfig(ctx: StackContext, node: RedisNode): string {
+    const dir = ensureDir(join(ctx.paths.data('redis'), String(node.port)));
+    const pw = ctx.config.redis.password;
+    if (!pw) throw new StackError('redis: FSTORE_REDIS_PASSWORD is not set');
+    const lines = [
+      `port ${node.port}`,
+      `bind ${ctx.config.host}`,
+      'protected-mode yes',
+      'daemonize no',
+      `dir ${dir}`,
+      'logfile ""',
+      `requirepass ${pw}`,
+      `masterauth ${pw}`,
+      'appendonly yes',
+      'appendfsync everysec',
+      'save ""',
+    ];
+    if (node.clustered) {
+      lines.push(
+        'cluster-enabled yes',
+        'cluster-config-file nodes.conf',
+        'cluster-node-timeout 5000',
+        `cluster-announce-ip ${ctx.config.host}`,
+      );
+    } else {
+      // Queues must never lose jobs to eviction.
+      lines.push('maxmemory-policy noeviction');
+    }
+    const file = join(dir, 'redis.conf');
+    writeIfChanged(file, lines.join('\n') + '\n');
+    return file;
+  }
+
+  async start(ctx: StackContext): Promise<number> {
+    let started = 0;
+    for (const node of nodes(ctx)) {
+      if (runningPid(ctx.paths, node.process) !== undefined) continue;
+      const conf = this.writeConfig(ctx, node);
+      spawnDaemon(ctx.paths, { name: node.process, command: 'redis-server', args: [conf] });
+      started++;
+    }
+    return started;
+  }
+
+  async ready(ctx: StackContext): Promise<void> {
+    for (const node of nodes(ctx)) {
+      await waitUntil(`redis node ${node.port}`, () => withNode(ctx, node.port, (r) => r.ping()), {
+        timeoutMs: 20000,
+        logFile: ctx.paths.logFile(node.process),
+      });
+    }
+    const ports = ctx.config.redis.clusterPorts;
+    const known = await withNode(ctx, ports[0], async (r) =>
+      clusterInfo((await r.cluster('INFO')) as string),
+    );
+    if (known.cluster_known_nodes === '1') {
+      ctx.log(`redis: forming the cluster (${ports.length} nodes, 1 replica per master)`);
+      run(
+        'redis-cli',
+        [
+          '--cluster',
+          'create',
+          ...ports.map((p) => `${ctx.config.host}:${p}`),
+          '--cluster-replicas',
+          '1',
+          '--cluster-yes',
+        ],
+        { env: { ...process.env, REDISCLI_AUTH: ctx.config.redis.password } },
+      );
+    }
+    for (const port of ports) {
+      await waitUntil(`redis cluster (node ${port})`, () => this.clusterOk(ctx, port), {
+        timeoutMs: 30000,
+        logFile: ctx.paths.logFile(`redis-${port}`),
+      });
+    }
+  }
+
+  private async clusterOk(ctx: StackContext, port: number): Promise<void> {
+    const info = await withNode(ctx, port, async (r) => {
+      await r.ping();
+      return clusterInfo((await r.cluster('INFO')) as string);
+    });
+    if (info.cluster_state !== 'ok') throw new Error(`cluster_state is ${info.cluster_state}`);
+  }
+
+  async status(ctx: StackContext): Promise<ProcessStatus[]> {
+    return Promise.all(
+      nodes(ctx).map(async (node) => {
+        let healthy = true;
+        let detail: string | undefined;
+        try {
+          if (node.clustered) await this.clusterOk(ctx, node.port);
+          else await withNode(ctx, node.port, (r) => r.ping());
+        } catch (e) {
+          healthy = false;
+          detail = (e as Error).message;
+        }
+        return {
+          component: this.name,
+          process: node.process,
+          pid: runningPid(ctx.paths, node.process),
+          address: `${ctx.config.host}:${node.port}`,
+          healthy,
+          detail,
+        };
+      }),
+    );
+  }
+
+  async stop(ctx: StackContext): Promise<void> {
+    await Promise.all(nodes(ctx).map((n) => stopProcess(ctx.paths, n.process)));
+  }
+}

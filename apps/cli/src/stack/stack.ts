@@ -1,0 +1,124 @@
+import { randomBytes } from 'crypto';
+import { existsSync, readFileSync, writeFileSync } from 'fs';
+import { loadConfig, parseEnvFile, secretsFile } from '@fstore/config';
+import { ProcessStatus, StackComponent, StackContext } from './component';
+import { KafkaComponent } from './kafka';
+import { PostgresComponent } from './postgres';
+import { ensureDir, StackError, StackPaths } from './processes';
+import { RedisComponent } from './redis';
+
+/** Every component, in start order. */
+export const COMPONENTS: readonly StackComponent[] = [
+  new PostgresComponent(),
+  new RedisComponent(),
+  new KafkaComponent(),
+];
+
+/** Names `stack up` accepts besides component names. */
+export const GROUPS: Record<string, readonly string[]> = {
+  core: ['postgres', 'redis', 'kafka'],
+};
+
+const GENERATED_SECRETS = ['FSTORE_PG_PASSWORD', 'FSTORE_REDIS_PASSWORD'] as const;
+
+/**
+ * Secrets never live in the repo: the environment wins; otherwise the local stack generates them
+ * once into <stack>/secrets.env (mode 600), which every part of the project reads.
+ */
+function ensureSecrets(stackDir: string): void {
+  ensureDir(stackDir);
+  const file = secretsFile(stackDir);
+  const existing = existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8')) : {};
+  const missing = GENERATED_SECRETS.filter((n) => !process.env[n] && !existing[n]);
+  if (missing.length === 0) return;
+  for (const name of missing) existing[name] = randomBytes(18).toString('hex');
+  const text =
+    Object.entries(existing)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n';
+  writeFileSync(file, text, { mode: 0o600 });
+}
+
+export function stackContext(log: (m: string) => void = () => undefined): StackContext {
+  const stackDir = loadConfig().stackDir;
+  ensureSecrets(stackDir);
+  const config = loadConfig();
+  return { config, paths: new StackPaths(config.stackDir), log };
+}
+
+/** Resolves names (components or groups) to components in start order, dependencies included. */
+export function selectComponents(names: string[]): StackComponent[] {
+  const wanted = new Set<string>();
+  const add = (name: string) => {
+    if (wanted.has(name)) return;
+    const component = COMPONENTS.find((c) => c.name === name);
+    if (!component) {
+      const known = [...COMPONENTS.map((c) => c.name), ...Object.keys(GROUPS)].join(', ');
+      throw new StackError(`unknown component "${name}" (known: ${known})`);
+    }
+    component.dependsOn?.forEach(add);
+    wanted.add(name);
+  };
+  const requested = names.length === 0 ? COMPONENTS.map((c) => c.name) : names;
+  for (const name of requested) (GROUPS[name] ?? [name]).forEach(add);
+  return COMPONENTS.filter((c) => wanted.has(c.name));
+}
+
+export async function stackUp(ctx: StackContext, names: string[]): Promise<ProcessStatus[]> {
+  const components = selectComponents(names);
+  for (const component of components) {
+    const t0 = Date.now();
+    await component.install(ctx);
+    const started = await component.start(ctx);
+    await component.ready(ctx);
+    const secs = ((Date.now() - t0) / 1000).toFixed(1);
+    ctx.log(
+      `${component.name}: ${started ? `started ${started} process(es)` : 'already running'}, healthy (${secs}s)`,
+    );
+  }
+  return stackStatus(
+    ctx,
+    components.map((c) => c.name),
+  );
+}
+
+export async function stackDown(ctx: StackContext, names: string[]): Promise<void> {
+  for (const component of [...selectComponents(names)].reverse()) {
+    await component.stop(ctx);
+    ctx.log(`${component.name}: stopped`);
+  }
+}
+
+export async function stackStatus(
+  ctx: StackContext,
+  names: string[] = [],
+): Promise<ProcessStatus[]> {
+  const rows = await Promise.all(selectComponents(names).map((c) => c.status(ctx)));
+  return rows.flat();
+}
+
+export function logFiles(ctx: StackContext, name: string): string[] {
+  const component = COMPONENTS.find((c) => c.name === name);
+  const processes = component ? component.processNames(ctx) : [name];
+  const files = processes.map((p) => ctx.paths.logFile(p)).filter((f) => existsSync(f));
+  if (files.length === 0) throw new StackError(`no log for "${name}" under ${ctx.paths.logs}`);
+  return files;
+}
+
+export function formatStatusTable(rows: ProcessStatus[]): string {
+  const header = ['component', 'process', 'pid', 'address', 'health'];
+  const body = rows.map((r) => [
+    r.component,
+    r.process,
+    r.pid === undefined ? '-' : String(r.pid),
+    r.address,
+    r.healthy ? 'healthy' : `DOWN${r.detail ? ` (${r.detail})` : ''}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...body.map(line)].join('\n');
+}

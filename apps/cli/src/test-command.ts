@@ -1,0 +1,50 @@
+import { spawnSync } from 'child_process';
+import { existsSync } from 'fs';
+import { join } from 'path';
+import { PROJECT_ROOT } from '@fstore/config';
+import { stackContext, stackUp } from './stack/stack';
+
+const VENV = join(PROJECT_ROOT, '.venv');
+const venvBin = (tool: string) => join(VENV, 'bin', tool);
+
+function step(log: (m: string) => void, title: string, command: string, args: string[]): boolean {
+  log(`── ${title}: ${command} ${args.join(' ')}`);
+  const res = spawnSync(command, args, { cwd: PROJECT_ROOT, stdio: 'inherit' });
+  return res.status === 0;
+}
+
+/** The project's Python virtual environment (ruff, pytest), created on first use. */
+function ensureVenv(log: (m: string) => void): boolean {
+  if (!existsSync(venvBin('python'))) {
+    if (!step(log, 'python venv', 'python3', ['-m', 'venv', VENV])) return false;
+  }
+  return step(log, 'python tools', venvBin('pip'), ['install', '-q', '-r', 'requirements-dev.txt']);
+}
+
+/** The whole test suite; returns the exit code. Brings up the services the tests talk to. */
+export async function runTests(log: (m: string) => void): Promise<number> {
+  await stackUp(stackContext(log), []);
+  const results: [string, boolean][] = [];
+  results.push([
+    'typecheck',
+    step(log, 'typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']),
+  ]);
+  results.push(['lint', step(log, 'lint', 'npx', ['eslint', '.'])]);
+  results.push(['format', step(log, 'format', 'npx', ['prettier', '--check', '.'])]);
+  results.push(['jest', step(log, 'jest', 'npx', ['jest', '--runInBand'])]);
+  const venv = ensureVenv(log);
+  results.push(['python venv', venv]);
+  if (venv) {
+    results.push(['ruff', step(log, 'ruff', venvBin('ruff'), ['check', '.'])]);
+    results.push([
+      'ruff format',
+      step(log, 'ruff format', venvBin('ruff'), ['format', '--check', '.']),
+    ]);
+    // pytest exits 5 when a folder has no tests yet; that is not a failure.
+    log('── pytest');
+    const py = spawnSync(venvBin('pytest'), ['-q'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+    results.push(['pytest', py.status === 0 || py.status === 5]);
+  }
+  for (const [name, ok] of results) log(`${ok ? 'PASS' : 'FAIL'}  ${name}`);
+  return results.every(([, ok]) => ok) ? 0 : 1;
+}

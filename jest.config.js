@@ -1,0 +1,25 @@
+/** Test tiers: unit specs beside the code (*.spec.ts); medium tests against the real stack (*.medium-spec.ts). */
+const { pathsToModuleNameMapper } = require('ts-jest');
+const { compilerOptions } = require('./tsconfig.json');
+
+const shared = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': 'ts-jest' },
+  moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
+  setupFiles: ['reflect-metadata'],
+  testPathIgnorePatterns: ['/node_modules/', '/.stack/', '/dist/'],
+};
+
+module.exports = {
+  // Medium tests wait on real services.
+  testTimeout: 120000,
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'medium',
+      testMatch: ['<rootDir>/{apps,libs,test}/**/*.medium-spec.ts'],
+    },
+  ],
+};

@@ -1,0 +1,140 @@
+import { existsSync, readFileSync } from 'fs';
+import { homedir } from 'os';
+import { isAbsolute, join, resolve } from 'path';
+import { SETTINGS, SettingName, SettingSpec } from './settings';
+
+/** The checkout's root: every relative path in the configuration is relative to it. */
+export const PROJECT_ROOT = resolve(__dirname, '../../..');
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface FstoreConfig {
+  host: string;
+  stackDir: string;
+  cacheDir: string;
+  postgres: { host: string; port: number; database: string; user: string; password?: string };
+  redis: { clusterPorts: number[]; queuePort: number; password?: string };
+  kafka: {
+    port: number;
+    controllerPort: number;
+    brokers: string[];
+    partitions: number;
+    heap: string;
+  };
+}
+
+/** Parses `KEY=value` lines (the stack's generated secrets file). */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m) out[m[1]] = m[2];
+  }
+  return out;
+}
+
+export function secretsFile(stackDir: string): string {
+  return join(stackDir, 'secrets.env');
+}
+
+function expandPath(p: string): string {
+  if (p.startsWith('~/')) return join(homedir(), p.slice(2));
+  return isAbsolute(p) ? p : join(PROJECT_ROOT, p);
+}
+
+function checkValue(name: string, spec: SettingSpec, value: string): void {
+  const isInt = (v: string) => /^\d+$/.test(v);
+  const isPort = (v: string) => isInt(v) && Number(v) > 0 && Number(v) < 65536;
+  if (spec.kind === 'port' && !isPort(value)) {
+    throw new ConfigError(name, `expected a TCP port (1-65535), got "${value}"`);
+  }
+  if (spec.kind === 'ports' && !value.split(',').every((v) => isPort(v.trim()))) {
+    throw new ConfigError(name, `expected a comma-separated list of TCP ports, got "${value}"`);
+  }
+  if (spec.kind === 'int' && !isInt(value)) {
+    throw new ConfigError(name, `expected a non-negative integer, got "${value}"`);
+  }
+}
+
+/**
+ * Resolves every setting once: the environment first, then the stack's generated secrets file
+ * (secrets only), then the default. A malformed value stops here with the variable's name.
+ */
+export function resolveSettings(env: NodeJS.ProcessEnv = process.env): Record<SettingName, string> {
+  const resolved: Record<string, string> = {};
+  let fileSecrets: Record<string, string> | undefined;
+  for (const [name, spec] of Object.entries(SETTINGS) as [SettingName, SettingSpec][]) {
+    let value = env[name];
+    if (value === undefined && spec.kind === 'secret') {
+      if (!fileSecrets) {
+        const file = secretsFile(expandPath(resolved.FSTORE_STACK_DIR));
+        fileSecrets = existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8')) : {};
+      }
+      value = fileSecrets[name];
+    }
+    if (value === undefined && spec.default !== undefined) {
+      value = typeof spec.default === 'function' ? spec.default(resolved) : spec.default;
+    }
+    if (value === undefined) continue;
+    checkValue(name, spec, value);
+    resolved[name] = value;
+  }
+  return resolved as Record<SettingName, string>;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
+  const s = resolveSettings(env);
+  const ports = (v: string) => v.split(',').map((p) => Number(p.trim()));
+  return {
+    host: s.FSTORE_HOST,
+    stackDir: expandPath(s.FSTORE_STACK_DIR),
+    cacheDir: expandPath(s.FSTORE_CACHE_DIR),
+    postgres: {
+      host: s.FSTORE_PG_HOST,
+      port: Number(s.FSTORE_PG_PORT),
+      database: s.FSTORE_PG_DATABASE,
+      user: s.FSTORE_PG_USER,
+      password: s.FSTORE_PG_PASSWORD,
+    },
+    redis: {
+      clusterPorts: ports(s.FSTORE_REDIS_CLUSTER_PORTS),
+      queuePort: Number(s.FSTORE_REDIS_QUEUE_PORT),
+      password: s.FSTORE_REDIS_PASSWORD,
+    },
+    kafka: {
+      port: Number(s.FSTORE_KAFKA_PORT),
+      controllerPort: Number(s.FSTORE_KAFKA_CONTROLLER_PORT),
+      brokers: s.FSTORE_KAFKA_BROKERS.split(',').map((b) => b.trim()),
+      partitions: Number(s.FSTORE_KAFKA_PARTITIONS),
+      heap: s.FSTORE_KAFKA_HEAP,
+    },
+  };
+}
+
+/** The README's configuration table, generated so that it cannot drift from SETTINGS. */
+export function settingsMarkdownTable(): string {
+  const rows = (Object.entries(SETTINGS) as [SettingName, SettingSpec][]).map(([name, spec]) => {
+    let def: string;
+    if (spec.kind === 'secret') def = '(generated locally)';
+    else if (typeof spec.default === 'function') def = 'derived: `' + describeDerived(name) + '`';
+    else def = '`' + spec.default + '`';
+    return `| \`${name}\` | ${def} | ${spec.doc} |`;
+  });
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}
+
+function describeDerived(name: SettingName): string {
+  const spec = SETTINGS[name] as SettingSpec;
+  if (typeof spec.default !== 'function') return '';
+  // Render the derivation with variable names in place of values.
+  const names = Object.keys(SETTINGS);
+  return spec.default(Object.fromEntries(names.map((n) => [n, '$' + n])));
+}

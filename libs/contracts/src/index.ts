@@ -1,0 +1,1 @@
+export { FEATURE_TOPIC_PREFIX, STACK_TOPICS, TOPICS } from './topics';
