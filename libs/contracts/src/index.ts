@@ -1,1 +1,16 @@
 export { FEATURE_TOPIC_PREFIX, STACK_TOPICS, TOPICS } from './topics';
+export {
+  COMPOSITE_ID_SEPARATOR,
+  ENTITIES,
+  eventTimeKey,
+  FEATURES,
+  featureByName,
+  featureKey,
+  featuresOf,
+  type EntityDefinition,
+  type EntityName,
+  type FeatureDefinition,
+  type FeatureEngine,
+  type FeatureType,
+  type LegacyEndpoint,
+} from './features';

@@ -1,0 +1,63 @@
+import calculateSlot from 'cluster-key-slot';
+import { randomUUID } from 'crypto';
+import { loadConfig } from '@fstore/config';
+import { featureByName, featureKey } from '@fstore/contracts';
+import { RedisClusterOnlineStore } from './online-store';
+
+const config = loadConfig();
+const store = new RedisClusterOnlineStore({
+  host: config.host,
+  ports: config.redis.clusterPorts,
+  password: config.redis.password,
+});
+afterAll(() => store.close());
+
+const avgReview = featureByName('avg_review')!;
+const units = featureByName('units_sold')!;
+
+describe('RedisClusterOnlineStore', () => {
+  it('writes plain numbers readable with GET, in the format of the spec', async () => {
+    const p = `p-${randomUUID()}`;
+    await store.write([
+      { feature: 'avg_review', keyParts: [p], value: 3.4, eventTime: 1000 },
+      { feature: 'revenue_by_product', keyParts: [p], value: '12.5', eventTime: 1000 },
+    ]);
+    expect(await store.client.get(`avg_review:{${p}}`)).toBe('3.4');
+    expect(await store.client.get(`revenue_by_product:{${p}}`)).toBe('12.50');
+    expect(await store.client.get(`avg_review:{${p}}:ts`)).toBe('1000');
+    expect(featureKey('last_review', ['c1', 'p1'])).toBe('last_review:{c1}_{p1}');
+  });
+
+  it('never lets an older update overwrite a newer one', async () => {
+    const p = `p-${randomUUID()}`;
+    const first = await store.write([
+      { feature: 'units_sold', keyParts: [p], value: 5, eventTime: 2000 },
+    ]);
+    const older = await store.write([
+      { feature: 'units_sold', keyParts: [p], value: 9, eventTime: 1999 },
+    ]);
+    expect(first).toEqual({ written: 1, skippedOlder: 0 });
+    expect(older).toEqual({ written: 0, skippedOlder: 1 });
+    const [[value]] = await store.read('product', [[p]], [units]);
+    expect(value).toEqual({ value: 5, eventTime: 2000 });
+    // A deletion at a newer time removes the value; an older write cannot bring it back.
+    await store.write([{ feature: 'units_sold', keyParts: [p], value: null, eventTime: 3000 }]);
+    await store.write([{ feature: 'units_sold', keyParts: [p], value: 7, eventTime: 2500 }]);
+    expect(await store.read('product', [[p]], [units])).toEqual([[null]]);
+  });
+
+  it('reads many entities across every node, null where absent', async () => {
+    const ids = Array.from({ length: 500 }, () => `p-${randomUUID()}`);
+    await store.write(
+      ids.map((p, i) => ({ feature: 'units_sold', keyParts: [p], value: i, eventTime: 10 + i })),
+    );
+    const nodes = new Set(ids.map((p) => store.client.slots[calculateSlot(`{${p}}`)][0]));
+    expect(nodes.size).toBe(3);
+    const rows = await store.read(
+      'product',
+      ids.map((p) => [p]),
+      [units, avgReview],
+    );
+    rows.forEach((row, i) => expect(row).toEqual([{ value: i, eventTime: 10 + i }, null]));
+  });
+});

@@ -1,0 +1,200 @@
+import calculateSlot from 'cluster-key-slot';
+import { Cluster, ClusterOptions } from 'ioredis';
+import {
+  EntityName,
+  eventTimeKey,
+  FeatureDefinition,
+  featureByName,
+  featureKey,
+} from '@fstore/contracts';
+import { formatValue } from './values';
+
+export interface FeatureValue {
+  value: number;
+  /** Event time of the value, epoch milliseconds. */
+  eventTime: number;
+}
+
+export interface FeatureWrite {
+  feature: string;
+  keyParts: readonly string[];
+  /** null deletes the value (the feature no longer has one for this entity). */
+  value: number | string | null;
+  eventTime: number;
+}
+
+export interface WriteResult {
+  written: number;
+  /** Updates not applied because the stored value is newer. */
+  skippedOlder: number;
+}
+
+/** The online store's small interface (after Feast's): write a batch, read entities, health. */
+export interface OnlineStore {
+  write(rows: readonly FeatureWrite[]): Promise<WriteResult>;
+  /** For each entity (its key parts), the requested features' values; null where absent. */
+  read(
+    entity: EntityName,
+    entities: readonly (readonly string[])[],
+    features: readonly FeatureDefinition[],
+  ): Promise<(FeatureValue | null)[][]>;
+  /** Throws unless every master answers and the cluster state is ok. */
+  checkHealth(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface RedisClusterStoreOptions {
+  host: string;
+  ports: readonly number[];
+  password?: string;
+  /** Per-command deadline; a request against a dead node fails instead of hanging. */
+  commandTimeoutMs?: number;
+}
+
+// Sets value and event time together, only if the new event time is not older than the stored
+// one. ARGV[1] = '' deletes the value (the event time is kept so older updates stay out).
+const SET_IF_NEWER = `
+local stored = redis.call('GET', KEYS[2])
+if stored and tonumber(stored) > tonumber(ARGV[2]) then return 0 end
+if ARGV[1] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[1]) end
+redis.call('SET', KEYS[2], ARGV[2])
+return 1`;
+
+type SetIfNewerCluster = Cluster & {
+  setIfNewer(valueKey: string, tsKey: string, value: string, eventTime: string): Promise<number>;
+};
+
+export class RedisClusterOnlineStore implements OnlineStore {
+  private readonly cluster: SetIfNewerCluster;
+
+  constructor(opts: RedisClusterStoreOptions, clusterOptions: ClusterOptions = {}) {
+    const timeout = opts.commandTimeoutMs ?? 1000;
+    this.cluster = new Cluster(
+      opts.ports.map((port) => ({ host: opts.host, port })),
+      {
+        enableOfflineQueue: true,
+        slotsRefreshTimeout: timeout,
+        clusterRetryStrategy: (times) => Math.min(100 * times, 2000),
+        ...clusterOptions,
+        redisOptions: {
+          password: opts.password,
+          commandTimeout: timeout,
+          connectTimeout: timeout,
+          maxRetriesPerRequest: 1,
+          ...clusterOptions.redisOptions,
+        },
+      },
+    ) as SetIfNewerCluster;
+    this.cluster.defineCommand('setIfNewer', { numberOfKeys: 2, lua: SET_IF_NEWER });
+    // Errors reach callers through the failed commands; this keeps ioredis from logging them too.
+    this.cluster.on('error', () => undefined);
+  }
+
+  /** The underlying client, for health details and tests. */
+  get client(): Cluster {
+    return this.cluster;
+  }
+
+  async write(rows: readonly FeatureWrite[]): Promise<WriteResult> {
+    await this.ready();
+    const keyed = rows.map((row) => {
+      const def = featureByName(row.feature);
+      if (!def) throw new RangeError(`unknown feature: ${row.feature}`);
+      const key = featureKey(def.name, row.keyParts);
+      const value = row.value === null ? '' : formatValue(def.type, row.value);
+      return { key, value, eventTime: String(Math.trunc(row.eventTime)) };
+    });
+    const results = await this.perNode(
+      keyed,
+      (r) => r.key,
+      (pipeline, r) =>
+        (pipeline as unknown as SetIfNewerCluster).setIfNewer(
+          r.key,
+          eventTimeKey(r.key),
+          r.value,
+          r.eventTime,
+        ),
+    );
+    const written = results.filter((r) => r === 1).length;
+    return { written, skippedOlder: rows.length - written };
+  }
+
+  async read(
+    _entity: EntityName,
+    entities: readonly (readonly string[])[],
+    features: readonly FeatureDefinition[],
+  ): Promise<(FeatureValue | null)[][]> {
+    await this.ready();
+    const requests = entities.map((parts) => {
+      const keys = features.map((f) => featureKey(f.name, parts));
+      return { slotKey: keys[0], keys: [...keys, ...keys.map(eventTimeKey)] };
+    });
+    const replies = await this.perNode(
+      requests,
+      (r) => r.slotKey,
+      (pipeline, r) => pipeline.mget(...r.keys),
+    );
+    return replies.map((reply) => {
+      const values = reply as (string | null)[];
+      return features.map((_, i) => {
+        const v = values[i];
+        if (v === null) return null;
+        return { value: Number(v), eventTime: Number(values[i + features.length] ?? 0) };
+      });
+    });
+  }
+
+  async checkHealth(): Promise<void> {
+    await this.ready();
+    const info = (await this.cluster.cluster('INFO')) as string;
+    if (!/cluster_state:ok/.test(info)) throw new Error('Redis Cluster state is not ok');
+    const masters = this.cluster.nodes('master');
+    if (masters.length === 0) throw new Error('no Redis master is known');
+    await Promise.all(masters.map((node) => node.ping()));
+  }
+
+  async close(): Promise<void> {
+    this.cluster.disconnect();
+  }
+
+  private async ready(): Promise<void> {
+    if (this.cluster.status === 'ready') return;
+    if (this.cluster.status === 'wait') await this.cluster.connect();
+    else
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('Redis Cluster is not reachable')), 3000);
+        this.cluster.once('ready', () => (clearTimeout(timer), resolve()));
+      });
+  }
+
+  /**
+   * Runs one pipeline per cluster node (the owner of each item's slot), all in parallel, and
+   * returns the replies in the items' order. A failed command fails the whole call.
+   */
+  private async perNode<T>(
+    items: readonly T[],
+    keyOf: (item: T) => string,
+    add: (pipeline: ReturnType<Cluster['pipeline']>, item: T) => unknown,
+  ): Promise<unknown[]> {
+    const groups = new Map<string, number[]>();
+    items.forEach((item, i) => {
+      const node = this.cluster.slots[calculateSlot(keyOf(item))]?.[0] ?? 'unknown';
+      const group = groups.get(node);
+      if (group) group.push(i);
+      else groups.set(node, [i]);
+    });
+    const out: unknown[] = new Array(items.length);
+    await Promise.all(
+      [...groups.values()].map(async (indexes) => {
+        const pipeline = this.cluster.pipeline();
+        for (const i of indexes) add(pipeline, items[i]);
+        const replies = (await pipeline.exec()) ?? [];
+        replies.forEach(([err, reply], j) => {
+          if (err) throw err;
+          out[indexes[j]] = reply;
+        });
+      }),
+    );
+    return out;
+  }
+}
