@@ -21,7 +21,7 @@ export interface FstoreConfig {
   stackDir: string;
   cacheDir: string;
   postgres: { host: string; port: number; database: string; user: string; password?: string };
-  redis: { clusterPorts: number[]; queuePort: number; password?: string };
+  redis: { clusterPorts: number[]; queuePort: number; password?: string; commandTimeoutMs: number };
   kafka: {
     port: number;
     controllerPort: number;
@@ -29,6 +29,15 @@ export interface FstoreConfig {
     partitions: number;
     heap: string;
   };
+  serving: {
+    instancePorts: number[];
+    port: number;
+    lbPort: number;
+    maxBatch: number;
+    streamMaxAgeSeconds: number;
+    batchMaxAgeSeconds: number;
+  };
+  auth: { secret?: string; accessTtlSeconds: number; refreshTtlSeconds: number };
 }
 
 /** Parses `KEY=value` lines (the stack's generated secrets file). */
@@ -108,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       clusterPorts: ports(s.FSTORE_REDIS_CLUSTER_PORTS),
       queuePort: Number(s.FSTORE_REDIS_QUEUE_PORT),
       password: s.FSTORE_REDIS_PASSWORD,
+      commandTimeoutMs: Number(s.FSTORE_REDIS_COMMAND_TIMEOUT_MS),
     },
     kafka: {
       port: Number(s.FSTORE_KAFKA_PORT),
@@ -115,6 +125,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       brokers: s.FSTORE_KAFKA_BROKERS.split(',').map((b) => b.trim()),
       partitions: Number(s.FSTORE_KAFKA_PARTITIONS),
       heap: s.FSTORE_KAFKA_HEAP,
+    },
+    serving: {
+      instancePorts: ports(s.FSTORE_SERVING_INSTANCE_PORTS),
+      port: Number(s.FSTORE_SERVING_PORT),
+      lbPort: Number(s.FSTORE_SERVING_LB_PORT),
+      maxBatch: Number(s.FSTORE_SERVING_MAX_BATCH),
+      streamMaxAgeSeconds: Number(s.FSTORE_SERVING_STREAM_MAX_AGE_SECONDS),
+      batchMaxAgeSeconds: Number(s.FSTORE_SERVING_BATCH_MAX_AGE_SECONDS),
+    },
+    auth: {
+      secret: s.FSTORE_AUTH_SECRET,
+      accessTtlSeconds: Number(s.FSTORE_AUTH_ACCESS_TTL_SECONDS),
+      refreshTtlSeconds: Number(s.FSTORE_AUTH_REFRESH_TTL_SECONDS),
     },
   };
 }

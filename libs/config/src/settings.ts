@@ -66,6 +66,56 @@ export const SETTINGS = {
     doc: 'Partitions of each topic the stack creates',
   },
   FSTORE_KAFKA_HEAP: { kind: 'string', default: '768m', doc: 'Kafka broker JVM heap (-Xmx)' },
+  FSTORE_REDIS_COMMAND_TIMEOUT_MS: {
+    kind: 'int',
+    default: '1000',
+    doc: 'Deadline of one Redis command from the services (a dead node fails fast, never hangs)',
+  },
+
+  FSTORE_SERVING_INSTANCE_PORTS: {
+    kind: 'ports',
+    default: '3001,3002',
+    doc: 'Feature-server instances the local stack runs behind the load balancer',
+  },
+  FSTORE_SERVING_PORT: {
+    kind: 'port',
+    default: (r) => r.FSTORE_SERVING_INSTANCE_PORTS.split(',')[0],
+    doc: 'Port of one feature-server instance',
+  },
+  FSTORE_SERVING_LB_PORT: {
+    kind: 'port',
+    default: '8000',
+    doc: 'nginx load balancer in front of the feature-server instances: the serving address',
+  },
+  FSTORE_SERVING_MAX_BATCH: {
+    kind: 'int',
+    default: '1000',
+    doc: 'Most entities one POST /v1/features/batch may ask for (more is 413)',
+  },
+  FSTORE_SERVING_STREAM_MAX_AGE_SECONDS: {
+    kind: 'int',
+    default: '3600',
+    doc: 'A stream feature value older than this (by event time) is reported stale',
+  },
+  FSTORE_SERVING_BATCH_MAX_AGE_SECONDS: {
+    kind: 'int',
+    default: '172800',
+    doc: 'A batch feature value older than this (by as-of time) is reported stale',
+  },
+  FSTORE_AUTH_SECRET: {
+    kind: 'secret',
+    doc: 'HMAC secret signing access tokens (local stack: generated into <stack>/secrets.env)',
+  },
+  FSTORE_AUTH_ACCESS_TTL_SECONDS: {
+    kind: 'int',
+    default: '3600',
+    doc: 'Lifetime of an access token',
+  },
+  FSTORE_AUTH_REFRESH_TTL_SECONDS: {
+    kind: 'int',
+    default: '604800',
+    doc: 'Lifetime of a refresh token',
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -19,7 +19,11 @@ export const GROUPS: Record<string, readonly string[]> = {
   core: ['postgres', 'redis', 'kafka'],
 };
 
-const GENERATED_SECRETS = ['FSTORE_PG_PASSWORD', 'FSTORE_REDIS_PASSWORD'] as const;
+const GENERATED_SECRETS = [
+  'FSTORE_PG_PASSWORD',
+  'FSTORE_REDIS_PASSWORD',
+  'FSTORE_AUTH_SECRET',
+] as const;
 
 /**
  * Secrets never live in the repo: the environment wins; otherwise the local stack generates them

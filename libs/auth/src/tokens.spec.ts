@@ -1,0 +1,46 @@
+import { InvalidTokenError, TokenSigner } from './tokens';
+import { hashPassword, verifyPassword } from './passwords';
+import { roleAllows } from './roles';
+
+describe('TokenSigner', () => {
+  const signer = new TokenSigner('a-secret-of-enough-length');
+  const now = Date.UTC(2026, 0, 1);
+
+  it('verifies what it signed, within its lifetime and kind', () => {
+    const token = signer.sign({ sub: 'a@b.c', role: 'reader', kind: 'access' }, 60, now);
+    expect(signer.verify(token, 'access', now + 59000)).toMatchObject({
+      sub: 'a@b.c',
+      role: 'reader',
+    });
+    expect(() => signer.verify(token, 'access', now + 60000)).toThrow(/expired/);
+    expect(() => signer.verify(token, 'refresh', now)).toThrow(/not an refresh token/);
+  });
+
+  it('rejects a token signed with another secret or tampered with', () => {
+    const other = new TokenSigner('another-secret-of-enough-length');
+    const token = other.sign({ sub: 'a@b.c', role: 'admin', kind: 'access' }, 60, now);
+    expect(() => signer.verify(token, 'access', now)).toThrow(InvalidTokenError);
+    const mine = signer.sign({ sub: 'a@b.c', role: 'reader', kind: 'access' }, 60, now);
+    const [h, , s] = mine.split('.');
+    const forged = Buffer.from(
+      JSON.stringify({ sub: 'a@b.c', role: 'admin', kind: 'access', exp: 9e9 }),
+    ).toString('base64url');
+    expect(() => signer.verify(`${h}.${forged}.${s}`, 'access', now)).toThrow(/bad signature/);
+    expect(() => signer.verify('garbage', 'access', now)).toThrow(/malformed/);
+  });
+});
+
+describe('passwords and roles', () => {
+  it('stores a salted hash that only the right password matches', async () => {
+    const stored = await hashPassword('correct horse');
+    expect(stored).not.toContain('correct horse');
+    expect(await verifyPassword('correct horse', stored)).toBe(true);
+    expect(await verifyPassword('wrong', stored)).toBe(false);
+  });
+
+  it('grants downwards only', () => {
+    expect(roleAllows('admin', ['reader'])).toBe(true);
+    expect(roleAllows('reader', ['operator'])).toBe(false);
+    expect(roleAllows('operator', ['viewer'])).toBe(true);
+  });
+});
