@@ -1,14 +1,5 @@
 #!/usr/bin/env node
-// The fstore command: runs the TypeScript CLI directly (transpile-only, so it starts fast and
-// always matches the checkout), resolving the @fstore/* lib aliases from tsconfig.json.
+// The fstore command.
 const path = require('path');
-const root = path.resolve(__dirname, '..');
-process.env.TS_NODE_PROJECT = process.env.TS_NODE_PROJECT || path.join(root, 'tsconfig.json');
-process.env.TS_NODE_TRANSPILE_ONLY = 'true';
-require('ts-node/register');
-require('tsconfig-paths').register({
-  baseUrl: root,
-  paths: require(path.join(root, 'tsconfig.json')).compilerOptions.paths,
-});
-require('reflect-metadata');
+const { root } = require('./register');
 require(path.join(root, 'apps/cli/src/main.ts'));

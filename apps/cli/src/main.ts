@@ -11,6 +11,7 @@ import {
   stackUp,
 } from './stack/stack';
 import { runTests } from './test-command';
+import { addUser } from './users/users-command';
 
 const log = (message: string) => process.stderr.write(`[fstore] ${message}\n`);
 
@@ -61,6 +62,17 @@ stack
   });
 
 program
+  .command('users')
+  .description('Users who may log in to the services')
+  .command('add <email>')
+  .description('Create or update a user; the password comes from stdin or FSTORE_NEW_USER_PASSWORD')
+  .requiredOption('--role <role>', 'admin, operator, viewer or reader (serving, read-only)')
+  .action(async (email: string, opts: { role: string }) => {
+    await addUser(email, opts.role);
+    log(`user ${email} (${opts.role}) saved`);
+  });
+
+program
   .command('config')
   .description('Print the configuration reference (every environment variable and its default)')
   .action(() => console.log(settingsMarkdownTable()));
@@ -73,10 +85,9 @@ program
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  if (e instanceof StackError || e instanceof ConfigError) {
-    log(`error: ${e.message}`);
-  } else {
-    log(`unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-  }
+  const expected = e instanceof StackError || e instanceof ConfigError;
+  const message = e instanceof Error ? e.message : String(e);
+  log(`error: ${message}`);
+  if (!expected && process.env.FSTORE_DEBUG && e instanceof Error) log(e.stack ?? '');
   process.exit(1);
 });

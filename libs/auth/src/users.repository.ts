@@ -2,6 +2,16 @@ import { Pool } from 'pg';
 import { hashPassword, verifyPassword } from './passwords';
 import { Role } from './roles';
 
+const UNDEFINED_TABLE = '42P01';
+
+/** The user database did not answer. */
+export class UsersUnavailableError extends Error {
+  constructor(reason: string) {
+    super(`user database unavailable: ${reason}`);
+    this.name = 'UsersUnavailableError';
+  }
+}
+
 export interface User {
   email: string;
   role: Role;
@@ -33,9 +43,9 @@ export class UsersRepository {
 
   /** The user if the password matches, else undefined (same answer for unknown and wrong). */
   async authenticate(email: string, password: string): Promise<User | undefined> {
-    const { rows } = await this.pool.query<{ email: string; password_hash: string; role: Role }>(
+    const rows = await this.select<{ email: string; password_hash: string; role: Role }>(
       'SELECT email, password_hash, role FROM auth_users WHERE email = $1',
-      [email.toLowerCase()],
+      email,
     );
     const row = rows[0];
     if (!row || !(await verifyPassword(password, row.password_hash))) return undefined;
@@ -43,10 +53,18 @@ export class UsersRepository {
   }
 
   async find(email: string): Promise<User | undefined> {
-    const { rows } = await this.pool.query<User>(
-      'SELECT email, role FROM auth_users WHERE email = $1',
-      [email.toLowerCase()],
-    );
-    return rows[0];
+    return (
+      await this.select<User>('SELECT email, role FROM auth_users WHERE email = $1', email)
+    )[0];
+  }
+
+  private async select<T extends object>(sql: string, email: string): Promise<T[]> {
+    try {
+      return (await this.pool.query<T>(sql, [email.toLowerCase()])).rows;
+    } catch (e) {
+      // No table yet means no user has been added yet.
+      if ((e as { code?: string }).code === UNDEFINED_TABLE) return [];
+      throw new UsersUnavailableError((e as Error).message);
+    }
   }
 }

@@ -74,6 +74,8 @@ export class RedisClusterOnlineStore implements OnlineStore {
       {
         enableOfflineQueue: true,
         slotsRefreshTimeout: timeout,
+        // Re-learn the topology regularly: a node that dropped out and came back is re-added.
+        slotsRefreshInterval: 2000,
         clusterRetryStrategy: (times) => Math.min(100 * times, 2000),
         ...clusterOptions,
         redisOptions: {
@@ -148,9 +150,23 @@ export class RedisClusterOnlineStore implements OnlineStore {
     await this.ready();
     const info = (await this.cluster.cluster('INFO')) as string;
     if (!/cluster_state:ok/.test(info)) throw new Error('Redis Cluster state is not ok');
-    const masters = this.cluster.nodes('master');
-    if (masters.length === 0) throw new Error('no Redis master is known');
-    await Promise.all(masters.map((node) => node.ping()));
+    // Every slot range's master must answer: ioredis forgets a node that dropped, so the slot
+    // map, not the client's node list, says which masters there must be.
+    const slots = await this.cluster.cluster('SLOTS');
+    const known = new Map(
+      this.cluster.nodes('all').map((n) => [`${n.options.host}:${n.options.port}`, n]),
+    );
+    await Promise.all(
+      slots.map(async ([from, to, [host, port]]) => {
+        const node = known.get(`${host}:${port}`);
+        if (!node) throw new Error(`master ${host}:${port} (slots ${from}-${to}) is not connected`);
+        try {
+          await node.ping();
+        } catch (e) {
+          throw new Error(`master ${host}:${port} (slots ${from}-${to}): ${(e as Error).message}`);
+        }
+      }),
+    );
   }
 
   async close(): Promise<void> {

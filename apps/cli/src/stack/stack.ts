@@ -6,12 +6,14 @@ import { KafkaComponent } from './kafka';
 import { PostgresComponent } from './postgres';
 import { ensureDir, StackError, StackPaths } from './processes';
 import { RedisComponent } from './redis';
+import { ServingComponent } from './serving';
 
 /** Every component, in start order. */
 export const COMPONENTS: readonly StackComponent[] = [
   new PostgresComponent(),
   new RedisComponent(),
   new KafkaComponent(),
+  new ServingComponent(),
 ];
 
 /** Names `stack up` accepts besides component names. */

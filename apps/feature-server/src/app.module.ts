@@ -1,0 +1,69 @@
+import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { Pool } from 'pg';
+import { FstoreConfig } from '@fstore/config';
+import { TokenSigner, UsersRepository } from '@fstore/auth';
+import { OnlineStore } from '@fstore/online-store';
+import { AuthController } from './auth/auth.controller';
+import { AuthGuard } from './auth/auth.guard';
+import { AuthService } from './auth/auth.service';
+import { CONFIG, configProvider } from './config';
+import { ErrorFilter } from './errors/error.filter';
+import { FieldValidationPipe } from './errors/validation';
+import { FeaturesController } from './features/features.controller';
+import { FeaturesService } from './features/features.service';
+import { LegacyController } from './features/legacy.controller';
+import { ONLINE_STORE, onlineStoreProvider } from './features/online-store.provider';
+import { HealthController } from './health/health.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { ServingMetrics } from './metrics/metrics';
+
+const PG_POOL = Symbol('PgPool');
+
+@Module({
+  controllers: [
+    FeaturesController,
+    LegacyController,
+    AuthController,
+    HealthController,
+    MetricsController,
+  ],
+  providers: [
+    configProvider,
+    onlineStoreProvider,
+    {
+      provide: PG_POOL,
+      inject: [CONFIG],
+      useFactory: (c: FstoreConfig) => new Pool({ ...c.postgres, max: 4 }),
+    },
+    {
+      provide: UsersRepository,
+      inject: [PG_POOL],
+      useFactory: (pool: Pool) => new UsersRepository(pool),
+    },
+    {
+      provide: TokenSigner,
+      inject: [CONFIG],
+      useFactory: (c: FstoreConfig) => {
+        if (!c.auth.secret) throw new Error('FSTORE_AUTH_SECRET is not set');
+        return new TokenSigner(c.auth.secret);
+      },
+    },
+    { provide: ServingMetrics, useValue: new ServingMetrics() },
+    FeaturesService,
+    AuthService,
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_PIPE, useClass: FieldValidationPipe },
+    { provide: APP_FILTER, useClass: ErrorFilter },
+  ],
+})
+export class AppModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(ONLINE_STORE) private readonly store: OnlineStore,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([this.store.close(), this.pool.end()]);
+  }
+}

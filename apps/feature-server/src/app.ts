@@ -1,0 +1,26 @@
+import { ConsoleLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module';
+import { ServingMetrics } from './metrics/metrics';
+
+/** Builds the feature server (used by main.ts and by the tests). */
+export async function createApp(
+  logger = new ConsoleLogger({ json: true }),
+): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule,
+    new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
+    { logger },
+  );
+  app.get(ServingMetrics).attach(app.getHttpAdapter().getInstance());
+  app.enableShutdownHooks();
+  const doc = new DocumentBuilder()
+    .setTitle('fstore feature server')
+    .setDescription('Online features from Redis Cluster; the original API under /api/v1')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
+  return app;
+}

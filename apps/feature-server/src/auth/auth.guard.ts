@@ -1,0 +1,34 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { Role, roleAllows, TokenSigner } from '@fstore/auth';
+import { NotAuthenticated, PermissionDenied } from '../errors/domain-errors';
+import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
+
+/** Every route needs a valid access token unless marked @Public(). */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(TokenSigner) private readonly signer: TokenSigner,
+  ) {}
+
+  canActivate(ctx: ExecutionContext): boolean {
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const request = ctx.switchToHttp().getRequest();
+    const header: string | undefined = request.headers.authorization;
+    if (!header) throw NotAuthenticated('missing Authorization header');
+    const [scheme, token] = header.split(' ');
+    if (scheme !== 'Bearer' || !token) throw NotAuthenticated('expected "Bearer <access_token>"');
+    let claims;
+    try {
+      claims = this.signer.verify(token, 'access');
+    } catch (e) {
+      throw NotAuthenticated((e as Error).message);
+    }
+    const required = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? ['reader'];
+    if (!roleAllows(claims.role, required)) throw PermissionDenied(claims.role);
+    request.principal = claims;
+    return true;
+  }
+}

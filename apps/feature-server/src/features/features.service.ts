@@ -1,0 +1,124 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { FstoreConfig } from '@fstore/config';
+import {
+  COMPOSITE_ID_SEPARATOR,
+  ENTITIES,
+  EntityName,
+  FeatureDefinition,
+  featureByName,
+  featuresOf,
+} from '@fstore/contracts';
+import { FeatureValue, OnlineStore } from '@fstore/online-store';
+import { CONFIG } from '../config';
+import {
+  BatchTooLarge,
+  EntityNotFound,
+  FeatureNotFound,
+  StoreUnavailable,
+  ValidationFailed,
+} from '../errors/domain-errors';
+import { ID_PART } from './features.dto';
+import { EntityFeaturesDto, FeatureValueDto } from './features.dto';
+import { ONLINE_STORE } from './online-store.provider';
+
+@Injectable()
+export class FeaturesService {
+  constructor(
+    @Inject(CONFIG) private readonly config: FstoreConfig,
+    @Inject(ONLINE_STORE) private readonly store: OnlineStore,
+  ) {}
+
+  async entity(entity: EntityName, id: string, names?: string[]): Promise<EntityFeaturesDto> {
+    const features = this.selectFeatures(entity, names, ['query', 'names']);
+    const [result] = await this.readMany(entity, [id], features, () => ['path', 'id']);
+    if (Object.values(result.features).every((v) => v === null)) throw EntityNotFound(entity, id);
+    return result;
+  }
+
+  async batch(entity: EntityName, ids: string[], names?: string[]): Promise<EntityFeaturesDto[]> {
+    const max = this.config.serving.maxBatch;
+    if (ids.length > max) throw BatchTooLarge(ids.length, max);
+    const features = this.selectFeatures(entity, names, ['body', 'features']);
+    return this.readMany(entity, ids, features, (i) => ['body', 'ids', String(i)]);
+  }
+
+  /** One feature of one entity, for the original API: the value or its 404 code. */
+  async legacy(featureName: string, keyParts: string[]): Promise<number> {
+    const feature = featureByName(featureName)!;
+    const [[value]] = await this.read(feature.entity, [keyParts], [feature]);
+    if (!value)
+      throw FeatureNotFound(feature.legacy.notFoundCode, feature.name, keyParts.join('/'));
+    return value.value;
+  }
+
+  private selectFeatures(entity: EntityName, names: string[] | undefined, loc: string[]) {
+    const all = featuresOf(entity);
+    if (!names) return all;
+    const foreign = names.filter((n) => !all.some((f) => f.name === n));
+    if (foreign.length > 0) {
+      throw ValidationFailed([
+        {
+          loc,
+          msg: `not features of ${entity}: ${foreign.join(', ')}`,
+          type: 'value_error.entity',
+        },
+      ]);
+    }
+    return all.filter((f) => names.includes(f.name));
+  }
+
+  private async readMany(
+    entity: EntityName,
+    ids: string[],
+    features: FeatureDefinition[],
+    locOf: (index: number) => string[],
+  ): Promise<EntityFeaturesDto[]> {
+    const keyParts = ids.map((id, i) => this.parseId(entity, id, locOf(i)));
+    const rows = await this.read(entity, keyParts, features);
+    const now = Date.now();
+    return rows.map((row, i) => ({
+      entity,
+      id: ids[i],
+      features: Object.fromEntries(features.map((f, j) => [f.name, this.present(f, row[j], now)])),
+    }));
+  }
+
+  private async read(entity: EntityName, keyParts: string[][], features: FeatureDefinition[]) {
+    try {
+      return await this.store.read(entity, keyParts, features);
+    } catch (e) {
+      throw StoreUnavailable((e as Error).message);
+    }
+  }
+
+  private parseId(entity: EntityName, id: string, loc: string[]): string[] {
+    const arity = ENTITIES[entity].keyColumns.length;
+    const parts = arity === 1 ? [id] : id.split(COMPOSITE_ID_SEPARATOR);
+    if (parts.length !== arity || !parts.every((p) => ID_PART.test(p))) {
+      const shape = ENTITIES[entity].keyColumns.join(COMPOSITE_ID_SEPARATOR);
+      throw ValidationFailed([
+        {
+          loc,
+          msg: `expected ${shape}, each part 1-64 characters without braces`,
+          type: 'value_error.id',
+        },
+      ]);
+    }
+    return parts;
+  }
+
+  private present(
+    f: FeatureDefinition,
+    v: FeatureValue | null,
+    now: number,
+  ): FeatureValueDto | null {
+    if (!v) return null;
+    const { streamMaxAgeSeconds, batchMaxAgeSeconds } = this.config.serving;
+    const maxAge = (f.engine === 'stream' ? streamMaxAgeSeconds : batchMaxAgeSeconds) * 1000;
+    return {
+      value: v.value,
+      event_time: v.eventTime ? new Date(v.eventTime).toISOString() : null,
+      stale: !v.eventTime || now - v.eventTime > maxAge,
+    };
+  }
+}

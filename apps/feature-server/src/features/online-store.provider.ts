@@ -1,0 +1,17 @@
+import { FstoreConfig } from '@fstore/config';
+import { RedisClusterOnlineStore } from '@fstore/online-store';
+import { CONFIG } from '../config';
+
+export const ONLINE_STORE = Symbol('OnlineStore');
+
+export const onlineStoreProvider = {
+  provide: ONLINE_STORE,
+  inject: [CONFIG],
+  useFactory: (config: FstoreConfig) =>
+    new RedisClusterOnlineStore({
+      host: config.host,
+      ports: config.redis.clusterPorts,
+      password: config.redis.password,
+      commandTimeoutMs: config.redis.commandTimeoutMs,
+    }),
+};

@@ -1,0 +1,375 @@
+import calculateSlot from 'cluster-key-slot';
+import { randomUUID } from 'crypto';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConsoleLogger } from '@nestjs/common';
+import { Pool } from 'pg';
+import { TokenSigner, UsersRepository } from '@fstore/auth';
+import { loadConfig } from '@fstore/config';
+import { FEATURES, featureKey } from '@fstore/contracts';
+import { RedisClusterOnlineStore } from '@fstore/online-store';
+import { createApp } from '../src/app';
+import { fstore } from '../../../test/support/cli';
+
+// The real feature server (in this process, over HTTP) against the real Redis Cluster and
+// PostgreSQL of the local stack. Each test writes the keys it reads, under fresh ids.
+const config = loadConfig();
+const store = new RedisClusterOnlineStore({
+  host: config.host,
+  ports: config.redis.clusterPorts,
+  password: config.redis.password,
+});
+const pool = new Pool({ ...config.postgres, max: 2 });
+const email = `reader-${randomUUID()}@example.com`;
+const password = `pw-${randomUUID()}`;
+let app: NestFastifyApplication;
+let base: string;
+let token: string;
+
+// Response bodies are checked field by field against literal expectations.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+async function call(
+  path: string,
+  init: RequestInit & { auth?: string | null } = {},
+): Promise<{ status: number; body: Json }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const auth = init.auth === undefined ? token : init.auth;
+  if (auth) headers.authorization = `Bearer ${auth}`;
+  const res = await fetch(`${base}${path}`, { ...init, headers });
+  return { status: res.status, body: await res.json() };
+}
+
+beforeAll(async () => {
+  const users = new UsersRepository(pool);
+  await users.ensureSchema();
+  await users.upsert(email, password, 'reader');
+  app = await createApp(new ConsoleLogger({ logLevels: ['fatal'] }));
+  await app.listen(0, config.host);
+  base = await app.getUrl();
+  const login = await call('/api/auth/login', {
+    method: 'POST',
+    auth: null,
+    body: JSON.stringify({ email, password }),
+  });
+  expect(login.status).toBe(200);
+  token = login.body.access_token;
+});
+
+afterAll(async () => {
+  await app?.close();
+  await store.close();
+  await pool.end();
+});
+
+describe('the original API (seed/API.md)', () => {
+  const now = Date.now();
+  const c = `c-${randomUUID().slice(0, 8)}`;
+  const p = `p-${randomUUID().slice(0, 8)}`;
+  const cat = `Cat ${randomUUID().slice(0, 8)}`;
+  const written = {
+    avg_review: [[p], 3.4],
+    last_purchase_amount: [[c], '129.90'],
+    last_review: [[c, p], 4],
+    revenue_category: [[cat], '812.25'],
+    avg_review_rating: [[p], 2.75],
+    revenue_by_category: [[cat], '100000.10'],
+    revenue_by_product: [[p], '450.00'],
+    units_sold: [[p], 17],
+  } as const;
+
+  beforeAll(async () => {
+    await store.write(
+      Object.entries(written).map(([feature, [keyParts, value]]) => ({
+        feature,
+        keyParts,
+        value,
+        eventTime: now,
+      })),
+    );
+  });
+
+  it.each([
+    ['/api/v1/stream/review-rating-average', { product_id: p }, { avg_rating: 3.4 }],
+    ['/api/v1/stream/customer-last-purchase-amount', { customer_id: c }, { amount: 129.9 }],
+    [
+      '/api/v1/stream/customer-last-product-review-rating',
+      { customer_id: c, product_id: p },
+      { rating: 4 },
+    ],
+    ['/api/v1/stream/total-revenue-by-category', { category: cat }, { revenue: 812.25 }],
+    ['/api/v1/offline/average-product-review-rating', { product_id: p }, { avg_rating: 2.75 }],
+    ['/api/v1/offline/category-revenue', { category: cat }, { revenue: 100000.1 }],
+    ['/api/v1/offline/product-revenue', { product_id: p }, { revenue: 450 }],
+    ['/api/v1/offline/sold-product-units', { product_id: p }, { units: 17 }],
+  ])('%s answers the stored value', async (path, query, expected) => {
+    const res = await call(`${path}?${new URLSearchParams(query)}`);
+    expect(res).toEqual({ status: 200, body: expected });
+  });
+
+  it.each(FEATURES.map((f) => [f.legacy.path, f.legacy.notFoundCode, f.entity] as const))(
+    '%s answers 404 with code %i for an unknown id',
+    async (path, code, entity) => {
+      const query: Record<string, string> =
+        entity === 'customer_product'
+          ? { customer_id: 'nobody', product_id: 'nothing' }
+          : entity === 'category'
+            ? { category: 'no such category' }
+            : { [`${entity}_id`]: 'unknown-id' };
+      const res = await call(`${path}?${new URLSearchParams(query)}`);
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({
+        error_code: code,
+        error_message: expect.stringContaining('not found'),
+        error_detail: null,
+      });
+    },
+  );
+
+  it('answers 400 naming the missing parameter', async () => {
+    const res = await call(`/api/v1/stream/customer-last-product-review-rating?customer_id=${c}`);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      error_code: 1000,
+      error_message: 'Request validation error',
+      error_detail: [
+        { loc: ['query', 'product_id'], msg: 'field required', type: 'value_error.missing' },
+      ],
+    });
+  });
+
+  it('answers 400 for an oversized id and for an unknown parameter', async () => {
+    const long = await call(`/api/v1/offline/product-revenue?product_id=${'x'.repeat(65)}`);
+    expect(long.status).toBe(400);
+    expect(long.body.error_detail[0].loc).toEqual(['query', 'product_id']);
+    const extra = await call(`/api/v1/offline/product-revenue?product_id=${p}&debug=1`);
+    expect(extra.status).toBe(400);
+    expect(extra.body.error_detail[0]).toMatchObject({ loc: ['query', 'debug'] });
+  });
+
+  it('answers the health check', async () => {
+    expect(await call('/api/health-check', { auth: null })).toEqual({
+      status: 200,
+      body: { status: 'healthy' },
+    });
+  });
+});
+
+describe('authentication', () => {
+  it('answers 401 without a token, with a forged token and with an expired one', async () => {
+    const path = '/api/v1/offline/product-revenue?product_id=x';
+    const missing = await call(path, { auth: null });
+    expect(missing.status).toBe(401);
+    expect(missing.body).toMatchObject({ error_code: 1200, error_detail: null });
+    expect(missing.body.error_message).toMatch(/missing Authorization header/);
+
+    const forged = new TokenSigner('not-the-server-secret-at-all');
+    const forgedToken = forged.sign({ sub: email, role: 'admin', kind: 'access' }, 60);
+    expect((await call(path, { auth: forgedToken })).body.error_message).toMatch(/bad signature/);
+
+    const real = new TokenSigner(config.auth.secret!);
+    const expired = real.sign(
+      { sub: email, role: 'reader', kind: 'access' },
+      60,
+      Date.now() - 120000,
+    );
+    const res = await call(path, { auth: expired });
+    expect(res.status).toBe(401);
+    expect(res.body.error_message).toMatch(/expired/);
+
+    const refreshAsAccess = real.sign({ sub: email, role: 'reader', kind: 'refresh' }, 60);
+    expect((await call(path, { auth: refreshAsAccess })).status).toBe(401);
+  });
+
+  it('checks the password, and refreshes tokens', async () => {
+    const wrong = await call('/api/auth/login', {
+      method: 'POST',
+      auth: null,
+      body: JSON.stringify({ email, password: 'not-the-password' }),
+    });
+    expect(wrong).toEqual({
+      status: 401,
+      body: {
+        error_code: 1200,
+        error_message: 'Not authenticated: wrong email or password',
+        error_detail: null,
+      },
+    });
+    const login = await call('/api/auth/login', {
+      method: 'POST',
+      auth: null,
+      body: JSON.stringify({ email, password }),
+    });
+    const refreshed = await call('/api/auth/refresh', {
+      method: 'POST',
+      auth: null,
+      body: JSON.stringify({ refresh_token: login.body.refresh_token }),
+    });
+    expect(refreshed.status).toBe(200);
+    const ok = await call('/api/health-check', { auth: refreshed.body.access_token });
+    expect(ok.status).toBe(200);
+  });
+});
+
+describe('GET /v1/features/{entity}/{id} and POST /v1/features/batch', () => {
+  const eventTime = Date.now() - 2 * 3600 * 1000; // older than the stream max age (1 h)
+
+  it('answers every feature of an entity with its event time and staleness', async () => {
+    const p = `p-${randomUUID()}`;
+    await store.write([
+      { feature: 'avg_review', keyParts: [p], value: 4.2, eventTime },
+      { feature: 'units_sold', keyParts: [p], value: 3, eventTime },
+    ]);
+    const res = await call(`/v1/features/product/${p}`);
+    expect(res.status).toBe(200);
+    const at = new Date(eventTime).toISOString();
+    expect(res.body).toEqual({
+      entity: 'product',
+      id: p,
+      features: {
+        avg_review: { value: 4.2, event_time: at, stale: true },
+        avg_review_rating: null,
+        revenue_by_product: null,
+        units_sold: { value: 3, event_time: at, stale: false },
+      },
+    });
+    const some = await call(`/v1/features/product/${p}?names=units_sold`);
+    expect(Object.keys(some.body.features)).toEqual(['units_sold']);
+  });
+
+  it('reads a composite entity by customer_id:product_id', async () => {
+    const [c, p] = [`c-${randomUUID()}`, `p-${randomUUID()}`];
+    await store.write([{ feature: 'last_review', keyParts: [c, p], value: 5, eventTime }]);
+    const res = await call(`/v1/features/customer_product/${c}:${p}`);
+    expect(res.body.features.last_review.value).toBe(5);
+    const bad = await call(`/v1/features/customer_product/${c}`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error_detail[0].loc).toEqual(['path', 'id']);
+  });
+
+  it('answers 404 for an entity with no value, 400 for an unknown entity or feature', async () => {
+    const missing = await call(`/v1/features/customer/nobody-${randomUUID()}`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error_code).toBe(2000);
+    const entity = await call('/v1/features/planet/earth');
+    expect(entity.status).toBe(400);
+    expect(entity.body.error_detail[0].loc).toEqual(['param', 'entity']);
+    const foreign = await call('/v1/features/product/x?names=last_review');
+    expect(foreign.status).toBe(400);
+    expect(foreign.body.error_detail[0].msg).toMatch(/not features of product: last_review/);
+  });
+
+  it('answers a batch of 1,000 entities spread over every slot owner, null where absent', async () => {
+    const ids = Array.from({ length: 1000 }, () => `p-${randomUUID()}`);
+    await store.write(
+      ids
+        .filter((_, i) => i % 2 === 0)
+        .map((p, i) => ({ feature: 'units_sold', keyParts: [p], value: i, eventTime })),
+    );
+    const masters = new Set(
+      ids.map((p) => store.client.slots[calculateSlot(featureKey('units_sold', [p]))][0]),
+    );
+    expect(masters.size).toBe(3);
+    const res = await call('/v1/features/batch', {
+      method: 'POST',
+      body: JSON.stringify({ entity: 'product', ids, features: ['units_sold', 'avg_review'] }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.results).toHaveLength(1000);
+    res.body.results.forEach((r: { id: string; features: Record<string, unknown> }, i: number) => {
+      expect(r.id).toBe(ids[i]);
+      expect(r.features.avg_review).toBeNull();
+      if (i % 2 === 0) expect(r.features.units_sold).toMatchObject({ value: i / 2 });
+      else expect(r.features.units_sold).toBeNull();
+    });
+  });
+
+  it('refuses an oversized batch with 413 and a clear body', async () => {
+    const ids = Array.from({ length: config.serving.maxBatch + 1 }, (_, i) => `p${i}`);
+    const res = await call('/v1/features/batch', {
+      method: 'POST',
+      body: JSON.stringify({ entity: 'product', ids }),
+    });
+    expect(res.status).toBe(413);
+    expect(res.body).toEqual({
+      error_code: 1002,
+      error_message: `Batch of ${ids.length} entities exceeds the limit of ${config.serving.maxBatch}`,
+      error_detail: [
+        {
+          loc: ['body', 'ids'],
+          msg: `at most ${config.serving.maxBatch} ids per request`,
+          type: 'value_error.too_large',
+        },
+      ],
+    });
+  });
+
+  it('names each bad field of a batch body', async () => {
+    const res = await call('/v1/features/batch', {
+      method: 'POST',
+      body: JSON.stringify({ entity: 'product', ids: [], features: ['nope'], extra: true }),
+    });
+    expect(res.status).toBe(400);
+    const locs = res.body.error_detail.map((d: { loc: string[] }) => d.loc.join('.'));
+    expect(locs).toEqual(expect.arrayContaining(['body.extra', 'body.ids', 'body.features']));
+  });
+});
+
+describe('when a Redis master is down', () => {
+  it('reports not ready and answers 503 promptly, then recovers', async () => {
+    const nodes = ((await store.client.cluster('NODES')) as string).trim().split('\n');
+    const parsed = nodes
+      .map((l) => l.split(' '))
+      .map((f) => ({
+        id: f[0],
+        port: Number(f[1].split(':')[1].split('@')[0]),
+        master: f[2].includes('master'),
+        masterId: f[3],
+      }));
+    const victim = parsed.find((n) => n.master)!;
+    const replica = parsed.find((n) => n.masterId === victim.id)!;
+    // A product id whose slot the victim owns.
+    let p = '';
+    for (let i = 0; ; i++) {
+      p = `p-victim-${i}`;
+      const slot = calculateSlot(`{${p}}`);
+      const range = (await store.client.cluster('SLOTS')).find(
+        ([from, to]) => slot >= from && slot <= to,
+      )!;
+      if (range[2][1] === victim.port) break;
+    }
+
+    const status = fstore('stack', 'status', 'redis').stdout;
+    const pidOf = (port: number) => Number(new RegExp(`redis-${port}\\s+(\\d+)`).exec(status)![1]);
+    // Master and replica both down: no failover can hide it.
+    process.kill(pidOf(victim.port), 'SIGKILL');
+    process.kill(pidOf(replica.port), 'SIGKILL');
+    try {
+      const ready = await call('/health/ready', { auth: null });
+      expect(ready.status).toBe(503);
+      expect(ready.body.error_code).toBe(1400);
+
+      const t0 = Date.now();
+      const res = await call(`/api/v1/offline/sold-product-units?product_id=${p}`);
+      expect(Date.now() - t0).toBeLessThan(3000);
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({
+        error_code: 1400,
+        error_message: expect.stringMatching(/^Feature store unavailable: /),
+      });
+    } finally {
+      expect(fstore('stack', 'up', 'redis').status).toBe(0);
+    }
+    const deadline = Date.now() + 30000;
+    let last = 0;
+    while (Date.now() < deadline) {
+      last = (await call('/health/ready', { auth: null })).status;
+      if (last === 200) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(last).toBe(200);
+    await store.write([{ feature: 'units_sold', keyParts: [p], value: 1, eventTime: Date.now() }]);
+    const back = await call(`/api/v1/offline/sold-product-units?product_id=${p}`);
+    expect(back).toEqual({ status: 200, body: { units: 1 } });
+  });
+});
