@@ -1,6 +1,7 @@
 import { Command } from 'commander';
-import { readFileSync } from 'fs';
-import { ConfigError, settingsMarkdownTable } from '@fstore/config';
+import { readFileSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { ConfigError, PROJECT_ROOT, settingsMarkdownTable } from '@fstore/config';
 import { StackError } from './stack/processes';
 import {
   formatStatusTable,
@@ -14,6 +15,16 @@ import { runTests } from './test-command';
 import { addUser } from './users/users-command';
 
 const log = (message: string) => process.stderr.write(`[fstore] ${message}\n`);
+
+/** Replaces the table that follows the README's configuration header. */
+function updateReadmeTable(): void {
+  const file = join(PROJECT_ROOT, 'README.md');
+  const readme = readFileSync(file, 'utf8');
+  const start = readme.indexOf('| variable | default | meaning |');
+  if (start < 0) throw new Error('README.md has no configuration table');
+  const end = readme.indexOf('\n\n', start);
+  writeFileSync(file, readme.slice(0, start) + settingsMarkdownTable() + readme.slice(end));
+}
 
 const program = new Command('fstore').description('Feature store: local stack, pipeline and jobs');
 
@@ -75,7 +86,11 @@ program
 program
   .command('config')
   .description('Print the configuration reference (every environment variable and its default)')
-  .action(() => console.log(settingsMarkdownTable()));
+  .option('--update-readme', "rewrite README.md's configuration table from it")
+  .action((opts: { updateReadme?: boolean }) => {
+    if (opts.updateReadme) updateReadmeTable();
+    else console.log(settingsMarkdownTable());
+  });
 
 program
   .command('test')

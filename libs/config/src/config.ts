@@ -29,6 +29,7 @@ export interface FstoreConfig {
     partitions: number;
     heap: string;
   };
+  writer: { metricsPort: number; groupId: string; retrySeconds: number };
   serving: {
     instancePorts: number[];
     port: number;
@@ -125,6 +126,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       brokers: s.FSTORE_KAFKA_BROKERS.split(',').map((b) => b.trim()),
       partitions: Number(s.FSTORE_KAFKA_PARTITIONS),
       heap: s.FSTORE_KAFKA_HEAP,
+    },
+    writer: {
+      metricsPort: Number(s.FSTORE_WRITER_METRICS_PORT),
+      groupId: s.FSTORE_WRITER_GROUP,
+      retrySeconds: Number(s.FSTORE_WRITER_RETRY_SECONDS),
     },
     serving: {
       instancePorts: ports(s.FSTORE_SERVING_INSTANCE_PORTS),

@@ -72,6 +72,22 @@ export const SETTINGS = {
     doc: 'Deadline of one Redis command from the services (a dead node fails fast, never hangs)',
   },
 
+  FSTORE_WRITER_METRICS_PORT: {
+    kind: 'port',
+    default: '9464',
+    doc: 'Feature writer: /metrics and /health',
+  },
+  FSTORE_WRITER_GROUP: {
+    kind: 'string',
+    default: 'fstore-feature-writer',
+    doc: 'Feature writer: Kafka consumer group of the changelog topics',
+  },
+  FSTORE_WRITER_RETRY_SECONDS: {
+    kind: 'int',
+    default: '30',
+    doc: 'Feature writer: how long a failing Redis write is retried before dead-lettering',
+  },
+
   FSTORE_SERVING_INSTANCE_PORTS: {
     kind: 'ports',
     default: '3001,3002',

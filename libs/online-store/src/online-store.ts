@@ -15,13 +15,13 @@ export interface FeatureValue {
   eventTime: number;
 }
 
-export interface FeatureWrite {
-  feature: string;
-  keyParts: readonly string[];
-  /** null deletes the value (the feature no longer has one for this entity). */
-  value: number | string | null;
-  eventTime: number;
-}
+export type FeatureWrite =
+  | { feature: string; keyParts: readonly string[]; value: number | string; eventTime: number }
+  /**
+   * Deletes the value (the feature has none for this entity now). With an event time, only if
+   * the stored value is not newer; without one (a changelog tombstone), unconditionally.
+   */
+  | { feature: string; keyParts: readonly string[]; value: null; eventTime?: number };
 
 export interface WriteResult {
   written: number;
@@ -52,12 +52,15 @@ export interface RedisClusterStoreOptions {
 }
 
 // Sets value and event time together, only if the new event time is not older than the stored
-// one. ARGV[1] = '' deletes the value (the event time is kept so older updates stay out).
+// one. ARGV[1] = '' deletes the value (the event time is kept so older updates stay out);
+// ARGV[2] = '' (no event time: a tombstone) skips the comparison.
 const SET_IF_NEWER = `
-local stored = redis.call('GET', KEYS[2])
-if stored and tonumber(stored) > tonumber(ARGV[2]) then return 0 end
+if ARGV[2] ~= '' then
+  local stored = redis.call('GET', KEYS[2])
+  if stored and tonumber(stored) > tonumber(ARGV[2]) then return 0 end
+  redis.call('SET', KEYS[2], ARGV[2])
+end
 if ARGV[1] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[1]) end
-redis.call('SET', KEYS[2], ARGV[2])
 return 1`;
 
 type SetIfNewerCluster = Cluster & {
@@ -104,7 +107,8 @@ export class RedisClusterOnlineStore implements OnlineStore {
       if (!def) throw new RangeError(`unknown feature: ${row.feature}`);
       const key = featureKey(def.name, row.keyParts);
       const value = row.value === null ? '' : formatValue(def.type, row.value);
-      return { key, value, eventTime: String(Math.trunc(row.eventTime)) };
+      const eventTime = row.eventTime === undefined ? '' : String(Math.trunc(row.eventTime));
+      return { key, value, eventTime };
     });
     const results = await this.perNode(
       keyed,

@@ -1,0 +1,67 @@
+import { featureByName } from '@fstore/contracts';
+import { decodeChangelog, parseEventTime } from './changelog';
+
+const json = (v: unknown) => Buffer.from(JSON.stringify(v));
+
+describe('decodeChangelog', () => {
+  const lastReview = featureByName('last_review')!;
+  const amount = featureByName('last_purchase_amount')!;
+
+  it('turns an upsert into a write keyed by the entity columns, with its event time', () => {
+    const d = decodeChangelog(
+      lastReview,
+      json({ customer_id: 'c1', product_id: 'p1' }),
+      json({ customer_id: 'c1', product_id: 'p1', value: 4, event_time: '2024-06-01 14:13:22.5' }),
+    );
+    expect(d).toEqual({
+      ok: true,
+      identity: 'last_review\u0000c1\u0000p1',
+      write: {
+        feature: 'last_review',
+        keyParts: ['c1', 'p1'],
+        value: 4,
+        eventTime: Date.parse('2024-06-01T14:13:22.500Z'),
+      },
+    });
+  });
+
+  it('turns a tombstone into a deletion without an event time', () => {
+    const d = decodeChangelog(amount, json({ customer_id: 'c9' }), null);
+    expect(d).toMatchObject({ ok: true, write: { keyParts: ['c9'], value: null } });
+    expect(d.ok && 'eventTime' in d.write).toBe(false);
+  });
+
+  it('names what is wrong with a record it cannot apply', () => {
+    expect(decodeChangelog(amount, Buffer.from('{'), null)).toMatchObject({
+      ok: false,
+      rule: 'json',
+    });
+    expect(decodeChangelog(amount, json({ product_id: 'p' }), null)).toMatchObject({
+      ok: false,
+      rule: 'key',
+    });
+    expect(
+      decodeChangelog(
+        amount,
+        json({ customer_id: 'c' }),
+        json({ value: 'x', event_time: '2024-06-01 00:00:00' }),
+      ),
+    ).toMatchObject({ ok: false, rule: 'value' });
+    expect(
+      decodeChangelog(
+        amount,
+        json({ customer_id: 'c' }),
+        json({ value: 1, event_time: 'yesterday' }),
+      ),
+    ).toMatchObject({
+      ok: false,
+      rule: 'event_time',
+    });
+  });
+
+  it('reads Flink timestamps as UTC', () => {
+    expect(parseEventTime('2024-02-29 23:59:59')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59));
+    expect(parseEventTime('2024-02-29T23:59:59.123')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 123));
+    expect(parseEventTime(42)).toBeUndefined();
+  });
+});

@@ -1,0 +1,72 @@
+import { ENTITIES, FEATURE_TOPIC_PREFIX, FeatureDefinition, FEATURES } from '@fstore/contracts';
+import { FeatureWrite } from '@fstore/online-store';
+
+/** Stream features and the changelog topic each one's Flink job writes. */
+export const STREAM_FEATURES: readonly FeatureDefinition[] = FEATURES.filter(
+  (f) => f.engine === 'stream',
+);
+export const changelogTopic = (feature: FeatureDefinition) =>
+  `${FEATURE_TOPIC_PREFIX}${feature.name}`;
+
+export type Decoded =
+  | { ok: true; write: FeatureWrite; identity: string }
+  | { ok: false; rule: string; message: string };
+
+const fail = (rule: string, message: string): Decoded => ({ ok: false, rule, message });
+
+/** Flink's JSON format writes TIMESTAMP(3) as `YYYY-MM-DD HH:MM:SS[.fff]`; the time is UTC. */
+export function parseEventTime(text: unknown): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)Z?$/.exec(text);
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}T${m[2].slice(0, 12)}Z`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function parseJson(bytes: Buffer | null): unknown {
+  if (bytes === null) return null;
+  return JSON.parse(bytes.toString('utf8'));
+}
+
+/**
+ * One upsert-kafka record of a feature's changelog → the Redis write it means. The key holds the
+ * entity's key columns; the value {…key, value, event_time}, or nothing (a tombstone: the
+ * feature has no value now).
+ */
+export function decodeChangelog(
+  feature: FeatureDefinition,
+  key: Buffer | null,
+  value: Buffer | null,
+): Decoded {
+  let k: unknown;
+  let v: unknown;
+  try {
+    k = parseJson(key);
+    v = parseJson(value);
+  } catch (e) {
+    return fail('json', `not JSON: ${(e as Error).message}`);
+  }
+  if (typeof k !== 'object' || k === null) return fail('key', 'the record has no key object');
+  const columns = ENTITIES[feature.entity].keyColumns;
+  const keyParts = columns.map((c) => (k as Record<string, unknown>)[c]);
+  if (!keyParts.every((p): p is string => typeof p === 'string' && p.length > 0)) {
+    return fail('key', `the key must carry ${columns.join(', ')} as non-empty strings`);
+  }
+  const identity = `${feature.name}\u0000${keyParts.join('\u0000')}`;
+  if (v === null) {
+    return { ok: true, identity, write: { feature: feature.name, keyParts, value: null } };
+  }
+  const row = v as Record<string, unknown>;
+  const eventTime = parseEventTime(row.event_time);
+  if (eventTime === undefined)
+    return fail('event_time', `not a timestamp: ${String(row.event_time)}`);
+  if (typeof row.value !== 'number' && typeof row.value !== 'string') {
+    return fail('value', `not a number: ${JSON.stringify(row.value)}`);
+  }
+  if (!Number.isFinite(Number(row.value))) return fail('value', `not a number: ${row.value}`);
+  return {
+    ok: true,
+    identity,
+    write: { feature: feature.name, keyParts, value: row.value, eventTime },
+  };
+}

@@ -1,0 +1,68 @@
+import { createServer } from 'http';
+import { loadConfig } from '@fstore/config';
+import { TOPICS } from '@fstore/contracts';
+import { RedisClusterOnlineStore } from '@fstore/online-store';
+import { STREAM_FEATURES } from './changelog';
+import { WriterMetrics } from './metrics';
+import { FeatureWriter } from './writer';
+
+const log = (msg: string, fields: Record<string, unknown> = {}) =>
+  process.stderr.write(
+    JSON.stringify({ ts: new Date().toISOString(), service: 'feature-writer', msg, ...fields }) +
+      '\n',
+  );
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const store = new RedisClusterOnlineStore({
+    host: config.host,
+    ports: config.redis.clusterPorts,
+    password: config.redis.password,
+    commandTimeoutMs: config.redis.commandTimeoutMs,
+  });
+  const metrics = new WriterMetrics();
+  const writer = new FeatureWriter(
+    {
+      brokers: config.kafka.brokers,
+      groupId: config.writer.groupId,
+      features: STREAM_FEATURES,
+      deadLetterTopic: TOPICS.deadLetter,
+      retryForMs: config.writer.retrySeconds * 1000,
+      log,
+    },
+    store,
+    metrics,
+  );
+  let started = false;
+  // /metrics for Prometheus; /health is liveness, /health/ready says the consumer runs.
+  const server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      void metrics.registry.metrics().then((body) => {
+        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
+      });
+    } else if (req.url === '/health' || req.url === '/health/ready') {
+      const ok = req.url === '/health' || started;
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: ok ? 'ok' : 'starting' }));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  server.listen(config.writer.metricsPort, config.host);
+  await writer.start();
+  started = true;
+  const shutdown = async (signal: string) => {
+    log('stopping', { signal });
+    await writer.stop();
+    await store.close();
+    server.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+void main().catch((e: unknown) => {
+  log('feature-writer failed', { error: e instanceof Error ? e.message : String(e) });
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export class WriterMetrics {
+  readonly registry = new Registry();
+  readonly recordsIn = new Counter({
+    name: 'fstore_writer_records_in_total',
+    help: 'Changelog records consumed',
+    labelNames: ['feature'],
+    registers: [this.registry],
+  });
+  readonly written = new Counter({
+    name: 'fstore_writer_written_total',
+    help: 'Feature values written to Redis',
+    registers: [this.registry],
+  });
+  readonly skippedOlder = new Counter({
+    name: 'fstore_writer_skipped_older_total',
+    help: 'Updates not applied because Redis held a newer value',
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Counter({
+    name: 'fstore_writer_dead_lettered_total',
+    help: 'Changelog records sent to the dead-letter topic',
+    labelNames: ['feature'],
+    registers: [this.registry],
+  });
+  readonly writeErrors = new Counter({
+    name: 'fstore_writer_redis_errors_total',
+    help: 'Failed Redis write attempts (each retried)',
+    registers: [this.registry],
+  });
+  readonly lag = new Gauge({
+    name: 'fstore_writer_consumer_lag',
+    help: 'Records behind the end of each changelog partition after the last batch',
+    labelNames: ['topic', 'partition'],
+    registers: [this.registry],
+  });
+  readonly batchLatency = new Histogram({
+    name: 'fstore_writer_batch_seconds',
+    help: 'Time to apply one batch, from fetch to committed offsets',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly eventAge = new Histogram({
+    name: 'fstore_writer_event_age_seconds',
+    help: 'Age (now minus event time) of the values written: freshness of the stream features',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 60, 600, 3600, 86400],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,182 @@
+import { Consumer, EachBatchPayload, Kafka, logLevel, Producer } from 'kafkajs';
+import { FeatureDefinition } from '@fstore/contracts';
+import { FeatureWrite, OnlineStore } from '@fstore/online-store';
+import { changelogTopic, decodeChangelog } from './changelog';
+import { WriterMetrics } from './metrics';
+
+export interface WriterOptions {
+  brokers: string[];
+  groupId: string;
+  /** The features to apply, each from its changelog topic (default: features.<name>). */
+  features: readonly FeatureDefinition[];
+  topicOf?: (feature: FeatureDefinition) => string;
+  deadLetterTopic: string;
+  /** How long a failing Redis write is retried before its records are dead-lettered. */
+  retryForMs: number;
+  log: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+/** What goes to the dead-letter topic for a changelog record the writer could not apply. */
+export interface WriterDeadLetter {
+  reason: { rule: string; message: string };
+  source: { service: 'feature-writer'; topic: string; partition: number; offset: string };
+  key_base64: string | null;
+  original_base64: string | null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The stream-cache writer: applies the Flink jobs' changelogs to Redis Cluster. Per batch it
+ * keeps the last record of each key (changelog order), writes them in one pipeline per node, and
+ * commits the Kafka offsets only after Redis acknowledged. Redis applies a value only if it is
+ * not older (by event time) than the stored one, so replays after a crash change nothing.
+ */
+export class FeatureWriter {
+  private readonly kafka: Kafka;
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly byTopic: Map<string, FeatureDefinition>;
+
+  constructor(
+    private readonly opts: WriterOptions,
+    private readonly store: OnlineStore,
+    private readonly metrics: WriterMetrics,
+  ) {
+    this.kafka = new Kafka({
+      clientId: 'fstore-feature-writer',
+      brokers: opts.brokers,
+      logLevel: logLevel.WARN,
+    });
+    this.consumer = this.kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const topicOf = opts.topicOf ?? changelogTopic;
+    this.byTopic = new Map(opts.features.map((f) => [topicOf(f), f]));
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.byTopic.keys()], fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.applyBatch(payload),
+    });
+    this.opts.log('feature writer started', {
+      topics: [...this.byTopic.keys()],
+      group: this.opts.groupId,
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+
+  private async applyBatch({
+    batch,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0) return;
+    const feature = this.byTopic.get(batch.topic)!;
+    const t0 = Date.now();
+    this.metrics.recordsIn.inc({ feature: feature.name }, batch.messages.length);
+    const latest = new Map<string, FeatureWrite>();
+    const rejected: WriterDeadLetter[] = [];
+    for (const m of batch.messages) {
+      const decoded = decodeChangelog(feature, m.key, m.value);
+      if (decoded.ok) {
+        latest.delete(decoded.identity); // keep changelog order: the last record of a key wins
+        latest.set(decoded.identity, decoded.write);
+      } else {
+        rejected.push(
+          this.deadLetter(batch.topic, batch.partition, m, decoded.rule, decoded.message),
+        );
+      }
+    }
+    const writes = [...latest.values()];
+    const applied = await this.writeWithRetry(writes, heartbeat, () => isRunning() && !isStale());
+    if (applied === 'stopped') return; // not committed: the next owner of the partition replays
+    if (applied.error) {
+      for (const m of batch.messages) {
+        rejected.push(
+          this.deadLetter(batch.topic, batch.partition, m, 'redis_write_failed', applied.error),
+        );
+      }
+    }
+    if (rejected.length > 0) await this.sendDeadLetters(rejected, feature);
+    const last = batch.messages[batch.messages.length - 1].offset;
+    await this.consumer.commitOffsets([
+      { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+    ]);
+    this.metrics.lag.set(
+      { topic: batch.topic, partition: batch.partition },
+      Number(batch.offsetLag()),
+    );
+    this.metrics.batchLatency.observe((Date.now() - t0) / 1000);
+    const now = Date.now();
+    for (const w of writes) {
+      if (w.eventTime !== undefined) this.metrics.eventAge.observe((now - w.eventTime) / 1000);
+    }
+  }
+
+  /** Retries transient failures with backoff; after the deadline, reports the error. */
+  private async writeWithRetry(
+    writes: FeatureWrite[],
+    heartbeat: () => Promise<void>,
+    running: () => boolean,
+  ): Promise<{ error?: string } | 'stopped'> {
+    const deadline = Date.now() + this.opts.retryForMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await this.store.write(writes);
+        this.metrics.written.inc(result.written);
+        this.metrics.skippedOlder.inc(result.skippedOlder);
+        return {};
+      } catch (e) {
+        const error = (e as Error).message;
+        this.metrics.writeErrors.inc();
+        if (Date.now() >= deadline) return { error };
+        if (!running()) return 'stopped';
+        const backoff = Math.min(100 * 2 ** attempt, 5000);
+        this.opts.log('redis write failed, retrying', { error, attempt, backoff_ms: backoff });
+        await sleep(backoff);
+        await heartbeat();
+      }
+    }
+  }
+
+  private deadLetter(
+    topic: string,
+    partition: number,
+    m: { key: Buffer | null; value: Buffer | null; offset: string },
+    rule: string,
+    message: string,
+  ): WriterDeadLetter {
+    return {
+      reason: { rule, message },
+      source: { service: 'feature-writer', topic, partition, offset: m.offset },
+      key_base64: m.key?.toString('base64') ?? null,
+      original_base64: m.value?.toString('base64') ?? null,
+    };
+  }
+
+  private async sendDeadLetters(
+    letters: WriterDeadLetter[],
+    feature: FeatureDefinition,
+  ): Promise<void> {
+    await this.producer.send({
+      topic: this.opts.deadLetterTopic,
+      messages: letters.map((l) => ({
+        key: `${l.source.topic}/${l.source.partition}/${l.source.offset}`,
+        value: JSON.stringify(l),
+        headers: { 'fstore-source': 'feature-writer', 'fstore-rule': l.reason.rule },
+      })),
+    });
+    this.metrics.deadLettered.inc({ feature: feature.name }, letters.length);
+    this.opts.log('records dead-lettered', { count: letters.length, rule: letters[0].reason.rule });
+  }
+}

@@ -1,0 +1,82 @@
+-- revenue_category:{category} — sum of amount (price × quantity) over the category's 3 latest
+-- events.
+--
+-- "Latest" is by event time: the greatest (transaction_date, event_id), ties broken by event_id
+-- in byte order. A redelivered event_id counts once. The result depends only on the set of
+-- events seen, never on their arrival order, so no watermark is needed: nothing here waits for
+-- time to pass, every event updates the feature at once.
+--
+-- Delivery: at-least-once into an upsert-kafka changelog keyed by category. A transactional
+-- (exactly-once) sink would hold every update back until the next checkpoint; with a keyed
+-- changelog a replayed update only rewrites the same value, and the writer applies updates by
+-- event time, so the final state in Redis is exact either way.
+--
+-- Placeholders (filled from configuration before submission): ${KAFKA_BROKERS},
+-- ${TRANSACTIONS_TOPIC}, ${FEATURE_TOPIC}, ${CONSUMER_GROUP}.
+
+SET 'pipeline.name' = 'feature revenue_category';
+SET 'execution.checkpointing.interval' = '10 s';
+
+-- Raw events as the producer publishes them (libs/events); only the columns this job reads.
+CREATE TABLE transactions (
+  event_id          STRING,
+  category          STRING,
+  price             DECIMAL(10, 2),
+  quantity          INT,
+  transaction_date  TIMESTAMP(3),
+  arrival AS PROCTIME()
+) WITH (
+  'connector'                    = 'kafka',
+  'topic'                        = '${TRANSACTIONS_TOPIC}',
+  'properties.bootstrap.servers' = '${KAFKA_BROKERS}',
+  'properties.group.id'          = '${CONSUMER_GROUP}',
+  'scan.startup.mode'            = 'group-offsets',
+  'properties.auto.offset.reset' = 'earliest',
+  'format'                       = 'json',
+  'json.ignore-parse-errors'     = 'false'
+);
+
+-- The changelog the feature writer applies to Redis: one row per category.
+CREATE TABLE revenue_category_changelog (
+  category    STRING,
+  `value`     DECIMAL(20, 2),
+  event_time  TIMESTAMP(3),
+  PRIMARY KEY (category) NOT ENFORCED
+) WITH (
+  'connector'                    = 'upsert-kafka',
+  'topic'                        = '${FEATURE_TOPIC}',
+  'properties.bootstrap.servers' = '${KAFKA_BROKERS}',
+  'key.format'                   = 'json',
+  'value.format'                 = 'json',
+  'value.json.encode.decimal-as-plain-number' = 'true',
+  'sink.delivery-guarantee'      = 'at-least-once'
+);
+
+-- Each event once: the first delivery of an event_id wins (redeliveries carry the same payload).
+CREATE TEMPORARY VIEW unique_events AS
+SELECT event_id, category, price, quantity, transaction_date
+FROM (
+  SELECT *,
+         ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY arrival ASC) AS delivery
+  FROM transactions
+)
+WHERE delivery = 1;
+
+-- The 3 latest events per category, by (transaction_date, event_id).
+CREATE TEMPORARY VIEW latest_three AS
+SELECT category, price, quantity, transaction_date
+FROM (
+  SELECT *,
+         ROW_NUMBER() OVER (PARTITION BY category
+                            ORDER BY transaction_date DESC, event_id DESC) AS recency
+  FROM unique_events
+)
+WHERE recency <= 3;
+
+-- Their revenue, exact to the cent, stamped with the newest event time it includes.
+INSERT INTO revenue_category_changelog
+SELECT category,
+       CAST(SUM(price * quantity) AS DECIMAL(20, 2)) AS `value`,
+       MAX(transaction_date)                         AS event_time
+FROM latest_three
+GROUP BY category;

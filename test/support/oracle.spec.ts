@@ -1,0 +1,69 @@
+import { batchFeatures, streamFeatures, OracleEvent } from './oracle';
+
+// Hand-worked examples of DESIGN §3, so that the oracle itself is checked.
+const ev = (id: string, over: Partial<OracleEvent>): OracleEvent => ({
+  event_id: id,
+  customer_id: 'c1',
+  product_id: 'p1',
+  category: 'Sports',
+  price: '10.00',
+  quantity: 1,
+  transaction_date: '2024-06-01 00:00:00',
+  review_rating: null,
+  ...over,
+});
+
+describe('oracle: stream features', () => {
+  it('takes the 5 latest rated events by (time, event_id), each event_id once', () => {
+    const events = [
+      ev('a', { review_rating: 1, transaction_date: '2024-06-01 00:00:01' }),
+      ev('b', { review_rating: 2, transaction_date: '2024-06-01 00:00:02' }),
+      ev('c', { review_rating: 3, transaction_date: '2024-06-01 00:00:03' }),
+      ev('d', { review_rating: 4, transaction_date: '2024-06-01 00:00:04' }),
+      ev('e', { review_rating: 5, transaction_date: '2024-06-01 00:00:05' }),
+      // same time as e; 'f' > 'e' so f is later; a duplicate of f counts once
+      ev('f', { review_rating: 5, transaction_date: '2024-06-01 00:00:05' }),
+      ev('f', { review_rating: 5, transaction_date: '2024-06-01 00:00:05' }),
+      ev('g', {
+        review_rating: null,
+        transaction_date: '2024-06-01 00:00:09',
+        price: '3.25',
+        quantity: 2,
+      }),
+    ];
+    const f = streamFeatures(events);
+    expect(f.get('avg_review:{p1}')).toEqual({
+      value: String((2 + 3 + 4 + 5 + 5) / 5),
+      kind: 'double',
+    });
+    expect(f.get('last_purchase_amount:{c1}')).toEqual({ value: '6.50', kind: 'decimal' });
+    expect(f.get('last_review:{c1}_{p1}')).toEqual({ value: '5', kind: 'int' });
+    // g (6.50) + f (10.00) + e (10.00)
+    expect(f.get('revenue_category:{Sports}')).toEqual({ value: '26.50', kind: 'decimal' });
+    // The order of arrival does not matter.
+    expect(streamFeatures([...events].reverse())).toEqual(f);
+  });
+});
+
+describe('oracle: batch features', () => {
+  it('sums over (T - 30 days, T]: the lower bound is excluded, T included', () => {
+    const T = Date.parse('2024-07-01T00:00:00Z');
+    const events = [
+      ev('x', { transaction_date: '2024-06-01 00:00:00', quantity: 7 }), // exactly T - 30 days
+      ev('y', {
+        transaction_date: '2024-06-01 00:00:01',
+        quantity: 2,
+        price: '0.10',
+        review_rating: 4,
+      }),
+      ev('z', { transaction_date: '2024-07-01 00:00:00', quantity: 1, price: '99.99' }),
+      ev('w', { transaction_date: '2024-07-01 00:00:01', quantity: 100 }),
+    ];
+    const f = batchFeatures(events, T);
+    expect(f.get('units_sold:{p1}')).toEqual({ value: '3', kind: 'int' });
+    expect(f.get('revenue_by_product:{p1}')).toEqual({ value: '100.19', kind: 'decimal' });
+    expect(f.get('revenue_by_category:{Sports}')).toEqual({ value: '100.19', kind: 'decimal' });
+    expect(f.get('avg_review_rating:{p1}')).toEqual({ value: '4', kind: 'double' });
+    expect(batchFeatures(events, Date.parse('2025-01-01T00:00:00Z')).size).toBe(0);
+  });
+});
