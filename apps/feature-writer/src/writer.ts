@@ -74,12 +74,8 @@ export class FeatureWriter {
     await this.producer.disconnect();
   }
 
-  private async applyBatch({
-    batch,
-    heartbeat,
-    isRunning,
-    isStale,
-  }: EachBatchPayload): Promise<void> {
+  private async applyBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
     if (batch.messages.length === 0) return;
     const feature = this.byTopic.get(batch.topic)!;
     const t0 = Date.now();
@@ -112,6 +108,7 @@ export class FeatureWriter {
     await this.consumer.commitOffsets([
       { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
     ]);
+    resolveOffset(last); // the next fetch starts after this batch
     this.metrics.lag.set(
       { topic: batch.topic, partition: batch.partition },
       Number(batch.offsetLag()),
