@@ -29,6 +29,21 @@ export interface FstoreConfig {
     partitions: number;
     heap: string;
   };
+  flink: {
+    restPort: number;
+    gatewayPort: number;
+    rpcPort: number;
+    blobPort: number;
+    restUrl: string;
+    gatewayUrl: string;
+    taskSlots: number;
+    jobManagerMemory: string;
+    taskManagerMemory: string;
+    gatewayHeap: string;
+    checkpointInterval: string;
+    javaHome: string;
+    requestTimeoutMs: number;
+  };
   serving: {
     instancePorts: number[];
     port: number;
@@ -125,6 +140,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       brokers: s.FSTORE_KAFKA_BROKERS.split(',').map((b) => b.trim()),
       partitions: Number(s.FSTORE_KAFKA_PARTITIONS),
       heap: s.FSTORE_KAFKA_HEAP,
+    },
+    flink: {
+      restPort: Number(s.FSTORE_FLINK_REST_PORT),
+      gatewayPort: Number(s.FSTORE_FLINK_GATEWAY_PORT),
+      rpcPort: Number(s.FSTORE_FLINK_RPC_PORT),
+      blobPort: Number(s.FSTORE_FLINK_BLOB_PORT),
+      restUrl: s.FSTORE_FLINK_REST_URL.replace(/\/+$/, ''),
+      gatewayUrl: s.FSTORE_FLINK_GATEWAY_URL.replace(/\/+$/, ''),
+      taskSlots: Number(s.FSTORE_FLINK_TASK_SLOTS),
+      jobManagerMemory: s.FSTORE_FLINK_JOBMANAGER_MEMORY,
+      taskManagerMemory: s.FSTORE_FLINK_TASKMANAGER_MEMORY,
+      gatewayHeap: s.FSTORE_FLINK_GATEWAY_HEAP,
+      checkpointInterval: s.FSTORE_FLINK_CHECKPOINT_INTERVAL,
+      javaHome: s.FSTORE_FLINK_JAVA_HOME,
+      requestTimeoutMs: Number(s.FSTORE_FLINK_REQUEST_TIMEOUT_MS),
     },
     serving: {
       instancePorts: ports(s.FSTORE_SERVING_INSTANCE_PORTS),

@@ -2,6 +2,7 @@ import { randomBytes } from 'crypto';
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { loadConfig, parseEnvFile, secretsFile } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
+import { FlinkComponent } from './flink';
 import { KafkaComponent } from './kafka';
 import { PostgresComponent } from './postgres';
 import { ensureDir, StackError, StackPaths } from './processes';
@@ -12,11 +13,14 @@ export const COMPONENTS: readonly StackComponent[] = [
   new PostgresComponent(),
   new RedisComponent(),
   new KafkaComponent(),
+  new FlinkComponent(),
 ];
 
 /** Names `stack up` accepts besides component names. */
 export const GROUPS: Record<string, readonly string[]> = {
   core: ['postgres', 'redis', 'kafka'],
+  /** What the streaming features need. */
+  streaming: ['kafka', 'flink'],
 };
 
 const GENERATED_SECRETS = [
