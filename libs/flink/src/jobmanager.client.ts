@@ -194,17 +194,33 @@ export class JobManagerClient {
 }
 
 /**
- * The most useful line of a Java stack trace: the message of the deepest "Caused by:" that has
- * one (the outer exceptions only wrap it), else the first line.
+ * The most useful message of a Java stack trace: the deepest "Caused by:" that has a message (the
+ * outer exceptions mostly wrap it), widened to the outermost cause that only adds context to it
+ * ("SQL validation failed. From line 1, column 8 to …: Column 'x' not found"). Multi-line
+ * messages (lists of available factories, …) are folded onto one line.
  */
 export function rootCause(trace: string): string {
-  const causes: string[] = [];
+  const messages: string[] = [];
   const re =
-    /(?:^|\n)\s*(?:Caused by: )?([\w$.]+(?:Exception|Error|Throwable)[\w$]*): ([^\n]*(?:\n(?!\s*at |\s*Caused by:|\s*\.\.\. \d+ more)[^\n]*)*)/g;
+    /(?:^|\n)\s*(?:Caused by: )?[\w$.]+(?:Exception|Error|Throwable)[\w$]*: ([^\n]*(?:\n(?!\s*at |\s*Caused by:|\s*\.\.\. \d+ more|End of exception)[^\n]*)*)/g;
   for (const m of trace.matchAll(re)) {
-    const message = m[2].trim();
-    if (message) causes.push(message);
+    const message = foldLines(m[1]);
+    if (message) messages.push(message);
   }
-  const deepest = causes.at(-1) ?? trace.split('\n')[0];
-  return deepest.length > 1000 ? `${deepest.slice(0, 1000)}…` : deepest;
+  if (messages.length === 0) return trace.trim().split('\n')[0] ?? '';
+  let best = messages.length - 1;
+  while (best > 0 && messages[best - 1].endsWith(messages[best])) best--;
+  const message = messages[best];
+  return message.length > 1000 ? `${message.slice(0, 1000)}…` : message;
+}
+
+function foldLines(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return lines.reduce(
+    (acc, line) => (acc === '' ? line : `${acc}${/[.:;]$/.test(acc) ? ' ' : ', '}${line}`),
+    '',
+  );
 }

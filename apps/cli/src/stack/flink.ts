@@ -279,14 +279,15 @@ sql-gateway:
     };
     for (const p of missing) {
       const script = join(home, 'bin', p.script);
-      // The script execs the JVM (same pid): it is recognized by its script or its main class.
+      // The script execs flink-console.sh, which execs the JVM (same pid): the process is
+      // recognized by a script of this Flink's bin/ or by its main class.
       spawnDaemon(ctx.paths, {
         name: p.name,
         command: script,
         args: ['start-foreground'],
         env,
         cwd: dirs.root,
-        match: [script, p.mainClass],
+        match: [`${join(home, 'bin')}/`, p.mainClass],
       });
     }
     return missing.length;
