@@ -71,7 +71,7 @@ SET 'x' = 'y';`);
 
   it('reports unterminated literals, comments and statement sets with their line', () => {
     expect(() => splitStatements("SELECT 1;\nSELECT 'oops")).toThrow(
-      /unterminated string literal \('\) at line 2/
+      /unterminated string literal \('\) at line 2/,
     );
     expect(() => splitStatements('SELECT 1 /* never closed')).toThrow(FlinkScriptError);
     expect(() => splitStatements('EXECUTE STATEMENT SET BEGIN INSERT INTO a SELECT 1;')).toThrow(
