@@ -69,7 +69,12 @@ export class FlinkHttp {
         const code = e.code ?? '';
         const retryable = NOT_SENT.has(code) || (idempotent && MAYBE_SENT.has(code));
         const reason = `${method} ${path}: ${code || e.message}`;
-        if (!retryable) throw new FlinkUnavailableError(this.baseUrl, reason);
+        if (!retryable) {
+          const why = MAYBE_SENT.has(code)
+            ? ' (not retried: the request may have been processed)'
+            : '';
+          throw new FlinkUnavailableError(this.baseUrl, reason + why);
+        }
         transient = reason;
       }
       if (attempt >= this.opts.retries) {
