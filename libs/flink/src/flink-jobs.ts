@@ -1,5 +1,5 @@
 import { FstoreConfig } from '@fstore/config';
-import { FlinkError, FlinkScriptError, FlinkTimeoutError } from './errors';
+import { FlinkError, FlinkJobError, FlinkScriptError, FlinkTimeoutError } from './errors';
 import { DEFAULT_HTTP, HttpOptions } from './http';
 import { JobDetail, JobManagerClient, JobState, rootCause } from './jobmanager.client';
 import { configPlaceholders, renderPlaceholders } from './placeholders';
@@ -152,6 +152,10 @@ export class FlinkJobs {
     jobId: string,
     opts: { targetDirectory?: string; timeoutMs?: number } = {},
   ): Promise<string> {
+    const { state } = await this.jobManager.job(jobId);
+    if (state !== 'RUNNING') {
+      throw new FlinkJobError(jobId, `is ${state}, not RUNNING: there is nothing to stop`);
+    }
     const location = await this.jobManager.stopWithSavepoint(jobId, opts);
     await this.jobManager.waitForState(jobId, ['FINISHED'], opts.timeoutMs ?? 60000);
     return location;

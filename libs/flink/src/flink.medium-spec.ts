@@ -5,6 +5,7 @@ import { fileURLToPath } from 'url';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '@fstore/config';
 import {
+  FlinkJobNotFoundError,
   FlinkJobs,
   FlinkPlaceholderError,
   FlinkSessionNotFoundError,
@@ -188,6 +189,7 @@ INSERT INTO copy SELECT k, v FROM src;
     expect(existsSync(join(dir, '_metadata'))).toBe(true);
     expect(dir.startsWith(join(config.stackDir, 'data', 'flink', 'savepoints'))).toBe(true);
     expect((await flink.status(first)).state).toBe('FINISHED');
+    await expect(flink.stopWithSavepoint(first)).rejects.toThrow(/is FINISHED, not RUNNING/);
 
     await produce(src, batch(N, M));
     const second = await flink.startFromSavepoint(script, savepoint, { values });
@@ -202,6 +204,8 @@ INSERT INTO copy SELECT k, v FROM src;
     expect(seen).toEqual(Array.from({ length: N + M }, (_, i) => i));
     const status = await flink.status(second);
     expect(status.state).toBe('RUNNING');
+    expect(status.vertices.length).toBeGreaterThan(0);
+    await expect(flink.status('0'.repeat(32))).rejects.toThrow(FlinkJobNotFoundError);
     await flink.cancel(second);
     console.log(`stop with savepoint took ${stopMs} ms; savepoint ${savepoint}`);
   });
