@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { existsSync } from 'fs';
+import { existsSync, rmSync } from 'fs';
 import { join } from 'path';
 import { fileURLToPath } from 'url';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
@@ -26,6 +26,7 @@ const admin = kafka.admin();
 const topics: string[] = [];
 const jobs: string[] = [];
 const consumers: Consumer[] = [];
+const savepoints: string[] = [];
 
 async function newTopic(partitions = 2): Promise<string> {
   const topic = `test.${randomUUID()}`;
@@ -109,6 +110,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(consumers.map((c) => c.disconnect()));
   for (const jobId of jobs) await flink.cancel(jobId).catch(() => undefined);
+  // Checkpoints are retained on cancel, savepoints always: remove the tests' own.
+  const flinkData = join(config.stackDir, 'data', 'flink');
+  for (const jobId of jobs)
+    rmSync(join(flinkData, 'checkpoints', jobId), { recursive: true, force: true });
+  for (const dir of savepoints) rmSync(dir, { recursive: true, force: true });
   if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined);
   await admin.disconnect();
 });
@@ -186,6 +192,7 @@ INSERT INTO copy SELECT k, v FROM src;
     const savepoint = await flink.stopWithSavepoint(first);
     const stopMs = Date.now() - t0;
     const dir = savepoint.startsWith('file:') ? fileURLToPath(savepoint) : savepoint;
+    savepoints.push(dir);
     expect(existsSync(join(dir, '_metadata'))).toBe(true);
     expect(dir.startsWith(join(config.stackDir, 'data', 'flink', 'savepoints'))).toBe(true);
     expect((await flink.status(first)).state).toBe('FINISHED');
@@ -250,7 +257,9 @@ INSERT INTO src SELEC k FROM src;`;
 
   it('reports a closed or expired session as such', async () => {
     const session = await flink.gateway.openSession({ name: 'test-closed' });
-    expect((await flink.gateway.execute(session, 'SELECT 1')).rows).toEqual([[1]]);
+    const select = await flink.gateway.execute(session, 'SELECT 1');
+    if (select.jobId) jobs.push(select.jobId);
+    expect(select.rows).toEqual([[1]]);
     await flink.gateway.closeSession(session);
     await expect(flink.gateway.execute(session, 'SELECT 1')).rejects.toThrow(
       FlinkSessionNotFoundError,
