@@ -30,6 +30,21 @@ export interface FstoreConfig {
     heap: string;
   };
   writer: { metricsPort: number; groupId: string; retrySeconds: number };
+  flink: {
+    restPort: number;
+    gatewayPort: number;
+    rpcPort: number;
+    blobPort: number;
+    restUrl: string;
+    gatewayUrl: string;
+    taskSlots: number;
+    jobManagerMemory: string;
+    taskManagerMemory: string;
+    gatewayHeap: string;
+    checkpointInterval: string;
+    javaHome: string;
+    requestTimeoutMs: number;
+  };
   serving: {
     instancePorts: number[];
     port: number;
@@ -131,6 +146,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       metricsPort: Number(s.FSTORE_WRITER_METRICS_PORT),
       groupId: s.FSTORE_WRITER_GROUP,
       retrySeconds: Number(s.FSTORE_WRITER_RETRY_SECONDS),
+    },
+    flink: {
+      restPort: Number(s.FSTORE_FLINK_REST_PORT),
+      gatewayPort: Number(s.FSTORE_FLINK_GATEWAY_PORT),
+      rpcPort: Number(s.FSTORE_FLINK_RPC_PORT),
+      blobPort: Number(s.FSTORE_FLINK_BLOB_PORT),
+      restUrl: s.FSTORE_FLINK_REST_URL.replace(/\/+$/, ''),
+      gatewayUrl: s.FSTORE_FLINK_GATEWAY_URL.replace(/\/+$/, ''),
+      taskSlots: Number(s.FSTORE_FLINK_TASK_SLOTS),
+      jobManagerMemory: s.FSTORE_FLINK_JOBMANAGER_MEMORY,
+      taskManagerMemory: s.FSTORE_FLINK_TASKMANAGER_MEMORY,
+      gatewayHeap: s.FSTORE_FLINK_GATEWAY_HEAP,
+      checkpointInterval: s.FSTORE_FLINK_CHECKPOINT_INTERVAL,
+      javaHome: s.FSTORE_FLINK_JAVA_HOME,
+      requestTimeoutMs: Number(s.FSTORE_FLINK_REQUEST_TIMEOUT_MS),
     },
     serving: {
       instancePorts: ports(s.FSTORE_SERVING_INSTANCE_PORTS),

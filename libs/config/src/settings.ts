@@ -66,6 +66,63 @@ export const SETTINGS = {
     doc: 'Partitions of each topic the stack creates',
   },
   FSTORE_KAFKA_HEAP: { kind: 'string', default: '768m', doc: 'Kafka broker JVM heap (-Xmx)' },
+  FSTORE_FLINK_REST_PORT: {
+    kind: 'port',
+    default: '8081',
+    doc: 'Flink JobManager REST API and web UI',
+  },
+  FSTORE_FLINK_GATEWAY_PORT: {
+    kind: 'port',
+    default: '8083',
+    doc: 'Flink SQL Gateway REST endpoint (the control plane submits SQL jobs here)',
+  },
+  FSTORE_FLINK_RPC_PORT: { kind: 'port', default: '6123', doc: 'Flink JobManager RPC (Pekko)' },
+  FSTORE_FLINK_BLOB_PORT: { kind: 'port', default: '6124', doc: 'Flink JobManager blob server' },
+  FSTORE_FLINK_REST_URL: {
+    kind: 'string',
+    default: (r) => `http://${r.FSTORE_HOST}:${r.FSTORE_FLINK_REST_PORT}`,
+    doc: 'Base URL of the Flink JobManager REST API the clients use',
+  },
+  FSTORE_FLINK_GATEWAY_URL: {
+    kind: 'string',
+    default: (r) => `http://${r.FSTORE_HOST}:${r.FSTORE_FLINK_GATEWAY_PORT}`,
+    doc: 'Base URL of the Flink SQL Gateway the clients use',
+  },
+  FSTORE_FLINK_TASK_SLOTS: {
+    kind: 'int',
+    default: '4',
+    doc: 'Task slots of the local TaskManager (one per parallel task of every running job)',
+  },
+  FSTORE_FLINK_JOBMANAGER_MEMORY: {
+    kind: 'string',
+    default: '1024m',
+    doc: 'Flink JobManager total process memory (jobmanager.memory.process.size)',
+  },
+  FSTORE_FLINK_TASKMANAGER_MEMORY: {
+    kind: 'string',
+    default: '1728m',
+    doc: 'Flink TaskManager total process memory (taskmanager.memory.process.size)',
+  },
+  FSTORE_FLINK_GATEWAY_HEAP: {
+    kind: 'string',
+    default: '512m',
+    doc: 'Flink SQL Gateway JVM heap (-Xmx)',
+  },
+  FSTORE_FLINK_CHECKPOINT_INTERVAL: {
+    kind: 'string',
+    default: '10 s',
+    doc: 'Default checkpoint interval of the Flink jobs (a job may SET its own)',
+  },
+  FSTORE_FLINK_JAVA_HOME: {
+    kind: 'string',
+    default: '/usr/lib/jvm/java-17-openjdk-amd64',
+    doc: 'Java 17 the local Flink processes run on (newer JDKs break Flink 2.2)',
+  },
+  FSTORE_FLINK_REQUEST_TIMEOUT_MS: {
+    kind: 'int',
+    default: '30000',
+    doc: 'Deadline of one HTTP request to the Flink REST API or SQL Gateway',
+  },
   FSTORE_REDIS_COMMAND_TIMEOUT_MS: {
     kind: 'int',
     default: '1000',

@@ -40,6 +40,8 @@ export class StackError extends Error {
 interface PidRecord {
   pid: number;
   command: string;
+  /** Strings of which one must be in the process's command line (default: the command). */
+  match?: string[];
   startedAt: string;
 }
 
@@ -52,6 +54,11 @@ export interface SpawnSpec {
   cwd?: string;
   uid?: number;
   gid?: number;
+  /**
+   * For a launcher script that execs another program (the pid stays, the command line changes):
+   * strings of which one is in the command line of the running process, before and after exec.
+   */
+  match?: string[];
 }
 
 export function ensureDir(dir: string, owner?: { uid: number; gid: number }): string {
@@ -78,7 +85,7 @@ export function runningPid(paths: StackPaths, name: string): number | undefined 
   // A recycled pid belongs to another program: compare with the command we started.
   try {
     const cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8');
-    if (!cmdline.includes(record.command)) return undefined;
+    if (!(record.match ?? [record.command]).some((m) => cmdline.includes(m))) return undefined;
   } catch {
     return undefined;
   }
@@ -110,6 +117,7 @@ export function spawnDaemon(paths: StackPaths, spec: SpawnSpec): number {
   const record: PidRecord = {
     pid: child.pid,
     command: spec.command,
+    match: spec.match,
     startedAt: new Date().toISOString(),
   };
   writeFileSync(paths.pidFile(spec.name), JSON.stringify(record));

@@ -2,6 +2,7 @@ import { randomBytes } from 'crypto';
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { loadConfig, parseEnvFile, secretsFile } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
+import { FlinkComponent } from './flink';
 import { KafkaComponent } from './kafka';
 import { PostgresComponent } from './postgres';
 import { ensureDir, StackError, StackPaths } from './processes';
@@ -14,11 +15,14 @@ export const COMPONENTS: readonly StackComponent[] = [
   new RedisComponent(),
   new KafkaComponent(),
   new ServingComponent(),
+  new FlinkComponent(),
 ];
 
 /** Names `stack up` accepts besides component names. */
 export const GROUPS: Record<string, readonly string[]> = {
   core: ['postgres', 'redis', 'kafka'],
+  /** What the streaming features need. */
+  streaming: ['kafka', 'flink'],
 };
 
 const GENERATED_SECRETS = [
@@ -52,8 +56,12 @@ export function stackContext(log: (m: string) => void = () => undefined): StackC
   return { config, paths: new StackPaths(config.stackDir), log };
 }
 
-/** Resolves names (components or groups) to components in start order, dependencies included. */
-export function selectComponents(names: string[]): StackComponent[] {
+/**
+ * Resolves names (components or groups) to components in start order, with the components they
+ * depend on unless `withDependencies` is false (stopping one component must not stop the
+ * services it uses, which others may be using too).
+ */
+export function selectComponents(names: string[], withDependencies = true): StackComponent[] {
   const wanted = new Set<string>();
   const add = (name: string) => {
     if (wanted.has(name)) return;
@@ -62,7 +70,7 @@ export function selectComponents(names: string[]): StackComponent[] {
       const known = [...COMPONENTS.map((c) => c.name), ...Object.keys(GROUPS)].join(', ');
       throw new StackError(`unknown component "${name}" (known: ${known})`);
     }
-    component.dependsOn?.forEach(add);
+    if (withDependencies) component.dependsOn?.forEach(add);
     wanted.add(name);
   };
   const requested = names.length === 0 ? COMPONENTS.map((c) => c.name) : names;
@@ -89,7 +97,7 @@ export async function stackUp(ctx: StackContext, names: string[]): Promise<Proce
 }
 
 export async function stackDown(ctx: StackContext, names: string[]): Promise<void> {
-  for (const component of [...selectComponents(names)].reverse()) {
+  for (const component of [...selectComponents(names, false)].reverse()) {
     await component.stop(ctx);
     ctx.log(`${component.name}: stopped`);
   }

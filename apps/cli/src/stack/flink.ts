@@ -1,0 +1,377 @@
+import { spawnSync } from 'child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'fs';
+import { join } from 'path';
+import { JobManagerClient, SqlGatewayClient } from '@fstore/flink';
+import { ProcessStatus, StackComponent, StackContext } from './component';
+import {
+  aptInstall,
+  commandExists,
+  ensureDir,
+  run,
+  runningPid,
+  sleep,
+  spawnDaemon,
+  StackError,
+  stopProcess,
+  writeIfChanged,
+} from './processes';
+
+export const FLINK_VERSION = '2.2.1';
+const KAFKA_CONNECTOR = 'flink-sql-connector-kafka:5.0.0-2.2';
+const MAVEN_JARS = [
+  { artifact: `org.apache.flink:flink-sql-gateway:${FLINK_VERSION}`, into: 'opt' },
+  { artifact: `org.apache.flink:${KAFKA_CONNECTOR}`, into: 'lib' },
+] as const;
+const WHEELS = [`apache-flink==${FLINK_VERSION}`, `apache-flink-libraries==${FLINK_VERSION}`];
+
+interface FlinkProcess {
+  /** Process name: pid file, log, status row. */
+  name: string;
+  script: string;
+  /** Main class of the JVM the script execs into. */
+  mainClass: string;
+}
+
+/** Start order = stop order reversed. */
+const PROCESSES: readonly FlinkProcess[] = [
+  {
+    name: 'jobmanager',
+    script: 'jobmanager.sh',
+    mainClass: 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint',
+  },
+  {
+    name: 'taskmanager',
+    script: 'taskmanager.sh',
+    mainClass: 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner',
+  },
+  {
+    name: 'sql-gateway',
+    script: 'sql-gateway.sh',
+    mainClass: 'org.apache.flink.table.gateway.SqlGateway',
+  },
+];
+
+/** Where one Flink distribution (bin, conf, lib, opt, plugins) is assembled, in the cache. */
+export function flinkCacheDir(ctx: StackContext): string {
+  return join(ctx.config.cacheDir, `flink-${FLINK_VERSION}`);
+}
+
+export function flinkHome(ctx: StackContext): string {
+  return join(flinkCacheDir(ctx), 'home');
+}
+
+/** The stack's Flink folders: configuration, logs, pids, temp files, checkpoints, savepoints. */
+export function flinkDirs(ctx: StackContext) {
+  const root = ctx.paths.data('flink');
+  return {
+    root,
+    conf: join(root, 'conf'),
+    log: join(root, 'log'),
+    pid: join(root, 'pid'),
+    tmp: join(root, 'tmp'),
+    checkpoints: join(root, 'checkpoints'),
+    savepoints: join(root, 'savepoints'),
+  };
+}
+
+function quickClients(ctx: StackContext) {
+  const http = { timeoutMs: 3000, retries: 0, backoffMs: 0 };
+  return {
+    jobManager: new JobManagerClient(ctx.config.flink.restUrl, http),
+    gateway: new SqlGatewayClient(ctx.config.flink.gatewayUrl, http),
+  };
+}
+
+/**
+ * A Flink session cluster (one JobManager, one TaskManager) and the SQL Gateway in front of it.
+ * Flink comes from PyPI (apache-flink + apache-flink-libraries carry bin/, conf/, lib/), plus the
+ * SQL Gateway and Kafka SQL connector jars from Maven Central.
+ */
+export class FlinkComponent implements StackComponent {
+  readonly name = 'flink';
+  readonly dependsOn = ['kafka'] as const;
+
+  processNames(): string[] {
+    return PROCESSES.map((p) => p.name);
+  }
+
+  async install(ctx: StackContext): Promise<void> {
+    this.checkJava(ctx);
+    const home = flinkHome(ctx);
+    if (existsSync(join(home, '.complete'))) return;
+    const cache = flinkCacheDir(ctx);
+    const pipDir = ensureDir(join(cache, 'pip'));
+    const site = join(cache, 'site');
+    const mavenDir = ensureDir(join(cache, 'maven'));
+
+    const wheels = () => readdirSync(pipDir).filter((f) => f.endsWith('.whl'));
+    const hasWheel = (prefix: string) =>
+      wheels().some((f) => f.startsWith(`${prefix}-${FLINK_VERSION}-`));
+    if (!hasWheel('apache_flink') || !hasWheel('apache_flink_libraries')) {
+      this.ensurePip(ctx);
+      ctx.log(`flink: downloading ${WHEELS.join(' ')} from PyPI into ${pipDir} (~315 MB)`);
+      run('python3', ['-m', 'pip', 'download', '-q', '--no-deps', ...WHEELS, '-d', pipDir]);
+    }
+    if (!existsSync(join(site, 'pyflink', 'lib', `flink-dist-${FLINK_VERSION}.jar`))) {
+      this.ensurePip(ctx);
+      ctx.log(`flink: unpacking the wheels into ${site}`);
+      rmSync(site, { recursive: true, force: true });
+      const files = wheels()
+        .filter((f) => f.startsWith('apache_flink'))
+        .map((f) => join(pipDir, f));
+      run('python3', [
+        '-m',
+        'pip',
+        'install',
+        '-q',
+        '--no-deps',
+        '--no-index',
+        '--target',
+        site,
+        ...files,
+      ]);
+    }
+    for (const { artifact } of MAVEN_JARS) {
+      const [, artifactId, version] = artifact.split(':');
+      if (existsSync(join(mavenDir, `${artifactId}-${version}.jar`))) continue;
+      ctx.log(`flink: fetching ${artifact} from Maven Central`);
+      run('mvn', [
+        '-q',
+        '-B',
+        'dependency:copy',
+        `-Dartifact=${artifact}`,
+        `-DoutputDirectory=${mavenDir}`,
+      ]);
+    }
+
+    ctx.log(`flink: assembling Flink ${FLINK_VERSION} in ${home}`);
+    const staging = `${home}.tmp`;
+    rmSync(staging, { recursive: true, force: true });
+    for (const dir of ['bin', 'conf', 'lib', 'opt', 'plugins']) {
+      cpSync(join(site, 'pyflink', dir), join(staging, dir), { recursive: true });
+    }
+    for (const { artifact, into } of MAVEN_JARS) {
+      const [, artifactId, version] = artifact.split(':');
+      const jar = `${artifactId}-${version}.jar`;
+      copyFileSync(join(mavenDir, jar), join(staging, into, jar));
+    }
+    for (const script of readdirSync(join(staging, 'bin'))) {
+      if (script.endsWith('.sh')) chmodSync(join(staging, 'bin', script), 0o755);
+    }
+    writeFileSync(join(staging, '.complete'), new Date().toISOString());
+    rmSync(home, { recursive: true, force: true });
+    renameSync(staging, home);
+  }
+
+  private checkJava(ctx: StackContext): void {
+    const java = join(ctx.config.flink.javaHome, 'bin', 'java');
+    const res = spawnSync(java, ['-version'], { encoding: 'utf8' });
+    const version = `${res.stderr ?? ''}${res.stdout ?? ''}`;
+    if (!/version "17[."]/.test(version)) {
+      throw new StackError(
+        `flink: FSTORE_FLINK_JAVA_HOME=${ctx.config.flink.javaHome} is not a Java 17 (Flink ${FLINK_VERSION} needs 17): ${version.split('\n')[0] || `no ${java}`}`,
+      );
+    }
+  }
+
+  private ensurePip(ctx: StackContext): void {
+    if (!commandExists('python3')) aptInstall(['python3', 'python3-pip'], ctx.log);
+    try {
+      run('python3', ['-m', 'pip', '--version']);
+    } catch {
+      aptInstall(['python3-pip'], ctx.log);
+    }
+  }
+
+  /** Writes the cluster's config.yaml (and the stock log configuration) into the stack dir. */
+  private writeConfig(ctx: StackContext): ReturnType<typeof flinkDirs> {
+    const dirs = flinkDirs(ctx);
+    for (const dir of Object.values(dirs)) ensureDir(dir);
+    const stockConf = join(flinkHome(ctx), 'conf');
+    for (const file of readdirSync(stockConf)) {
+      if (/^(log4j.*\.properties|logback.*\.xml)$/.test(file)) {
+        writeIfChanged(join(dirs.conf, file), readFileSync(join(stockConf, file), 'utf8'));
+      }
+    }
+    // The JDK 17 module flags of the stock configuration, verbatim.
+    const stock = readFileSync(join(stockConf, 'config.yaml'), 'utf8');
+    const javaOpts = /^\s+all:\s*(--add-.*)$/m.exec(stock)?.[1] ?? '';
+    const { host } = ctx.config;
+    const f = ctx.config.flink;
+    const yaml = `# Generated by fstore stack (apps/cli/src/stack/flink.ts) from the fstore settings: edit those.
+env:
+  java:
+    opts:
+      all: ${javaOpts}
+      sql-gateway: -Xmx${f.gatewayHeap}
+jobmanager:
+  bind-host: ${host}
+  rpc:
+    address: ${host}
+    port: ${f.rpcPort}
+  memory:
+    process:
+      size: ${f.jobManagerMemory}
+  execution:
+    failover-strategy: region
+taskmanager:
+  bind-host: ${host}
+  host: ${host}
+  numberOfTaskSlots: ${f.taskSlots}
+  memory:
+    process:
+      size: ${f.taskManagerMemory}
+cluster:
+  registration:
+    # The TaskManager retries every 10 s by default when the JobManager is not up yet.
+    error-delay: 1 s
+parallelism:
+  default: 1
+rest:
+  address: ${host}
+  bind-address: ${host}
+  port: ${f.restPort}
+blob:
+  server:
+    port: ${f.blobPort}
+io:
+  tmp:
+    dirs: ${dirs.tmp}
+execution:
+  checkpointing:
+    interval: ${f.checkpointInterval}
+    dir: file://${dirs.checkpoints}
+    savepoint-dir: file://${dirs.savepoints}
+    externalized-checkpoint-retention: RETAIN_ON_CANCELLATION
+sql-gateway:
+  endpoint:
+    rest:
+      address: ${host}
+      bind-address: ${host}
+      port: ${f.gatewayPort}
+`;
+    writeIfChanged(join(dirs.conf, 'config.yaml'), yaml);
+    return dirs;
+  }
+
+  async start(ctx: StackContext): Promise<number> {
+    const missing = PROCESSES.filter((p) => runningPid(ctx.paths, p.name) === undefined);
+    if (missing.length === 0) return 0;
+    const dirs = this.writeConfig(ctx);
+    const home = flinkHome(ctx);
+    const env = {
+      ...process.env,
+      JAVA_HOME: ctx.config.flink.javaHome,
+      FLINK_HOME: home,
+      FLINK_CONF_DIR: dirs.conf,
+      FLINK_LOG_DIR: dirs.log,
+      FLINK_PID_DIR: dirs.pid,
+    };
+    for (const p of missing) {
+      const script = join(home, 'bin', p.script);
+      // The script execs flink-console.sh, which execs the JVM (same pid): the process is
+      // recognized by a script of this Flink's bin/ or by its main class.
+      spawnDaemon(ctx.paths, {
+        name: p.name,
+        command: script,
+        args: ['start-foreground'],
+        env,
+        cwd: dirs.root,
+        match: [`${join(home, 'bin')}/`, p.mainClass],
+      });
+    }
+    return missing.length;
+  }
+
+  async ready(ctx: StackContext): Promise<void> {
+    const { jobManager, gateway } = quickClients(ctx);
+    const slots = ctx.config.flink.taskSlots;
+    const deadline = Date.now() + 180000;
+    let last = 'not checked yet';
+    for (;;) {
+      // A process that died (a port in use, a bad setting) will not come back: say so at once.
+      for (const p of PROCESSES) {
+        if (runningPid(ctx.paths, p.name) === undefined) {
+          throw new StackError(
+            `flink ${p.name} is not running; see its log: ${ctx.paths.logFile(p.name)}`,
+          );
+        }
+      }
+      try {
+        const o = await jobManager.overview();
+        if (o.taskmanagers < 1 || o['slots-total'] < slots) {
+          throw new Error(
+            `${o.taskmanagers} TaskManager(s), ${o['slots-total']} slots (want ≥${slots})`,
+          );
+        }
+        await gateway.info();
+        return;
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      if (Date.now() > deadline) {
+        throw new StackError(
+          `flink did not become healthy within 180s (${last}); see its logs: ${PROCESSES.map((p) => ctx.paths.logFile(p.name)).join(', ')}`,
+        );
+      }
+      await sleep(500);
+    }
+  }
+
+  async status(ctx: StackContext): Promise<ProcessStatus[]> {
+    const { jobManager, gateway } = quickClients(ctx);
+    const f = ctx.config.flink;
+    const [overview, info] = await Promise.all([
+      jobManager.overview().then(
+        (o) => ({ ok: true as const, o }),
+        (e: Error) => ({ ok: false as const, error: e.message }),
+      ),
+      gateway.info().then(
+        () => ({ ok: true as const }),
+        (e: Error) => ({ ok: false as const, error: e.message }),
+      ),
+    ]);
+    const row = (
+      p: FlinkProcess,
+      address: string,
+      check: () => string | undefined,
+    ): ProcessStatus => {
+      const pid = runningPid(ctx.paths, p.name);
+      const problem = pid === undefined ? 'not running' : check();
+      return {
+        component: this.name,
+        process: p.name,
+        pid,
+        address,
+        healthy: !problem,
+        detail: problem,
+      };
+    };
+    const [jm, tm, gw] = PROCESSES;
+    return [
+      row(jm, `${f.restUrl} (web UI)`, () => (overview.ok ? undefined : overview.error)),
+      row(tm, `${ctx.config.host}, ${f.taskSlots} slots`, () => {
+        if (!overview.ok) return overview.error;
+        if (overview.o.taskmanagers < 1) return 'not registered with the JobManager';
+        if (overview.o['slots-total'] < f.taskSlots) return `${overview.o['slots-total']} slots`;
+        return undefined;
+      }),
+      row(gw, f.gatewayUrl, () => (info.ok ? undefined : info.error)),
+    ];
+  }
+
+  async stop(ctx: StackContext): Promise<void> {
+    for (const p of [...PROCESSES].reverse())
+      await stopProcess(ctx.paths, p.name, 'SIGTERM', 30000);
+  }
+}

@@ -1,0 +1,29 @@
+import { loadConfig } from '@fstore/config';
+import { fstore } from '../support/cli';
+
+const config = loadConfig();
+
+describe('fstore stack: flink', () => {
+  it('reports the JobManager (web UI), the TaskManager and the SQL Gateway as healthy', () => {
+    const res = fstore('stack', 'status', 'flink');
+    expect(res.status).toBe(0);
+    const rows = res.stdout.split('\n').filter((l) => l.startsWith('flink '));
+    expect(rows.map((r) => r.split(/\s+/)[1])).toEqual([
+      'jobmanager',
+      'taskmanager',
+      'sql-gateway',
+    ]);
+    for (const row of rows) expect(row).toMatch(/\s\d+\s.*healthy$/);
+    expect(rows[0]).toContain(`${config.flink.restUrl} (web UI)`);
+    expect(rows[2]).toContain(config.flink.gatewayUrl);
+  });
+
+  it('is a no-op when run a second time', () => {
+    const before = fstore('stack', 'status', 'flink').stdout;
+    const again = fstore('stack', 'up', 'flink');
+    expect(again.status).toBe(0);
+    expect(again.stderr).toMatch(/flink: already running, healthy/);
+    expect(again.stderr).not.toMatch(/started|assembling|downloading|fetching/);
+    expect(fstore('stack', 'status', 'flink').stdout).toBe(before);
+  });
+});
