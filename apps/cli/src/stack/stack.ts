@@ -14,8 +14,8 @@ export const COMPONENTS: readonly StackComponent[] = [
   new PostgresComponent(),
   new RedisComponent(),
   new KafkaComponent(),
-  new ServingComponent(),
   new FlinkComponent(),
+  new ServingComponent(),
 ];
 
 /** Names `stack up` accepts besides component names. */
