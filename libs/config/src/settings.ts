@@ -90,7 +90,7 @@ export const SETTINGS = {
   },
   FSTORE_FLINK_TASK_SLOTS: {
     kind: 'int',
-    default: '4',
+    default: '8',
     doc: 'Task slots of the local TaskManager (one per parallel task of every running job)',
   },
   FSTORE_FLINK_JOBMANAGER_MEMORY: {
@@ -100,7 +100,7 @@ export const SETTINGS = {
   },
   FSTORE_FLINK_TASKMANAGER_MEMORY: {
     kind: 'string',
-    default: '1728m',
+    default: '2048m',
     doc: 'Flink TaskManager total process memory (taskmanager.memory.process.size)',
   },
   FSTORE_FLINK_GATEWAY_HEAP: {
