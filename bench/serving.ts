@@ -22,6 +22,7 @@ import { featureByName } from '@fstore/contracts';
 import { FeatureWrite, RedisClusterOnlineStore } from '@fstore/online-store';
 import { stackContext, stackUp } from '../apps/cli/src/stack/stack';
 import { PRODUCT_FEATURES, ProductRow, productRows, rowsCsv, sameNumber } from './serving/data';
+import { httpRequest } from './serving/http';
 import { ensureFeastVenv, FEAST_VERSION, FeastServer, prepareFeastRepo } from './serving/feast';
 import { formatReport, Measurements } from './serving/report';
 import { BenchError, capture, LoadResult, parseRedisBenchmarkCsv, runWrk } from './serving/wrk';
@@ -52,13 +53,10 @@ async function createUserAndLogin(config: FstoreConfig, lbUrl: string): Promise<
   } finally {
     await pool.end();
   }
-  const res = await fetch(`${lbUrl}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: BENCH_USER, password }),
-  });
-  if (!res.ok) throw new BenchError(`login through nginx: ${res.status} ${await res.text()}`);
-  const { access_token } = (await res.json()) as { access_token?: string };
+  const { access_token } = (await postJson(
+    `${lbUrl}/api/auth/login`,
+    JSON.stringify({ email: BENCH_USER, password }),
+  )) as { access_token?: string };
   if (!access_token) throw new BenchError('login through nginx: no access_token');
   return access_token;
 }
@@ -135,9 +133,9 @@ function expectValues(what: string, row: ProductRow, got: Record<string, unknown
 async function postJson(url: string, body: string, token?: string): Promise<unknown> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(url, { method: 'POST', headers, body });
-  if (res.status !== 200) throw new BenchError(`POST ${url}: ${res.status} ${await res.text()}`);
-  return res.json();
+  const res = await httpRequest(url, { method: 'POST', headers, body });
+  if (res.status !== 200) throw new BenchError(`POST ${url}: ${res.status} ${res.body}`);
+  return JSON.parse(res.body);
 }
 
 interface FstoreEntity {
@@ -167,11 +165,11 @@ function feastValues(res: FeastResponse, entities: number): Record<string, unkno
 /** One real request of each kind to each server; every value must be the seeded one. */
 async function verify(lbUrl: string, token: string, feastUrl: string, rows: ProductRow[]) {
   const row = rows[Math.floor(rows.length / 2) + 7];
-  const res = await fetch(`${lbUrl}/v1/features/product/${row.productId}`, {
+  const res = await httpRequest(`${lbUrl}/v1/features/product/${row.productId}`, {
     headers: { authorization: `Bearer ${token}` },
   });
-  if (res.status !== 200) throw new BenchError(`fstore GET: ${res.status} ${await res.text()}`);
-  const single = fstoreValues((await res.json()) as FstoreEntity);
+  if (res.status !== 200) throw new BenchError(`fstore GET: ${res.status} ${res.body}`);
+  const single = fstoreValues(JSON.parse(res.body) as FstoreEntity);
   expectValues('fstore GET', row, single);
   const ids = batchIds(rows, 3);
   const batch = (await postJson(`${lbUrl}/v1/features/batch`, fstoreBatchBody(ids), token)) as {

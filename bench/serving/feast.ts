@@ -3,6 +3,7 @@ import { createHash } from 'crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'fs';
 import { createConnection } from 'net';
 import { join, resolve } from 'path';
+import { httpRequest } from './http';
 import { BenchError, capture } from './wrk';
 
 /** The Feast release the benchmark compares against; its resolved set is bench/feast/constraints.txt. */
@@ -166,8 +167,8 @@ export class FeastServer {
         );
       }
       try {
-        const res = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(2000) });
-        if (res.ok) return server;
+        const res = await httpRequest(`${server.url}/health`, { timeoutMs: 2000 });
+        if (res.status === 200) return server;
       } catch {
         // not listening yet
       }

@@ -33,7 +33,7 @@ function table(header: string[], rows: string[][]): string {
     ' |';
   const rule =
     '|' +
-    widths.map((w, i) => (i === 0 ? '-' : '') + '-'.repeat(w) + (i === 0 ? '-' : ':')).join('|') +
+    widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') +
     '|';
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
