@@ -240,9 +240,11 @@ async function main(): Promise<void> {
     { venv, repoDir, host: config.host, port: feastPort, workers: feastWorkers },
     log,
   );
-  const stopFeast = () => void feast.stop();
-  process.once('SIGINT', stopFeast);
-  process.once('SIGTERM', stopFeast);
+  // Interrupted: stop the Feast server this run started, then exit as the signal would have.
+  const onSignal = (signal: NodeJS.Signals) =>
+    void feast.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     await verify(lbUrl, token, feast.url, rows);
 
