@@ -258,9 +258,15 @@ async function main(): Promise<void> {
         token: auth,
       };
       log(`${label}: warm-up ${WARMUP_SECONDS} s`);
-      await runWrk({ ...base, label: `${label} (warm-up)`, durationSeconds: WARMUP_SECONDS });
       log(`${label}: ${durationSeconds} s, ${connections} connections (load average ${load()})`);
+      const warm = await runWrk({
+        ...base,
+        label: `${label} (warm-up)`,
+        durationSeconds: WARMUP_SECONDS,
+      });
       const r = await runWrk({ ...base, label, durationSeconds });
+      r.failures.unshift(...warm.failures);
+      for (const f of r.failures) log(`!! ${f}`);
       log(
         `${label}: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`,
       );
@@ -289,8 +295,14 @@ async function main(): Promise<void> {
       products: PRODUCTS,
       loadAverage: load(),
     };
-    const { text, targetsMet } = formatReport(m);
+    const { text, targetsMet, failures } = formatReport(m);
     console.log(`\n${text}`);
+    if (failures.length > 0) {
+      throw new BenchError(
+        `${failures.length} run(s) had failed requests; the figures above are not valid:\n  ` +
+          failures.join('\n  '),
+      );
+    }
     if (checkTargets && !targetsMet) process.exitCode = 1;
   } finally {
     log('stopping Feast');

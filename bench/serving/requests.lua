@@ -4,11 +4,13 @@
 -- wrk spends no CPU building them. done() prints one JSON line the runner parses.
 local requests = {}
 local index = 1
-local thread_count = 0
+local threads = {}
+-- Per thread: count of each non-2xx status ("503" -> n), read by done() to name the failures.
+statuses = {}
 
 function setup(thread)
-  thread:set("offset", thread_count)
-  thread_count = thread_count + 1
+  thread:set("offset", #threads)
+  threads[#threads + 1] = thread
 end
 
 function init(_)
@@ -38,12 +40,27 @@ function request()
   return r
 end
 
+function response(status, _, _)
+  if status < 200 or status > 299 then
+    local key = tostring(status)
+    statuses[key] = (statuses[key] or 0) + 1
+  end
+end
+
 function done(summary, latency, _)
   local e = summary.errors
+  local counts = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses") or {}) do
+      counts[status] = (counts[status] or 0) + n
+    end
+  end
+  local parts = {}
+  for status, n in pairs(counts) do parts[#parts + 1] = string.format('"%s":%d', status, n) end
   io.write(string.format(
     'BENCH_RESULT {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"mean_us":%.1f,' ..
     '"max_us":%d,"connect_errors":%d,"read_errors":%d,"write_errors":%d,' ..
-    '"status_errors":%d,"timeouts":%d}\n',
+    '"status_errors":%d,"timeouts":%d,"statuses":{%s}}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    latency.mean, latency.max, e.connect, e.read, e.write, e.status, e.timeout))
+    latency.mean, latency.max, e.connect, e.read, e.write, e.status, e.timeout, table.concat(parts, ",")))
 end

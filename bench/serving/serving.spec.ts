@@ -2,7 +2,7 @@ import { benchProductId, productRow, rowsCsv, sameNumber } from './data';
 import { formatReport } from './report';
 import { BenchError, LoadResult, parseRedisBenchmarkCsv, parseWrkOutput } from './wrk';
 
-const wrkLine = (over: Record<string, number> = {}) =>
+const wrkLine = (over: Record<string, number> = {}, statuses: Record<string, number> = {}) =>
   'Running 1s test @ http://127.0.0.1:8000\nBENCH_RESULT ' +
   JSON.stringify({
     requests: 30000,
@@ -17,6 +17,7 @@ const wrkLine = (over: Record<string, number> = {}) =>
     status_errors: 0,
     timeouts: 0,
     ...over,
+    statuses,
   }) +
   '\n';
 
@@ -40,15 +41,18 @@ describe('serving benchmark', () => {
       requestsPerSecond: 2000,
       p50Ms: 2.5,
       p99Ms: 9.1,
+      failures: [],
     });
   });
 
-  it('fails loudly on non-2xx answers, socket errors or no output', () => {
-    expect(() => parseWrkOutput('x', wrkLine({ status_errors: 3 }))).toThrow(
-      /3 non-2xx\/3xx responses/,
-    );
-    expect(() => parseWrkOutput('x', wrkLine({ timeouts: 1 }))).toThrow(BenchError);
+  it('reports non-2xx answers (with their statuses), socket errors and timeouts', () => {
+    const r = parseWrkOutput('batch', wrkLine({ status_errors: 3, timeouts: 1 }, { '503': 3 }));
+    expect(r.failures).toEqual([
+      'batch: 3 non-2xx responses (503: 3) of 30000 requests',
+      'batch: 1 timeouts (no answer within 5 s) of 30000 requests',
+    ]);
     expect(() => parseWrkOutput('x', 'nothing')).toThrow(/printed no result/);
+    expect(() => parseWrkOutput('x', wrkLine({ requests: 0 }))).toThrow(BenchError);
   });
 
   it('parses redis-benchmark --csv', () => {
@@ -68,6 +72,7 @@ describe('serving benchmark', () => {
       requestsPerSecond: rps,
       p50Ms: p99 / 2,
       p99Ms: p99,
+      failures: [],
     });
     const { text, targetsMet } = formatReport({
       fstoreSingle: r(12000, 8),
