@@ -258,12 +258,12 @@ async function main(): Promise<void> {
         token: auth,
       };
       log(`${label}: warm-up ${WARMUP_SECONDS} s`);
-      log(`${label}: ${durationSeconds} s, ${connections} connections (load average ${load()})`);
       const warm = await runWrk({
         ...base,
         label: `${label} (warm-up)`,
         durationSeconds: WARMUP_SECONDS,
       });
+      log(`${label}: ${durationSeconds} s, ${connections} connections (load average ${load()})`);
       const r = await runWrk({ ...base, label, durationSeconds });
       r.failures.unshift(...warm.failures);
       for (const f of r.failures) log(`!! ${f}`);
@@ -297,6 +297,9 @@ async function main(): Promise<void> {
     };
     const { text, targetsMet, failures } = formatReport(m);
     console.log(`\n${text}`);
+    const resultFile = join(dataDir, 'bench', 'serving-result.json');
+    writeFileSync(resultFile, JSON.stringify({ at: new Date().toISOString(), ...m }, null, 2));
+    log(`figures written to ${resultFile}`);
     if (failures.length > 0) {
       throw new BenchError(
         `${failures.length} run(s) had failed requests; the figures above are not valid:\n  ` +
