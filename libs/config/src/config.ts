@@ -54,6 +54,7 @@ export interface FstoreConfig {
     batchMaxAgeSeconds: number;
   };
   auth: { secret?: string; accessTtlSeconds: number; refreshTtlSeconds: number };
+  bench: { feastPort: number; feastWorkers: number; connections: number; durationSeconds: number };
 }
 
 /** Parses `KEY=value` lines (the stack's generated secrets file). */
@@ -174,6 +175,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       secret: s.FSTORE_AUTH_SECRET,
       accessTtlSeconds: Number(s.FSTORE_AUTH_ACCESS_TTL_SECONDS),
       refreshTtlSeconds: Number(s.FSTORE_AUTH_REFRESH_TTL_SECONDS),
+    },
+    bench: {
+      feastPort: Number(s.FSTORE_BENCH_FEAST_PORT),
+      feastWorkers: Number(s.FSTORE_BENCH_FEAST_WORKERS),
+      connections: Number(s.FSTORE_BENCH_CONNECTIONS),
+      durationSeconds: Number(s.FSTORE_BENCH_DURATION_SECONDS),
     },
   };
 }

@@ -189,6 +189,26 @@ export const SETTINGS = {
     default: '604800',
     doc: 'Lifetime of a refresh token',
   },
+  FSTORE_BENCH_FEAST_PORT: {
+    kind: 'port',
+    default: '6566',
+    doc: 'Feast feature server that the serving benchmark starts for comparison (npm run bench:serving)',
+  },
+  FSTORE_BENCH_FEAST_WORKERS: {
+    kind: 'int',
+    default: '2',
+    doc: 'Worker processes of that Feast feature server (feast serve --workers)',
+  },
+  FSTORE_BENCH_CONNECTIONS: {
+    kind: 'int',
+    default: '64',
+    doc: 'Concurrent connections of the serving benchmark (wrk -c, redis-benchmark -c)',
+  },
+  FSTORE_BENCH_DURATION_SECONDS: {
+    kind: 'int',
+    default: '15',
+    doc: 'Measured duration of each serving benchmark run, after a warm-up',
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
