@@ -29,6 +29,14 @@ export interface FstoreConfig {
     partitions: number;
     heap: string;
   };
+  producer: {
+    metricsPort: number;
+    connectTimeoutSeconds: number;
+    batchSize: number;
+    compression: string;
+    checkpointDir: string;
+    inputDir: string;
+  };
 }
 
 /** Parses `KEY=value` lines (the stack's generated secrets file). */
@@ -115,6 +123,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       brokers: s.FSTORE_KAFKA_BROKERS.split(',').map((b) => b.trim()),
       partitions: Number(s.FSTORE_KAFKA_PARTITIONS),
       heap: s.FSTORE_KAFKA_HEAP,
+    },
+    producer: {
+      metricsPort: Number(s.FSTORE_PRODUCER_METRICS_PORT),
+      connectTimeoutSeconds: Number(s.FSTORE_PRODUCER_CONNECT_TIMEOUT),
+      batchSize: Number(s.FSTORE_PRODUCER_BATCH_SIZE),
+      compression: s.FSTORE_PRODUCER_COMPRESSION,
+      checkpointDir: expandPath(s.FSTORE_PRODUCER_CHECKPOINT_DIR),
+      inputDir: s.FSTORE_PRODUCER_INPUT_DIR,
     },
   };
 }
