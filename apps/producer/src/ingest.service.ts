@@ -39,8 +39,16 @@ export interface IngestSummary {
   complete: boolean;
 }
 
+/**
+ * Largest record batch (one partition's share of a request) we build, in bytes of message values:
+ * below the broker's default message.max.bytes (1 MiB) even without compression.
+ */
+const MAX_PARTITION_BYTES = 900 * 1024;
+
 interface Batch {
   main: OutgoingMessage[];
+  /** Bytes of values per partition of the main topic (index = partition). */
+  partitionBytes: number[];
   dlq: OutgoingMessage[];
   read: number;
   bytes: number;
@@ -49,8 +57,9 @@ interface Batch {
   rules: Map<string, { field: string; rule: string; n: number }>;
 }
 
-const newBatch = (): Batch => ({
+const newBatch = (partitions: number): Batch => ({
   main: [],
+  partitionBytes: new Array<number>(partitions).fill(0),
   dlq: [],
   read: 0,
   bytes: 0,
@@ -183,6 +192,8 @@ export class IngestService {
     onAcked: (b: Batch) => Checkpoint | undefined,
   ): Promise<Omit<IngestSummary, 'source' | 'resumed_after_line'>> {
     const started = Date.now();
+    const partitioner = await this.kafka.partitioner(opts.topic);
+    const dlqPartitions = (await this.kafka.partitioner(opts.dlqTopic)).partitions;
     const totals = { read: 0, produced: 0, dead_lettered: 0, produced_bytes: 0 };
     const batchSize = opts.rate
       ? Math.max(1, Math.min(opts.batchSize, Math.ceil(opts.rate / 10)))
@@ -229,7 +240,7 @@ export class IngestService {
       );
     };
 
-    let batch = newBatch();
+    let batch = newBatch(partitioner.partitions);
     let aborted = false;
     const source: AsyncIterable<Line[]> =
       input instanceof Readable ? readLines(input, firstLine, offset) : input;
@@ -242,14 +253,21 @@ export class IngestService {
           continue;
         }
         const out = decoder.decode(line);
+        const partition = out.ok ? partitioner.of(out.key) : line.no % dlqPartitions;
+        const size = out.value.length + (out.ok ? out.key.length : 0);
+        if (out.ok && batch.partitionBytes[partition] + size > MAX_PARTITION_BYTES) {
+          await ship(batch);
+          batch = newBatch(partitioner.partitions);
+        }
         batch.read++;
         batch.lastLine = line.no;
         batch.endOffset = line.end;
         if (out.ok) {
-          batch.main.push({ key: out.key, value: out.value });
+          batch.main.push({ key: out.key, value: out.value, partition });
+          batch.partitionBytes[partition] += size;
           batch.bytes += out.value.length;
         } else {
-          batch.dlq.push({ value: out.value, headers: out.headers });
+          batch.dlq.push({ value: out.value, headers: out.headers, partition });
           const k = `${out.reason.field}/${out.reason.rule}`;
           const r = batch.rules.get(k) ?? { field: out.reason.field, rule: out.reason.rule, n: 0 };
           r.n++;
@@ -257,7 +275,8 @@ export class IngestService {
         }
         if (batch.read >= batchSize) {
           await ship(batch);
-          batch = newBatch();
+          batch = newBatch(partitioner.partitions);
+          if (opts.signal?.aborted) break;
         }
       }
       if (opts.signal?.aborted) {

@@ -5,6 +5,7 @@ import {
   LogEntry,
   logLevel,
   Message,
+  Partitioners,
   Producer,
   TopicMessages,
 } from 'kafkajs';
@@ -39,7 +40,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class KafkaRepository {
   private constructor(
     private readonly opts: KafkaOptions,
-    private readonly kafka: Kafka,
     private readonly producer: Producer,
     private readonly admin: Admin,
     /** kafkajs logs are dropped while connecting (we report the retries ourselves). */
@@ -73,7 +73,7 @@ export class KafkaRepository {
       allowAutoTopicCreation: false,
       retry: { retries, initialRetryTime: 300, maxRetryTime: 3000 },
     });
-    return new KafkaRepository(opts, kafka, producer, kafka.admin(), logState);
+    return new KafkaRepository(opts, producer, kafka.admin(), logState);
   }
 
   get brokers(): string {
@@ -117,6 +117,17 @@ export class KafkaRepository {
     if (missing.length) {
       throw new ProducerError(`topic(s) ${missing.join(', ')} do not exist on ${this.brokers}`);
     }
+  }
+
+  /** The Java-compatible (murmur2) partition of a key, as kafkajs and the Java client choose it. */
+  async partitioner(topic: string): Promise<{ partitions: number; of: (key: string) => number }> {
+    const meta = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    const partitionMetadata = meta.topics[0].partitions;
+    const choose = Partitioners.DefaultPartitioner();
+    return {
+      partitions: partitionMetadata.length,
+      of: (key: string) => choose({ topic, partitionMetadata, message: { key, value: null } }),
+    };
   }
 
   /** One produce request per broker for all partitions of all topics; resolves when acked. */
