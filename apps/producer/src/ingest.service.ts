@@ -5,7 +5,7 @@ import { CsvLayout, parseCsvHeader } from '@fstore/events';
 import { Checkpoint, CheckpointStore, fileHead } from './checkpoint.store';
 import { ProducerError } from './errors';
 import { KafkaRepository, OutgoingMessage } from './kafka.repository';
-import { Line, readLines } from './line-reader';
+import { Line, isBlank, readLines } from './line-reader';
 import { Logger } from './logger';
 import { ProducerMetrics } from './metrics';
 import { InputFormat, RecordDecoder, formatOf } from './record-decoder';
@@ -170,7 +170,7 @@ export class IngestService {
       const next = await lines.next();
       if (next.done) throw new ProducerError(`${sourceName}: empty input, expected a CSV header`);
       const [header, ...rest] = next.value;
-      const parsed = parseCsvHeader(header.bytes.toString('utf8'));
+      const parsed = parseCsvHeader(header.text ?? '');
       if (!('columns' in parsed)) throw new ProducerError(`${sourceName}: ${parsed.message}`);
       decoder = new RecordDecoder(format, sourceName, parsed);
       first = rest;
@@ -210,11 +210,22 @@ export class IngestService {
         const due = started + ((totals.read + b.read) / opts.rate) * 1000;
         if (due > Date.now()) await sleep(due - Date.now());
       }
-      const topicMessages = [];
-      if (b.main.length) topicMessages.push({ topic: opts.topic, messages: b.main });
-      if (b.dlq.length) topicMessages.push({ topic: opts.dlqTopic, messages: b.dlq });
+      // One request per lane; a lane owns the partitions p with p % lanes = lane.
+      const lanes = this.kafka.lanes;
+      const perLane = Array.from({ length: lanes }, () => ({
+        main: [] as OutgoingMessage[],
+        dlq: [] as OutgoingMessage[],
+      }));
+      for (const m of b.main) perLane[m.partition! % lanes].main.push(m);
+      for (const m of b.dlq) perLane[m.partition! % lanes].dlq.push(m);
+      const requests = perLane.map((l, lane) => {
+        const topicMessages = [];
+        if (l.main.length) topicMessages.push({ topic: opts.topic, messages: l.main });
+        if (l.dlq.length) topicMessages.push({ topic: opts.dlqTopic, messages: l.dlq });
+        return topicMessages.length ? this.kafka.send(topicMessages, lane) : Promise.resolve();
+      });
       const t0 = process.hrtime.bigint();
-      inflight = this.kafka.send(topicMessages).then(
+      inflight = Promise.all(requests).then(
         () => {
           this.metrics?.batchSeconds.observe(Number(process.hrtime.bigint() - t0) / 1e9);
           totals.read += b.read;
@@ -246,7 +257,7 @@ export class IngestService {
       input instanceof Readable ? readLines(input, firstLine, offset) : input;
     for await (const lines of source) {
       for (const line of lines) {
-        if (line.bytes.length === 0) {
+        if (isBlank(line)) {
           // A blank line is not a record; it only moves the checkpoint.
           batch.lastLine = line.no;
           batch.endOffset = line.end;

@@ -1,5 +1,7 @@
+import { kafkajsGroupingPatched } from './kafkajs-patch';
 import {
   Admin,
+  CompressionCodecs,
   CompressionTypes,
   Kafka,
   LogEntry,
@@ -9,16 +11,24 @@ import {
   Producer,
   TopicMessages,
 } from 'kafkajs';
+import { compressFrame, decompressFrame } from 'lz4-napi';
 import { ProducerError } from './errors';
 import { Logger } from './logger';
 
-export type Compression = 'none' | 'gzip';
-export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip'];
+export type Compression = 'none' | 'gzip' | 'lz4';
+export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'lz4'];
 
 const CODECS: Record<Compression, CompressionTypes> = {
   none: CompressionTypes.None,
   gzip: CompressionTypes.GZIP,
+  lz4: CompressionTypes.LZ4,
 };
+
+// kafkajs has gzip built in; LZ4 (the LZ4 frame format Kafka uses) comes from lz4-napi (native).
+CompressionCodecs[CompressionTypes.LZ4] = () => ({
+  compress: (encoder: { buffer: Buffer }) => compressFrame(encoder.buffer),
+  decompress: (buffer: Buffer) => decompressFrame(buffer),
+});
 
 export interface KafkaOptions {
   brokers: string[];
@@ -26,6 +36,11 @@ export interface KafkaOptions {
   /** How long to keep trying when no broker answers (connect and each send), ms. */
   timeoutMs: number;
   compression: Compression;
+  /**
+   * Idempotent producers working side by side; partition p is always sent by lane p % lanes,
+   * so each partition keeps one producer, one sequence and its order, while requests overlap.
+   */
+  lanes: number;
   log: Logger;
 }
 
@@ -34,13 +49,13 @@ export type OutgoingMessage = Message;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The one place that talks to Kafka: an idempotent kafkajs producer (acks=all, one request in
- * flight so that sequence numbers stay valid), plus an admin client to check topics.
+ * The one place that talks to Kafka: `lanes` idempotent kafkajs producers (acks=all, each with one
+ * request in flight so that its sequence numbers stay valid), plus an admin client for topics.
  */
 export class KafkaRepository {
   private constructor(
     private readonly opts: KafkaOptions,
-    private readonly producer: Producer,
+    private readonly producers: Producer[],
     private readonly admin: Admin,
     /** kafkajs logs are dropped while connecting (we report the retries ourselves). */
     private readonly logState: { quiet: boolean },
@@ -67,13 +82,15 @@ export class KafkaRepository {
     });
     // Retries on send are bounded so that a lost broker ends the run: ~timeoutMs in total.
     const retries = Math.max(1, Math.ceil(opts.timeoutMs / 3000));
-    const producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      retry: { retries, initialRetryTime: 300, maxRetryTime: 3000 },
-    });
-    return new KafkaRepository(opts, producer, kafka.admin(), logState);
+    const producers = Array.from({ length: Math.max(1, opts.lanes) }, () =>
+      kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        retry: { retries, initialRetryTime: 300, maxRetryTime: 3000 },
+      }),
+    );
+    return new KafkaRepository(opts, producers, kafka.admin(), logState);
   }
 
   get brokers(): string {
@@ -87,9 +104,13 @@ export class KafkaRepository {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.admin.connect();
-        await this.producer.connect();
+        for (const p of this.producers) await p.connect();
         this.logState.quiet = false;
-        this.opts.log.info('connected to Kafka', { brokers: this.opts.brokers, attempt });
+        this.opts.log.info('connected to Kafka', {
+          brokers: this.opts.brokers,
+          attempt,
+          kafkajs_grouping_patched: kafkajsGroupingPatched,
+        });
         return;
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
@@ -131,9 +152,13 @@ export class KafkaRepository {
   }
 
   /** One produce request per broker for all partitions of all topics; resolves when acked. */
-  async send(topicMessages: TopicMessages[]): Promise<void> {
+  get lanes(): number {
+    return this.producers.length;
+  }
+
+  async send(topicMessages: TopicMessages[], lane = 0): Promise<void> {
     try {
-      await this.producer.sendBatch({
+      await this.producers[lane].sendBatch({
         topicMessages,
         acks: -1,
         compression: CODECS[this.opts.compression],
@@ -146,6 +171,9 @@ export class KafkaRepository {
 
   async disconnect(): Promise<void> {
     this.logState.quiet = true;
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    await Promise.allSettled([
+      ...this.producers.map((p) => p.disconnect()),
+      this.admin.disconnect(),
+    ]);
   }
 }

@@ -24,6 +24,7 @@ export interface ProduceOptions {
   dlqTopic?: string;
   rate?: number;
   batchSize?: number;
+  lanes?: number;
   compression?: string;
   /** Seconds to keep trying when no broker answers. */
   connectTimeout?: number;
@@ -80,6 +81,7 @@ export async function produce(opts: ProduceOptions): Promise<IngestSummary[]> {
     brokers: config.kafka.brokers,
     timeoutMs: (opts.connectTimeout ?? p.connectTimeoutSeconds) * 1000,
     compression: compressionOf(opts.compression ?? p.compression),
+    lanes: Math.max(1, opts.lanes ?? p.lanes),
     log,
   });
   const ingestOpts = {

@@ -1,9 +1,13 @@
+import { isUtf8 } from 'buffer';
 import { GENERATED_LAYOUT, SEED_LAYOUT } from '@fstore/events';
 import { DeadLetter, RecordDecoder } from './record-decoder';
 
 const GOOD =
   '2e1533d2,fa954a98,Sports,6,2,2024-06-01 14:13:22,1,Grow buy east.,55,Male,Jamaica,Tablet,295,1';
-const line = (bytes: Buffer, no = 7) => ({ no, bytes, end: 0, truncated: false });
+const line = (bytes: Buffer, no = 7) =>
+  isUtf8(bytes)
+    ? { no, text: bytes.toString(), end: 0, truncated: false }
+    : { no, bytes, end: 0, truncated: false };
 
 describe('RecordDecoder', () => {
   it('keys a valid record by customer_id and writes the event as JSON', () => {

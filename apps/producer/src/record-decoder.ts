@@ -9,7 +9,7 @@ import {
   parseCsvLine,
   parseNdjsonLine,
 } from '@fstore/events';
-import { Line } from './line-reader';
+import { Line, lineBytes } from './line-reader';
 
 export type InputFormat = 'csv' | 'ndjson';
 
@@ -55,10 +55,11 @@ export class RecordDecoder {
     let result: ParseResult;
     if (line.truncated) {
       result = fail(ROW, 'line_length', `line longer than ${MAX_LINE_BYTES} bytes`);
-    } else if (!isUtf8(line.bytes)) {
-      result = fail(this.badUtf8Field(line.bytes), 'utf8', 'bytes that are not valid UTF-8');
+    } else if (line.text === undefined) {
+      const bytes = line.bytes ?? Buffer.alloc(0);
+      result = fail(this.badUtf8Field(bytes), 'utf8', 'bytes that are not valid UTF-8');
     } else {
-      const text = line.bytes.toString('utf8');
+      const text = line.text;
       result =
         this.format === 'csv'
           ? parseCsvLine(text, this.layout, source)
@@ -70,7 +71,7 @@ export class RecordDecoder {
     const letter: DeadLetter = {
       reason: result.error,
       source,
-      original_base64: line.bytes.toString('base64'),
+      original_base64: lineBytes(line).toString('base64'),
       original_truncated: line.truncated,
     };
     return {

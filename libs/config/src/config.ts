@@ -33,6 +33,7 @@ export interface FstoreConfig {
     metricsPort: number;
     connectTimeoutSeconds: number;
     batchSize: number;
+    lanes: number;
     compression: string;
     checkpointDir: string;
     inputDir: string;
@@ -128,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       metricsPort: Number(s.FSTORE_PRODUCER_METRICS_PORT),
       connectTimeoutSeconds: Number(s.FSTORE_PRODUCER_CONNECT_TIMEOUT),
       batchSize: Number(s.FSTORE_PRODUCER_BATCH_SIZE),
+      lanes: Math.max(1, Number(s.FSTORE_PRODUCER_LANES)),
       compression: s.FSTORE_PRODUCER_COMPRESSION,
       checkpointDir: expandPath(s.FSTORE_PRODUCER_CHECKPOINT_DIR),
       inputDir: s.FSTORE_PRODUCER_INPUT_DIR,

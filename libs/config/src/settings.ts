@@ -82,10 +82,15 @@ export const SETTINGS = {
     default: '10000',
     doc: 'Producer: records per produce request',
   },
+  FSTORE_PRODUCER_LANES: {
+    kind: 'int',
+    default: '1',
+    doc: 'Producer: idempotent producers sending side by side (partition p goes by lane p % lanes)',
+  },
   FSTORE_PRODUCER_COMPRESSION: {
     kind: 'string',
-    default: 'gzip',
-    doc: 'Producer: record batch compression (`gzip` or `none`)',
+    default: 'lz4',
+    doc: 'Producer: record batch compression (`lz4`, `gzip` or `none`)',
   },
   FSTORE_PRODUCER_CHECKPOINT_DIR: {
     kind: 'string',
