@@ -4,7 +4,9 @@
  * count, record size (the mean JSON value size of our run), acks=all, idempotence and compression,
  * each into a fresh topic of its own. Prints records/s, MB/s and the ratio.
  *
- *   npm run bench:produce [-- --rows N --compression lz4|gzip|none]
+ *   npm run bench:produce [-- --rows N --compression lz4|gzip|none --work-dir DIR]
+ *
+ * The generated file is kept in the work dir (default <stack>/bench) and reused by the next run.
  *
  * Not a test: it takes a minute or two and loads the broker.
  */
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
   const rows = Number(arg('rows', '1000000'));
   const compression = arg('compression', config.producer.compression);
   const brokers = config.kafka.brokers.join(',');
-  const dir = join(config.stackDir, 'bench');
+  const dir = arg('work-dir', join(config.stackDir, 'bench'));
   mkdirSync(dir, { recursive: true });
 
   const file = join(dir, `produce-${rows}-seed1.csv`);

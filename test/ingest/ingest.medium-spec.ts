@@ -124,9 +124,13 @@ describe('fstore produce', () => {
     expect(letters.filter((l) => l.source.file === name)).toHaveLength(0);
   });
 
-  it.each(['csv', 'ndjson'] as const)(
-    'dead-letters exactly the malformed rows of a generated %s file, with the right reasons',
-    async (format) => {
+  it.each([
+    ['csv', []],
+    ['ndjson', []],
+    ['csv', ['--parse-worker']],
+  ] as const)(
+    'dead-letters exactly the malformed rows of a generated %s file %j, with the right reasons',
+    async (format, flags) => {
       const t = await testTopics();
       const file = join(work, `malformed.${format}`);
       const bad = new Map<number, MalformedKind>();
@@ -141,7 +145,7 @@ describe('fstore produce', () => {
         onMalformed: (line, kind) => bad.set(line, kind),
       });
       expect(new Set(bad.values()).size).toBe(10); // every kind of rule broken
-      const summary = produce(file, t, '--no-resume');
+      const summary = produce(file, t, '--no-resume', ...flags);
       expect(summary).toMatchObject({
         read: 3000,
         produced: 3000 - bad.size,

@@ -7,7 +7,6 @@ import {
   LogEntry,
   logLevel,
   Message,
-  Partitioners,
   Producer,
   TopicMessages,
 } from 'kafkajs';
@@ -140,15 +139,9 @@ export class KafkaRepository {
     }
   }
 
-  /** The Java-compatible (murmur2) partition of a key, as kafkajs and the Java client choose it. */
-  async partitioner(topic: string): Promise<{ partitions: number; of: (key: string) => number }> {
+  async partitionCount(topic: string): Promise<number> {
     const meta = await this.admin.fetchTopicMetadata({ topics: [topic] });
-    const partitionMetadata = meta.topics[0].partitions;
-    const choose = Partitioners.DefaultPartitioner();
-    return {
-      partitions: partitionMetadata.length,
-      of: (key: string) => choose({ topic, partitionMetadata, message: { key, value: null } }),
-    };
+    return meta.topics[0].partitions.length;
   }
 
   /** One produce request per broker for all partitions of all topics; resolves when acked. */

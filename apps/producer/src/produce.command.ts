@@ -29,6 +29,8 @@ export interface ProduceOptions {
   /** Seconds to keep trying when no broker answers. */
   connectTimeout?: number;
   resume?: boolean;
+  /** Parse files in a worker thread (default false). */
+  parseWorker?: boolean;
   checkpointDir?: string;
   /** Serve /metrics (service mode: default from settings; one file: only when given). */
   metricsPort?: number;
@@ -91,6 +93,7 @@ export async function produce(opts: ProduceOptions): Promise<IngestSummary[]> {
     rate: opts.rate,
     format: opts.format,
     resume: opts.resume,
+    parseInWorker: opts.parseWorker,
     signal: opts.signal,
   };
   const summaries: IngestSummary[] = [];
