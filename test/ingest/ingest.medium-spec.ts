@@ -1,9 +1,11 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { spawnSync } from 'child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { get } from 'http';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { PROJECT_ROOT } from '@fstore/config';
 import { TOPICS } from '@fstore/contracts';
 import { RawEvent, deriveEventId } from '@fstore/events';
 import { DeadLetter, MalformedKind, expectedReason, generate } from '@fstore/producer';
@@ -233,6 +235,36 @@ describe('fstore produce', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ read: 0, produced: 0, dead_lettered: 0 });
   });
 
+  it('reads standard input (CSV with its header) in service mode', async () => {
+    const t = await testTopics();
+    const input = readFileSync(SEED);
+    const run = spawnSync(
+      'node',
+      [
+        join(PROJECT_ROOT, 'bin/fstore.js'),
+        'produce',
+        '--stdin',
+        '--topic',
+        t.topic,
+        '--dlq-topic',
+        t.dlq,
+        '--metrics-port',
+        '0',
+        '--json',
+      ],
+      { input, encoding: 'utf8', timeout: 120000 },
+    );
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      source: 'stdin',
+      read: SEED_ROWS,
+      produced: SEED_ROWS,
+      dead_lettered: 0,
+    });
+    const evs = events(await readRange(t.topic, await endOffsets(t.topic)));
+    expect(evs.map((e) => e.event_id)).toContain(deriveEventId('stdin', 2));
+  });
+
   it('exits non-zero with a clear message when no broker answers', () => {
     const run = fstoreEnv(
       { FSTORE_KAFKA_BROKERS: '127.0.0.1:1' },
@@ -290,6 +322,8 @@ describe('fstore produce', () => {
       for (const line of svc.output.stderr.trim().split('\n')) {
         expect(JSON.parse(line)).toHaveProperty('msg');
       }
+      // The linear kafkajs grouping is in place in the real process.
+      expect(svc.output.stderr).toContain('"kafkajs_grouping_patched":true');
     } finally {
       svc.child.kill('SIGTERM');
     }

@@ -15,7 +15,7 @@ type Grouper = (args: {
   partitioner: (a: { topic: string; partitionMetadata: unknown[]; message: Message }) => number;
 }) => Record<number, Message[]>;
 
-const linearGroup: Grouper = ({ topic, partitionMetadata, messages, partitioner }) => {
+export const linearGroup: Grouper = ({ topic, partitionMetadata, messages, partitioner }) => {
   const result: Record<number, Message[]> = {};
   if (partitionMetadata.length === 0) return result;
   for (const message of messages) {
