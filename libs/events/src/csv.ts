@@ -1,6 +1,6 @@
 import { fieldError, FieldError, ROW } from './errors';
 import { EVENT_ID_FIELD, FIELDS, GENERATED_COLUMNS, SEED_COLUMNS } from './fields';
-import { ParseResult, RawRecord, SourceRef, validate } from './validate';
+import { ParseResult, SourceRef, validateCells } from './validate';
 
 /** The column layout a CSV header declares: the seed's 14 columns, or those plus EventID. */
 export interface CsvLayout {
@@ -96,8 +96,5 @@ export function parseCsvLine(
       ),
     };
   }
-  const record: RawRecord = {};
-  for (let i = 0; i < FIELDS.length; i++) record[FIELDS[i].name] = cells[i];
-  if (layout.hasEventId) record[EVENT_ID_FIELD.name] = cells[FIELDS.length];
-  return validate(record, source);
+  return validateCells(cells, layout.hasEventId ? cells[FIELDS.length] : undefined, source);
 }

@@ -1,6 +1,6 @@
 import { fieldError, ROW } from './errors';
 import { EVENT_ID_FIELD, FIELDS, FieldSpec } from './fields';
-import { ParseResult, RawRecord, SourceRef, validate } from './validate';
+import { ParseResult, SourceRef, validateCells } from './validate';
 
 const NDJSON_FIELDS: readonly FieldSpec[] = [EVENT_ID_FIELD, ...FIELDS];
 
@@ -20,13 +20,13 @@ export function parseNdjsonLine(line: string, source?: SourceRef): ParseResult {
     return { ok: false, error: fieldError(ROW, 'json', 'not a JSON object') };
   }
   const input = obj as Record<string, unknown>;
-  const record: RawRecord = {};
+  const cells: (string | null)[] = [];
   for (const f of NDJSON_FIELDS) {
     const v = input[f.name];
-    if (v === undefined || v === null) continue;
-    if (typeof v === 'string') record[f.name] = v;
+    if (v === undefined || v === null) cells.push(null);
+    else if (typeof v === 'string') cells.push(v);
     else if (typeof v === 'number' && f.kind !== 'id' && f.kind !== 'string') {
-      record[f.name] = Number.isFinite(v) ? String(v) : 'NaN';
+      cells.push(Number.isFinite(v) ? String(v) : 'NaN');
     } else {
       const want = f.kind === 'id' || f.kind === 'string' ? 'a string' : 'a number or string';
       return {
@@ -35,5 +35,6 @@ export function parseNdjsonLine(line: string, source?: SourceRef): ParseResult {
       };
     }
   }
-  return validate(record, source);
+  // NDJSON_FIELDS starts with event_id; the payload cells follow in FIELDS order.
+  return validateCells(cells.slice(1), cells[0], source);
 }

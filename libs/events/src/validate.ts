@@ -23,12 +23,52 @@ const TS_RE =
 
 const pad2 = (n: number) => (n < 10 ? '0' + n : String(n));
 
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month !== 2) return DAYS[month - 1];
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+}
+
+/** Two ASCII digits at i as a number, or -1. */
+function digits2(t: string, i: number): number {
+  const a = t.charCodeAt(i) - 48;
+  const b = t.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` exactly (the seed's form), checked without a regex; else undefined. */
+function plainTimestamp(t: string): string | FieldError | undefined {
+  if (t.length !== 19 || t[4] !== '-' || t[7] !== '-' || t[10] !== ' ') return undefined;
+  if (t[13] !== ':' || t[16] !== ':') return undefined;
+  const y1 = digits2(t, 0);
+  const y2 = digits2(t, 2);
+  const month = digits2(t, 5);
+  const day = digits2(t, 8);
+  const hour = digits2(t, 11);
+  const minute = digits2(t, 14);
+  const second = digits2(t, 17);
+  if (y1 < 0 || y2 < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) {
+    return undefined;
+  }
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(y1 * 100 + y2, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  ) {
+    return fieldError('transaction_date', 'date', `"${t}" is not a real date and time`);
+  }
+  return t;
 }
 
 /** Parses a timestamp into the normalized UTC form `YYYY-MM-DD HH:MM:SS[.fff]`. */
 export function normalizeTimestamp(text: string): string | FieldError {
+  const plain = plainTimestamp(text);
+  if (plain !== undefined) return plain;
   const m = TS_RE.exec(text);
   const field = 'transaction_date';
   if (!m) {
@@ -96,20 +136,48 @@ function parsePrice(f: FieldSpec, v: string): number | FieldError {
   const m = DECIMAL_RE.exec(v);
   if (!m) return fieldError(f.name, 'number', `"${v.slice(0, 40)}" is not a number`);
   if (v[0] === '-' && Number(v) !== 0) return fieldError(f.name, 'min', `${v} is below 0`);
-  const intDigits = m[1].replace(/^0+(?=\d)/, '').length;
+  let lead = 0;
+  while (lead < m[1].length - 1 && m[1].charCodeAt(lead) === 48) lead++;
+  const intDigits = m[1].length - lead;
   if (intDigits > PRICE_INTEGER_DIGITS || (m[2] !== undefined && m[2].length > PRICE_SCALE)) {
     return fieldError(f.name, 'decimal', `${v} does not fit decimal(10,2)`);
   }
   return Math.abs(Number(v));
 }
 
+/** A fresh event with every field, in message order (one hidden class for all events). */
+function emptyEvent(eventId: string): RawEvent {
+  return {
+    event_id: eventId,
+    customer_id: '',
+    product_id: '',
+    category: '',
+    price: 0,
+    quantity: 0,
+    transaction_date: '',
+    review_rating: null,
+    review_text: null,
+    customer_age: null,
+    customer_gender: null,
+    country: null,
+    device_type: null,
+    browsing_duration: null,
+    previous_purchases: null,
+  };
+}
+
+type Cell = string | null | undefined;
+
 /**
- * Validates one record against DESIGN §2 and builds the event. The first broken rule, in field
- * order, is the reason. A missing event_id is derived from `source` (see deriveEventId).
+ * Validates the payload cells (FIELDS order) and the input's event id; the core of validate(),
+ * parseCsvLine() and parseNdjsonLine().
  */
-export function validate(record: RawRecord, source?: SourceRef): ParseResult {
-  const event = {} as Record<string, unknown>;
-  let eventId = record[EVENT_ID_FIELD.name];
+export function validateCells(
+  cells: ArrayLike<Cell>,
+  inputEventId: Cell,
+  source?: SourceRef,
+): ParseResult {
+  let eventId = inputEventId;
   if (eventId === undefined || eventId === null || eventId === '') {
     if (!source) {
       return { ok: false, error: fieldError('event_id', 'required', 'no event_id and no source') };
@@ -119,15 +187,17 @@ export function validate(record: RawRecord, source?: SourceRef): ParseResult {
     const err = checkString(EVENT_ID_FIELD, eventId);
     if (err) return { ok: false, error: err };
   }
-  event.event_id = eventId;
-  for (const f of FIELDS as readonly FieldSpec[]) {
-    const v = record[f.name];
+  const event = emptyEvent(eventId);
+  const target = event as unknown as Record<string, unknown>;
+  const fields = FIELDS as readonly FieldSpec[];
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    const v = cells[i];
     if (v === undefined || v === null || v === '') {
       if (f.required) return { ok: false, error: fieldError(f.name, 'required', 'empty') };
-      event[f.name] = null;
-      continue;
+      continue; // stays null
     }
-    let value: unknown;
+    let value: string | number | FieldError;
     switch (f.kind) {
       case 'id':
       case 'string': {
@@ -146,9 +216,20 @@ export function validate(record: RawRecord, source?: SourceRef): ParseResult {
         value = normalizeTimestamp(v);
         break;
     }
-    if (typeof value === 'object' && value !== null)
-      return { ok: false, error: value as FieldError };
-    event[f.name] = value;
+    if (typeof value === 'object') return { ok: false, error: value };
+    target[f.name] = value;
   }
-  return { ok: true, event: event as unknown as RawEvent };
+  return { ok: true, event };
+}
+
+/**
+ * Validates one record against DESIGN §2 and builds the event. The first broken rule, in field
+ * order, is the reason. A missing event_id is derived from `source` (see deriveEventId).
+ */
+export function validate(record: RawRecord, source?: SourceRef): ParseResult {
+  return validateCells(
+    FIELDS.map((f) => record[f.name]),
+    record[EVENT_ID_FIELD.name],
+    source,
+  );
 }
