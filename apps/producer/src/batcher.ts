@@ -1,3 +1,4 @@
+import './kafkajs-patch';
 import { Partitioners, PartitionMetadata } from 'kafkajs';
 import { OutgoingMessage } from './kafka.repository';
 import { Line, isBlank } from './line-reader';

@@ -1,3 +1,5 @@
+// First: kafkajs must load its producer after the grouping patch is in place.
+import './kafkajs-patch';
 export { ProducerError } from './errors';
 export {
   GENERATOR_DEFAULTS,
