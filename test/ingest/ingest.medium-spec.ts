@@ -129,7 +129,7 @@ describe('fstore produce', () => {
   it.each([
     ['csv', []],
     ['ndjson', []],
-    ['csv', ['--parse-worker']],
+    ['csv', ['--no-parse-worker']],
   ] as const)(
     'dead-letters exactly the malformed rows of a generated %s file %j, with the right reasons',
     async (format, flags) => {

@@ -121,7 +121,7 @@ program
   .option('--lanes <n>', 'idempotent producers side by side (default: setting)', int)
   .option('--compression <codec>', 'lz4, gzip or none (default: setting)')
   .option('--connect-timeout <seconds>', 'give up when no broker answers (default: setting)', int)
-  .option('--parse-worker', 'parse files in a worker thread while the main thread sends')
+  .option('--no-parse-worker', 'parse files in the main thread (default: in a worker thread)')
   .option('--no-resume', 'ignore the checkpoint of an earlier run and send the file again')
   .option('--checkpoint-dir <folder>', 'where checkpoints live (default: setting)')
   .option('--metrics-port <port>', 'serve /metrics on this port (service mode: setting)', int)

@@ -23,10 +23,7 @@ export interface IngestOptions {
   format?: InputFormat;
   /** Continue after the last acknowledged line of an earlier run (default true). */
   resume?: boolean;
-  /**
-   * Parse files in a worker thread while the main thread sends (default false: on the 2-core
-   * benchmark machine it cost more CPU than it saved; it pays off with idle cores).
-   */
+  /** Parse files in a worker thread while the main thread sends (default true). */
   parseInWorker?: boolean;
   signal?: AbortSignal;
 }

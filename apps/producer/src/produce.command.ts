@@ -29,7 +29,7 @@ export interface ProduceOptions {
   /** Seconds to keep trying when no broker answers. */
   connectTimeout?: number;
   resume?: boolean;
-  /** Parse files in a worker thread (default false). */
+  /** Parse files in a worker thread (default true). */
   parseWorker?: boolean;
   checkpointDir?: string;
   /** Serve /metrics (service mode: default from settings; one file: only when given). */
