@@ -1,5 +1,3 @@
-import './kafkajs-patch';
-import { Partitioners, PartitionMetadata } from 'kafkajs';
 import { OutgoingMessage } from './kafka.repository';
 import { Line, isBlank } from './line-reader';
 import { RecordDecoder } from './record-decoder';
@@ -31,20 +29,46 @@ export interface BatchSpec {
   dlqPartitions: number;
 }
 
-/** The Java-compatible (murmur2) partition of a key, as kafkajs and the Java client choose it. */
+/**
+ * Kafka's murmur2 (the Java client's Utils.murmur2) over a key's UTF-8 bytes, with Math.imul:
+ * the same partition as the Java client and kafkajs's DefaultPartitioner, several times cheaper.
+ */
+export function murmur2(key: string): number {
+  let bytes: Buffer | string = key;
+  for (let i = 0; i < key.length; i++) {
+    if (key.charCodeAt(i) > 127) {
+      bytes = Buffer.from(key, 'utf8');
+      break;
+    }
+  }
+  const at =
+    typeof bytes === 'string'
+      ? (i: number) => (bytes as string).charCodeAt(i)
+      : (i: number) => (bytes as Buffer)[i];
+  const length = bytes.length;
+  const m = 0x5bd1e995;
+  let h = 0x9747b28c ^ length;
+  const whole = length & ~3;
+  for (let i = 0; i < whole; i += 4) {
+    let k = at(i) | (at(i + 1) << 8) | (at(i + 2) << 16) | (at(i + 3) << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> 24;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m) ^ k;
+  }
+  const rest = length & 3;
+  if (rest === 3) h ^= at(whole + 2) << 16;
+  if (rest >= 2) h ^= at(whole + 1) << 8;
+  if (rest >= 1) h = Math.imul(h ^ at(whole), m);
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h;
+}
+
+/** The partition of a key among `partitions`, as the Java client (and kafkajs) choose it. */
 export function keyPartitioner(partitions: number): (key: string) => number {
-  const partitionMetadata = Array.from(
-    { length: partitions },
-    (_, partitionId): PartitionMetadata => ({
-      partitionId,
-      leader: 0,
-      partitionErrorCode: 0,
-      replicas: [0],
-      isr: [0],
-    }),
-  );
-  const choose = Partitioners.DefaultPartitioner();
-  return (key) => choose({ topic: '', partitionMetadata, message: { key, value: null } });
+  return (key) => (murmur2(key) & 0x7fffffff) % partitions;
 }
 
 const newBatch = (): Batch => ({
