@@ -44,7 +44,7 @@ const INPUT = /\.(csv|ndjson|jsonl)$/i;
 function compressionOf(value: string): Compression {
   if (!(COMPRESSIONS as readonly string[]).includes(value)) {
     throw new ConfigError(
-      'FSTORE_PRODUCER_COMPRESSION',
+      '--compression / FSTORE_PRODUCER_COMPRESSION',
       `expected one of ${COMPRESSIONS.join(', ')}, got "${value}"`,
     );
   }
