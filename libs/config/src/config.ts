@@ -55,6 +55,15 @@ export interface FstoreConfig {
   };
   auth: { secret?: string; accessTtlSeconds: number; refreshTtlSeconds: number };
   bench: { feastPort: number; feastWorkers: number; connections: number; durationSeconds: number };
+  producer: {
+    metricsPort: number;
+    connectTimeoutSeconds: number;
+    batchSize: number;
+    lanes: number;
+    compression: string;
+    checkpointDir: string;
+    inputDir: string;
+  };
 }
 
 /** Parses `KEY=value` lines (the stack's generated secrets file). */
@@ -181,6 +190,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       feastWorkers: Number(s.FSTORE_BENCH_FEAST_WORKERS),
       connections: Number(s.FSTORE_BENCH_CONNECTIONS),
       durationSeconds: Number(s.FSTORE_BENCH_DURATION_SECONDS),
+    },
+    producer: {
+      metricsPort: Number(s.FSTORE_PRODUCER_METRICS_PORT),
+      connectTimeoutSeconds: Number(s.FSTORE_PRODUCER_CONNECT_TIMEOUT),
+      batchSize: Number(s.FSTORE_PRODUCER_BATCH_SIZE),
+      lanes: Math.max(1, Number(s.FSTORE_PRODUCER_LANES)),
+      compression: s.FSTORE_PRODUCER_COMPRESSION,
+      checkpointDir: expandPath(s.FSTORE_PRODUCER_CHECKPOINT_DIR),
+      inputDir: s.FSTORE_PRODUCER_INPUT_DIR,
     },
   };
 }

@@ -209,6 +209,42 @@ export const SETTINGS = {
     default: '15',
     doc: 'Measured duration of each serving benchmark run, after a warm-up',
   },
+
+  FSTORE_PRODUCER_METRICS_PORT: {
+    kind: 'port',
+    default: '9465',
+    doc: 'Producer service: Prometheus /metrics and /healthz',
+  },
+  FSTORE_PRODUCER_CONNECT_TIMEOUT: {
+    kind: 'int',
+    default: '30',
+    doc: 'Producer: seconds to keep retrying when no Kafka broker answers, then exit non-zero',
+  },
+  FSTORE_PRODUCER_BATCH_SIZE: {
+    kind: 'int',
+    default: '10000',
+    doc: 'Producer: records per produce request',
+  },
+  FSTORE_PRODUCER_LANES: {
+    kind: 'int',
+    default: '1',
+    doc: 'Producer: idempotent producers sending side by side (partition p goes by lane p % lanes)',
+  },
+  FSTORE_PRODUCER_COMPRESSION: {
+    kind: 'string',
+    default: 'lz4',
+    doc: 'Producer: record batch compression (`lz4`, `gzip` or `none`)',
+  },
+  FSTORE_PRODUCER_CHECKPOINT_DIR: {
+    kind: 'string',
+    default: (r) => `${r.FSTORE_STACK_DIR}/producer/checkpoints`,
+    doc: 'Producer: where per-file resume checkpoints are kept',
+  },
+  FSTORE_PRODUCER_INPUT_DIR: {
+    kind: 'string',
+    default: '',
+    doc: 'Producer service (apps/producer): folder to watch; empty = standard input',
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
