@@ -6,6 +6,7 @@ import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
   aptInstall,
   ensureDir,
+  probe,
   run,
   runningPid,
   spawnDaemon,
@@ -200,14 +201,9 @@ SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role') WHERE NOT EXISTS (S
 
   async status(ctx: StackContext): Promise<ProcessStatus[]> {
     const pid = runningPid(ctx.paths, PROCESS);
-    let healthy = true;
-    let detail: string | undefined = pid === undefined ? 'not started by this stack' : undefined;
-    try {
-      await query(ctx, 'SELECT 1');
-    } catch (e) {
-      healthy = false;
-      detail = (e as Error).message;
-    }
+    const probed = await probe(() => query(ctx, 'SELECT 1'));
+    const { healthy } = probed;
+    const detail = probed.detail ?? (pid === undefined ? 'not started by this stack' : undefined);
     return [
       {
         component: this.name,

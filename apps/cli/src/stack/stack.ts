@@ -121,15 +121,8 @@ export function logFiles(ctx: StackContext, name: string): string[] {
   return files;
 }
 
-export function formatStatusTable(rows: ProcessStatus[]): string {
-  const header = ['component', 'process', 'pid', 'address', 'health'];
-  const body = rows.map((r) => [
-    r.component,
-    r.process,
-    r.pid === undefined ? '-' : String(r.pid),
-    r.address,
-    r.healthy ? 'healthy' : `DOWN${r.detail ? ` (${r.detail})` : ''}`,
-  ]);
+/** A plain text table, columns padded to their widest cell. */
+export function formatTable(header: string[], body: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) =>
     cells
@@ -137,4 +130,17 @@ export function formatStatusTable(rows: ProcessStatus[]): string {
       .join('  ')
       .trimEnd();
   return [line(header), ...body.map(line)].join('\n');
+}
+
+export function formatStatusTable(rows: ProcessStatus[]): string {
+  return formatTable(
+    ['component', 'process', 'pid', 'address', 'health'],
+    rows.map((r) => [
+      r.component,
+      r.process,
+      r.pid === undefined ? '-' : String(r.pid),
+      r.address,
+      r.healthy ? 'healthy' : `DOWN${r.detail ? ` (${r.detail})` : ''}`,
+    ]),
+  );
 }
