@@ -32,6 +32,9 @@ export class LivyBatchNotFoundError extends LivyError {
   }
 }
 
+/** The request is invalid before it reaches Livy (e.g. a relative path): nothing was sent. */
+export class LivyInvalidRequestError extends LivyError {}
+
 /** Livy did not answer (refused, reset, 502/503/504, timeout) even after the retries. */
 export class LivyUnavailableError extends LivyError {
   constructor(

@@ -13,6 +13,7 @@ export { DEFAULT_HTTP, type HttpOptions } from './http';
 export {
   LivyBatchNotFoundError,
   LivyError,
+  LivyInvalidRequestError,
   LivyProtocolError,
   LivyRequestError,
   LivyTimeoutError,

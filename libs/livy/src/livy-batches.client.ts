@@ -1,6 +1,7 @@
 import { FstoreConfig } from '@fstore/config';
 import {
   LivyBatchNotFoundError,
+  LivyInvalidRequestError,
   LivyProtocolError,
   LivyRequestError,
   LivyTimeoutError,
@@ -40,6 +41,11 @@ export interface BatchRequest {
   name?: string;
   className?: string;
   driverMemory?: string;
+  executorMemory?: string;
+  /** Files and jars to ship with the run (local paths must be whitelisted too). */
+  files?: string[];
+  jars?: string[];
+  queue?: string;
 }
 
 export interface BatchInfo {
@@ -106,14 +112,16 @@ export class LivyBatchesClient {
 
   /** Submits a batch; returns its id. */
   async submit(request: BatchRequest): Promise<number> {
-    if (!request.file) throw new LivyProtocolError('a batch needs a file');
+    checkPaths(request);
     const body: Record<string, unknown> = { file: request.file };
     if (request.args?.length) body.args = request.args.map(String);
     if (request.conf && Object.keys(request.conf).length) body.conf = request.conf;
-    if (request.pyFiles?.length) body.pyFiles = request.pyFiles;
-    if (request.name) body.name = request.name;
-    if (request.className) body.className = request.className;
-    if (request.driverMemory) body.driverMemory = request.driverMemory;
+    for (const key of ['pyFiles', 'files', 'jars'] as const) {
+      if (request[key]?.length) body[key] = request[key];
+    }
+    for (const key of ['name', 'className', 'driverMemory', 'executorMemory', 'queue'] as const) {
+      if (request[key]) body[key] = request[key];
+    }
     const info = await this.call('POST /batches', undefined, () =>
       this.http.post<unknown>('/batches', body),
     );
@@ -225,6 +233,23 @@ export function livyMessage(body: unknown): string {
   }
   if (typeof body === 'string' && body.trim()) return body.trim().slice(0, 500);
   return JSON.stringify(body ?? null);
+}
+
+/**
+ * Livy wants absolute paths or URIs. Livy 0.7.1 also leaves a phantom batch in `starting` behind
+ * every submission it refuses, so what can be checked here is checked before sending.
+ */
+function checkPaths(request: BatchRequest): void {
+  if (!request.file) throw new LivyInvalidRequestError('a batch needs a file');
+  const paths = [request.file, ...(request.pyFiles ?? []), ...(request.files ?? [])];
+  for (const path of [...paths, ...(request.jars ?? [])]) {
+    if (!path.startsWith('/') && !/^[a-z][a-z0-9+.-]*:/i.test(path)) {
+      throw new LivyInvalidRequestError(`"${path}" is neither an absolute path nor a URI`);
+    }
+  }
+  for (const [k, v] of Object.entries(request.conf ?? {})) {
+    if (typeof v !== 'string') throw new LivyInvalidRequestError(`conf ${k} must be a string`);
+  }
 }
 
 function checkState(state: unknown): BatchState {
