@@ -31,6 +31,7 @@ import json
 import os
 import re
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -286,18 +287,41 @@ REJECT_COLUMNS_DDL = """
     rejected_at TIMESTAMP"""
 
 
+def _create(spark, ddl: str, exists) -> None:
+    """Runs a CREATE … IF NOT EXISTS. Two loads creating the same object at once: the metastore's
+    unique keys refuse the second, which then finds the object there and carries on."""
+    for attempt in range(3):
+        try:
+            spark.sql(ddl)
+            return
+        except Exception:
+            if exists():
+                return
+            if attempt == 2:
+                raise
+            time.sleep(1 + attempt)
+
+
 def ensure_tables(spark, table: str, rejects: str) -> None:
-    for name in {table.split(".")[0], rejects.split(".")[0]}:
-        spark.sql(f"CREATE DATABASE IF NOT EXISTS {name}")
-    spark.sql(
+    for db in sorted({table.split(".")[0], rejects.split(".")[0]}):
+        _create(
+            spark,
+            f"CREATE DATABASE IF NOT EXISTS {db}",
+            lambda db=db: spark.catalog.databaseExists(db),
+        )
+    _create(
+        spark,
         f"CREATE TABLE IF NOT EXISTS {table} ({EVENT_COLUMNS_DDL}\n)"
         " COMMENT 'Raw e-commerce transactions (DESIGN.md section 2), one row per event_id'"
-        " PARTITIONED BY (event_date DATE) STORED AS PARQUET"
+        " PARTITIONED BY (event_date DATE) STORED AS PARQUET",
+        lambda: spark.catalog.tableExists(table),
     )
-    spark.sql(
+    _create(
+        spark,
         f"CREATE TABLE IF NOT EXISTS {rejects} ({REJECT_COLUMNS_DDL}\n)"
         " COMMENT 'Input lines that broke a rule of the raw event, with the reason'"
-        " STORED AS PARQUET"
+        " STORED AS PARQUET",
+        lambda: spark.catalog.tableExists(rejects),
     )
 
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
@@ -10,6 +11,15 @@ import { ensureDir, run, StackError, writeIfChanged } from './processes';
 export const SPARK_VERSION = '3.5.9';
 const POSTGRES_JDBC = 'org.postgresql:postgresql:42.7.14';
 const REQUIREMENTS = 'requirements-dev.txt';
+
+/** The unique keys of Hive 2.3's PostgreSQL schema that concurrent writers depend on. */
+const METASTORE_UNIQUE_KEYS = [
+  { name: 'UNIQUE_DATABASE', table: 'DBS', columns: ['NAME'] },
+  { name: 'UNIQUETABLE', table: 'TBLS', columns: ['TBL_NAME', 'DB_ID'] },
+  { name: 'UNIQUEPARTITION', table: 'PARTITIONS', columns: ['PART_NAME', 'TBL_ID'] },
+  { name: 'UNIQUEFUNCTION', table: 'FUNCS', columns: ['FUNC_NAME', 'DB_ID'] },
+  { name: 'ROLEENTITYINDEX', table: 'ROLES', columns: ['ROLE_NAME'] },
+] as const;
 
 /** The project's Python virtual environment: ruff, pytest and pyspark (requirements-dev.txt). */
 export function projectVenv() {
@@ -161,7 +171,7 @@ export class SparkComponent implements StackComponent {
     const ms = ctx.config.spark.metastore;
     if (!ms.password) throw new StackError('spark: FSTORE_HIVE_METASTORE_PASSWORD is not set');
     try {
-      await this.ping(ctx);
+      await this.metastoreSql(ctx, 'SELECT 1');
     } catch {
       ctx.log(`spark: creating the Hive metastore role and database "${ms.database}"`);
       await new PostgresComponent().ensureRoleAndDatabase(ctx, {
@@ -169,11 +179,55 @@ export class SparkComponent implements StackComponent {
         password: ms.password,
         database: ms.database,
       });
-      await this.ping(ctx);
+      await this.metastoreSql(ctx, 'SELECT 1');
+    }
+    await this.ensureMetastoreSchema(ctx);
+  }
+
+  /**
+   * DataNucleus creates the metastore's tables on first use, but without Hive's unique keys
+   * (creating constraints with them deadlocks on PostgreSQL), so two Spark processes creating the
+   * same database at once would both succeed and corrupt it. Once: a probe run through Spark
+   * creates the tables, then the unique keys of Hive's own PostgreSQL schema are added.
+   */
+  private async ensureMetastoreSchema(ctx: StackContext): Promise<void> {
+    const keys = await this.metastoreSql(
+      ctx,
+      `SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = ANY($1)`,
+      [METASTORE_UNIQUE_KEYS.map((k) => k.name)],
+    );
+    if ((keys[0] as { n: number }).n === METASTORE_UNIQUE_KEYS.length) return;
+    const tables = await this.metastoreSql(ctx, `SELECT to_regclass('"DBS"') IS NOT NULL AS t`);
+    if (!(tables[0] as { t: boolean }).t) {
+      ctx.log('spark: first use of the Hive metastore: a probe Spark run creates its tables');
+      this.probe(ctx);
+    }
+    for (const key of METASTORE_UNIQUE_KEYS) {
+      const cols = key.columns.map((c) => `"${c}"`).join(', ');
+      await this.metastoreSql(
+        ctx,
+        `CREATE UNIQUE INDEX IF NOT EXISTS "${key.name}" ON "${key.table}" (${cols})`,
+      );
     }
   }
 
-  private async ping(ctx: StackContext): Promise<void> {
+  /** spark-submit of stack/spark/metastore_probe.py: a real round trip through the metastore. */
+  probe(ctx: StackContext): void {
+    const script = join(PROJECT_ROOT, 'stack', 'spark', 'metastore_probe.py');
+    const res = spawnSync(join(sparkHome(), 'bin', 'spark-submit'), [script], {
+      env: { ...process.env, ...sparkEnv(ctx) },
+      encoding: 'utf8',
+      timeout: 600000,
+    });
+    const log = ctx.paths.logFile('spark-probe');
+    ensureDir(ctx.paths.logs);
+    writeFileSync(log, `${res.stdout ?? ''}${res.stderr ?? ''}`);
+    if (res.status !== 0 || !/METASTORE_PROBE ok/.test(res.stdout ?? '')) {
+      throw new StackError(`spark: the metastore probe run failed; see its log: ${log}`);
+    }
+  }
+
+  private async metastoreSql(ctx: StackContext, sql: string, params: unknown[] = []) {
     const ms = ctx.config.spark.metastore;
     const client = new Client({
       host: ctx.config.postgres.host,
@@ -185,7 +239,7 @@ export class SparkComponent implements StackComponent {
     });
     await client.connect();
     try {
-      await client.query('SELECT 1');
+      return (await client.query(sql, params)).rows as unknown[];
     } finally {
       await client.end();
     }
@@ -197,7 +251,7 @@ export class SparkComponent implements StackComponent {
     if (!existsSync(join(sparkHome(), 'bin', 'spark-submit'))) detail = 'pyspark not installed';
     else {
       try {
-        await this.ping(ctx);
+        await this.metastoreSql(ctx, 'SELECT 1');
       } catch (e) {
         detail = `metastore: ${(e as Error).message}`;
       }
