@@ -97,7 +97,14 @@ function sparkSubmit(script: string, args: string[]): Promise<string> {
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve(out);
-      else reject(new Error(`spark-submit ${script} exited ${code}:\n${err.slice(-3000)}`));
+      else {
+        // Spark's own log lines are noise: keep the rest (Python's traceback), save everything.
+        const file = join(tmpdir(), `fstore-spark-submit-${Date.now()}.log`);
+        writeFileSync(file, `${out}\n--- stderr\n${err}`);
+        const lines = err.split('\n').filter((l) => !/^\d\d\/\d\d\/\d\d \S+ (INFO|WARN) /.test(l));
+        const tail = [...lines.slice(-40), '--- stdout', ...out.split('\n').slice(-10)].join('\n');
+        reject(new Error(`spark-submit ${script} exited ${code} (full output: ${file}):\n${tail}`));
+      }
     });
   });
 }
@@ -116,6 +123,12 @@ function seedRowsPerDate(): Record<string, number> {
 
 describe('load_raw_events through Livy, read back by another Spark process', () => {
   let dropped = false;
+  beforeAll(() => {
+    // Without the stack's Spark configuration a Spark process silently uses a private Derby
+    // metastore: fail at once instead (FSTORE_STACK_DIR must name the stack Livy runs from).
+    const conf = join(sparkDirs(ctx).conf, 'spark-defaults.conf');
+    if (!existsSync(conf)) throw new Error(`${conf} is missing: run \`fstore stack up batch\``);
+  });
   afterAll(async () => {
     rmSync(dir, { recursive: true, force: true });
     if (!dropped) await sparkSubmit(REPORT, ['--drop-database', db]).catch(() => undefined);

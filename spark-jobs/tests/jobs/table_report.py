@@ -1,10 +1,10 @@
 """Medium-test fixture: reads raw-event tables from a separate Spark process and reports them.
 
-    spark-submit table_report.py DB.TABLE [DB.TABLE…] [--drop-database DB]
+    spark-submit table_report.py [DB.TABLE…] [--drop-database DB…]
 
 Prints one `TABLE_REPORT <json>` line: per table, the row count, distinct event_ids, rows per
 event_date partition (from the metastore's partitions), rows whose partition is not the UTC date
-of transaction_date, and the rejects (line, field, rule). Then drops the given database.
+of transaction_date, and the rejects (line, field, rule). Then drops the given databases.
 """
 
 import argparse
@@ -37,15 +37,15 @@ def report(spark: SparkSession, table: str) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("tables", nargs="*")
-    p.add_argument("--drop-database")
+    p.add_argument("--drop-database", action="append", default=[])
     args = p.parse_args()
     spark = SparkSession.builder.appName("table_report").enableHiveSupport().getOrCreate()
     try:
         out = {t: report(spark, t) for t in args.tables}
         print("TABLE_REPORT " + json.dumps(out), flush=True)
     finally:
-        if args.drop_database:
-            spark.sql(f"DROP DATABASE IF EXISTS {args.drop_database} CASCADE")
+        for db in args.drop_database:
+            spark.sql(f"DROP DATABASE IF EXISTS {db} CASCADE")
         spark.stop()
 
 
