@@ -98,7 +98,7 @@ export async function stackUp(ctx: StackContext, names: string[]): Promise<Proce
     await component.ready(ctx);
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
     ctx.log(
-      `${component.name}: ${started ? `started ${started} process(es)` : 'already running'}, healthy (${secs}s)`,
+      `${component.name}: ${started ? `started ${started} process(es)` : component.processNames(ctx).length ? 'already running' : 'installed, nothing to run'}, healthy (${secs}s)`,
     );
   }
   return stackStatus(
