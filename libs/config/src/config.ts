@@ -45,6 +45,19 @@ export interface FstoreConfig {
     javaHome: string;
     requestTimeoutMs: number;
   };
+  spark: {
+    master: string;
+    driverMemory: string;
+    javaHome: string;
+    metastore: { database: string; user: string; password?: string };
+  };
+  livy: {
+    port: number;
+    url: string;
+    heap: string;
+    stateRetain: string;
+    requestTimeoutMs: number;
+  };
   serving: {
     instancePorts: number[];
     port: number;
@@ -171,6 +184,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       checkpointInterval: s.FSTORE_FLINK_CHECKPOINT_INTERVAL,
       javaHome: s.FSTORE_FLINK_JAVA_HOME,
       requestTimeoutMs: Number(s.FSTORE_FLINK_REQUEST_TIMEOUT_MS),
+    },
+    spark: {
+      master: s.FSTORE_SPARK_MASTER,
+      driverMemory: s.FSTORE_SPARK_DRIVER_MEMORY,
+      javaHome: s.FSTORE_SPARK_JAVA_HOME,
+      metastore: {
+        database: s.FSTORE_HIVE_METASTORE_DATABASE,
+        user: s.FSTORE_HIVE_METASTORE_USER,
+        password: s.FSTORE_HIVE_METASTORE_PASSWORD,
+      },
+    },
+    livy: {
+      port: Number(s.FSTORE_LIVY_PORT),
+      url: s.FSTORE_LIVY_URL.replace(/\/+$/, ''),
+      heap: s.FSTORE_LIVY_HEAP,
+      stateRetain: s.FSTORE_LIVY_STATE_RETAIN,
+      requestTimeoutMs: Number(s.FSTORE_LIVY_REQUEST_TIMEOUT_MS),
     },
     serving: {
       instancePorts: ports(s.FSTORE_SERVING_INSTANCE_PORTS),

@@ -7,7 +7,19 @@ describe('selectComponents', () => {
   it('brings up what a component depends on, in start order', () => {
     expect(names(['flink'])).toEqual(['kafka', 'flink']);
     expect(names(['streaming'])).toEqual(['kafka', 'flink']);
-    expect(names([])).toEqual(['postgres', 'redis', 'kafka', 'flink', 'writer', 'serving']);
+    expect(names([])).toEqual([
+      'postgres',
+      'redis',
+      'kafka',
+      'flink',
+      'writer',
+      'serving',
+      'spark',
+      'livy',
+      'airflow',
+    ]);
+    expect(names(['batch'])).toEqual(['postgres', 'spark', 'livy', 'airflow']);
+    expect(names(['livy'])).toEqual(['postgres', 'spark', 'livy']);
   });
 
   it('stops only what was named, never the services it depends on', () => {

@@ -2,12 +2,15 @@ import { randomBytes } from 'crypto';
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { loadConfig, parseEnvFile, secretsFile } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
+import { AirflowComponent } from './airflow';
 import { FlinkComponent } from './flink';
+import { LivyComponent } from './livy';
 import { KafkaComponent } from './kafka';
 import { PostgresComponent } from './postgres';
 import { ensureDir, StackError, StackPaths } from './processes';
 import { RedisComponent } from './redis';
 import { ServingComponent } from './serving';
+import { SparkComponent } from './spark';
 import { WriterComponent } from './writer';
 
 /** Every component, in start order. */
@@ -18,6 +21,9 @@ export const COMPONENTS: readonly StackComponent[] = [
   new FlinkComponent(),
   new WriterComponent(),
   new ServingComponent(),
+  new SparkComponent(),
+  new LivyComponent(),
+  new AirflowComponent(),
 ];
 
 /** Names `stack up` accepts besides component names. */
@@ -25,12 +31,15 @@ export const GROUPS: Record<string, readonly string[]> = {
   core: ['postgres', 'redis', 'kafka'],
   /** What the streaming features need. */
   streaming: ['kafka', 'flink'],
+  /** The batch runtime: Spark (Hive metastore in PostgreSQL), Livy, Airflow. */
+  batch: ['spark', 'livy', 'airflow'],
 };
 
 const GENERATED_SECRETS = [
   'FSTORE_PG_PASSWORD',
   'FSTORE_REDIS_PASSWORD',
   'FSTORE_AUTH_SECRET',
+  'FSTORE_HIVE_METASTORE_PASSWORD',
 ] as const;
 
 /**
@@ -89,7 +98,7 @@ export async function stackUp(ctx: StackContext, names: string[]): Promise<Proce
     await component.ready(ctx);
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
     ctx.log(
-      `${component.name}: ${started ? `started ${started} process(es)` : 'already running'}, healthy (${secs}s)`,
+      `${component.name}: ${started ? `started ${started} process(es)` : component.processNames(ctx).length ? 'already running' : 'installed, nothing to run'}, healthy (${secs}s)`,
     );
   }
   return stackStatus(
