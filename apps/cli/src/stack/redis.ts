@@ -159,6 +159,22 @@ export class RedisComponent implements StackComponent {
         logFile: ctx.paths.logFile(`redis-${port}`),
       });
     }
+    // A restarted node rejoins after the cluster is ok again: up means every master has its
+    // replica back, not only that the slots are served.
+    await waitUntil('redis cluster (a replica for every master)', () => this.replicated(ctx), {
+      timeoutMs: 30000,
+      logFile: ctx.paths.logFile(`redis-${ports[0]}`),
+    });
+  }
+
+  private async replicated(ctx: StackContext): Promise<void> {
+    const slots = await withNode(ctx, ctx.config.redis.clusterPorts[0], (r) => r.cluster('SLOTS'));
+    const bare = slots.filter((range) => range.length < 4);
+    if (bare.length > 0) {
+      throw new Error(
+        `slots ${bare.map(([from, to]) => `${from}-${to}`).join(', ')} have no replica`,
+      );
+    }
   }
 
   private async clusterOk(ctx: StackContext, port: number): Promise<void> {
