@@ -63,6 +63,13 @@ end
 if ARGV[1] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[1]) end
 return 1`;
 
+// Reads keys of several slots that all live on the node it runs on (Redis 7 script flags), in
+// the order given; a missing key is nil.
+const READ_KEYS = `#!lua flags=no-writes,allow-cross-slot-keys
+local values = {}
+for i, key in ipairs(ARGV) do values[i] = redis.call('GET', key) end
+return values`;
+
 type SetIfNewerCluster = Cluster & {
   setIfNewer(valueKey: string, tsKey: string, value: string, eventTime: string): Promise<number>;
 };
@@ -135,15 +142,11 @@ export class RedisClusterOnlineStore implements OnlineStore {
       const keys = features.map((f) => featureKey(f.name, parts));
       return { slotKey: keys[0], keys: [...keys, ...keys.map(eventTimeKey)] };
     });
-    // One entity's keys share a slot: a single MGET, no pipeline to group.
+    // One entity's keys share a slot: a single MGET. Many entities: one script per node.
     const replies =
       requests.length === 1
         ? [await this.cluster.mget(...requests[0].keys)]
-        : await this.perNode(
-            requests,
-            (r) => r.slotKey,
-            (pipeline, r) => pipeline.mget(...r.keys),
-          );
+        : await this.readPerNode(requests);
     return replies.map((reply) => {
       const values = reply as (string | null)[];
       return features.map((_, i) => {
@@ -191,6 +194,61 @@ export class RedisClusterOnlineStore implements OnlineStore {
       });
   }
 
+  /** Item indexes grouped by the cluster node that owns each item's slot ("host:port"). */
+  private groupByNode<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, number[]> {
+    const groups = new Map<string, number[]>();
+    items.forEach((item, i) => {
+      const node = this.cluster.slots[calculateSlot(keyOf(item))]?.[0] ?? 'unknown';
+      const group = groups.get(node);
+      if (group) group.push(i);
+      else groups.set(node, [i]);
+    });
+    return groups;
+  }
+
+  /**
+   * Many entities' keys: one round trip per node, each a single script that GETs all the keys
+   * that node owns (MGET cannot span slots; the script may). Per-command cost on both sides is
+   * what limits large batches, so this is several times cheaper than one MGET per entity. If the
+   * slot map is stale (a slot moved), that node's part falls back to a pipeline, which follows
+   * redirects.
+   */
+  private async readPerNode(
+    requests: readonly { slotKey: string; keys: string[] }[],
+  ): Promise<(string | null)[][]> {
+    const out: (string | null)[][] = new Array(requests.length);
+    const nodes = new Map(
+      this.cluster.nodes('master').map((n) => [`${n.options.host}:${n.options.port}`, n]),
+    );
+    await Promise.all(
+      [...this.groupByNode(requests, (r) => r.slotKey)].map(async ([nodeKey, indexes]) => {
+        const node = nodes.get(nodeKey);
+        const keys = indexes.flatMap((i) => requests[i].keys);
+        let values: (string | null)[] | undefined;
+        if (node) {
+          values = (await node.eval(READ_KEYS, 0, ...keys).catch(() => undefined)) as
+            (string | null)[] | undefined;
+        }
+        if (values) {
+          let at = 0;
+          for (const i of indexes) {
+            out[i] = values.slice(at, at + requests[i].keys.length);
+            at += requests[i].keys.length;
+          }
+          return;
+        }
+        const pipeline = this.cluster.pipeline();
+        for (const i of indexes) pipeline.mget(...requests[i].keys);
+        const replies = (await pipeline.exec()) ?? [];
+        replies.forEach(([err, reply], j) => {
+          if (err) throw err;
+          out[indexes[j]] = reply as (string | null)[];
+        });
+      }),
+    );
+    return out;
+  }
+
   /**
    * Runs one pipeline per cluster node (the owner of each item's slot), all in parallel, and
    * returns the replies in the items' order. A failed command fails the whole call.
@@ -200,13 +258,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
     keyOf: (item: T) => string,
     add: (pipeline: ReturnType<Cluster['pipeline']>, item: T) => unknown,
   ): Promise<unknown[]> {
-    const groups = new Map<string, number[]>();
-    items.forEach((item, i) => {
-      const node = this.cluster.slots[calculateSlot(keyOf(item))]?.[0] ?? 'unknown';
-      const group = groups.get(node);
-      if (group) group.push(i);
-      else groups.set(node, [i]);
-    });
+    const groups = this.groupByNode(items, keyOf);
     const out: unknown[] = new Array(items.length);
     await Promise.all(
       [...groups.values()].map(async (indexes) => {
