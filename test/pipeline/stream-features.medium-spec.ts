@@ -32,7 +32,11 @@ const EVENTS = 20000;
 // Starting four jobs twice and waiting for quiet takes a while on a small machine.
 jest.setTimeout(300000);
 
+// Scenarios whose jobs and topics are still to be removed, should a test be cut short.
+const open = new Set<Scenario>();
+
 afterAll(async () => {
+  for (const s of open) await cleanUp(s);
   await store.close();
   rmSync(work, { recursive: true, force: true });
 });
@@ -108,10 +112,12 @@ async function scenario(): Promise<Scenario> {
     ],
   });
   await admin.disconnect();
+  open.add(s);
   return s;
 }
 
 async function cleanUp(s: Scenario): Promise<void> {
+  open.delete(s);
   await Promise.all([...s.jobs.values()].map((j) => flink.cancel(j).catch(() => undefined)));
   const admin = kafka.admin();
   await admin.connect();
