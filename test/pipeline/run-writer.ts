@@ -3,9 +3,8 @@
  * run-writer.ts <group> <topic suffix> [dead-letter topic]
  */
 import { loadConfig } from '@fstore/config';
-import { featureTopic } from '@fstore/contracts';
+import { featureTopic, STREAM_FEATURES } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
-import { STREAM_FEATURES } from '../../apps/feature-writer/src/changelog';
 import { WriterMetrics } from '../../apps/feature-writer/src/metrics';
 import { FeatureWriter } from '../../apps/feature-writer/src/writer';
 

@@ -5,12 +5,11 @@ import { Kafka, logLevel } from 'kafkajs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { loadConfig, PROJECT_ROOT } from '@fstore/config';
-import { featureTopic } from '@fstore/contracts';
+import { featureTopic, STREAM_FEATURES } from '@fstore/contracts';
 import { FlinkJobs } from '@fstore/flink';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { generate, produce } from '@fstore/producer';
 import { silentLogger } from '../../apps/producer/src/logger';
-import { STREAM_JOBS } from '../../apps/cli/src/pipeline/pipeline';
 import { OracleEvent, sameValue, streamFeatures } from '../support/oracle';
 
 // The whole streaming path against real Kafka, Flink and Redis Cluster: generated events with
@@ -108,7 +107,7 @@ async function scenario(): Promise<Scenario> {
       { topic: s.tx, numPartitions: 3 },
       { topic: `test.dlq.${id}`, numPartitions: 1 },
       { topic: `test.writer-dlq.${id}`, numPartitions: 1 },
-      ...STREAM_JOBS.map((f) => ({ topic: `${featureTopic(f.name)}.${id}`, numPartitions: 3 })),
+      ...STREAM_FEATURES.map((f) => ({ topic: `${featureTopic(f.name)}.${id}`, numPartitions: 3 })),
     ],
   });
   await admin.disconnect();
@@ -138,7 +137,7 @@ async function produceFile(s: Scenario, file: string): Promise<void> {
 }
 
 async function startJobs(s: Scenario, savepoints: Map<string, string> = new Map()): Promise<void> {
-  for (const f of STREAM_JOBS) {
+  for (const f of STREAM_FEATURES) {
     const script = readFileSync(join(PROJECT_ROOT, f.producedBy), 'utf8');
     const jobId = await flink.submitScript(script, {
       jobName: `test ${f.name} ${s.suffix}`,
@@ -176,7 +175,7 @@ async function compare(s: Scenario, expected: ReturnType<typeof streamFeatures>)
   const wrong = keys.filter((k, i) => !sameValue(expected.get(k)!, actual[i]));
   const found = new Set<string>();
   for (const node of store.client.nodes('master')) {
-    for (const f of STREAM_JOBS) {
+    for (const f of STREAM_FEATURES) {
       let cursor = '0';
       do {
         const [next, batch] = await node.scan(

@@ -1,10 +1,7 @@
-import { ENTITIES, FeatureDefinition, FEATURES, featureTopic } from '@fstore/contracts';
+import { ENTITIES, FeatureDefinition, featureTopic } from '@fstore/contracts';
 import { FeatureWrite } from '@fstore/online-store';
 
-/** Stream features and the changelog topic each one's Flink job writes. */
-export const STREAM_FEATURES: readonly FeatureDefinition[] = FEATURES.filter(
-  (f) => f.engine === 'stream',
-);
+/** The changelog topic a stream feature's Flink job writes. */
 export const changelogTopic = (feature: FeatureDefinition) => featureTopic(feature.name);
 
 export type Decoded =

@@ -1,8 +1,7 @@
 import { createServer } from 'http';
 import { loadConfig } from '@fstore/config';
-import { TOPICS } from '@fstore/contracts';
+import { STREAM_FEATURES, TOPICS } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
-import { STREAM_FEATURES } from './changelog';
 import { WriterMetrics } from './metrics';
 import { FeatureWriter } from './writer';
 

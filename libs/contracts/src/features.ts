@@ -152,6 +152,11 @@ export const FEATURES: readonly FeatureDefinition[] = [
   },
 ];
 
+/** The features Flink computes from the stream, each by its own job into its own changelog. */
+export const STREAM_FEATURES: readonly FeatureDefinition[] = FEATURES.filter(
+  (f) => f.engine === 'stream',
+);
+
 export function featureByName(name: string): FeatureDefinition | undefined {
   return FEATURES.find((f) => f.name === name);
 }

@@ -7,6 +7,7 @@ export {
   featureByName,
   featureKey,
   featuresOf,
+  STREAM_FEATURES,
   type EntityDefinition,
   type EntityName,
   type FeatureDefinition,

@@ -1,4 +1,4 @@
-import { FEATURES } from './features';
+import { STREAM_FEATURES } from './features';
 
 /** Kafka topic names fixed by DESIGN §4. */
 export const TOPICS = {
@@ -22,7 +22,7 @@ export interface TopicSpec {
 export const STACK_TOPICS: readonly TopicSpec[] = [
   { name: TOPICS.transactions, compacted: false },
   { name: TOPICS.deadLetter, compacted: false },
-  ...FEATURES.filter((f) => f.engine === 'stream').map((f) => ({
+  ...STREAM_FEATURES.map((f) => ({
     name: featureTopic(f.name),
     compacted: true,
   })),

@@ -1,16 +1,11 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
-import { FEATURES, FeatureDefinition, featureTopic } from '@fstore/contracts';
+import { FeatureDefinition, featureTopic, STREAM_FEATURES } from '@fstore/contracts';
 import { FlinkJobs, JobSummary, TERMINAL_STATES } from '@fstore/flink';
 import { StackContext } from '../stack/component';
 import { ensureDir } from '../stack/processes';
 import { formatTable, stackDown, stackUp } from '../stack/stack';
-
-/** The stream features, each computed by its own Flink SQL job. */
-export const STREAM_JOBS: readonly FeatureDefinition[] = FEATURES.filter(
-  (f) => f.engine === 'stream',
-);
 
 /** The Flink job name of a feature's job: how a second `pipeline up` recognises it. */
 export const jobName = (f: FeatureDefinition) => `feature ${f.name}`;
@@ -59,7 +54,7 @@ export async function pipelineUp(ctx: StackContext): Promise<JobRow[]> {
   const jobs = await flink.jobManager.jobs();
   const savepoints = readSavepoints(ctx);
   const rows: JobRow[] = [];
-  for (const f of STREAM_JOBS) {
+  for (const f of STREAM_FEATURES) {
     const live = liveJob(jobs, f);
     if (live) {
       rows.push({ feature: f.name, jobId: live.jid, state: live.state, action: 'already running' });
@@ -94,7 +89,7 @@ export async function pipelineDown(ctx: StackContext): Promise<JobRow[]> {
   const jobs = await flink.jobManager.jobs();
   const savepoints = readSavepoints(ctx);
   const rows: JobRow[] = [];
-  for (const f of STREAM_JOBS) {
+  for (const f of STREAM_FEATURES) {
     const live = liveJob(jobs, f);
     if (!live) continue;
     const location = await flink.stopWithSavepoint(live.jid);
@@ -117,7 +112,7 @@ export async function pipelineStatus(ctx: StackContext): Promise<JobRow[]> {
   const jobs = await flink.jobManager.jobs();
   const savepoints = readSavepoints(ctx);
   return Promise.all(
-    STREAM_JOBS.map(async (f) => {
+    STREAM_FEATURES.map(async (f) => {
       const live = liveJob(jobs, f);
       if (!live) {
         const detail = savepoints[f.name] ? `savepoint ${savepoints[f.name]}` : 'not deployed';
