@@ -275,8 +275,12 @@ def redis_client(nodes: list[tuple[str, int]], password: str | None):
     )
 
 
+_STARTED = time.monotonic()
+
+
 def log(message: str) -> None:
-    print(f"batch_features: {message}", flush=True)
+    """A progress line on stdout, with the seconds since the job started."""
+    print(f"batch_features [{time.monotonic() - _STARTED:7.1f}s] {message}", flush=True)
 
 
 # --- Spark ---------------------------------------------------------------------------------------
@@ -469,11 +473,13 @@ def run_one(spark, args: argparse.Namespace, as_of: datetime, password: str | No
     )
     events = window_events(spark, args.table, w, args.dedupe)
     partitions_read = len({f.rsplit("/", 1)[0] for f in events.inputFiles()})
+    log(f"reading {partitions_read} partitions of {args.table}")
     pairs = aggregate_pairs(events).cache()
     rows_in_window = pairs.agg(F.sum("events")).first()[0] or 0
+    log(f"{rows_in_window} events in the window")
     features = features_from_pairs(pairs).repartition(args.write_partitions).cache()
     per_feature = {r.feature: r["count"] for r in features.groupBy("feature").count().collect()}
-    log(f"{rows_in_window} events in {partitions_read} partitions; values {per_feature}")
+    log(f"values: {per_feature}")
 
     written: Counter = Counter()
     if plan.online:
@@ -492,6 +498,7 @@ def run_one(spark, args: argparse.Namespace, as_of: datetime, password: str | No
     write_history(spark, args.history_table, features, as_of_ms)
     if plan.online and (published is None or as_of_ms > published):
         set_published(spark, args.history_table, as_of_ms)
+    log(f"history: snapshot {iso_ms(as_of_ms)} written to {args.history_table}")
     features.unpersist()
     pairs.unpersist()
 
@@ -579,6 +586,7 @@ def parse_args(argv: list[str], env: dict[str, str] | None = None) -> argparse.N
         help="count each event_id once even if the table holds it twice (the loader already"
         " guarantees one row per event_id; this costs a shuffle of the window)",
     )
+    p.add_argument("--log-level", default="WARN", help="Spark's log level once the job runs")
     p.add_argument("--write-partitions", type=int, default=4, help="Spark partitions writing Redis")
     args = p.parse_args(argv)
     for name in (args.table, args.history_table):
@@ -604,6 +612,10 @@ def main(argv: list[str]) -> None:
     if args.online != "never":
         check_redis(args, args.password)
     spark = SparkSession.builder.appName("batch_features").enableHiveSupport().getOrCreate()
+    # Spark's INFO lines would drown the progress and summary lines (Livy keeps a log's last
+    # lines only).
+    spark.sparkContext.setLogLevel(args.log_level)
+    log(f"Spark {spark.version} up, master {spark.sparkContext.master}")
     try:
         run(spark, args)
     finally:
