@@ -26,7 +26,8 @@ history only); `always` writes anyway (the set-if-not-older rule still protects 
 Redis: nodes from `--redis-nodes` (default: $FSTORE_HOST and $FSTORE_REDIS_CLUSTER_PORTS, as the
 settings name them); password from $FSTORE_REDIS_PASSWORD, else from `--redis-password-file` (a
 file holding the password, or `FSTORE_REDIS_PASSWORD=…` lines like the stack's secrets.env). The
-password is never an argument. Several `--as-of` run one after the other, in the order given.
+password is never an argument. Several `--as-of` run one after the other, in the order given (a
+backfill: oldest first, or newest first to write Redis once).
 
 Prints one `BATCH_FEATURES_SUMMARY <json>` line per as-of.
 """
@@ -356,14 +357,14 @@ def features_from_pairs(pairs):
     return out
 
 
-def window_events(spark, table: str, w: Window, dedupe: bool):
-    """The table's events in the window, reading only the partitions that can hold it."""
+def window_events(raw, w: Window, dedupe: bool = False):
+    """The events of a raw-event DataFrame (the Hive table, or its Parquet files) in the window.
+    The event_date condition lets Spark read only the partitions that can hold the window."""
     from pyspark.sql import functions as F  # noqa: N812
 
     micros = lambda t: F.expr(f"timestamp_micros({epoch_ms(t) * 1000})")  # noqa: E731
     df = (
-        spark.table(table)
-        .where(F.col("event_date").between(F.lit(w.first_date), F.lit(w.last_date)))
+        raw.where(F.col("event_date").between(F.lit(w.first_date), F.lit(w.last_date)))
         .where(
             (F.col("transaction_date") > micros(w.start))
             & (F.col("transaction_date") <= micros(w.end))
@@ -471,7 +472,7 @@ def run_one(spark, args: argparse.Namespace, as_of: datetime, password: str | No
         f"as of {iso_ms(as_of_ms)}: window ({w.start.isoformat()}, {w.end.isoformat()}],"
         f" partitions {w.first_date}..{w.last_date}; online store: {plan.reason}"
     )
-    events = window_events(spark, args.table, w, args.dedupe)
+    events = window_events(spark.table(args.table), w, args.dedupe)
     partitions_read = len({f.rsplit("/", 1)[0] for f in events.inputFiles()})
     log(f"reading {partitions_read} partitions of {args.table}")
     pairs = aggregate_pairs(events).cache()
@@ -553,7 +554,7 @@ def run(spark, args: argparse.Namespace) -> list[dict]:
             " spark-jobs/load_raw_events.py)"
         )
     ensure_history_table(spark, args.history_table)
-    return [run_one(spark, args, t, args.password) for t in dict.fromkeys(args.as_of)]
+    return [run_one(spark, args, t, args.password) for t in args.as_of]
 
 
 def parse_args(argv: list[str], env: dict[str, str] | None = None) -> argparse.Namespace:

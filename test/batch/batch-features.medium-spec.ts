@@ -18,7 +18,7 @@ import { batchOutput, sparkSubmit } from '../support/spark';
  * load_raw_events through Livy into a database of this run (test_<uuid>), the batch job through
  * Livy into the real Redis Cluster and a history table, the history read back by a separate
  * Spark process. Entity ids and categories carry a run prefix, so the Redis keys checked (and
- * removed at the end) are only this run's. Five Spark runs, 30–90 s each here.
+ * removed at the end) are only this run's. Four Spark runs, 40–150 s each here.
  */
 const ctx = stackContext();
 const livy = LivyBatchesClient.fromConfig(ctx.config);
@@ -63,6 +63,7 @@ interface Summary {
   deletions_from: string | null;
   features: Record<string, FeatureCounts>;
   history_rows: number;
+  duration_s: number;
 }
 interface HistoryRow {
   entity: string;
@@ -233,7 +234,6 @@ function minus<T>(a: Iterable<T>, b: { has(x: T): boolean }): Set<T> {
 
 describe('batch_features through Livy: Redis and the history equal the oracle', () => {
   const oracle = (t: string) => batchFeatures(events, ms(t));
-  let afterRun: Map<string, string>;
 
   beforeAll(async () => {
     const conf = join(sparkDirs(ctx).conf, 'spark-defaults.conf');
@@ -284,37 +284,33 @@ describe('batch_features through Livy: Redis and the history equal the oracle', 
     expect(expected.get(`avg_review_rating:{${prefix}edge}`)?.value).toBe('5');
   }, 600000);
 
-  it('after the end of the data, then a backfill: vanished keys are deleted, the backfill stays offline', async () => {
-    const summaries = await runBatch([T_AFTER, ...BACKFILL], 'after-and-backfill');
+  it('after the end of the data, a backfill, then a day and the latest again: vanished keys deleted, the backfill offline, the runs again change nothing', async () => {
+    // One Spark run, the as-of times in this order.
+    const summaries = await runBatch([T_AFTER, ...BACKFILL, BACKFILL[1], T_AFTER], 'after');
     const expected = oracle(T_AFTER);
     const gone = minus(oracle(T_INSIDE).keys(), expected);
     expect(gone.size).toBeGreaterThan(10);
     expect(countByFeature(gone).avg_review_rating).toBeGreaterThan(0);
+    expect(summaries.map((s) => s.as_of)).toEqual([T_AFTER, ...BACKFILL, BACKFILL[1], T_AFTER]);
 
-    const [after, ...backfill] = summaries;
+    const [after, d1, d2, d3, d2Again, afterAgain] = summaries;
     expect(after).toMatchObject({ online: 'written', deletions_from: T_INSIDE });
     expect(after.rows_read).toBe(eventsIn(ms(T_AFTER)));
     expect(after.partitions_read).toBe(20); // 2024-03-11 … 2024-03-30
     expectCounts(after, expected, gone);
-    for (const [i, s] of backfill.entries()) {
-      expect(s.as_of).toBe(BACKFILL[i]);
-      expect(s.online).toMatch(
-        /^not written: backfill, Redis holds as-of 2024-04-10T00:00:00.000Z/,
-      );
+    for (const [i, s] of [d1, d2, d3].entries()) {
+      expect(s.online).toBe('not written: backfill, Redis holds as-of 2024-04-10T00:00:00.000Z');
       expect(s.rows_read).toBe(eventsIn(ms(BACKFILL[i])));
       expect(s.history_rows).toBe(oracle(BACKFILL[i]).size);
     }
-    afterRun = await redisKeys();
-    expectRedis(afterRun, expected, ms(T_AFTER), gone);
-  }, 600000);
+    expect(d2Again).toEqual({ ...d2, duration_s: d2Again.duration_s });
+    // The latest again: the same values written, nothing to delete (its own snapshot is Redis's).
+    expect(afterAgain).toMatchObject({ online: 'written', deletions_from: T_AFTER });
+    expectCounts(afterAgain, expected, new Set());
+    expectRedis(await redisKeys(), expected, ms(T_AFTER), gone);
+  }, 900000);
 
-  it('running a day again changes nothing, and the history holds one snapshot per as-of equal to the oracle', async () => {
-    const [day, latest] = await runBatch([BACKFILL[1], T_AFTER], 'again');
-    expect(day.online).toMatch(/backfill/);
-    expect(latest).toMatchObject({ online: 'written', deletions_from: T_AFTER });
-    expectCounts(latest, oracle(T_AFTER), new Set());
-    expect(await redisKeys()).toEqual(afterRun);
-
+  it('the history holds one snapshot per as-of, equal to the oracle', async () => {
     const out = await sparkSubmit(ctx, REPORT, [`${db}.history`, '--drop-database', db]);
     dropped = true;
     const line = out.split('\n').find((l) => l.startsWith('HISTORY_REPORT '));
