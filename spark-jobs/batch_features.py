@@ -310,51 +310,63 @@ def aggregate_pairs(events):
     )
 
 
+def _format_mean(x: float | None) -> str | None:
+    return None if x is None else format_double(x)
+
+
 def features_from_pairs(pairs):
     """(product, category) sums → DataFrame (entity, entity_id, feature, key, value), the values
     as the online-store format writes them: ints, decimals with two places (exact: decimal
-    sums), means as doubles. No row where there is no qualifying event."""
+    sums), means as doubles. No row where there is no qualifying event. One aggregate per
+    entity; a product's three features come out of one row."""
     from pyspark.sql import functions as F  # noqa: N812
     from pyspark.sql import types as T  # noqa: N812
 
-    products = pairs.groupBy("product_id").agg(
-        F.sum("units").alias("units"),
-        F.sum("revenue").alias("revenue"),
-        F.sum("rating_sum").alias("rating_sum"),
-        F.sum("rated").alias("rated"),
-    )
-    categories = pairs.groupBy("category").agg(F.sum("revenue").alias("revenue"))
-    as_text = F.udf(format_double, T.StringType())
-
-    def rows(df, entity, id_col, feature, value):
-        return df.select(
-            F.lit(entity).alias("entity"),
-            F.col(id_col).alias("entity_id"),
-            F.lit(feature).alias("feature"),
-            F.concat(F.lit(feature + ":{"), F.col(id_col), F.lit("}")).alias("key"),
-            value.alias("value"),
-        )
+    def feature(name, value):
+        return F.struct(F.lit(name).alias("feature"), value.alias("value"))
 
     mean = F.col("rating_sum").cast("double") / F.col("rated").cast("double")
-    rated = products.where("rated > 0")
-    parts = [
-        rows(products, "product", "product_id", "units_sold", F.col("units").cast("string")),
-        rows(
-            products, "product", "product_id", "revenue_by_product", F.col("revenue").cast("string")
-        ),
-        rows(rated, "product", "product_id", "avg_review_rating", as_text(mean)),
-        rows(
-            categories,
-            "category",
-            "category",
-            "revenue_by_category",
-            F.col("revenue").cast("string"),
-        ),
-    ]
-    out = parts[0]
-    for part in parts[1:]:
-        out = out.unionByName(part)
-    return out
+    products = (
+        pairs.groupBy("product_id")
+        .agg(
+            F.sum("units").alias("units"),
+            F.sum("revenue").alias("revenue"),
+            F.sum("rating_sum").alias("rating_sum"),
+            F.sum("rated").alias("rated"),
+        )
+        .select(
+            F.lit("product").alias("entity"),
+            F.col("product_id").alias("entity_id"),
+            F.explode(
+                F.array(
+                    feature("units_sold", F.col("units").cast("string")),
+                    feature("revenue_by_product", F.col("revenue").cast("string")),
+                    # No rated event: null, and no row.
+                    feature("avg_review_rating", F.udf(_format_mean, T.StringType())(mean)),
+                )
+            ).alias("f"),
+        )
+    )
+    categories = (
+        pairs.groupBy("category")
+        .agg(F.sum("revenue").alias("revenue"))
+        .select(
+            F.lit("category").alias("entity"),
+            F.col("category").alias("entity_id"),
+            feature("revenue_by_category", F.col("revenue").cast("string")).alias("f"),
+        )
+    )
+    return (
+        products.unionByName(categories)
+        .where(F.col("f.value").isNotNull())
+        .select(
+            "entity",
+            "entity_id",
+            F.col("f.feature").alias("feature"),
+            F.concat(F.col("f.feature"), F.lit(":{"), F.col("entity_id"), F.lit("}")).alias("key"),
+            F.col("f.value").alias("value"),
+        )
+    )
 
 
 def window_events(raw, w: Window, dedupe: bool = False):
