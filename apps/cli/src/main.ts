@@ -11,6 +11,8 @@ import {
   stackStatus,
   stackUp,
 } from './stack/stack';
+import { createKey } from './control/apikeys-command';
+import { ControlPlaneError, jobsCommand } from './control/jobs-command';
 import { runTests } from './test-command';
 import { addUser } from './users/users-command';
 
@@ -84,6 +86,20 @@ program
   });
 
 program
+  .command('apikeys')
+  .description('API keys of the control plane')
+  .command('create')
+  .description('Create an API key; it is printed once (only its sha256 is stored)')
+  .requiredOption('--role <role>', 'admin, operator or viewer')
+  .option('--name <name>', 'who or what uses it (shown in the audit log)', 'cli')
+  .action(async (opts: { role: string; name: string }) => {
+    console.log(await createKey(opts.role, opts.name));
+    log(`API key "${opts.name}" (${opts.role}) created; it will not be shown again`);
+  });
+
+program.addCommand(jobsCommand());
+
+program
   .command('config')
   .description('Print the configuration reference (every environment variable and its default)')
   .option('--update-readme', "rewrite README.md's configuration table from it")
@@ -100,7 +116,8 @@ program
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  const expected = e instanceof StackError || e instanceof ConfigError;
+  const expected =
+    e instanceof StackError || e instanceof ConfigError || e instanceof ControlPlaneError;
   const message = e instanceof Error ? e.message : String(e);
   log(`error: ${message}`);
   if (!expected && process.env.FSTORE_DEBUG && e instanceof Error) log(e.stack ?? '');

@@ -54,6 +54,17 @@ export interface FstoreConfig {
     batchMaxAgeSeconds: number;
   };
   auth: { secret?: string; accessTtlSeconds: number; refreshTtlSeconds: number };
+  control: {
+    port: number;
+    url: string;
+    pgSchema: string;
+    queue: string;
+    workerConcurrency: number;
+    operationAttempts: number;
+    lockSeconds: number;
+    reconcileSeconds: number;
+    apiKey?: string;
+  };
 }
 
 /** Parses `KEY=value` lines (the stack's generated secrets file). */
@@ -115,6 +126,14 @@ export function resolveSettings(env: NodeJS.ProcessEnv = process.env): Record<Se
   return resolved as Record<SettingName, string>;
 }
 
+/** A PostgreSQL identifier the code may quote into DDL (schema names). */
+function checkIdentifier(name: string, value: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
+    throw new ConfigError(name, `expected a lower-case SQL identifier, got "${value}"`);
+  }
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
   const s = resolveSettings(env);
   const ports = (v: string) => v.split(',').map((p) => Number(p.trim()));
@@ -174,6 +193,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       secret: s.FSTORE_AUTH_SECRET,
       accessTtlSeconds: Number(s.FSTORE_AUTH_ACCESS_TTL_SECONDS),
       refreshTtlSeconds: Number(s.FSTORE_AUTH_REFRESH_TTL_SECONDS),
+    },
+    control: {
+      port: Number(s.FSTORE_CONTROL_PORT),
+      url: s.FSTORE_CONTROL_URL.replace(/\/+$/, ''),
+      pgSchema: checkIdentifier('FSTORE_CONTROL_PG_SCHEMA', s.FSTORE_CONTROL_PG_SCHEMA),
+      queue: s.FSTORE_CONTROL_QUEUE,
+      workerConcurrency: Math.max(1, Number(s.FSTORE_CONTROL_WORKER_CONCURRENCY)),
+      operationAttempts: Math.max(1, Number(s.FSTORE_CONTROL_OPERATION_ATTEMPTS)),
+      lockSeconds: Math.max(1, Number(s.FSTORE_CONTROL_LOCK_SECONDS)),
+      reconcileSeconds: Math.max(1, Number(s.FSTORE_CONTROL_RECONCILE_SECONDS)),
+      apiKey: s.FSTORE_API_KEY,
     },
   };
 }
