@@ -37,14 +37,17 @@ export class AuditInterceptor implements NestInterceptor {
       catchError((e: unknown) => {
         const error = toDomainError(e);
         const params = (request.params ?? {}) as Record<string, string>;
-        const target = Object.entries(params)
-          .map(([k, v]) => `${k}:${v}`)
-          .join(',');
+        // The same target names the services use: deployment:<id>, run:<id>, job:<name>.
+        const target = params.id
+          ? `${action.split('.')[0]}:${params.id}`
+          : params.name
+            ? `job:${params.name}`
+            : String(request.url);
         return from(
           this.audit.record({
             actor: principal?.actor ?? 'anonymous',
             action,
-            target: target || request.url,
+            target,
             outcome: `refused ${error.status}`,
             detail: { error_code: error.code, error_message: error.message },
           }),

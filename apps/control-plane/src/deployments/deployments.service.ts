@@ -52,12 +52,10 @@ export class DeploymentsService {
       },
       async (tx, operationId) => {
         await this.streamingVersion(tx, jobName, version);
-        const live = await tx
-          .getRepository(DeploymentEntity)
-          .findOne({
-            where: { jobName, desiredState: Not('cancelled') },
-            lock: { mode: 'pessimistic_write' },
-          });
+        const live = await tx.getRepository(DeploymentEntity).findOne({
+          where: { jobName, desiredState: Not('cancelled') },
+          lock: { mode: 'pessimistic_write' },
+        });
         if (live) {
           throw Conflict(
             `job ${jobName} already has a live deployment (${live.id}, ${live.desiredState}); ` +

@@ -50,7 +50,9 @@ export class JobsService {
         description: input.description ?? '',
         createdBy: principal.actor,
       });
-      const row = await tx.getRepository(JobVersionEntity).save({ ...version, version: 1, createdBy: principal.actor });
+      const row = await tx
+        .getRepository(JobVersionEntity)
+        .save({ ...version, version: 1, createdBy: principal.actor });
       await this.audit.record(
         {
           actor: principal.actor,
@@ -85,7 +87,9 @@ export class JobsService {
         .where('v.job_name = :name', { name })
         .getRawOne<{ max: number }>();
       const next = Number(last?.max ?? 0) + 1;
-      const row = await tx.getRepository(JobVersionEntity).save({ ...version, version: next, createdBy: principal.actor });
+      const row = await tx
+        .getRepository(JobVersionEntity)
+        .save({ ...version, version: next, createdBy: principal.actor });
       await this.audit.record(
         {
           actor: principal.actor,

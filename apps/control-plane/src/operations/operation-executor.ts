@@ -69,6 +69,7 @@ export class OperationExecutor {
         throw e;
       }
       this.logger.warn({ msg: 'operation failed', id, kind: op.kind, error: message });
+      await this.abandonSubmittedJob(op);
       await this.fail(op, message);
     }
   }
@@ -269,6 +270,20 @@ export class OperationExecutor {
     );
   }
 
+  /** A job this operation submitted but could not bring up must not run unmanaged. */
+  private async abandonSubmittedJob(op: OperationEntity): Promise<void> {
+    const fresh = await this.operations.findOneBy({ id: op.id });
+    const jobId = (fresh?.progress as Progress | undefined)?.flinkJobId;
+    if (!jobId || !['deploy', 'resume', 'upgrade'].includes(op.kind)) return;
+    await this.flink.cancel(jobId).catch((e: Error) =>
+      this.logger.warn({
+        msg: 'could not cancel the job of a failed operation',
+        jobId,
+        error: e.message,
+      }),
+    );
+  }
+
   /** Records the failure; the deployment goes back to the desired state it had before. */
   private async fail(op: OperationEntity, error: string): Promise<void> {
     await this.db.transaction(async (tx) => {
@@ -276,17 +291,15 @@ export class OperationExecutor {
         const depId = op.target.replace(/^deployment:/, '');
         const previous = (op.progress as Progress).previousDesired;
         const desired: DesiredState = op.kind === 'deploy' ? 'cancelled' : (previous ?? 'running');
-        await tx
-          .getRepository(DeploymentEntity)
-          .update(
-            { id: depId },
-            {
-              desiredState: desired,
-              pendingOperationId: null,
-              drift: `${op.kind} failed: ${error}`,
-              driftAt: new Date(),
-            },
-          );
+        await tx.getRepository(DeploymentEntity).update(
+          { id: depId },
+          {
+            desiredState: desired,
+            pendingOperationId: null,
+            drift: `${op.kind} failed: ${error}`,
+            driftAt: new Date(),
+          },
+        );
       } else {
         await this.runs.fail(tx, op, error);
       }
