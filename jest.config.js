@@ -20,7 +20,11 @@ module.exports = {
   // Medium tests wait on real services.
   testTimeout: 120000,
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs,test,bench}/**/*.spec.ts'],
+    },
     {
       ...shared,
       displayName: 'medium',

@@ -12,10 +12,8 @@
 -- event time, so the final state in Redis is exact either way.
 --
 -- Placeholders (filled from configuration before submission): ${KAFKA_BROKERS},
--- ${TRANSACTIONS_TOPIC}, ${FEATURE_TOPIC}, ${CONSUMER_GROUP}.
-
-SET 'pipeline.name' = 'feature revenue_category';
-SET 'execution.checkpointing.interval' = '10 s';
+-- ${TRANSACTIONS_TOPIC}, ${FEATURE_TOPIC}, ${CONSUMER_GROUP}. The job's name and the checkpoint
+-- interval come from whoever submits it (fstore pipeline, the control plane).
 
 -- Raw events as the producer publishes them (libs/events); only the columns this job reads.
 CREATE TABLE transactions (

@@ -13,6 +13,7 @@ import {
 } from './stack/stack';
 import { createKey } from './control/apikeys-command';
 import { ControlPlaneError, jobsCommand } from './control/jobs-command';
+import { formatJobRows, pipelineDown, pipelineStatus, pipelineUp } from './pipeline/pipeline';
 import { runTests } from './test-command';
 import { addUser } from './users/users-command';
 
@@ -32,11 +33,32 @@ const program = new Command('fstore').description('Feature store: local stack, p
 
 program
   .command('up')
-  .description('Install and run the whole system locally (today: the stack)')
+  .description('Install and run the whole system locally: every service, then the pipeline')
   .action(async () => {
-    const rows = await stackUp(stackContext(log), []);
+    const ctx = stackContext(log);
+    const rows = await stackUp(ctx, []);
+    const jobs = await pipelineUp(ctx);
     console.log(formatStatusTable(rows));
+    console.log();
+    console.log(formatJobRows(jobs));
   });
+
+const pipeline = program.command('pipeline').description('The streaming feature pipeline');
+
+pipeline
+  .command('up')
+  .description('Start the feature writer and the four Flink SQL jobs (no duplicates on a rerun)')
+  .action(async () => console.log(formatJobRows(await pipelineUp(stackContext(log)))));
+
+pipeline
+  .command('down')
+  .description('Stop the jobs with savepoints (the next `up` resumes from them) and the writer')
+  .action(async () => console.log(formatJobRows(await pipelineDown(stackContext(log)))));
+
+pipeline
+  .command('status')
+  .description('The four jobs: state and record counts')
+  .action(async () => console.log(formatJobRows(await pipelineStatus(stackContext()))));
 
 const stack = program.command('stack').description('The local stack of real services');
 

@@ -1,12 +1,11 @@
-import { ENTITIES, FEATURE_TOPIC_PREFIX, FeatureDefinition, FEATURES } from '@fstore/contracts';
+import { ENTITIES, FeatureDefinition, FEATURES, featureTopic } from '@fstore/contracts';
 import { FeatureWrite } from '@fstore/online-store';
 
 /** Stream features and the changelog topic each one's Flink job writes. */
 export const STREAM_FEATURES: readonly FeatureDefinition[] = FEATURES.filter(
   (f) => f.engine === 'stream',
 );
-export const changelogTopic = (feature: FeatureDefinition) =>
-  `${FEATURE_TOPIC_PREFIX}${feature.name}`;
+export const changelogTopic = (feature: FeatureDefinition) => featureTopic(feature.name);
 
 export type Decoded =
   | { ok: true; write: FeatureWrite; identity: string }

@@ -54,6 +54,7 @@ export interface FstoreConfig {
     batchMaxAgeSeconds: number;
   };
   auth: { secret?: string; accessTtlSeconds: number; refreshTtlSeconds: number };
+  bench: { feastPort: number; feastWorkers: number; connections: number; durationSeconds: number };
   control: {
     port: number;
     url: string;
@@ -193,6 +194,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       secret: s.FSTORE_AUTH_SECRET,
       accessTtlSeconds: Number(s.FSTORE_AUTH_ACCESS_TTL_SECONDS),
       refreshTtlSeconds: Number(s.FSTORE_AUTH_REFRESH_TTL_SECONDS),
+    },
+    bench: {
+      feastPort: Number(s.FSTORE_BENCH_FEAST_PORT),
+      feastWorkers: Number(s.FSTORE_BENCH_FEAST_WORKERS),
+      connections: Number(s.FSTORE_BENCH_CONNECTIONS),
+      durationSeconds: Number(s.FSTORE_BENCH_DURATION_SECONDS),
     },
     control: {
       port: Number(s.FSTORE_CONTROL_PORT),

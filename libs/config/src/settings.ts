@@ -90,7 +90,7 @@ export const SETTINGS = {
   },
   FSTORE_FLINK_TASK_SLOTS: {
     kind: 'int',
-    default: '4',
+    default: '8',
     doc: 'Task slots of the local TaskManager (one per parallel task of every running job)',
   },
   FSTORE_FLINK_JOBMANAGER_MEMORY: {
@@ -100,7 +100,7 @@ export const SETTINGS = {
   },
   FSTORE_FLINK_TASKMANAGER_MEMORY: {
     kind: 'string',
-    default: '1728m',
+    default: '2048m',
     doc: 'Flink TaskManager total process memory (taskmanager.memory.process.size)',
   },
   FSTORE_FLINK_GATEWAY_HEAP: {
@@ -188,6 +188,26 @@ export const SETTINGS = {
     kind: 'int',
     default: '604800',
     doc: 'Lifetime of a refresh token',
+  },
+  FSTORE_BENCH_FEAST_PORT: {
+    kind: 'port',
+    default: '6566',
+    doc: 'Feast feature server that the serving benchmark starts for comparison (npm run bench:serving)',
+  },
+  FSTORE_BENCH_FEAST_WORKERS: {
+    kind: 'int',
+    default: '2',
+    doc: 'Worker processes of that Feast feature server (feast serve --workers)',
+  },
+  FSTORE_BENCH_CONNECTIONS: {
+    kind: 'int',
+    default: '64',
+    doc: 'Concurrent connections of the serving benchmark (wrk -c, redis-benchmark -c)',
+  },
+  FSTORE_BENCH_DURATION_SECONDS: {
+    kind: 'int',
+    default: '15',
+    doc: 'Measured duration of each serving benchmark run, after a warm-up',
   },
   FSTORE_CONTROL_PORT: {
     kind: 'port',

@@ -1,4 +1,4 @@
-export { FEATURE_TOPIC_PREFIX, STACK_TOPICS, TOPICS } from './topics';
+export { FEATURE_TOPIC_PREFIX, featureTopic, STACK_TOPICS, TOPICS, type TopicSpec } from './topics';
 export {
   COMPOSITE_ID_SEPARATOR,
   ENTITIES,

@@ -1,3 +1,5 @@
+import { FEATURES } from './features';
+
 /** Kafka topic names fixed by DESIGN §4. */
 export const TOPICS = {
   transactions: 'ecommerce.transactions',
@@ -7,5 +9,21 @@ export const TOPICS = {
 /** Prefix of the feature changelog topics written by the Flink jobs. */
 export const FEATURE_TOPIC_PREFIX = 'features.';
 
+/** The changelog topic of a stream feature: `features.<name>`. */
+export const featureTopic = (featureName: string) => `${FEATURE_TOPIC_PREFIX}${featureName}`;
+
+export interface TopicSpec {
+  name: string;
+  /** Changelogs keep the latest record per key (log compaction). */
+  compacted: boolean;
+}
+
 /** Topics the local stack creates up front. */
-export const STACK_TOPICS: readonly string[] = [TOPICS.transactions, TOPICS.deadLetter];
+export const STACK_TOPICS: readonly TopicSpec[] = [
+  { name: TOPICS.transactions, compacted: false },
+  { name: TOPICS.deadLetter, compacted: false },
+  ...FEATURES.filter((f) => f.engine === 'stream').map((f) => ({
+    name: featureTopic(f.name),
+    compacted: true,
+  })),
+];

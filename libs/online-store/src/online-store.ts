@@ -135,11 +135,15 @@ export class RedisClusterOnlineStore implements OnlineStore {
       const keys = features.map((f) => featureKey(f.name, parts));
       return { slotKey: keys[0], keys: [...keys, ...keys.map(eventTimeKey)] };
     });
-    const replies = await this.perNode(
-      requests,
-      (r) => r.slotKey,
-      (pipeline, r) => pipeline.mget(...r.keys),
-    );
+    // One entity's keys share a slot: a single MGET, no pipeline to group.
+    const replies =
+      requests.length === 1
+        ? [await this.cluster.mget(...requests[0].keys)]
+        : await this.perNode(
+            requests,
+            (r) => r.slotKey,
+            (pipeline, r) => pipeline.mget(...r.keys),
+          );
     return replies.map((reply) => {
       const values = reply as (string | null)[];
       return features.map((_, i) => {

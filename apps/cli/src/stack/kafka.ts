@@ -163,17 +163,18 @@ export class KafkaComponent implements StackComponent {
     });
     await withAdmin(ctx, async (admin) => {
       const existing = new Set(await admin.listTopics());
-      const missing = STACK_TOPICS.filter((t) => !existing.has(t));
+      const missing = STACK_TOPICS.filter((t) => !existing.has(t.name));
       if (missing.length === 0) return;
       ctx.log(
-        `kafka: creating topics ${missing.join(', ')} (${ctx.config.kafka.partitions} partitions)`,
+        `kafka: creating topics ${missing.map((t) => t.name).join(', ')} (${ctx.config.kafka.partitions} partitions)`,
       );
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => ({
-          topic,
+        topics: missing.map((t) => ({
+          topic: t.name,
           numPartitions: ctx.config.kafka.partitions,
           replicationFactor: 1,
+          configEntries: t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
         })),
       });
     });
@@ -183,7 +184,9 @@ export class KafkaComponent implements StackComponent {
     let healthy = true;
     let detail: string | undefined;
     try {
-      await withAdmin(ctx, (a) => a.fetchTopicMetadata({ topics: [...STACK_TOPICS] }));
+      await withAdmin(ctx, (a) =>
+        a.fetchTopicMetadata({ topics: STACK_TOPICS.map((t) => t.name) }),
+      );
     } catch (e) {
       healthy = false;
       detail = (e as Error).message;

@@ -7,7 +7,7 @@ describe('selectComponents', () => {
   it('brings up what a component depends on, in start order', () => {
     expect(names(['flink'])).toEqual(['kafka', 'flink']);
     expect(names(['streaming'])).toEqual(['kafka', 'flink']);
-    expect(names([])).toEqual(['postgres', 'redis', 'kafka', 'flink', 'serving']);
+    expect(names([])).toEqual(['postgres', 'redis', 'kafka', 'flink', 'writer', 'serving']);
   });
 
   it('stops only what was named, never the services it depends on', () => {

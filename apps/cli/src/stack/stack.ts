@@ -8,6 +8,7 @@ import { PostgresComponent } from './postgres';
 import { ensureDir, StackError, StackPaths } from './processes';
 import { RedisComponent } from './redis';
 import { ServingComponent } from './serving';
+import { WriterComponent } from './writer';
 
 /** Every component, in start order. */
 export const COMPONENTS: readonly StackComponent[] = [
@@ -15,6 +16,7 @@ export const COMPONENTS: readonly StackComponent[] = [
   new RedisComponent(),
   new KafkaComponent(),
   new FlinkComponent(),
+  new WriterComponent(),
   new ServingComponent(),
 ];
 

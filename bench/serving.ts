@@ -1,0 +1,338 @@
+/**
+ * The serving benchmark (issue 7): fstore's feature server through nginx against the Redis
+ * Cluster's own GET limit (redis-benchmark) and against the Feast feature server on the same data.
+ *
+ *   npm run bench:serving            (or: node -r ./bin/register bench/serving.ts)
+ *
+ * Steps: bring the serving tier up (idempotent), create a reader user with a random password and
+ * log in through nginx; seed N products × 4 features into fstore's Redis layout and materialize
+ * the same values into Feast (own venv, feature repo under <stack>/data/feast); check once that
+ * both servers answer the same values; then, with the same connections and duration, load
+ * fstore (single GET, batch 100×4), redis-benchmark GET and Feast (1×4, 100×4) with wrk, and print
+ * the table and the issue's targets. Any non-2xx answer or socket error fails the run.
+ */
+import { randomBytes } from 'crypto';
+import { mkdirSync, writeFileSync } from 'fs';
+import { loadavg } from 'os';
+import { join } from 'path';
+import { Pool } from 'pg';
+import { UsersRepository } from '@fstore/auth';
+import { FstoreConfig, loadConfig } from '@fstore/config';
+import { featureByName } from '@fstore/contracts';
+import { FeatureWrite, RedisClusterOnlineStore } from '@fstore/online-store';
+import { stackContext, stackUp } from '../apps/cli/src/stack/stack';
+import { PRODUCT_FEATURES, ProductRow, productRows, rowsCsv, sameNumber } from './serving/data';
+import { httpRequest } from './serving/http';
+import { ensureFeastVenv, FEAST_VERSION, FeastServer, prepareFeastRepo } from './serving/feast';
+import { formatReport, Measurements } from './serving/report';
+import { BenchError, capture, LoadResult, parseRedisBenchmarkCsv, runWrk } from './serving/wrk';
+
+const PRODUCTS = 10000;
+const BATCH_SIZE = 100;
+const WARMUP_SECONDS = 3;
+const WRK_THREADS = 2;
+const BENCH_USER = 'bench-serving@fstore.local';
+const FEAST_VIEW = 'product_features';
+const LUA = join(__dirname, 'serving', 'requests.lua');
+
+const t0 = Date.now();
+const log = (m: string) =>
+  console.log(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${m}`);
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+
+async function createUserAndLogin(config: FstoreConfig, lbUrl: string): Promise<string> {
+  const password = randomBytes(24).toString('base64url');
+  const pool = new Pool({ ...config.postgres, max: 1 });
+  try {
+    const users = new UsersRepository(pool);
+    await users.ensureSchema();
+    await users.upsert(BENCH_USER, password, 'reader');
+  } finally {
+    await pool.end();
+  }
+  const { access_token } = (await postJson(
+    `${lbUrl}/api/auth/login`,
+    JSON.stringify({ email: BENCH_USER, password }),
+  )) as { access_token?: string };
+  if (!access_token) throw new BenchError('login through nginx: no access_token');
+  return access_token;
+}
+
+async function seedFstore(config: FstoreConfig, rows: ProductRow[], eventTime: number) {
+  const store = new RedisClusterOnlineStore({
+    host: config.host,
+    ports: config.redis.clusterPorts,
+    password: config.redis.password,
+    commandTimeoutMs: 10000,
+  });
+  try {
+    let written = 0;
+    for (let i = 0; i < rows.length; i += 1000) {
+      const writes: FeatureWrite[] = rows.slice(i, i + 1000).flatMap((r) =>
+        PRODUCT_FEATURES.map((feature) => ({
+          feature,
+          keyParts: [r.productId],
+          value: r.values[feature],
+          eventTime,
+        })),
+      );
+      const result = await store.write(writes);
+      if (result.skippedOlder > 0) {
+        throw new BenchError(`${result.skippedOlder} seeded values were older than stored ones`);
+      }
+      written += result.written;
+    }
+    log(`seeded ${written} values (${rows.length} products × ${PRODUCT_FEATURES.length} features)`);
+  } finally {
+    await store.close();
+  }
+}
+
+const batchIds = (rows: ProductRow[], b: number) =>
+  rows.slice(b * BATCH_SIZE, (b + 1) * BATCH_SIZE).map((r) => r.productId);
+const feastFeatures = PRODUCT_FEATURES.map((f) => `${FEAST_VIEW}:${f}`);
+const fstoreBatchBody = (ids: string[]) =>
+  JSON.stringify({ entity: 'product', ids, features: PRODUCT_FEATURES });
+const feastBody = (ids: string[]) =>
+  JSON.stringify({ features: feastFeatures, entities: { product_id: ids } });
+
+/** Request lists for the Lua script: one request a line, rotating over every product. */
+function writeRequestFiles(dir: string, rows: ProductRow[]) {
+  mkdirSync(dir, { recursive: true });
+  const batches = Array.from({ length: Math.ceil(rows.length / BATCH_SIZE) }, (_, b) =>
+    batchIds(rows, b),
+  );
+  const files = {
+    fstoreSingle: rows.map((r) => `GET /v1/features/product/${encodeURIComponent(r.productId)}`),
+    fstoreBatch: batches.map((ids) => `POST /v1/features/batch ${fstoreBatchBody(ids)}`),
+    feastSingle: rows.map((r) => `POST /get-online-features ${feastBody([r.productId])}`),
+    feastBatch: batches.map((ids) => `POST /get-online-features ${feastBody(ids)}`),
+  };
+  const paths = {} as Record<keyof typeof files, string>;
+  for (const [name, lines] of Object.entries(files) as [keyof typeof files, string[]][]) {
+    paths[name] = join(dir, `${name}.requests`);
+    writeFileSync(paths[name], lines.join('\n') + '\n');
+  }
+  return paths;
+}
+
+function expectValues(what: string, row: ProductRow, got: Record<string, unknown>): void {
+  for (const f of PRODUCT_FEATURES) {
+    const want = Number(row.values[f]);
+    if (typeof got[f] !== 'number' || !sameNumber(got[f] as number, want)) {
+      throw new BenchError(
+        `${what}: ${row.productId} ${f} = ${JSON.stringify(got[f])}, expected ${want}`,
+      );
+    }
+  }
+}
+
+async function postJson(url: string, body: string, token?: string): Promise<unknown> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await httpRequest(url, { method: 'POST', headers, body });
+  if (res.status !== 200) throw new BenchError(`POST ${url}: ${res.status} ${res.body}`);
+  return JSON.parse(res.body);
+}
+
+interface FstoreEntity {
+  id: string;
+  features: Record<string, { value: number } | null>;
+}
+const fstoreValues = (e: FstoreEntity) =>
+  Object.fromEntries(Object.entries(e.features).map(([k, v]) => [k, v?.value]));
+
+interface FeastResponse {
+  metadata: { feature_names: string[] };
+  results: { values: unknown[]; statuses: string[] }[];
+}
+/** Feast answers column-wise: one result per feature (the join key first), one value per entity. */
+function feastValues(res: FeastResponse, entities: number): Record<string, unknown>[] {
+  return Array.from({ length: entities }, (_, j) =>
+    Object.fromEntries(
+      res.metadata.feature_names.map((name, i) => {
+        const column = res.results[i];
+        const present = column.statuses[j] === 'PRESENT';
+        return [name.replace(`${FEAST_VIEW}__`, ''), present ? column.values[j] : null];
+      }),
+    ),
+  );
+}
+
+/** One real request of each kind to each server; every value must be the seeded one. */
+async function verify(lbUrl: string, token: string, feastUrl: string, rows: ProductRow[]) {
+  const row = rows[Math.floor(rows.length / 2) + 7];
+  const res = await httpRequest(`${lbUrl}/v1/features/product/${row.productId}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (res.status !== 200) throw new BenchError(`fstore GET: ${res.status} ${res.body}`);
+  const single = fstoreValues(JSON.parse(res.body) as FstoreEntity);
+  expectValues('fstore GET', row, single);
+  const ids = batchIds(rows, 3);
+  const batch = (await postJson(`${lbUrl}/v1/features/batch`, fstoreBatchBody(ids), token)) as {
+    results: FstoreEntity[];
+  };
+  if (batch.results.length !== ids.length) throw new BenchError('fstore batch: wrong length');
+  batch.results.forEach((e, j) =>
+    expectValues('fstore batch', rows[3 * BATCH_SIZE + j], fstoreValues(e)),
+  );
+
+  const feastSingle = feastValues(
+    (await postJson(
+      `${feastUrl}/get-online-features`,
+      feastBody([row.productId]),
+    )) as FeastResponse,
+    1,
+  );
+  expectValues('Feast 1×4', row, feastSingle[0]);
+  const feastBatch = feastValues(
+    (await postJson(`${feastUrl}/get-online-features`, feastBody(ids))) as FeastResponse,
+    ids.length,
+  );
+  feastBatch.forEach((v, j) => expectValues('Feast 100×4', rows[3 * BATCH_SIZE + j], v));
+  log(
+    `verified: fstore and Feast return the same values for ${row.productId} ` +
+      `(${PRODUCT_FEATURES.map((f) => `${f}=${single[f]}`).join(', ')}) and for a batch of ${ids.length}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const checkTargets = process.argv.includes('--check-targets');
+  log(`load average at start: ${load()}`);
+
+  log('1/5 serving stack (fstore stack up serving)');
+  await stackUp(stackContext(log), ['serving']);
+  const config = loadConfig();
+  const { connections, durationSeconds, feastPort, feastWorkers } = config.bench;
+  for (const f of PRODUCT_FEATURES) if (!featureByName(f)) throw new BenchError(`unknown ${f}`);
+  const lbUrl = `http://${config.host}:${config.serving.lbPort}`;
+  const token = await createUserAndLogin(config, lbUrl);
+  log(`logged in through nginx (${lbUrl}) as ${BENCH_USER} (reader)`);
+
+  log(`2/5 seeding ${PRODUCTS} products into fstore's Redis layout`);
+  const rows = productRows(PRODUCTS);
+  const eventTime = Math.floor(Date.now() / 1000) * 1000;
+  await seedFstore(config, rows, eventTime);
+  const dataDir = join(config.stackDir, 'data');
+  const requests = writeRequestFiles(join(dataDir, 'bench'), rows);
+
+  log(`3/5 Feast ${FEAST_VERSION}: venv, feature repo, materialize`);
+  const venv = await ensureFeastVenv(config.cacheDir, log);
+  const repoDir = join(dataDir, 'feast');
+  const rowsCsvPath = join(dataDir, 'bench', 'products.csv');
+  writeFileSync(rowsCsvPath, rowsCsv(rows, eventTime));
+  await prepareFeastRepo(
+    {
+      venv,
+      repoDir,
+      rowsCsv: rowsCsvPath,
+      host: config.host,
+      redisPorts: config.redis.clusterPorts,
+      redisPassword: config.redis.password,
+      eventTimeMs: eventTime,
+    },
+    log,
+  );
+  const feast = await FeastServer.start(
+    { venv, repoDir, host: config.host, port: feastPort, workers: feastWorkers },
+    log,
+  );
+  // Interrupted: stop the Feast server this run started, then exit as the signal would have.
+  const onSignal = (signal: NodeJS.Signals) =>
+    void feast.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await verify(lbUrl, token, feast.url, rows);
+
+    const wrk = async (label: string, url: string, file: string, auth?: string) => {
+      const base = {
+        url,
+        requestsFile: file,
+        luaScript: LUA,
+        connections,
+        threads: WRK_THREADS,
+        token: auth,
+      };
+      log(`${label}: warm-up ${WARMUP_SECONDS} s`);
+      const warm = await runWrk({
+        ...base,
+        label: `${label} (warm-up)`,
+        durationSeconds: WARMUP_SECONDS,
+      });
+      log(`${label}: ${durationSeconds} s, ${connections} connections (load average ${load()})`);
+      const r = await runWrk({ ...base, label, durationSeconds });
+      r.failures.unshift(...warm.failures);
+      for (const f of r.failures) log(`!! ${f}`);
+      log(
+        `${label}: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`,
+      );
+      return r;
+    };
+
+    log('4/5 load: fstore through nginx, then redis-benchmark');
+    const fstoreSingle = await wrk('fstore single GET', lbUrl, requests.fstoreSingle, token);
+    const fstoreBatch = await wrk('fstore batch 100×4', lbUrl, requests.fstoreBatch, token);
+    const redis = await redisBenchmark(config);
+
+    log('5/5 load: Feast');
+    const feastSingle = await wrk('Feast 1×4', feast.url, requests.feastSingle);
+    const feastBatch = await wrk('Feast 100×4', feast.url, requests.feastBatch);
+
+    const m: Measurements = {
+      fstoreSingle,
+      fstoreBatch,
+      feastSingle,
+      feastBatch,
+      redisGet: redis,
+      connections,
+      durationSeconds,
+      feastVersion: FEAST_VERSION,
+      feastWorkers,
+      products: PRODUCTS,
+      loadAverage: load(),
+    };
+    const { text, targetsMet, failures } = formatReport(m);
+    console.log(`\n${text}`);
+    const resultFile = join(dataDir, 'bench', 'serving-result.json');
+    writeFileSync(resultFile, JSON.stringify({ at: new Date().toISOString(), ...m }, null, 2));
+    log(`figures written to ${resultFile}`);
+    if (failures.length > 0) {
+      throw new BenchError(
+        `${failures.length} run(s) had failed requests; the figures above are not valid:\n  ` +
+          failures.join('\n  '),
+      );
+    }
+    if (checkTargets && !targetsMet) process.exitCode = 1;
+  } finally {
+    log('stopping Feast');
+    await feast.stop();
+  }
+}
+
+async function redisBenchmark(config: FstoreConfig): Promise<LoadResult> {
+  const n = 300000;
+  const args = ['--cluster', '-h', config.host, '-p', String(config.redis.clusterPorts[0])];
+  if (config.redis.password) args.push('-a', config.redis.password);
+  args.push('-c', String(config.bench.connections), '-n', String(n), '-t', 'get');
+  args.push('-r', String(PRODUCTS), '-d', '8', '--csv');
+  log(
+    `redis-benchmark GET: ${n} requests, ${config.bench.connections} connections (load average ${load()})`,
+  );
+  const { stdout, stderr, code } = await capture('redis-benchmark', args);
+  if (code !== 0) throw new BenchError(`redis-benchmark exited ${code}: ${stderr}${stdout}`);
+  const r = parseRedisBenchmarkCsv('GET', stdout);
+  log(
+    `redis-benchmark GET: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`,
+  );
+  return r;
+}
+
+main().catch((e: unknown) => {
+  console.error(`\nbench:serving FAILED: ${e instanceof Error ? e.message : String(e)}`);
+  if (!(e instanceof BenchError) && e instanceof Error) console.error(e.stack);
+  process.exit(1);
+});

@@ -1,0 +1,114 @@
+import { LoadResult } from './wrk';
+
+export interface Measurements {
+  fstoreSingle: LoadResult;
+  fstoreBatch: LoadResult;
+  feastSingle: LoadResult;
+  feastBatch: LoadResult;
+  redisGet: LoadResult;
+  connections: number;
+  durationSeconds: number;
+  feastVersion: string;
+  feastWorkers: number;
+  products: number;
+  loadAverage: string;
+}
+
+/** The issue's targets (issue 7). */
+export const TARGETS = {
+  feastRatio: 5,
+  singleGetRps: 10000,
+  singleGetP99Ms: 10,
+};
+
+const rps = (r: LoadResult) => r.requestsPerSecond.toFixed(0);
+const ms = (x: number) => x.toFixed(2);
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    '| ' +
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') +
+    ' |';
+  const rule =
+    '|' +
+    widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') +
+    '|';
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+/** The printed result: the comparison table, the Redis limit and each target with PASS/MISS. */
+export function formatReport(m: Measurements): {
+  text: string;
+  targetsMet: boolean;
+  failures: string[];
+} {
+  const failures = [m.fstoreSingle, m.fstoreBatch, m.redisGet, m.feastSingle, m.feastBatch].flatMap(
+    (r) => r.failures,
+  );
+  const kinds: [string, LoadResult, LoadResult][] = [
+    ['single GET (1×4)', m.fstoreSingle, m.feastSingle],
+    ['batch 100×4', m.fstoreBatch, m.feastBatch],
+  ];
+  const main = table(
+    ['kind', 'fstore req/s', 'p50 ms', 'p99 ms', 'Feast req/s', 'p50 ms', 'p99 ms', 'fstore/Feast'],
+    kinds.map(([kind, f, x]) => [
+      kind,
+      rps(f),
+      ms(f.p50Ms),
+      ms(f.p99Ms),
+      rps(x),
+      ms(x.p50Ms),
+      ms(x.p99Ms),
+      ratio(f.requestsPerSecond, x.requestsPerSecond),
+    ]),
+  );
+  const redis = table(
+    ['Redis Cluster limit', 'GET/s', 'p50 ms', 'p99 ms', 'fstore single GET / redis GET'],
+    [
+      [
+        'redis-benchmark --cluster -t get',
+        rps(m.redisGet),
+        ms(m.redisGet.p50Ms),
+        ms(m.redisGet.p99Ms),
+        ratio(m.fstoreSingle.requestsPerSecond, m.redisGet.requestsPerSecond),
+      ],
+    ],
+  );
+  const checks: [string, boolean][] = [];
+  for (const [kind, f, x] of kinds) {
+    checks.push([
+      `${kind}: fstore ≥ ${TARGETS.feastRatio}× Feast req/s (${ratio(f.requestsPerSecond, x.requestsPerSecond)})`,
+      f.requestsPerSecond >= TARGETS.feastRatio * x.requestsPerSecond,
+    ]);
+    checks.push([
+      `${kind}: fstore p99 < Feast p99 (${ms(f.p99Ms)} vs ${ms(x.p99Ms)} ms)`,
+      f.p99Ms < x.p99Ms,
+    ]);
+  }
+  checks.push([
+    `single GET ≥ ${TARGETS.singleGetRps} req/s (${rps(m.fstoreSingle)})`,
+    m.fstoreSingle.requestsPerSecond >= TARGETS.singleGetRps,
+  ]);
+  checks.push([
+    `single GET p99 ≤ ${TARGETS.singleGetP99Ms} ms (${ms(m.fstoreSingle.p99Ms)} ms)`,
+    m.fstoreSingle.p99Ms <= TARGETS.singleGetP99Ms,
+  ]);
+  const text = [
+    `Serving benchmark: ${m.connections} connections, ${m.durationSeconds} s per run, ` +
+      `${m.products} products × 4 features; fstore through nginx, Feast ${m.feastVersion} ` +
+      `(feast serve, ${m.feastWorkers} workers); load average ${m.loadAverage}`,
+    '',
+    main,
+    '',
+    redis,
+    '',
+    'Targets (issue 7):',
+    ...checks.map(([what, ok]) => `  ${ok ? 'PASS' : 'MISS'}  ${what}`),
+    ...(failures.length > 0
+      ? ['', 'FAILED REQUESTS (the figures are not valid):', ...failures.map((f) => `  ${f}`)]
+      : []),
+  ].join('\n');
+  return { text, targetsMet: failures.length === 0 && checks.every(([, ok]) => ok), failures };
+}

@@ -1,0 +1,96 @@
+import { benchProductId, productRow, rowsCsv, sameNumber } from './data';
+import { formatReport } from './report';
+import { BenchError, LoadResult, parseRedisBenchmarkCsv, parseWrkOutput } from './wrk';
+
+const wrkLine = (over: Record<string, number> = {}, statuses: Record<string, number> = {}) =>
+  'Running 1s test @ http://127.0.0.1:8000\nBENCH_RESULT ' +
+  JSON.stringify({
+    requests: 30000,
+    duration_us: 15000000,
+    p50_us: 2500,
+    p99_us: 9100,
+    mean_us: 3000.5,
+    max_us: 20000,
+    connect_errors: 0,
+    read_errors: 0,
+    write_errors: 0,
+    status_errors: 0,
+    timeouts: 0,
+    ...over,
+    statuses,
+  }) +
+  '\n';
+
+describe('serving benchmark', () => {
+  it('derives deterministic rows with exact money and the 4 product features', () => {
+    expect(benchProductId(42)).toBe('bench-p000042');
+    expect(productRow(7)).toEqual(productRow(7));
+    const r = productRow(3);
+    expect(r.values.revenue_by_product).toMatch(/^\d+\.\d{2}$/);
+    expect(Number.isInteger(r.values.units_sold)).toBe(true);
+    expect(rowsCsv([r], 1000).split('\n')[0]).toBe(
+      'product_id,avg_review,avg_review_rating,revenue_by_product,units_sold,event_time_ms',
+    );
+    expect(sameNumber(0.1 + 0.2, 0.3)).toBe(true);
+    expect(sameNumber(1, 1.0001)).toBe(false);
+  });
+
+  it('parses the Lua done() line into req/s and milliseconds', () => {
+    expect(parseWrkOutput('x', wrkLine())).toEqual({
+      requests: 30000,
+      requestsPerSecond: 2000,
+      p50Ms: 2.5,
+      p99Ms: 9.1,
+      failures: [],
+    });
+  });
+
+  it('reports non-2xx answers (with their statuses), socket errors and timeouts', () => {
+    const r = parseWrkOutput('batch', wrkLine({ status_errors: 3, timeouts: 1 }, { '503': 3 }));
+    expect(r.failures).toEqual([
+      'batch: 3 non-2xx responses (503: 3) of 30000 requests',
+      'batch: 1 timeouts (no answer within 5 s) of 30000 requests',
+    ]);
+    expect(() => parseWrkOutput('x', 'nothing')).toThrow(/printed no result/);
+    expect(() => parseWrkOutput('x', wrkLine({ requests: 0 }))).toThrow(BenchError);
+  });
+
+  it('parses redis-benchmark --csv', () => {
+    const csv =
+      '"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"\n' +
+      '"GET","35043.12","0.9","0.1","0.807","2.1","7.575","30.5"\n';
+    expect(parseRedisBenchmarkCsv('GET', csv)).toMatchObject({
+      requestsPerSecond: 35043.12,
+      p50Ms: 0.807,
+      p99Ms: 7.575,
+    });
+  });
+
+  it('reports the ratios and each target', () => {
+    const r = (rps: number, p99: number): LoadResult => ({
+      requests: rps,
+      requestsPerSecond: rps,
+      p50Ms: p99 / 2,
+      p99Ms: p99,
+      failures: [],
+    });
+    const { text, targetsMet } = formatReport({
+      fstoreSingle: r(12000, 8),
+      fstoreBatch: r(1000, 40),
+      feastSingle: r(2000, 60),
+      feastBatch: r(100, 900),
+      redisGet: r(60000, 2),
+      connections: 64,
+      durationSeconds: 15,
+      feastVersion: '0.67.0',
+      feastWorkers: 2,
+      products: 10000,
+      loadAverage: '1.00 1.00 1.00',
+    });
+    expect(text).toContain('6.00×');
+    expect(text).toContain('10.00×');
+    expect(text).toContain('0.20×');
+    expect(text).not.toContain('MISS');
+    expect(targetsMet).toBe(true);
+  });
+});
