@@ -7,7 +7,15 @@ describe('selectComponents', () => {
   it('brings up what a component depends on, in start order', () => {
     expect(names(['flink'])).toEqual(['kafka', 'flink']);
     expect(names(['streaming'])).toEqual(['kafka', 'flink']);
-    expect(names([])).toEqual(['postgres', 'redis', 'kafka', 'flink', 'writer', 'serving']);
+    expect(names([])).toEqual([
+      'postgres',
+      'redis',
+      'kafka',
+      'flink',
+      'writer',
+      'serving',
+      'control-plane',
+    ]);
   });
 
   it('stops only what was named, never the services it depends on', () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'crypto';
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { loadConfig, parseEnvFile, secretsFile } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
+import { ControlPlaneComponent } from './control-plane';
 import { FlinkComponent } from './flink';
 import { KafkaComponent } from './kafka';
 import { PostgresComponent } from './postgres';
@@ -18,6 +19,7 @@ export const COMPONENTS: readonly StackComponent[] = [
   new FlinkComponent(),
   new WriterComponent(),
   new ServingComponent(),
+  new ControlPlaneComponent(),
 ];
 
 /** Names `stack up` accepts besides component names. */
