@@ -94,13 +94,14 @@ export class AppModule {
           inject: [CONFIG],
           useFactory: (c: FstoreConfig) => {
             let store: OnlineStore | undefined;
-            return () =>
+            const get = () =>
               (store ??= new RedisClusterOnlineStore({
                 host: c.host,
                 ports: c.redis.clusterPorts,
                 password: c.redis.password,
                 commandTimeoutMs: c.redis.commandTimeoutMs,
               }));
+            return Object.assign(get, { close: () => store?.close() });
           },
         },
         ApiKeysService,

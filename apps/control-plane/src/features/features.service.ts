@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Not, Repository } from 'typeorm';
 import {
@@ -19,6 +19,9 @@ import { InvalidField, NotFound, Unavailable } from '../errors/domain-errors';
 
 export const ONLINE_STORE = Symbol('OnlineStore');
 
+/** The online store, connected on first use (listing features must not need the cluster). */
+export type LazyOnlineStore = (() => OnlineStore) & { close: () => Promise<void> | undefined };
+
 /**
  * Features with their freshness, cheaply: which job produces each one and how that job is doing
  * (the deployment's observed state and when it was observed, or the last batch run), and for one
@@ -26,14 +29,14 @@ export const ONLINE_STORE = Symbol('OnlineStore');
  * time would cost a pass over the cluster, so it is not offered.
  */
 @Injectable()
-export class FeaturesService implements OnModuleInit {
+export class FeaturesService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @InjectRepository(FeatureDefinitionEntity)
     private readonly features: Repository<FeatureDefinitionEntity>,
     @InjectRepository(JobVersionEntity) private readonly versions: Repository<JobVersionEntity>,
     @InjectRepository(DeploymentEntity) private readonly deployments: Repository<DeploymentEntity>,
     @InjectRepository(BatchRunEntity) private readonly runs: Repository<BatchRunEntity>,
-    @Inject(ONLINE_STORE) private readonly store: () => OnlineStore,
+    @Inject(ONLINE_STORE) private readonly store: LazyOnlineStore,
   ) {}
 
   /** libs/contracts FEATURES is the source of truth: the table follows it at every boot. */
@@ -54,6 +57,10 @@ export class FeaturesService implements OnModuleInit {
       ['name'],
     );
     await this.features.delete({ name: Not(In(FEATURES.map((f) => f.name))) });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
   }
 
   async list() {
