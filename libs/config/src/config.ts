@@ -64,6 +64,7 @@ export interface FstoreConfig {
     operationAttempts: number;
     lockSeconds: number;
     reconcileSeconds: number;
+    batchJobDir: string;
     apiKey?: string;
   };
 }
@@ -210,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       operationAttempts: Math.max(1, Number(s.FSTORE_CONTROL_OPERATION_ATTEMPTS)),
       lockSeconds: Math.max(1, Number(s.FSTORE_CONTROL_LOCK_SECONDS)),
       reconcileSeconds: Math.max(1, Number(s.FSTORE_CONTROL_RECONCILE_SECONDS)),
+      batchJobDir: expandPath(s.FSTORE_CONTROL_BATCH_JOB_DIR),
       apiKey: s.FSTORE_API_KEY,
     },
   };

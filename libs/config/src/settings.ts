@@ -249,6 +249,11 @@ export const SETTINGS = {
     default: '15',
     doc: 'Control plane: how often the reconciler compares desired with observed state (Flink, Livy)',
   },
+  FSTORE_CONTROL_BATCH_JOB_DIR: {
+    kind: 'string',
+    default: 'spark-jobs',
+    doc: 'Control plane: where the batch runtime (Livy) finds the spark-jobs/ files, a folder it whitelists (relative to the checkout, or absolute as Livy sees it)',
+  },
   FSTORE_API_KEY: {
     kind: 'secret',
     doc: 'API key the CLI sends to the control plane (`fstore apikeys create` prints one)',

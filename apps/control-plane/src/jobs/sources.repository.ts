@@ -39,8 +39,12 @@ export class SourcesRepository {
     return readFileSync(real, 'utf8');
   }
 
-  /** Absolute path of an already-validated source (what Livy is given). */
-  absolute(source: string): string {
-    return join(this.root, normalize(source));
+  /**
+   * Where the batch runtime finds an already-validated spark-jobs/ source: the same file name
+   * under `batchJobDir` (the folder Livy whitelists, which may be another machine's path).
+   */
+  forBatchRuntime(source: string, batchJobDir: string): string {
+    const rel = normalize(source).slice(SOURCE_FOLDERS.pyspark.folder.length + 1);
+    return join(batchJobDir, rel);
   }
 }

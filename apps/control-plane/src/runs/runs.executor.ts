@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { BatchRunEntity, JobVersionEntity, OperationEntity, RunState } from '../database/entities';
+import { FstoreConfig } from '@fstore/config';
+import { CONFIG } from '../config';
 import { SOURCES } from '../jobs/jobs.service';
 import { SourcesRepository } from '../jobs/sources.repository';
 import { OperationFailed } from '../operations/transient';
@@ -36,6 +38,7 @@ export class RunsExecutor {
     @InjectRepository(JobVersionEntity) private readonly versions: Repository<JobVersionEntity>,
     @Inject(BATCH_RUNTIME) private readonly runtime: BatchRuntime,
     @Inject(SOURCES) private readonly sources: SourcesRepository,
+    @Inject(CONFIG) private readonly config: FstoreConfig,
   ) {}
 
   async execute(
@@ -53,7 +56,7 @@ export class RunsExecutor {
           version: run.version,
         });
         batchId = await this.runtime.submit({
-          file: this.sources.absolute(version.source),
+          file: this.sources.forBatchRuntime(version.source, this.config.control.batchJobDir),
           args: run.args,
           name,
         });
