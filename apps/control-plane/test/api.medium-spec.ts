@@ -47,6 +47,17 @@ describe('authentication and roles', () => {
       error_code: 1201,
       error_message: 'Permission denied: role viewer may not do this (needs operator)',
     });
+    const refused = await h.sql(
+      `SELECT actor, action, target, outcome FROM audit_log WHERE outcome = 'refused 403'`,
+    );
+    expect(refused).toEqual([
+      {
+        actor: 'key:test-viewer',
+        action: 'deployment.deploy',
+        target: `job:${job}`,
+        outcome: 'refused 403',
+      },
+    ]);
     const version = await h.call('POST', `/v1/jobs/${job}/versions`, {
       key: h.keys.admin,
       body: { source: 'flink-sql/avg_review.sql' },

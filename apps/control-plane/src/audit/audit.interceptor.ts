@@ -12,7 +12,14 @@ import { Principal } from '../auth/api-keys.service';
 import { toDomainError } from '../errors/error.filter';
 import { AuditService } from './audit.service';
 
-const AUDIT_KEY = 'fstore:audit';
+export const AUDIT_KEY = 'fstore:audit';
+
+/** The same target names the services use: deployment:<id>, run:<id>, job:<name>. */
+export function auditTarget(action: string, params: Record<string, string>, url: string): string {
+  if (params.id) return `${action.split('.')[0]}:${params.id}`;
+  if (params.name) return `job:${params.name}`;
+  return url;
+}
 
 /** Marks an admin action: the request is audited whether it is accepted or refused. */
 export const Audited = (action: string) => SetMetadata(AUDIT_KEY, action);
@@ -36,13 +43,7 @@ export class AuditInterceptor implements NestInterceptor {
     return next.handle().pipe(
       catchError((e: unknown) => {
         const error = toDomainError(e);
-        const params = (request.params ?? {}) as Record<string, string>;
-        // The same target names the services use: deployment:<id>, run:<id>, job:<name>.
-        const target = params.id
-          ? `${action.split('.')[0]}:${params.id}`
-          : params.name
-            ? `job:${params.name}`
-            : String(request.url);
+        const target = auditTarget(action, request.params ?? {}, String(request.url));
         return from(
           this.audit.record({
             actor: principal?.actor ?? 'anonymous',

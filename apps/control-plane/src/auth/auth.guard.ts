@@ -1,6 +1,8 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { roleAllows } from '@fstore/auth';
+import { AUDIT_KEY, auditTarget } from '../audit/audit.interceptor';
+import { AuditService } from '../audit/audit.service';
 import { NotAuthenticated, PermissionDenied } from '../errors/domain-errors';
 import { ApiKeyRole } from './api-keys';
 import { ApiKeysService } from './api-keys.service';
@@ -15,6 +17,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(ApiKeysService) private readonly keys: ApiKeysService,
+    @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -28,7 +31,19 @@ export class AuthGuard implements CanActivate {
       'viewer',
     ];
     if (!roleAllows(principal.role, required)) {
-      throw PermissionDenied(principal.role, required.join(' or '));
+      const error = PermissionDenied(principal.role, required.join(' or '));
+      // A refused admin action is audited like any other (the interceptor never sees it).
+      const action = this.reflector.get<string | undefined>(AUDIT_KEY, ctx.getHandler());
+      if (action) {
+        await this.audit.record({
+          actor: principal.actor,
+          action,
+          target: auditTarget(action, request.params ?? {}, String(request.url)),
+          outcome: 'refused 403',
+          detail: { error_code: error.code, error_message: error.message },
+        });
+      }
+      throw error;
     }
     request.principal = principal;
     return true;
