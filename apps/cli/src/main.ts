@@ -1,7 +1,16 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { ConfigError, PROJECT_ROOT, settingsMarkdownTable } from '@fstore/config';
+import {
+  GENERATOR_DEFAULTS as GEN,
+  ProducerError,
+  formatSummary,
+  generate,
+  produce,
+} from '@fstore/producer';
+import { TOPICS } from '@fstore/contracts';
+import type { GenerateOptions, ProduceOptions } from '@fstore/producer';
 import { StackError } from './stack/processes';
 import {
   formatStatusTable,
@@ -16,6 +25,9 @@ import { ControlPlaneError, jobsCommand } from './control/jobs-command';
 import { formatJobRows, pipelineDown, pipelineStatus, pipelineUp } from './pipeline/pipeline';
 import { runTests } from './test-command';
 import { addUser } from './users/users-command';
+
+type ProduceCliOptions = ProduceOptions & { json?: boolean };
+type GenerateCliOptions = Omit<GenerateOptions, 'maxDelaySeconds'> & { maxDelay: number };
 
 const log = (message: string) => process.stderr.write(`[fstore] ${message}\n`);
 
@@ -130,6 +142,62 @@ program
     else console.log(settingsMarkdownTable());
   });
 
+const int = (v: string) => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a non-negative integer');
+  return Number(v);
+};
+const share = (v: string) => {
+  const n = Number(v);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a fraction in [0, 1]');
+  return n;
+};
+
+program
+  .command('generate')
+  .description('Write a deterministic synthetic data set (CSV with EventID, or NDJSON)')
+  .requiredOption('--rows <n>', 'rows to write', int)
+  .requiredOption('--out <file>', 'output file: .csv, or .ndjson/.jsonl')
+  .option('--seed <n>', 'PRNG seed', int, 1)
+  .option('--customers <n>', 'distinct customers', int, GEN.customers)
+  .option('--products <n>', 'distinct products', int, GEN.products)
+  .option('--categories <n>', 'distinct categories', int, GEN.categories)
+  .option('--start <date>', 'first event day (YYYY-MM-DD, UTC)', GEN.start)
+  .option('--span-days <n>', 'days of event time covered', int, GEN.spanDays)
+  .option('--duplicates <share>', 'share of redelivered rows', share, GEN.duplicates)
+  .option('--max-delay <seconds>', 'largest out-of-order delay', int, GEN.maxDelaySeconds)
+  .option('--malformed <share>', 'share of rows breaking a rule', share, GEN.malformed)
+  .option('--zipf <s>', 'Zipf exponent of key popularity', Number, GEN.zipf)
+  .action(async (o: GenerateCliOptions) => {
+    const s = await generate({ ...o, maxDelaySeconds: o.maxDelay, progress: true });
+    console.log(JSON.stringify(s));
+  });
+
+program
+  .command('produce')
+  .description('Validate records and publish them to Kafka (invalid ones to the dead-letter topic)')
+  .option('--file <file>', 'produce one file (.csv or .ndjson), then exit')
+  .option('--dir <folder>', 'service mode: produce every file of a folder, then watch it')
+  .option('--stdin', 'service mode: read standard input')
+  .option('--format <format>', 'csv or ndjson (default: from the file extension; stdin: csv)')
+  .option('--topic <topic>', 'main topic', TOPICS.transactions)
+  .option('--dlq-topic <topic>', 'dead-letter topic', TOPICS.deadLetter)
+  .option('--rate <n>', 'records per second at most', int)
+  .option('--batch-size <n>', 'records per produce request (default: setting)', int)
+  .option('--lanes <n>', 'idempotent producers side by side (default: setting)', int)
+  .option('--compression <codec>', 'lz4, gzip or none (default: setting)')
+  .option('--connect-timeout <seconds>', 'give up when no broker answers (default: setting)', int)
+  .option('--no-parse-worker', 'parse files in the main thread (default: in a worker thread)')
+  .option('--no-resume', 'ignore the checkpoint of an earlier run and send the file again')
+  .option('--checkpoint-dir <folder>', 'where checkpoints live (default: setting)')
+  .option('--metrics-port <port>', 'serve /metrics on this port (service mode: setting)', int)
+  .option('--json', 'print the summary as JSON')
+  .action(async (o: ProduceCliOptions) => {
+    const stop = new AbortController();
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
+    const summaries = await produce({ ...o, signal: stop.signal });
+    for (const s of summaries) console.log(o.json ? JSON.stringify(s) : formatSummary(s));
+  });
+
 program
   .command('test')
   .description('Run the whole test suite: bring up the stack, lint, unit and medium tests, Python')
@@ -139,7 +207,10 @@ program
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const expected =
-    e instanceof StackError || e instanceof ConfigError || e instanceof ControlPlaneError;
+    e instanceof StackError ||
+    e instanceof ConfigError ||
+    e instanceof ProducerError ||
+    e instanceof ControlPlaneError;
   const message = e instanceof Error ? e.message : String(e);
   log(`error: ${message}`);
   if (!expected && process.env.FSTORE_DEBUG && e instanceof Error) log(e.stack ?? '');

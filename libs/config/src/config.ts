@@ -45,6 +45,19 @@ export interface FstoreConfig {
     javaHome: string;
     requestTimeoutMs: number;
   };
+  spark: {
+    master: string;
+    driverMemory: string;
+    javaHome: string;
+    metastore: { database: string; user: string; password?: string };
+  };
+  livy: {
+    port: number;
+    url: string;
+    heap: string;
+    stateRetain: string;
+    requestTimeoutMs: number;
+  };
   serving: {
     instancePorts: number[];
     port: number;
@@ -55,6 +68,15 @@ export interface FstoreConfig {
   };
   auth: { secret?: string; accessTtlSeconds: number; refreshTtlSeconds: number };
   bench: { feastPort: number; feastWorkers: number; connections: number; durationSeconds: number };
+  producer: {
+    metricsPort: number;
+    connectTimeoutSeconds: number;
+    batchSize: number;
+    lanes: number;
+    compression: string;
+    checkpointDir: string;
+    inputDir: string;
+  };
   control: {
     port: number;
     url: string;
@@ -183,6 +205,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       javaHome: s.FSTORE_FLINK_JAVA_HOME,
       requestTimeoutMs: Number(s.FSTORE_FLINK_REQUEST_TIMEOUT_MS),
     },
+    spark: {
+      master: s.FSTORE_SPARK_MASTER,
+      driverMemory: s.FSTORE_SPARK_DRIVER_MEMORY,
+      javaHome: s.FSTORE_SPARK_JAVA_HOME,
+      metastore: {
+        database: s.FSTORE_HIVE_METASTORE_DATABASE,
+        user: s.FSTORE_HIVE_METASTORE_USER,
+        password: s.FSTORE_HIVE_METASTORE_PASSWORD,
+      },
+    },
+    livy: {
+      port: Number(s.FSTORE_LIVY_PORT),
+      url: s.FSTORE_LIVY_URL.replace(/\/+$/, ''),
+      heap: s.FSTORE_LIVY_HEAP,
+      stateRetain: s.FSTORE_LIVY_STATE_RETAIN,
+      requestTimeoutMs: Number(s.FSTORE_LIVY_REQUEST_TIMEOUT_MS),
+    },
     serving: {
       instancePorts: ports(s.FSTORE_SERVING_INSTANCE_PORTS),
       port: Number(s.FSTORE_SERVING_PORT),
@@ -201,6 +240,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       feastWorkers: Number(s.FSTORE_BENCH_FEAST_WORKERS),
       connections: Number(s.FSTORE_BENCH_CONNECTIONS),
       durationSeconds: Number(s.FSTORE_BENCH_DURATION_SECONDS),
+    },
+    producer: {
+      metricsPort: Number(s.FSTORE_PRODUCER_METRICS_PORT),
+      connectTimeoutSeconds: Number(s.FSTORE_PRODUCER_CONNECT_TIMEOUT),
+      batchSize: Number(s.FSTORE_PRODUCER_BATCH_SIZE),
+      lanes: Math.max(1, Number(s.FSTORE_PRODUCER_LANES)),
+      compression: s.FSTORE_PRODUCER_COMPRESSION,
+      checkpointDir: expandPath(s.FSTORE_PRODUCER_CHECKPOINT_DIR),
+      inputDir: s.FSTORE_PRODUCER_INPUT_DIR,
     },
     control: {
       port: Number(s.FSTORE_CONTROL_PORT),

@@ -123,6 +123,52 @@ export const SETTINGS = {
     default: '30000',
     doc: 'Deadline of one HTTP request to the Flink REST API or SQL Gateway',
   },
+  FSTORE_SPARK_MASTER: {
+    kind: 'string',
+    default: 'local[2]',
+    doc: 'Spark master of the local batch jobs (spark-submit and Livy)',
+  },
+  FSTORE_SPARK_DRIVER_MEMORY: {
+    kind: 'string',
+    default: '1g',
+    doc: 'Spark driver memory of each local batch job (spark.driver.memory)',
+  },
+  FSTORE_SPARK_JAVA_HOME: {
+    kind: 'string',
+    default: '/usr/lib/jvm/java-17-openjdk-amd64',
+    doc: 'Java the local Spark jobs and the Livy server run on',
+  },
+  FSTORE_HIVE_METASTORE_DATABASE: {
+    kind: 'string',
+    default: 'fstore_metastore',
+    doc: 'PostgreSQL database of the Hive metastore that every Spark process shares',
+  },
+  FSTORE_HIVE_METASTORE_USER: {
+    kind: 'string',
+    default: 'fstore_metastore',
+    doc: 'PostgreSQL role owning the Hive metastore database',
+  },
+  FSTORE_HIVE_METASTORE_PASSWORD: {
+    kind: 'secret',
+    doc: 'Password of the Hive metastore role (local stack: generated into <stack>/secrets.env)',
+  },
+  FSTORE_LIVY_PORT: { kind: 'port', default: '8998', doc: 'Livy server (batch REST API)' },
+  FSTORE_LIVY_URL: {
+    kind: 'string',
+    default: (r) => `http://${r.FSTORE_HOST}:${r.FSTORE_LIVY_PORT}`,
+    doc: 'Base URL of the Livy server the clients use',
+  },
+  FSTORE_LIVY_HEAP: { kind: 'string', default: '512m', doc: 'Livy server JVM heap (-Xmx)' },
+  FSTORE_LIVY_STATE_RETAIN: {
+    kind: 'string',
+    default: '600s',
+    doc: 'How long Livy remembers a finished batch (livy.server.session.state-retain.sec)',
+  },
+  FSTORE_LIVY_REQUEST_TIMEOUT_MS: {
+    kind: 'int',
+    default: '30000',
+    doc: 'Deadline of one HTTP request to the Livy server',
+  },
   FSTORE_REDIS_COMMAND_TIMEOUT_MS: {
     kind: 'int',
     default: '1000',
@@ -208,6 +254,42 @@ export const SETTINGS = {
     kind: 'int',
     default: '15',
     doc: 'Measured duration of each serving benchmark run, after a warm-up',
+  },
+
+  FSTORE_PRODUCER_METRICS_PORT: {
+    kind: 'port',
+    default: '9465',
+    doc: 'Producer service: Prometheus /metrics and /healthz',
+  },
+  FSTORE_PRODUCER_CONNECT_TIMEOUT: {
+    kind: 'int',
+    default: '30',
+    doc: 'Producer: seconds to keep retrying when no Kafka broker answers, then exit non-zero',
+  },
+  FSTORE_PRODUCER_BATCH_SIZE: {
+    kind: 'int',
+    default: '10000',
+    doc: 'Producer: records per produce request',
+  },
+  FSTORE_PRODUCER_LANES: {
+    kind: 'int',
+    default: '1',
+    doc: 'Producer: idempotent producers sending side by side (partition p goes by lane p % lanes)',
+  },
+  FSTORE_PRODUCER_COMPRESSION: {
+    kind: 'string',
+    default: 'lz4',
+    doc: 'Producer: record batch compression (`lz4`, `gzip` or `none`)',
+  },
+  FSTORE_PRODUCER_CHECKPOINT_DIR: {
+    kind: 'string',
+    default: (r) => `${r.FSTORE_STACK_DIR}/producer/checkpoints`,
+    doc: 'Producer: where per-file resume checkpoints are kept',
+  },
+  FSTORE_PRODUCER_INPUT_DIR: {
+    kind: 'string',
+    default: '',
+    doc: 'Producer service (apps/producer): folder to watch; empty = standard input',
   },
   FSTORE_CONTROL_PORT: {
     kind: 'port',

@@ -5,7 +5,7 @@ import { FEATURES, FeatureDefinition, featureTopic } from '@fstore/contracts';
 import { FlinkJobs, JobSummary, TERMINAL_STATES } from '@fstore/flink';
 import { StackContext } from '../stack/component';
 import { ensureDir } from '../stack/processes';
-import { stackDown, stackUp } from '../stack/stack';
+import { formatTable, stackDown, stackUp } from '../stack/stack';
 
 /** The stream features, each computed by its own Flink SQL job. */
 export const STREAM_JOBS: readonly FeatureDefinition[] = FEATURES.filter(
@@ -133,13 +133,8 @@ export async function pipelineStatus(ctx: StackContext): Promise<JobRow[]> {
 }
 
 export function formatJobRows(rows: JobRow[]): string {
-  const header = ['feature', 'flink job', 'state', 'action', 'detail'];
-  const body = rows.map((r) => [r.feature, r.jobId, r.state, r.action, r.detail ?? '']);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...body.map(line)].join('\n');
+  return formatTable(
+    ['feature', 'flink job', 'state', 'action', 'detail'],
+    rows.map((r) => [r.feature, r.jobId, r.state, r.action, r.detail ?? '']),
+  );
 }

@@ -16,7 +16,7 @@ async function ready(url: string): Promise<void> {
  */
 export class ControlPlaneComponent implements StackComponent {
   readonly name = 'control-plane';
-  readonly dependsOn = ['postgres', 'redis', 'flink'] as const;
+  readonly dependsOn = ['postgres', 'redis', 'flink', 'livy'] as const;
 
   processNames(): string[] {
     return [PROCESS];

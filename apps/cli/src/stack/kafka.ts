@@ -7,6 +7,7 @@ import { PROJECT_ROOT } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
   ensureDir,
+  probe,
   run,
   runningPid,
   spawnDaemon,
@@ -181,16 +182,9 @@ export class KafkaComponent implements StackComponent {
   }
 
   async status(ctx: StackContext): Promise<ProcessStatus[]> {
-    let healthy = true;
-    let detail: string | undefined;
-    try {
-      await withAdmin(ctx, (a) =>
-        a.fetchTopicMetadata({ topics: STACK_TOPICS.map((t) => t.name) }),
-      );
-    } catch (e) {
-      healthy = false;
-      detail = (e as Error).message;
-    }
+    const { healthy, detail } = await probe(() =>
+      withAdmin(ctx, (a) => a.fetchTopicMetadata({ topics: STACK_TOPICS.map((t) => t.name) })),
+    );
     return [
       {
         component: this.name,

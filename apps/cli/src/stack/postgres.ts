@@ -6,6 +6,7 @@ import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
   aptInstall,
   ensureDir,
+  probe,
   run,
   runningPid,
   spawnDaemon,
@@ -143,7 +144,7 @@ export class PostgresComponent implements StackComponent {
           logFile,
         },
       );
-      this.bootstrap(ctx);
+      await this.bootstrap(ctx);
     }
     try {
       await waitUntil('postgres', () => query(ctx, 'SELECT 1'), {
@@ -153,22 +154,47 @@ export class PostgresComponent implements StackComponent {
     } catch (e) {
       if (ours) throw e;
       // A server we did not start: create our role and database through its local socket.
-      this.bootstrap(ctx, '/var/run/postgresql');
+      await this.bootstrap(ctx, '/var/run/postgresql');
       await waitUntil('postgres', () => query(ctx, 'SELECT 1'), { timeoutMs: 10000 });
     }
   }
 
   /** Creates (or updates) the project's role and database, as the server's superuser. */
-  private bootstrap(ctx: StackContext, socketDir = this.socketDir(ctx)): void {
+  private bootstrap(ctx: StackContext, socketDir = this.socketDir(ctx)): Promise<void> {
     const pg = ctx.config.postgres;
     if (!pg.password) throw new StackError('postgres: FSTORE_PG_PASSWORD is not set');
+    return this.roleAndDatabase(ctx, socketDir, pg.user, pg.password, pg.database);
+  }
+
+  private roleAndDatabase(
+    ctx: StackContext,
+    socketDir: string,
+    role: string,
+    pw: string,
+    db: string,
+  ): Promise<void> {
     // psql variables (:'x') quote the values; the SQL is not built from strings.
     const sql = `
 SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \\gexec
 SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', :'role', :'pw') \\gexec
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \\gexec
 `;
-    this.superuserSql(ctx, sql, socketDir, { role: pg.user, pw: pg.password, db: pg.database });
+    return this.superuserSql(ctx, sql, socketDir, { role, pw, db });
+  }
+
+  /**
+   * Creates (or updates) another component's role and database (e.g. the Hive metastore's),
+   * idempotently, as the server's superuser: through the stack's socket when this stack runs the
+   * server, else through Debian's default socket.
+   */
+  ensureRoleAndDatabase(
+    ctx: StackContext,
+    spec: { role: string; password: string; database: string },
+  ): Promise<void> {
+    const port = ctx.config.postgres.port;
+    const ours = existsSync(join(this.socketDir(ctx), `.s.PGSQL.${port}`));
+    const socketDir = ours ? this.socketDir(ctx) : '/var/run/postgresql';
+    return this.roleAndDatabase(ctx, socketDir, spec.role, spec.password, spec.database);
   }
 
   private superuserSql(
@@ -200,14 +226,9 @@ SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role') WHERE NOT EXISTS (S
 
   async status(ctx: StackContext): Promise<ProcessStatus[]> {
     const pid = runningPid(ctx.paths, PROCESS);
-    let healthy = true;
-    let detail: string | undefined = pid === undefined ? 'not started by this stack' : undefined;
-    try {
-      await query(ctx, 'SELECT 1');
-    } catch (e) {
-      healthy = false;
-      detail = (e as Error).message;
-    }
+    const probed = await probe(() => query(ctx, 'SELECT 1'));
+    const { healthy } = probed;
+    const detail = probed.detail ?? (pid === undefined ? 'not started by this stack' : undefined);
     return [
       {
         component: this.name,

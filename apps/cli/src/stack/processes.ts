@@ -205,3 +205,21 @@ export function writeIfChanged(file: string, content: string): void {
   if (existsSync(file) && readFileSync(file, 'utf8') === content) return;
   writeFileSync(file, content);
 }
+
+/** One health probe (a real round trip); a failure becomes the status row's detail. */
+export async function probe(
+  check: () => Promise<unknown>,
+): Promise<{ healthy: boolean; detail?: string }> {
+  try {
+    await check();
+    return { healthy: true };
+  } catch (e) {
+    return { healthy: false, detail: (e as Error).message };
+  }
+}
+
+/** An HTTP GET that must answer 2xx within 2 s. */
+export async function httpOk(url: string): Promise<void> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+}

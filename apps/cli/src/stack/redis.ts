@@ -3,6 +3,7 @@ import { join } from 'path';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
   aptInstall,
+  probe,
   commandExists,
   ensureDir,
   run,
@@ -171,15 +172,10 @@ export class RedisComponent implements StackComponent {
   async status(ctx: StackContext): Promise<ProcessStatus[]> {
     return Promise.all(
       nodes(ctx).map(async (node) => {
-        let healthy = true;
-        let detail: string | undefined;
-        try {
+        const { healthy, detail } = await probe(async () => {
           if (node.clustered) await this.clusterOk(ctx, node.port);
           else await withNode(ctx, node.port, (r) => r.ping());
-        } catch (e) {
-          healthy = false;
-          detail = (e as Error).message;
-        }
+        });
         return {
           component: this.name,
           process: node.process,

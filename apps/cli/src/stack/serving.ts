@@ -3,6 +3,8 @@ import { PROJECT_ROOT } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
   aptInstall,
+  httpOk,
+  probe,
   commandExists,
   ensureDir,
   run,
@@ -15,11 +17,6 @@ import {
 
 const NGINX = 'nginx';
 const instanceName = (port: number) => `feature-server-${port}`;
-
-async function httpOk(url: string): Promise<void> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
-}
 
 /**
  * The serving tier: feature-server instances behind nginx (the seed's load balancer) on one
@@ -125,14 +122,9 @@ ${servers}
     ];
     return Promise.all(
       rows.map(async ({ name, port }) => {
-        let healthy = true;
-        let detail: string | undefined;
-        try {
-          await httpOk(`http://${host}:${port}/health/ready`);
-        } catch (e) {
-          healthy = false;
-          detail = (e as Error).message;
-        }
+        const { healthy, detail } = await probe(() =>
+          httpOk(`http://${host}:${port}/health/ready`),
+        );
         return {
           component: this.name,
           process: name,

@@ -14,8 +14,13 @@ describe('selectComponents', () => {
       'flink',
       'writer',
       'serving',
+      'spark',
+      'livy',
       'control-plane',
+      'airflow',
     ]);
+    expect(names(['batch'])).toEqual(['postgres', 'spark', 'livy', 'airflow']);
+    expect(names(['livy'])).toEqual(['postgres', 'spark', 'livy']);
   });
 
   it('stops only what was named, never the services it depends on', () => {

@@ -3,12 +3,15 @@ import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { loadConfig, parseEnvFile, secretsFile } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import { ControlPlaneComponent } from './control-plane';
+import { AirflowComponent } from './airflow';
 import { FlinkComponent } from './flink';
+import { LivyComponent } from './livy';
 import { KafkaComponent } from './kafka';
 import { PostgresComponent } from './postgres';
 import { ensureDir, StackError, StackPaths } from './processes';
 import { RedisComponent } from './redis';
 import { ServingComponent } from './serving';
+import { SparkComponent } from './spark';
 import { WriterComponent } from './writer';
 
 /** Every component, in start order. */
@@ -19,7 +22,10 @@ export const COMPONENTS: readonly StackComponent[] = [
   new FlinkComponent(),
   new WriterComponent(),
   new ServingComponent(),
+  new SparkComponent(),
+  new LivyComponent(),
   new ControlPlaneComponent(),
+  new AirflowComponent(),
 ];
 
 /** Names `stack up` accepts besides component names. */
@@ -27,12 +33,15 @@ export const GROUPS: Record<string, readonly string[]> = {
   core: ['postgres', 'redis', 'kafka'],
   /** What the streaming features need. */
   streaming: ['kafka', 'flink'],
+  /** The batch runtime: Spark (Hive metastore in PostgreSQL), Livy, Airflow. */
+  batch: ['spark', 'livy', 'airflow'],
 };
 
 const GENERATED_SECRETS = [
   'FSTORE_PG_PASSWORD',
   'FSTORE_REDIS_PASSWORD',
   'FSTORE_AUTH_SECRET',
+  'FSTORE_HIVE_METASTORE_PASSWORD',
 ] as const;
 
 /**
@@ -91,7 +100,7 @@ export async function stackUp(ctx: StackContext, names: string[]): Promise<Proce
     await component.ready(ctx);
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
     ctx.log(
-      `${component.name}: ${started ? `started ${started} process(es)` : 'already running'}, healthy (${secs}s)`,
+      `${component.name}: ${started ? `started ${started} process(es)` : component.processNames(ctx).length ? 'already running' : 'installed, nothing to run'}, healthy (${secs}s)`,
     );
   }
   return stackStatus(
@@ -123,15 +132,8 @@ export function logFiles(ctx: StackContext, name: string): string[] {
   return files;
 }
 
-export function formatStatusTable(rows: ProcessStatus[]): string {
-  const header = ['component', 'process', 'pid', 'address', 'health'];
-  const body = rows.map((r) => [
-    r.component,
-    r.process,
-    r.pid === undefined ? '-' : String(r.pid),
-    r.address,
-    r.healthy ? 'healthy' : `DOWN${r.detail ? ` (${r.detail})` : ''}`,
-  ]);
+/** A plain text table, columns padded to their widest cell. */
+export function formatTable(header: string[], body: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) =>
     cells
@@ -139,4 +141,17 @@ export function formatStatusTable(rows: ProcessStatus[]): string {
       .join('  ')
       .trimEnd();
   return [line(header), ...body.map(line)].join('\n');
+}
+
+export function formatStatusTable(rows: ProcessStatus[]): string {
+  return formatTable(
+    ['component', 'process', 'pid', 'address', 'health'],
+    rows.map((r) => [
+      r.component,
+      r.process,
+      r.pid === undefined ? '-' : String(r.pid),
+      r.address,
+      r.healthy ? 'healthy' : `DOWN${r.detail ? ` (${r.detail})` : ''}`,
+    ]),
+  );
 }

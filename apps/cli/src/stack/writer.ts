@@ -1,14 +1,9 @@
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
-import { runningPid, spawnDaemon, stopProcess, waitUntil } from './processes';
+import { httpOk, probe, runningPid, spawnDaemon, stopProcess, waitUntil } from './processes';
 
 const PROCESS = 'feature-writer';
-
-async function ready(url: string): Promise<void> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
-}
 
 /** The stream-cache writer (apps/feature-writer): feature changelogs → Redis Cluster. */
 export class WriterComponent implements StackComponent {
@@ -37,7 +32,7 @@ export class WriterComponent implements StackComponent {
   }
 
   async ready(ctx: StackContext): Promise<void> {
-    await waitUntil('feature writer', () => ready(this.url(ctx, '/health/ready')), {
+    await waitUntil('feature writer', () => httpOk(this.url(ctx, '/health/ready')), {
       timeoutMs: 60000,
       logFile: ctx.paths.logFile(PROCESS),
       intervalMs: 500,
@@ -45,14 +40,7 @@ export class WriterComponent implements StackComponent {
   }
 
   async status(ctx: StackContext): Promise<ProcessStatus[]> {
-    let healthy = true;
-    let detail: string | undefined;
-    try {
-      await ready(this.url(ctx, '/health/ready'));
-    } catch (e) {
-      healthy = false;
-      detail = (e as Error).message;
-    }
+    const { healthy, detail } = await probe(() => httpOk(this.url(ctx, '/health/ready')));
     return [
       {
         component: this.name,

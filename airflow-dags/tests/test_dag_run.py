@@ -1,0 +1,78 @@
+"""Runs feature_server_health once with `airflow dags test` against a real HTTP endpoint.
+
+The endpoint is a small server this test starts (so the run does not depend on the feature
+server being up); the DAG finds it through the same AIRFLOW_CONN_FSTORE_SERVING variable the
+local stack sets.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip(
+    "airflow", reason="runs in Airflow's own venv (see apps/cli/src/test-command.ts)"
+)
+
+
+class _Health(BaseHTTPRequestHandler):
+    status = "healthy"
+    requests: list[str] = []
+
+    def do_GET(self):  # noqa: N802
+        type(self).requests.append(self.path)
+        code, body = (
+            (200, {"status": type(self).status}) if self.path == "/api/health-check" else (404, {})
+        )
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def endpoint():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Health)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Health.requests = []
+    yield server.server_address
+    server.shutdown()
+
+
+def dags_test(dag_id: str, host: str, port: int) -> subprocess.CompletedProcess:
+    airflow = shutil.which("airflow", path=str(Path(sys.executable).parent))
+    assert airflow, "the airflow CLI is not in this venv"
+    env = {
+        **os.environ,
+        "AIRFLOW_CONN_FSTORE_SERVING": json.dumps(
+            {"conn_type": "http", "host": host, "port": port, "schema": "http"}
+        ),
+    }
+    return subprocess.run(
+        [airflow, "dags", "test", dag_id, "2024-06-01"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_health_dag_calls_the_endpoint_and_succeeds(endpoint):
+    _Health.status = "healthy"
+    res = dags_test("feature_server_health", *endpoint)
+    output = res.stdout + res.stderr
+    assert res.returncode == 0, output[-4000:]
+    assert _Health.requests == ["/api/health-check"]
+    assert "success" in output.lower()

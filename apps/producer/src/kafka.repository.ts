@@ -1,0 +1,172 @@
+import { kafkajsGroupingPatched } from './kafkajs-patch';
+import {
+  Admin,
+  CompressionCodecs,
+  CompressionTypes,
+  Kafka,
+  LogEntry,
+  logLevel,
+  Message,
+  Producer,
+  TopicMessages,
+} from 'kafkajs';
+import { compressFrame, decompressFrame } from 'lz4-napi';
+import { ProducerError } from './errors';
+import { Logger } from './logger';
+
+export type Compression = 'none' | 'gzip' | 'lz4';
+export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'lz4'];
+
+const CODECS: Record<Compression, CompressionTypes> = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  lz4: CompressionTypes.LZ4,
+};
+
+// kafkajs has gzip built in; LZ4 (the LZ4 frame format Kafka uses) comes from lz4-napi (native).
+CompressionCodecs[CompressionTypes.LZ4] = () => ({
+  compress: (encoder: { buffer: Buffer }) => compressFrame(encoder.buffer),
+  decompress: (buffer: Buffer) => decompressFrame(buffer),
+});
+
+export interface KafkaOptions {
+  brokers: string[];
+  clientId?: string;
+  /** How long to keep trying when no broker answers (connect and each send), ms. */
+  timeoutMs: number;
+  compression: Compression;
+  /**
+   * Idempotent producers working side by side; partition p is always sent by lane p % lanes,
+   * so each partition keeps one producer, one sequence and its order, while requests overlap.
+   */
+  lanes: number;
+  log: Logger;
+}
+
+export type OutgoingMessage = Message;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The one place that talks to Kafka: `lanes` idempotent kafkajs producers (acks=all, each with one
+ * request in flight so that its sequence numbers stay valid), plus an admin client for topics.
+ */
+export class KafkaRepository {
+  private constructor(
+    private readonly opts: KafkaOptions,
+    private readonly producers: Producer[],
+    private readonly admin: Admin,
+    /** kafkajs logs are dropped while connecting (we report the retries ourselves). */
+    private readonly logState: { quiet: boolean },
+  ) {}
+
+  static create(opts: KafkaOptions): KafkaRepository {
+    const logState = { quiet: true };
+    const kafka = new Kafka({
+      clientId: opts.clientId ?? 'fstore-producer',
+      brokers: opts.brokers,
+      connectionTimeout: 3000,
+      requestTimeout: 30000,
+      retry: { retries: 0 },
+      logLevel: logLevel.WARN,
+      logCreator:
+        () =>
+        ({ level, log }: LogEntry) => {
+          if (logState.quiet || /Limiting retries for the idempotent/.test(log.message)) {
+            return;
+          }
+          const { message, ...rest } = log;
+          (level <= logLevel.ERROR ? opts.log.error : opts.log.warn)(`kafkajs: ${message}`, rest);
+        },
+    });
+    // Retries on send are bounded so that a lost broker ends the run: ~timeoutMs in total.
+    const retries = Math.max(1, Math.ceil(opts.timeoutMs / 3000));
+    const producers = Array.from({ length: Math.max(1, opts.lanes) }, () =>
+      kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        retry: { retries, initialRetryTime: 300, maxRetryTime: 3000 },
+      }),
+    );
+    return new KafkaRepository(opts, producers, kafka.admin(), logState);
+  }
+
+  get brokers(): string {
+    return this.opts.brokers.join(', ');
+  }
+
+  /** Connects, retrying until opts.timeoutMs has passed; then fails naming the brokers. */
+  async connect(): Promise<void> {
+    const started = Date.now();
+    const deadline = started + this.opts.timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.admin.connect();
+        for (const p of this.producers) await p.connect();
+        this.logState.quiet = false;
+        this.opts.log.info('connected to Kafka', {
+          brokers: this.opts.brokers,
+          attempt,
+          kafkajs_grouping_patched: kafkajsGroupingPatched,
+        });
+        return;
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        if (Date.now() >= deadline) {
+          await this.disconnect();
+          throw new ProducerError(
+            `Kafka unreachable: no broker answered at ${this.brokers} within ` +
+              `${Math.round(this.opts.timeoutMs / 1000)} s (${attempt} attempts; last error: ${message})`,
+          );
+        }
+        this.opts.log.warn('Kafka not reachable yet, retrying', {
+          brokers: this.opts.brokers,
+          attempt,
+          error: message,
+        });
+        await sleep(Math.min(1000 * attempt, 5000, Math.max(0, deadline - Date.now())));
+      }
+    }
+  }
+
+  /** Fails clearly when a topic does not exist (the broker does not create topics on demand). */
+  async checkTopics(topics: string[]): Promise<void> {
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t));
+    if (missing.length) {
+      throw new ProducerError(`topic(s) ${missing.join(', ')} do not exist on ${this.brokers}`);
+    }
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    const meta = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    return meta.topics[0].partitions.length;
+  }
+
+  /** One produce request per broker for all partitions of all topics; resolves when acked. */
+  get lanes(): number {
+    return this.producers.length;
+  }
+
+  async send(topicMessages: TopicMessages[], lane = 0): Promise<void> {
+    try {
+      await this.producers[lane].sendBatch({
+        topicMessages,
+        acks: -1,
+        compression: CODECS[this.opts.compression],
+      });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      throw new ProducerError(`sending to Kafka at ${this.brokers} failed: ${message}`);
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    this.logState.quiet = true;
+    await Promise.allSettled([
+      ...this.producers.map((p) => p.disconnect()),
+      this.admin.disconnect(),
+    ]);
+  }
+}

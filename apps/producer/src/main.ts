@@ -1,0 +1,25 @@
+/**
+ * The producer as a long-running service (e.g. a Kubernetes Deployment): watches the folder
+ * FSTORE_PRODUCER_INPUT_DIR (or reads standard input when it is unset), serves /metrics, logs JSON,
+ * and stops cleanly on SIGTERM/SIGINT. `fstore produce --dir/--stdin` runs the same code.
+ */
+import { loadConfig } from '@fstore/config';
+import { formatSummary, produce } from './produce.command';
+import { jsonLogger } from './logger';
+
+const log = jsonLogger();
+const stop = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    log.info('stopping', { signal: sig });
+    stop.abort();
+  });
+}
+const dir = loadConfig().producer.inputDir || undefined;
+produce({ dir, stdin: !dir, signal: stop.signal, log }).then(
+  (summaries) => summaries.forEach((s) => log.info(formatSummary(s))),
+  (e: unknown) => {
+    log.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,201 @@
+/**
+ * Benchmark: `fstore produce` on N generated rows (default 1,000,000) against Kafka's own
+ * org.apache.kafka.tools.ProducerPerformance (from the stack's Kafka jars) with the same record
+ * count, record size (the mean JSON value size of our run), acks=all, idempotence and compression,
+ * each into a fresh topic of its own. Prints records/s, MB/s and the ratio.
+ *
+ *   npm run bench:produce [-- --rows N --rounds R --compression lz4|gzip|none --work-dir DIR]
+ *
+ * With R rounds the two producers take turns (ours, Java, ours, Java, …) so that load from other
+ * processes on the machine hits both alike; the summary is the median of the rounds.
+ * The generated file is kept in the work dir (default <stack>/bench) and reused by the next run.
+ * Not a test: it takes a minute or more per round and loads the broker.
+ */
+import { spawnSync } from 'child_process';
+import { randomUUID } from 'crypto';
+import { existsSync, mkdirSync, rmSync } from 'fs';
+import { join } from 'path';
+import { Admin, Kafka, logLevel } from 'kafkajs';
+import { FstoreConfig, PROJECT_ROOT, loadConfig } from '@fstore/config';
+import { generate } from '@fstore/producer';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+
+interface Result {
+  records: number;
+  seconds: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  recordSize: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function withTopics<T>(
+  admin: Admin,
+  config: FstoreConfig,
+  names: string[],
+  run: () => T,
+): Promise<T> {
+  await admin.createTopics({
+    topics: names.map((topic) => ({ topic, numPartitions: config.kafka.partitions })),
+    waitForLeaders: true,
+  });
+  try {
+    return run();
+  } finally {
+    await admin.deleteTopics({ topics: names });
+  }
+}
+
+/** `fstore produce` (the real CLI, a process of its own) into fresh topics. */
+function runFstore(file: string, topic: string, compression: string, dir: string): Result {
+  const cp = join(dir, `checkpoints-${randomUUID()}`);
+  const args = ['produce', '--file', file, '--topic', topic, '--dlq-topic', `${topic}.dlq`];
+  args.push('--compression', compression, '--checkpoint-dir', cp, '--no-resume', '--json');
+  const ours = spawnSync('node', [join(PROJECT_ROOT, 'bin/fstore.js'), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  rmSync(cp, { recursive: true, force: true });
+  if (ours.status !== 0) throw new Error(`fstore produce failed (exit ${ours.status})`);
+  const s = JSON.parse(ours.stdout.trim().split('\n').pop()!) as {
+    read: number;
+    produced: number;
+    produced_bytes: number;
+    elapsed_ms: number;
+  };
+  const seconds = s.elapsed_ms / 1000;
+  return {
+    records: s.read,
+    seconds,
+    recordsPerSec: s.read / seconds,
+    mbPerSec: s.produced_bytes / 1048576 / seconds,
+    recordSize: Math.round(s.produced_bytes / s.produced),
+  };
+}
+
+/** ProducerPerformance with the same count, size, acks, idempotence and compression. */
+function runJava(
+  config: FstoreConfig,
+  topic: string,
+  records: number,
+  size: number,
+  compression: string,
+): Result {
+  const javaArgs = [
+    '-Xmx512m',
+    '-cp',
+    join(config.cacheDir, 'kafka-4.1.1', 'libs', '*'),
+    'org.apache.kafka.tools.ProducerPerformance',
+    '--topic',
+    topic,
+    '--num-records',
+    String(records),
+    '--record-size',
+    String(size),
+    '--throughput',
+    '-1',
+    '--producer-props',
+    `bootstrap.servers=${config.kafka.brokers.join(',')}`,
+    'acks=all',
+    'enable.idempotence=true',
+    `compression.type=${compression}`,
+  ];
+  const java = spawnSync('java', javaArgs, { encoding: 'utf8' });
+  const last = java.stdout.trim().split('\n').pop() ?? '';
+  const m = /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(last);
+  if (java.status !== 0 || !m) throw new Error(`ProducerPerformance failed: ${java.stderr}`);
+  return {
+    records: Number(m[1]),
+    seconds: Number(m[1]) / Number(m[2]),
+    recordsPerSec: Number(m[2]),
+    mbPerSec: Number(m[3]),
+    recordSize: size,
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const rows = Number(arg('rows', '1000000'));
+  const rounds = Math.max(1, Number(arg('rounds', '1')));
+  const compression = arg('compression', config.producer.compression);
+  const dir = arg('work-dir', join(config.stackDir, 'bench'));
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `produce-${rows}-seed1.csv`);
+  if (!existsSync(file)) {
+    console.error(`generating ${rows} rows into ${file}`);
+    await generate({ rows, seed: 1, out: file, duplicates: 0.01, malformed: 0 });
+  }
+
+  const admin = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  const row = (name: string, r: Result) =>
+    `| ${name} | ${r.records} | ${r.seconds.toFixed(1)} | ${Math.round(r.recordsPerSec)} | ${r.mbPerSec.toFixed(2)} |`;
+  const lines = [
+    '| round | producer | records | seconds | records/s | MB/s |',
+    '|---|---|---|---|---|---|',
+  ];
+  const ratios: number[] = [];
+  const ours: Result[] = [];
+  const theirs: Result[] = [];
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      const id = randomUUID().slice(0, 8);
+      console.error(
+        `round ${round}/${rounds}: fstore produce --file ${file} (compression ${compression})`,
+      );
+      const a = await withTopics(
+        admin,
+        config,
+        [`bench.produce.${id}`, `bench.produce.${id}.dlq`],
+        () => runFstore(file, `bench.produce.${id}`, compression, dir),
+      );
+      console.error(
+        `round ${round}/${rounds}: ProducerPerformance, ${a.records} records of ${a.recordSize} B`,
+      );
+      const b = await withTopics(admin, config, [`bench.java.${id}`], () =>
+        runJava(config, `bench.java.${id}`, a.records, a.recordSize, compression),
+      );
+      ours.push(a);
+      theirs.push(b);
+      ratios.push(a.recordsPerSec / b.recordsPerSec);
+      lines.push(
+        `| ${round} ${row('fstore produce', a)}`,
+        `| ${round} ${row('ProducerPerformance', b)}`,
+      );
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  console.log(
+    `\n${rows} rows, record size ${ours[0].recordSize} B (mean JSON value), compression ${compression}, ` +
+      `acks=all, idempotent, ${config.kafka.partitions} partitions, ${rounds} round(s)\n`,
+  );
+  console.log(lines.join('\n'));
+  const med = (rs: Result[], f: (r: Result) => number) => median(rs.map(f));
+  console.log(
+    `\nmedian fstore produce: ${Math.round(med(ours, (r) => r.recordsPerSec))} records/s, ` +
+      `${med(ours, (r) => r.mbPerSec).toFixed(2)} MB/s`,
+  );
+  console.log(
+    `median ProducerPerformance: ${Math.round(med(theirs, (r) => r.recordsPerSec))} records/s, ` +
+      `${med(theirs, (r) => r.mbPerSec).toFixed(2)} MB/s`,
+  );
+  console.log(
+    `ratio fstore / ProducerPerformance (records/s): ` +
+      ratios.map((r) => `${(r * 100).toFixed(1)} %`).join(', ') +
+      `; median ${(median(ratios) * 100).toFixed(1)} %`,
+  );
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

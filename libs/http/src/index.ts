@@ -1,0 +1,7 @@
+export {
+  DEFAULT_HTTP,
+  HttpStatusError,
+  RetryingJsonHttp,
+  type HttpOptions,
+  type JsonHttpServer,
+} from './json-http';

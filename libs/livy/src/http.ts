@@ -1,0 +1,18 @@
+import { DEFAULT_HTTP, HttpOptions, RetryingJsonHttp } from '@fstore/http';
+import { LivyUnavailableError } from './errors';
+
+export { DEFAULT_HTTP, HttpStatusError, type HttpOptions } from '@fstore/http';
+
+/** The Livy server's JSON API. */
+export class LivyHttp extends RetryingJsonHttp {
+  constructor(baseUrl: string, opts: HttpOptions = DEFAULT_HTTP) {
+    super(baseUrl, opts, {
+      unavailable: (url, reason) => new LivyUnavailableError(url, reason),
+      // Livy's CSRF protection (when enabled) wants this header on every modifying request.
+      headers: { 'X-Requested-By': 'fstore' },
+      // Livy's Jetty drops idle connections without notice; a reused one fails with ECONNRESET.
+      // Requests are few: one connection each.
+      keepAlive: false,
+    });
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * A feature writer on test topics, as its own process (so that a test can SIGKILL it):
+ * run-writer.ts <group> <topic suffix> [dead-letter topic]
+ */
+import { loadConfig } from '@fstore/config';
+import { featureTopic } from '@fstore/contracts';
+import { RedisClusterOnlineStore } from '@fstore/online-store';
+import { STREAM_FEATURES } from '../../apps/feature-writer/src/changelog';
+import { WriterMetrics } from '../../apps/feature-writer/src/metrics';
+import { FeatureWriter } from '../../apps/feature-writer/src/writer';
+
+const [group, suffix, dlq] = process.argv.slice(2);
+const config = loadConfig();
+const store = new RedisClusterOnlineStore({
+  host: config.host,
+  ports: config.redis.clusterPorts,
+  password: config.redis.password,
+});
+const writer = new FeatureWriter(
+  {
+    brokers: config.kafka.brokers,
+    groupId: group,
+    features: STREAM_FEATURES,
+    topicOf: (f) => `${featureTopic(f.name)}.${suffix}`,
+    deadLetterTopic: dlq ?? `test.writer-dlq.${suffix}`,
+    retryForMs: 30000,
+    log: () => undefined,
+  },
+  store,
+  new WriterMetrics(),
+);
+void writer.start().then(() => process.stdout.write('started\n'));
+process.once('SIGTERM', () => void writer.stop().then(() => process.exit(0)));
