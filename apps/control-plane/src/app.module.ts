@@ -31,7 +31,8 @@ import { OperationsController } from './operations/operations.controller';
 import { OperationsService, QUEUE } from './operations/operations.service';
 import { PROCESS_ROLES, ProcessRoles, WorkerService } from './operations/worker.service';
 import { QueueRepository } from './queue/queue.repository';
-import { BATCH_RUNTIME, BatchRuntime, MissingBatchRuntime } from './runs/batch-runtime';
+import { BATCH_RUNTIME, BatchRuntime } from './runs/batch-runtime';
+import { LivyRepository } from './runs/livy.repository';
 import { RunsController } from './runs/runs.controller';
 import { RunsExecutor } from './runs/runs.executor';
 import { RunsService } from './runs/runs.service';
@@ -87,7 +88,11 @@ export class AppModule {
           useFactory: (c: FstoreConfig) => new QueueRepository(c),
         },
         { provide: SOURCES, useValue: new SourcesRepository() },
-        { provide: BATCH_RUNTIME, useValue: options.batchRuntime ?? new MissingBatchRuntime() },
+        {
+          provide: BATCH_RUNTIME,
+          inject: [CONFIG],
+          useFactory: (c: FstoreConfig) => options.batchRuntime ?? LivyRepository.fromConfig(c),
+        },
         {
           // Connected on first use: listing features must not need the cluster.
           provide: ONLINE_STORE,

@@ -1,4 +1,5 @@
 import { FlinkUnavailableError } from '@fstore/flink';
+import { LivyUnavailableError } from '@fstore/livy';
 
 /** An error a later attempt may not meet (a service down or restarting), worth retrying. */
 export class TransientError extends Error {}
@@ -6,7 +7,13 @@ export class TransientError extends Error {}
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
 
 export function isTransient(e: unknown): boolean {
-  if (e instanceof TransientError || e instanceof FlinkUnavailableError) return true;
+  if (
+    e instanceof TransientError ||
+    e instanceof FlinkUnavailableError ||
+    e instanceof LivyUnavailableError
+  ) {
+    return true;
+  }
   const code = (e as { code?: string } | undefined)?.code;
   return code !== undefined && NETWORK.has(code);
 }

@@ -29,34 +29,3 @@ export type BatchState =
 export const FINAL_BATCH_STATES: readonly BatchState[] = ['success', 'dead', 'killed', 'error'];
 
 export const BATCH_RUNTIME = Symbol('BatchRuntime');
-
-/** Until a Livy client is configured: every call says so (nothing is pretended to run). */
-export class MissingBatchRuntime implements BatchRuntime {
-  private fail(): never {
-    throw new BatchRuntimeMissingError();
-  }
-  submit(): Promise<number> {
-    this.fail();
-  }
-  findByName(): Promise<number | undefined> {
-    this.fail();
-  }
-  state(): Promise<BatchState> {
-    this.fail();
-  }
-  log(): Promise<string[]> {
-    this.fail();
-  }
-  kill(): Promise<void> {
-    this.fail();
-  }
-  ping(): Promise<void> {
-    this.fail();
-  }
-}
-
-export class BatchRuntimeMissingError extends Error {
-  constructor() {
-    super('no batch runtime (Livy client) is configured in this build');
-  }
-}

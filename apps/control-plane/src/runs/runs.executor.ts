@@ -3,17 +3,12 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { BatchRunEntity, JobVersionEntity, OperationEntity, RunState } from '../database/entities';
 import { FstoreConfig } from '@fstore/config';
+import { LivyBatchNotFoundError, LivyInvalidRequestError, LivyRequestError } from '@fstore/livy';
 import { CONFIG } from '../config';
 import { SOURCES } from '../jobs/jobs.service';
 import { SourcesRepository } from '../jobs/sources.repository';
 import { OperationFailed } from '../operations/transient';
-import {
-  BATCH_RUNTIME,
-  BatchRuntime,
-  BatchRuntimeMissingError,
-  BatchState,
-  FINAL_BATCH_STATES,
-} from './batch-runtime';
+import { BATCH_RUNTIME, BatchRuntime, BatchState, FINAL_BATCH_STATES } from './batch-runtime';
 
 const LOG_LINES = 200;
 const POLL_MS = 2000;
@@ -89,7 +84,12 @@ export class RunsExecutor {
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
     } catch (e) {
-      if (e instanceof BatchRuntimeMissingError) throw new OperationFailed(e.message);
+      if (e instanceof LivyBatchNotFoundError) {
+        throw new OperationFailed(`Livy no longer knows batch ${e.batchId} (vanished)`);
+      }
+      if (e instanceof LivyRequestError || e instanceof LivyInvalidRequestError) {
+        throw new OperationFailed(`Livy refused the run: ${e.message}`);
+      }
       throw e;
     }
   }

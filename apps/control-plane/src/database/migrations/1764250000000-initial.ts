@@ -99,7 +99,7 @@ export class Initial1764250000000 implements MigrationInterface {
         livy_state    text,
         log_tail      text,
         error         text,
-        operation_id  uuid NOT NULL REFERENCES operations (id),
+        operation_id  uuid NOT NULL REFERENCES operations (id) DEFERRABLE INITIALLY DEFERRED,
         created_at    timestamptz NOT NULL DEFAULT now(),
         started_at    timestamptz,
         finished_at   timestamptz,
