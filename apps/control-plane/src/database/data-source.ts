@@ -24,6 +24,8 @@ export function controlDataSource(config: FstoreConfig, schema = config.control.
     migrationsTableName: 'migrations',
     migrationsRun: false,
     synchronize: false,
+    // UUIDs come from gen_random_uuid() (PostgreSQL 13+ core): no extension in our schema.
+    installExtensions: false,
     poolSize: 5,
     extra: { options: `-c search_path=${schema}` },
   });
