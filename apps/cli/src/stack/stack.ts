@@ -2,6 +2,7 @@ import { randomBytes } from 'crypto';
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { loadConfig, parseEnvFile, secretsFile } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
+import { ControlPlaneComponent } from './control-plane';
 import { AirflowComponent } from './airflow';
 import { FlinkComponent } from './flink';
 import { LivyComponent } from './livy';
@@ -23,6 +24,7 @@ export const COMPONENTS: readonly StackComponent[] = [
   new ServingComponent(),
   new SparkComponent(),
   new LivyComponent(),
+  new ControlPlaneComponent(),
   new AirflowComponent(),
 ];
 
