@@ -338,7 +338,7 @@ export const SETTINGS = {
   },
   FSTORE_API_KEY: {
     kind: 'secret',
-    doc: 'API key the CLI sends to the control plane (`fstore apikeys create` prints one)',
+    doc: 'API key the CLI and the Airflow DAGs send to the control plane (the local stack issues an operator key; `fstore apikeys create` prints others)',
   },
 } as const satisfies Record<string, SettingSpec>;
 

@@ -1,9 +1,13 @@
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
+import { createControlApiKey } from '@fstore/control-plane';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import { runningPid, spawnDaemon, stopProcess, waitUntil } from './processes';
+import { storedSecret, storeSecret } from './secrets';
 
 const PROCESS = 'control-plane';
+/** The operator key of the local stack: the CLI and the Airflow DAGs read it from secrets.env. */
+const LOCAL_KEY = 'FSTORE_API_KEY';
 
 async function ready(url: string): Promise<void> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
@@ -45,6 +49,27 @@ export class ControlPlaneComponent implements StackComponent {
       logFile: ctx.paths.logFile(PROCESS),
       intervalMs: 500,
     });
+    await this.ensureLocalApiKey(ctx);
+  }
+
+  /**
+   * Issues the local stack's operator key once (kept in secrets.env like the other generated
+   * secrets), and again if the control plane no longer knows it (its database was reset). A key
+   * given in the environment is the operator's own and left alone.
+   */
+  private async ensureLocalApiKey(ctx: StackContext): Promise<void> {
+    if (process.env[LOCAL_KEY]) return;
+    const stored = storedSecret(ctx.config.stackDir, LOCAL_KEY);
+    if (stored) {
+      const res = await fetch(this.url(ctx, '/v1/jobs'), {
+        headers: { authorization: `Bearer ${stored}` },
+        signal: AbortSignal.timeout(5000),
+      });
+      if (res.status !== 401) return;
+    }
+    const key = await createControlApiKey(ctx.config, 'local-stack', 'operator');
+    storeSecret(ctx.config.stackDir, LOCAL_KEY, key);
+    ctx.log(`control-plane: operator API key "local-stack" issued into secrets.env (${LOCAL_KEY})`);
   }
 
   async status(ctx: StackContext): Promise<ProcessStatus[]> {
