@@ -138,10 +138,13 @@ def append_new_events(spark, table: str, events) -> dict:
 
     first_seen = Window.partitionBy("event_id").orderBy("source_file", "source_line")
     ranked = events.withColumn("_n", F.row_number().over(first_seen)).cache()
-    valid = ranked.count()
-    distinct = ranked.filter("_n = 1").drop("_n").cache()
-    unique = distinct.count()
-    dates = sorted(r.event_date for r in distinct.select("event_date").distinct().collect())
+    totals = ranked.agg(
+        F.count(F.lit(1)).alias("valid"),
+        F.count(F.when(F.col("_n") == 1, True)).alias("unique"),
+        F.sort_array(F.collect_set("event_date")).alias("dates"),
+    ).first()
+    valid, unique, dates = totals["valid"], totals["unique"], list(totals["dates"])
+    distinct = ranked.filter("_n = 1").drop("_n")
 
     existing = spark.table(table).select("event_id", "event_date")
     if dates:
@@ -156,7 +159,7 @@ def append_new_events(spark, table: str, events) -> dict:
     loaded = to_load.count()
     if loaded:
         to_load.repartition("event_date").write.insertInto(table)
-    for df in (ranked, distinct, to_load):
+    for df in (ranked, to_load):
         df.unpersist()
     return {
         "valid": valid,
