@@ -10,8 +10,9 @@ the run, into the table the bulk loader fills, each event_id once. A failed run 
 the next one reads its range again and skips what it had written. Runs never overlap
 (max_active_runs=1): two writers of one table at once could both add the same event.
 
-Parameters: `topic`, `table` (database.table), `job` (the job file, inside Livy's whitelisted job
-folder).
+Parameters: `topic`, `table` (database.table), `max_per_partition` (messages a run reads at most
+per partition, to work off a backlog in several runs; default: all), `job` (the job file, inside
+Livy's whitelisted job folder).
 """
 
 from datetime import datetime, timedelta
@@ -33,6 +34,7 @@ SUMMARY = "INGEST_SUMMARY "
     params={
         "topic": Param("ecommerce.transactions", type="string"),
         "table": Param("ecommerce.transactions", type="string", pattern=r"^\w+\.\w+$"),
+        "max_per_partition": Param(None, type=["null", "integer"], minimum=1),
         "job": Param(JOB, type="string"),
     },
     doc_md=__doc__,
@@ -47,10 +49,13 @@ def raw_events_kafka_ingest():
 
         from airflow.providers.apache.livy.hooks.livy import BatchState, LivyHook
 
+        args = ["--topic", params["topic"], "--table", params["table"]]
+        if params.get("max_per_partition"):
+            args += ["--max-per-partition", str(params["max_per_partition"])]
         hook = LivyHook(livy_conn_id="livy_default")
         batch_id = hook.post_batch(
             file=params["job"],
-            args=["--topic", params["topic"], "--table", params["table"]],
+            args=args,
             name=f"raw_events_kafka_ingest {params['table']} {run_id}",
         )
         while (state := hook.get_batch_state(batch_id)) not in hook.TERMINAL_STATES:

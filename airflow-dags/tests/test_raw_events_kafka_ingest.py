@@ -66,7 +66,7 @@ def livy():
     server.shutdown()
 
 
-def dags_test(host: str, port: int) -> subprocess.CompletedProcess:
+def dags_test(host: str, port: int, conf: dict | None = None) -> subprocess.CompletedProcess:
     airflow = shutil.which("airflow", path=str(Path(sys.executable).parent))
     assert airflow, "the airflow CLI is not in this venv"
     env = {
@@ -76,7 +76,8 @@ def dags_test(host: str, port: int) -> subprocess.CompletedProcess:
         ),
     }
     return subprocess.run(
-        [airflow, "dags", "test", "raw_events_kafka_ingest", "2024-06-01"],
+        [airflow, "dags", "test", "raw_events_kafka_ingest", "2024-06-01"]
+        + (["--conf", json.dumps(conf)] if conf else []),
         env=env,
         capture_output=True,
         text=True,
@@ -100,8 +101,9 @@ def test_submits_the_ingestion_job_and_returns_its_summary(livy):
 
 def test_a_dead_batch_fails_the_run(livy):
     _Livy.final_state = "dead"
-    res = dags_test(*livy)
+    res = dags_test(*livy, conf={"table": "lake.raw", "max_per_partition": 1000})
     output = res.stdout + res.stderr
     assert res.returncode != 0, output[-4000:]
-    assert len(_Livy.submitted) == 1
+    [batch] = _Livy.submitted
+    assert batch["args"][2:] == ["--table", "lake.raw", "--max-per-partition", "1000"]
     assert "Livy batch 7 ended dead" in output

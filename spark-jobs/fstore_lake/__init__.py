@@ -17,10 +17,11 @@ from pathlib import Path
 
 
 def ship_to_executors(spark) -> None:
-    """Zips this package and adds it to the application (SparkContext.addPyFile), unless it was
-    imported from a zip (pyFiles), which the executors have already."""
+    """Zips this package and adds it to the application (SparkContext.addPyFile), once per
+    SparkContext, unless it was imported from a zip (pyFiles), which the executors have already."""
     here = Path(__file__).resolve().parent
-    if not here.is_dir():
+    sc = spark.sparkContext
+    if not here.is_dir() or getattr(sc, "_fstore_lake_shipped", False):
         return
     tmp = tempfile.mkdtemp(prefix="fstore_lake-")
     atexit.register(shutil.rmtree, tmp, True)
@@ -28,4 +29,5 @@ def ship_to_executors(spark) -> None:
     with zipfile.ZipFile(archive, "w") as z:
         for source in sorted(here.glob("*.py")):
             z.write(source, f"{here.name}/{source.name}")
-    spark.sparkContext.addPyFile(str(archive))
+    sc.addPyFile(str(archive))
+    sc._fstore_lake_shipped = True

@@ -144,11 +144,15 @@ def append_new_events(spark, table: str, events) -> dict:
         F.sort_array(F.collect_set("event_date")).alias("dates"),
     ).first()
     valid, unique, dates = totals["valid"], totals["unique"], list(totals["dates"])
+    counts = {"valid": valid, "duplicates_in_batch": valid - unique, "dates": dates}
+    if unique == 0:
+        ranked.unpersist()
+        return {**counts, "already_loaded": 0, "loaded": 0}
     distinct = ranked.filter("_n = 1").drop("_n")
 
-    existing = spark.table(table).select("event_id", "event_date")
-    if dates:
-        existing = existing.where(F.col("event_date").isin(dates))
+    existing = (
+        spark.table(table).select("event_id", "event_date").where(F.col("event_date").isin(dates))
+    )
     columns = [f.name for f in spark.table(table).schema.fields]
     to_load = (
         distinct.join(existing, ["event_id", "event_date"], "left_anti")
@@ -161,13 +165,7 @@ def append_new_events(spark, table: str, events) -> dict:
         to_load.repartition("event_date").write.insertInto(table)
     for df in (ranked, to_load):
         df.unpersist()
-    return {
-        "valid": valid,
-        "duplicates_in_batch": valid - unique,
-        "already_loaded": unique - loaded,
-        "loaded": loaded,
-        "dates": dates,
-    }
+    return {**counts, "already_loaded": unique - loaded, "loaded": loaded}
 
 
 def append_new_rejects(spark, rejects: str, bad) -> int:
