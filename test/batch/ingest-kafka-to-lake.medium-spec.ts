@@ -194,13 +194,13 @@ describe('ingest_kafka_to_lake through Livy: Kafka → Hive raw table, each even
     }
   });
   afterAll(async () => {
-    rmSync(dir, { recursive: true, force: true });
     const admin = kafka.admin();
     await admin.connect();
     await admin.deleteTopics({ topics: [topic, dlq] }).catch(() => undefined);
     await admin.disconnect();
     if (!dropped)
       await sparkSubmit(DUMP, [table, '--out', dir, '--drop-database', db]).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
   }, 300000);
 
   it('loads each event once, across a bulk load, redeliveries, a crashed run and reruns', async () => {
