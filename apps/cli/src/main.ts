@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { ConfigError, PROJECT_ROOT, settingsMarkdownTable } from '@fstore/config';
+import { ConfigError, loadConfig, PROJECT_ROOT, settingsMarkdownTable } from '@fstore/config';
 import {
   GENERATOR_DEFAULTS as GEN,
   ProducerError,
@@ -20,6 +20,8 @@ import {
   stackStatus,
   stackUp,
 } from './stack/stack';
+import { createControlApiKey } from '@fstore/control-plane';
+import { ControlPlaneError, jobsCommand } from './control/jobs-command';
 import { formatJobRows, pipelineDown, pipelineStatus, pipelineUp } from './pipeline/pipeline';
 import { runTests } from './test-command';
 import { addUser } from './users/users-command';
@@ -118,6 +120,20 @@ program
   });
 
 program
+  .command('apikeys')
+  .description('API keys of the control plane')
+  .command('create')
+  .description('Create an API key; it is printed once (only its sha256 is stored)')
+  .requiredOption('--role <role>', 'admin, operator or viewer')
+  .option('--name <name>', 'who or what uses it (shown in the audit log)', 'cli')
+  .action(async (opts: { role: string; name: string }) => {
+    console.log(await createControlApiKey(loadConfig(), opts.name, opts.role));
+    log(`API key "${opts.name}" (${opts.role}) created; it will not be shown again`);
+  });
+
+program.addCommand(jobsCommand());
+
+program
   .command('config')
   .description('Print the configuration reference (every environment variable and its default)')
   .option('--update-readme', "rewrite README.md's configuration table from it")
@@ -191,7 +207,10 @@ program
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const expected =
-    e instanceof StackError || e instanceof ConfigError || e instanceof ProducerError;
+    e instanceof StackError ||
+    e instanceof ConfigError ||
+    e instanceof ProducerError ||
+    e instanceof ControlPlaneError;
   const message = e instanceof Error ? e.message : String(e);
   log(`error: ${message}`);
   if (!expected && process.env.FSTORE_DEBUG && e instanceof Error) log(e.stack ?? '');

@@ -2,14 +2,13 @@ import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { Pool } from 'pg';
 import { FstoreConfig } from '@fstore/config';
-import { TokenSigner, UsersRepository } from '@fstore/auth';
+import { TokenSigner, UsersRepository, UsersUnavailableError } from '@fstore/auth';
 import { OnlineStore } from '@fstore/online-store';
+import { DomainError, ErrorFilter, FieldValidationPipe } from '@fstore/rest-api';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
 import { CONFIG, configProvider } from './config';
-import { ErrorFilter } from './errors/error.filter';
-import { FieldValidationPipe } from './errors/validation';
 import { FeaturesController } from './features/features.controller';
 import { FeaturesService } from './features/features.service';
 import { LegacyController } from './features/legacy.controller';
@@ -19,6 +18,10 @@ import { MetricsController } from './metrics/metrics.controller';
 import { ServingMetrics } from './metrics/metrics';
 
 const PG_POOL = Symbol('PgPool');
+
+/** The users table not answering is the store being unavailable, not a server fault. */
+const usersUnavailable = (e: unknown) =>
+  e instanceof UsersUnavailableError ? new DomainError(503, 1400, e.message) : undefined;
 
 @Module({
   controllers: [
@@ -54,7 +57,7 @@ const PG_POOL = Symbol('PgPool');
     AuthService,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_PIPE, useClass: FieldValidationPipe },
-    { provide: APP_FILTER, useClass: ErrorFilter },
+    { provide: APP_FILTER, useValue: new ErrorFilter(usersUnavailable) },
   ],
 })
 export class AppModule implements OnApplicationShutdown {

@@ -77,6 +77,18 @@ export interface FstoreConfig {
     checkpointDir: string;
     inputDir: string;
   };
+  control: {
+    port: number;
+    url: string;
+    pgSchema: string;
+    queue: string;
+    workerConcurrency: number;
+    operationAttempts: number;
+    lockSeconds: number;
+    reconcileSeconds: number;
+    batchJobDir: string;
+    apiKey?: string;
+  };
 }
 
 /** Parses `KEY=value` lines (the stack's generated secrets file). */
@@ -136,6 +148,14 @@ export function resolveSettings(env: NodeJS.ProcessEnv = process.env): Record<Se
     resolved[name] = value;
   }
   return resolved as Record<SettingName, string>;
+}
+
+/** A PostgreSQL identifier the code may quote into DDL (schema names). */
+function checkIdentifier(name: string, value: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
+    throw new ConfigError(name, `expected a lower-case SQL identifier, got "${value}"`);
+  }
+  return value;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
@@ -229,6 +249,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       compression: s.FSTORE_PRODUCER_COMPRESSION,
       checkpointDir: expandPath(s.FSTORE_PRODUCER_CHECKPOINT_DIR),
       inputDir: s.FSTORE_PRODUCER_INPUT_DIR,
+    },
+    control: {
+      port: Number(s.FSTORE_CONTROL_PORT),
+      url: s.FSTORE_CONTROL_URL.replace(/\/+$/, ''),
+      pgSchema: checkIdentifier('FSTORE_CONTROL_PG_SCHEMA', s.FSTORE_CONTROL_PG_SCHEMA),
+      queue: s.FSTORE_CONTROL_QUEUE,
+      workerConcurrency: Math.max(1, Number(s.FSTORE_CONTROL_WORKER_CONCURRENCY)),
+      operationAttempts: Math.max(1, Number(s.FSTORE_CONTROL_OPERATION_ATTEMPTS)),
+      lockSeconds: Math.max(1, Number(s.FSTORE_CONTROL_LOCK_SECONDS)),
+      reconcileSeconds: Math.max(1, Number(s.FSTORE_CONTROL_RECONCILE_SECONDS)),
+      batchJobDir: expandPath(s.FSTORE_CONTROL_BATCH_JOB_DIR),
+      apiKey: s.FSTORE_API_KEY,
     },
   };
 }

@@ -291,6 +291,55 @@ export const SETTINGS = {
     default: '',
     doc: 'Producer service (apps/producer): folder to watch; empty = standard input',
   },
+  FSTORE_CONTROL_PORT: {
+    kind: 'port',
+    default: '8090',
+    doc: 'Control plane: admin REST API, /docs, /health, /metrics',
+  },
+  FSTORE_CONTROL_URL: {
+    kind: 'string',
+    default: (r) => `http://${r.FSTORE_HOST}:${r.FSTORE_CONTROL_PORT}`,
+    doc: 'Base URL of the control plane the CLI (`fstore jobs …`) and the DAGs call',
+  },
+  FSTORE_CONTROL_PG_SCHEMA: {
+    kind: 'string',
+    default: 'control',
+    doc: 'Control plane: PostgreSQL schema of its tables (migrated at boot)',
+  },
+  FSTORE_CONTROL_QUEUE: {
+    kind: 'string',
+    default: 'fstore-control',
+    doc: 'Control plane: BullMQ queue (on the queue Redis) of asynchronous operations',
+  },
+  FSTORE_CONTROL_WORKER_CONCURRENCY: {
+    kind: 'int',
+    default: '2',
+    doc: 'Control plane: operations one worker executes at once',
+  },
+  FSTORE_CONTROL_OPERATION_ATTEMPTS: {
+    kind: 'int',
+    default: '5',
+    doc: 'Control plane: attempts of an operation failing transiently (Flink/Livy unreachable), with exponential backoff',
+  },
+  FSTORE_CONTROL_LOCK_SECONDS: {
+    kind: 'int',
+    default: '30',
+    doc: 'Control plane: a worker that died holding an operation loses it after this long; another worker resumes it',
+  },
+  FSTORE_CONTROL_RECONCILE_SECONDS: {
+    kind: 'int',
+    default: '15',
+    doc: 'Control plane: how often the reconciler compares desired with observed state (Flink, Livy)',
+  },
+  FSTORE_CONTROL_BATCH_JOB_DIR: {
+    kind: 'string',
+    default: 'spark-jobs',
+    doc: 'Control plane: where the batch runtime (Livy) finds the spark-jobs/ files, a folder it whitelists (relative to the checkout, or absolute as Livy sees it)',
+  },
+  FSTORE_API_KEY: {
+    kind: 'secret',
+    doc: 'API key the CLI and the Airflow DAGs send to the control plane (the local stack issues an operator key; `fstore apikeys create` prints others)',
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;

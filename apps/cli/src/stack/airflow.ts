@@ -32,8 +32,8 @@ export function airflowHome(ctx: StackContext): string {
 }
 
 /** An Airflow connection given in the environment (AIRFLOW_CONN_<ID>, JSON form). */
-function httpConnection(host: string, port: number): string {
-  return JSON.stringify({ conn_type: 'http', host, port, schema: 'http' });
+function httpConnection(host: string, port: number, password?: string): string {
+  return JSON.stringify({ conn_type: 'http', host, port, schema: 'http', password });
 }
 
 /**
@@ -42,8 +42,9 @@ function httpConnection(host: string, port: number): string {
  * connections the DAGs use, derived from the fstore settings.
  */
 export function airflowEnv(ctx: StackContext): Record<string, string> {
-  const { host, livy, serving } = ctx.config;
+  const { host, livy, serving, control } = ctx.config;
   const livyPort = Number(new URL(livy.url).port || 80);
+  const controlUrl = new URL(control.url);
   return {
     AIRFLOW_HOME: airflowHome(ctx),
     AIRFLOW__CORE__DAGS_FOLDER: join(PROJECT_ROOT, 'airflow-dags'),
@@ -52,6 +53,12 @@ export function airflowEnv(ctx: StackContext): Record<string, string> {
     AIRFLOW__LOGGING__BASE_LOG_FOLDER: join(airflowHome(ctx), 'logs'),
     AIRFLOW_CONN_FSTORE_SERVING: httpConnection(host, serving.lbPort),
     AIRFLOW_CONN_LIVY_DEFAULT: httpConnection(new URL(livy.url).hostname, livyPort),
+    // The control plane's operator key rides in the connection's password (masked in logs).
+    AIRFLOW_CONN_FSTORE_CONTROL: httpConnection(
+      controlUrl.hostname,
+      Number(controlUrl.port || 80),
+      control.apiKey,
+    ),
   };
 }
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { Client } from 'pg';
 import { PROJECT_ROOT } from '@fstore/config';
@@ -10,6 +10,13 @@ import { ensureDir, run, StackError, writeIfChanged } from './processes';
 
 export const SPARK_VERSION = '3.5.9';
 const POSTGRES_JDBC = 'org.postgresql:postgresql:42.7.14';
+/**
+ * Spark's Kafka connector (org.apache.spark:spark-sql-kafka-0-10_2.12, stack/spark/pom.xml).
+ * Maven Central carries it for the 3.5 line only up to 3.5.7 (no 3.5.8 or 3.5.9): patch releases
+ * of one line share the data source API, and the medium tests run it on Spark 3.5.9. When
+ * 3.5.9 reaches Central, set it to SPARK_VERSION.
+ */
+export const SPARK_KAFKA_VERSION = '3.5.7';
 const REQUIREMENTS = 'requirements-dev.txt';
 
 /** The unique keys of Hive 2.3's PostgreSQL schema that concurrent writers depend on. */
@@ -48,6 +55,20 @@ export function sparkDirs(ctx: StackContext) {
 function jdbcJar(ctx: StackContext): string {
   const [, artifactId, version] = POSTGRES_JDBC.split(':');
   return join(ctx.config.cacheDir, 'jars', `${artifactId}-${version}.jar`);
+}
+
+function kafkaConnectorDir(ctx: StackContext): string {
+  return join(ctx.config.cacheDir, `spark-kafka-${SPARK_KAFKA_VERSION}`, 'jars');
+}
+
+/** The Kafka connector's jars (empty until `fstore stack up spark` fetched them). */
+export function sparkKafkaJars(ctx: StackContext): string[] {
+  const dir = kafkaConnectorDir(ctx);
+  if (!existsSync(join(dir, '.complete'))) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.jar'))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 /**
@@ -100,6 +121,7 @@ export class SparkComponent implements StackComponent {
     if (version !== SPARK_VERSION) {
       throw new StackError(`spark: the venv has pyspark ${version}, expected ${SPARK_VERSION}`);
     }
+    this.installKafkaConnector(ctx);
     if (!existsSync(jdbcJar(ctx))) {
       ctx.log(`spark: fetching ${POSTGRES_JDBC} from Maven Central`);
       run('mvn', [
@@ -112,14 +134,45 @@ export class SparkComponent implements StackComponent {
     }
   }
 
+  /**
+   * The `kafka` data source: the connector and the jars it needs beyond Spark's own
+   * (stack/spark/pom.xml), copied once into the cache (a `.complete` marker makes it a no-op).
+   */
+  private installKafkaConnector(ctx: StackContext): void {
+    const dir = kafkaConnectorDir(ctx);
+    if (existsSync(join(dir, '.complete'))) return;
+    ctx.log(`spark: fetching the Kafka connector ${SPARK_KAFKA_VERSION} from Maven Central`);
+    const staging = `${dir}.tmp`;
+    rmSync(staging, { recursive: true, force: true });
+    run('mvn', [
+      '-q',
+      '-B',
+      '-f',
+      join(PROJECT_ROOT, 'stack', 'spark', 'pom.xml'),
+      'dependency:copy-dependencies',
+      `-Dspark.kafka.version=${SPARK_KAFKA_VERSION}`,
+      '-DincludeScope=runtime',
+      `-DoutputDirectory=${staging}`,
+    ]);
+    const connector = `spark-sql-kafka-0-10_2.12-${SPARK_KAFKA_VERSION}.jar`;
+    if (!readdirSync(staging).includes(connector)) {
+      throw new StackError(`spark: ${connector} is missing in ${staging}`);
+    }
+    writeFileSync(join(staging, '.complete'), new Date().toISOString());
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(staging, dir);
+  }
+
   /** Writes <stack>/data/spark/conf/spark-defaults.conf from the settings. */
   writeConfig(ctx: StackContext): void {
     const dirs = sparkDirs(ctx);
     for (const dir of Object.values(dirs)) ensureDir(dir);
-    const { host, postgres, spark } = ctx.config;
+    const { host, kafka, postgres, spark } = ctx.config;
     const ms = spark.metastore;
     if (!ms.password) throw new StackError('spark: FSTORE_HIVE_METASTORE_PASSWORD is not set');
     const jar = jdbcJar(ctx);
+    const kafkaJars = sparkKafkaJars(ctx);
+    if (kafkaJars.length === 0) throw new StackError('spark: the Kafka connector is not installed');
     const conf: [string, string][] = [
       ['spark.master', spark.master],
       ['spark.driver.memory', spark.driverMemory],
@@ -133,7 +186,7 @@ export class SparkComponent implements StackComponent {
       ['spark.sql.shuffle.partitions', '4'],
       ['spark.sql.hive.metastore.version', '2.3.9'],
       ['spark.sql.hive.metastore.jars', 'builtin'],
-      ['spark.jars', jar],
+      ['spark.jars', [jar, ...kafkaJars].join(',')],
       ['spark.driver.extraClassPath', jar],
       ['spark.driver.extraJavaOptions', '-Duser.timezone=UTC'],
       [
@@ -150,6 +203,8 @@ export class SparkComponent implements StackComponent {
       ['spark.hadoop.datanucleus.schema.autoCreateColumns', 'true'],
       ['spark.hadoop.datanucleus.schema.autoCreateConstraints', 'false'],
       ['spark.hadoop.hive.metastore.schema.verification', 'false'],
+      // Not Spark's own: where the lake's jobs find Kafka (spark-jobs/ingest_kafka_to_lake.py).
+      ['spark.fstore.kafka.brokers', kafka.brokers.join(',')],
     ];
     const width = Math.max(...conf.map(([k]) => k.length)) + 2;
     const text =

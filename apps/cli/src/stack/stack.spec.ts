@@ -16,6 +16,7 @@ describe('selectComponents', () => {
       'serving',
       'spark',
       'livy',
+      'control-plane',
       'airflow',
     ]);
     expect(names(['batch'])).toEqual(['postgres', 'spark', 'livy', 'airflow']);

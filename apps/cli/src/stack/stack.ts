@@ -1,14 +1,15 @@
-import { randomBytes } from 'crypto';
-import { existsSync, readFileSync, writeFileSync } from 'fs';
-import { loadConfig, parseEnvFile, secretsFile } from '@fstore/config';
+import { existsSync } from 'fs';
+import { loadConfig } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
+import { ControlPlaneComponent } from './control-plane';
 import { AirflowComponent } from './airflow';
 import { FlinkComponent } from './flink';
 import { LivyComponent } from './livy';
 import { KafkaComponent } from './kafka';
 import { PostgresComponent } from './postgres';
-import { ensureDir, StackError, StackPaths } from './processes';
+import { StackError, StackPaths } from './processes';
 import { RedisComponent } from './redis';
+import { ensureSecrets } from './secrets';
 import { ServingComponent } from './serving';
 import { SparkComponent } from './spark';
 import { WriterComponent } from './writer';
@@ -23,6 +24,7 @@ export const COMPONENTS: readonly StackComponent[] = [
   new ServingComponent(),
   new SparkComponent(),
   new LivyComponent(),
+  new ControlPlaneComponent(),
   new AirflowComponent(),
 ];
 
@@ -34,31 +36,6 @@ export const GROUPS: Record<string, readonly string[]> = {
   /** The batch runtime: Spark (Hive metastore in PostgreSQL), Livy, Airflow. */
   batch: ['spark', 'livy', 'airflow'],
 };
-
-const GENERATED_SECRETS = [
-  'FSTORE_PG_PASSWORD',
-  'FSTORE_REDIS_PASSWORD',
-  'FSTORE_AUTH_SECRET',
-  'FSTORE_HIVE_METASTORE_PASSWORD',
-] as const;
-
-/**
- * Secrets never live in the repo: the environment wins; otherwise the local stack generates them
- * once into <stack>/secrets.env (mode 600), which every part of the project reads.
- */
-function ensureSecrets(stackDir: string): void {
-  ensureDir(stackDir);
-  const file = secretsFile(stackDir);
-  const existing = existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8')) : {};
-  const missing = GENERATED_SECRETS.filter((n) => !process.env[n] && !existing[n]);
-  if (missing.length === 0) return;
-  for (const name of missing) existing[name] = randomBytes(18).toString('hex');
-  const text =
-    Object.entries(existing)
-      .map(([k, v]) => `${k}=${v}`)
-      .join('\n') + '\n';
-  writeFileSync(file, text, { mode: 0o600 });
-}
 
 export function stackContext(log: (m: string) => void = () => undefined): StackContext {
   const stackDir = loadConfig().stackDir;

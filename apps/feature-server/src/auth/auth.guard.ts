@@ -1,7 +1,8 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Role, roleAllows, TokenSigner } from '@fstore/auth';
-import { NotAuthenticated, PermissionDenied } from '../errors/domain-errors';
+import { NotAuthenticated } from '@fstore/rest-api';
+import { PermissionDenied } from '../errors/domain-errors';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
 
 /** Every route needs a valid access token unless marked @Public(). */

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { FstoreConfig } from '@fstore/config';
 import { Role, TokenSigner, UsersRepository } from '@fstore/auth';
 import { CONFIG } from '../config';
-import { NotAuthenticated } from '../errors/domain-errors';
+import { NotAuthenticated } from '@fstore/rest-api';
 import { TokenPair } from './login.dto';
 
 @Injectable()

@@ -10,12 +10,12 @@ import {
 } from '@fstore/contracts';
 import { FeatureValue, OnlineStore } from '@fstore/online-store';
 import { CONFIG } from '../config';
+import { ValidationFailed } from '@fstore/rest-api';
 import {
   BatchTooLarge,
   EntityNotFound,
   FeatureNotFound,
   StoreUnavailable,
-  ValidationFailed,
 } from '../errors/domain-errors';
 import { ID_PART } from './features.dto';
 import { EntityFeaturesDto, FeatureValueDto } from './features.dto';

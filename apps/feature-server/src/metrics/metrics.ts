@@ -1,22 +1,9 @@
 import { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Counter } from 'prom-client';
+import { HttpMetrics } from '@fstore/rest-api';
 
-/** The server's Prometheus metrics, recorded from Fastify hooks (cheap on the hot path). */
-export class ServingMetrics {
-  readonly registry = new Registry();
-  private readonly requests = new Counter({
-    name: 'fstore_http_requests_total',
-    help: 'HTTP requests answered',
-    labelNames: ['method', 'route', 'status'],
-    registers: [this.registry],
-  });
-  private readonly latency = new Histogram({
-    name: 'fstore_http_request_duration_seconds',
-    help: 'Time from request received to response sent',
-    labelNames: ['method', 'route'],
-    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-    registers: [this.registry],
-  });
+/** The server's Prometheus metrics: requests and latency (shared) plus Redis failures. */
+export class ServingMetrics extends HttpMetrics {
   readonly storeErrors = new Counter({
     name: 'fstore_redis_errors_total',
     help: 'Feature reads that failed because Redis did not answer',
@@ -24,15 +11,12 @@ export class ServingMetrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
+    super('fstore', [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
   }
 
-  attach(fastify: FastifyInstance): void {
-    fastify.addHook('onResponse', async (request, reply) => {
-      const route = request.routeOptions.url ?? 'unmatched';
-      this.requests.inc({ method: request.method, route, status: reply.statusCode });
-      this.latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-      if (reply.statusCode === 503) this.storeErrors.inc();
+  override attach(fastify: FastifyInstance): void {
+    super.attach(fastify, (status) => {
+      if (status === 503) this.storeErrors.inc();
     });
   }
 }

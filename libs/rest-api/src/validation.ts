@@ -1,5 +1,5 @@
-import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
-import { DomainError, ErrorDetail, ValidationFailed } from './domain-errors';
+import { ArgumentMetadata, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
+import { DomainError, ErrorDetail, InvalidField, ValidationFailed } from './errors';
 
 function flatten(errors: ValidationError[], path: string[] = []): ErrorDetail[] {
   return errors.flatMap((e) => {
@@ -38,5 +38,18 @@ export class FieldValidationPipe extends ValidationPipe {
       }
       throw e;
     }
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A path or query parameter that must be a UUID; the error names it. */
+export class UuidPipe implements PipeTransform<string, string> {
+  transform(value: string, metadata: ArgumentMetadata): string {
+    if (!UUID.test(value)) {
+      const where = metadata.type === 'param' ? 'path' : metadata.type;
+      throw InvalidField([where, metadata.data ?? 'id'], 'must be a UUID');
+    }
+    return value;
   }
 }

@@ -1,0 +1,232 @@
+import { Command } from 'commander';
+import { randomUUID } from 'crypto';
+import { loadConfig } from '@fstore/config';
+
+/** A failed call to the control plane, with its error body. */
+export class ControlPlaneError extends Error {}
+
+type Json = Record<string, unknown>;
+
+async function call(method: string, path: string, body?: Json, idempotent = false): Promise<Json> {
+  const config = loadConfig();
+  const key = config.control.apiKey;
+  if (!key) throw new ControlPlaneError('set FSTORE_API_KEY (fstore apikeys create --role …)');
+  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
+  if (body) headers['content-type'] = 'application/json';
+  // One key per command invocation: a retried request is the same operation.
+  if (idempotent) headers['idempotency-key'] = randomUUID();
+  let res: Response;
+  try {
+    res = await fetch(`${config.control.url}${path}`, {
+      method,
+      headers,
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(30000),
+    });
+  } catch (e) {
+    throw new ControlPlaneError(`control plane at ${config.control.url}: ${(e as Error).message}`);
+  }
+  const json = (await res.json().catch(() => ({}))) as Json;
+  if (!res.ok) {
+    const detail = json.error_detail ? ` ${JSON.stringify(json.error_detail)}` : '';
+    throw new ControlPlaneError(
+      `${res.status} ${String(json.error_message ?? res.statusText)}${detail}`,
+    );
+  }
+  return json;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Follows an operation until it ends (with --wait). */
+async function follow(accepted: Json, wait: boolean): Promise<Json> {
+  if (!wait) return accepted;
+  for (;;) {
+    const op = await call('GET', `/v1/operations/${String(accepted.operation_id)}`);
+    if (op.status === 'succeeded') return op;
+    if (op.status === 'failed')
+      throw new ControlPlaneError(`operation failed: ${String(op.error)}`);
+    await sleep(1000);
+  }
+}
+
+function table(rows: Json[], columns: string[]): string {
+  const cells = rows.map((r) =>
+    columns.map((c) => (r[c] === null || r[c] === undefined ? '-' : String(r[c]))),
+  );
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  return [line(columns), ...cells.map(line)].join('\n');
+}
+
+const print = (v: unknown) => console.log(typeof v === 'string' ? v : JSON.stringify(v, null, 2));
+
+/** `fstore jobs …`: the control plane's admin API from the command line (FSTORE_API_KEY). */
+export function jobsCommand(): Command {
+  const jobs = new Command('jobs').description(
+    'Jobs on the control plane (FSTORE_CONTROL_URL, key in FSTORE_API_KEY)',
+  );
+
+  jobs
+    .command('list')
+    .description('Jobs, with their live deployments')
+    .action(async () => {
+      const [{ jobs: list }, { deployments }] = await Promise.all([
+        call('GET', '/v1/jobs'),
+        call('GET', '/v1/deployments?live=true'),
+      ]);
+      const live = new Map((deployments as Json[]).map((d) => [d.job, d]));
+      const rows = (list as Json[]).map((j) => {
+        const d = live.get(j.name);
+        return {
+          name: j.name,
+          kind: j.kind,
+          deployment: d?.id,
+          version: d?.version,
+          desired: d?.desired_state,
+          observed: d?.observed_state,
+          observed_at: d?.observed_at,
+          drift: d?.drift,
+        };
+      });
+      print(
+        table(rows, [
+          'name',
+          'kind',
+          'deployment',
+          'version',
+          'desired',
+          'observed',
+          'observed_at',
+          'drift',
+        ]),
+      );
+    });
+
+  jobs
+    .command('register <name> <source>')
+    .description('Register a job (or its next version) from flink-sql/ or spark-jobs/')
+    .option('--param <KEY=VALUE...>', 'placeholder values / parameters', [])
+    .action(async (name: string, source: string, opts: { param: string[] }) => {
+      const parameters = Object.fromEntries(
+        opts.param.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]),
+      );
+      const kind = source.endsWith('.py') ? 'pyspark' : 'flink-sql';
+      const exists = await call('GET', `/v1/jobs/${encodeURIComponent(name)}`).catch(() => null);
+      print(
+        exists
+          ? await call('POST', `/v1/jobs/${encodeURIComponent(name)}/versions`, {
+              source,
+              parameters,
+            })
+          : await call('POST', '/v1/jobs', { name, kind, source, parameters }),
+      );
+    });
+
+  const withWait = (c: Command) => c.option('--wait', 'wait until the operation ends');
+
+  withWait(
+    jobs
+      .command('deploy <name>')
+      .description('Deploy a version of a streaming job (default: the latest)')
+      .option('--version <n>', 'job version'),
+  ).action(async (name: string, opts: { version?: string; wait?: boolean }) => {
+    let version = opts.version ? Number(opts.version) : undefined;
+    if (!version) {
+      const job = await call('GET', `/v1/jobs/${encodeURIComponent(name)}`);
+      version = Math.max(...(job.versions as Json[]).map((v) => Number(v.version)));
+    }
+    const accepted = await call(
+      'POST',
+      `/v1/jobs/${encodeURIComponent(name)}/deployments`,
+      { version },
+      true,
+    );
+    print(await follow(accepted, Boolean(opts.wait)));
+  });
+
+  const liveDeployment = async (name: string): Promise<string> => {
+    const job = await call('GET', `/v1/jobs/${encodeURIComponent(name)}`);
+    if (!job.live_deployment_id) throw new ControlPlaneError(`job ${name} has no live deployment`);
+    return String(job.live_deployment_id);
+  };
+
+  for (const action of ['pause', 'resume', 'cancel'] as const) {
+    withWait(
+      jobs.command(`${action} <name>`).description(`${action} the job's live deployment`),
+    ).action(async (name: string, opts: { wait?: boolean }) => {
+      const id = await liveDeployment(name);
+      const accepted = await call('POST', `/v1/deployments/${id}/${action}`, {}, true);
+      print(await follow(accepted, Boolean(opts.wait)));
+    });
+  }
+
+  withWait(
+    jobs
+      .command('upgrade <name> <version>')
+      .description('Upgrade the running deployment to another version through a savepoint'),
+  ).action(async (name: string, version: string, opts: { wait?: boolean }) => {
+    const id = await liveDeployment(name);
+    const accepted = await call(
+      'POST',
+      `/v1/deployments/${id}/upgrade`,
+      { version: Number(version) },
+      true,
+    );
+    print(await follow(accepted, Boolean(opts.wait)));
+  });
+
+  withWait(
+    jobs
+      .command('run <name>')
+      .description('Trigger a batch run of a PySpark job through Livy')
+      .option('--as-of <time>', 'as-of time T (ISO-8601)')
+      .option('--version <n>', 'job version (default: the latest)')
+      .option('--arg <value...>', 'more arguments', []),
+  ).action(
+    async (
+      name: string,
+      opts: { asOf?: string; version?: string; arg: string[]; wait?: boolean },
+    ) => {
+      const body: Json = { args: opts.arg };
+      if (opts.asOf) body.as_of = opts.asOf;
+      if (opts.version) body.version = Number(opts.version);
+      const accepted = await call('POST', `/v1/jobs/${encodeURIComponent(name)}/runs`, body, true);
+      print(await follow(accepted, Boolean(opts.wait)));
+    },
+  );
+
+  jobs
+    .command('runs [name]')
+    .description('Batch runs (newest first); with --id, one run and its log')
+    .option('--id <run id>', 'one run, with its log tail')
+    .action(async (name: string | undefined, opts: { id?: string }) => {
+      if (opts.id) {
+        const run = await call('GET', `/v1/runs/${encodeURIComponent(opts.id)}`);
+        const { log_tail: log, ...rest } = run;
+        print(rest);
+        if (log) console.log(`--- log ---\n${String(log)}`);
+        return;
+      }
+      const q = name ? `?job=${encodeURIComponent(name)}` : '';
+      const { runs } = await call('GET', `/v1/runs${q}`);
+      print(
+        table(runs as Json[], [
+          'id',
+          'job',
+          'version',
+          'state',
+          'as_of',
+          'livy_batch_id',
+          'started_at',
+          'finished_at',
+        ]),
+      );
+    });
+
+  return jobs;
+}

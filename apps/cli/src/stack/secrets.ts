@@ -1,0 +1,46 @@
+import { randomBytes } from 'crypto';
+import { existsSync, readFileSync, writeFileSync } from 'fs';
+import { parseEnvFile, secretsFile } from '@fstore/config';
+import { ensureDir } from './processes';
+
+const GENERATED_SECRETS = [
+  'FSTORE_PG_PASSWORD',
+  'FSTORE_REDIS_PASSWORD',
+  'FSTORE_AUTH_SECRET',
+  'FSTORE_HIVE_METASTORE_PASSWORD',
+] as const;
+
+function readSecrets(stackDir: string): Record<string, string> {
+  const file = secretsFile(stackDir);
+  return existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8')) : {};
+}
+
+function writeSecrets(stackDir: string, secrets: Record<string, string>): void {
+  ensureDir(stackDir);
+  const text =
+    Object.entries(secrets)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n';
+  writeFileSync(secretsFile(stackDir), text, { mode: 0o600 });
+}
+
+/**
+ * Secrets never live in the repo: the environment wins; otherwise the local stack generates them
+ * once into <stack>/secrets.env (mode 600), which every part of the project reads.
+ */
+export function ensureSecrets(stackDir: string): void {
+  const existing = readSecrets(stackDir);
+  const missing = GENERATED_SECRETS.filter((n) => !process.env[n] && !existing[n]);
+  if (missing.length === 0) return;
+  for (const name of missing) existing[name] = randomBytes(18).toString('hex');
+  writeSecrets(stackDir, existing);
+}
+
+/** Records one secret the stack made (e.g. an API key a service issued) in secrets.env. */
+export function storeSecret(stackDir: string, name: string, value: string): void {
+  writeSecrets(stackDir, { ...readSecrets(stackDir), [name]: value });
+}
+
+export function storedSecret(stackDir: string, name: string): string | undefined {
+  return readSecrets(stackDir)[name];
+}

@@ -1,0 +1,130 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { FstoreConfig } from '@fstore/config';
+import { RedisClusterOnlineStore, OnlineStore } from '@fstore/online-store';
+import { ErrorFilter, FieldValidationPipe } from '@fstore/rest-api';
+import { AuditController } from './audit/audit.controller';
+import { AuditInterceptor } from './audit/audit.interceptor';
+import { AuditService } from './audit/audit.service';
+import { ApiKeysService } from './auth/api-keys.service';
+import { AuthGuard } from './auth/auth.guard';
+import { CONFIG, configProvider } from './config';
+import { openDatabase } from './database/data-source';
+import { ENTITIES } from './database/entities';
+import { DeploymentsController } from './deployments/deployments.controller';
+import { DeploymentsService } from './deployments/deployments.service';
+import { ReconcilerService } from './deployments/reconciler.service';
+import { FeaturesController } from './features/features.controller';
+import { FeaturesService, ONLINE_STORE } from './features/features.service';
+import { FlinkRepository } from './flink/flink.repository';
+import { HealthController } from './health/health.controller';
+import { HealthService } from './health/health.service';
+import { JobsController } from './jobs/jobs.controller';
+import { FLINK, JobsService, SOURCES } from './jobs/jobs.service';
+import { SourcesRepository } from './jobs/sources.repository';
+import { MetricsController } from './metrics/metrics.controller';
+import { ControlMetrics } from './metrics/metrics';
+import { OperationExecutor } from './operations/operation-executor';
+import { OperationsController } from './operations/operations.controller';
+import { OperationsService, QUEUE } from './operations/operations.service';
+import { PROCESS_ROLES, ProcessRoles, WorkerService } from './operations/worker.service';
+import { QueueRepository } from './queue/queue.repository';
+import { BATCH_RUNTIME, BatchRuntime } from './runs/batch-runtime';
+import { LivyRepository } from './runs/livy.repository';
+import { RunsController } from './runs/runs.controller';
+import { RunsExecutor } from './runs/runs.executor';
+import { RunsService } from './runs/runs.service';
+
+export interface ControlPlaneOptions extends ProcessRoles {
+  /** Replaces the batch runtime (Livy) — tests of the run module only. */
+  batchRuntime?: BatchRuntime;
+}
+
+/** The control plane: admin API, operation worker and reconciler (each may be switched off). */
+@Module({})
+export class AppModule {
+  static forRoot(options: ControlPlaneOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [CONFIG],
+          extraProviders: [configProvider],
+          useFactory: () => ({}),
+          dataSourceFactory: async () => {
+            const { loadConfig } = await import('@fstore/config');
+            return openDatabase(loadConfig());
+          },
+        }),
+        TypeOrmModule.forFeature(ENTITIES),
+      ],
+      controllers: [
+        JobsController,
+        DeploymentsController,
+        RunsController,
+        OperationsController,
+        FeaturesController,
+        AuditController,
+        HealthController,
+        MetricsController,
+      ],
+      providers: [
+        configProvider,
+        {
+          provide: PROCESS_ROLES,
+          useValue: { worker: options.worker, reconciler: options.reconciler },
+        },
+        { provide: ControlMetrics, useValue: new ControlMetrics() },
+        {
+          provide: FLINK,
+          inject: [CONFIG],
+          useFactory: (c: FstoreConfig) => FlinkRepository.fromConfig(c),
+        },
+        {
+          provide: QUEUE,
+          inject: [CONFIG],
+          useFactory: (c: FstoreConfig) => new QueueRepository(c),
+        },
+        { provide: SOURCES, useValue: new SourcesRepository() },
+        {
+          provide: BATCH_RUNTIME,
+          inject: [CONFIG],
+          useFactory: (c: FstoreConfig) => options.batchRuntime ?? LivyRepository.fromConfig(c),
+        },
+        {
+          // Connected on first use: listing features must not need the cluster.
+          provide: ONLINE_STORE,
+          inject: [CONFIG],
+          useFactory: (c: FstoreConfig) => {
+            let store: OnlineStore | undefined;
+            const get = () =>
+              (store ??= new RedisClusterOnlineStore({
+                host: c.host,
+                ports: c.redis.clusterPorts,
+                password: c.redis.password,
+                commandTimeoutMs: c.redis.commandTimeoutMs,
+              }));
+            return Object.assign(get, { close: () => store?.close() });
+          },
+        },
+        ApiKeysService,
+        AuditService,
+        JobsService,
+        DeploymentsService,
+        OperationsService,
+        OperationExecutor,
+        RunsService,
+        RunsExecutor,
+        ReconcilerService,
+        WorkerService,
+        FeaturesService,
+        HealthService,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_PIPE, useClass: FieldValidationPipe },
+        { provide: APP_FILTER, useValue: new ErrorFilter() },
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+      ],
+    };
+  }
+}

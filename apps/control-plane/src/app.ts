@@ -1,0 +1,46 @@
+import { ConsoleLogger, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule, ControlPlaneOptions } from './app.module';
+import { ControlMetrics } from './metrics/metrics';
+
+const DEFAULTS: ControlPlaneOptions = { worker: true, reconciler: true };
+
+/** The control plane's HTTP app (with the worker and reconciler unless switched off). */
+export async function createApp(
+  options: Partial<ControlPlaneOptions> = {},
+  logger = new ConsoleLogger({ json: true }),
+): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({ ...DEFAULTS, ...options }),
+    new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
+    { logger },
+  );
+  app.get(ControlMetrics).attach(app.getHttpAdapter().getInstance());
+  app.enableShutdownHooks();
+  const doc = new DocumentBuilder()
+    .setTitle('fstore control plane')
+    .setDescription(
+      'Jobs and immutable versions, Flink deployments (deploy/pause/resume/upgrade/cancel), ' +
+        'Spark batch runs, features and their freshness, audit. Mutations are asynchronous: ' +
+        '202 with an operation id (GET /v1/operations/{id}); send an Idempotency-Key.',
+    )
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key' })
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
+  return app;
+}
+
+/** A worker process without HTTP: executes operations and (optionally) reconciles. */
+export async function createWorker(
+  options: Partial<ControlPlaneOptions> = {},
+  logger = new ConsoleLogger({ json: true }),
+): Promise<INestApplicationContext> {
+  const ctx = await NestFactory.createApplicationContext(
+    AppModule.forRoot({ worker: true, reconciler: true, ...options }),
+    { logger },
+  );
+  ctx.enableShutdownHooks();
+  return ctx;
+}

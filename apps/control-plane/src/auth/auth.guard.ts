@@ -1,0 +1,62 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { roleAllows } from '@fstore/auth';
+import { AUDIT_KEY, auditTarget } from '../audit/audit.interceptor';
+import { AuditService } from '../audit/audit.service';
+import { NotAuthenticated } from '@fstore/rest-api';
+import { PermissionDenied } from '../errors/domain-errors';
+import { ApiKeyRole } from './api-keys';
+import { ApiKeysService } from './api-keys.service';
+import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
+
+/**
+ * Every route needs an API key (`Authorization: Bearer <key>` or `X-API-Key: <key>`) unless
+ * marked @Public(); its role must allow what the route's @Roles() asks.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(ApiKeysService) private readonly keys: ApiKeysService,
+    @Inject(AuditService) private readonly audit: AuditService,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const request = ctx.switchToHttp().getRequest();
+    const key = this.keyOf(request.headers);
+    const principal = await this.keys.authenticate(key);
+    if (!principal) throw NotAuthenticated('unknown or revoked API key');
+    const required = this.reflector.getAllAndOverride<ApiKeyRole[]>(ROLES_KEY, targets) ?? [
+      'viewer',
+    ];
+    if (!roleAllows(principal.role, required)) {
+      const error = PermissionDenied(principal.role, required.join(' or '));
+      // A refused admin action is audited like any other (the interceptor never sees it).
+      const action = this.reflector.get<string | undefined>(AUDIT_KEY, ctx.getHandler());
+      if (action) {
+        await this.audit.record({
+          actor: principal.actor,
+          action,
+          target: auditTarget(action, request.params ?? {}, String(request.url)),
+          outcome: 'refused 403',
+          detail: { error_code: error.code, error_message: error.message },
+        });
+      }
+      throw error;
+    }
+    request.principal = principal;
+    return true;
+  }
+
+  private keyOf(headers: Record<string, string | undefined>): string {
+    const direct = headers['x-api-key'];
+    if (direct) return direct;
+    const header = headers.authorization;
+    if (!header) throw NotAuthenticated('missing API key (Authorization: Bearer <key>)');
+    const [scheme, token] = header.split(' ');
+    if (scheme !== 'Bearer' || !token) throw NotAuthenticated('expected "Bearer <api key>"');
+    return token;
+  }
+}

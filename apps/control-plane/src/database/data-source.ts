@@ -1,0 +1,58 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { FstoreConfig } from '@fstore/config';
+import { ENTITIES } from './entities';
+import { Initial1764250000000 } from './migrations/1764250000000-initial';
+
+export const MIGRATIONS = [Initial1764250000000];
+
+/**
+ * The control plane's PostgreSQL connection, in its own schema (FSTORE_CONTROL_PG_SCHEMA): every
+ * table is found through the search_path, so tests can use a throw-away schema.
+ */
+export function controlDataSource(config: FstoreConfig, schema = config.control.pgSchema) {
+  return new DataSource({
+    type: 'postgres',
+    host: config.postgres.host,
+    port: config.postgres.port,
+    database: config.postgres.database,
+    username: config.postgres.user,
+    password: config.postgres.password,
+    schema,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsRun: false,
+    synchronize: false,
+    // UUIDs come from gen_random_uuid() (PostgreSQL 13+ core): no extension in our schema.
+    installExtensions: false,
+    poolSize: 5,
+    extra: { options: `-c search_path=${schema}` },
+  });
+}
+
+/** Creates the schema if needed, connects and applies pending migrations (never synchronize). */
+export async function openDatabase(
+  config: FstoreConfig,
+  schema = config.control.pgSchema,
+): Promise<DataSource> {
+  const client = new Client({ ...config.postgres });
+  await client.connect();
+  try {
+    // Several processes (API, workers) may start at once: one migrates, the others wait.
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [`fstore-control:${schema}`]);
+    // The name was validated as an identifier when the configuration was loaded.
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    const ds = controlDataSource(config, schema);
+    await ds.initialize();
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+    } catch (e) {
+      await ds.destroy();
+      throw e;
+    }
+    return ds;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,115 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, IsNull, LessThan, Not, Repository } from 'typeorm';
+import { FstoreConfig } from '@fstore/config';
+import { CONFIG } from '../config';
+import { DeploymentEntity, OperationEntity } from '../database/entities';
+import { FlinkRepository } from '../flink/flink.repository';
+import { FLINK } from '../jobs/jobs.service';
+import { OperationsService } from '../operations/operations.service';
+import { ControlMetrics } from '../metrics/metrics';
+
+/**
+ * Compares what each deployment should be (desired) with what Flink says (observed) and records
+ * drift: failed, restarted, vanished, or running/stopped against the wish. Deployments that an
+ * operation owns are left to it. Also re-queues operations that never reached the queue.
+ */
+@Injectable()
+export class ReconcilerService {
+  private readonly logger = new Logger('reconciler');
+
+  constructor(
+    @Inject(CONFIG) private readonly config: FstoreConfig,
+    @InjectRepository(DeploymentEntity) private readonly deployments: Repository<DeploymentEntity>,
+    @InjectRepository(OperationEntity) private readonly operations: Repository<OperationEntity>,
+    @Inject(FLINK) private readonly flink: FlinkRepository,
+    @Inject(OperationsService) private readonly ops: OperationsService,
+    @Inject(ControlMetrics) private readonly metrics: ControlMetrics,
+  ) {}
+
+  /** One pass; returns how many deployments it looked at. */
+  async reconcile(): Promise<number> {
+    const deps = await this.deployments.find({
+      where: [
+        { pendingOperationId: IsNull(), desiredState: Not('cancelled'), flinkJobId: Not(IsNull()) },
+      ],
+    });
+    for (const dep of deps) {
+      try {
+        await this.reconcileOne(dep);
+      } catch (e) {
+        // Flink unreachable: say so, and leave observed_at at the last real observation.
+        await this.deployments.update(
+          { id: dep.id, pendingOperationId: IsNull() },
+          { drift: `cannot observe: ${(e as Error).message}`, driftAt: new Date() },
+        );
+      }
+    }
+    await this.sweepOperations();
+    this.metrics.reconciled.inc();
+    return deps.length;
+  }
+
+  private async reconcileOne(dep: DeploymentEntity): Promise<void> {
+    const status = await this.flink.status(dep.flinkJobId!);
+    const now = new Date();
+    let observed = status?.state ?? 'VANISHED';
+    let restarts = dep.restarts;
+    let drift: string | null = null;
+    if (!status) {
+      drift = `vanished: Flink does not know job ${dep.flinkJobId}`;
+    } else {
+      restarts = await this.flink.restarts(dep.flinkJobId!).catch(() => dep.restarts);
+      if (dep.desiredState === 'running') {
+        if (status.state === 'FAILED' || status.state === 'FAILING') {
+          drift = `failed: ${status.failure ?? 'no root cause reported'}`;
+        } else if (status.state === 'RESTARTING' || restarts > dep.restarts) {
+          drift = `restarted: ${restarts} restart(s)${status.failure ? `; last cause: ${status.failure}` : ''}`;
+        } else if (status.state !== 'RUNNING') {
+          drift = `not running: Flink reports ${status.state}`;
+        }
+      } else if (dep.desiredState === 'paused' && status.state === 'RUNNING') {
+        drift = 'running although paused';
+      }
+    }
+    if (observed === 'RUNNING' && dep.drift?.startsWith('restarted') && restarts === dep.restarts) {
+      drift = dep.drift; // keep the note until someone acts on the deployment
+    }
+    if (drift) observed = status?.state ?? 'VANISHED';
+    const changed = dep.observedState !== observed || dep.drift !== drift;
+    // Only if no operation took the deployment in the meantime.
+    await this.deployments.update(
+      { id: dep.id, pendingOperationId: IsNull() },
+      {
+        observedState: observed,
+        observedAt: now,
+        restarts,
+        ...(drift !== dep.drift ? { drift, driftAt: drift ? now : null } : {}),
+      },
+    );
+    if (changed) {
+      this.logger.log({ msg: 'observed', deployment: dep.id, observed, drift });
+    }
+  }
+
+  /** Operations queued in PostgreSQL that Redis lost or never got (crash between the two). */
+  private async sweepOperations(): Promise<void> {
+    const stale = await this.operations.find({
+      where: {
+        status: In(['queued', 'running']),
+        updatedAt: LessThan(new Date(Date.now() - 60000)),
+      },
+      take: 50,
+    });
+    for (const op of stale) {
+      if (!(await this.ops.isQueued(op.id))) {
+        this.logger.warn({ msg: 're-queueing operation missing from the queue', id: op.id });
+        await this.ops.enqueue(op.id);
+      }
+    }
+  }
+
+  observationAgeLimitSeconds(): number {
+    return this.config.control.reconcileSeconds * 3;
+  }
+}

@@ -1,0 +1,22 @@
+import { DomainError, type ErrorDetail } from '@fstore/rest-api';
+
+/** The control plane's own errors; the body and the shared ones are in @fstore/rest-api. */
+export const PermissionDenied = (role: string, needed: string) =>
+  new DomainError(403, 1201, `Permission denied: role ${role} may not do this (needs ${needed})`);
+export const NotFound = (what: string, id: string) =>
+  new DomainError(404, 1404, `${what} ${id} not found`);
+export const Conflict = (message: string, detail: ErrorDetail[] | null = null) =>
+  new DomainError(409, 1409, message, detail);
+/** An action the deployment's current state does not allow (resume a running job, …). */
+export const IllegalTransition = (action: string, target: string, state: string, why: string) =>
+  new DomainError(409, 1410, `Cannot ${action} ${target}: it is ${state}`, [
+    { loc: ['state'], msg: why, type: 'state_error.illegal_transition' },
+  ]);
+export const OperationInProgress = (target: string, operationId: string) =>
+  new DomainError(409, 1411, `${target} has an operation in progress (${operationId})`, [
+    { loc: ['operation_id'], msg: operationId, type: 'state_error.operation_in_progress' },
+  ]);
+export const IdempotencyKeyReused = (key: string) =>
+  new DomainError(409, 1412, `Idempotency-Key ${key} was already used for a different request`);
+export const Unavailable = (what: string, reason: string) =>
+  new DomainError(503, 1400, `${what} unavailable: ${reason}`);

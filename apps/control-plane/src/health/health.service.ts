@@ -1,0 +1,40 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Unavailable } from '../errors/domain-errors';
+import { FlinkRepository } from '../flink/flink.repository';
+import { FLINK } from '../jobs/jobs.service';
+import { QUEUE } from '../operations/operations.service';
+import { QueueRepository } from '../queue/queue.repository';
+
+const within = <T>(p: Promise<T>, ms: number): Promise<T> =>
+  Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)),
+  ]);
+
+@Injectable()
+export class HealthService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(QUEUE) private readonly queue: QueueRepository,
+    @Inject(FLINK) private readonly flink: FlinkRepository,
+  ) {}
+
+  async ready(): Promise<{ status: 'ready'; checks: Record<string, 'ok'> }> {
+    const checks = {
+      postgres: () => this.db.query('SELECT 1'),
+      queue_redis: () => this.queue.ping(),
+      flink: () => this.flink.ping(),
+    };
+    const results = await Promise.allSettled(
+      Object.values(checks).map((check) => within(check(), 3000)),
+    );
+    const failed = Object.keys(checks)
+      .map((name, i) => [name, results[i]] as const)
+      .filter(([, r]) => r.status === 'rejected')
+      .map(([name, r]) => `${name}: ${String((r as PromiseRejectedResult).reason?.message)}`);
+    if (failed.length) throw Unavailable('dependencies', failed.join('; '));
+    return { status: 'ready', checks: { postgres: 'ok', queue_redis: 'ok', flink: 'ok' } };
+  }
+}

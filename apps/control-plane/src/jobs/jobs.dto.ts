@@ -1,0 +1,50 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { JobKind } from '../database/entities';
+
+export const JOB_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
+
+export class RegisterJobDto {
+  @ApiProperty({ example: 'last_purchase_amount', pattern: JOB_NAME.source })
+  @IsString()
+  @Matches(JOB_NAME, { message: 'name must be lower-case letters, digits, _ or - (≤ 63)' })
+  name!: string;
+
+  @ApiProperty({ enum: ['flink-sql', 'pyspark'] })
+  @IsIn(['flink-sql', 'pyspark'])
+  kind!: JobKind;
+
+  @ApiProperty({
+    example: 'flink-sql/last_purchase_amount.sql',
+    description: 'A file under flink-sql/ (flink-sql) or spark-jobs/ (pyspark), read now',
+  })
+  @IsString()
+  @MaxLength(200)
+  source!: string;
+
+  @ApiPropertyOptional({
+    description: 'Placeholder values (Flink SQL) or default arguments, overriding configuration',
+    example: { TRANSACTIONS_TOPIC: 'test.transactions' },
+  })
+  @IsOptional()
+  @IsObject()
+  parameters?: Record<string, string>;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+}
+
+export class RegisterVersionDto {
+  @ApiProperty({ example: 'flink-sql/last_purchase_amount.sql' })
+  @IsString()
+  @MaxLength(200)
+  source!: string;
+
+  @ApiPropertyOptional({ example: { FEATURE_TOPIC: 'features.last_purchase_amount' } })
+  @IsOptional()
+  @IsObject()
+  parameters?: Record<string, string>;
+}

@@ -1,0 +1,321 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import {
+  DeploymentEntity,
+  DesiredState,
+  JobVersionEntity,
+  JsonObject,
+  OperationEntity,
+} from '../database/entities';
+import { pipelineName, withoutPipelineName } from '../deployments/job-script';
+import { FlinkRepository } from '../flink/flink.repository';
+import { FLINK } from '../jobs/jobs.service';
+import { placeholderValues } from '../jobs/placeholders';
+import { RunsExecutor } from '../runs/runs.executor';
+import { isTransient, OperationFailed } from './transient';
+
+type Progress = {
+  previousDesired?: DesiredState;
+  flinkJobId?: string;
+  savepoint?: string;
+};
+
+/**
+ * Executes one operation, step by step, recording each step in PostgreSQL so that a retried or
+ * resumed operation (a worker killed mid-way) skips what is done and never does it twice: a job
+ * is submitted under a pipeline name unique to the operation and looked for before submitting
+ * again; a savepoint taken is recorded before the next step.
+ */
+@Injectable()
+export class OperationExecutor {
+  private readonly logger = new Logger('worker');
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectRepository(OperationEntity) private readonly operations: Repository<OperationEntity>,
+    @InjectRepository(DeploymentEntity) private readonly deployments: Repository<DeploymentEntity>,
+    @InjectRepository(JobVersionEntity) private readonly versions: Repository<JobVersionEntity>,
+    @Inject(FLINK) private readonly flink: FlinkRepository,
+    @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(RunsExecutor) private readonly runs: RunsExecutor,
+  ) {}
+
+  /**
+   * Runs the operation. Throws (so that the queue retries with backoff) only on a transient
+   * failure with attempts left; any other failure is recorded as the operation's outcome.
+   */
+  async execute(id: string, attempt: number, maxAttempts: number): Promise<void> {
+    const op = await this.operations.findOneBy({ id });
+    if (!op || op.status === 'succeeded' || op.status === 'failed') return;
+    await this.operations
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'running', attempts: () => 'attempts + 1' })
+      .where('id = :id', { id })
+      .execute();
+    this.logger.log({ msg: 'operation started', id, kind: op.kind, target: op.target, attempt });
+    try {
+      if (op.kind === 'run')
+        await this.runs.execute(op, (tx, result) => this.succeed(tx, op, result));
+      else await this.deployment(op);
+      this.logger.log({ msg: 'operation succeeded', id, kind: op.kind });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (isTransient(e) && attempt < maxAttempts) {
+        this.logger.warn({ msg: 'operation will be retried', id, attempt, error: message });
+        await this.operations.update({ id }, { status: 'queued', error: message });
+        throw e;
+      }
+      this.logger.warn({ msg: 'operation failed', id, kind: op.kind, error: message });
+      await this.abandonSubmittedJob(op);
+      await this.fail(op, message);
+    }
+  }
+
+  private async deployment(op: OperationEntity): Promise<void> {
+    const depId = op.target.replace(/^deployment:/, '');
+    const dep = await this.deployments.findOneByOrFail({ id: depId });
+    const progress = op.progress as Progress;
+    switch (op.kind) {
+      case 'deploy': {
+        const jobId = await this.submit(op, dep, dep.version);
+        await this.finish(
+          op,
+          dep,
+          { flink_job_id: jobId },
+          {
+            flinkJobId: jobId,
+            observedState: 'RUNNING',
+            restarts: 0,
+            drift: null,
+          },
+        );
+        return;
+      }
+      case 'pause': {
+        const savepoint = progress.savepoint ?? (await this.stop(op, dep));
+        await this.finish(
+          op,
+          dep,
+          { savepoint },
+          {
+            lastSavepoint: savepoint,
+            observedState: 'FINISHED',
+          },
+        );
+        return;
+      }
+      case 'resume': {
+        const savepoint = dep.lastSavepoint!;
+        const jobId = await this.submit(op, dep, dep.version, savepoint);
+        await this.finish(
+          op,
+          dep,
+          { flink_job_id: jobId, from_savepoint: savepoint },
+          {
+            flinkJobId: jobId,
+            observedState: 'RUNNING',
+            restarts: 0,
+            drift: null,
+          },
+        );
+        return;
+      }
+      case 'upgrade': {
+        const version = Number(op.request.version);
+        const savepoint = progress.savepoint ?? (await this.stop(op, dep));
+        const jobId = await this.submit(op, dep, version, savepoint);
+        await this.finish(
+          op,
+          dep,
+          {
+            flink_job_id: jobId,
+            from_savepoint: savepoint,
+            version,
+            previous_version: dep.version,
+          },
+          { flinkJobId: jobId, version, observedState: 'RUNNING', restarts: 0, drift: null },
+        );
+        return;
+      }
+      case 'cancel': {
+        let state = dep.observedState;
+        if (dep.flinkJobId) {
+          const status = await this.flink.status(dep.flinkJobId);
+          if (status && !['CANCELED', 'FINISHED', 'FAILED'].includes(status.state)) {
+            await this.flink.cancel(dep.flinkJobId);
+            state = 'CANCELED';
+          } else state = status?.state ?? 'VANISHED';
+        }
+        await this.finish(op, dep, { observed_state: state }, { observedState: state });
+        return;
+      }
+      default:
+        throw new OperationFailed(`unknown operation kind ${op.kind}`);
+    }
+  }
+
+  /** Submits the version (once per operation) and waits until every task runs. */
+  private async submit(
+    op: OperationEntity,
+    dep: DeploymentEntity,
+    versionNumber: number,
+    savepoint?: string,
+  ): Promise<string> {
+    const name = pipelineName(dep.jobName, op.id);
+    const progress = op.progress as Progress;
+    let jobId = progress.flinkJobId ?? (await this.flink.findLiveJob(name));
+    if (!jobId) {
+      const version = await this.versions.findOneByOrFail({
+        jobName: dep.jobName,
+        version: versionNumber,
+      });
+      try {
+        jobId = await this.flink.submit(withoutPipelineName(version.content), {
+          values: placeholderValues(dep.jobName, version.source, version.parameters),
+          jobName: name,
+          savepointPath: savepoint,
+        });
+      } catch (e) {
+        if (isTransient(e)) throw e;
+        throw new OperationFailed(`Flink refused the job: ${(e as Error).message}`);
+      }
+      this.logger.log({ msg: 'job submitted', id: op.id, flink_job_id: jobId, name });
+    }
+    await this.step(op, { flinkJobId: jobId }, dep.id, {
+      flinkJobId: jobId,
+      observedState: 'CREATED',
+      observedAt: new Date(),
+    });
+    try {
+      await this.flink.waitUntilRunning(jobId);
+    } catch (e) {
+      if (isTransient(e)) throw e;
+      throw new OperationFailed(`job ${jobId} did not start: ${(e as Error).message}`);
+    }
+    return jobId;
+  }
+
+  /** Stops the deployment's job with a savepoint (or finds the one a previous attempt took). */
+  private async stop(op: OperationEntity, dep: DeploymentEntity): Promise<string> {
+    const jobId = dep.flinkJobId;
+    if (!jobId) throw new OperationFailed('the deployment has no Flink job');
+    const status = await this.flink.status(jobId);
+    if (!status) throw new OperationFailed(`Flink job ${jobId} vanished`);
+    let savepoint: string | undefined;
+    if (status.state === 'RUNNING') {
+      try {
+        savepoint = await this.flink.stopWithSavepoint(jobId);
+      } catch (e) {
+        if (isTransient(e)) throw e;
+        throw new OperationFailed(`stop with savepoint failed: ${(e as Error).message}`);
+      }
+    } else if (status.state === 'FINISHED') {
+      // Stopped by an earlier attempt of this operation, which died before recording it.
+      savepoint = await this.flink.latestSavepoint(jobId);
+    }
+    if (!savepoint)
+      throw new OperationFailed(`Flink job ${jobId} is ${status.state}: no savepoint`);
+    await this.step(op, { savepoint }, dep.id, {
+      lastSavepoint: savepoint,
+      observedState: 'FINISHED',
+      observedAt: new Date(),
+    });
+    return savepoint;
+  }
+
+  /** Records a step: the operation's progress and the deployment, in one transaction. */
+  private async step(
+    op: OperationEntity,
+    progress: Progress,
+    depId: string,
+    dep: Partial<DeploymentEntity>,
+  ): Promise<void> {
+    op.progress = { ...op.progress, ...progress };
+    await this.db.transaction(async (tx) => {
+      await tx.getRepository(OperationEntity).update({ id: op.id }, { progress: op.progress });
+      await tx.getRepository(DeploymentEntity).update({ id: depId }, dep);
+    });
+  }
+
+  private async finish(
+    op: OperationEntity,
+    dep: DeploymentEntity,
+    result: Record<string, unknown>,
+    changes: Partial<DeploymentEntity>,
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx
+        .getRepository(DeploymentEntity)
+        .update({ id: dep.id }, { ...changes, observedAt: new Date(), pendingOperationId: null });
+      await this.succeed(tx, op, result);
+    });
+  }
+
+  private async succeed(tx: EntityManager, op: OperationEntity, result: JsonObject): Promise<void> {
+    await tx
+      .getRepository(OperationEntity)
+      .update({ id: op.id }, { status: 'succeeded', result, error: null, finishedAt: new Date() });
+    await this.audit.record(
+      {
+        actor: op.actor,
+        action: `operation.${op.kind}`,
+        target: op.target,
+        outcome: 'succeeded',
+        detail: { operation_id: op.id, ...result },
+      },
+      tx,
+    );
+  }
+
+  /** A job this operation submitted but could not bring up must not run unmanaged. */
+  private async abandonSubmittedJob(op: OperationEntity): Promise<void> {
+    const fresh = await this.operations.findOneBy({ id: op.id });
+    const jobId = (fresh?.progress as Progress | undefined)?.flinkJobId;
+    if (!jobId || !['deploy', 'resume', 'upgrade'].includes(op.kind)) return;
+    await this.flink.cancel(jobId).catch((e: Error) =>
+      this.logger.warn({
+        msg: 'could not cancel the job of a failed operation',
+        jobId,
+        error: e.message,
+      }),
+    );
+  }
+
+  /** Records the failure; the deployment goes back to the desired state it had before. */
+  private async fail(op: OperationEntity, error: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      if (op.target.startsWith('deployment:')) {
+        const depId = op.target.replace(/^deployment:/, '');
+        const previous = (op.progress as Progress).previousDesired;
+        const desired: DesiredState = op.kind === 'deploy' ? 'cancelled' : (previous ?? 'running');
+        await tx.getRepository(DeploymentEntity).update(
+          { id: depId },
+          {
+            desiredState: desired,
+            pendingOperationId: null,
+            drift: `${op.kind} failed: ${error}`,
+            driftAt: new Date(),
+          },
+        );
+      } else {
+        await this.runs.fail(tx, op, error);
+      }
+      await tx
+        .getRepository(OperationEntity)
+        .update({ id: op.id }, { status: 'failed', error, finishedAt: new Date() });
+      await this.audit.record(
+        {
+          actor: op.actor,
+          action: `operation.${op.kind}`,
+          target: op.target,
+          outcome: 'failed',
+          detail: { operation_id: op.id, error },
+        },
+        tx,
+      );
+    });
+  }
+}

@@ -1,0 +1,41 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsISO8601,
+  IsInt,
+  IsOptional,
+  IsString,
+  MaxLength,
+  Min,
+} from 'class-validator';
+
+export class TriggerRunDto {
+  @ApiPropertyOptional({ description: 'Job version; default the latest' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  version?: number;
+
+  @ApiPropertyOptional({
+    description: 'As-of time T of the run (ISO-8601); passed as `--as-of <T>`',
+    example: '2026-01-31T00:00:00Z',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  as_of?: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'More arguments for the PySpark file' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @MaxLength(500, { each: true })
+  args?: string[];
+
+  @ApiPropertyOptional({ description: 'Same key, same operation (or the Idempotency-Key header)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  idempotency_key?: string;
+}

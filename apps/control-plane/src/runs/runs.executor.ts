@@ -1,0 +1,111 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { BatchRunEntity, JobVersionEntity, OperationEntity, RunState } from '../database/entities';
+import { FstoreConfig } from '@fstore/config';
+import { LivyBatchNotFoundError, LivyInvalidRequestError, LivyRequestError } from '@fstore/livy';
+import { CONFIG } from '../config';
+import { SOURCES } from '../jobs/jobs.service';
+import { SourcesRepository } from '../jobs/sources.repository';
+import { OperationFailed } from '../operations/transient';
+import { BATCH_RUNTIME, BatchRuntime, BatchState, FINAL_BATCH_STATES } from './batch-runtime';
+
+const LOG_LINES = 200;
+const POLL_MS = 2000;
+
+export function runStateOf(state: BatchState): RunState {
+  if (state === 'success') return 'success';
+  if (state === 'killed') return 'killed';
+  if (state === 'dead' || state === 'error') return 'failed';
+  if (state === 'not_started' || state === 'starting') return 'starting';
+  return 'running';
+}
+
+/**
+ * Executes a batch run: submits it once (under a name unique to the run, looked for again
+ * after a crash), follows it to its end, and keeps its state and log tail.
+ */
+@Injectable()
+export class RunsExecutor {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectRepository(BatchRunEntity) private readonly runs: Repository<BatchRunEntity>,
+    @InjectRepository(JobVersionEntity) private readonly versions: Repository<JobVersionEntity>,
+    @Inject(BATCH_RUNTIME) private readonly runtime: BatchRuntime,
+    @Inject(SOURCES) private readonly sources: SourcesRepository,
+    @Inject(CONFIG) private readonly config: FstoreConfig,
+  ) {}
+
+  async execute(
+    op: OperationEntity,
+    succeed: (tx: EntityManager, result: Record<string, unknown>) => Promise<void>,
+  ): Promise<void> {
+    const runId = op.target.replace(/^run:/, '');
+    const run = await this.runs.findOneByOrFail({ id: runId });
+    const name = `fstore-run-${run.id}`;
+    try {
+      let batchId = run.livyBatchId ?? (await this.runtime.findByName(name));
+      if (batchId === undefined || batchId === null) {
+        const version = await this.versions.findOneByOrFail({
+          jobName: run.jobName,
+          version: run.version,
+        });
+        batchId = await this.runtime.submit({
+          file: this.sources.forBatchRuntime(version.source, this.config.control.batchJobDir),
+          args: run.args,
+          name,
+        });
+      }
+      await this.runs.update(
+        { id: run.id },
+        { livyBatchId: batchId, state: 'starting', startedAt: run.startedAt ?? new Date() },
+      );
+      for (;;) {
+        const state = await this.runtime.state(batchId);
+        const final = FINAL_BATCH_STATES.includes(state);
+        const logTail = final ? (await this.runtime.log(batchId, LOG_LINES)).join('\n') : undefined;
+        await this.runs.update(
+          { id: run.id },
+          {
+            livyState: state,
+            state: runStateOf(state),
+            observedAt: new Date(),
+            ...(logTail !== undefined ? { logTail } : {}),
+            ...(final ? { finishedAt: new Date() } : {}),
+          },
+        );
+        if (final) {
+          if (state !== 'success') {
+            throw new OperationFailed(`batch ${batchId} ended ${state} (see the run's log)`);
+          }
+          await this.db.transaction((tx) => succeed(tx, { livy_batch_id: batchId, state }));
+          return;
+        }
+        await new Promise((r) => setTimeout(r, POLL_MS));
+      }
+    } catch (e) {
+      if (e instanceof LivyBatchNotFoundError) {
+        throw new OperationFailed(`Livy no longer knows batch ${e.batchId} (vanished)`);
+      }
+      if (e instanceof LivyRequestError || e instanceof LivyInvalidRequestError) {
+        throw new OperationFailed(`Livy refused the run: ${e.message}`);
+      }
+      throw e;
+    }
+  }
+
+  /** The run ends failed with the operation (its log tail, if any, is kept). */
+  async fail(tx: EntityManager, op: OperationEntity, error: string): Promise<void> {
+    const runId = op.target.replace(/^run:/, '');
+    const run = await tx.getRepository(BatchRunEntity).findOneBy({ id: runId });
+    if (!run) return;
+    await tx.getRepository(BatchRunEntity).update(
+      { id: runId },
+      {
+        state: run.state === 'killed' ? 'killed' : 'failed',
+        error,
+        finishedAt: run.finishedAt ?? new Date(),
+      },
+    );
+  }
+}

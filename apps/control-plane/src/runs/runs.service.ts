@@ -1,0 +1,77 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { Principal } from '../auth/api-keys.service';
+import { BatchRunEntity, JobEntity, JobVersionEntity } from '../database/entities';
+import { InvalidField } from '@fstore/rest-api';
+import { NotFound } from '../errors/domain-errors';
+import { Accepted, OperationsService } from '../operations/operations.service';
+
+@Injectable()
+export class RunsService {
+  constructor(
+    @InjectRepository(BatchRunEntity) private readonly runs: Repository<BatchRunEntity>,
+    @Inject(OperationsService) private readonly operations: OperationsService,
+  ) {}
+
+  trigger(
+    jobName: string,
+    input: { version?: number; as_of?: string; args?: string[] },
+    principal: Principal,
+    idempotencyKey?: string,
+  ): Promise<Accepted> {
+    const request = {
+      job: jobName,
+      version: input.version,
+      as_of: input.as_of,
+      args: input.args ?? [],
+    };
+    return this.operations.accept(
+      { kind: 'run', action: 'run.trigger', request, principal, idempotencyKey },
+      async (tx, operationId) => {
+        const job = await tx.getRepository(JobEntity).findOneBy({ name: jobName });
+        if (!job) throw NotFound('job', jobName);
+        if (job.kind !== 'pyspark') {
+          throw InvalidField(['path', 'name'], `job ${jobName} is a streaming job: deploy it`);
+        }
+        const versions = tx.getRepository(JobVersionEntity);
+        const version = input.version
+          ? await versions.findOneBy({ jobName, version: input.version })
+          : await versions.findOne({ where: { jobName }, order: { version: 'DESC' } });
+        if (!version) throw InvalidField(['body', 'version'], `job ${jobName} has no such version`);
+        const args = [...(input.args ?? [])];
+        if (input.as_of) args.push('--as-of', input.as_of);
+        const run = await tx.getRepository(BatchRunEntity).save({
+          jobName,
+          version: version.version,
+          args,
+          asOf: input.as_of ? new Date(input.as_of) : null,
+          livyBatchId: null,
+          state: 'queued',
+          livyState: null,
+          logTail: null,
+          error: null,
+          operationId,
+          startedAt: null,
+          finishedAt: null,
+          observedAt: null,
+        });
+        return `run:${run.id}`;
+      },
+    );
+  }
+
+  list(filter: { job?: string; limit: number }): Promise<BatchRunEntity[]> {
+    return this.runs.find({
+      where: filter.job ? { jobName: filter.job } : {},
+      order: { createdAt: 'DESC' },
+      take: filter.limit,
+    });
+  }
+
+  async get(id: string): Promise<BatchRunEntity> {
+    const run = await this.runs.findOneBy({ id });
+    if (!run) throw NotFound('run', id);
+    return run;
+  }
+}

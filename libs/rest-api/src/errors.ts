@@ -1,0 +1,29 @@
+/**
+ * The error body every fstore REST API answers with — the original API's
+ * {error_code, error_message, error_detail} (seed/API.md) — and the errors both servers share.
+ * Each app adds its own domain errors beside these.
+ */
+export interface ErrorDetail {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly detail: ErrorDetail[] | null = null,
+  ) {
+    super(message);
+  }
+}
+
+export const ValidationFailed = (detail: ErrorDetail[]) =>
+  new DomainError(400, 1000, 'Request validation error', detail);
+export const InvalidField = (loc: (string | number)[], msg: string) =>
+  ValidationFailed([{ loc, msg, type: 'value_error' }]);
+export const NotAuthenticated = (reason: string) =>
+  new DomainError(401, 1200, `Not authenticated: ${reason}`);
+export const Unhandled = () => new DomainError(500, 1999, 'Unhandled error');

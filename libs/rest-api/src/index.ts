@@ -1,0 +1,11 @@
+export {
+  DomainError,
+  InvalidField,
+  NotAuthenticated,
+  Unhandled,
+  ValidationFailed,
+  type ErrorDetail,
+} from './errors';
+export { ErrorFilter, toDomainError, type ErrorMapper } from './error.filter';
+export { FieldValidationPipe, UuidPipe } from './validation';
+export { HttpMetrics } from './http-metrics';
