@@ -386,25 +386,11 @@ def window_events(raw, w: Window, dedupe: bool = False):
     return df.dropDuplicates(["event_id"]) if dedupe else df
 
 
-def _create(spark, ddl: str, exists) -> None:
-    """CREATE … IF NOT EXISTS, tolerating a concurrent job that creates it first (the metastore's
-    unique keys refuse the second; it then finds the object there)."""
-    for attempt in range(3):
-        try:
-            spark.sql(ddl)
-            return
-        except Exception:
-            if exists():
-                return
-            if attempt == 2:
-                raise
-            time.sleep(1 + attempt)
-
-
 def ensure_history_table(spark, history: str) -> None:
-    db = history.split(".")[0]
-    _create(spark, f"CREATE DATABASE IF NOT EXISTS {db}", lambda: spark.catalog.databaseExists(db))
-    _create(
+    from fstore_lake.tables import create_if_missing, ensure_databases
+
+    ensure_databases(spark, history)
+    create_if_missing(
         spark,
         f"CREATE TABLE IF NOT EXISTS {history} ({HISTORY_COLUMNS_DDL}\n)"
         " COMMENT 'Batch feature snapshots (spark-jobs/batch_features.py), one per as-of time'"
@@ -570,6 +556,9 @@ def run(spark, args: argparse.Namespace) -> list[dict]:
 
 
 def parse_args(argv: list[str], env: dict[str, str] | None = None) -> argparse.Namespace:
+    # Here, not at the top: the executors import this module (the bench's UDF) without the package.
+    from fstore_lake.tables import is_table_name
+
     env = dict(os.environ) if env is None else env
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument(
@@ -603,7 +592,7 @@ def parse_args(argv: list[str], env: dict[str, str] | None = None) -> argparse.N
     p.add_argument("--write-partitions", type=int, default=4, help="Spark partitions writing Redis")
     args = p.parse_args(argv)
     for name in (args.table, args.history_table):
-        if not re.fullmatch(r"[A-Za-z_]\w*\.[A-Za-z_]\w*", name):
+        if not is_table_name(name):
             p.error(f"{name!r} is not database.table")
     try:
         args.as_of = [parse_as_of(t) for t in args.as_of]
