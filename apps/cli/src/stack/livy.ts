@@ -128,6 +128,9 @@ log4j.logger.org.eclipse.jetty=WARN
         LIVY_HOME: dirs.root,
         LIVY_CONF_DIR: dirs.conf,
         LIVY_LOG_DIR: dirs.logs,
+        // Batch jobs inherit it (spark-jobs/batch_features.py writes Redis): a password in the
+        // environment, not among the arguments, which Livy puts on the spark-submit command line.
+        ...(ctx.config.redis.password ? { FSTORE_REDIS_PASSWORD: ctx.config.redis.password } : {}),
       },
       cwd: dirs.root,
       match: [MAIN_CLASS],

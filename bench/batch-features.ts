@@ -1,0 +1,198 @@
+/**
+ * Benchmark: the 30-day batch feature aggregation (spark-jobs/batch_features.py's own functions)
+ * in Spark beside the same aggregation in DuckDB, over the same Parquet files, in one run.
+ *
+ *   npm run bench:batch [-- --rows N --rounds R --work-dir DIR]
+ *
+ * N generated rows (default 10,000,000; no redeliveries, no malformed rows) over 30 days, all
+ * inside the window of T = the end of those days; converted once by Spark into Parquet
+ * partitioned by event_date, the lake's layout and column types (kept in the work dir, default
+ * <stack>/bench/batch-features, and reused; the CSV is deleted). Timed: the aggregation only,
+ * R rounds per engine (default 2; the first Spark round includes JIT warm-up), Spark on
+ * FSTORE_SPARK_MASTER (local[2]) with a 2 GB driver, DuckDB with as many threads and 2 GB. The two
+ * results must be equal. Prints rows/s per engine (best round), the ratio and an estimate for
+ * 100 M rows: the engine's fixed cost per run (measured with a window that holds no data) plus
+ * the per-row cost measured here. The figures also go to <work dir>/batch-features-result.json.
+ * DuckDB comes from bench/requirements.txt, installed into the project venv when missing.
+ */
+import { spawn, spawnSync } from 'child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { loadConfig, PROJECT_ROOT } from '@fstore/config';
+import { generate } from '@fstore/producer';
+import { projectVenv, sparkHome } from '../apps/cli/src/stack/spark';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+
+const START = '2024-01-01';
+const SPAN_DAYS = 30;
+const AS_OF = '2024-01-31T00:00:00Z';
+const EXTRAPOLATE_TO = 100_000_000;
+
+interface BenchResult {
+  rows: number;
+  keys: number;
+  cores: number;
+  spark: number[];
+  duckdb: number[];
+  spark_empty: number;
+  duckdb_empty: number;
+  spark_version: string;
+  duckdb_version: string;
+}
+
+function ensureDuckdb(): void {
+  const python = projectVenv().python;
+  if (spawnSync(python, ['-c', 'import duckdb']).status === 0) return;
+  const requirements = join(PROJECT_ROOT, 'bench', 'requirements.txt');
+  console.error(`installing ${requirements} into ${projectVenv().root}`);
+  const pip = spawnSync(python, ['-m', 'pip', 'install', '-q', '-r', requirements], {
+    stdio: 'inherit',
+  });
+  if (pip.status !== 0) throw new Error(`pip install -r ${requirements} failed`);
+}
+
+/** spark-submit of the bench script; its progress lines go to stderr, the result is parsed. */
+function runBench(args: string[], dir: string): Promise<BenchResult> {
+  const config = loadConfig();
+  const tmp = join(dir, 'spark-tmp');
+  mkdirSync(tmp, { recursive: true });
+  const submit = [
+    '--master',
+    config.spark.master,
+    '--driver-memory',
+    '2g',
+    '--conf',
+    'spark.ui.enabled=false',
+    '--conf',
+    'spark.sql.session.timeZone=UTC',
+    '--conf',
+    'spark.driver.extraJavaOptions=-Duser.timezone=UTC',
+    '--conf',
+    'spark.sql.shuffle.partitions=4',
+    join(PROJECT_ROOT, 'bench', 'batch_features_bench.py'),
+    ...args,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(sparkHome(), 'bin', 'spark-submit'), submit, {
+      env: {
+        ...process.env,
+        SPARK_HOME: sparkHome(),
+        JAVA_HOME: config.spark.javaHome,
+        PYSPARK_PYTHON: projectVenv().python,
+        PYSPARK_DRIVER_PYTHON: projectVenv().python,
+        SPARK_LOCAL_IP: config.host,
+        SPARK_LOCAL_DIRS: tmp,
+        // Not the stack's Spark configuration: no Hive metastore, nothing but the files.
+        SPARK_CONF_DIR: join(dir, 'no-spark-conf'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      for (const line of d.toString().split('\n')) {
+        if (line.startsWith('bench:')) console.error(line);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice('BENCH_RESULT '.length)));
+      else {
+        const log = join(dir, 'bench-failure.log');
+        writeFileSync(log, `${out}\n--- stderr\n${err}`);
+        const tail = [...err.split('\n').slice(-30), ...out.split('\n').slice(-10)].join('\n');
+        reject(new Error(`the benchmark run exited ${code} (output: ${log}):\n${tail}`));
+      }
+    });
+  });
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const rows = Number(arg('rows', '10000000'));
+  const rounds = Math.max(1, Number(arg('rounds', '2')));
+  const dir = arg('work-dir', join(config.stackDir, 'bench', 'batch-features'));
+  if (!Number.isInteger(rows) || rows < 1) throw new Error(`--rows must be a positive integer`);
+  mkdirSync(join(dir, 'no-spark-conf'), { recursive: true });
+  ensureDuckdb();
+
+  const parquet = join(dir, `events-${rows}-seed1.parquet`);
+  const args = ['--parquet', parquet, '--as-of', AS_OF, '--rounds', String(rounds)];
+  const csv = join(dir, `events-${rows}-seed1.csv`);
+  if (!existsSync(parquet)) {
+    console.error(`generating ${fmt(rows)} rows into ${csv}`);
+    await generate({
+      rows,
+      seed: 1,
+      out: csv,
+      start: START,
+      spanDays: SPAN_DAYS,
+      duplicates: 0,
+      malformed: 0,
+      progress: true,
+    });
+    args.push('--csv', csv);
+  }
+  console.error(`Spark (${config.spark.master}, 2 GB driver) and DuckDB, ${rounds} round(s) each`);
+  const r = await runBench(args, dir);
+  rmSync(csv, { force: true });
+
+  const best = (xs: number[]) => Math.min(...xs);
+  const sparkRate = r.rows / best(r.spark);
+  const duckRate = r.rows / best(r.duckdb);
+  // 100 M rows: the fixed cost of a run (the empty window) plus the per-row cost measured here.
+  const at100M = (xs: number[], fixed: number) =>
+    fixed + (Math.max(0, best(xs) - fixed) * EXTRAPOLATE_TO) / r.rows;
+  const sparkAt100M = at100M(r.spark, r.spark_empty);
+  const duckAt100M = at100M(r.duckdb, r.duckdb_empty);
+  const secs = (xs: number[]) => xs.map((s) => s.toFixed(2)).join(', ');
+  console.log(
+    `\n${fmt(r.rows)} rows in the window (${fmt(rows)} generated), ${fmt(r.keys)} feature values; ` +
+      `as of ${AS_OF}; ${r.cores} cores; Spark ${r.spark_version}, DuckDB ${r.duckdb_version}\n`,
+  );
+  console.log('| engine | s per round | s, empty window | best rows/s | 100 M rows (estimate) |');
+  console.log('|---|---|---|---|---|');
+  const rowsOf = [
+    ['Spark', r.spark, r.spark_empty, sparkRate, sparkAt100M],
+    ['DuckDB', r.duckdb, r.duckdb_empty, duckRate, duckAt100M],
+  ] as const;
+  for (const [name, xs, empty, rate, est] of rowsOf) {
+    const row = [name, secs(xs), empty.toFixed(2), fmt(rate), `${est.toFixed(0)} s`];
+    console.log(`| ${row.join(' | ')} |`);
+  }
+  console.log(
+    `\nDuckDB / Spark rows/s: ${(duckRate / sparkRate).toFixed(2)}×; Spark / DuckDB time at ` +
+      `100 M rows: ${(sparkAt100M / duckAt100M).toFixed(2)}× (estimate: the fixed cost of a run, ` +
+      `measured with an empty window, + the per-row cost measured here).`,
+  );
+  writeFileSync(
+    join(dir, 'batch-features-result.json'),
+    JSON.stringify(
+      {
+        ...r,
+        generated: rows,
+        as_of: AS_OF,
+        spark_rows_per_s: sparkRate,
+        duckdb_rows_per_s: duckRate,
+        spark_100m_s_estimate: sparkAt100M,
+        duckdb_100m_s_estimate: duckAt100M,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
