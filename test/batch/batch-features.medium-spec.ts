@@ -10,6 +10,7 @@ import { generate } from '@fstore/producer';
 import { sparkDirs } from '../../apps/cli/src/stack/spark';
 import { stackContext } from '../../apps/cli/src/stack/stack';
 import { batchFeatures, eventTimeMs, OracleEvent, OracleValue, sameValue } from '../support/oracle';
+import { keysOfRun } from '../support/redis-keys';
 import { batchOutput, sparkSubmit } from '../support/spark';
 
 /**
@@ -159,20 +160,7 @@ async function runBatch(asOf: string[], name: string): Promise<Summary[]> {
   return batchOutput<Summary>(livy, id, 'BATCH_FEATURES_SUMMARY ');
 }
 
-/** Every key of this run in Redis (value keys and their `:ts` keys) with its value. */
-async function redisKeys(): Promise<Map<string, string>> {
-  const keys: string[] = [];
-  for (const node of store.client.nodes('master')) {
-    let cursor = '0';
-    do {
-      const [next, batch] = await node.scan(cursor, 'MATCH', `*{${prefix}*`, 'COUNT', 1000);
-      keys.push(...batch);
-      cursor = next;
-    } while (cursor !== '0');
-  }
-  const values = await Promise.all(keys.map((k) => store.client.get(k)));
-  return new Map(keys.map((k, i) => [k, values[i]!]));
-}
+const redisKeys = () => keysOfRun(store, prefix);
 
 function valuesOnly(keys: Map<string, string>): Map<string, string> {
   return new Map([...keys].filter(([k]) => !k.endsWith(':ts')));

@@ -1,12 +1,12 @@
-import { spawn } from 'child_process';
 import { randomUUID } from 'crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
 import { LivyBatchesClient } from '@fstore/livy';
-import { sparkDirs, sparkEnv, sparkHome } from '../../apps/cli/src/stack/spark';
+import { sparkDirs } from '../../apps/cli/src/stack/spark';
 import { stackContext } from '../../apps/cli/src/stack/stack';
+import { batchOutput, sparkSubmit } from '../support/spark';
 
 /**
  * spark-jobs/load_raw_events.py end to end on the real batch stack: submitted through Livy (via
@@ -75,38 +75,8 @@ async function runLoad(input: string, table: string, name: string): Promise<numb
 }
 
 async function summaryOf(id: number): Promise<LoadSummary> {
-  const state = await livy.waitForCompletion(id, { timeoutMs: 600000, pollMs: 2000 });
-  const log = await livy.fullLog(id);
-  if (state !== 'success') throw new Error(`batch ${id} ended ${state}:\n${log.join('\n')}`);
-  const line = log.find((l) => l.startsWith('LOAD_SUMMARY '));
-  if (!line) throw new Error(`batch ${id}: no LOAD_SUMMARY in its log`);
-  return JSON.parse(line.slice('LOAD_SUMMARY '.length)) as LoadSummary;
-}
-
-/** spark-submit of a script in a fresh Spark process; resolves with its stdout. */
-function sparkSubmit(script: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(sparkHome(), 'bin', 'spark-submit'), [script, ...args], {
-      env: { ...process.env, ...sparkEnv(ctx) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(out);
-      else {
-        // Spark's own log lines are noise: keep the rest (Python's traceback), save everything.
-        const file = join(tmpdir(), `fstore-spark-submit-${Date.now()}.log`);
-        writeFileSync(file, `${out}\n--- stderr\n${err}`);
-        const lines = err.split('\n').filter((l) => !/^\d\d\/\d\d\/\d\d \S+ (INFO|WARN) /.test(l));
-        const tail = [...lines.slice(-40), '--- stdout', ...out.split('\n').slice(-10)].join('\n');
-        reject(new Error(`spark-submit ${script} exited ${code} (full output: ${file}):\n${tail}`));
-      }
-    });
-  });
+  const [summary] = await batchOutput<LoadSummary>(livy, id, 'LOAD_SUMMARY ');
+  return summary;
 }
 
 /** Rows per event date of the seed file, read with plain code (the oracle). */
@@ -131,7 +101,7 @@ describe('load_raw_events through Livy, read back by another Spark process', () 
   });
   afterAll(async () => {
     rmSync(dir, { recursive: true, force: true });
-    if (!dropped) await sparkSubmit(REPORT, ['--drop-database', db]).catch(() => undefined);
+    if (!dropped) await sparkSubmit(ctx, REPORT, ['--drop-database', db]).catch(() => undefined);
   }, 300000);
 
   it('loads the seed (2,000 rows, by event date) and the rejects, and a reload changes nothing', async () => {
@@ -164,7 +134,7 @@ describe('load_raw_events through Livy, read back by another Spark process', () 
     expect(mixed2).toMatchObject({ already_loaded: 3, loaded: 0, rejects_recorded: 0 });
 
     // A second Spark process reads what the metastore and the warehouse hold, then drops it all.
-    const out = await sparkSubmit(REPORT, [
+    const out = await sparkSubmit(ctx, REPORT, [
       `${db}.transactions`,
       `${db}.mixed`,
       '--drop-database',
