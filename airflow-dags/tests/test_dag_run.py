@@ -6,15 +6,10 @@ local stack sets.
 """
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from conftest import dags_test, http_server
 
 pytest.importorskip(
     "airflow", reason="runs in Airflow's own venv (see apps/cli/src/test-command.ts)"
@@ -43,35 +38,14 @@ class _Health(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def endpoint():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Health)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     _Health.requests = []
-    yield server.server_address
-    server.shutdown()
-
-
-def dags_test(dag_id: str, host: str, port: int) -> subprocess.CompletedProcess:
-    airflow = shutil.which("airflow", path=str(Path(sys.executable).parent))
-    assert airflow, "the airflow CLI is not in this venv"
-    env = {
-        **os.environ,
-        "AIRFLOW_CONN_FSTORE_SERVING": json.dumps(
-            {"conn_type": "http", "host": host, "port": port, "schema": "http"}
-        ),
-    }
-    return subprocess.run(
-        [airflow, "dags", "test", dag_id, "2024-06-01"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    with http_server(_Health) as address:
+        yield address
 
 
 def test_health_dag_calls_the_endpoint_and_succeeds(endpoint):
     _Health.status = "healthy"
-    res = dags_test("feature_server_health", *endpoint)
+    res = dags_test("feature_server_health", "fstore_serving", endpoint)
     output = res.stdout + res.stderr
     assert res.returncode == 0, output[-4000:]
     assert _Health.requests == ["/api/health-check"]

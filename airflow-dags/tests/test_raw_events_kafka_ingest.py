@@ -7,20 +7,16 @@ through the real Livy is test/batch/ingest-kafka-to-lake.medium-spec.ts.
 """
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from conftest import dags_test, http_server
 
 pytest.importorskip(
     "airflow", reason="runs in Airflow's own venv (see apps/cli/src/test-command.ts)"
 )
 
+DAG = "raw_events_kafka_ingest"
 SUMMARY = {"run_id": "r1", "read": 7, "loaded": 5, "duplicates_in_batch": 1, "rejected": 1}
 
 
@@ -58,36 +54,14 @@ class _Livy(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def livy():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Livy)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     _Livy.submitted = []
-    yield server.server_address
-    server.shutdown()
-
-
-def dags_test(host: str, port: int, conf: dict | None = None) -> subprocess.CompletedProcess:
-    airflow = shutil.which("airflow", path=str(Path(sys.executable).parent))
-    assert airflow, "the airflow CLI is not in this venv"
-    env = {
-        **os.environ,
-        "AIRFLOW_CONN_LIVY_DEFAULT": json.dumps(
-            {"conn_type": "http", "host": host, "port": port, "schema": "http"}
-        ),
-    }
-    return subprocess.run(
-        [airflow, "dags", "test", "raw_events_kafka_ingest", "2024-06-01"]
-        + (["--conf", json.dumps(conf)] if conf else []),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    with http_server(_Livy) as address:
+        yield address
 
 
 def test_submits_the_ingestion_job_and_returns_its_summary(livy):
     _Livy.final_state = "success"
-    res = dags_test(*livy)
+    res = dags_test(DAG, "livy_default", livy)
     output = res.stdout + res.stderr
     assert res.returncode == 0, output[-4000:]
     [batch] = _Livy.submitted
@@ -101,7 +75,9 @@ def test_submits_the_ingestion_job_and_returns_its_summary(livy):
 
 def test_a_dead_batch_fails_the_run(livy):
     _Livy.final_state = "dead"
-    res = dags_test(*livy, conf={"table": "lake.raw", "max_per_partition": 1000})
+    res = dags_test(
+        DAG, "livy_default", livy, conf={"table": "lake.raw", "max_per_partition": 1000}
+    )
     output = res.stdout + res.stderr
     assert res.returncode != 0, output[-4000:]
     [batch] = _Livy.submitted

@@ -1,4 +1,3 @@
-import { spawn } from 'child_process';
 import { randomUUID } from 'crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -8,8 +7,9 @@ import { PROJECT_ROOT } from '@fstore/config';
 import { GENERATED_LAYOUT, parseCsvLine, RawEvent } from '@fstore/events';
 import { LivyBatchesClient } from '@fstore/livy';
 import { generate, produce } from '@fstore/producer';
-import { sparkDirs, sparkEnv, sparkHome, sparkKafkaJars } from '../../apps/cli/src/stack/spark';
+import { sparkDirs, sparkKafkaJars } from '../../apps/cli/src/stack/spark';
 import { stackContext } from '../../apps/cli/src/stack/stack';
+import { sparkSubmit } from '../support/spark';
 
 /**
  * spark-jobs/ingest_kafka_to_lake.py on the real stack: events generated with redeliveries,
@@ -135,26 +135,6 @@ function summaries<T>(prefix: string, run: { state: string; log: string[] }): T[
 const ingest = (name: string, ...extra: string[]) =>
   runBatch(JOB, ['--topic', topic, '--table', table, ...extra], name);
 
-/** spark-submit of a script in a fresh Spark process; resolves with its stdout. */
-function sparkSubmit(script: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(sparkHome(), 'bin', 'spark-submit'), [script, ...args], {
-      env: { ...process.env, ...sparkEnv(ctx) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(out)
-        : reject(new Error(`${script} exited ${code}:\n${err.slice(-4000)}`)),
-    );
-  });
-}
-
 const readNdjson = (file: string): Row[] =>
   existsSync(file)
     ? readFileSync(file, 'utf8')
@@ -199,7 +179,9 @@ describe('ingest_kafka_to_lake through Livy: Kafka → Hive raw table, each even
     await admin.deleteTopics({ topics: [topic, dlq] }).catch(() => undefined);
     await admin.disconnect();
     if (!dropped)
-      await sparkSubmit(DUMP, [table, '--out', dir, '--drop-database', db]).catch(() => undefined);
+      await sparkSubmit(ctx, DUMP, [table, '--out', dir, '--drop-database', db]).catch(
+        () => undefined,
+      );
     rmSync(dir, { recursive: true, force: true });
   }, 300000);
 
@@ -282,7 +264,7 @@ describe('ingest_kafka_to_lake through Livy: Kafka → Hive raw table, each even
     }
 
     // 5. What the lake holds, read by another Spark process; then the database is dropped.
-    const out = await sparkSubmit(DUMP, [table, '--out', dir, '--drop-database', db]);
+    const out = await sparkSubmit(ctx, DUMP, [table, '--out', dir, '--drop-database', db]);
     dropped = true;
     const report = JSON.parse(
       out

@@ -1,3 +1,5 @@
+import { BatchState } from '@fstore/livy';
+
 /**
  * What the control plane needs from the batch runtime (Livy): submit a PySpark file with
  * arguments under a unique name, find it again by that name, its state, its log, kill it.
@@ -11,21 +13,5 @@ export interface BatchRuntime {
   kill(batchId: number): Promise<void>;
   ping(): Promise<void>;
 }
-
-/** Livy's batch states. */
-export type BatchState =
-  | 'not_started'
-  | 'starting'
-  | 'recovering'
-  | 'idle'
-  | 'running'
-  | 'busy'
-  | 'shutting_down'
-  | 'error'
-  | 'dead'
-  | 'killed'
-  | 'success';
-
-export const FINAL_BATCH_STATES: readonly BatchState[] = ['success', 'dead', 'killed', 'error'];
 
 export const BATCH_RUNTIME = Symbol('BatchRuntime');

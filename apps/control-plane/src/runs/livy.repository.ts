@@ -1,6 +1,7 @@
 import { FstoreConfig } from '@fstore/config';
 import { LivyBatchesClient } from '@fstore/livy';
-import { BatchRuntime, BatchState } from './batch-runtime';
+import { BatchState } from '@fstore/livy';
+import { BatchRuntime } from './batch-runtime';
 
 /** Livy's batch API through @fstore/livy; no rules here. */
 export class LivyRepository implements BatchRuntime {

@@ -3,12 +3,18 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { BatchRunEntity, JobVersionEntity, OperationEntity, RunState } from '../database/entities';
 import { FstoreConfig } from '@fstore/config';
-import { LivyBatchNotFoundError, LivyInvalidRequestError, LivyRequestError } from '@fstore/livy';
+import {
+  BatchState,
+  isTerminal,
+  LivyBatchNotFoundError,
+  LivyInvalidRequestError,
+  LivyRequestError,
+} from '@fstore/livy';
 import { CONFIG } from '../config';
 import { SOURCES } from '../jobs/jobs.service';
 import { SourcesRepository } from '../jobs/sources.repository';
 import { OperationFailed } from '../operations/transient';
-import { BATCH_RUNTIME, BatchRuntime, BatchState, FINAL_BATCH_STATES } from './batch-runtime';
+import { BATCH_RUNTIME, BatchRuntime } from './batch-runtime';
 
 const LOG_LINES = 200;
 const POLL_MS = 2000;
@@ -62,7 +68,7 @@ export class RunsExecutor {
       );
       for (;;) {
         const state = await this.runtime.state(batchId);
-        const final = FINAL_BATCH_STATES.includes(state);
+        const final = isTerminal(state);
         const logTail = final ? (await this.runtime.log(batchId, LOG_LINES)).join('\n') : undefined;
         await this.runs.update(
           { id: run.id },
