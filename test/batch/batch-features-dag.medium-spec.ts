@@ -15,11 +15,11 @@ import { batchOutput, sparkSubmit } from '../support/spark';
 
 /**
  * airflow-dags/batch_features_daily.py through `airflow dags test` against the stack's real
- * control plane, which runs spark-jobs/batch_features.py through Livy: the DAG run for one day
- * ends with the control plane's run record in success, as of the day's data interval end, and the
- * Redis keys of this run equal the oracle; a run that fails in Spark fails the DAG run with the
- * control plane's error. Data: 2,000 generated events over 40 days in a database of this run,
- * entity ids prefixed with the run's id.
+ * control plane, which runs spark-jobs/batch_features.py through Livy: DAG runs over three days
+ * end with the control plane's run records in success, as of each day's data interval end; the
+ * Redis keys of this run and each as-of snapshot in the history equal the oracle; a run that
+ * fails in Spark fails the DAG run with the control plane's error. Data: 2,000 generated events
+ * over 40 days in a database of this run, entity ids prefixed with the run's id.
  */
 const ctx = stackContext();
 const livy = LivyBatchesClient.fromConfig(ctx.config);
@@ -34,6 +34,7 @@ const db = `test_${run}`;
 const prefix = `d${run.slice(0, 8)}-`;
 const work = mkdtempSync(join(tmpdir(), 'fstore-batch-dag-'));
 const DAG = 'batch_features_daily';
+const REPORT = join(PROJECT_ROOT, 'spark-jobs', 'tests', 'jobs', 'history_report.py');
 let events: OracleEvent[] = [];
 
 /** `airflow dags test` of one logical date with a run conf; its exit code and whole output. */
@@ -103,33 +104,47 @@ afterAll(async () => {
   const keys = await redisValues().catch(() => new Map<string, string>());
   await Promise.all([...keys.keys()].map((k) => store.client.del(k)));
   await store.close();
-  await sparkSubmit(ctx, join(PROJECT_ROOT, 'spark-jobs/tests/jobs/history_report.py'), [
-    `${db}.history`,
-    '--drop-database',
-    db,
-  ]).catch(() => undefined);
+  await sparkSubmit(ctx, REPORT, [`${db}.history`, '--drop-database', db]).catch(() => undefined);
   rmSync(work, { recursive: true, force: true });
 }, 300000);
 
-it('a daily run asks the control plane for the batch job as of the interval end; the run succeeds and Redis equals the oracle', async () => {
-  const args = ['--table', `${db}.transactions`, '--history-table', `${db}.history`];
-  const { code, output } = await dagsTest('2024-02-05', { args });
-  expect([code, output.slice(-3000)]).toEqual([0, expect.stringContaining('success')]);
+// A backfill over a date range, one DAG run per logical date, oldest first (what the scheduler's
+// catch-up or `airflow backfill create` would run; locally `airflow dags test` runs each day).
+const DAYS = ['2024-02-03', '2024-02-04', '2024-02-05'];
 
-  const runs = await runsOfThisTest();
-  expect(runs).toHaveLength(1);
+it('daily runs over a date range ask the control plane for the batch job as of each interval end; each run succeeds, Redis and every history snapshot equal the oracle', async () => {
+  const args = ['--table', `${db}.transactions`, '--history-table', `${db}.history`];
+  for (const day of DAYS) {
+    const { code, output } = await dagsTest(day, { args });
+    expect([day, code, output.slice(-3000)]).toEqual([day, 0, expect.stringContaining('success')]);
+    expect(output).toContain(`"state": "success"`);
+  }
   // @daily in Airflow 3 (a cron trigger timetable): the run of 2024-02-05 fires at its logical
   // date, which is its data interval's end — T covers the days up to 2024-02-05T00:00.
-  const T = '2024-02-05T00:00:00.000Z';
-  expect(runs[0]).toMatchObject({ state: 'success', as_of: T, livy_state: 'success' });
-  expect(output).toContain(`"state": "success"`);
+  const asOfs = DAYS.map((d) => `${d}T00:00:00.000Z`);
+  const runs = await runsOfThisTest();
+  expect(runs.map((r) => [r.as_of, r.state, r.livy_state]).sort()).toEqual(
+    asOfs.map((t) => [t, 'success', 'success']),
+  );
 
-  const expected = batchFeatures(events, Date.parse(T));
+  const latest = batchFeatures(events, Date.parse(asOfs[2]));
   const values = new Map([...(await redisValues())].filter(([k]) => !k.endsWith(':ts')));
-  expect([...values.keys()].sort()).toEqual([...expected.keys()].sort());
-  const wrong = [...expected].filter(([k, v]) => !sameValue(v, values.get(k) ?? null));
+  expect([...values.keys()].sort()).toEqual([...latest.keys()].sort());
+  const wrong = [...latest].filter(([k, v]) => !sameValue(v, values.get(k) ?? null));
   expect(wrong).toEqual([]);
-}, 900000);
+
+  const out = await sparkSubmit(ctx, REPORT, [`${db}.history`]);
+  const line = out.split('\n').find((l) => l.startsWith('HISTORY_REPORT '));
+  const report = JSON.parse(line!.slice('HISTORY_REPORT '.length)) as {
+    rows: { key: string; value: string; as_of_ms: number }[];
+  };
+  for (const t of asOfs) {
+    const expected = batchFeatures(events, Date.parse(t));
+    const rows = report.rows.filter((r) => r.as_of_ms === Date.parse(t));
+    expect([t, rows.length]).toEqual([t, expected.size]);
+    expect(rows.filter((r) => !sameValue(expected.get(r.key)!, r.value))).toEqual([]);
+  }
+}, 1200000);
 
 it('a run that fails in Spark fails the DAG run with the control plane error, and is recorded failed', async () => {
   const args = ['--table', `${db}.no_such_table`, '--history-table', `${db}.history`];
