@@ -81,6 +81,20 @@ describe('RedisClusterOnlineStore', () => {
     expect(rows).toEqual([...pairs.map((_, i) => [{ value: 1 + (i % 5), eventTime: 7 }]), [null]]);
   });
 
+  it('keeps every value in its place when one breaks the format (a comma in it)', async () => {
+    const ids = Array.from({ length: 30 }, () => `p-${randomUUID()}`);
+    await store.write(
+      ids.map((p, i) => ({ feature: 'units_sold', keyParts: [p], value: i, eventTime: 9 })),
+    );
+    await store.client.set(featureKey('units_sold', [ids[3]]), '1,5');
+    const rows = await store.read(
+      'product',
+      ids.map((p) => [p]),
+      [units],
+    );
+    rows.forEach((row, i) => expect(row).toEqual([{ value: i === 3 ? NaN : i, eventTime: 9 }]));
+  });
+
   it('reads through a stale slot map (a slot moved): that node falls back to MGETs', async () => {
     const stale = new RedisClusterOnlineStore({
       host: config.host,
