@@ -59,6 +59,7 @@ describe('RedisClusterOnlineStore', () => {
       [units, avgReview],
     );
     rows.forEach((row, i) => expect(row).toEqual([{ value: i, eventTime: 10 + i }, null]));
+    expect(await store.read('product', [['a'], ['b']], [])).toEqual([[], []]);
   });
 
   it('reads many composite entities (customer_product) by their key parts', async () => {

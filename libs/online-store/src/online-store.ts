@@ -157,6 +157,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
     entities: readonly (readonly string[])[],
     features: readonly FeatureDefinition[],
   ): Promise<(FeatureValue | null)[][]> {
+    if (features.length === 0) return entities.map(() => []);
     await this.ready();
     const parts = entities.map(entityKeyPart);
     // One entity's keys share a slot: a single MGET. Many entities: one script per node.
