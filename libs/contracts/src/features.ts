@@ -174,10 +174,23 @@ export const COMPOSITE_ID_SEPARATOR = ':';
  * part, so all features of one entity (and a customer's last_review keys) share a slot.
  */
 export function featureKey(feature: string, keyParts: readonly string[]): string {
-  return `${feature}:${keyParts.map((p) => `{${p}}`).join('_')}`;
+  return `${featureKeyPrefix(feature)}${entityKeyPart(keyParts)}`;
 }
+
+/** The feature's part of its keys: featureKey(f, parts) = featureKeyPrefix(f) + entityKeyPart(parts). */
+export function featureKeyPrefix(feature: string): string {
+  return `${feature}:`;
+}
+
+/** The entity's part of its keys, `{fa954a98}` or `{c1}_{p1}`; it alone decides the slot. */
+export function entityKeyPart(keyParts: readonly string[]): string {
+  return keyParts.length === 1 ? `{${keyParts[0]}}` : keyParts.map((p) => `{${p}}`).join('_');
+}
+
+/** What eventTimeKey appends to a value key. */
+export const EVENT_TIME_KEY_SUFFIX = ':ts';
 
 /** The sibling key holding the value's event time (epoch milliseconds), same slot. */
 export function eventTimeKey(valueKey: string): string {
-  return `${valueKey}:ts`;
+  return `${valueKey}${EVENT_TIME_KEY_SUFFIX}`;
 }

@@ -2,10 +2,13 @@ export { FEATURE_TOPIC_PREFIX, featureTopic, STACK_TOPICS, TOPICS, type TopicSpe
 export {
   COMPOSITE_ID_SEPARATOR,
   ENTITIES,
+  entityKeyPart,
+  EVENT_TIME_KEY_SUFFIX,
   eventTimeKey,
   FEATURES,
   featureByName,
   featureKey,
+  featureKeyPrefix,
   featuresOf,
   STREAM_FEATURES,
   type EntityDefinition,

@@ -59,5 +59,68 @@ describe('RedisClusterOnlineStore', () => {
       [units, avgReview],
     );
     rows.forEach((row, i) => expect(row).toEqual([{ value: i, eventTime: 10 + i }, null]));
+    expect(await store.read('product', [['a'], ['b']], [])).toEqual([[], []]);
+  });
+
+  it('reads many composite entities (customer_product) by their key parts', async () => {
+    const lastReview = featureByName('last_review')!;
+    const pairs = Array.from({ length: 20 }, () => [`c-${randomUUID()}`, `p-${randomUUID()}`]);
+    await store.write(
+      pairs.map((keyParts, i) => ({
+        feature: 'last_review',
+        keyParts,
+        value: 1 + (i % 5),
+        eventTime: 7,
+      })),
+    );
+    expect(await store.client.get(featureKey('last_review', pairs[0]))).toBe('1');
+    const rows = await store.read(
+      'customer_product',
+      [...pairs, ['c-none', 'p-none']],
+      [lastReview],
+    );
+    expect(rows).toEqual([...pairs.map((_, i) => [{ value: 1 + (i % 5), eventTime: 7 }]), [null]]);
+  });
+
+  it('keeps every value in its place when one breaks the format (a comma in it)', async () => {
+    const ids = Array.from({ length: 30 }, () => `p-${randomUUID()}`);
+    await store.write(
+      ids.map((p, i) => ({ feature: 'units_sold', keyParts: [p], value: i, eventTime: 9 })),
+    );
+    await store.client.set(featureKey('units_sold', [ids[3]]), '1,5');
+    const rows = await store.read(
+      'product',
+      ids.map((p) => [p]),
+      [units],
+    );
+    rows.forEach((row, i) => expect(row).toEqual([{ value: i === 3 ? NaN : i, eventTime: 9 }]));
+  });
+
+  it('reads through a stale slot map (a slot moved): that node falls back to MGETs', async () => {
+    const stale = new RedisClusterOnlineStore({
+      host: config.host,
+      ports: config.redis.clusterPorts,
+      password: config.redis.password,
+    });
+    try {
+      const ids = Array.from({ length: 50 }, () => `p-${randomUUID()}`);
+      await store.write(
+        ids.map((p, i) => ({ feature: 'avg_review', keyParts: [p], value: i, eventTime: 5 })),
+      );
+      await stale.read('product', [['warm-up']], [avgReview]);
+      // Pretend the first id's slot lives on another master: the script sent there fails.
+      const slots = stale.client.slots;
+      const slot = calculateSlot(`{${ids[0]}}`);
+      const other = slots.find((owners) => owners?.[0] && owners[0] !== slots[slot][0])!;
+      slots[slot] = other;
+      const rows = await stale.read(
+        'product',
+        ids.map((p) => [p]),
+        [avgReview, units],
+      );
+      rows.forEach((row, i) => expect(row).toEqual([{ value: i, eventTime: 5 }, null]));
+    } finally {
+      await stale.close();
+    }
   });
 });

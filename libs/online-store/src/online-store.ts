@@ -2,10 +2,13 @@ import calculateSlot from 'cluster-key-slot';
 import { Cluster, ClusterOptions } from 'ioredis';
 import {
   EntityName,
+  entityKeyPart,
+  EVENT_TIME_KEY_SUFFIX,
   eventTimeKey,
   FeatureDefinition,
   featureByName,
   featureKey,
+  featureKeyPrefix,
 } from '@fstore/contracts';
 import { formatValue } from './values';
 
@@ -63,12 +66,29 @@ end
 if ARGV[1] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[1]) end
 return 1`;
 
-// Reads keys of several slots that all live on the node it runs on (Redis 7 script flags), in
-// the order given; a missing key is nil.
-const READ_KEYS = `#!lua flags=no-writes,allow-cross-slot-keys
-local values = {}
-for i, key in ipairs(ARGV) do values[i] = redis.call('GET', key) end
-return values`;
+// Reads entities of several slots that all live on the node it runs on (Redis 7 script flags).
+// ARGV: n, the event-time key suffix, n feature key prefixes, then one entity key part per
+// entity. For each entity, one MGET (its keys share a slot) of its n value keys (prefix .. part)
+// and their n event-time keys (.. suffix). Sending the parts, not the keys, keeps the request
+// small; the pieces come from featureKeyPrefix, entityKeyPart and EVENT_TIME_KEY_SUFFIX, so the
+// format stays theirs. The answer is one string, every value in that order joined by commas, a
+// missing key empty (values are plain numbers, never empty): one bulk reply instead of one per
+// key is cheaper to build and to parse.
+const READ_ENTITIES = `#!lua flags=no-writes,allow-cross-slot-keys
+local n = tonumber(ARGV[1])
+local suffix = ARGV[2]
+local out, keys, at = {}, {}, 0
+for i = n + 3, #ARGV do
+  for j = 1, n do
+    local key = ARGV[j + 2] .. ARGV[i]
+    keys[j] = key
+    keys[n + j] = key .. suffix
+  end
+  local values = redis.call('MGET', unpack(keys))
+  for j = 1, 2 * n do out[at + j] = values[j] or '' end
+  at = at + 2 * n
+end
+return table.concat(out, ',')`;
 
 type SetIfNewerCluster = Cluster & {
   setIfNewer(valueKey: string, tsKey: string, value: string, eventTime: string): Promise<number>;
@@ -137,24 +157,13 @@ export class RedisClusterOnlineStore implements OnlineStore {
     entities: readonly (readonly string[])[],
     features: readonly FeatureDefinition[],
   ): Promise<(FeatureValue | null)[][]> {
+    if (features.length === 0) return entities.map(() => []);
     await this.ready();
-    const requests = entities.map((parts) => {
-      const keys = features.map((f) => featureKey(f.name, parts));
-      return { slotKey: keys[0], keys: [...keys, ...keys.map(eventTimeKey)] };
-    });
+    const parts = entities.map(entityKeyPart);
     // One entity's keys share a slot: a single MGET. Many entities: one script per node.
-    const replies =
-      requests.length === 1
-        ? [await this.cluster.mget(...requests[0].keys)]
-        : await this.readPerNode(requests);
-    return replies.map((reply) => {
-      const values = reply as (string | null)[];
-      return features.map((_, i) => {
-        const v = values[i];
-        if (v === null) return null;
-        return { value: Number(v), eventTime: Number(values[i + features.length] ?? 0) };
-      });
-    });
+    if (parts.length !== 1) return this.readPerNode(parts, features);
+    const keys = this.keysOf(parts[0], features);
+    return [toValues(await this.cluster.mget(...keys), 0, features.length)];
   }
 
   async checkHealth(): Promise<void> {
@@ -206,44 +215,51 @@ export class RedisClusterOnlineStore implements OnlineStore {
     return groups;
   }
 
+  /** An entity's value keys, then their event-time keys (the layout READ_ENTITIES answers in). */
+  private keysOf(entityPart: string, features: readonly FeatureDefinition[]): string[] {
+    const keys = features.map((f) => featureKeyPrefix(f.name) + entityPart);
+    return [...keys, ...keys.map(eventTimeKey)];
+  }
+
   /**
-   * Many entities' keys: one round trip per node, each a single script that GETs all the keys
-   * that node owns (MGET cannot span slots; the script may). Per-command cost on both sides is
-   * what limits large batches, so this is several times cheaper than one MGET per entity. If the
-   * slot map is stale (a slot moved), that node's part falls back to a pipeline, which follows
-   * redirects.
+   * Many entities: one round trip per node, each a single script that reads every entity the
+   * node owns (an MGET per entity; MGET cannot span slots, the script may). Per-command cost on
+   * both sides is what limits large batches, so this is several times cheaper than one MGET per
+   * entity over the network. If the slot map is stale (a slot moved), that node's part falls
+   * back to one MGET per entity, each following its redirect.
    */
   private async readPerNode(
-    requests: readonly { slotKey: string; keys: string[] }[],
-  ): Promise<(string | null)[][]> {
-    const out: (string | null)[][] = new Array(requests.length);
+    parts: readonly string[],
+    features: readonly FeatureDefinition[],
+  ): Promise<(FeatureValue | null)[][]> {
+    const n = features.length;
+    const out: (FeatureValue | null)[][] = new Array(parts.length);
     const nodes = new Map(
-      this.cluster.nodes('master').map((n) => [`${n.options.host}:${n.options.port}`, n]),
+      this.cluster
+        .nodes('master')
+        .map((node) => [`${node.options.host}:${node.options.port}`, node]),
     );
+    const prefixes = features.map((f) => featureKeyPrefix(f.name));
     await Promise.all(
-      [...this.groupByNode(requests, (r) => r.slotKey)].map(async ([nodeKey, indexes]) => {
+      [...this.groupByNode(parts, (part) => part)].map(async ([nodeKey, indexes]) => {
         const node = nodes.get(nodeKey);
-        const keys = indexes.flatMap((i) => requests[i].keys);
-        let values: (string | null)[] | undefined;
+        let values: string[] | undefined;
         if (node) {
-          values = (await node.eval(READ_KEYS, 0, ...keys).catch(() => undefined)) as
-            (string | null)[] | undefined;
+          const args = [n, EVENT_TIME_KEY_SUFFIX, ...prefixes, ...indexes.map((i) => parts[i])];
+          const joined = await node.eval(READ_ENTITIES, 0, ...args).catch(() => undefined);
+          values = typeof joined === 'string' ? joined.split(',') : undefined;
+          // A value with a comma in it breaks the format; the MGETs below still read it.
+          if (values?.length !== 2 * n * indexes.length) values = undefined;
         }
         if (values) {
-          let at = 0;
-          for (const i of indexes) {
-            out[i] = values.slice(at, at + requests[i].keys.length);
-            at += requests[i].keys.length;
-          }
+          indexes.forEach((i, k) => (out[i] = toValues(values, 2 * n * k, n)));
           return;
         }
-        const pipeline = this.cluster.pipeline();
-        for (const i of indexes) pipeline.mget(...requests[i].keys);
-        const replies = (await pipeline.exec()) ?? [];
-        replies.forEach(([err, reply], j) => {
-          if (err) throw err;
-          out[indexes[j]] = reply as (string | null)[];
-        });
+        await Promise.all(
+          indexes.map(async (i) => {
+            out[i] = toValues(await this.cluster.mget(...this.keysOf(parts[i], features)), 0, n);
+          }),
+        );
       }),
     );
     return out;
@@ -273,4 +289,24 @@ export class RedisClusterOnlineStore implements OnlineStore {
     );
     return out;
   }
+}
+
+/**
+ * One entity's n values from a flat reply at `at`: n values, then their n event times; a
+ * missing key is null (or empty, in READ_ENTITIES' answer).
+ */
+function toValues(
+  reply: readonly (string | null)[],
+  at: number,
+  n: number,
+): (FeatureValue | null)[] {
+  const row = new Array<FeatureValue | null>(n);
+  for (let j = 0; j < n; j++) {
+    const v = reply[at + j];
+    row[j] =
+      v === null || v === ''
+        ? null
+        : { value: Number(v), eventTime: Number(reply[at + n + j] ?? 0) };
+  }
+  return row;
 }

@@ -7,5 +7,5 @@ export {
   type ErrorDetail,
 } from './errors';
 export { ErrorFilter, toDomainError, type ErrorMapper } from './error.filter';
-export { FieldValidationPipe, UuidPipe } from './validation';
+export { FieldValidationPipe, UuidPipe, type FastPathDto } from './validation';
 export { HttpMetrics } from './http-metrics';

@@ -21,6 +21,24 @@ const ID_PART = /^[^{}]{1,64}$/;
 const splitCsv = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
 
+// The hot routes' fast path (FastPathDto in errors/validation.ts): the same rules as the
+// decorators, for the common valid shape only; anything else goes to class-validator.
+const ENTITY_SET: ReadonlySet<string> = new Set(ENTITY_NAMES);
+const FEATURE_SET: ReadonlySet<string> = new Set(FEATURE_NAMES);
+
+/** Whether every own key of `value` is one of `allowed` (whitelisting refuses any other). */
+function onlyKeys(value: object, allowed: readonly string[]): boolean {
+  for (const key in value) if (!allowed.includes(key)) return false;
+  return true;
+}
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+/** @MaxLength(max): class-validator counts a surrogate pair as one character, so length ≤ max suffices. */
+const shortString = (v: unknown, max: number): v is string =>
+  typeof v === 'string' && v.length <= max;
+const featureList = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.length > 0 && v.every((n) => typeof n === 'string' && FEATURE_SET.has(n));
+
 export class EntityParams {
   @ApiProperty({ enum: ENTITY_NAMES })
   @IsIn(ENTITY_NAMES)
@@ -30,6 +48,15 @@ export class EntityParams {
   @IsString()
   @MaxLength(129)
   id!: string;
+
+  static accept(value: unknown): EntityParams | undefined {
+    if (!isObject(value) || !onlyKeys(value, ['entity', 'id'])) return undefined;
+    const { entity, id } = value;
+    if (typeof entity !== 'string' || !ENTITY_SET.has(entity) || !shortString(id, 129)) {
+      return undefined;
+    }
+    return Object.assign(new EntityParams(), { entity: entity as EntityName, id });
+  }
 }
 
 export class FeatureNamesQuery {
@@ -42,6 +69,14 @@ export class FeatureNamesQuery {
   @IsArray()
   @IsIn(FEATURE_NAMES, { each: true })
   names?: string[];
+
+  static accept(value: unknown): FeatureNamesQuery | undefined {
+    if (!isObject(value) || !onlyKeys(value, ['names'])) return undefined;
+    if (value.names === undefined) return new FeatureNamesQuery();
+    if (typeof value.names !== 'string') return undefined;
+    const names = splitCsv({ value: value.names }) as string[];
+    return featureList(names) ? Object.assign(new FeatureNamesQuery(), { names }) : undefined;
+  }
 }
 
 export class BatchBody {
@@ -62,6 +97,19 @@ export class BatchBody {
   @ArrayMinSize(1)
   @IsIn(FEATURE_NAMES, { each: true })
   features?: string[];
+
+  static accept(value: unknown): BatchBody | undefined {
+    if (!isObject(value) || !onlyKeys(value, ['entity', 'ids', 'features'])) return undefined;
+    const { entity, ids, features } = value;
+    if (typeof entity !== 'string' || !ENTITY_SET.has(entity)) return undefined;
+    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => shortString(id, 129))) {
+      return undefined;
+    }
+    if (features !== undefined && !featureList(features)) return undefined;
+    const body = Object.assign(new BatchBody(), { entity: entity as EntityName, ids });
+    if (features !== undefined) body.features = features;
+    return body;
+  }
 }
 
 export class FeatureValueDto {

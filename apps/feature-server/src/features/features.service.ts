@@ -73,14 +73,23 @@ export class FeaturesService {
     features: FeatureDefinition[],
     locOf: (index: number) => string[],
   ): Promise<EntityFeaturesDto[]> {
-    const keyParts = ids.map((id, i) => this.parseId(entity, id, locOf(i)));
+    const keyParts = ids.map((id, i) => this.parseId(entity, id, () => locOf(i)));
     const rows = await this.read(entity, keyParts, features);
     const now = Date.now();
-    return rows.map((row, i) => ({
-      entity,
-      id: ids[i],
-      features: Object.fromEntries(features.map((f, j) => [f.name, this.present(f, row[j], now)])),
-    }));
+    const { streamMaxAgeSeconds, batchMaxAgeSeconds } = this.config.serving;
+    const maxAges = features.map(
+      (f) => (f.engine === 'stream' ? streamMaxAgeSeconds : batchMaxAgeSeconds) * 1000,
+    );
+    // Formatting times is the costliest part of a large batch, and the values of one feature
+    // often share theirs (a batch job's as-of time): each feature remembers its last one.
+    const lastTimes = features.map(() => ({ ms: NaN, iso: '' }));
+    return rows.map((row, i) => {
+      const values: Record<string, FeatureValueDto | null> = {};
+      for (let j = 0; j < features.length; j++) {
+        values[features[j].name] = present(row[j], now, maxAges[j], lastTimes[j]);
+      }
+      return { entity, id: ids[i], features: values };
+    });
   }
 
   private async read(entity: EntityName, keyParts: string[][], features: FeatureDefinition[]) {
@@ -91,14 +100,14 @@ export class FeaturesService {
     }
   }
 
-  private parseId(entity: EntityName, id: string, loc: string[]): string[] {
+  private parseId(entity: EntityName, id: string, loc: () => string[]): string[] {
     const arity = ENTITIES[entity].keyColumns.length;
     const parts = arity === 1 ? [id] : id.split(COMPOSITE_ID_SEPARATOR);
     if (parts.length !== arity || !parts.every((p) => ID_PART.test(p))) {
       const shape = ENTITIES[entity].keyColumns.join(COMPOSITE_ID_SEPARATOR);
       throw ValidationFailed([
         {
-          loc,
+          loc: loc(),
           msg: `expected ${shape}, each part 1-64 characters without braces`,
           type: 'value_error.id',
         },
@@ -106,19 +115,22 @@ export class FeaturesService {
     }
     return parts;
   }
+}
 
-  private present(
-    f: FeatureDefinition,
-    v: FeatureValue | null,
-    now: number,
-  ): FeatureValueDto | null {
-    if (!v) return null;
-    const { streamMaxAgeSeconds, batchMaxAgeSeconds } = this.config.serving;
-    const maxAge = (f.engine === 'stream' ? streamMaxAgeSeconds : batchMaxAgeSeconds) * 1000;
-    return {
-      value: v.value,
-      event_time: v.eventTime ? new Date(v.eventTime).toISOString() : null,
-      stale: !v.eventTime || now - v.eventTime > maxAge,
-    };
+function present(
+  v: FeatureValue | null,
+  now: number,
+  maxAgeMs: number,
+  last: { ms: number; iso: string },
+): FeatureValueDto | null {
+  if (!v) return null;
+  if (v.eventTime && v.eventTime !== last.ms) {
+    last.iso = new Date(v.eventTime).toISOString();
+    last.ms = v.eventTime;
   }
+  return {
+    value: v.value,
+    event_time: v.eventTime ? last.iso : null,
+    stale: !v.eventTime || now - v.eventTime > maxAgeMs,
+  };
 }

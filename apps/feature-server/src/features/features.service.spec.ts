@@ -1,0 +1,70 @@
+import { FstoreConfig } from '@fstore/config';
+import { EntityName, FeatureDefinition } from '@fstore/contracts';
+import { FeatureValue, OnlineStore } from '@fstore/online-store';
+import { FeaturesService } from './features.service';
+
+const HOUR = 3600 * 1000;
+const now = Date.now();
+
+/** A store answering from a table: `${feature name} ${key parts}` -> value. */
+function fakeStore(table: Record<string, FeatureValue>): OnlineStore {
+  return {
+    read: async (_: EntityName, entities: readonly (readonly string[])[], features) =>
+      entities.map((parts) =>
+        features.map((f: FeatureDefinition) => table[`${f.name} ${parts.join(':')}`] ?? null),
+      ),
+    write: async () => ({ written: 0, skippedOlder: 0 }),
+    checkHealth: async () => undefined,
+    close: async () => undefined,
+  };
+}
+
+const config = {
+  serving: { maxBatch: 10, streamMaxAgeSeconds: 3600, batchMaxAgeSeconds: 172800 },
+} as FstoreConfig;
+
+describe('FeaturesService.batch', () => {
+  it('gives each value its own event time and staleness, a missing one null', async () => {
+    const asOf = now - 30 * HOUR;
+    const service = new FeaturesService(
+      config,
+      fakeStore({
+        'avg_review p1': { value: 4.5, eventTime: now - 2 * HOUR },
+        'avg_review p2': { value: 3, eventTime: now - 1000 },
+        'avg_review p3': { value: 2, eventTime: now - 2 * HOUR },
+        'units_sold p1': { value: 10, eventTime: asOf },
+        'units_sold p2': { value: 11, eventTime: asOf },
+        'units_sold p3': { value: 12, eventTime: 0 },
+      }),
+    );
+    const results = await service.batch(
+      'product',
+      ['p1', 'p2', 'p3', 'p4'],
+      ['avg_review', 'units_sold'],
+    );
+    const iso = (ms: number) => new Date(ms).toISOString();
+    expect(results.map((r) => r.features)).toEqual([
+      {
+        avg_review: { value: 4.5, event_time: iso(now - 2 * HOUR), stale: true },
+        units_sold: { value: 10, event_time: iso(asOf), stale: false },
+      },
+      {
+        avg_review: { value: 3, event_time: iso(now - 1000), stale: false },
+        units_sold: { value: 11, event_time: iso(asOf), stale: false },
+      },
+      {
+        avg_review: { value: 2, event_time: iso(now - 2 * HOUR), stale: true },
+        units_sold: { value: 12, event_time: null, stale: true },
+      },
+      { avg_review: null, units_sold: null },
+    ]);
+  });
+
+  it('names the bad id of a batch by its index', async () => {
+    const service = new FeaturesService(config, fakeStore({}));
+    await expect(service.batch('customer_product', ['c1:p1', 'c2'])).rejects.toMatchObject({
+      status: 400,
+      detail: [{ loc: ['body', 'ids', '1'], type: 'value_error.id' }],
+    });
+  });
+});
