@@ -52,13 +52,7 @@ export interface JobVertex {
   };
 }
 
-export interface JobDetail {
-  jid: string;
-  name: string;
-  state: JobState;
-  'start-time': number;
-  'end-time': number;
-  duration: number;
+export interface JobDetail extends JobSummary {
   vertices: JobVertex[];
 }
 
