@@ -12,6 +12,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """A request handler answering JSON, quietly (no access log on stderr)."""
+
+    def send_json(self, code: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
 @contextmanager
 def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[tuple[str, int]]:
     """Serves `handler` on a free loopback port for the duration of the block."""

@@ -5,18 +5,15 @@ server being up); the DAG finds it through the same AIRFLOW_CONN_FSTORE_SERVING 
 local stack sets.
 """
 
-import json
-from http.server import BaseHTTPRequestHandler
-
 import pytest
-from conftest import dags_test, http_server
+from conftest import JsonHandler, dags_test, http_server
 
 pytest.importorskip(
     "airflow", reason="runs in Airflow's own venv (see apps/cli/src/test-command.ts)"
 )
 
 
-class _Health(BaseHTTPRequestHandler):
+class _Health(JsonHandler):
     status = "healthy"
     requests: list[str] = []
 
@@ -25,15 +22,7 @@ class _Health(BaseHTTPRequestHandler):
         code, body = (
             (200, {"status": type(self).status}) if self.path == "/api/health-check" else (404, {})
         )
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.send_json(code, body)
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ through the real Livy is test/batch/ingest-kafka-to-lake.medium-spec.ts.
 """
 
 import json
-from http.server import BaseHTTPRequestHandler
 
 import pytest
-from conftest import dags_test, http_server
+from conftest import JsonHandler, dags_test, http_server
 
 pytest.importorskip(
     "airflow", reason="runs in Airflow's own venv (see apps/cli/src/test-command.ts)"
@@ -20,36 +19,25 @@ DAG = "raw_events_kafka_ingest"
 SUMMARY = {"run_id": "r1", "read": 7, "loaded": 5, "duplicates_in_batch": 1, "rejected": 1}
 
 
-class _Livy(BaseHTTPRequestHandler):
+class _Livy(JsonHandler):
     final_state = "success"
     submitted: list[dict] = []
-
-    def _json(self, code: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_POST(self):  # noqa: N802
         length = int(self.headers.get("Content-Length", 0))
         type(self).submitted.append(json.loads(self.rfile.read(length)))
-        self._json(201, {"id": 7, "state": "starting", "appInfo": {}, "log": []})
+        self.send_json(201, {"id": 7, "state": "starting", "appInfo": {}, "log": []})
 
     def do_GET(self):  # noqa: N802
         if self.path.startswith("/batches/7/state"):
-            self._json(200, {"id": 7, "state": type(self).final_state})
+            self.send_json(200, {"id": 7, "state": type(self).final_state})
         elif self.path.startswith("/batches/7/log"):
             log = ["stdout: ", "INGEST_SUMMARY " + json.dumps(SUMMARY), "\nstderr: "]
-            self._json(200, {"id": 7, "from": 0, "total": len(log), "log": log})
+            self.send_json(200, {"id": 7, "from": 0, "total": len(log), "log": log})
         elif self.path.startswith("/batches/7"):
-            self._json(200, {"id": 7, "state": type(self).final_state})
+            self.send_json(200, {"id": 7, "state": type(self).final_state})
         else:
-            self._json(404, {"msg": "not found"})
-
-    def log_message(self, *args):
-        pass
+            self.send_json(404, {"msg": "not found"})
 
 
 @pytest.fixture
