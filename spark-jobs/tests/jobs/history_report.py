@@ -10,6 +10,7 @@ as_of_ms partition it sits in). Then drops the given databases.
 import argparse
 import json
 
+from fixture_session import fixture_session
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F  # noqa: N812
 
@@ -41,13 +42,8 @@ def main() -> None:
     p.add_argument("table")
     p.add_argument("--drop-database", action="append", default=[])
     args = p.parse_args()
-    spark = SparkSession.builder.appName("history_report").enableHiveSupport().getOrCreate()
-    try:
+    with fixture_session("history_report", args.drop_database) as spark:
         print("HISTORY_REPORT " + json.dumps(report(spark, args.table)), flush=True)
-    finally:
-        for db in args.drop_database:
-            spark.sql(f"DROP DATABASE IF EXISTS {db} CASCADE")
-        spark.stop()
 
 
 if __name__ == "__main__":

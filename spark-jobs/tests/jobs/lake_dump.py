@@ -12,7 +12,7 @@ import argparse
 import json
 import os
 
-from pyspark.sql import SparkSession
+from fixture_session import fixture_session
 from pyspark.sql import functions as F  # noqa: N812
 
 
@@ -30,8 +30,7 @@ def main() -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--drop-database", action="append", default=[])
     args = p.parse_args()
-    spark = SparkSession.builder.appName("lake_dump").enableHiveSupport().getOrCreate()
-    try:
+    with fixture_session("lake_dump", args.drop_database) as spark:
         os.makedirs(args.out, exist_ok=True)
         events = spark.table(args.table)
         text = {
@@ -52,10 +51,6 @@ def main() -> None:
                 df = df.select(*[F.col(c).cast("string") if "_at" in c else c for c in df.columns])
                 report[name] = dump(df, os.path.join(args.out, f"{name}.ndjson"))
         print("LAKE_DUMP " + json.dumps(report), flush=True)
-    finally:
-        for db in args.drop_database:
-            spark.sql(f"DROP DATABASE IF EXISTS {db} CASCADE")
-        spark.stop()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ of transaction_date, and the rejects (line, field, rule). Then drops the given d
 import argparse
 import json
 
+from fixture_session import fixture_session
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F  # noqa: N812
 
@@ -39,14 +40,9 @@ def main() -> None:
     p.add_argument("tables", nargs="*")
     p.add_argument("--drop-database", action="append", default=[])
     args = p.parse_args()
-    spark = SparkSession.builder.appName("table_report").enableHiveSupport().getOrCreate()
-    try:
+    with fixture_session("table_report", args.drop_database) as spark:
         out = {t: report(spark, t) for t in args.tables}
         print("TABLE_REPORT " + json.dumps(out), flush=True)
-    finally:
-        for db in args.drop_database:
-            spark.sql(f"DROP DATABASE IF EXISTS {db} CASCADE")
-        spark.stop()
 
 
 if __name__ == "__main__":
