@@ -145,11 +145,7 @@ async function main(): Promise<void> {
   const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
-  const store = new RedisClusterOnlineStore({
-    host: config.host,
-    ports: config.redis.clusterPorts,
-    password: config.redis.password,
-  });
+  const store = RedisClusterOnlineStore.fromConfig(config);
   const results: RateResult[] = [];
   try {
     for (const rate of rates) {

@@ -67,12 +67,7 @@ async function createUserAndLogin(config: FstoreConfig, lbUrl: string): Promise<
 }
 
 async function seedFstore(config: FstoreConfig, rows: ProductRow[], eventTime: number) {
-  const store = new RedisClusterOnlineStore({
-    host: config.host,
-    ports: config.redis.clusterPorts,
-    password: config.redis.password,
-    commandTimeoutMs: 10000,
-  });
+  const store = RedisClusterOnlineStore.fromConfig(config, { commandTimeoutMs: 10000 });
   try {
     let written = 0;
     for (let i = 0; i < rows.length; i += 1000) {

@@ -23,12 +23,7 @@ import { batchOutput, sparkSubmit } from '../support/spark';
  */
 const ctx = stackContext();
 const livy = LivyBatchesClient.fromConfig(ctx.config);
-const store = new RedisClusterOnlineStore({
-  host: ctx.config.host,
-  ports: ctx.config.redis.clusterPorts,
-  password: ctx.config.redis.password,
-  commandTimeoutMs: 15000,
-});
+const store = RedisClusterOnlineStore.fromConfig(ctx.config, { commandTimeoutMs: 15000 });
 const LOAD_JOB = join(PROJECT_ROOT, 'spark-jobs', 'load_raw_events.py');
 const JOB = join(PROJECT_ROOT, 'spark-jobs', 'batch_features.py');
 const REPORT = join(PROJECT_ROOT, 'spark-jobs', 'tests', 'jobs', 'history_report.py');

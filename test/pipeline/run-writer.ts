@@ -10,11 +10,7 @@ import { FeatureWriter } from '../../apps/feature-writer/src/writer';
 
 const [group, suffix, dlq] = process.argv.slice(2);
 const config = loadConfig();
-const store = new RedisClusterOnlineStore({
-  host: config.host,
-  ports: config.redis.clusterPorts,
-  password: config.redis.password,
-});
+const store = RedisClusterOnlineStore.fromConfig(config);
 const writer = new FeatureWriter(
   {
     brokers: config.kafka.brokers,

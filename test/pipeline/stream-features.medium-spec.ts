@@ -20,12 +20,7 @@ import { OracleEvent, sameValue, streamFeatures } from '../support/oracle';
 const config = loadConfig();
 const flink = FlinkJobs.fromConfig(config);
 const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
-const store = new RedisClusterOnlineStore({
-  host: config.host,
-  ports: config.redis.clusterPorts,
-  password: config.redis.password,
-  commandTimeoutMs: 15000,
-});
+const store = RedisClusterOnlineStore.fromConfig(config, { commandTimeoutMs: 15000 });
 const work = mkdtempSync(join(tmpdir(), 'fstore-stream-'));
 const EVENTS = 20000;
 // Starting four jobs twice and waiting for quiet takes a while on a small machine.

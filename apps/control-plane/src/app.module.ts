@@ -98,13 +98,7 @@ export class AppModule {
           inject: [CONFIG],
           useFactory: (c: FstoreConfig) => {
             let store: OnlineStore | undefined;
-            const get = () =>
-              (store ??= new RedisClusterOnlineStore({
-                host: c.host,
-                ports: c.redis.clusterPorts,
-                password: c.redis.password,
-                commandTimeoutMs: c.redis.commandTimeoutMs,
-              }));
+            const get = () => (store ??= RedisClusterOnlineStore.fromConfig(c));
             return Object.assign(get, { close: () => store?.close() });
           },
         },

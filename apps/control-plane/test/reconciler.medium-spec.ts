@@ -65,11 +65,7 @@ it('records drift when the Flink job stops against the desired state', async () 
 });
 
 it('reads one entity value with its event time from the online store', async () => {
-  const store = new RedisClusterOnlineStore({
-    host: h.config.host,
-    ports: h.config.redis.clusterPorts,
-    password: h.config.redis.password,
-  });
+  const store = RedisClusterOnlineStore.fromConfig(h.config);
   const customer = `c-${randomUUID()}`;
   const product = `p-${randomUUID()}`;
   const eventTime = Date.parse('2026-03-01T12:00:00Z');

@@ -13,12 +13,7 @@ const log = (msg: string, fields: Record<string, unknown> = {}) =>
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const store = new RedisClusterOnlineStore({
-    host: config.host,
-    ports: config.redis.clusterPorts,
-    password: config.redis.password,
-    commandTimeoutMs: config.redis.commandTimeoutMs,
-  });
+  const store = RedisClusterOnlineStore.fromConfig(config);
   const metrics = new WriterMetrics();
   const writer = new FeatureWriter(
     {

@@ -5,11 +5,7 @@ import { featureByName, featureKey } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from './online-store';
 
 const config = loadConfig();
-const store = new RedisClusterOnlineStore({
-  host: config.host,
-  ports: config.redis.clusterPorts,
-  password: config.redis.password,
-});
+const store = RedisClusterOnlineStore.fromConfig(config);
 afterAll(() => store.close());
 
 const avgReview = featureByName('avg_review')!;
@@ -97,11 +93,7 @@ describe('RedisClusterOnlineStore', () => {
   });
 
   it('reads through a stale slot map (a slot moved): that node falls back to MGETs', async () => {
-    const stale = new RedisClusterOnlineStore({
-      host: config.host,
-      ports: config.redis.clusterPorts,
-      password: config.redis.password,
-    });
+    const stale = RedisClusterOnlineStore.fromConfig(config);
     try {
       const ids = Array.from({ length: 50 }, () => `p-${randomUUID()}`);
       await store.write(

@@ -1,5 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, ClusterOptions } from 'ioredis';
+import { FstoreConfig } from '@fstore/config';
 import {
   EntityName,
   entityKeyPart,
@@ -96,6 +97,20 @@ type SetIfNewerCluster = Cluster & {
 
 export class RedisClusterOnlineStore implements OnlineStore {
   private readonly cluster: SetIfNewerCluster;
+
+  /** The project's Redis Cluster as configured (host, ports, password, command deadline). */
+  static fromConfig(
+    config: FstoreConfig,
+    overrides: Partial<RedisClusterStoreOptions> = {},
+  ): RedisClusterOnlineStore {
+    return new RedisClusterOnlineStore({
+      host: config.host,
+      ports: config.redis.clusterPorts,
+      password: config.redis.password,
+      commandTimeoutMs: config.redis.commandTimeoutMs,
+      ...overrides,
+    });
+  }
 
   constructor(opts: RedisClusterStoreOptions, clusterOptions: ClusterOptions = {}) {
     const timeout = opts.commandTimeoutMs ?? 1000;

@@ -7,11 +7,5 @@ export const ONLINE_STORE = Symbol('OnlineStore');
 export const onlineStoreProvider = {
   provide: ONLINE_STORE,
   inject: [CONFIG],
-  useFactory: (config: FstoreConfig) =>
-    new RedisClusterOnlineStore({
-      host: config.host,
-      ports: config.redis.clusterPorts,
-      password: config.redis.password,
-      commandTimeoutMs: config.redis.commandTimeoutMs,
-    }),
+  useFactory: (config: FstoreConfig) => RedisClusterOnlineStore.fromConfig(config),
 };
