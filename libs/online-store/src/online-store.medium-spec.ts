@@ -58,6 +58,29 @@ describe('RedisClusterOnlineStore', () => {
     expect(await store.read('product', [['a'], ['b']], [])).toEqual([[], []]);
   });
 
+  it('answers concurrent reads each with its own entities, sent together per node', async () => {
+    const ids = Array.from({ length: 300 }, () => `p-${randomUUID()}`);
+    await store.write(
+      ids.map((p, i) => ({ feature: 'units_sold', keyParts: [p], value: i, eventTime: 5 + i })),
+    );
+    const commandsSent = countCommandsSent();
+    // What concurrent requests of a server do: single reads, a batch, another feature set.
+    const [singles, batch, others] = await Promise.all([
+      Promise.all(ids.map((p) => store.read('product', [[p]], [units]))),
+      store.read(
+        'product',
+        ids.slice(0, 50).map((p) => [p]),
+        [units],
+      ),
+      Promise.all(ids.slice(0, 10).map((p) => store.read('product', [[p]], [avgReview, units]))),
+    ]);
+    singles.forEach((rows, i) => expect(rows).toEqual([[{ value: i, eventTime: 5 + i }]]));
+    batch.forEach((row, i) => expect(row).toEqual([{ value: i, eventTime: 5 + i }]));
+    others.forEach((rows, i) => expect(rows).toEqual([[null, { value: i, eventTime: 5 + i }]]));
+    // Two feature sets, one script per node each, instead of 311 commands.
+    expect(commandsSent()).toBeLessThanOrEqual(6);
+  });
+
   it('reads many composite entities (customer_product) by their key parts', async () => {
     const lastReview = featureByName('last_review')!;
     const pairs = Array.from({ length: 20 }, () => [`c-${randomUUID()}`, `p-${randomUUID()}`]);
@@ -116,3 +139,13 @@ describe('RedisClusterOnlineStore', () => {
     }
   });
 });
+
+/** Counts the commands the store sends to the masters until the returned function is called. */
+function countCommandsSent(): () => number {
+  const spies = store.client.nodes('master').map((node) => jest.spyOn(node, 'sendCommand'));
+  return () => {
+    const sent = spies.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
+    spies.forEach((spy) => spy.mockRestore());
+    return sent;
+  };
+}

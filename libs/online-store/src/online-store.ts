@@ -11,6 +11,7 @@ import {
   featureKey,
   featureKeyPrefix,
 } from '@fstore/contracts';
+import { TurnBatcher } from './turn-batcher';
 import { formatValue } from './values';
 
 export interface FeatureValue {
@@ -97,6 +98,11 @@ type SetIfNewerCluster = Cluster & {
 
 export class RedisClusterOnlineStore implements OnlineStore {
   private readonly cluster: SetIfNewerCluster;
+  /** The reads of one event-loop turn with the same features, together (see TurnBatcher). */
+  private readonly reads = new TurnBatcher(
+    (features: readonly FeatureDefinition[]) => features.map((f) => f.name).join(','),
+    (features, parts: string[]) => this.readEntities(parts, features),
+  );
 
   /** The project's Redis Cluster as configured (host, ports, password, command deadline). */
   static fromConfig(
@@ -174,7 +180,13 @@ export class RedisClusterOnlineStore implements OnlineStore {
   ): Promise<(FeatureValue | null)[][]> {
     if (features.length === 0) return entities.map(() => []);
     await this.ready();
-    const parts = entities.map(entityKeyPart);
+    return this.reads.add(features, entities.map(entityKeyPart));
+  }
+
+  private async readEntities(
+    parts: readonly string[],
+    features: readonly FeatureDefinition[],
+  ): Promise<(FeatureValue | null)[][]> {
     // One entity's keys share a slot: a single MGET. Many entities: one script per node.
     if (parts.length !== 1) return this.readPerNode(parts, features);
     const keys = this.keysOf(parts[0], features);
