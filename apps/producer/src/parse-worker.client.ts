@@ -1,4 +1,3 @@
-import { readFileSync } from 'fs';
 import { extname, join } from 'path';
 import { Worker } from 'worker_threads';
 import { PROJECT_ROOT } from '@fstore/config';
@@ -20,23 +19,13 @@ export interface ParseJob extends BatchSpec {
 export type WorkerReply =
   { type: 'batch'; batch: Batch } | { type: 'end' } | { type: 'error'; message: string };
 
-/** Starts parse.worker (through ts-node when running from TypeScript sources, like bin/fstore.js). */
+/** Starts parse.worker (through bin/register when running from TypeScript sources, like bin/fstore.js). */
 function startWorker(job: ParseJob): Worker {
   const ext = extname(__filename);
   const script = join(__dirname, `parse.worker${ext}`);
   if (ext !== '.ts') return new Worker(script, { workerData: job });
-  const tsconfig = join(PROJECT_ROOT, 'tsconfig.json');
-  const paths = (
-    JSON.parse(readFileSync(tsconfig, 'utf8')) as {
-      compilerOptions: { paths: Record<string, string[]> };
-    }
-  ).compilerOptions.paths;
-  const code = `
-    process.env.TS_NODE_PROJECT = ${JSON.stringify(tsconfig)};
-    process.env.TS_NODE_TRANSPILE_ONLY = 'true';
-    require('ts-node/register');
-    require('tsconfig-paths').register({ baseUrl: ${JSON.stringify(PROJECT_ROOT)}, paths: ${JSON.stringify(paths)} });
-    require(${JSON.stringify(script)});`;
+  const register = join(PROJECT_ROOT, 'bin', 'register.js');
+  const code = `require(${JSON.stringify(register)}); require(${JSON.stringify(script)});`;
   return new Worker(code, { eval: true, workerData: job });
 }
 
