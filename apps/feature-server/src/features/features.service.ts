@@ -19,10 +19,13 @@ import {
 } from '../errors/domain-errors';
 import { ID_PART } from './features.dto';
 import { EntityFeaturesDto, FeatureValueDto } from './features.dto';
+import { IsoTimeFormatter } from './iso-time';
 import { ONLINE_STORE } from './online-store.provider';
 
 @Injectable()
 export class FeaturesService {
+  private readonly isoTimes = new IsoTimeFormatter();
+
   constructor(
     @Inject(CONFIG) private readonly config: FstoreConfig,
     @Inject(ONLINE_STORE) private readonly store: OnlineStore,
@@ -80,13 +83,10 @@ export class FeaturesService {
     const maxAges = features.map(
       (f) => (f.engine === 'stream' ? streamMaxAgeSeconds : batchMaxAgeSeconds) * 1000,
     );
-    // Formatting times is the costliest part of a large batch, and the values of one feature
-    // often share theirs (a batch job's as-of time): each feature remembers its last one.
-    const lastTimes = features.map(() => ({ ms: NaN, iso: '' }));
     return rows.map((row, i) => {
       const values: Record<string, FeatureValueDto | null> = {};
       for (let j = 0; j < features.length; j++) {
-        values[features[j].name] = present(row[j], now, maxAges[j], lastTimes[j]);
+        values[features[j].name] = this.present(row[j], now, maxAges[j]);
       }
       return { entity, id: ids[i], features: values };
     });
@@ -98,6 +98,15 @@ export class FeaturesService {
     } catch (e) {
       throw StoreUnavailable((e as Error).message);
     }
+  }
+
+  private present(v: FeatureValue | null, now: number, maxAgeMs: number): FeatureValueDto | null {
+    if (!v) return null;
+    return {
+      value: v.value,
+      event_time: v.eventTime ? this.isoTimes.format(v.eventTime) : null,
+      stale: !v.eventTime || now - v.eventTime > maxAgeMs,
+    };
   }
 
   private parseId(entity: EntityName, id: string, loc: () => string[]): string[] {
@@ -115,22 +124,4 @@ export class FeaturesService {
     }
     return parts;
   }
-}
-
-function present(
-  v: FeatureValue | null,
-  now: number,
-  maxAgeMs: number,
-  last: { ms: number; iso: string },
-): FeatureValueDto | null {
-  if (!v) return null;
-  if (v.eventTime && v.eventTime !== last.ms) {
-    last.iso = new Date(v.eventTime).toISOString();
-    last.ms = v.eventTime;
-  }
-  return {
-    value: v.value,
-    event_time: v.eventTime ? last.iso : null,
-    stale: !v.eventTime || now - v.eventTime > maxAgeMs,
-  };
 }
