@@ -10,6 +10,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
 import { CONFIG, configProvider } from './config';
 import { FeaturesController } from './features/features.controller';
+import { EntityReadLane } from './features/entity-read.lane';
 import { FeaturesService } from './features/features.service';
 import { LegacyController } from './features/legacy.controller';
 import { ONLINE_STORE, onlineStoreProvider } from './features/online-store.provider';
@@ -57,7 +58,9 @@ const usersUnavailable = (e: unknown) =>
     AuthService,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_PIPE, useClass: FieldValidationPipe },
-    { provide: APP_FILTER, useValue: new ErrorFilter(usersUnavailable) },
+    { provide: ErrorFilter, useValue: new ErrorFilter(usersUnavailable) },
+    { provide: APP_FILTER, useExisting: ErrorFilter },
+    EntityReadLane,
   ],
 })
 export class AppModule implements OnApplicationShutdown {

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
+import { EntityReadLane } from './features/entity-read.lane';
 import { ServingMetrics } from './metrics/metrics';
 
 /** Builds the feature server (used by main.ts and by the tests). */
@@ -14,7 +15,9 @@ export async function createApp(
     new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
     { logger },
   );
-  app.get(ServingMetrics).attach(app.getHttpAdapter().getInstance());
+  const fastify = app.getHttpAdapter().getInstance();
+  app.get(ServingMetrics).attach(fastify);
+  app.get(EntityReadLane).attach(fastify);
   app.enableShutdownHooks();
   const doc = new DocumentBuilder()
     .setTitle('fstore feature server')

@@ -8,6 +8,7 @@ import { loadConfig } from '@fstore/config';
 import { FEATURES, featureKey } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { createApp } from '../src/app';
+import { AuthGuard } from '../src/auth/auth.guard';
 import { fstore } from '../../../test/support/cli';
 
 // The real feature server (in this process, over HTTP) against the real Redis Cluster and
@@ -255,6 +256,45 @@ describe('GET /v1/features/{entity}/{id} and POST /v1/features/batch', () => {
     expect(foreign.body.error_detail[0].msg).toMatch(/not features of product: last_review/);
   });
 
+  it('answers valid reads from the hot lane and anything else through the Nest route', async () => {
+    // Every request of the Nest route passes its guard; the lane's do not.
+    const viaNest = jest.spyOn(AuthGuard.prototype, 'canActivate');
+    try {
+      const p = `p-${randomUUID()}`;
+      await store.write([{ feature: 'units_sold', keyParts: [p], value: 8, eventTime }]);
+      const at = new Date(eventTime).toISOString();
+      expect(await call(`/v1/features/product/${p}?names=units_sold`)).toEqual({
+        status: 200,
+        body: {
+          entity: 'product',
+          id: p,
+          features: { units_sold: { value: 8, event_time: at, stale: false } },
+        },
+      });
+      const missing = await call(`/v1/features/product/nobody-${randomUUID()}`);
+      expect([missing.status, missing.body.error_code]).toEqual([404, 2000]);
+      // A valid name of another entity passes the DTO; the service refuses it in the lane.
+      const foreign = await call(`/v1/features/product/${p}?names=last_review`);
+      expect(foreign.status).toBe(400);
+      expect(foreign.body.error_detail[0].loc).toEqual(['query', 'names']);
+      expect(viaNest).not.toHaveBeenCalled();
+
+      // Declined by the lane: the Nest route's guard and validation pipe answer as always.
+      const anonymous = await call(`/v1/features/product/${p}`, { auth: null });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.body.error_message).toMatch(/missing Authorization header/);
+      const unknown = await call(`/v1/features/product/${p}?names=units_sold,bogus`);
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.error_detail[0].loc).toEqual(['query', 'names']);
+      const extra = await call(`/v1/features/product/${p}?x=1`);
+      expect(extra.status).toBe(400);
+      expect(extra.body.error_detail[0].loc).toEqual(['query', 'x']);
+      expect(viaNest).toHaveBeenCalledTimes(3);
+    } finally {
+      viaNest.mockRestore();
+    }
+  });
+
   it('answers a batch of 1,000 entities spread over every slot owner, null where absent', async () => {
     const ids = Array.from({ length: 1000 }, () => `p-${randomUUID()}`);
     await store.write(
@@ -353,6 +393,11 @@ describe('when a Redis master is down', () => {
         error_code: 1400,
         error_message: expect.stringMatching(/^Feature store unavailable: /),
       });
+      const t1 = Date.now();
+      const single = await call(`/v1/features/product/${p}`);
+      expect(Date.now() - t1).toBeLessThan(3000);
+      expect(single.status).toBe(503);
+      expect(single.body.error_message).toMatch(/^Feature store unavailable: /);
     } finally {
       expect(fstore('stack', 'up', 'redis').status).toBe(0);
     }

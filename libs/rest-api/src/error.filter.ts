@@ -13,7 +13,11 @@ export class ErrorFilter implements ExceptionFilter {
   constructor(private readonly mapOwn: ErrorMapper = () => undefined) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    this.send(host.switchToHttp().getResponse<FastifyReply>(), exception);
+  }
+
+  /** Answers with the error's status and body (for a route served outside Nest's pipeline). */
+  send(reply: FastifyReply, exception: unknown): void {
     const error = this.mapOwn(exception) ?? toDomainError(exception);
     if (error.status >= 500) {
       this.logger.error({ msg: error.message, cause: String(exception), code: error.code });

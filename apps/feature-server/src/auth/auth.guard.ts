@@ -1,9 +1,24 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Role, roleAllows, TokenSigner } from '@fstore/auth';
+import { Role, roleAllows, TokenClaims, TokenSigner } from '@fstore/auth';
 import { NotAuthenticated } from '@fstore/rest-api';
 import { PermissionDenied } from '../errors/domain-errors';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
+
+/** The role a route needs unless it says otherwise (@Roles). */
+export const DEFAULT_ROLES: readonly Role[] = ['reader'];
+
+/** The claims of an "Authorization: Bearer <access token>" header; NotAuthenticated otherwise. */
+export function authenticate(signer: TokenSigner, header: string | undefined): TokenClaims {
+  if (!header) throw NotAuthenticated('missing Authorization header');
+  const [scheme, token] = header.split(' ');
+  if (scheme !== 'Bearer' || !token) throw NotAuthenticated('expected "Bearer <access_token>"');
+  try {
+    return signer.verify(token, 'access');
+  } catch (e) {
+    throw NotAuthenticated((e as Error).message);
+  }
+}
 
 /** Every route needs a valid access token unless marked @Public(). */
 @Injectable()
@@ -17,17 +32,8 @@ export class AuthGuard implements CanActivate {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = ctx.switchToHttp().getRequest();
-    const header: string | undefined = request.headers.authorization;
-    if (!header) throw NotAuthenticated('missing Authorization header');
-    const [scheme, token] = header.split(' ');
-    if (scheme !== 'Bearer' || !token) throw NotAuthenticated('expected "Bearer <access_token>"');
-    let claims;
-    try {
-      claims = this.signer.verify(token, 'access');
-    } catch (e) {
-      throw NotAuthenticated((e as Error).message);
-    }
-    const required = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? ['reader'];
+    const claims = authenticate(this.signer, request.headers.authorization);
+    const required = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? DEFAULT_ROLES;
     if (!roleAllows(claims.role, required)) throw PermissionDenied(claims.role);
     request.principal = claims;
     return true;
