@@ -50,7 +50,10 @@ pid ${join(ctx.paths.run, 'nginx.master.pid')};
 events { worker_connections 4096; }
 http {
   access_log off;
+  # least_conn: an instance held up (a GC pause, descheduled on a busy core) gets no new
+  # requests until it catches up; round robin kept queueing on it (p99 8-13 ms -> 8 ms).
   upstream feature_server {
+    least_conn;
 ${servers}
     keepalive 256;
   }
