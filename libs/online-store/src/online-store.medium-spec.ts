@@ -59,7 +59,7 @@ describe('RedisClusterOnlineStore', () => {
   });
 
   it('answers concurrent reads each with its own entities, sent together per node', async () => {
-    const ids = Array.from({ length: 300 }, () => `p-${randomUUID()}`);
+    const ids = Array.from({ length: 240 }, () => `p-${randomUUID()}`);
     await store.write(
       ids.map((p, i) => ({ feature: 'units_sold', keyParts: [p], value: i, eventTime: 5 + i })),
     );
@@ -77,7 +77,8 @@ describe('RedisClusterOnlineStore', () => {
     singles.forEach((rows, i) => expect(rows).toEqual([[{ value: i, eventTime: 5 + i }]]));
     batch.forEach((row, i) => expect(row).toEqual([{ value: i, eventTime: 5 + i }]));
     others.forEach((rows, i) => expect(rows).toEqual([[null, { value: i, eventTime: 5 + i }]]));
-    // Two feature sets, one script per node each, instead of 311 commands.
+    // Two feature sets, one script per node each (~80 entities a node, under the 128 a script
+    // reads), instead of 251 commands.
     expect(commandsSent()).toBeLessThanOrEqual(6);
   });
 
