@@ -23,8 +23,8 @@ Redis, then the snapshot, then the published mark; a run that fails on the way i
 history only); `always` writes anyway (the set-if-not-older rule still protects newer values);
 `never` writes history only. One run at a time per history table.
 
-Redis: nodes from `--redis-nodes` (default: $FSTORE_REDIS_HOST and $FSTORE_REDIS_CLUSTER_PORTS, as the
-settings name them); password from $FSTORE_REDIS_PASSWORD, else from `--redis-password-file` (a
+Redis: nodes from `--redis-nodes` (default: $FSTORE_REDIS_HOST and $FSTORE_REDIS_CLUSTER_PORTS, as
+the settings name them); password from $FSTORE_REDIS_PASSWORD, else from `--redis-password-file` (a
 file holding the password, or `FSTORE_REDIS_PASSWORD=…` lines like the stack's secrets.env). The
 password is never an argument. Several `--as-of` run one after the other, in the order given (a
 backfill: oldest first, or newest first to write Redis once).
