@@ -23,7 +23,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{apps,libs,test,bench}/**/*.spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,test,bench,k8s}/**/*.spec.ts'],
     },
     {
       ...shared,

@@ -219,7 +219,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const { connections, durationSeconds, feastPort, feastWorkers } = config.bench;
   for (const f of PRODUCT_FEATURES) if (!featureByName(f)) throw new BenchError(`unknown ${f}`);
-  const lbUrl = servingUrl ?? `http://${config.host}:${config.serving.lbPort}`;
+  const lbUrl = servingUrl ?? config.serving.url;
   const token = await createUserAndLogin(config, lbUrl);
   log(`logged in through nginx (${lbUrl}) as ${BENCH_USER} (reader)`);
 
@@ -329,7 +329,7 @@ async function main(): Promise<void> {
 
 async function redisBenchmark(config: FstoreConfig): Promise<LoadResult> {
   const n = 300000;
-  const args = ['--cluster', '-h', config.host, '-p', String(config.redis.clusterPorts[0])];
+  const args = ['--cluster', '-h', config.redis.host, '-p', String(config.redis.clusterPorts[0])];
   if (config.redis.password) args.push('-a', config.redis.password);
   args.push('-c', String(config.bench.connections), '-n', String(n), '-t', 'get');
   args.push('-r', String(PRODUCTS), '-d', '8', '--csv');

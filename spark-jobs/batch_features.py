@@ -23,8 +23,8 @@ Redis, then the snapshot, then the published mark; a run that fails on the way i
 history only); `always` writes anyway (the set-if-not-older rule still protects newer values);
 `never` writes history only. One run at a time per history table.
 
-Redis: nodes from `--redis-nodes` (default: $FSTORE_HOST and $FSTORE_REDIS_CLUSTER_PORTS, as the
-settings name them); password from $FSTORE_REDIS_PASSWORD, else from `--redis-password-file` (a
+Redis: nodes from `--redis-nodes` (default: $FSTORE_REDIS_HOST and $FSTORE_REDIS_CLUSTER_PORTS, as
+the settings name them); password from $FSTORE_REDIS_PASSWORD, else from `--redis-password-file` (a
 file holding the password, or `FSTORE_REDIS_PASSWORD=…` lines like the stack's secrets.env). The
 password is never an argument. Several `--as-of` run one after the other, in the order given (a
 backfill: oldest first, or newest first to write Redis once).
@@ -194,8 +194,9 @@ def parse_nodes(text: str) -> list[tuple[str, int]]:
 
 
 def default_nodes(env: dict[str, str]) -> str:
-    """The settings' FSTORE_HOST × FSTORE_REDIS_CLUSTER_PORTS (libs/config/src/settings.ts)."""
-    host = env.get("FSTORE_HOST", "127.0.0.1")
+    """The settings' FSTORE_REDIS_HOST (default FSTORE_HOST) × FSTORE_REDIS_CLUSTER_PORTS
+    (libs/config/src/settings.ts)."""
+    host = env.get("FSTORE_REDIS_HOST") or env.get("FSTORE_HOST", "127.0.0.1")
     ports = env.get("FSTORE_REDIS_CLUSTER_PORTS", "7001,7002,7003,7004,7005,7006")
     return ",".join(f"{host}:{p.strip()}" for p in ports.split(","))
 
@@ -575,7 +576,7 @@ def parse_args(argv: list[str], env: dict[str, str] | None = None) -> argparse.N
         "--redis-nodes",
         default=default_nodes(env),
         help="host:port,… seeds of the Redis Cluster"
-        " (default: $FSTORE_HOST × $FSTORE_REDIS_CLUSTER_PORTS)",
+        " (default: $FSTORE_REDIS_HOST × $FSTORE_REDIS_CLUSTER_PORTS)",
     )
     p.add_argument(
         "--redis-password-file",

@@ -160,6 +160,8 @@ def test_redis_nodes_default_from_the_settings():
     assert default_nodes({}) == ",".join(f"127.0.0.1:{p}" for p in range(7001, 7007))
     env = {"FSTORE_HOST": "10.0.0.5", "FSTORE_REDIS_CLUSTER_PORTS": "7101, 7102"}
     assert parse_nodes(default_nodes(env)) == [("10.0.0.5", 7101), ("10.0.0.5", 7102)]
+    env["FSTORE_REDIS_HOST"] = "redis-cluster"
+    assert default_nodes(env) == "redis-cluster:7101,redis-cluster:7102"
     with pytest.raises(ValueError):
         parse_nodes("localhost")
 

@@ -148,7 +148,7 @@ async function runBatch(asOf: string[], name: string): Promise<Summary[]> {
   args.push('--table', `${db}.transactions`, '--history-table', `${db}.history`);
   args.push(
     '--redis-nodes',
-    ctx.config.redis.clusterPorts.map((p) => `${ctx.config.host}:${p}`).join(','),
+    ctx.config.redis.clusterPorts.map((p) => `${ctx.config.redis.host}:${p}`).join(','),
   );
   if (passwordFile) args.push('--redis-password-file', passwordFile);
   const id = await livy.submit({ file: JOB, args, name: `test-${name}-${db}` });

@@ -187,7 +187,7 @@ export class Harness {
     }
     const queue = new Queue(this.queue, {
       connection: {
-        host: this.config.host,
+        host: this.config.redis.queueHost,
         port: this.config.redis.queuePort,
         password: this.config.redis.password,
       },

@@ -9,6 +9,9 @@ describe('loadConfig', () => {
     const c = loadConfig({ ...base, FSTORE_HOST: '10.0.0.5', FSTORE_KAFKA_PORT: '9999' });
     expect(c.kafka.brokers).toEqual(['10.0.0.5:9999']);
     expect(c.postgres.host).toBe('10.0.0.5');
+    expect(c.redis.host).toBe('10.0.0.5');
+    expect(c.redis.queueHost).toBe('10.0.0.5');
+    expect(c.serving.url).toBe('http://10.0.0.5:8000');
     expect(c.redis.clusterPorts).toHaveLength(6);
     expect(c.postgres.password).toBeUndefined();
   });

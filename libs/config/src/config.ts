@@ -21,7 +21,14 @@ export interface FstoreConfig {
   stackDir: string;
   cacheDir: string;
   postgres: { host: string; port: number; database: string; user: string; password?: string };
-  redis: { clusterPorts: number[]; queuePort: number; password?: string; commandTimeoutMs: number };
+  redis: {
+    host: string;
+    clusterPorts: number[];
+    queueHost: string;
+    queuePort: number;
+    password?: string;
+    commandTimeoutMs: number;
+  };
   kafka: {
     port: number;
     controllerPort: number;
@@ -62,6 +69,7 @@ export interface FstoreConfig {
     instancePorts: number[];
     port: number;
     lbPort: number;
+    url: string;
     maxBatch: number;
     streamMaxAgeSeconds: number;
     batchMaxAgeSeconds: number;
@@ -173,7 +181,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       password: s.FSTORE_PG_PASSWORD,
     },
     redis: {
+      host: s.FSTORE_REDIS_HOST,
       clusterPorts: ports(s.FSTORE_REDIS_CLUSTER_PORTS),
+      queueHost: s.FSTORE_REDIS_QUEUE_HOST,
       queuePort: Number(s.FSTORE_REDIS_QUEUE_PORT),
       password: s.FSTORE_REDIS_PASSWORD,
       commandTimeoutMs: Number(s.FSTORE_REDIS_COMMAND_TIMEOUT_MS),
@@ -226,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       instancePorts: ports(s.FSTORE_SERVING_INSTANCE_PORTS),
       port: Number(s.FSTORE_SERVING_PORT),
       lbPort: Number(s.FSTORE_SERVING_LB_PORT),
+      url: s.FSTORE_SERVING_URL.replace(/\/+$/, ''),
       maxBatch: Number(s.FSTORE_SERVING_MAX_BATCH),
       streamMaxAgeSeconds: Number(s.FSTORE_SERVING_STREAM_MAX_AGE_SECONDS),
       batchMaxAgeSeconds: Number(s.FSTORE_SERVING_BATCH_MAX_AGE_SECONDS),

@@ -39,10 +39,20 @@ export const SETTINGS = {
     default: '7001,7002,7003,7004,7005,7006',
     doc: 'Redis Cluster nodes (3 masters + 3 replicas locally); clients use them as seeds',
   },
+  FSTORE_REDIS_HOST: {
+    kind: 'string',
+    default: (r) => r.FSTORE_HOST,
+    doc: "Redis Cluster host the clients seed from, on each of FSTORE_REDIS_CLUSTER_PORTS (Kubernetes: the cluster's Service)",
+  },
   FSTORE_REDIS_QUEUE_PORT: {
     kind: 'port',
     default: '6390',
     doc: 'Plain Redis instance for job queues',
+  },
+  FSTORE_REDIS_QUEUE_HOST: {
+    kind: 'string',
+    default: (r) => r.FSTORE_HOST,
+    doc: 'Host of the plain queue Redis',
   },
   FSTORE_REDIS_PASSWORD: {
     kind: 'secret',
@@ -205,6 +215,11 @@ export const SETTINGS = {
     kind: 'port',
     default: '8000',
     doc: 'nginx load balancer in front of the feature-server instances: the serving address',
+  },
+  FSTORE_SERVING_URL: {
+    kind: 'string',
+    default: (r) => `http://${r.FSTORE_HOST}:${r.FSTORE_SERVING_LB_PORT}`,
+    doc: 'Base URL of the serving address (the load balancer) that clients and the Airflow DAGs call',
   },
   FSTORE_SERVING_MAX_BATCH: {
     kind: 'int',

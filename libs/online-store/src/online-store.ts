@@ -113,7 +113,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
     overrides: Partial<RedisClusterStoreOptions> = {},
   ): RedisClusterOnlineStore {
     return new RedisClusterOnlineStore({
-      host: config.host,
+      host: config.redis.host,
       ports: config.redis.clusterPorts,
       password: config.redis.password,
       commandTimeoutMs: config.redis.commandTimeoutMs,

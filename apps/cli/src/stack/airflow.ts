@@ -42,8 +42,9 @@ function httpConnection(host: string, port: number, password?: string): string {
  * connections the DAGs use, derived from the fstore settings.
  */
 export function airflowEnv(ctx: StackContext): Record<string, string> {
-  const { host, livy, serving, control } = ctx.config;
+  const { livy, serving, control } = ctx.config;
   const livyPort = Number(new URL(livy.url).port || 80);
+  const servingUrl = new URL(serving.url);
   const controlUrl = new URL(control.url);
   return {
     AIRFLOW_HOME: airflowHome(ctx),
@@ -51,7 +52,7 @@ export function airflowEnv(ctx: StackContext): Record<string, string> {
     AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
     AIRFLOW__CORE__UNIT_TEST_MODE: 'False',
     AIRFLOW__LOGGING__BASE_LOG_FOLDER: join(airflowHome(ctx), 'logs'),
-    AIRFLOW_CONN_FSTORE_SERVING: httpConnection(host, serving.lbPort),
+    AIRFLOW_CONN_FSTORE_SERVING: httpConnection(servingUrl.hostname, Number(servingUrl.port || 80)),
     AIRFLOW_CONN_LIVY_DEFAULT: httpConnection(new URL(livy.url).hostname, livyPort),
     // The control plane's operator key rides in the connection's password (masked in logs).
     AIRFLOW_CONN_FSTORE_CONTROL: httpConnection(

@@ -26,7 +26,7 @@ export class QueueRepository {
 
   private redisOptions(): RedisOptions {
     return {
-      host: this.config.host,
+      host: this.config.redis.queueHost,
       port: this.config.redis.queuePort,
       password: this.config.redis.password,
       maxRetriesPerRequest: null,

@@ -1,0 +1,497 @@
+/**
+ * The manifests against the code: every check here reads the fact from its source of truth
+ * (SETTINGS, the apps' health routes, STACK_TOPICS, the local stack's Airflow connections) and
+ * fails when a manifest drifts from it.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
+import { basename, dirname, join, relative, resolve } from 'path';
+import { loadAll } from 'js-yaml';
+import { PATH_METADATA } from '@nestjs/common/constants';
+import {
+  FstoreConfig,
+  loadConfig,
+  PROJECT_ROOT,
+  resolveSettings,
+  SETTINGS,
+  SettingName,
+  SettingSpec,
+} from '@fstore/config';
+import { STACK_TOPICS } from '@fstore/contracts';
+import { airflowEnv } from '../apps/cli/src/stack/airflow';
+import { StackContext } from '../apps/cli/src/stack/component';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped YAML */
+type Doc = Record<string, any>;
+interface Manifest {
+  file: string;
+  doc: Doc;
+}
+
+const K8S = join(PROJECT_ROOT, 'k8s');
+const APP_IMAGE = 'ghcr.io/fstore/app';
+const SECRETS = 'fstore-secrets';
+const CONFIG_MAP = 'fstore-config';
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return yamlFiles(path);
+    return /\.ya?ml$/.test(name) ? [path] : [];
+  });
+}
+
+const files = yamlFiles(K8S);
+const kustomizations = files.filter((f) => basename(f) === 'kustomization.yaml');
+const manifests: Manifest[] = files
+  .filter((f) => basename(f) !== 'kustomization.yaml' && !f.includes(`${join(K8S, 'overlays')}`))
+  .flatMap((file) =>
+    loadAll(readFileSync(file, 'utf8'))
+      .filter((doc) => doc != null)
+      .map((doc) => ({ file: relative(K8S, file), doc: doc as Doc })),
+  );
+const ofKind = (kind: string) => manifests.filter((m) => m.doc.kind === kind).map((m) => m.doc);
+const named = (kind: string, name: string): Doc => {
+  const doc = ofKind(kind).find((d) => d.metadata.name === name);
+  if (!doc) throw new Error(`no ${kind} ${name} in k8s/base`);
+  return doc;
+};
+
+/** Pod-bearing workloads with their pod spec. */
+const workloads = manifests.flatMap(({ file, doc }) => {
+  const pod =
+    doc.kind === 'CronJob' ? doc.spec.jobTemplate.spec.template : doc.spec?.template?.spec;
+  return ['Deployment', 'StatefulSet', 'Job'].includes(doc.kind) && pod
+    ? [{ file, doc, pod: pod as Doc, labels: (doc.spec.template.metadata?.labels ?? {}) as Doc }]
+    : [];
+});
+const containersOf = (pod: Doc): Doc[] => [...(pod.initContainers ?? []), ...pod.containers];
+
+/** The deployables of apps/ as they run in the cluster: `node bin/app.js <app>`. */
+const appDeployments = workloads
+  .filter((w) => w.doc.kind === 'Deployment')
+  .flatMap((w) =>
+    w.pod.containers
+      .filter((c: Doc) => String(c.image).startsWith(`${APP_IMAGE}:`))
+      .map((c: Doc) => ({ ...w, app: c.args[0] as string, container: c })),
+  );
+
+const configData: Record<string, string> = named('ConfigMap', CONFIG_MAP).data;
+const config: FstoreConfig = loadConfig(configData);
+
+const isSecret = (name: string) =>
+  (SETTINGS as Record<string, SettingSpec>)[name]?.kind === 'secret';
+
+describe('k8s manifests: files', () => {
+  it('parse, and every object has a kind and a name', () => {
+    expect(manifests.length).toBeGreaterThan(40);
+    for (const { file, doc } of manifests) {
+      expect([file, typeof doc.apiVersion, typeof doc.kind]).toEqual([file, 'string', 'string']);
+      expect([file, doc.metadata?.name]).toEqual([file, expect.stringMatching(/^[a-z0-9.-]+$/)]);
+    }
+  });
+
+  it('each kustomization lists exactly the files and component folders beside it', () => {
+    const folders = new Set(files.map((f) => dirname(f)));
+    for (const dir of folders) {
+      expect([relative(K8S, dir), existsSync(join(dir, 'kustomization.yaml'))]).toEqual([
+        relative(K8S, dir),
+        true,
+      ]);
+    }
+    for (const k of kustomizations) {
+      const dir = dirname(k);
+      const doc = loadAll(readFileSync(k, 'utf8'))[0] as Doc;
+      const listed: string[] = [
+        ...(doc.resources ?? []),
+        ...(doc.patches ?? []).map((p: Doc) => p.path).filter(Boolean),
+      ];
+      for (const entry of listed)
+        expect([k, entry, existsSync(resolve(dir, entry))]).toEqual([k, entry, true]);
+      const local = listed.filter((e) => !e.startsWith('..')).sort();
+      const present = readdirSync(dir)
+        .filter((n) => n !== 'kustomization.yaml')
+        .filter((n) =>
+          statSync(join(dir, n)).isDirectory()
+            ? existsSync(join(dir, n, 'kustomization.yaml'))
+            : /\.ya?ml$/.test(n),
+        )
+        .sort();
+      expect([relative(K8S, k), local]).toEqual([relative(K8S, k), present]);
+    }
+  });
+});
+
+describe('k8s manifests: configuration', () => {
+  /** Every FSTORE_* name a manifest sets or reads, with where. */
+  const fstoreNames = (): [string, string][] => {
+    const out: [string, string][] = Object.keys(configData).map((k) => [k, CONFIG_MAP]);
+    for (const w of workloads) {
+      for (const c of containersOf(w.pod)) {
+        for (const e of c.env ?? []) {
+          out.push([e.name, `${w.file} env`]);
+          const ref = e.valueFrom?.configMapKeyRef ?? e.valueFrom?.secretKeyRef;
+          if (ref) out.push([ref.key, `${w.file} ${e.name} ref`]);
+        }
+      }
+    }
+    return out.filter(([n]) => n.startsWith('FSTORE_'));
+  };
+
+  it('every FSTORE_* variable is a setting of libs/config/src/settings.ts', () => {
+    const unknown = fstoreNames().filter(([n]) => !(n in SETTINGS));
+    expect(unknown).toEqual([]);
+  });
+
+  it('fstore-config holds valid values and no secret', () => {
+    expect(() => loadConfig(configData)).not.toThrow();
+    expect(Object.keys(configData).filter(isSecret)).toEqual([]);
+  });
+
+  it('pods bind 0.0.0.0 and reach every dependency by its own name, never FSTORE_HOST', () => {
+    expect(configData.FSTORE_HOST).toBe('0.0.0.0');
+    // A setting derived from FSTORE_HOST is a client address: the ConfigMap must name it.
+    const probe = resolveSettings({ FSTORE_HOST: 'host.sentinel', FSTORE_STACK_DIR: '/none' });
+    const derived = (Object.keys(SETTINGS) as SettingName[]).filter(
+      (n) => n !== 'FSTORE_HOST' && probe[n]?.includes('host.sentinel'),
+    );
+    expect(derived).toContain('FSTORE_REDIS_HOST');
+    expect(derived.filter((n) => !(n in configData))).toEqual([]);
+    expect(Object.values(configData).filter((v) => /\b(127\.0\.0\.1|localhost)\b/.test(v))).toEqual(
+      [],
+    );
+  });
+
+  it('a secret setting is only ever a secretKeyRef to fstore-secrets under its own name', () => {
+    for (const w of workloads) {
+      for (const c of containersOf(w.pod)) {
+        for (const e of (c.env ?? []).filter((x: Doc) => isSecret(x.name))) {
+          expect([w.file, e.name, e.value, e.valueFrom?.secretKeyRef]).toEqual([
+            w.file,
+            e.name,
+            undefined,
+            { name: SECRETS, key: e.name },
+          ]);
+        }
+      }
+    }
+  });
+
+  /** The source files an app loads from main.ts: its own and the @fstore libs', transitively. */
+  function importClosure(app: string): string {
+    const aliases = JSON.parse(readFileSync(join(PROJECT_ROOT, 'tsconfig.json'), 'utf8'))
+      .compilerOptions.paths as Record<string, string[]>;
+    const seen = new Set<string>();
+    const queue = [join(PROJECT_ROOT, 'apps', app, 'src', 'main.ts')];
+    while (queue.length) {
+      const file = queue.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      for (const [, spec] of text.matchAll(/(?:from|import|require\()\s*'([^']+)'/g)) {
+        const base = spec.startsWith('.')
+          ? resolve(dirname(file), spec)
+          : aliases[spec]
+            ? join(PROJECT_ROOT, aliases[spec][0])
+            : undefined;
+        if (!base) continue;
+        const found = [base, `${base}.ts`, join(base, 'index.ts')].find(
+          (p) => existsSync(p) && statSync(p).isFile(),
+        );
+        if (found) queue.push(found);
+      }
+    }
+    return [...seen].map((f) => readFileSync(f, 'utf8')).join('\n');
+  }
+
+  /** Where a secret setting lands in FstoreConfig, e.g. FSTORE_REDIS_PASSWORD → redis.password. */
+  function configPath(name: string): string[] {
+    const cfg = loadConfig({ FSTORE_STACK_DIR: '/none', [name]: 'secret.sentinel' });
+    const find = (o: any, path: string[]): string[] | undefined => {
+      for (const [k, v] of Object.entries(o)) {
+        if (v === 'secret.sentinel') return [...path, k];
+        if (v && typeof v === 'object' && !Array.isArray(v)) {
+          const hit = find(v, [...path, k]);
+          if (hit) return hit;
+        }
+      }
+      return undefined;
+    };
+    return find(cfg, [])!;
+  }
+
+  it('every app gets each secret its code reads from the Secret', () => {
+    const secrets = Object.keys(SETTINGS).filter(isSecret);
+    expect(appDeployments.map((d) => d.app).sort()).toEqual(
+      ['control-plane', 'feature-server', 'feature-writer', 'producer'].sort(),
+    );
+    for (const d of appDeployments) {
+      const code = importClosure(d.app);
+      const needed = secrets.filter((name) => {
+        const path = configPath(name);
+        // The field itself (`c.redis.password`), or its section handed over whole (`...c.postgres`).
+        const prefixes = path.map((_, i) => path.slice(0, i + 1).join('\\.'));
+        return prefixes.some((p, i) =>
+          new RegExp(`\\.${p}${i === prefixes.length - 1 ? '\\b' : '\\b(?![.\\w])'}`).test(code),
+        );
+      });
+      const given = (d.container.env ?? [])
+        .filter((e: Doc) => e.valueFrom?.secretKeyRef)
+        .map((e: Doc) => e.name);
+      expect([d.app, needed.filter((n) => !given.includes(n))]).toEqual([d.app, []]);
+    }
+  });
+
+  it('every app container takes fstore-config whole, as the local stack takes its environment', () => {
+    for (const d of appDeployments) {
+      expect([d.app, d.container.envFrom]).toEqual([
+        d.app,
+        [{ configMapRef: { name: CONFIG_MAP } }],
+      ]);
+    }
+  });
+});
+
+describe('k8s manifests: apps', () => {
+  /** Routes an app really serves: Nest controllers' metadata, or a plain http server's `req.url`. */
+  function servedPaths(app: string): Set<string> {
+    const src = join(PROJECT_ROOT, 'apps', app, 'src');
+    const sources = (dir: string): string[] =>
+      readdirSync(dir).flatMap((n) => {
+        const p = join(dir, n);
+        if (statSync(p).isDirectory()) return sources(p);
+        return n.endsWith('.ts') && !/\.(medium-)?spec\.ts$/.test(n) ? [p] : [];
+      });
+    const paths = new Set<string>();
+    for (const file of sources(src)) {
+      const text = readFileSync(file, 'utf8');
+      if (file.endsWith('.controller.ts')) {
+        const mod = jest.requireActual<Record<string, unknown>>(file);
+        for (const ctrl of Object.values(mod).filter((v) => typeof v === 'function') as any[]) {
+          const prefix: string | undefined = Reflect.getMetadata(PATH_METADATA, ctrl);
+          if (prefix === undefined) continue;
+          for (const key of Object.getOwnPropertyNames(ctrl.prototype)) {
+            const route: string | undefined = Reflect.getMetadata(
+              PATH_METADATA,
+              ctrl.prototype[key],
+            );
+            if (route !== undefined)
+              paths.add(`/${prefix}/${route}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1'));
+          }
+        }
+      }
+      for (const [, p] of text.matchAll(/req\.url === '([^']+)'/g)) paths.add(p);
+    }
+    return paths;
+  }
+
+  /** The port each app listens on, as its main.ts reads it from the configuration. */
+  const appPort: Record<string, (c: FstoreConfig) => number> = {
+    'feature-server': (c) => c.serving.port,
+    'control-plane': (c) => c.control.port,
+    'feature-writer': (c) => c.writer.metricsPort,
+    producer: (c) => c.producer.metricsPort,
+  };
+
+  it.each(appDeployments.map((d) => [d.app, d] as const))(
+    '%s: probes and the Prometheus scrape point at routes the app serves, on its configured port',
+    (app, d) => {
+      const served = servedPaths(app);
+      const c = d.container;
+      const portNames = new Map<string, number>(c.ports.map((p: Doc) => [p.name, p.containerPort]));
+      expect([...portNames.values()]).toEqual([appPort[app](config)]);
+      for (const kind of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
+        const get = c[kind]?.httpGet;
+        if (kind !== 'startupProbe')
+          expect([app, kind, get?.path]).toEqual([app, kind, expect.any(String)]);
+        if (!get) continue;
+        expect([app, kind, get.path, served.has(get.path)]).toEqual([app, kind, get.path, true]);
+        expect([
+          app,
+          kind,
+          portNames.has(get.port) || [...portNames.values()].includes(get.port),
+        ]).toEqual([app, kind, true]);
+      }
+      const ann = d.doc.spec.template.metadata.annotations;
+      expect(ann['prometheus.io/scrape']).toBe('true');
+      expect(Number(ann['prometheus.io/port'])).toBe(appPort[app](config));
+      expect(served.has(ann['prometheus.io/path'])).toBe(true);
+    },
+  );
+
+  it('the feature server scales (HPA) and keeps a pod through disruptions (PDB)', () => {
+    const hpa = named('HorizontalPodAutoscaler', 'feature-server');
+    expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'feature-server' });
+    const pdb = named('PodDisruptionBudget', 'feature-server');
+    expect(pdb.spec.selector.matchLabels).toEqual(
+      named('Deployment', 'feature-server').spec.selector.matchLabels,
+    );
+    const ingress = named('Ingress', 'feature-server');
+    const backend = ingress.spec.rules[0].http.paths[0].backend.service;
+    expect(backend.name).toBe('feature-server');
+    expect(new URL(config.serving.url).hostname).toBe(backend.name);
+  });
+
+  it('every container is locked down and sized', () => {
+    for (const w of workloads) {
+      const podCtx = w.pod.securityContext ?? {};
+      for (const c of containersOf(w.pod)) {
+        const where = `${w.file} ${c.name}`;
+        expect([where, c.securityContext?.runAsNonRoot ?? podCtx.runAsNonRoot]).toEqual([
+          where,
+          true,
+        ]);
+        expect([where, c.securityContext?.allowPrivilegeEscalation]).toEqual([where, false]);
+        expect([where, Object.keys(c.resources?.requests ?? {}).sort()]).toEqual([
+          where,
+          ['cpu', 'memory'],
+        ]);
+        expect([where, Object.keys(c.resources?.limits ?? {}).sort()]).toEqual([
+          where,
+          ['cpu', 'memory'],
+        ]);
+      }
+    }
+    for (const d of appDeployments)
+      expect([d.app, d.container.securityContext.readOnlyRootFilesystem]).toEqual([d.app, true]);
+  });
+});
+
+describe('k8s manifests: services and addresses', () => {
+  const services = ofKind('Service');
+  const portsOf = (svc: Doc) => {
+    const pods = workloads.filter((w) =>
+      Object.entries(svc.spec.selector ?? {}).every(([k, v]) => w.labels[k] === v),
+    );
+    return {
+      pods,
+      ports: pods.flatMap((w) => w.pod.containers.flatMap((c: Doc) => c.ports ?? [])),
+    };
+  };
+
+  it.each(services.map((s) => [s.metadata.name, s] as const))(
+    'Service %s selects pods and its target ports are their container ports',
+    (_, svc) => {
+      const { pods, ports } = portsOf(svc);
+      expect(pods.length).toBeGreaterThan(0);
+      for (const p of svc.spec.ports) {
+        const target = p.targetPort ?? p.port;
+        const hit = ports.find((cp: Doc) => cp.name === target || cp.containerPort === target);
+        expect([p.name, target, hit !== undefined]).toEqual([p.name, target, true]);
+      }
+    },
+  );
+
+  /** host:port a client setting points at → the Service (or operator-made Service) serving it. */
+  function served(host: string, port: number): boolean {
+    const svc = services.find((s) => s.metadata.name === host);
+    if (svc) return svc.spec.ports.some((p: Doc) => p.port === port);
+    const kafka = ofKind('Kafka').find((k) => `${k.metadata.name}-kafka-bootstrap` === host);
+    if (kafka) return kafka.spec.kafka.listeners.some((l: Doc) => l.port === port && !l.tls);
+    const flink = ofKind('FlinkDeployment').find((f) => `${f.metadata.name}-rest` === host);
+    if (flink) return Number(flink.spec.flinkConfiguration['rest.port']) === port;
+    return false;
+  }
+
+  it('every address in fstore-config is a Service of the manifests, on the right port', () => {
+    const url = (u: string) => [new URL(u).hostname, Number(new URL(u).port || 80)] as const;
+    const addresses: [string, string, number][] = [
+      ['FSTORE_PG_HOST', config.postgres.host, config.postgres.port],
+      ['FSTORE_REDIS_QUEUE_HOST', config.redis.queueHost, config.redis.queuePort],
+      ...config.redis.clusterPorts.map(
+        (p) => ['FSTORE_REDIS_HOST', config.redis.host, p] as [string, string, number],
+      ),
+      ...config.kafka.brokers.map(
+        (b) =>
+          ['FSTORE_KAFKA_BROKERS', b.split(':')[0], Number(b.split(':')[1])] as [
+            string,
+            string,
+            number,
+          ],
+      ),
+      ['FSTORE_FLINK_REST_URL', ...url(config.flink.restUrl)],
+      ['FSTORE_FLINK_GATEWAY_URL', ...url(config.flink.gatewayUrl)],
+      ['FSTORE_LIVY_URL', ...url(config.livy.url)],
+      ['FSTORE_CONTROL_URL', ...url(config.control.url)],
+      ['FSTORE_SERVING_URL', ...url(config.serving.url)],
+    ];
+    for (const [name, host, port] of addresses) {
+      expect([name, host, port, served(host, port)]).toEqual([name, host, port, true]);
+    }
+  });
+
+  it('the Airflow connections are the ones the local stack derives from the same settings', () => {
+    const ctx = {
+      config: { ...config, control: { ...config.control, apiKey: '$(FSTORE_API_KEY)' } },
+      paths: { data: (n: string) => `/unused/${n}` },
+      log: () => undefined,
+    } as unknown as StackContext;
+    const expected = airflowEnv(ctx);
+    const scheduler = named('Deployment', 'airflow-scheduler').spec.template.spec.containers[0];
+    const env = new Map<string, string>(scheduler.env.map((e: Doc) => [e.name, e.value]));
+    for (const conn of Object.keys(expected).filter((k) => k.startsWith('AIRFLOW_CONN_'))) {
+      expect([conn, JSON.parse(env.get(conn) ?? 'null')]).toEqual([
+        conn,
+        JSON.parse(expected[conn]),
+      ]);
+    }
+    const db = env.get('AIRFLOW__DATABASE__SQL_ALCHEMY_CONN')!;
+    expect(db).toContain(`@${config.postgres.host}:${config.postgres.port}/`);
+  });
+});
+
+describe('k8s manifests: Kafka, Flink, Redis', () => {
+  it('KafkaTopics are exactly the topics of libs/contracts, compacted where the code says', () => {
+    const kafka = ofKind('Kafka');
+    expect(kafka).toHaveLength(1);
+    expect(kafka[0].spec.kafka.listeners.map((l: Doc) => l.port)).toContain(config.kafka.port);
+    const topics = ofKind('KafkaTopic');
+    expect(topics.map((t) => t.spec.topicName).sort()).toEqual(
+      STACK_TOPICS.map((t) => t.name).sort(),
+    );
+    for (const t of topics) {
+      const spec = STACK_TOPICS.find((s) => s.name === t.spec.topicName)!;
+      expect([t.spec.topicName, t.spec.config?.['cleanup.policy'] === 'compact']).toEqual([
+        spec.name,
+        spec.compacted,
+      ]);
+      expect([t.spec.topicName, t.spec.partitions]).toEqual([spec.name, config.kafka.partitions]);
+      expect(t.metadata.labels['strimzi.io/cluster']).toBe(kafka[0].metadata.name);
+    }
+  });
+
+  it('the Flink session cluster and SQL Gateway use the configured ports, sizes and checkpoints', () => {
+    const [fd] = ofKind('FlinkDeployment');
+    const f = config.flink;
+    expect(fd.spec.flinkVersion).toBe('v2_2');
+    expect(fd.spec.job).toBeUndefined();
+    const conf = fd.spec.flinkConfiguration;
+    expect(conf['taskmanager.numberOfTaskSlots']).toBe(String(f.taskSlots));
+    expect(conf['rest.port']).toBe(String(f.restPort));
+    expect(conf['jobmanager.rpc.port']).toBe(String(f.rpcPort));
+    expect(conf['blob.server.port']).toBe(String(f.blobPort));
+    expect(conf['execution.checkpointing.interval']).toBe(f.checkpointInterval);
+    expect(fd.spec.jobManager.resource.memory).toBe(f.jobManagerMemory);
+    expect(fd.spec.taskManager.resource.memory).toBe(f.taskManagerMemory);
+    const gw = named('Deployment', 'flink-sql-gateway').spec.template.spec.containers[0];
+    const opts = new Map<string, string>(
+      gw.args.map(
+        (a: string) => a.replace(/^-D/, '').split(/=(.*)/s).slice(0, 2) as [string, string],
+      ),
+    );
+    expect(opts.get('sql-gateway.endpoint.rest.port')).toBe(String(f.gatewayPort));
+    expect(opts.get('rest.address')).toBe(`${fd.metadata.name}-rest`);
+    expect(opts.get('rest.port')).toBe(String(f.restPort));
+    expect(opts.get('execution.checkpointing.interval')).toBe(f.checkpointInterval);
+    expect(opts.get('execution.checkpointing.dir')).toBe(conf['execution.checkpointing.dir']);
+    expect(opts.get('env.java.opts.sql-gateway')).toBe(`-Xmx${f.gatewayHeap}`);
+  });
+
+  it('Redis Cluster has 6 nodes and the bootstrap Job waits for all of them', () => {
+    const sts = named('StatefulSet', 'redis-cluster');
+    expect(sts.spec.replicas).toBe(6);
+    const job = named('Job', 'redis-cluster-bootstrap').spec.template.spec.containers[0];
+    expect(job.env.find((e: Doc) => e.name === 'REPLICAS').value).toBe(String(sts.spec.replicas));
+    const ports = sts.spec.template.spec.containers[0].ports.map((p: Doc) => p.containerPort);
+    expect(ports).toEqual(expect.arrayContaining(config.redis.clusterPorts));
+  });
+});
