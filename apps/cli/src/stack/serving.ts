@@ -16,6 +16,12 @@ import {
 } from './processes';
 
 const NGINX = 'nginx';
+/**
+ * A larger young generation: a batch read's objects live across its Redis round trip, and with
+ * V8's default (16 MB) many survived a scavenge and were copied or promoted; 32 MB took ~7 % off
+ * a 100-entity batch's CPU (k8s/base/feature-server/deployment.yaml sets the same).
+ */
+const FEATURE_SERVER_NODE_FLAGS = ['--max-semi-space-size=32'];
 const instanceName = (port: number) => `feature-server-${port}`;
 
 /**
@@ -83,7 +89,7 @@ ${servers}
       spawnDaemon(ctx.paths, {
         name: instanceName(port),
         command: process.execPath,
-        args: [join(PROJECT_ROOT, 'bin/app.js'), 'feature-server'],
+        args: [...FEATURE_SERVER_NODE_FLAGS, join(PROJECT_ROOT, 'bin/app.js'), 'feature-server'],
         env: { ...process.env, FSTORE_SERVING_PORT: String(port), NODE_ENV: 'production' },
       });
       started++;
