@@ -23,11 +23,13 @@ import { UsersRepository } from '@fstore/auth';
 import { FstoreConfig, loadConfig } from '@fstore/config';
 import { featureByName } from '@fstore/contracts';
 import { FeatureWrite, RedisClusterOnlineStore } from '@fstore/online-store';
+import { runningPid, StackPaths } from '../apps/cli/src/stack/processes';
 import { stackContext, stackUp } from '../apps/cli/src/stack/stack';
+import { CpuMeter, withChildren } from './serving/cpu';
 import { PRODUCT_FEATURES, ProductRow, productRows, rowsCsv, sameNumber } from './serving/data';
 import { httpRequest } from './serving/http';
 import { ensureFeastVenv, FEAST_VERSION, FeastServer, prepareFeastRepo } from './serving/feast';
-import { formatReport, Measurements } from './serving/report';
+import { formatReport, FstoreRun, Measurements } from './serving/report';
 import { BenchError, capture, LoadResult, parseRedisBenchmarkCsv, runWrk } from './serving/wrk';
 
 const PRODUCTS = 10000;
@@ -210,13 +212,15 @@ async function main(): Promise<void> {
   const servingUrl = argValue('--serving-url');
   log(`load average at start: ${load()}`);
 
+  const ctx = stackContext(log);
   if (servingUrl) {
     log(`1/5 serving tier at ${servingUrl} (given: nothing started)`);
   } else {
     log('1/5 serving stack (fstore stack up serving)');
-    await stackUp(stackContext(log), ['serving']);
+    await stackUp(ctx, ['serving']);
   }
   const config = loadConfig();
+  const meter = cpuMeter(ctx.paths, config, !servingUrl);
   const { connections, durationSeconds, feastPort, feastWorkers } = config.bench;
   for (const f of PRODUCT_FEATURES) if (!featureByName(f)) throw new BenchError(`unknown ${f}`);
   const lbUrl = servingUrl ?? config.serving.url;
@@ -259,7 +263,13 @@ async function main(): Promise<void> {
   try {
     await verify(lbUrl, token, feast.url, rows);
 
-    const wrk = async (label: string, url: string, file: string, auth?: string) => {
+    const wrk = async (
+      label: string,
+      url: string,
+      file: string,
+      auth?: string,
+      cpu?: CpuMeter,
+    ): Promise<FstoreRun> => {
       const base = {
         url,
         requestsFile: file,
@@ -275,18 +285,24 @@ async function main(): Promise<void> {
         durationSeconds: WARMUP_SECONDS,
       });
       log(`${label}: ${durationSeconds} s, ${connections} connections (load average ${load()})`);
+      const stop = cpu?.start();
       const r = await runWrk({ ...base, label, durationSeconds });
+      const cpuMicrosPerRequest = stop?.(r.requests);
       r.failures.unshift(...warm.failures);
       for (const f of r.failures) log(`!! ${f}`);
       log(
         `${label}: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`,
       );
-      return r;
+      if (cpuMicrosPerRequest) {
+        const parts = Object.entries(cpuMicrosPerRequest).map(([g, us]) => `${g} ${us.toFixed(0)}`);
+        log(`${label}: CPU µs per request: ${parts.join(', ')}`);
+      }
+      return { ...r, cpuMicrosPerRequest };
     };
 
     log('4/5 load: fstore through nginx, then redis-benchmark');
-    const fstoreSingle = await wrk('fstore single GET', lbUrl, requests.fstoreSingle, token);
-    const fstoreBatch = await wrk('fstore batch 100×4', lbUrl, requests.fstoreBatch, token);
+    const fstoreSingle = await wrk('fstore single GET', lbUrl, requests.fstoreSingle, token, meter);
+    const fstoreBatch = await wrk('fstore batch 100×4', lbUrl, requests.fstoreBatch, token, meter);
     const redis = await redisBenchmark(config);
 
     log('5/5 load: Feast');
@@ -325,6 +341,24 @@ async function main(): Promise<void> {
     log('stopping Feast');
     await feast.stop();
   }
+}
+
+/**
+ * Per-process CPU of the fstore runs: the feature-server instances, nginx (master and workers)
+ * and the Redis Cluster nodes of this stack; only Redis for a serving tier given by URL.
+ */
+function cpuMeter(paths: StackPaths, config: FstoreConfig, ownServingTier: boolean): CpuMeter {
+  const pidsOf = (names: string[]) =>
+    names.map((name) => runningPid(paths, name)).filter((pid): pid is number => pid !== undefined);
+  const groups: Record<string, number[]> = {};
+  if (ownServingTier) {
+    groups['feature-server'] = pidsOf(
+      config.serving.instancePorts.map((p) => `feature-server-${p}`),
+    );
+    groups.nginx = pidsOf(['nginx']).flatMap(withChildren);
+  }
+  groups.redis = pidsOf(config.redis.clusterPorts.map((p) => `redis-${p}`));
+  return new CpuMeter(groups);
 }
 
 async function redisBenchmark(config: FstoreConfig): Promise<LoadResult> {

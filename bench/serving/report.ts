@@ -1,8 +1,13 @@
 import { LoadResult } from './wrk';
 
+/** An fstore run, with the CPU its processes spent per request (bench/serving/cpu.ts). */
+export interface FstoreRun extends LoadResult {
+  cpuMicrosPerRequest?: Record<string, number>;
+}
+
 export interface Measurements {
-  fstoreSingle: LoadResult;
-  fstoreBatch: LoadResult;
+  fstoreSingle: FstoreRun;
+  fstoreBatch: FstoreRun;
   feastSingle: LoadResult;
   feastBatch: LoadResult;
   redisGet: LoadResult;
@@ -47,7 +52,7 @@ export function formatReport(m: Measurements): {
   const failures = [m.fstoreSingle, m.fstoreBatch, m.redisGet, m.feastSingle, m.feastBatch].flatMap(
     (r) => r.failures,
   );
-  const kinds: [string, LoadResult, LoadResult][] = [
+  const kinds: [string, FstoreRun, LoadResult][] = [
     ['single GET (1×4)', m.fstoreSingle, m.feastSingle],
     ['batch 100×4', m.fstoreBatch, m.feastBatch],
   ];
@@ -75,6 +80,14 @@ export function formatReport(m: Measurements): {
         ratio(m.fstoreSingle.requestsPerSecond, m.redisGet.requestsPerSecond),
       ],
     ],
+  );
+  const cpuGroups = Object.keys(m.fstoreSingle.cpuMicrosPerRequest ?? {});
+  const cpu = table(
+    ['CPU µs per request', ...cpuGroups],
+    kinds.map(([kind, f]) => [
+      kind,
+      ...cpuGroups.map((g) => (f.cpuMicrosPerRequest?.[g] ?? NaN).toFixed(0)),
+    ]),
   );
   const checks: [string, boolean][] = [];
   for (const [kind, f, x] of kinds) {
@@ -104,6 +117,7 @@ export function formatReport(m: Measurements): {
     '',
     redis,
     '',
+    ...(cpuGroups.length > 0 ? [cpu, ''] : []),
     'Targets (issue 7):',
     ...checks.map(([what, ok]) => `  ${ok ? 'PASS' : 'MISS'}  ${what}`),
     ...(failures.length > 0

@@ -1,4 +1,6 @@
 import { benchProductId, productRow, rowsCsv, sameNumber } from './data';
+import { readFileSync } from 'fs';
+import { parseProcStat } from './cpu';
 import { formatReport } from './report';
 import { BenchError, LoadResult, parseRedisBenchmarkCsv, parseWrkOutput } from './wrk';
 
@@ -91,6 +93,45 @@ describe('serving benchmark', () => {
     expect(text).toContain('10.00×');
     expect(text).toContain('0.20×');
     expect(text).not.toContain('MISS');
+    expect(text).not.toContain('CPU µs per request');
     expect(targetsMet).toBe(true);
+  });
+
+  it('adds where the CPU of a request went, when it was measured', () => {
+    const r = (rps: number, p99: number): LoadResult => ({
+      requests: rps,
+      requestsPerSecond: rps,
+      p50Ms: p99 / 2,
+      p99Ms: p99,
+      failures: [],
+    });
+    const { text } = formatReport({
+      fstoreSingle: {
+        ...r(12000, 8),
+        cpuMicrosPerRequest: { 'feature-server': 55.4, redis: 21.6 },
+      },
+      fstoreBatch: {
+        ...r(1000, 40),
+        cpuMicrosPerRequest: { 'feature-server': 812, redis: 1090.2 },
+      },
+      feastSingle: r(2000, 60),
+      feastBatch: r(100, 900),
+      redisGet: r(60000, 2),
+      connections: 64,
+      durationSeconds: 15,
+      feastVersion: '0.67.0',
+      feastWorkers: 2,
+      products: 10000,
+      loadAverage: '1.00 1.00 1.00',
+    });
+    expect(text).toMatch(/\| CPU µs per request \| feature-server \| redis \|/);
+    expect(text).toMatch(/\| single GET \(1×4\)\s+\|\s+55 \|\s+22 \|/);
+    expect(text).toMatch(/\| batch 100×4\s+\|\s+812 \|\s+1090 \|/);
+  });
+
+  it('reads CPU time and parent from /proc stat lines, whatever the command name holds', () => {
+    const line = '4242 (node (x) y) S 17 4242 4242 0 -1 4194560 1 0 0 0 150 30 0 0 20 0 11 0';
+    expect(parseProcStat(line)).toEqual({ ppid: 17, ticks: 180 });
+    expect(parseProcStat(readFileSync('/proc/self/stat', 'utf8')).ppid).toBe(process.ppid);
   });
 });

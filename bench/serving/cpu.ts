@@ -1,0 +1,60 @@
+import { execFileSync } from 'child_process';
+import { readdirSync, readFileSync } from 'fs';
+
+/** Parent pid and CPU time (user + system, clock ticks) from the text of /proc/<pid>/stat. */
+export function parseProcStat(stat: string): { ppid: number; ticks: number } {
+  // The command (field 2) is in parentheses and may itself hold spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
+  return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
+function readStat(pid: number): { ppid: number; ticks: number } | undefined {
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined; // gone
+  }
+}
+
+/** A process and its children (nginx's workers are children of its master). */
+export function withChildren(pid: number): number[] {
+  const children = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((p) => readStat(p)?.ppid === pid);
+  return [pid, ...children];
+}
+
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+
+/**
+ * CPU time per request of groups of processes over one load run: where a request's cost goes
+ * (feature-server instances, nginx, Redis), the figure each serving change was judged by.
+ */
+export class CpuMeter {
+  constructor(private readonly groups: Record<string, number[]>) {}
+
+  /** Starts counting; the returned function gives µs of CPU per request for each group. */
+  start(): (requests: number) => Record<string, number> {
+    const before = this.ticks();
+    return (requests) => {
+      const after = this.ticks();
+      return Object.fromEntries(
+        Object.keys(this.groups).map((group) => [
+          group,
+          ((after[group] - before[group]) / TICKS_PER_SECOND / requests) * 1e6,
+        ]),
+      );
+    };
+  }
+
+  private ticks(): Record<string, number> {
+    return Object.fromEntries(
+      Object.entries(this.groups).map(([group, pids]) => [
+        group,
+        pids.reduce((sum, pid) => sum + (readStat(pid)?.ticks ?? 0), 0),
+      ]),
+    );
+  }
+}
