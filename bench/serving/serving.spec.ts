@@ -1,7 +1,7 @@
 import { benchProductId, productRow, rowsCsv, sameNumber } from './data';
 import { readFileSync } from 'fs';
 import { parseProcStat } from './cpu';
-import { formatReport } from './report';
+import { formatReport, Measurements } from './report';
 import { BenchError, LoadResult, parseRedisBenchmarkCsv, parseWrkOutput } from './wrk';
 
 const wrkLine = (over: Record<string, number> = {}, statuses: Record<string, number> = {}) =>
@@ -68,27 +68,30 @@ describe('serving benchmark', () => {
     });
   });
 
+  const run = (rps: number, p99: number): LoadResult => ({
+    requests: rps,
+    requestsPerSecond: rps,
+    p50Ms: p99 / 2,
+    p99Ms: p99,
+    failures: [],
+  });
+  const measurements = (over: Partial<Measurements> = {}): Measurements => ({
+    fstoreSingle: run(12000, 8),
+    fstoreBatch: run(1000, 40),
+    feastSingle: run(2000, 60),
+    feastBatch: run(100, 900),
+    redisGet: run(60000, 2),
+    connections: 64,
+    durationSeconds: 15,
+    feastVersion: '0.67.0',
+    feastWorkers: 2,
+    products: 10000,
+    loadAverage: '1.00 1.00 1.00',
+    ...over,
+  });
+
   it('reports the ratios and each target', () => {
-    const r = (rps: number, p99: number): LoadResult => ({
-      requests: rps,
-      requestsPerSecond: rps,
-      p50Ms: p99 / 2,
-      p99Ms: p99,
-      failures: [],
-    });
-    const { text, targetsMet } = formatReport({
-      fstoreSingle: r(12000, 8),
-      fstoreBatch: r(1000, 40),
-      feastSingle: r(2000, 60),
-      feastBatch: r(100, 900),
-      redisGet: r(60000, 2),
-      connections: 64,
-      durationSeconds: 15,
-      feastVersion: '0.67.0',
-      feastWorkers: 2,
-      products: 10000,
-      loadAverage: '1.00 1.00 1.00',
-    });
+    const { text, targetsMet } = formatReport(measurements());
     expect(text).toContain('6.00×');
     expect(text).toContain('10.00×');
     expect(text).toContain('0.20×');
@@ -98,32 +101,18 @@ describe('serving benchmark', () => {
   });
 
   it('adds where the CPU of a request went, when it was measured', () => {
-    const r = (rps: number, p99: number): LoadResult => ({
-      requests: rps,
-      requestsPerSecond: rps,
-      p50Ms: p99 / 2,
-      p99Ms: p99,
-      failures: [],
-    });
-    const { text } = formatReport({
-      fstoreSingle: {
-        ...r(12000, 8),
-        cpuMicrosPerRequest: { 'feature-server': 55.4, redis: 21.6 },
-      },
-      fstoreBatch: {
-        ...r(1000, 40),
-        cpuMicrosPerRequest: { 'feature-server': 812, redis: 1090.2 },
-      },
-      feastSingle: r(2000, 60),
-      feastBatch: r(100, 900),
-      redisGet: r(60000, 2),
-      connections: 64,
-      durationSeconds: 15,
-      feastVersion: '0.67.0',
-      feastWorkers: 2,
-      products: 10000,
-      loadAverage: '1.00 1.00 1.00',
-    });
+    const { text } = formatReport(
+      measurements({
+        fstoreSingle: {
+          ...run(12000, 8),
+          cpuMicrosPerRequest: { 'feature-server': 55.4, redis: 21.6 },
+        },
+        fstoreBatch: {
+          ...run(1000, 40),
+          cpuMicrosPerRequest: { 'feature-server': 812, redis: 1090.2 },
+        },
+      }),
+    );
     expect(text).toMatch(/\| CPU µs per request \| feature-server \| redis \|/);
     expect(text).toMatch(/\| single GET \(1×4\)\s+\|\s+55 \|\s+22 \|/);
     expect(text).toMatch(/\| batch 100×4\s+\|\s+812 \|\s+1090 \|/);
