@@ -1,9 +1,9 @@
 /**
  * A feature writer on test topics, as its own process (so that a test can SIGKILL it):
- * run-writer.ts <group> <topic suffix> [dead-letter topic]
+ * run-writer.ts <group> <scenario id> [dead-letter topic]; changelogs `test.<id>.features.<name>`
  */
 import { loadConfig } from '@fstore/config';
-import { featureTopic, STREAM_FEATURES } from '@fstore/contracts';
+import { FEATURE_TOPIC_PREFIX, STREAM_FEATURES } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { WriterMetrics } from '../../apps/feature-writer/src/metrics';
 import { FeatureWriter } from '../../apps/feature-writer/src/writer';
@@ -16,7 +16,7 @@ const writer = new FeatureWriter(
     brokers: config.kafka.brokers,
     groupId: group,
     features: STREAM_FEATURES,
-    topicOf: (f) => `${featureTopic(f.name)}.${suffix}`,
+    topicOf: (f) => `test.${suffix}.${FEATURE_TOPIC_PREFIX}${f.name}`,
     deadLetterTopic: dlq ?? `test.writer-dlq.${suffix}`,
     retryForMs: 30000,
     log: () => undefined,

@@ -5,7 +5,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { loadConfig, PROJECT_ROOT } from '@fstore/config';
-import { featureTopic, STREAM_FEATURES } from '@fstore/contracts';
+import { FEATURE_TOPIC_PREFIX, REGISTRY, STREAM_FEATURES } from '@fstore/contracts';
+import { compileStreamJobs } from '@fstore/definitions';
 import { FlinkJobs } from '@fstore/flink';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { generate, produce } from '@fstore/producer';
@@ -14,7 +15,7 @@ import { OracleEvent, sameValue, streamFeatures } from '../support/oracle';
 
 // The whole streaming path against real Kafka, Flink and Redis Cluster: generated events with
 // repeated keys, out-of-order times, duplicate deliveries and equal timestamps → producer →
-// the four Flink SQL jobs → changelogs → feature writer → Redis; compared with the oracle.
+// the generated Flink SQL job (one per source) → changelogs → feature writer → Redis; compared with the oracle.
 // Each scenario has its own topics, consumer groups and entity ids (a run prefix), so that the
 // keys it checks are only its own.
 const config = loadConfig();
@@ -91,6 +92,9 @@ interface Scenario {
   jobs: Map<string, string>;
 }
 
+/** The scenario's changelog topics: `test.<id>.features.<feature>` (the writer reads the same). */
+const featurePrefix = (id: string) => `test.${id}.${FEATURE_TOPIC_PREFIX}`;
+
 async function scenario(): Promise<Scenario> {
   const id = randomUUID().slice(0, 8);
   const s: Scenario = { prefix: `t${id}-`, tx: `test.tx.${id}`, suffix: id, jobs: new Map() };
@@ -102,7 +106,7 @@ async function scenario(): Promise<Scenario> {
       { topic: s.tx, numPartitions: 3 },
       { topic: `test.dlq.${id}`, numPartitions: 1 },
       { topic: `test.writer-dlq.${id}`, numPartitions: 1 },
-      ...STREAM_FEATURES.map((f) => ({ topic: `${featureTopic(f.name)}.${id}`, numPartitions: 3 })),
+      ...STREAM_FEATURES.map((f) => ({ topic: `${featurePrefix(id)}${f.name}`, numPartitions: 3 })),
     ],
   });
   await admin.disconnect();
@@ -115,7 +119,7 @@ async function cleanUp(s: Scenario): Promise<void> {
   await Promise.all([...s.jobs.values()].map((j) => flink.cancel(j).catch(() => undefined)));
   const admin = kafka.admin();
   await admin.connect();
-  const mine = (await admin.listTopics()).filter((t) => t.endsWith(s.suffix));
+  const mine = (await admin.listTopics()).filter((t) => t.includes(s.suffix));
   await admin.deleteTopics({ topics: mine }).catch(() => undefined);
   await admin.disconnect();
 }
@@ -132,18 +136,17 @@ async function produceFile(s: Scenario, file: string): Promise<void> {
 }
 
 async function startJobs(s: Scenario, savepoints: Map<string, string> = new Map()): Promise<void> {
-  for (const f of STREAM_FEATURES) {
-    const script = readFileSync(join(PROJECT_ROOT, f.producedBy), 'utf8');
-    const jobId = await flink.submitScript(script, {
-      jobName: `test ${f.name} ${s.suffix}`,
-      savepointPath: savepoints.get(f.name),
+  for (const job of compileStreamJobs(REGISTRY)) {
+    const jobId = await flink.submitScript(job.sql, {
+      jobName: `test ${job.jobName} ${s.suffix}`,
+      savepointPath: savepoints.get(job.source),
       values: {
         TRANSACTIONS_TOPIC: s.tx,
-        FEATURE_TOPIC: `${featureTopic(f.name)}.${s.suffix}`,
-        CONSUMER_GROUP: `test-${s.suffix}-${f.name}`,
+        FEATURE_TOPIC_PREFIX: featurePrefix(s.suffix),
+        CONSUMER_GROUP: `test-${s.suffix}-${job.source}`,
       },
     });
-    s.jobs.set(f.name, jobId);
+    s.jobs.set(job.source, jobId);
   }
   for (const jobId of s.jobs.values()) await flink.waitUntilRunning(jobId, 120000);
 }

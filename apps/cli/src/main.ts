@@ -23,6 +23,7 @@ import {
 import { createControlApiKey } from '@fstore/control-plane';
 import { ControlPlaneError, jobsCommand } from './control/jobs-command';
 import { formatJobRows, pipelineDown, pipelineStatus, pipelineUp } from './pipeline/pipeline';
+import { featuresCommand } from './features/features-command';
 import { runTests } from './test-command';
 import { addUser } from './users/users-command';
 
@@ -54,6 +55,8 @@ program
     console.log();
     console.log(formatJobRows(jobs));
   });
+
+featuresCommand(program);
 
 const pipeline = program.command('pipeline').description('The streaming feature pipeline');
 

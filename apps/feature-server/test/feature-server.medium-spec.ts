@@ -104,24 +104,25 @@ describe('the original API (seed/API.md)', () => {
     expect(res).toEqual({ status: 200, body: expected });
   });
 
-  it.each(FEATURES.map((f) => [f.legacy.path, f.legacy.notFoundCode, f.entity] as const))(
-    '%s answers 404 with code %i for an unknown id',
-    async (path, code, entity) => {
-      const query: Record<string, string> =
-        entity === 'customer_product'
-          ? { customer_id: 'nobody', product_id: 'nothing' }
-          : entity === 'category'
-            ? { category: 'no such category' }
-            : { [`${entity}_id`]: 'unknown-id' };
-      const res = await call(`${path}?${new URLSearchParams(query)}`);
-      expect(res.status).toBe(404);
-      expect(res.body).toEqual({
-        error_code: code,
-        error_message: expect.stringContaining('not found'),
-        error_detail: null,
-      });
-    },
-  );
+  it.each(
+    FEATURES.flatMap((f) =>
+      f.legacy ? [[f.legacy.path, f.legacy.notFoundCode, f.entity] as const] : [],
+    ),
+  )('%s answers 404 with code %i for an unknown id', async (path, code, entity) => {
+    const query: Record<string, string> =
+      entity === 'customer_product'
+        ? { customer_id: 'nobody', product_id: 'nothing' }
+        : entity === 'category'
+          ? { category: 'no such category' }
+          : { [`${entity}_id`]: 'unknown-id' };
+    const res = await call(`${path}?${new URLSearchParams(query)}`);
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({
+      error_code: code,
+      error_message: expect.stringContaining('not found'),
+      error_detail: null,
+    });
+  });
 
   it('answers 400 naming the missing parameter', async () => {
     const res = await call(`/api/v1/stream/customer-last-product-review-rating?customer_id=${c}`);

@@ -1,10 +1,26 @@
-/**
- * The eight features of DESIGN §3: the one definition that the writer, the Spark jobs' spec, the
- * feature server, the control plane and the tests read. The Redis layout they follow is written
- * down in docs/online-store-format.md.
- */
+import { join } from 'path';
+import { PROJECT_ROOT } from '@fstore/config';
+import {
+  FeatureEngine,
+  FeatureType,
+  LegacyEndpoint,
+  loadDefinitions,
+  Registry,
+  ResolvedFeature,
+} from '@fstore/definitions';
 
-export type EntityName = 'product' | 'customer' | 'category' | 'customer_product';
+/**
+ * The features of the top-level `features/` folder (docs/design.md §7), loaded and checked once
+ * when this module is first imported: the one definition that the writer, the Spark jobs' export,
+ * the feature server, the control plane and the tests read. The Redis layout they follow is
+ * written down in docs/online-store-format.md.
+ */
+export const FEATURES_DIR = join(PROJECT_ROOT, 'features');
+
+/** Every checked definition; a definition error stops the importing process with its message. */
+export const REGISTRY: Registry = loadDefinitions(FEATURES_DIR, PROJECT_ROOT);
+
+export type EntityName = string;
 
 export interface EntityDefinition {
   name: EntityName;
@@ -13,26 +29,14 @@ export interface EntityDefinition {
   description: string;
 }
 
-export const ENTITIES: Record<EntityName, EntityDefinition> = {
-  product: { name: 'product', keyColumns: ['product_id'], description: 'A product' },
-  customer: { name: 'customer', keyColumns: ['customer_id'], description: 'A customer' },
-  category: { name: 'category', keyColumns: ['category'], description: 'A product category' },
-  customer_product: {
-    name: 'customer_product',
-    keyColumns: ['customer_id', 'product_id'],
-    description: 'A customer together with a product',
-  },
-};
+export const ENTITIES: Readonly<Record<EntityName, EntityDefinition>> = Object.fromEntries(
+  REGISTRY.entities.map((e) => [
+    e.name,
+    { name: e.name, keyColumns: e.keys, description: e.description },
+  ]),
+);
 
-export type FeatureEngine = 'stream' | 'batch';
-export type FeatureType = 'double' | 'decimal' | 'int';
-
-/** How a client of the original system asked for this feature (seed/API.md). */
-export interface LegacyEndpoint {
-  path: string;
-  responseField: string;
-  notFoundCode: number;
-}
+export type { FeatureEngine, FeatureType, LegacyEndpoint };
 
 export interface FeatureDefinition {
   name: string;
@@ -40,119 +44,28 @@ export interface FeatureDefinition {
   engine: FeatureEngine;
   type: FeatureType;
   description: string;
-  /** The job that produces it: a file under flink-sql/ or spark-jobs/. */
+  /** The job that produces it: a file under flink-sql/ (generated) or spark-jobs/. */
   producedBy: string;
-  legacy: LegacyEndpoint;
+  legacy?: LegacyEndpoint;
+  /** The full checked definition (aggregation, expressions, window, owner, …). */
+  definition: ResolvedFeature;
 }
 
-export const FEATURES: readonly FeatureDefinition[] = [
-  {
-    name: 'avg_review',
-    entity: 'product',
-    engine: 'stream',
-    type: 'double',
-    description: 'Mean rating of the 5 latest rated events of the product',
-    producedBy: 'flink-sql/avg_review.sql',
-    legacy: {
-      path: '/api/v1/stream/review-rating-average',
-      responseField: 'avg_rating',
-      notFoundCode: 2003,
-    },
-  },
-  {
-    name: 'last_purchase_amount',
-    entity: 'customer',
-    engine: 'stream',
-    type: 'decimal',
-    description: "Amount (price × quantity) of the customer's latest event",
-    producedBy: 'flink-sql/last_purchase_amount.sql',
-    legacy: {
-      path: '/api/v1/stream/customer-last-purchase-amount',
-      responseField: 'amount',
-      notFoundCode: 2004,
-    },
-  },
-  {
-    name: 'last_review',
-    entity: 'customer_product',
-    engine: 'stream',
-    type: 'int',
-    description: 'Rating of the latest rated event of that customer for that product',
-    producedBy: 'flink-sql/last_review.sql',
-    legacy: {
-      path: '/api/v1/stream/customer-last-product-review-rating',
-      responseField: 'rating',
-      notFoundCode: 2005,
-    },
-  },
-  {
-    name: 'revenue_category',
-    entity: 'category',
-    engine: 'stream',
-    type: 'decimal',
-    description: "Sum of amount over the category's 3 latest events",
-    producedBy: 'flink-sql/revenue_category.sql',
-    legacy: {
-      path: '/api/v1/stream/total-revenue-by-category',
-      responseField: 'revenue',
-      notFoundCode: 2006,
-    },
-  },
-  {
-    name: 'avg_review_rating',
-    entity: 'product',
-    engine: 'batch',
-    type: 'double',
-    description: 'Mean rating of rated events in the 30 days up to the as-of time',
-    producedBy: 'spark-jobs/batch_features.py',
-    legacy: {
-      path: '/api/v1/offline/average-product-review-rating',
-      responseField: 'avg_rating',
-      notFoundCode: 2007,
-    },
-  },
-  {
-    name: 'revenue_by_category',
-    entity: 'category',
-    engine: 'batch',
-    type: 'decimal',
-    description: 'Sum of amount in the 30 days up to the as-of time',
-    producedBy: 'spark-jobs/batch_features.py',
-    legacy: {
-      path: '/api/v1/offline/category-revenue',
-      responseField: 'revenue',
-      notFoundCode: 2008,
-    },
-  },
-  {
-    name: 'revenue_by_product',
-    entity: 'product',
-    engine: 'batch',
-    type: 'decimal',
-    description: 'Sum of amount in the 30 days up to the as-of time',
-    producedBy: 'spark-jobs/batch_features.py',
-    legacy: {
-      path: '/api/v1/offline/product-revenue',
-      responseField: 'revenue',
-      notFoundCode: 2009,
-    },
-  },
-  {
-    name: 'units_sold',
-    entity: 'product',
-    engine: 'batch',
-    type: 'int',
-    description: 'Sum of quantity in the 30 days up to the as-of time',
-    producedBy: 'spark-jobs/batch_features.py',
-    legacy: {
-      path: '/api/v1/offline/sold-product-units',
-      responseField: 'units',
-      notFoundCode: 2010,
-    },
-  },
-];
+/** The batch job that computes every batch definition. */
+export const BATCH_FEATURES_JOB = 'spark-jobs/batch_features.py';
 
-/** The features Flink computes from the stream, each by its own job into its own changelog. */
+export const FEATURES: readonly FeatureDefinition[] = REGISTRY.features.map((f) => ({
+  name: f.name,
+  entity: f.entity.name,
+  engine: f.engine,
+  type: f.type,
+  description: f.description,
+  producedBy: f.engine === 'stream' ? `flink-sql/${f.source}.sql` : BATCH_FEATURES_JOB,
+  legacy: f.legacy,
+  definition: f,
+}));
+
+/** The features Flink computes from the stream: one job per source, one changelog per feature. */
 export const STREAM_FEATURES: readonly FeatureDefinition[] = FEATURES.filter(
   (f) => f.engine === 'stream',
 );

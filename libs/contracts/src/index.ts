@@ -1,7 +1,10 @@
 export { FEATURE_TOPIC_PREFIX, featureTopic, STACK_TOPICS, TOPICS, type TopicSpec } from './topics';
 export {
   COMPOSITE_ID_SEPARATOR,
+  BATCH_FEATURES_JOB,
   ENTITIES,
+  FEATURES_DIR,
+  REGISTRY,
   entityKeyPart,
   EVENT_TIME_KEY_SUFFIX,
   eventTimeKey,

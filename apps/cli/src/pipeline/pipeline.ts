@@ -1,17 +1,18 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { PROJECT_ROOT } from '@fstore/config';
-import { FeatureDefinition, featureTopic, STREAM_FEATURES } from '@fstore/contracts';
+import { REGISTRY } from '@fstore/contracts';
+import { CompiledStreamJob, compileStreamJobs } from '@fstore/definitions';
 import { FlinkJobs, JobSummary, TERMINAL_STATES } from '@fstore/flink';
 import { StackContext } from '../stack/component';
 import { ensureDir } from '../stack/processes';
 import { formatTable, stackDown, stackUp } from '../stack/stack';
 
-/** The Flink job name of a feature's job: how a second `pipeline up` recognises it. */
-export const jobName = (f: FeatureDefinition) => `feature ${f.name}`;
+/** The streaming jobs the definitions compile to: one per source (flink-sql/<source>.sql). */
+const streamJobs = (): CompiledStreamJob[] => compileStreamJobs(REGISTRY);
 
 export interface JobRow {
-  feature: string;
+  /** The job's name; how a second `pipeline up` recognises it. */
+  job: string;
   jobId: string;
   state: string;
   action:
@@ -35,17 +36,17 @@ function writeSavepoints(ctx: StackContext, savepoints: Record<string, string>):
   else writeFileSync(file, JSON.stringify(savepoints, null, 2));
 }
 
-function liveJob(jobs: JobSummary[], f: FeatureDefinition): JobSummary | undefined {
-  return jobs.find((j) => j.name === jobName(f) && !TERMINAL_STATES.includes(j.state));
+function liveJob(jobs: JobSummary[], job: CompiledStreamJob): JobSummary | undefined {
+  return jobs.find((j) => j.name === job.jobName && !TERMINAL_STATES.includes(j.state));
 }
 
-export function jobValues(f: FeatureDefinition): Record<string, string> {
-  return { FEATURE_TOPIC: featureTopic(f.name), CONSUMER_GROUP: `fstore-flink-${f.name}` };
+export function jobValues(job: CompiledStreamJob): Record<string, string> {
+  return { ...job.values, CONSUMER_GROUP: `fstore-flink-${job.source}` };
 }
 
 /**
- * Brings up the streaming pipeline: the services it needs, the feature writer, and the four
- * Flink SQL jobs. Idempotent: a job already running under its name is left alone; a job stopped
+ * Brings up the streaming pipeline: the services it needs, the feature writer, and the Flink
+ * SQL jobs the definitions compile to. Idempotent: a job already running under its name is left alone; a job stopped
  * by `pipeline down` resumes from its savepoint.
  */
 export async function pipelineUp(ctx: StackContext): Promise<JobRow[]> {
@@ -54,27 +55,31 @@ export async function pipelineUp(ctx: StackContext): Promise<JobRow[]> {
   const jobs = await flink.jobManager.jobs();
   const savepoints = readSavepoints(ctx);
   const rows: JobRow[] = [];
-  for (const f of STREAM_FEATURES) {
-    const live = liveJob(jobs, f);
+  for (const job of streamJobs()) {
+    const live = liveJob(jobs, job);
     if (live) {
-      rows.push({ feature: f.name, jobId: live.jid, state: live.state, action: 'already running' });
+      rows.push({
+        job: job.jobName,
+        jobId: live.jid,
+        state: live.state,
+        action: 'already running',
+      });
       continue;
     }
-    const script = readFileSync(join(PROJECT_ROOT, f.producedBy), 'utf8');
-    const savepoint = savepoints[f.name];
-    ctx.log(`pipeline: ${savepoint ? 'resuming' : 'submitting'} ${f.producedBy}`);
-    const jobId = await flink.submitScript(script, {
-      jobName: jobName(f),
-      values: jobValues(f),
+    const savepoint = savepoints[job.jobName];
+    ctx.log(`pipeline: ${savepoint ? 'resuming' : 'submitting'} ${job.file}`);
+    const jobId = await flink.submitScript(job.sql, {
+      jobName: job.jobName,
+      values: jobValues(job),
       savepointPath: savepoint,
     });
     await flink.waitUntilRunning(jobId, 120000);
     if (savepoint) {
-      delete savepoints[f.name];
+      delete savepoints[job.jobName];
       writeSavepoints(ctx, savepoints);
     }
     rows.push({
-      feature: f.name,
+      job: job.jobName,
       jobId,
       state: 'RUNNING',
       action: savepoint ? 'resumed from savepoint' : 'submitted',
@@ -83,20 +88,20 @@ export async function pipelineUp(ctx: StackContext): Promise<JobRow[]> {
   return rows;
 }
 
-/** Stops the four jobs with savepoints (kept for the next `pipeline up`) and the writer. */
+/** Stops the streaming jobs with savepoints (kept for the next `pipeline up`) and the writer. */
 export async function pipelineDown(ctx: StackContext): Promise<JobRow[]> {
   const flink = FlinkJobs.fromConfig(ctx.config);
   const jobs = await flink.jobManager.jobs();
   const savepoints = readSavepoints(ctx);
   const rows: JobRow[] = [];
-  for (const f of STREAM_FEATURES) {
-    const live = liveJob(jobs, f);
+  for (const job of streamJobs()) {
+    const live = liveJob(jobs, job);
     if (!live) continue;
     const location = await flink.stopWithSavepoint(live.jid);
-    savepoints[f.name] = location;
+    savepoints[job.jobName] = location;
     writeSavepoints(ctx, savepoints);
     rows.push({
-      feature: f.name,
+      job: job.jobName,
       jobId: live.jid,
       state: 'FINISHED',
       action: 'stopped with savepoint',
@@ -112,24 +117,25 @@ export async function pipelineStatus(ctx: StackContext): Promise<JobRow[]> {
   const jobs = await flink.jobManager.jobs();
   const savepoints = readSavepoints(ctx);
   return Promise.all(
-    STREAM_FEATURES.map(async (f) => {
-      const live = liveJob(jobs, f);
+    streamJobs().map(async (job) => {
+      const live = liveJob(jobs, job);
       if (!live) {
-        const detail = savepoints[f.name] ? `savepoint ${savepoints[f.name]}` : 'not deployed';
-        return { feature: f.name, jobId: '-', state: 'STOPPED', action: '-' as const, detail };
+        const saved = savepoints[job.jobName];
+        const detail = saved ? `savepoint ${saved}` : 'not deployed';
+        return { job: job.jobName, jobId: '-', state: 'STOPPED', action: '-' as const, detail };
       }
       const s = await flink.status(live.jid);
       const read = s.vertices[0]?.recordsOut ?? 0;
       const wrote = s.vertices.at(-1)?.recordsIn ?? 0;
       const detail = s.failure ?? `records read ${read}, changelog records written ${wrote}`;
-      return { feature: f.name, jobId: live.jid, state: s.state, action: '-' as const, detail };
+      return { job: job.jobName, jobId: live.jid, state: s.state, action: '-' as const, detail };
     }),
   );
 }
 
 export function formatJobRows(rows: JobRow[]): string {
   return formatTable(
-    ['feature', 'flink job', 'state', 'action', 'detail'],
-    rows.map((r) => [r.feature, r.jobId, r.state, r.action, r.detail ?? '']),
+    ['job', 'flink job', 'state', 'action', 'detail'],
+    rows.map((r) => [r.job, r.jobId, r.state, r.action, r.detail ?? '']),
   );
 }

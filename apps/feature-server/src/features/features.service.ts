@@ -47,10 +47,11 @@ export class FeaturesService {
 
   /** One feature of one entity, for the original API: the value or its 404 code. */
   async legacy(featureName: string, keyParts: string[]): Promise<number> {
-    const feature = featureByName(featureName)!;
+    const feature = featureByName(featureName);
+    if (!feature?.legacy) throw new Error(`${featureName} has no endpoint of the original API`);
+    const { notFoundCode } = feature.legacy;
     const [[value]] = await this.read(feature.entity, [keyParts], [feature]);
-    if (!value)
-      throw FeatureNotFound(feature.legacy.notFoundCode, feature.name, keyParts.join('/'));
+    if (!value) throw FeatureNotFound(notFoundCode, feature.name, keyParts.join('/'));
     return value.value;
   }
 

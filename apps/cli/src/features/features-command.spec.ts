@@ -1,0 +1,9 @@
+import { REGISTRY } from '@fstore/contracts';
+import { compileDrift } from './features-command';
+
+describe('generated Flink SQL', () => {
+  it('flink-sql/ holds exactly what the compiler produces from features/', () => {
+    // On failure: run `npx fstore features compile` and commit the result.
+    expect(compileDrift(REGISTRY)).toEqual([]);
+  });
+});

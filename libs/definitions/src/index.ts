@@ -1,0 +1,56 @@
+export {
+  avg,
+  count,
+  entity,
+  feature,
+  last,
+  lastK,
+  max,
+  min,
+  parseDuration,
+  source,
+  sum,
+  FEATURE_TYPES,
+  type Aggregation,
+  type Entity,
+  type Feature,
+  type FeatureEngine,
+  type FeatureSpec,
+  type FeatureType,
+  type LegacyEndpoint,
+  type Reducer,
+  type Source,
+} from './vocabulary';
+export {
+  columnsOf,
+  ExpressionError,
+  parseExpression,
+  quoteIdentifier,
+  quoteString,
+  toSql,
+  typeName,
+  typeOf,
+  type ColumnType,
+  type Expr,
+} from './expressions';
+export {
+  buildRegistry,
+  DefinitionError,
+  type DefinitionProblem,
+  type LoadedModule,
+  type Registry,
+  type ResolvedEntity,
+  type ResolvedFeature,
+  type ResolvedSource,
+} from './registry';
+export { definitionFiles, loadDefinitions } from './load';
+export {
+  compileStreamJobs,
+  describeComputation,
+  generatedHeader,
+  sourceTopicPlaceholder,
+  streamJobName,
+  StreamCompileError,
+  type CompiledStreamJob,
+} from './flink-compiler';
+export { exportDefinitions, EXPORT_FORMAT, type ExportedDefinitions } from './export';
