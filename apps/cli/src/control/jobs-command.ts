@@ -5,9 +5,15 @@ import { loadConfig } from '@fstore/config';
 /** A failed call to the control plane, with its error body. */
 export class ControlPlaneError extends Error {}
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-async function call(method: string, path: string, body?: Json, idempotent = false): Promise<Json> {
+/** One call to the control plane's API with the configured key; a non-2xx answer throws. */
+export async function call(
+  method: string,
+  path: string,
+  body?: Json,
+  idempotent = false,
+): Promise<Json> {
   const config = loadConfig();
   const key = config.control.apiKey;
   if (!key) throw new ControlPlaneError('set FSTORE_API_KEY (fstore apikeys create --role …)');
@@ -38,14 +44,20 @@ async function call(method: string, path: string, body?: Json, idempotent = fals
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Follows an operation until it ends (with --wait). */
-async function follow(accepted: Json, wait: boolean): Promise<Json> {
+/** Follows an operation until it ends (with --wait), or until `timeoutMs` has passed. */
+export async function follow(accepted: Json, wait: boolean, timeoutMs = 600000): Promise<Json> {
   if (!wait) return accepted;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const op = await call('GET', `/v1/operations/${String(accepted.operation_id)}`);
     if (op.status === 'succeeded') return op;
     if (op.status === 'failed')
       throw new ControlPlaneError(`operation failed: ${String(op.error)}`);
+    if (Date.now() > deadline) {
+      throw new ControlPlaneError(
+        `operation ${String(accepted.operation_id)} still ${String(op.status)} after ${timeoutMs / 1000}s`,
+      );
+    }
     await sleep(1000);
   }
 }

@@ -1,141 +1,177 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { join } from 'path';
+import { createHash } from 'crypto';
 import { REGISTRY } from '@fstore/contracts';
 import { CompiledStreamJob, compileStreamJobs } from '@fstore/definitions';
-import { FlinkJobs, JobSummary, TERMINAL_STATES } from '@fstore/flink';
+import { call, ControlPlaneError, follow, Json } from '../control/jobs-command';
+import { compileDrift } from '../features/features-command';
 import { StackContext } from '../stack/component';
-import { ensureDir } from '../stack/processes';
 import { formatTable, stackDown, stackUp } from '../stack/stack';
 
-/** The streaming jobs the definitions compile to: one per source (flink-sql/<source>.sql). */
+/**
+ * The streaming pipeline through the control plane, the one path that deploys jobs: each job the
+ * definitions compile to (flink-sql/<source>.sql) is a control-plane job whose versions follow
+ * the file, with one deployment. So `fstore jobs list`, the audit log and the reconciler see every
+ * streaming job, and `pipeline down`/`up` are the control plane's pause (stop with a savepoint)
+ * and resume.
+ */
 const streamJobs = (): CompiledStreamJob[] => compileStreamJobs(REGISTRY);
 
+/** How long one deploy/pause/resume/upgrade may take before the command gives up waiting. */
+const OPERATION_TIMEOUT_MS = 300000;
+
 export interface JobRow {
-  /** The job's name; how a second `pipeline up` recognises it. */
   job: string;
-  jobId: string;
+  version: string;
   state: string;
   action:
-    'already running' | 'submitted' | 'resumed from savepoint' | 'stopped with savepoint' | '-';
+    | 'already running'
+    | 'deployed'
+    | 'resumed from savepoint'
+    | 'upgraded from savepoint'
+    | 'stopped with savepoint'
+    | '-';
   detail?: string;
 }
 
-/** Where `pipeline down` leaves each job's savepoint for the next `pipeline up`. */
-function savepointsFile(ctx: StackContext): string {
-  return join(ensureDir(join(ctx.paths.root, 'pipeline')), 'savepoints.json');
+const enc = encodeURIComponent;
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+async function findJob(name: string): Promise<Json | undefined> {
+  try {
+    return await call('GET', `/v1/jobs/${enc(name)}`);
+  } catch (e) {
+    if (e instanceof ControlPlaneError && e.message.startsWith('404')) return undefined;
+    throw e;
+  }
 }
 
-function readSavepoints(ctx: StackContext): Record<string, string> {
-  const file = savepointsFile(ctx);
-  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+/** Registers the job, or a new version when the compiled SQL changed; returns the latest version. */
+async function registerLatest(ctx: StackContext, job: CompiledStreamJob): Promise<number> {
+  const existing = await findJob(job.jobName);
+  if (!existing) {
+    ctx.log(`pipeline: registering ${job.jobName} (${job.file})`);
+    await call('POST', '/v1/jobs', {
+      name: job.jobName,
+      kind: 'flink-sql',
+      source: job.file,
+      parameters: {},
+    });
+    return 1;
+  }
+  const versions = existing.versions as Json[];
+  const latest = versions.reduce((a, b) => (Number(b.version) > Number(a.version) ? b : a));
+  if (latest.sha256 === sha256(job.sql)) return Number(latest.version);
+  ctx.log(`pipeline: ${job.file} changed: registering version ${Number(latest.version) + 1}`);
+  const created = await call('POST', `/v1/jobs/${enc(job.jobName)}/versions`, {
+    source: job.file,
+    parameters: {},
+  });
+  return Number(created.version);
 }
 
-function writeSavepoints(ctx: StackContext, savepoints: Record<string, string>): void {
-  const file = savepointsFile(ctx);
-  if (Object.keys(savepoints).length === 0) rmSync(file, { force: true });
-  else writeFileSync(file, JSON.stringify(savepoints, null, 2));
+async function liveDeployment(name: string): Promise<Json | undefined> {
+  const job = await findJob(name);
+  if (!job?.live_deployment_id) return undefined;
+  return call('GET', `/v1/deployments/${enc(String(job.live_deployment_id))}`);
 }
 
-function liveJob(jobs: JobSummary[], job: CompiledStreamJob): JobSummary | undefined {
-  return jobs.find((j) => j.name === job.jobName && !TERMINAL_STATES.includes(j.state));
-}
-
-export function jobValues(job: CompiledStreamJob): Record<string, string> {
-  return { ...job.values, CONSUMER_GROUP: `fstore-flink-${job.source}` };
-}
+const operate = async (path: string, body: Json = {}) =>
+  follow(await call('POST', path, body, true), true, OPERATION_TIMEOUT_MS);
 
 /**
- * Brings up the streaming pipeline: the services it needs, the feature writer, and the Flink
- * SQL jobs the definitions compile to. Idempotent: a job already running under its name is left alone; a job stopped
- * by `pipeline down` resumes from its savepoint.
+ * Brings up the streaming pipeline: the services it needs (the control plane among them), the
+ * feature writer, and through the control plane one deployment per compiled job. Idempotent: a
+ * job running its latest version is left alone; a paused one (`pipeline down`) resumes from its
+ * savepoint; one running an older version is upgraded through a savepoint.
  */
 export async function pipelineUp(ctx: StackContext): Promise<JobRow[]> {
-  await stackUp(ctx, ['redis', 'kafka', 'flink', 'writer']);
-  const flink = FlinkJobs.fromConfig(ctx.config);
-  const jobs = await flink.jobManager.jobs();
-  const savepoints = readSavepoints(ctx);
+  await stackUp(ctx, ['redis', 'kafka', 'flink', 'writer', 'control-plane']);
+  const drift = compileDrift(REGISTRY);
+  if (drift.length > 0) {
+    throw new ControlPlaneError(
+      `the generated SQL is out of date with features/: ${drift.join(', ')} ` +
+        '(run: npx fstore features compile)',
+    );
+  }
   const rows: JobRow[] = [];
   for (const job of streamJobs()) {
-    const live = liveJob(jobs, job);
-    if (live) {
-      rows.push({
-        job: job.jobName,
-        jobId: live.jid,
-        state: live.state,
-        action: 'already running',
-      });
-      continue;
+    const version = await registerLatest(ctx, job);
+    let dep = await liveDeployment(job.jobName);
+    let action: JobRow['action'] = 'already running';
+    if (!dep) {
+      ctx.log(`pipeline: deploying ${job.jobName} version ${version}`);
+      await operate(`/v1/jobs/${enc(job.jobName)}/deployments`, { version });
+      action = 'deployed';
+    } else {
+      if (dep.desired_state === 'paused') {
+        ctx.log(`pipeline: resuming ${job.jobName} from ${String(dep.last_savepoint)}`);
+        await operate(`/v1/deployments/${enc(String(dep.id))}/resume`);
+        action = 'resumed from savepoint';
+      }
+      if (Number(dep.version) !== version) {
+        ctx.log(`pipeline: upgrading ${job.jobName} to version ${version}`);
+        await operate(`/v1/deployments/${enc(String(dep.id))}/upgrade`, { version });
+        action = 'upgraded from savepoint';
+      }
     }
-    const savepoint = savepoints[job.jobName];
-    ctx.log(`pipeline: ${savepoint ? 'resuming' : 'submitting'} ${job.file}`);
-    const jobId = await flink.submitScript(job.sql, {
-      jobName: job.jobName,
-      values: jobValues(job),
-      savepointPath: savepoint,
-    });
-    await flink.waitUntilRunning(jobId, 120000);
-    if (savepoint) {
-      delete savepoints[job.jobName];
-      writeSavepoints(ctx, savepoints);
-    }
+    dep = await liveDeployment(job.jobName);
     rows.push({
       job: job.jobName,
-      jobId,
-      state: 'RUNNING',
-      action: savepoint ? 'resumed from savepoint' : 'submitted',
+      version: String(dep?.version ?? version),
+      state: String(dep?.observed_state ?? '-'),
+      action,
+      detail: dep ? `deployment ${String(dep.id)}, flink job ${String(dep.flink_job_id)}` : '',
     });
   }
   return rows;
 }
 
-/** Stops the streaming jobs with savepoints (kept for the next `pipeline up`) and the writer. */
+/** Pauses every streaming job (stop with a savepoint, kept for `pipeline up`) and the writer. */
 export async function pipelineDown(ctx: StackContext): Promise<JobRow[]> {
-  const flink = FlinkJobs.fromConfig(ctx.config);
-  const jobs = await flink.jobManager.jobs();
-  const savepoints = readSavepoints(ctx);
   const rows: JobRow[] = [];
   for (const job of streamJobs()) {
-    const live = liveJob(jobs, job);
-    if (!live) continue;
-    const location = await flink.stopWithSavepoint(live.jid);
-    savepoints[job.jobName] = location;
-    writeSavepoints(ctx, savepoints);
+    const dep = await liveDeployment(job.jobName);
+    if (!dep || dep.desired_state !== 'running') continue;
+    ctx.log(`pipeline: pausing ${job.jobName} (stop with savepoint)`);
+    await operate(`/v1/deployments/${enc(String(dep.id))}/pause`);
+    const after = await liveDeployment(job.jobName);
     rows.push({
       job: job.jobName,
-      jobId: live.jid,
-      state: 'FINISHED',
+      version: String(dep.version),
+      state: String(after?.observed_state ?? '-'),
       action: 'stopped with savepoint',
-      detail: location,
+      detail: String(after?.last_savepoint ?? ''),
     });
   }
   await stackDown(ctx, ['writer']);
   return rows;
 }
 
-export async function pipelineStatus(ctx: StackContext): Promise<JobRow[]> {
-  const flink = FlinkJobs.fromConfig(ctx.config);
-  const jobs = await flink.jobManager.jobs();
-  const savepoints = readSavepoints(ctx);
+export async function pipelineStatus(_ctx: StackContext): Promise<JobRow[]> {
   return Promise.all(
     streamJobs().map(async (job) => {
-      const live = liveJob(jobs, job);
-      if (!live) {
-        const saved = savepoints[job.jobName];
-        const detail = saved ? `savepoint ${saved}` : 'not deployed';
-        return { job: job.jobName, jobId: '-', state: 'STOPPED', action: '-' as const, detail };
+      const dep = await liveDeployment(job.jobName);
+      if (!dep) {
+        return { job: job.jobName, version: '-', state: 'NOT DEPLOYED', action: '-' as const };
       }
-      const s = await flink.status(live.jid);
-      const read = s.vertices[0]?.recordsOut ?? 0;
-      const wrote = s.vertices.at(-1)?.recordsIn ?? 0;
-      const detail = s.failure ?? `records read ${read}, changelog records written ${wrote}`;
-      return { job: job.jobName, jobId: live.jid, state: s.state, action: '-' as const, detail };
+      const detail =
+        dep.desired_state === 'paused'
+          ? `paused, savepoint ${String(dep.last_savepoint)}`
+          : `desired ${String(dep.desired_state)}, flink job ${String(dep.flink_job_id)}` +
+            (dep.drift ? `, drift: ${String(dep.drift)}` : '');
+      return {
+        job: job.jobName,
+        version: String(dep.version),
+        state: String(dep.observed_state),
+        action: '-' as const,
+        detail,
+      };
     }),
   );
 }
 
 export function formatJobRows(rows: JobRow[]): string {
   return formatTable(
-    ['job', 'flink job', 'state', 'action', 'detail'],
-    rows.map((r) => [r.job, r.jobId, r.state, r.action, r.detail ?? '']),
+    ['job', 'version', 'state', 'action', 'detail'],
+    rows.map((r) => [r.job, r.version, r.state, r.action, r.detail ?? '']),
   );
 }
