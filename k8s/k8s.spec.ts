@@ -18,6 +18,7 @@ import {
 } from '@fstore/config';
 import { STACK_TOPICS } from '@fstore/contracts';
 import { airflowEnv } from '../apps/cli/src/stack/airflow';
+import { AUTH_LIMITED_PATHS } from '../apps/cli/src/stack/serving';
 import { StackContext } from '../apps/cli/src/stack/component';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped YAML */
@@ -329,6 +330,23 @@ describe('k8s manifests: apps', () => {
     const backend = ingress.spec.rules[0].http.paths[0].backend.service;
     expect(backend.name).toBe('feature-server');
     expect(new URL(config.serving.url).hostname).toBe(backend.name);
+  });
+
+  it('login and refresh are rate-limited per address at the Ingress, as FSTORE_SERVING_LB_AUTH_RATE says', () => {
+    const auth = named('Ingress', 'feature-server-auth');
+    const ann = auth.metadata.annotations;
+    expect(Number(ann['nginx.ingress.kubernetes.io/limit-rps'])).toBe(config.auth.lbAuthRate);
+    expect(ann['nginx.ingress.kubernetes.io/limit-burst-multiplier']).toBe('4');
+    const main = named('Ingress', 'feature-server');
+    expect(auth.spec.rules.map((r: Doc) => r.host)).toEqual(
+      main.spec.rules.map((r: Doc) => r.host),
+    );
+    const paths = auth.spec.rules[0].http.paths;
+    expect(paths.map((p: Doc) => [p.path, p.pathType, p.backend.service.name])).toEqual(
+      AUTH_LIMITED_PATHS.map((p) => [p, 'Exact', 'feature-server']),
+    );
+    // The feature routes themselves are not limited.
+    expect(Object.keys(main.metadata.annotations).filter((a) => a.includes('limit'))).toEqual([]);
   });
 
   it('every container is locked down and sized', () => {

@@ -25,7 +25,7 @@ import { ControlPlaneError, jobsCommand } from './control/jobs-command';
 import { formatJobRows, pipelineDown, pipelineStatus, pipelineUp } from './pipeline/pipeline';
 import { featuresCommand } from './features/features-command';
 import { runTests } from './test-command';
-import { addUser } from './users/users-command';
+import { addUser, removeUser } from './users/users-command';
 
 type ProduceCliOptions = ProduceOptions & { json?: boolean };
 type GenerateCliOptions = Omit<GenerateOptions, 'maxDelaySeconds'> & { maxDelay: number };
@@ -111,15 +111,26 @@ stack
     }
   });
 
-program
-  .command('users')
-  .description('Users who may log in to the services')
+const users = program.command('users').description('Users who may log in to the services');
+users
   .command('add <email>')
-  .description('Create or update a user; the password comes from stdin or FSTORE_NEW_USER_PASSWORD')
+  .description(
+    'Create or update a user; the password comes from stdin or FSTORE_NEW_USER_PASSWORD ' +
+      '(at least 12 characters, not a common password, repeat, run or keyboard walk)',
+  )
   .requiredOption('--role <role>', 'admin, operator, viewer or reader (serving, read-only)')
   .action(async (email: string, opts: { role: string }) => {
     await addUser(email, opts.role);
     log(`user ${email} (${opts.role}) saved`);
+  });
+users
+  .command('remove <email>')
+  .description(
+    'Remove a user; their tokens stop working (within FSTORE_AUTH_REVOCATION_CHECK_SECONDS)',
+  )
+  .action(async (email: string) => {
+    await removeUser(email);
+    log(`user ${email} removed`);
   });
 
 program

@@ -2,6 +2,8 @@ import { ConsoleLogger, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { loadConfig } from '@fstore/config';
+import { useJsonBodyLimits } from '@fstore/rest-api';
 import { AppModule, ControlPlaneOptions } from './app.module';
 import { ControlMetrics } from './metrics/metrics';
 
@@ -12,11 +14,13 @@ export async function createApp(
   options: Partial<ControlPlaneOptions> = {},
   logger = new ConsoleLogger({ json: true }),
 ): Promise<NestFastifyApplication> {
+  const { http } = loadConfig();
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ ...DEFAULTS, ...options }),
-    new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
+    new FastifyAdapter({ bodyLimit: http.maxBodyBytes, trustProxy: http.trustedProxies }),
     { logger },
   );
+  useJsonBodyLimits(app, { maxBytes: http.maxBodyBytes, maxDepth: http.maxJsonDepth });
   app.get(ControlMetrics).attach(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks();
   const doc = new DocumentBuilder()

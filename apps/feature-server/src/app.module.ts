@@ -2,12 +2,13 @@ import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { Pool } from 'pg';
 import { FstoreConfig } from '@fstore/config';
-import { TokenSigner, UsersRepository, UsersUnavailableError } from '@fstore/auth';
+import { SessionCheck, TokenSigner, UsersRepository, UsersUnavailableError } from '@fstore/auth';
 import { OnlineStore } from '@fstore/online-store';
 import { DomainError, ErrorFilter, FieldValidationPipe } from '@fstore/rest-api';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
+import { LoginThrottle } from './auth/login-throttle';
 import { CONFIG, configProvider } from './config';
 import { FeaturesController } from './features/features.controller';
 import { EntityReadLane } from './features/entity-read.lane';
@@ -52,6 +53,23 @@ const usersUnavailable = (e: unknown) =>
         if (!c.auth.secret) throw new Error('FSTORE_AUTH_SECRET is not set');
         return new TokenSigner(c.auth.secret);
       },
+    },
+    {
+      provide: SessionCheck,
+      inject: [CONFIG, UsersRepository],
+      useFactory: (c: FstoreConfig, users: UsersRepository) =>
+        new SessionCheck((sid) => users.sessionActive(sid), c.auth.revocationCheckSeconds * 1000),
+    },
+    {
+      provide: LoginThrottle,
+      inject: [CONFIG],
+      useFactory: ({ auth }: FstoreConfig) =>
+        new LoginThrottle({
+          accountMax: auth.loginMaxFailures,
+          addressMax: auth.loginIpMaxFailures,
+          windowMs: auth.loginWindowSeconds * 1000,
+          lockoutMs: auth.loginLockoutSeconds * 1000,
+        }),
     },
     { provide: ServingMetrics, useValue: new ServingMetrics() },
     FeaturesService,

@@ -162,12 +162,15 @@ describe('authentication', () => {
     expect(missing.body.error_message).toMatch(/missing Authorization header/);
 
     const forged = new TokenSigner('not-the-server-secret-at-all');
-    const forgedToken = forged.sign({ sub: email, role: 'admin', kind: 'access' }, 60);
+    const forgedToken = forged.sign(
+      { sub: email, role: 'admin', kind: 'access', sid: randomUUID() },
+      60,
+    );
     expect((await call(path, { auth: forgedToken })).body.error_message).toMatch(/bad signature/);
 
     const real = new TokenSigner(config.auth.secret!);
     const expired = real.sign(
-      { sub: email, role: 'reader', kind: 'access' },
+      { sub: email, role: 'reader', kind: 'access', sid: randomUUID() },
       60,
       Date.now() - 120000,
     );
@@ -175,7 +178,10 @@ describe('authentication', () => {
     expect(res.status).toBe(401);
     expect(res.body.error_message).toMatch(/expired/);
 
-    const refreshAsAccess = real.sign({ sub: email, role: 'reader', kind: 'refresh' }, 60);
+    const refreshAsAccess = real.sign(
+      { sub: email, role: 'reader', kind: 'refresh', sid: randomUUID(), gen: 0 },
+      60,
+    );
     expect((await call(path, { auth: refreshAsAccess })).status).toBe(401);
   });
 

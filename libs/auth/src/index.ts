@@ -1,4 +1,11 @@
-export { hashPassword, verifyPassword } from './passwords';
+export { hashPassword, verifyAgainstNoOne, verifyPassword } from './passwords';
+export { checkPasswordPolicy, MIN_PASSWORD_LENGTH } from './password-policy';
+export { SessionCheck } from './session-check';
 export { isRole, ROLES, roleAllows, type Role } from './roles';
 export { InvalidTokenError, TokenSigner, type TokenClaims, type TokenKind } from './tokens';
-export { UsersRepository, UsersUnavailableError, type User } from './users.repository';
+export {
+  UsersRepository,
+  UsersUnavailableError,
+  type RotateResult,
+  type User,
+} from './users.repository';

@@ -7,6 +7,13 @@ export interface TokenClaims {
   sub: string;
   role: Role;
   kind: TokenKind;
+  /**
+   * The login session the token belongs to (auth_sessions): logging out or removing the user
+   * ends it, and with it every token of the session, before they expire.
+   */
+  sid: string;
+  /** Refresh tokens only: the session's rotation number; a refresh token is good once. */
+  gen?: number;
   /** Expiry, epoch seconds. */
   exp: number;
 }
@@ -66,14 +73,20 @@ export class TokenSigner {
     } catch {
       throw new InvalidTokenError('malformed payload');
     }
-    const { sub, role, kind, exp } = body;
+    const { sub, role, kind, sid, gen, exp } = body;
     if (typeof sub !== 'string' || typeof role !== 'string' || !isRole(role)) {
       throw new InvalidTokenError('missing subject or role');
     }
     if ((kind !== 'access' && kind !== 'refresh') || typeof exp !== 'number') {
       throw new InvalidTokenError('missing kind or expiry');
     }
-    return { sub, role, kind, exp };
+    // Tokens issued before sessions existed have no sid: their holders log in again.
+    if (typeof sid !== 'string') throw new InvalidTokenError('missing session');
+    if (kind === 'refresh') {
+      if (!Number.isInteger(gen)) throw new InvalidTokenError('missing rotation number');
+      return { sub, role, kind, sid, gen, exp };
+    }
+    return { sub, role, kind, sid, exp };
   }
 
   private mac(data: string): string {

@@ -1,5 +1,6 @@
+import { randomUUID } from 'crypto';
 import { Pool } from 'pg';
-import { hashPassword, verifyPassword } from './passwords';
+import { hashPassword, verifyAgainstNoOne, verifyPassword } from './passwords';
 import { Role } from './roles';
 
 const UNDEFINED_TABLE = '42P01';
@@ -17,19 +18,54 @@ export interface User {
   role: Role;
 }
 
-/** The users who may log in, in PostgreSQL. The only code that reads or writes that table. */
+/** A refresh that could not rotate: the session is gone (or ended), or the token was used. */
+export type RotateResult =
+  { ok: true; user: User; gen: number } | { ok: false; reason: 'ended' | 'reused' };
+
+/** Serializes the DDL of concurrently starting servers (CREATE … IF NOT EXISTS races). */
+const SCHEMA_LOCK = 0x66_73_74_6f; // "fsto"
+
+/**
+ * The users who may log in and their login sessions, in PostgreSQL. The only code that reads or
+ * writes those tables. A session is one login: its tokens carry its id (sid), its refresh token
+ * is good once (refresh_gen rotates), and it ends on logout, on refresh-token reuse or with its
+ * user (ON DELETE CASCADE).
+ */
 export class UsersRepository {
   constructor(private readonly pool: Pool) {}
 
   /** Idempotent DDL; no user input reaches it. */
   async ensureSchema(): Promise<void> {
-    await this.pool.query(`
-      CREATE TABLE IF NOT EXISTS auth_users (
-        email         text PRIMARY KEY,
-        password_hash text NOT NULL,
-        role          text NOT NULL,
-        created_at    timestamptz NOT NULL DEFAULT now()
-      )`);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+      await client.query(`
+        CREATE TABLE IF NOT EXISTS auth_users (
+          email         text PRIMARY KEY,
+          password_hash text NOT NULL,
+          role          text NOT NULL,
+          created_at    timestamptz NOT NULL DEFAULT now()
+        )`);
+      await client.query(`
+        CREATE TABLE IF NOT EXISTS auth_sessions (
+          sid         uuid PRIMARY KEY,
+          email       text NOT NULL REFERENCES auth_users (email) ON DELETE CASCADE,
+          refresh_gen integer NOT NULL DEFAULT 0,
+          created_at  timestamptz NOT NULL DEFAULT now(),
+          expires_at  timestamptz NOT NULL,
+          ended_at    timestamptz
+        )`);
+      await client.query(
+        'CREATE INDEX IF NOT EXISTS auth_sessions_email ON auth_sessions (email, expires_at)',
+      );
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
   }
 
   async upsert(email: string, password: string, role: Role): Promise<void> {
@@ -48,8 +84,95 @@ export class UsersRepository {
       email,
     );
     const row = rows[0];
-    if (!row || !(await verifyPassword(password, row.password_hash))) return undefined;
+    // An unknown e-mail pays the same scrypt run as a wrong password (no timing oracle).
+    if (!row) return verifyAgainstNoOne(password).then(() => undefined);
+    if (!(await verifyPassword(password, row.password_hash))) return undefined;
     return { email: row.email, role: row.role };
+  }
+
+  /** Removes a user; their sessions go with them (so do their tokens). False if unknown. */
+  async remove(email: string): Promise<boolean> {
+    try {
+      const res = await this.pool.query('DELETE FROM auth_users WHERE email = $1', [
+        email.toLowerCase(),
+      ]);
+      return (res.rowCount ?? 0) > 0;
+    } catch (e) {
+      if ((e as { code?: string }).code === UNDEFINED_TABLE) return false;
+      throw new UsersUnavailableError((e as Error).message);
+    }
+  }
+
+  /** A new session of `email` (just authenticated), valid for `ttlSeconds` unless refreshed. */
+  async startSession(email: string, ttlSeconds: number): Promise<string> {
+    const sid = randomUUID();
+    await this.run(
+      `WITH cleanup AS (DELETE FROM auth_sessions WHERE email = $2 AND expires_at < now())
+       INSERT INTO auth_sessions (sid, email, expires_at)
+       VALUES ($1, $2, now() + make_interval(secs => $3))`,
+      [sid, email.toLowerCase(), ttlSeconds],
+    );
+    return sid;
+  }
+
+  /**
+   * Spends refresh token number `gen` of session `sid`: one statement, so two concurrent
+   * refreshes with the same token cannot both succeed. A token whose number was already spent
+   * is reuse — a stolen copy, or the thief already used it — and ends the session (every token
+   * of it), as OAuth 2.0's security practice for refresh-token rotation advises.
+   */
+  async rotateRefresh(sid: string, gen: number, ttlSeconds: number): Promise<RotateResult> {
+    const rotated = await this.run<{ email: string; role: Role; refresh_gen: number }>(
+      `UPDATE auth_sessions s SET refresh_gen = s.refresh_gen + 1,
+              expires_at = now() + make_interval(secs => $3)
+       FROM auth_users u
+       WHERE s.sid = $1 AND s.refresh_gen = $2 AND s.ended_at IS NULL AND s.expires_at > now()
+         AND u.email = s.email
+       RETURNING u.email, u.role, s.refresh_gen`,
+      [sid, gen, ttlSeconds],
+    );
+    if (rotated[0]) {
+      const { email, role, refresh_gen } = rotated[0];
+      return { ok: true, user: { email, role }, gen: refresh_gen };
+    }
+    const ended = await this.run(
+      `UPDATE auth_sessions SET ended_at = now()
+       WHERE sid = $1 AND refresh_gen > $2 AND ended_at IS NULL RETURNING sid`,
+      [sid, gen],
+    );
+    return { ok: false, reason: ended.length > 0 ? 'reused' : 'ended' };
+  }
+
+  /** Ends a session (logout): its access and refresh tokens stop working. */
+  async endSession(sid: string): Promise<void> {
+    await this.run(
+      'UPDATE auth_sessions SET ended_at = now() WHERE sid = $1 AND ended_at IS NULL',
+      [sid],
+    );
+  }
+
+  /** Whether the session exists (its user too) and has not ended. */
+  async sessionActive(sid: string): Promise<boolean> {
+    const rows = await this.run(
+      'SELECT 1 FROM auth_sessions WHERE sid = $1 AND ended_at IS NULL AND expires_at > now()',
+      [sid],
+    );
+    return rows.length > 0;
+  }
+
+  private async run<T extends object>(sql: string, params: unknown[], retry = true): Promise<T[]> {
+    try {
+      return (await this.pool.query<T>(sql, params)).rows;
+    } catch (e) {
+      // A database whose users were added before sessions existed: add the table, once.
+      if ((e as { code?: string }).code === UNDEFINED_TABLE && retry) {
+        await this.ensureSchema().catch((ddl: Error) => {
+          throw new UsersUnavailableError(ddl.message);
+        });
+        return this.run(sql, params, false);
+      }
+      throw new UsersUnavailableError((e as Error).message);
+    }
   }
 
   async find(email: string): Promise<User | undefined> {

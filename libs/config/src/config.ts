@@ -74,7 +74,18 @@ export interface FstoreConfig {
     streamMaxAgeSeconds: number;
     batchMaxAgeSeconds: number;
   };
-  auth: { secret?: string; accessTtlSeconds: number; refreshTtlSeconds: number };
+  auth: {
+    secret?: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+    loginMaxFailures: number;
+    loginIpMaxFailures: number;
+    loginWindowSeconds: number;
+    loginLockoutSeconds: number;
+    revocationCheckSeconds: number;
+    lbAuthRate: number;
+  };
+  http: { maxBodyBytes: number; maxJsonDepth: number; trustedProxies: string[] };
   bench: { feastPort: number; feastWorkers: number; connections: number; durationSeconds: number };
   producer: {
     metricsPort: number;
@@ -245,6 +256,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       secret: s.FSTORE_AUTH_SECRET,
       accessTtlSeconds: Number(s.FSTORE_AUTH_ACCESS_TTL_SECONDS),
       refreshTtlSeconds: Number(s.FSTORE_AUTH_REFRESH_TTL_SECONDS),
+      loginMaxFailures: Math.max(1, Number(s.FSTORE_AUTH_LOGIN_MAX_FAILURES)),
+      loginIpMaxFailures: Math.max(1, Number(s.FSTORE_AUTH_LOGIN_IP_MAX_FAILURES)),
+      loginWindowSeconds: Math.max(1, Number(s.FSTORE_AUTH_LOGIN_WINDOW_SECONDS)),
+      loginLockoutSeconds: Math.max(1, Number(s.FSTORE_AUTH_LOGIN_LOCKOUT_SECONDS)),
+      revocationCheckSeconds: Number(s.FSTORE_AUTH_REVOCATION_CHECK_SECONDS),
+      lbAuthRate: Math.max(1, Number(s.FSTORE_SERVING_LB_AUTH_RATE)),
+    },
+    http: {
+      maxBodyBytes: Math.max(1, Number(s.FSTORE_HTTP_MAX_BODY_BYTES)),
+      maxJsonDepth: Math.max(1, Number(s.FSTORE_HTTP_MAX_JSON_DEPTH)),
+      trustedProxies: s.FSTORE_HTTP_TRUSTED_PROXIES.split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
     },
     bench: {
       feastPort: Number(s.FSTORE_BENCH_FEAST_PORT),

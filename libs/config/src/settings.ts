@@ -250,6 +250,51 @@ export const SETTINGS = {
     default: '604800',
     doc: 'Lifetime of a refresh token',
   },
+  FSTORE_AUTH_LOGIN_MAX_FAILURES: {
+    kind: 'int',
+    default: '10',
+    doc: 'Failed logins one account may have within FSTORE_AUTH_LOGIN_WINDOW_SECONDS; then its logins answer 429 for FSTORE_AUTH_LOGIN_LOCKOUT_SECONDS (per feature-server instance)',
+  },
+  FSTORE_AUTH_LOGIN_IP_MAX_FAILURES: {
+    kind: 'int',
+    default: '50',
+    doc: 'Failed logins one client address may have within FSTORE_AUTH_LOGIN_WINDOW_SECONDS (any accounts); then its logins answer 429 for FSTORE_AUTH_LOGIN_LOCKOUT_SECONDS',
+  },
+  FSTORE_AUTH_LOGIN_WINDOW_SECONDS: {
+    kind: 'int',
+    default: '900',
+    doc: 'Window over which failed logins are counted (from the first failure)',
+  },
+  FSTORE_AUTH_LOGIN_LOCKOUT_SECONDS: {
+    kind: 'int',
+    default: '900',
+    doc: 'How long an account or address that reached its failure limit is refused (429 with Retry-After), even with the right password',
+  },
+  FSTORE_AUTH_REVOCATION_CHECK_SECONDS: {
+    kind: 'int',
+    default: '5',
+    doc: "How long a feature server trusts its last look at a login session before asking PostgreSQL again: a removed user's or logged-out session's tokens stop working within this",
+  },
+  FSTORE_SERVING_LB_AUTH_RATE: {
+    kind: 'int',
+    default: '5',
+    doc: 'Load balancer (nginx limit_req, Ingress limit-rps): requests a second one client address may send to /api/auth/login and /api/auth/refresh (burst 4x; more is 429)',
+  },
+  FSTORE_HTTP_MAX_BODY_BYTES: {
+    kind: 'int',
+    default: '1048576',
+    doc: 'Largest request body the REST APIs (feature server, control plane) read; more is 413',
+  },
+  FSTORE_HTTP_MAX_JSON_DEPTH: {
+    kind: 'int',
+    default: '32',
+    doc: 'Deepest nesting of arrays and objects a JSON request body may have; deeper is 400, refused before parsing',
+  },
+  FSTORE_HTTP_TRUSTED_PROXIES: {
+    kind: 'string',
+    default: '127.0.0.1',
+    doc: "Addresses or CIDRs of the proxies (nginx, the Ingress controller) whose X-Forwarded-For the REST APIs believe for the client's address (per-address login limits)",
+  },
   FSTORE_BENCH_FEAST_PORT: {
     kind: 'port',
     default: '6566',

@@ -22,6 +22,7 @@ export class ErrorFilter implements ExceptionFilter {
     if (error.status >= 500) {
       this.logger.error({ msg: error.message, cause: String(exception), code: error.code });
     }
+    for (const [name, value] of Object.entries(error.headers)) void reply.header(name, value);
     void reply.status(error.status).send({
       error_code: error.code,
       error_message: error.message,
@@ -35,7 +36,11 @@ export function toDomainError(exception: unknown): DomainError {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     if (status === 404) return new DomainError(404, 1404, 'No such route');
-    if (status === 413) return new DomainError(413, 1002, 'Request body too large');
+    if (status === 413) {
+      return new DomainError(413, 1002, 'Request body too large', [
+        { loc: ['body'], msg: exception.message, type: 'value_error.too_large' },
+      ]);
+    }
     if (status === 400) {
       return ValidationFailed([{ loc: ['body'], msg: exception.message, type: 'value_error' }]);
     }

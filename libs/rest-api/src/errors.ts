@@ -15,6 +15,8 @@ export class DomainError extends Error {
     readonly code: number,
     message: string,
     readonly detail: ErrorDetail[] | null = null,
+    /** Response headers that belong to the error (e.g. Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -26,4 +28,9 @@ export const InvalidField = (loc: (string | number)[], msg: string) =>
   ValidationFailed([{ loc, msg, type: 'value_error' }]);
 export const NotAuthenticated = (reason: string) =>
   new DomainError(401, 1200, `Not authenticated: ${reason}`);
+/** Too many attempts: the client may try again after `retryAfterSeconds` (Retry-After). */
+export const TooManyRequests = (message: string, retryAfterSeconds: number) =>
+  new DomainError(429, 1429, message, null, {
+    'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+  });
 export const Unhandled = () => new DomainError(500, 1999, 'Unhandled error');

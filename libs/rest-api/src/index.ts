@@ -2,6 +2,7 @@ export {
   DomainError,
   InvalidField,
   NotAuthenticated,
+  TooManyRequests,
   Unhandled,
   ValidationFailed,
   type ErrorDetail,
@@ -9,3 +10,4 @@ export {
 export { ErrorFilter, toDomainError, type ErrorMapper } from './error.filter';
 export { FieldValidationPipe, UuidPipe, type FastPathDto } from './validation';
 export { HttpMetrics } from './http-metrics';
+export { exceedsJsonDepth, JsonTooDeep, useJsonBodyLimits, type JsonBodyLimits } from './json-body';

@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { isRole, ROLES, UsersRepository } from '@fstore/auth';
+import { checkPasswordPolicy, isRole, ROLES, UsersRepository } from '@fstore/auth';
 import { loadConfig } from '@fstore/config';
 
 async function readPassword(): Promise<string> {
@@ -18,12 +18,26 @@ async function readPassword(): Promise<string> {
 export async function addUser(email: string, role: string): Promise<void> {
   if (!isRole(role)) throw new Error(`unknown role "${role}" (one of: ${ROLES.join(', ')})`);
   const password = await readPassword();
-  if (password.length < 12) throw new Error('the password must have at least 12 characters');
+  const refused = checkPasswordPolicy(password, email);
+  if (refused) throw new Error(`${refused}; choose another (nothing was saved)`);
+  await withUsers((users) => users.upsert(email, password, role));
+}
+
+/**
+ * `fstore users remove`: deletes the user and their sessions; the feature servers refuse their
+ * tokens from their next session check on (FSTORE_AUTH_REVOCATION_CHECK_SECONDS).
+ */
+export async function removeUser(email: string): Promise<void> {
+  const removed = await withUsers((users) => users.remove(email));
+  if (!removed) throw new Error(`no user ${email}`);
+}
+
+async function withUsers<T>(work: (users: UsersRepository) => Promise<T>): Promise<T> {
   const pool = new Pool({ ...loadConfig().postgres, max: 1 });
   try {
     const users = new UsersRepository(pool);
     await users.ensureSchema();
-    await users.upsert(email, password, role);
+    return await work(users);
   } finally {
     await pool.end();
   }

@@ -1,12 +1,16 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Role, roleAllows, TokenClaims, TokenSigner } from '@fstore/auth';
+import { Role, roleAllows, SessionCheck, TokenClaims, TokenSigner } from '@fstore/auth';
 import { NotAuthenticated } from '@fstore/rest-api';
 import { PermissionDenied } from '../errors/domain-errors';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
 
 /** The role a route needs unless it says otherwise (@Roles). */
 export const DEFAULT_ROLES: readonly Role[] = ['reader'];
+
+/** A well-signed, unexpired token whose session was logged out, or whose user was removed. */
+export const SessionEnded = () =>
+  NotAuthenticated('the session has ended (logged out or user removed)');
 
 /** The claims of an "Authorization: Bearer <access token>" header; NotAuthenticated otherwise. */
 export function authenticate(signer: TokenSigner, header: string | undefined): TokenClaims {
@@ -20,19 +24,21 @@ export function authenticate(signer: TokenSigner, header: string | undefined): T
   }
 }
 
-/** Every route needs a valid access token unless marked @Public(). */
+/** Every route needs a valid access token of a live session unless marked @Public(). */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(TokenSigner) private readonly signer: TokenSigner,
+    @Inject(SessionCheck) private readonly sessions: SessionCheck,
   ) {}
 
-  canActivate(ctx: ExecutionContext): boolean {
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = ctx.switchToHttp().getRequest();
     const claims = authenticate(this.signer, request.headers.authorization);
+    if (!(await this.sessions.check(claims.sid))) throw SessionEnded();
     const required = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? DEFAULT_ROLES;
     if (!roleAllows(claims.role, required)) throw PermissionDenied(claims.role);
     request.principal = claims;

@@ -1,42 +1,92 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FstoreConfig } from '@fstore/config';
-import { Role, TokenSigner, UsersRepository } from '@fstore/auth';
+import { SessionCheck, TokenClaims, TokenSigner, User, UsersRepository } from '@fstore/auth';
+import { NotAuthenticated, TooManyRequests } from '@fstore/rest-api';
 import { CONFIG } from '../config';
-import { NotAuthenticated } from '@fstore/rest-api';
+import { LoginThrottle } from './login-throttle';
 import { TokenPair } from './login.dto';
+
+/** Login attempts of an address that is not known (a test's inject, a Unix socket). */
+const UNKNOWN_ADDRESS = 'unknown';
 
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger('auth');
+
   constructor(
     @Inject(CONFIG) private readonly config: FstoreConfig,
     @Inject(TokenSigner) private readonly signer: TokenSigner,
     @Inject(UsersRepository) private readonly users: UsersRepository,
+    @Inject(SessionCheck) private readonly sessions: SessionCheck,
+    @Inject(LoginThrottle) private readonly throttle: LoginThrottle,
   ) {}
 
-  async login(email: string, password: string): Promise<TokenPair> {
-    const user = await this.users.authenticate(email, password);
-    if (!user) throw NotAuthenticated('wrong email or password');
-    return this.issue(user.email, user.role);
+  async login(email: string, password: string, address = UNKNOWN_ADDRESS): Promise<TokenPair> {
+    const account = email.toLowerCase();
+    const throttled = this.throttle.begin(account, address);
+    if (throttled) {
+      this.logger.warn({
+        msg: 'login refused: too many failures',
+        email: account,
+        address,
+        ...throttled,
+      });
+      const whose = throttled.scope === 'account' ? 'for this account' : 'from this address';
+      const seconds = Math.ceil(throttled.retryAfterMs / 1000);
+      throw TooManyRequests(`Too many failed logins ${whose}; retry in ${seconds} s`, seconds);
+    }
+    let user: User | undefined;
+    try {
+      user = await this.users.authenticate(account, password);
+    } catch (e) {
+      this.throttle.abandoned(account, address);
+      throw e;
+    }
+    if (!user) {
+      // Structured, for alerting on guessing; never the password.
+      this.logger.warn({ msg: 'login failed', email: account, address });
+      throw NotAuthenticated('wrong email or password');
+    }
+    this.throttle.succeeded(account, address);
+    const sid = await this.users.startSession(user.email, this.config.auth.refreshTtlSeconds);
+    this.sessions.remember(sid, true);
+    return this.issue(user, sid, 0);
   }
 
+  /** A new token pair for a refresh token, which is spent: the same one again is refused. */
   async refresh(refreshToken: string): Promise<TokenPair> {
-    let claims;
+    let claims: TokenClaims;
     try {
       claims = this.signer.verify(refreshToken, 'refresh');
     } catch (e) {
       throw NotAuthenticated((e as Error).message);
     }
-    // The role may have changed (or the user gone) since the refresh token was issued.
-    const user = await this.users.find(claims.sub);
-    if (!user) throw NotAuthenticated('unknown user');
-    return this.issue(user.email, user.role);
+    const { sid, gen = 0 } = claims;
+    const rotated = await this.users.rotateRefresh(sid, gen, this.config.auth.refreshTtlSeconds);
+    if (!rotated.ok) {
+      this.sessions.remember(sid, false);
+      if (rotated.reason === 'reused') {
+        this.logger.warn({ msg: 'refresh token reused: session ended', email: claims.sub, sid });
+        throw NotAuthenticated('refresh token already used; the session is ended, log in again');
+      }
+      throw NotAuthenticated('the session has ended (logged out or user removed)');
+    }
+    // The role may have changed since the refresh token was issued: the user row says.
+    return this.issue(rotated.user, sid, rotated.gen);
   }
 
-  private issue(sub: string, role: Role): TokenPair {
+  /** Ends the session of these claims: its access and refresh tokens stop working. */
+  async logout(claims: TokenClaims): Promise<void> {
+    await this.users.endSession(claims.sid);
+    this.sessions.remember(claims.sid, false);
+  }
+
+  private issue(user: User, sid: string, gen: number): TokenPair {
     const { accessTtlSeconds, refreshTtlSeconds } = this.config.auth;
+    const { email: sub, role } = user;
     return {
-      access_token: this.signer.sign({ sub, role, kind: 'access' }, accessTtlSeconds),
-      refresh_token: this.signer.sign({ sub, role, kind: 'refresh' }, refreshTtlSeconds),
+      access_token: this.signer.sign({ sub, role, kind: 'access', sid }, accessTtlSeconds),
+      refresh_token: this.signer.sign({ sub, role, kind: 'refresh', sid, gen }, refreshTtlSeconds),
       token_type: 'bearer',
       expires_in: accessTtlSeconds,
     };
