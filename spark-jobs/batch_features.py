@@ -1,4 +1,5 @@
-"""The four 30-day batch features (DESIGN.md §3) as of a time T: Hive raw table → Redis + history.
+"""The four 30-day batch features (docs/design.md §3) as of a time T: Hive raw table → Redis and
+history.
 
     spark-submit batch_features.py --as-of 2024-03-15T00:00:00Z [--as-of T2 …] \
         [--table ecommerce.transactions] [--history-table features.batch_feature_history] \

@@ -20,8 +20,8 @@ not written again, nor is a reject already recorded for the same offset. An even
 run (a redelivery) is written once. So a row is never lost and never doubled, whichever of the
 bulk loader and this job brings an event first.
 
-Rejects: a message that is not UTF-8 JSON, lacks its event_id or breaks a rule of DESIGN.md §2 goes
-to the rejects table (default `<table>_rejects`) with field, rule, reason, the message text and
+Rejects: a message that is not UTF-8 JSON, lacks its event_id or breaks a rule of docs/design.md §2
+goes to the rejects table (default `<table>_rejects`) with field, rule, reason, the message text and
 where it was (source_file/source_line as above). Every message is accounted for:
 read = valid + rejected, valid = loaded + duplicates_in_batch + already_loaded.
 

@@ -1,4 +1,4 @@
-"""Bulk-load one file of raw events into the Hive raw table (DESIGN.md §2, §5).
+"""Bulk-load one file of raw events into the Hive raw table (docs/design.md §2, §5).
 
     spark-submit load_raw_events.py --input /data/ecommerce_transactions.csv \
         [--format csv|ndjson] [--table ecommerce.transactions] [--rejects-table DB.TABLE] \
@@ -9,7 +9,7 @@ producer's message format (snake_case fields). A record never spans lines; blank
 records.
 
 Output: `ecommerce.transactions` (Parquet, partitioned by `event_date`, the UTC date of
-transaction_date). A row that breaks a rule of DESIGN.md §2 goes to the rejects table
+transaction_date). A row that breaks a rule of docs/design.md §2 goes to the rejects table
 (default `<table>_rejects`) with the field, the rule, the reason and the original line: every
 input line is accounted for (read = loaded + duplicates + rejected).
 

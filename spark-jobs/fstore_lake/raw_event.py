@@ -1,4 +1,4 @@
-"""The raw event of DESIGN.md §2 in plain Python: fields, rules, parsing and validation.
+"""The raw event of docs/design.md §2 in plain Python: fields, rules, parsing and validation.
 
 Mirrors libs/events (the producer's TypeScript contract): the same fields, limits, rule names and
 first-broken-rule order, the same UTC normalisation of transaction_date and the same derived

@@ -84,7 +84,7 @@ def ensure_tables(spark, table: str, rejects: str) -> None:
     create_if_missing(
         spark,
         f"CREATE TABLE IF NOT EXISTS {table} ({EVENT_COLUMNS_DDL}\n)"
-        " COMMENT 'Raw e-commerce transactions (DESIGN.md section 2), one row per event_id'"
+        " COMMENT 'Raw e-commerce transactions (docs/design.md section 2), one row per event_id'"
         " PARTITIONED BY (event_date DATE) STORED AS PARQUET",
         lambda: spark.catalog.tableExists(table),
     )

@@ -16,7 +16,8 @@ import { batchOutput, sparkSubmit } from '../support/spark';
  */
 const ctx = stackContext();
 const livy = LivyBatchesClient.fromConfig(ctx.config);
-const SEED = join(PROJECT_ROOT, '..', 'shared', 'seed', 'ecommerce_transactions.csv');
+// The original system's sample data, kept in the repository (samples/).
+const SEED = join(PROJECT_ROOT, 'samples', 'ecommerce_transactions.csv');
 const JOB = join(PROJECT_ROOT, 'spark-jobs', 'load_raw_events.py');
 const REPORT = join(PROJECT_ROOT, 'spark-jobs', 'tests', 'jobs', 'table_report.py');
 const db = `test_${randomUUID().replace(/-/g, '')}`;

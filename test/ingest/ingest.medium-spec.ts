@@ -21,7 +21,8 @@ import {
 } from './kafka-support';
 
 // The producer against the real Kafka of the local stack (`fstore stack up`).
-const SEED = '/work/shared/seed/ecommerce_transactions.csv';
+// The original system's sample data, kept in the repository (samples/).
+const SEED = join(PROJECT_ROOT, 'samples', 'ecommerce_transactions.csv');
 const SEED_ROWS = 2000;
 
 let work: string;

@@ -1,6 +1,6 @@
 import { batchFeatures, streamFeatures, OracleEvent } from './oracle';
 
-// Hand-worked examples of DESIGN §3, so that the oracle itself is checked.
+// Hand-worked examples of docs/design.md §3, so that the oracle itself is checked.
 const ev = (id: string, over: Partial<OracleEvent>): OracleEvent => ({
   event_id: id,
   customer_id: 'c1',

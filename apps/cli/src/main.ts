@@ -10,7 +10,7 @@ import {
   produce,
 } from '@fstore/producer';
 import { TOPICS } from '@fstore/contracts';
-import type { GenerateOptions, ProduceOptions } from '@fstore/producer';
+import type { GenerateOptions, IngestSummary, ProduceOptions } from '@fstore/producer';
 import { StackError } from './stack/processes';
 import {
   formatStatusTable,
@@ -208,8 +208,14 @@ program
   .action(async (o: ProduceCliOptions) => {
     const stop = new AbortController();
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
-    const summaries = await produce({ ...o, signal: stop.signal });
-    for (const s of summaries) console.log(o.json ? JSON.stringify(s) : formatSummary(s));
+    const print = (s: IngestSummary) => console.log(o.json ? JSON.stringify(s) : formatSummary(s));
+    try {
+      (await produce({ ...o, signal: stop.signal })).forEach(print);
+    } catch (e) {
+      // The counts line comes even on failure: what Kafka acknowledged up to it.
+      if (e instanceof ProducerError) e.summaries.forEach(print);
+      throw e;
+    }
   });
 
 program

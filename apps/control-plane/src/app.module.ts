@@ -12,6 +12,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { CONFIG, configProvider } from './config';
 import { openDatabase } from './database/data-source';
 import { ENTITIES } from './database/entities';
+import { mapControlError } from './errors/domain-errors';
 import { DeploymentsController } from './deployments/deployments.controller';
 import { DeploymentsService } from './deployments/deployments.service';
 import { ReconcilerService } from './deployments/reconciler.service';
@@ -116,7 +117,7 @@ export class AppModule {
         HealthService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_PIPE, useClass: FieldValidationPipe },
-        { provide: APP_FILTER, useValue: new ErrorFilter() },
+        { provide: APP_FILTER, useValue: new ErrorFilter(mapControlError) },
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
       ],
     };

@@ -221,7 +221,7 @@ export async function eventually<T>(
   }
 }
 
-/** A raw event for last_purchase_amount (DESIGN §2 columns it reads). */
+/** A raw event for last_purchase_amount (docs/design.md §2 columns it reads). */
 export function purchase(customer: string, seq: number, at: string, price = '10.00') {
   return {
     event_id: `e-${customer}-${seq}`,

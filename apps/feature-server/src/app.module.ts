@@ -4,11 +4,13 @@ import { Pool } from 'pg';
 import { FstoreConfig } from '@fstore/config';
 import { SessionCheck, TokenSigner, UsersRepository, UsersUnavailableError } from '@fstore/auth';
 import { OnlineStore } from '@fstore/online-store';
+import { isPostgresUnavailable } from '@fstore/postgres';
 import { DomainError, ErrorFilter, FieldValidationPipe } from '@fstore/rest-api';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
 import { LoginThrottle } from './auth/login-throttle';
+import { PG_POOL, pgPoolProvider, usersRepositoryProvider } from './auth/users.provider';
 import { CONFIG, configProvider } from './config';
 import { FeaturesController } from './features/features.controller';
 import { EntityReadLane } from './features/entity-read.lane';
@@ -19,11 +21,17 @@ import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { ServingMetrics } from './metrics/metrics';
 
-const PG_POOL = Symbol('PgPool');
-
-/** The users table not answering is the store being unavailable, not a server fault. */
-const usersUnavailable = (e: unknown) =>
-  e instanceof UsersUnavailableError ? new DomainError(503, 1400, e.message) : undefined;
+/**
+ * The users table not answering is the store being unavailable, not a server fault: 503 with the
+ * original API's "connection error to the database" code (1400).
+ */
+export const usersUnavailable = (e: unknown): DomainError | undefined => {
+  if (e instanceof UsersUnavailableError) return new DomainError(503, 1400, e.message);
+  if (isPostgresUnavailable(e)) {
+    return new DomainError(503, 1400, `user database unavailable: ${(e as Error).message}`);
+  }
+  return undefined;
+};
 
 @Module({
   controllers: [
@@ -36,16 +44,8 @@ const usersUnavailable = (e: unknown) =>
   providers: [
     configProvider,
     onlineStoreProvider,
-    {
-      provide: PG_POOL,
-      inject: [CONFIG],
-      useFactory: (c: FstoreConfig) => new Pool({ ...c.postgres, max: 4 }),
-    },
-    {
-      provide: UsersRepository,
-      inject: [PG_POOL],
-      useFactory: (pool: Pool) => new UsersRepository(pool),
-    },
+    pgPoolProvider,
+    usersRepositoryProvider,
     {
       provide: TokenSigner,
       inject: [CONFIG],

@@ -59,7 +59,7 @@ afterAll(async () => {
   await pool.end();
 });
 
-describe('the original API (seed/API.md)', () => {
+describe('the original API (docs/legacy-api.md)', () => {
   const now = Date.now();
   const c = `c-${randomUUID().slice(0, 8)}`;
   const p = `p-${randomUUID().slice(0, 8)}`;

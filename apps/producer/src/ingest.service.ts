@@ -3,7 +3,7 @@ import { basename, resolve } from 'path';
 import { Readable } from 'stream';
 import { CsvLayout, parseCsvHeader } from '@fstore/events';
 import { Checkpoint, CheckpointStore, fileHead } from './checkpoint.store';
-import { ProducerError } from './errors';
+import { asProducerError, ProducerError } from './errors';
 import { Batch, buildBatches } from './batcher';
 import { KafkaRepository, OutgoingMessage } from './kafka.repository';
 import { Line, readLines } from './line-reader';
@@ -39,8 +39,28 @@ export interface IngestSummary {
   /** Bytes of message values sent to the main topic. */
   produced_bytes: number;
   elapsed_ms: number;
-  /** False when stopped early (signal); a rerun resumes. */
+  /** False when stopped early (signal) or failed; a rerun resumes. */
   complete: boolean;
+  /** Present when the input ended in a failure: the counts are what Kafka acknowledged before. */
+  failed?: true;
+}
+
+/** A failure in the middle of an input, with the counts acknowledged until then. */
+class PumpFailure extends Error {
+  constructor(
+    readonly error: unknown,
+    readonly partial: Omit<IngestSummary, 'source' | 'resumed_after_line'>,
+  ) {
+    super(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Rethrows a pump failure as a ProducerError carrying the input's partial summary. */
+function withSummary(e: unknown, source: string, resumedAfter: number): never {
+  if (!(e instanceof PumpFailure)) throw e;
+  const error = asProducerError(e.error);
+  error.summaries.push({ ...e.partial, source, resumed_after_line: resumedAfter });
+  throw error;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -145,6 +165,10 @@ export class IngestService {
         dead_lettered: cp.dead_lettered + b.dlq.length,
       };
       return cp;
+    }).catch((e: unknown) => {
+      // What Kafka acknowledged is kept: a rerun resumes after it.
+      this.checkpoints?.save(cp);
+      return withSummary(e, file, resumedAfter);
     });
     this.checkpoints?.save(cp);
     return { ...summary, source: file, resumed_after_line: resumedAfter };
@@ -174,7 +198,9 @@ export class IngestService {
       yield* lines;
     }
     const batches = buildBatches(all(), decoder, await this.batchSpec(opts));
-    const summary = await this.pump(batches, opts, () => undefined);
+    const summary = await this.pump(batches, opts, () => undefined).catch((e: unknown) =>
+      withSummary(e, sourceName, 0),
+    );
     return { ...summary, source: sourceName, resumed_after_line: 0 };
   }
 
@@ -253,6 +279,7 @@ export class IngestService {
     };
 
     let aborted = false;
+    let thrown: unknown;
     try {
       for await (const batch of batches) {
         await ship(batch);
@@ -261,10 +288,20 @@ export class IngestService {
           break;
         }
       }
+    } catch (e) {
+      thrown = e;
     } finally {
       await inflight;
     }
-    if (failure) throw failure;
+    const error = failure ?? thrown;
+    if (error !== undefined) {
+      throw new PumpFailure(error, {
+        ...totals,
+        elapsed_ms: Date.now() - started,
+        complete: false,
+        failed: true,
+      });
+    }
     return { ...totals, elapsed_ms: Date.now() - started, complete: !aborted };
   }
 }

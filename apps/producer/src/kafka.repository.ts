@@ -47,49 +47,80 @@ export type OutgoingMessage = Message;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** kafkajs's backoff: 300 ms, doubling, at most 3 s a wait (each jittered by ±20 %). */
+export const RETRY_BACKOFF = {
+  initialRetryTime: 300,
+  maxRetryTime: 3000,
+  multiplier: 2,
+  factor: 0.2,
+};
+
+/** The number of retries whose waits (RETRY_BACKOFF, without jitter) add up to `budgetMs`. */
+export function retriesWithin(budgetMs: number): number {
+  let retries = 0;
+  let waited = 0;
+  let wait = RETRY_BACKOFF.initialRetryTime;
+  while (waited < budgetMs) {
+    waited += wait;
+    wait = Math.min(wait * RETRY_BACKOFF.multiplier, RETRY_BACKOFF.maxRetryTime);
+    retries++;
+  }
+  return Math.max(1, retries);
+}
+
 /**
  * The one place that talks to Kafka: `lanes` idempotent kafkajs producers (acks=all, each with one
  * request in flight so that its sequence numbers stay valid), plus an admin client for topics.
+ *
+ * Two kafkajs clients: `probe` (no retries) only answers "does a broker answer yet?" while
+ * connecting, so that an unreachable Kafka is reported after `timeoutMs` with one log line per
+ * attempt; the other carries the producers and the admin client, with retries (backoff up to
+ * 3 s) worth `timeoutMs`, so that a broker restart is ridden through: kafkajs reconnects,
+ * refreshes metadata and resends a failed request with the same producer id and sequence numbers,
+ * which the broker deduplicates. Only after `timeoutMs` without success does a send fail.
  */
 export class KafkaRepository {
   private constructor(
     private readonly opts: KafkaOptions,
     private readonly producers: Producer[],
     private readonly admin: Admin,
+    private readonly probe: Admin,
     /** kafkajs logs are dropped while connecting (we report the retries ourselves). */
     private readonly logState: { quiet: boolean },
   ) {}
 
   static create(opts: KafkaOptions): KafkaRepository {
     const logState = { quiet: true };
-    const kafka = new Kafka({
-      clientId: opts.clientId ?? 'fstore-producer',
-      brokers: opts.brokers,
-      connectionTimeout: 3000,
-      requestTimeout: 30000,
-      retry: { retries: 0 },
-      logLevel: logLevel.WARN,
-      logCreator:
-        () =>
-        ({ level, log }: LogEntry) => {
-          if (logState.quiet || /Limiting retries for the idempotent/.test(log.message)) {
-            return;
-          }
-          const { message, ...rest } = log;
-          (level <= logLevel.ERROR ? opts.log.error : opts.log.warn)(`kafkajs: ${message}`, rest);
-        },
-    });
-    // Retries on send are bounded so that a lost broker ends the run: ~timeoutMs in total.
-    const retries = Math.max(1, Math.ceil(opts.timeoutMs / 3000));
+    const client = (retries: number) =>
+      new Kafka({
+        clientId: opts.clientId ?? 'fstore-producer',
+        brokers: opts.brokers,
+        connectionTimeout: 3000,
+        requestTimeout: 30000,
+        retry: { ...RETRY_BACKOFF, retries },
+        logLevel: logLevel.WARN,
+        logCreator:
+          () =>
+          ({ level, log }: LogEntry) => {
+            if (logState.quiet || /Limiting retries for the idempotent/.test(log.message)) {
+              return;
+            }
+            const { message, ...rest } = log;
+            (level <= logLevel.ERROR ? opts.log.error : opts.log.warn)(`kafkajs: ${message}`, rest);
+          },
+      });
+    // Bounded, so that a broker that does not come back ends the run: ~timeoutMs of waiting.
+    const retries = retriesWithin(opts.timeoutMs);
+    const kafka = client(retries);
     const producers = Array.from({ length: Math.max(1, opts.lanes) }, () =>
       kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
-        retry: { retries, initialRetryTime: 300, maxRetryTime: 3000 },
+        retry: { ...RETRY_BACKOFF, retries },
       }),
     );
-    return new KafkaRepository(opts, producers, kafka.admin(), logState);
+    return new KafkaRepository(opts, producers, kafka.admin(), client(0).admin(), logState);
   }
 
   get brokers(): string {
@@ -102,6 +133,9 @@ export class KafkaRepository {
     const deadline = started + this.opts.timeoutMs;
     for (let attempt = 1; ; attempt++) {
       try {
+        await this.probe.connect();
+        await this.probe.disconnect();
+        // A broker answers: these connect at once (with retries, should it go away meanwhile).
         await this.admin.connect();
         for (const p of this.producers) await p.connect();
         this.logState.quiet = false;
@@ -167,6 +201,7 @@ export class KafkaRepository {
     await Promise.allSettled([
       ...this.producers.map((p) => p.disconnect()),
       this.admin.disconnect(),
+      this.probe.disconnect(),
     ]);
   }
 }

@@ -5,6 +5,7 @@
  */
 import { loadConfig } from '@fstore/config';
 import { formatSummary, produce } from './produce.command';
+import { ProducerError } from './errors';
 import { jsonLogger } from './logger';
 
 const log = jsonLogger();
@@ -19,6 +20,7 @@ const dir = loadConfig().producer.inputDir || undefined;
 produce({ dir, stdin: !dir, signal: stop.signal, log }).then(
   (summaries) => summaries.forEach((s) => log.info(formatSummary(s))),
   (e: unknown) => {
+    if (e instanceof ProducerError) e.summaries.forEach((s) => log.info(formatSummary(s)));
     log.error(e instanceof Error ? e.message : String(e));
     process.exit(1);
   },

@@ -1,10 +1,10 @@
 import { Server } from 'http';
 import { readdirSync, statSync } from 'fs';
-import { join } from 'path';
+import { join, resolve } from 'path';
 import { ConfigError, loadConfig } from '@fstore/config';
 import { TOPICS } from '@fstore/contracts';
 import { CheckpointStore } from './checkpoint.store';
-import { ProducerError } from './errors';
+import { asProducerError, nothingAcknowledged, ProducerError } from './errors';
 import { IngestService, IngestSummary } from './ingest.service';
 import { COMPRESSIONS, Compression, KafkaRepository } from './kafka.repository';
 import { jsonLogger, Logger } from './logger';
@@ -62,7 +62,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 /**
  * Produces a file (one shot), a folder or standard input (service mode) to Kafka. Returns one
- * summary per input; throws ProducerError on an unreachable Kafka or a missing topic.
+ * summary per input; throws ProducerError on an unreachable Kafka, a missing topic or a send that
+ * failed after its retries — carrying the summaries up to the failure (for one file or standard
+ * input always one, zero counts if nothing was acknowledged).
  */
 export async function produce(opts: ProduceOptions): Promise<IngestSummary[]> {
   const config = loadConfig();
@@ -133,6 +135,14 @@ export async function produce(opts: ProduceOptions): Promise<IngestSummary[]> {
         await sleep((opts.pollSeconds ?? 2) * 1000, opts.signal);
       }
     }
+  } catch (e) {
+    const error = asProducerError(e);
+    error.summaries.unshift(...summaries);
+    const current = opts.file ? resolve(opts.file) : opts.stdin ? 'stdin' : undefined;
+    if (current !== undefined && !error.summaries.some((s) => s.source === current)) {
+      error.summaries.push(nothingAcknowledged(current));
+    }
+    throw error;
   } finally {
     metrics.connected.set(0);
     await kafka.disconnect();
@@ -148,6 +158,7 @@ export function formatSummary(s: IngestSummary): string {
     `${s.source}: read ${s.read}, produced ${s.produced}, dead-lettered ${s.dead_lettered}` +
     ` (${(s.elapsed_ms / 1000).toFixed(1)} s, ${rate} records/s)`;
   if (s.resumed_after_line > 0) text += `; resumed after line ${s.resumed_after_line}`;
-  if (!s.complete) text += '; stopped early, a rerun resumes';
+  if (s.failed) text += '; FAILED (counted: what Kafka acknowledged), a rerun resumes';
+  else if (!s.complete) text += '; stopped early, a rerun resumes';
   return text;
 }

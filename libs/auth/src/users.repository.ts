@@ -181,6 +181,15 @@ export class UsersRepository {
     )[0];
   }
 
+  /** Resolves when the user database answers; else UsersUnavailableError. */
+  async ping(): Promise<void> {
+    try {
+      await this.pool.query('SELECT 1');
+    } catch (e) {
+      throw new UsersUnavailableError((e as Error).message);
+    }
+  }
+
   private async select<T extends object>(sql: string, email: string): Promise<T[]> {
     try {
       return (await this.pool.query<T>(sql, [email.toLowerCase()])).rows;

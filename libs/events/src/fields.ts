@@ -1,6 +1,6 @@
 /**
- * The raw event of DESIGN §2, field by field: the single definition the parser, the validator,
- * the class-validator class and the JSON Schema are all built from or checked against.
+ * The raw event of docs/design.md §2, field by field: the single definition the parser, the
+ * validator, the class-validator class and the JSON Schema are all built from or checked against.
  */
 export type FieldKind = 'id' | 'string' | 'decimal' | 'int' | 'timestamp';
 

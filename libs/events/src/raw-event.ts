@@ -19,8 +19,8 @@ export const NORMALIZED_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{3
 const nullable = (_: object, v: unknown) => v !== null && v !== undefined;
 
 /**
- * The raw event (DESIGN §2) as the producer publishes it on `ecommerce.transactions`: one JSON
- * object with these fields, in this order. Nullable fields are present with `null`.
+ * The raw event (docs/design.md §2) as the producer publishes it on `ecommerce.transactions`: one
+ * JSON object with these fields, in this order. Nullable fields are present with `null`.
  * The decorators state the same rules as FIELDS; `validate()` is the fast path that applies them
  * to text input, and a spec checks that both agree.
  */
@@ -80,7 +80,8 @@ export const RAW_EVENT_JSON_SCHEMA = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://fstore.local/schemas/raw-event.json',
   title: 'RawEvent',
-  description: 'One e-commerce transaction (DESIGN §2), as published on ecommerce.transactions',
+  description:
+    'One e-commerce transaction (docs/design.md §2), as published on ecommerce.transactions',
   type: 'object',
   additionalProperties: false,
   required: [EVENT_ID_FIELD.name, ...FIELDS.map((f) => f.name)],

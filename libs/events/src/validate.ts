@@ -223,8 +223,8 @@ export function validateCells(
 }
 
 /**
- * Validates one record against DESIGN §2 and builds the event. The first broken rule, in field
- * order, is the reason. A missing event_id is derived from `source` (see deriveEventId).
+ * Validates one record against docs/design.md §2 and builds the event. The first broken rule, in
+ * field order, is the reason. A missing event_id is derived from `source` (see deriveEventId).
  */
 export function validate(record: RawRecord, source?: SourceRef): ParseResult {
   return validateCells(

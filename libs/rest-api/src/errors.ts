@@ -1,6 +1,7 @@
 /**
  * The error body every fstore REST API answers with — the original API's
- * {error_code, error_message, error_detail} (seed/API.md) — and the errors both servers share.
+ * {error_code, error_message, error_detail} (docs/legacy-api.md) — and the errors both servers
+ * share.
  * Each app adds its own domain errors beside these.
  */
 export interface ErrorDetail {

@@ -67,12 +67,25 @@ export function ensureDir(dir: string, owner?: { uid: number; gid: number }): st
   return dir;
 }
 
-function isAlive(pid: number): boolean {
+/**
+ * Whether the process runs. A zombie does not: it has exited, but the process that started it (a
+ * long-lived `fstore` or test runner) has not reaped it yet, so signal 0 still reaches its pid —
+ * taking it for alive made `stack down` wait for it forever.
+ */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) S …"; comm may hold spaces and parentheses, so the state is
+    // the first field after the last ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch (e) {
+    // Gone in the meantime; or no /proc (not Linux), where signal 0 is all we know.
+    return (e as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync('/proc/self/stat');
   }
 }
 

@@ -9,7 +9,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
 import { Principal } from '../auth/api-keys.service';
-import { toDomainError } from '@fstore/rest-api';
+import { toControlError } from '../errors/domain-errors';
 import { AuditService } from './audit.service';
 
 export const AUDIT_KEY = 'fstore:audit';
@@ -42,7 +42,7 @@ export class AuditInterceptor implements NestInterceptor {
     const principal: Principal | undefined = request.principal;
     return next.handle().pipe(
       catchError((e: unknown) => {
-        const error = toDomainError(e);
+        const error = toControlError(e);
         const target = auditTarget(action, request.params ?? {}, String(request.url));
         return from(
           this.audit.record({

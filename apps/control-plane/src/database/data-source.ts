@@ -1,10 +1,15 @@
+import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { FstoreConfig } from '@fstore/config';
+import { CONNECT_TIMEOUT_MS, poolErrorHandler } from '@fstore/postgres';
 import { ENTITIES } from './entities';
 import { Initial1764250000000 } from './migrations/1764250000000-initial';
 
 export const MIGRATIONS = [Initial1764250000000];
+
+const logger = new Logger('postgres');
+const warn = (message: string) => logger.warn(message);
 
 /**
  * The control plane's PostgreSQL connection, in its own schema (FSTORE_CONTROL_PG_SCHEMA): every
@@ -27,6 +32,9 @@ export function controlDataSource(config: FstoreConfig, schema = config.control.
     // UUIDs come from gen_random_uuid() (PostgreSQL 13+ core): no extension in our schema.
     installExtensions: false,
     poolSize: 5,
+    // A PostgreSQL restart closes the idle connections: logged, replaced on the next query.
+    poolErrorHandler: poolErrorHandler('control pool', warn),
+    connectTimeoutMS: CONNECT_TIMEOUT_MS,
     extra: { options: `-c search_path=${schema}` },
   });
 }
@@ -36,7 +44,8 @@ export async function openDatabase(
   config: FstoreConfig,
   schema = config.control.pgSchema,
 ): Promise<DataSource> {
-  const client = new Client({ ...config.postgres });
+  const client = new Client({ ...config.postgres, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  client.on('error', poolErrorHandler('migration connection', warn));
   await client.connect();
   try {
     // Several processes (API, workers) may start at once: one migrates, the others wait.

@@ -1,4 +1,5 @@
-import { DomainError, type ErrorDetail } from '@fstore/rest-api';
+import { unavailability } from '@fstore/postgres';
+import { DomainError, toDomainError, type ErrorDetail } from '@fstore/rest-api';
 
 /** The control plane's own errors; the body and the shared ones are in @fstore/rest-api. */
 export const PermissionDenied = (role: string, needed: string) =>
@@ -20,3 +21,21 @@ export const IdempotencyKeyReused = (key: string) =>
   new DomainError(409, 1412, `Idempotency-Key ${key} was already used for a different request`);
 export const Unavailable = (what: string, reason: string) =>
   new DomainError(503, 1400, `${what} unavailable: ${reason}`);
+
+/**
+ * The control plane's errors that are not DomainErrors: PostgreSQL down or restarting (or another
+ * dependency refusing the connection) is the service being unavailable — 503 with error_code 1400,
+ * "connection error to the database" — not an unhandled fault (500). Given to the ErrorFilter;
+ * undefined = the shared mapping.
+ */
+export function mapControlError(e: unknown): DomainError | undefined {
+  if (e instanceof DomainError) return undefined;
+  const kind = unavailability(e);
+  if (kind === undefined) return undefined;
+  const reason = e instanceof Error ? e.message : String(e);
+  // A bare socket error names its address (e.g. "connect ECONNREFUSED 127.0.0.1:5432").
+  return Unavailable(kind === 'postgres' ? 'PostgreSQL' : 'A dependency', reason);
+}
+
+/** The error body a request ends with (for the audit log's outcome). */
+export const toControlError = (e: unknown): DomainError => mapControlError(e) ?? toDomainError(e);

@@ -1,5 +1,6 @@
 import { FlinkUnavailableError } from '@fstore/flink';
 import { LivyUnavailableError } from '@fstore/livy';
+import { isPostgresUnavailable } from '@fstore/postgres';
 
 /** An error a later attempt may not meet (a service down or restarting), worth retrying. */
 export class TransientError extends Error {}
@@ -15,7 +16,8 @@ export function isTransient(e: unknown): boolean {
     return true;
   }
   const code = (e as { code?: string } | undefined)?.code;
-  return code !== undefined && NETWORK.has(code);
+  // PostgreSQL restarting (terminated sessions, "starting up") is as passing as a refused socket.
+  return (code !== undefined && NETWORK.has(code)) || isPostgresUnavailable(e);
 }
 
 /** The operation cannot succeed as asked (a job in the wrong state, a failing statement…). */

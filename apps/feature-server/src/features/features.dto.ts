@@ -15,7 +15,7 @@ import { ENTITIES, EntityName, FEATURES } from '@fstore/contracts';
 
 const ENTITY_NAMES = Object.keys(ENTITIES) as EntityName[];
 const FEATURE_NAMES = FEATURES.map((f) => f.name);
-/** An id part as DESIGN §2 allows it (non-empty, at most 64 characters, no braces). */
+/** An id part as docs/design.md §2 allows it (non-empty, at most 64 characters, no braces). */
 const ID_PART = /^[^{}]{1,64}$/;
 
 const splitCsv = ({ value }: { value: unknown }) =>

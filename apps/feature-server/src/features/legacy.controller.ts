@@ -4,8 +4,8 @@ import { CategoryQuery, CustomerProductQuery, CustomerQuery, ProductQuery } from
 import { FeaturesService } from './features.service';
 
 /**
- * The original system's eight endpoints (seed/API.md), same paths, parameters and bodies, for
- * its clients. Each reads one feature; the 404 code comes from the feature's definition.
+ * The original system's eight endpoints (docs/legacy-api.md), same paths, parameters and bodies,
+ * for its clients. Each reads one feature; the 404 code comes from the feature's definition.
  */
 @ApiTags('original API')
 @ApiBearerAuth()

@@ -1,14 +1,26 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { UsersRepository } from '@fstore/auth';
 import { OnlineStore } from '@fstore/online-store';
 import { Public } from '../auth/auth.decorators';
 import { StoreUnavailable } from '../errors/domain-errors';
 import { ONLINE_STORE } from '../features/online-store.provider';
 
+const within = <T>(p: Promise<T>, ms: number): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+};
+
 @ApiTags('health')
 @Controller()
 export class HealthController {
-  constructor(@Inject(ONLINE_STORE) private readonly store: OnlineStore) {}
+  constructor(
+    @Inject(ONLINE_STORE) private readonly store: OnlineStore,
+    @Inject(UsersRepository) private readonly users: UsersRepository,
+  ) {}
 
   /** Liveness: the process answers. */
   @Public()
@@ -17,18 +29,36 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: every Redis Cluster master answers and the cluster state is ok. */
+  /**
+   * Readiness: every Redis Cluster master answers and the cluster state is ok. PostgreSQL (the
+   * users, for login only) is reported in `checks` but does not make the instance unready: feature
+   * reads do not need it, and taking every instance out of the load balancer while PostgreSQL
+   * restarts would stop the reads too.
+   */
   @Public()
   @Get('health/ready')
-  @ApiOkResponse({ description: 'ready' })
+  @ApiOkResponse({
+    description: 'ready; checks.postgres is "ok" or "unavailable: …" (login answers 503 then)',
+  })
   @ApiServiceUnavailableResponse({ description: 'Redis Cluster not reachable (error_code 1400)' })
-  async ready() {
-    try {
-      await this.store.checkHealth();
-    } catch (e) {
-      throw StoreUnavailable((e as Error).message);
+  async ready(): Promise<{ status: 'ready'; checks: { redis: 'ok'; postgres: string } }> {
+    const [redis, postgres] = await Promise.allSettled([
+      this.store.checkHealth(),
+      within(this.users.ping(), 2000),
+    ]);
+    if (redis.status === 'rejected') {
+      throw StoreUnavailable((redis.reason as Error).message);
     }
-    return { status: 'ready' };
+    return {
+      status: 'ready',
+      checks: {
+        redis: 'ok',
+        postgres:
+          postgres.status === 'fulfilled'
+            ? 'ok'
+            : `unavailable: ${(postgres.reason as Error).message}`,
+      },
+    };
   }
 
   /** The original API's health check. */

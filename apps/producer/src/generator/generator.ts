@@ -4,7 +4,7 @@ import { FIELDS, GENERATED_COLUMNS, csvCell } from '@fstore/events';
 import { fmix32, Prng, Zipf } from './prng';
 import { ProgressBar } from './progress';
 
-/** The malformed rows the generator injects: one per rule of DESIGN §2, in turn. */
+/** The malformed rows the generator injects: one per rule of docs/design.md §2, in turn. */
 export const MALFORMED_KINDS = [
   'missing_field',
   'non_numeric_price',
