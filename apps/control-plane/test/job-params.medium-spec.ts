@@ -271,6 +271,26 @@ describe('finding 4: batch-run arguments', () => {
     expect(res.body.error_detail[0].msg).toMatch(msg);
   });
 
+  it('as_of for a job that takes no --as-of is 400 1421 naming as_of', async () => {
+    const res = await h.call('POST', `/v1/jobs/${ingest}/runs`, {
+      body: { as_of: '2024-01-01T00:00:00Z' },
+    });
+    expect([res.status, res.body]).toEqual([
+      400,
+      {
+        error_code: 1421,
+        error_message: 'Run argument refused: --as-of',
+        error_detail: [
+          {
+            loc: ['body', 'as_of'],
+            msg: '--as-of: spark-jobs/ingest_kafka_to_lake.py takes no --as-of',
+            type: 'value_error.argument',
+          },
+        ],
+      },
+    ]);
+  });
+
   it('refused runs left no run, no operation and no submission, and are audited with their args', async () => {
     expect((await h.call('GET', '/v1/runs')).body.runs).toEqual([]);
     expect((await operations()).filter((o) => o.kind === 'run')).toEqual([]);

@@ -144,6 +144,11 @@ END;`;
       /format 'avro-confluent' is not allowed/,
     ],
     [
+      'a WITH option given twice',
+      `CREATE TABLE t (a INT) WITH ('connector' = 'filesystem', 'connector' = 'kafka');\n${SOURCE}${INSERT}`,
+      /WITH option 'connector' is given twice/,
+    ],
+    [
       'an OPTIONS hint',
       `${SOURCE}INSERT INTO dst SELECT k FROM src /*+ OPTIONS('connector' = 'filesystem') */;`,
       /OPTIONS\(…\) \*\/ hints are not allowed/,

@@ -160,6 +160,9 @@ function checkTableOptions(s: SqlStatement, toks: Token[], opts: ScriptPolicyOpt
     if (key?.kind !== 'string' || eq?.value !== '=' || value?.kind !== 'string') {
       refuse(s, "WITH options must be 'key' = 'value' pairs");
     }
+    if ([...options.keys()].some((k) => k.toLowerCase() === key.value.toLowerCase())) {
+      refuse(s, `WITH option '${key.value}' is given twice`);
+    }
     options.set(key.value, value.value);
     if (sep?.kind === 'punct' && sep.value === ',') j += 4;
     else if (sep?.kind === 'punct' && sep.value === ')' && sep.depth === 0) break;

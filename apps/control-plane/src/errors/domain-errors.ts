@@ -39,9 +39,9 @@ export const InvalidParameter = (problems: { name: string; reason: string }[]) =
   );
 
 /** A batch-run argument the job's declaration does not allow a caller to pass (or its value). */
-export const InvalidArgument = (index: number, arg: string, reason: string) =>
+export const InvalidArgument = (loc: (string | number)[], arg: string, reason: string) =>
   new DomainError(400, 1421, `Run argument refused: ${arg}`, [
-    { loc: ['body', 'args', index], msg: `${arg}: ${reason}`, type: 'value_error.argument' },
+    { loc, msg: `${arg}: ${reason}`, type: 'value_error.argument' },
   ]);
 
 /** The job's source does something a job may not (CTAS, ADD JAR, a SET key, a connector, …). */

@@ -70,7 +70,7 @@ export class RunsService {
    */
   private checkArgs(source: string, args: string[], asOf?: string): string[] {
     if (asOf && !batchJobArgs(source)?.options['--as-of']) {
-      throw InvalidArgument(0, 'as_of', `${source} takes no --as-of`);
+      throw InvalidArgument(['body', 'as_of'], '--as-of', `${source} takes no --as-of`);
     }
     try {
       return checkRunArgs(source, asOf ? [...args, '--as-of', asOf] : args, {
@@ -78,8 +78,8 @@ export class RunsService {
       });
     } catch (e) {
       if (e instanceof RunArgumentError) {
-        if (e.index >= args.length) throw InvalidArgument(0, 'as_of', e.reason);
-        throw InvalidArgument(e.index, e.arg, e.reason);
+        if (e.index >= args.length) throw InvalidArgument(['body', 'as_of'], e.arg, e.reason);
+        throw InvalidArgument(['body', 'args', e.index], e.arg, e.reason);
       }
       throw e;
     }
