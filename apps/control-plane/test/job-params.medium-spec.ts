@@ -61,6 +61,8 @@ const ATTACK_SCRIPTS: Record<string, [string, RegExp]> = {
     /connector 'filesystem' is not allowed/,
   ],
 };
+// A placeholder only in a comment is left as text: it is no parameter of the script.
+writeFileSync(join(root, 'flink-sql/comment.sql'), `-- also reads \${OUT_TOPIC}\n${avg}`);
 for (const [name, [statement]] of Object.entries(ATTACK_SCRIPTS)) {
   const script = avg.replace('-- The changelog', `${statement}\n-- The changelog`);
   writeFileSync(join(root, 'flink-sql', `${name}.sql`), script);
@@ -129,7 +131,7 @@ describe('finding 1: job parameters and scripts', () => {
       'must be a consumer group: 1–255 of A-Z a-z 0-9 . _ -',
     ],
     [
-      'a placeholder the script has only in a comment',
+      'a placeholder the script does not use',
       'FEATURE_TOPIC_PREFIX',
       'x',
       'flink-sql/avg_review.sql has no placeholder ${FEATURE_TOPIC_PREFIX}',
@@ -180,6 +182,32 @@ describe('finding 1: job parameters and scripts', () => {
       expect(res.body.error_detail[0].msg).toMatch(msg);
     },
   );
+
+  it('a placeholder in a comment is left as text: no parameter, and not an unknown placeholder', async () => {
+    const body = { kind: 'flink-sql', source: 'flink-sql/comment.sql' };
+    const refused = await h.call('POST', '/v1/jobs', {
+      body: {
+        ...body,
+        name: `evil-${h.id}`,
+        parameters: { FEATURE_TOPIC: 'test.out', OUT_TOPIC: 'x' },
+      },
+    });
+    expect([refused.status, refused.body.error_code, refused.body.error_detail]).toEqual([
+      400,
+      1420,
+      [
+        {
+          loc: ['body', 'parameters', 'OUT_TOPIC'],
+          msg: 'flink-sql/comment.sql has no placeholder ${OUT_TOPIC}',
+          type: 'value_error.parameter',
+        },
+      ],
+    ]);
+    const ok = await h.call('POST', '/v1/jobs', {
+      body: { ...body, name: `comment-${h.id}`, parameters: { FEATURE_TOPIC: 'test.out' } },
+    });
+    expect(ok.status).toBe(201);
+  });
 
   it('nothing was registered, the refusals are audited with their parameters, an accepted version too', async () => {
     expect((await h.call('GET', `/v1/jobs/evil-${h.id}`)).status).toBe(404);
