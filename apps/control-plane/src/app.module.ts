@@ -40,6 +40,8 @@ import { RunsService } from './runs/runs.service';
 export interface ControlPlaneOptions extends ProcessRoles {
   /** Replaces the batch runtime (Livy) — tests of the run module only. */
   batchRuntime?: BatchRuntime;
+  /** Where flink-sql/ and spark-jobs/ are read from (default: the checkout) — tests only. */
+  sourcesRoot?: string;
 }
 
 /** The control plane: admin API, operation worker and reconciler (each may be switched off). */
@@ -87,7 +89,7 @@ export class AppModule {
           inject: [CONFIG],
           useFactory: (c: FstoreConfig) => new QueueRepository(c),
         },
-        { provide: SOURCES, useValue: new SourcesRepository() },
+        { provide: SOURCES, useValue: new SourcesRepository(options.sourcesRoot) },
         {
           provide: BATCH_RUNTIME,
           inject: [CONFIG],

@@ -106,6 +106,7 @@ export interface FstoreConfig {
     lockSeconds: number;
     reconcileSeconds: number;
     batchJobDir: string;
+    landingDir: string;
     apiKey?: string;
   };
 }
@@ -295,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       lockSeconds: Math.max(1, Number(s.FSTORE_CONTROL_LOCK_SECONDS)),
       reconcileSeconds: Math.max(1, Number(s.FSTORE_CONTROL_RECONCILE_SECONDS)),
       batchJobDir: expandPath(s.FSTORE_CONTROL_BATCH_JOB_DIR),
+      landingDir: expandPath(s.FSTORE_CONTROL_LANDING_DIR),
       apiKey: s.FSTORE_API_KEY,
     },
   };

@@ -396,6 +396,11 @@ export const SETTINGS = {
     default: 'spark-jobs',
     doc: 'Control plane: where the batch runtime (Livy) finds the spark-jobs/ files, a folder it whitelists (relative to the checkout, or absolute as Livy sees it)',
   },
+  FSTORE_CONTROL_LANDING_DIR: {
+    kind: 'string',
+    default: (r) => `${r.FSTORE_STACK_DIR}/data/landing`,
+    doc: 'Control plane: the only folder whose files a batch run may read (`--input` of load_raw_events.py; relative paths resolve inside it, `..` and symbolic links out of it are refused)',
+  },
   FSTORE_API_KEY: {
     kind: 'secret',
     doc: 'API key the CLI and the Airflow DAGs send to the control plane (the local stack issues an operator key; `fstore apikeys create` prints others)',

@@ -19,6 +19,32 @@ export class FlinkPlaceholderError extends FlinkScriptError {
   }
 }
 
+/**
+ * Values given for placeholders break their type (a topic that is not a topic name, a
+ * configuration-only placeholder such as KAFKA_BROKERS given by a caller): nothing was sent.
+ */
+export class FlinkParameterError extends FlinkPlaceholderError {
+  constructor(readonly problems: { name: string; reason: string }[]) {
+    super(
+      problems.map((p) => `placeholder \${${p.name}}: ${p.reason}`).join('; '),
+      problems.map((p) => p.name),
+    );
+  }
+}
+
+/**
+ * The script does something a job script may not (CTAS, ADD JAR, a SET key outside the allowlist,
+ * a connector other than Kafka, …): nothing was sent. `line` is the statement's line.
+ */
+export class FlinkScriptPolicyError extends FlinkScriptError {
+  constructor(
+    readonly reason: string,
+    readonly line?: number,
+  ) {
+    super(line !== undefined ? `line ${line}: ${reason}` : reason);
+  }
+}
+
 /** Flink rejected or failed a statement (the user's SQL): `reason` is the root cause. */
 export class FlinkSqlError extends FlinkError {
   constructor(

@@ -2,7 +2,8 @@ import { FstoreConfig } from '@fstore/config';
 import { FlinkError, FlinkJobError, FlinkScriptError, FlinkTimeoutError } from './errors';
 import { DEFAULT_HTTP, HttpOptions } from './http';
 import { JobDetail, JobManagerClient, JobState, rootCause } from './jobmanager.client';
-import { configPlaceholders, renderPlaceholders } from './placeholders';
+import { checkParameters, configPlaceholders, renderPlaceholders } from './placeholders';
+import { checkJobScript } from './policy';
 import { SqlGatewayClient } from './sql-gateway.client';
 import { splitStatements, sqlString, SqlStatement } from './statements';
 
@@ -15,7 +16,10 @@ export interface FlinkEndpoints {
 }
 
 export interface SubmitOptions {
-  /** Values of the script's `${NAME}` placeholders (added to / overriding the configured ones). */
+  /**
+   * Values of the script's `${NAME}` placeholders (added to / overriding the configured ones),
+   * each checked against its type: configuration-only ones (KAFKA_BROKERS, …) cannot be given.
+   */
   values?: Record<string, string>;
   /** Job name shown in the web UI (pipeline.name). */
   jobName?: string;
@@ -67,13 +71,17 @@ export class FlinkJobs {
   }
 
   /**
-   * Renders and splits the script, checking its shape before anything reaches Flink: statements
+   * Renders and splits the script, checking it before anything reaches Flink: the given values
+   * against their placeholders' types (a configuration-only one such as KAFKA_BROKERS cannot be
+   * given), every statement against the job-script policy (policy.ts), and its shape: statements
    * that configure the session (SET, RESET, DDL) followed by exactly one INSERT or STATEMENT SET.
    */
   prepare(script: string, values: Record<string, string> = {}): SqlStatement[] {
+    checkParameters(values);
     const statements = splitStatements(
       renderPlaceholders(script, { ...this.configured, ...values }),
     );
+    checkJobScript(statements, { brokers: this.configured.KAFKA_BROKERS });
     const jobs = statements.filter((s) => s.kind === 'insert' || s.kind === 'statement-set');
     if (jobs.length !== 1) {
       throw new FlinkScriptError(

@@ -8,6 +8,7 @@ import {
   FlinkJobNotFoundError,
   FlinkJobs,
   FlinkPlaceholderError,
+  FlinkScriptPolicyError,
   FlinkSessionNotFoundError,
   FlinkSqlError,
 } from '@fstore/flink';
@@ -222,13 +223,14 @@ INSERT INTO copy SELECT k, v FROM src;
     const before = (await flink.jobManager.jobs()).map((j) => j.jid).sort();
     const values = { SRC_TOPIC: src };
 
-    const unknownConnector = `${SOURCE}
-CREATE TABLE dst (k STRING) WITH ('connector' = 'nosuch');
+    // (A connector other than Kafka never reaches Flink: the job-script policy refuses it.)
+    const missingOption = `${SOURCE}
+CREATE TABLE dst (k STRING) WITH ('connector' = 'kafka', 'topic' = 'x', 'format' = 'json');
 INSERT INTO dst SELECT k FROM src;`;
-    const error = await flink.submitScript(unknownConnector, { values }).catch((e: unknown) => e);
+    const error = await flink.submitScript(missingOption, { values }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FlinkSqlError);
     expect((error as FlinkSqlError).message).toMatch(
-      /Could not find any factory for identifier 'nosuch'.*\(statement at line 15\)$/,
+      /Missing required options are: properties.bootstrap.servers \(statement at line 15\)$/,
     );
     expect((error as FlinkSqlError).statement?.sql).toBe('INSERT INTO dst SELECT k FROM src');
 
@@ -249,6 +251,12 @@ INSERT INTO src SELEC k FROM src;`;
     // Caught before anything reaches Flink.
     await expect(flink.submitScript(unknownTable, { values: {} })).rejects.toThrow(
       FlinkPlaceholderError,
+    );
+    const filesystem = `${SOURCE}
+CREATE TABLE dst (k STRING) WITH ('connector' = 'filesystem', 'path' = '/tmp', 'format' = 'raw');
+INSERT INTO dst SELECT k FROM src;`;
+    await expect(flink.submitScript(filesystem, { values })).rejects.toThrow(
+      FlinkScriptPolicyError,
     );
 
     const after = (await flink.jobManager.jobs()).map((j) => j.jid).sort();

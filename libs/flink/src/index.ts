@@ -9,14 +9,33 @@ export {
 } from './jobmanager.client';
 export { DEFAULT_HTTP, type HttpOptions } from './http';
 export { splitStatements, sqlString, type SqlStatement, type StatementKind } from './statements';
-export { configPlaceholders, placeholdersOf, renderPlaceholders } from './placeholders';
+export {
+  checkParameters,
+  configPlaceholders,
+  parameterProblem,
+  placeholdersOf,
+  placeholderType,
+  renderPlaceholders,
+  type PlaceholderType,
+} from './placeholders';
+export {
+  checkJobScript,
+  CONNECTORS,
+  FORMATS,
+  KAFKA_PROPERTIES,
+  SET_KEYS,
+  setKeyAllowed,
+  type ScriptPolicyOptions,
+} from './policy';
 export {
   FlinkError,
   FlinkJobError,
   FlinkJobNotFoundError,
+  FlinkParameterError,
   FlinkPlaceholderError,
   FlinkProtocolError,
   FlinkScriptError,
+  FlinkScriptPolicyError,
   FlinkSessionNotFoundError,
   FlinkSqlError,
   FlinkTimeoutError,

@@ -1,25 +1,73 @@
 import { loadConfig } from '@fstore/config';
-import { FlinkPlaceholderError } from './errors';
-import { configPlaceholders, placeholdersOf, renderPlaceholders } from './placeholders';
+import { FlinkParameterError, FlinkPlaceholderError } from './errors';
+import {
+  checkParameters,
+  configPlaceholders,
+  parameterProblem,
+  placeholdersOf,
+  placeholderType,
+  renderPlaceholders,
+} from './placeholders';
+import { splitStatements } from './statements';
 
 describe('renderPlaceholders', () => {
   const values = { KAFKA_BROKERS: 'h1:9092,h2:9092', TOPIC: 'ecommerce.transactions' };
 
-  it('fills every ${NAME}', () => {
+  it('fills every ${NAME} inside string literals', () => {
     expect(renderPlaceholders("'${KAFKA_BROKERS}' '${TOPIC}' '${KAFKA_BROKERS}'", values)).toBe(
       "'h1:9092,h2:9092' 'ecommerce.transactions' 'h1:9092,h2:9092'",
     );
+    expect(renderPlaceholders("'a-${TOPIC}-b'", values)).toBe("'a-ecommerce.transactions-b'");
   });
 
   it('leaves text without placeholders alone, and $${X} is a literal ${X}', () => {
     expect(renderPlaceholders("SELECT '$5', '{x}', 'a$'", values)).toBe("SELECT '$5', '{x}', 'a$'");
     expect(renderPlaceholders("'$${KAFKA_BROKERS}'", values)).toBe("'${KAFKA_BROKERS}'");
+    expect(renderPlaceholders('SELECT 1 AS $${X}', values)).toBe('SELECT 1 AS ${X}');
+  });
+
+  it("doubles a quote in a value: a value cannot end its literal (finding 1's payload)", () => {
+    const payload =
+      "x', 'format' = 'json');\nCREATE TABLE leak (line STRING) WITH ('connector' = 'filesystem', " +
+      "'path' = 'file:///etc/os-release', 'format' = 'raw');\nCREATE TABLE copy WITH " +
+      "('connector' = 'filesystem', 'path' = 'file:///tmp/copy', 'format' = 'raw') AS SELECT * FROM leak;\n--";
+    const template =
+      "CREATE TABLE t (k STRING) WITH ('connector' = 'kafka', 'topic' = '${TOPIC}');\nINSERT INTO s SELECT k FROM t;";
+    const rendered = renderPlaceholders(template, { TOPIC: payload });
+    const statements = splitStatements(rendered);
+    expect(statements.map((s) => s.kind)).toEqual(['ddl', 'insert']);
+    expect(statements[0].sql).toContain(`'topic' = '${payload.replace(/'/g, "''")}'`);
+  });
+
+  it('leaves placeholders in comments as written (a newline in a value cannot end a comment)', () => {
+    const template = "-- reads ${TOPIC}\n/* and ${KAFKA_BROKERS} */ SELECT '${TOPIC}'";
+    const evil = {
+      ...values,
+      TOPIC: "t\nCREATE TABLE x (a INT) WITH ('connector' = 'filesystem')",
+    };
+    const rendered = renderPlaceholders(template, evil);
+    expect(rendered.split('\n').slice(0, 2)).toEqual([
+      '-- reads ${TOPIC}',
+      "/* and ${KAFKA_BROKERS} */ SELECT 't",
+    ]);
+    expect(splitStatements(rendered).map((s) => s.kind)).toEqual(['query']);
+    // Unknown names in comments are not an error either: comments are never rendered.
+    expect(renderPlaceholders('-- ${NOT_GIVEN}\nSELECT 1', {})).toBe('-- ${NOT_GIVEN}\nSELECT 1');
+  });
+
+  it('refuses a placeholder outside a string literal (bare or in a quoted identifier)', () => {
+    expect(() => renderPlaceholders('SELECT ${TOPIC} FROM t', values)).toThrow(
+      /placeholder\(s\) outside a string literal: \$\{TOPIC\} \(line 1\)/,
+    );
+    expect(() => renderPlaceholders('SELECT 1\nFROM `${TOPIC}`', values)).toThrow(
+      /outside a string literal: \$\{TOPIC\} \(line 2\)/,
+    );
   });
 
   it('fails on unknown names, listing all of them and the known ones', () => {
     let error: unknown;
     try {
-      renderPlaceholders('${NOPE} ${KAFKA_BROKERS} ${ALSO_MISSING} ${NOPE}', values);
+      renderPlaceholders("'${NOPE}' '${KAFKA_BROKERS}' '${ALSO_MISSING}' '${NOPE}'", values);
     } catch (e) {
       error = e;
     }
@@ -31,15 +79,67 @@ describe('renderPlaceholders', () => {
   });
 
   it('fails on malformed or unclosed placeholders', () => {
-    expect(() => renderPlaceholders('${kafka_brokers}', values)).toThrow(
+    expect(() => renderPlaceholders("'${kafka_brokers}'", values)).toThrow(
       /malformed placeholder\(s\) \$\{kafka_brokers\}/,
     );
-    expect(() => renderPlaceholders('${}', values)).toThrow(/malformed/);
+    expect(() => renderPlaceholders("'${}'", values)).toThrow(/malformed/);
     expect(() => renderPlaceholders("'${KAFKA_BROKERS'", values)).toThrow(/malformed/);
   });
 
-  it('lists the names a template uses', () => {
-    expect(placeholdersOf('${A} $${B} ${C} ${A}')).toEqual(['A', 'C']);
+  it('lists the names a template uses, not those in comments', () => {
+    expect(placeholdersOf("'${A}' '$${B}' '${C}' '${A}' -- ${D}\n/* ${E} */")).toEqual(['A', 'C']);
+  });
+});
+
+describe('placeholder types', () => {
+  it('types a placeholder by its name', () => {
+    expect(
+      ['KAFKA_BROKERS', 'OTHER_BROKERS', 'OUT_PATH', 'CHECKPOINT_DIR', 'SCHEMA_URL', 'X_HOST'].map(
+        placeholderType,
+      ),
+    ).toEqual(['config', 'config', 'config', 'config', 'config', 'config']);
+    expect(
+      ['TRANSACTIONS_TOPIC', 'FEATURE_TOPIC', 'FEATURE_TOPIC_PREFIX', 'SRC_TOPIC'].map(
+        placeholderType,
+      ),
+    ).toEqual(['topic', 'topic', 'topic', 'topic']);
+    expect(['CONSUMER_GROUP', 'X_GROUP_ID'].map(placeholderType)).toEqual(['group', 'group']);
+    expect(placeholderType('SUFFIX')).toBe('name');
+  });
+
+  it('accepts topic names, consumer groups and names of their grammar', () => {
+    expect(parameterProblem('TRANSACTIONS_TOPIC', 'test.1b2c-3_d')).toBeUndefined();
+    expect(parameterProblem('CONSUMER_GROUP', 'fstore-job-lpa')).toBeUndefined();
+    expect(parameterProblem('SUFFIX', 'run-1')).toBeUndefined();
+  });
+
+  it.each([
+    ['TRANSACTIONS_TOPIC', "x','connector'='filesystem'", /must be a Kafka topic name/],
+    ['TRANSACTIONS_TOPIC', 'a b', /must be a Kafka topic name/],
+    ['TRANSACTIONS_TOPIC', '..', /must be a Kafka topic name/],
+    ['TRANSACTIONS_TOPIC', 'x'.repeat(250), /must be a Kafka topic name/],
+    ['FEATURE_TOPIC', '', /must be a Kafka topic name/],
+    ['CONSUMER_GROUP', 'g\n--', /must be a consumer group/],
+    ['SUFFIX', "it's", /must be a name/],
+    ['KAFKA_BROKERS', 'evil.example:9092', /configuration only/],
+    ['OUT_PATH', '/tmp/x', /configuration only/],
+    ['lower', 'x', /upper-case/],
+  ])('refuses %s = %j', (name, value, message) => {
+    expect(parameterProblem(name, value)).toMatch(message);
+  });
+
+  it('checkParameters names every offending placeholder', () => {
+    let error: unknown;
+    try {
+      checkParameters({ KAFKA_BROKERS: 'evil:1', TRANSACTIONS_TOPIC: 'ok', FEATURE_TOPIC: "x'" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FlinkParameterError);
+    expect((error as FlinkParameterError).problems.map((p) => p.name)).toEqual([
+      'KAFKA_BROKERS',
+      'FEATURE_TOPIC',
+    ]);
   });
 });
 

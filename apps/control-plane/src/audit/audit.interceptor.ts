@@ -10,6 +10,7 @@ import { Reflector } from '@nestjs/core';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
 import { Principal } from '../auth/api-keys.service';
 import { toControlError } from '../errors/domain-errors';
+import { JsonObject } from '../database/entities';
 import { AuditService } from './audit.service';
 
 export const AUDIT_KEY = 'fstore:audit';
@@ -19,6 +20,29 @@ export function auditTarget(action: string, params: Record<string, string>, url:
   if (params.id) return `${action.split('.')[0]}:${params.id}`;
   if (params.name) return `job:${params.name}`;
   return url;
+}
+
+/**
+ * What a refused request asked for that the audit keeps: the job parameters and run arguments
+ * (bounded: 32 entries of at most 300 characters each).
+ */
+export function requested(body: unknown): JsonObject {
+  if (!body || typeof body !== 'object') return {};
+  const b = body as Record<string, unknown>;
+  const clip = (v: unknown) =>
+    typeof v === 'string' ? v.slice(0, 300) : (JSON.stringify(v)?.slice(0, 300) ?? null);
+  const out: JsonObject = {};
+  if (b.parameters && typeof b.parameters === 'object' && !Array.isArray(b.parameters)) {
+    out.parameters = Object.fromEntries(
+      Object.entries(b.parameters as Record<string, unknown>)
+        .slice(0, 32)
+        .map(([k, v]) => [k.slice(0, 100), clip(v)]),
+    );
+  }
+  if (Array.isArray(b.args)) out.args = b.args.slice(0, 32).map(clip);
+  if (typeof b.as_of === 'string') out.as_of = b.as_of.slice(0, 100);
+  if (typeof b.source === 'string') out.source = b.source.slice(0, 300);
+  return out;
 }
 
 /** Marks an admin action: the request is audited whether it is accepted or refused. */
@@ -50,7 +74,12 @@ export class AuditInterceptor implements NestInterceptor {
             action,
             target,
             outcome: `refused ${error.status}`,
-            detail: { error_code: error.code, error_message: error.message },
+            detail: {
+              error_code: error.code,
+              error_message: error.message,
+              ...(error.detail ? { error_detail: error.detail.slice(0, 10) } : {}),
+              ...requested(request.body),
+            },
           }),
         ).pipe(
           catchError(() => throwError(() => e)),

@@ -39,3 +39,32 @@ export function mapControlError(e: unknown): DomainError | undefined {
 
 /** The error body a request ends with (for the audit log's outcome). */
 export const toControlError = (e: unknown): DomainError => mapControlError(e) ?? toDomainError(e);
+
+/**
+ * A job parameter (a Flink SQL placeholder value) its placeholder's type refuses: a topic that
+ * is not a topic name, a configuration-only placeholder (KAFKA_BROKERS, paths) given by a caller,
+ * a name the script does not use. The detail names each parameter.
+ */
+export const InvalidParameter = (problems: { name: string; reason: string }[]) =>
+  new DomainError(
+    400,
+    1420,
+    `Job parameter refused: ${problems.map((p) => p.name).join(', ')}`,
+    problems.map((p) => ({
+      loc: ['body', 'parameters', p.name],
+      msg: p.reason,
+      type: 'value_error.parameter',
+    })),
+  );
+
+/** A batch-run argument the job's declaration does not allow a caller to pass (or its value). */
+export const InvalidArgument = (loc: (string | number)[], arg: string, reason: string) =>
+  new DomainError(400, 1421, `Run argument refused: ${arg}`, [
+    { loc, msg: `${arg}: ${reason}`, type: 'value_error.argument' },
+  ]);
+
+/** The job's source does something a job may not (CTAS, ADD JAR, a SET key, a connector, …). */
+export const ScriptRefused = (source: string, reason: string) =>
+  new DomainError(400, 1422, `Job script refused: ${source}`, [
+    { loc: ['body', 'source'], msg: reason, type: 'value_error.script' },
+  ]);

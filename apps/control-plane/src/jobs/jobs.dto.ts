@@ -23,7 +23,8 @@ export class RegisterJobDto {
   source!: string;
 
   @ApiPropertyOptional({
-    description: 'Placeholder values (Flink SQL) or default arguments, overriding configuration',
+    description:
+      'Flink SQL placeholder values, overriding configuration: only placeholders the script uses, each of its type (…_TOPIC a topic name, …_GROUP a consumer group); KAFKA_BROKERS and paths never (400 1420 names the one refused)',
     example: { TRANSACTIONS_TOPIC: 'test.transactions' },
   })
   @IsOptional()

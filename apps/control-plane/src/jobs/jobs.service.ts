@@ -2,20 +2,19 @@ import { createHash } from 'crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Not, Repository } from 'typeorm';
-import { FlinkPlaceholderError, FlinkScriptError } from '@fstore/flink';
 import { AuditService } from '../audit/audit.service';
 import { Principal } from '../auth/api-keys.service';
 import { DeploymentEntity, JobEntity, JobKind, JobVersionEntity } from '../database/entities';
 import { InvalidField } from '@fstore/rest-api';
 import { Conflict, NotFound } from '../errors/domain-errors';
 import { FlinkRepository } from '../flink/flink.repository';
-import { placeholderValues } from './placeholders';
+import { checkVersion } from './placeholders';
 import { SourceNotAllowedError, SourcesRepository } from './sources.repository';
 
 export const FLINK = Symbol('FlinkRepository');
 export const SOURCES = Symbol('SourcesRepository');
 
-const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const MAX_PARAMETERS = 32;
 
 /** Job definitions and their immutable versions. */
 @Injectable()
@@ -60,7 +59,12 @@ export class JobsService {
           action: 'job.register',
           target: `job:${input.name}`,
           outcome: 'succeeded',
-          detail: { version: 1, source: input.source, sha256: version.sha256 },
+          detail: {
+            version: 1,
+            source: input.source,
+            sha256: version.sha256,
+            parameters: version.parameters,
+          },
         },
         tx,
       );
@@ -97,7 +101,12 @@ export class JobsService {
           action: 'job.version',
           target: `job:${name}`,
           outcome: 'succeeded',
-          detail: { version: next, source: input.source, sha256: version.sha256 },
+          detail: {
+            version: next,
+            source: input.source,
+            sha256: version.sha256,
+            parameters: version.parameters,
+          },
         },
         tx,
       );
@@ -105,20 +114,21 @@ export class JobsService {
     });
   }
 
-  /** Reads and checks the source: only whitelisted folders; a Flink script must render. */
+  /**
+   * Reads and checks the source: only whitelisted folders. A Flink script must pass the job-script
+   * policy and render; each parameter is a placeholder the script uses (outside comments), of its
+   * type (topics and groups by grammar; brokers and paths never from a caller). A PySpark job must
+   * have an argument declaration (runs/batch-args.ts) and takes no parameters.
+   */
   private buildVersion(
     jobName: string,
     kind: JobKind,
     source: string,
     parameters: Record<string, string> = {},
   ): Omit<JobVersionEntity, 'id' | 'version' | 'createdAt' | 'createdBy'> & { createdBy: string } {
-    for (const [key, value] of Object.entries(parameters)) {
-      if (!PARAM_NAME.test(key)) {
-        throw InvalidField(['body', 'parameters', key], 'parameter names are identifiers');
-      }
-      if (typeof value !== 'string' || value.length > 1000) {
-        throw InvalidField(['body', 'parameters', key], 'must be a string of at most 1000 chars');
-      }
+    const names = Object.keys(parameters);
+    if (names.length > MAX_PARAMETERS) {
+      throw InvalidField(['body', 'parameters'], `at most ${MAX_PARAMETERS} parameters`);
     }
     let content: string;
     try {
@@ -127,17 +137,7 @@ export class JobsService {
       if (e instanceof SourceNotAllowedError) throw InvalidField(['body', 'source'], e.message);
       throw e;
     }
-    if (kind === 'flink-sql') {
-      try {
-        this.flink.check(content, placeholderValues(jobName, source, parameters));
-      } catch (e) {
-        if (e instanceof FlinkPlaceholderError) {
-          throw InvalidField(['body', 'parameters'], e.message);
-        }
-        if (e instanceof FlinkScriptError) throw InvalidField(['body', 'source'], e.message);
-        throw e;
-      }
-    }
+    checkVersion(this.flink, { jobName, kind, source, content, parameters });
     return {
       jobName,
       source,

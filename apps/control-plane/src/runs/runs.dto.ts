@@ -25,7 +25,12 @@ export class TriggerRunDto {
   @IsISO8601({ strict: true })
   as_of?: string;
 
-  @ApiPropertyOptional({ type: [String], description: 'More arguments for the PySpark file' })
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      "More arguments for the PySpark file: only those its declaration allows (400 1421 names the one refused); connection targets and credentials come from the control plane's configuration",
+    example: ['--table', 'ecommerce.transactions'],
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)

@@ -14,6 +14,7 @@ import { CONFIG } from '../config';
 import { SOURCES } from '../jobs/jobs.service';
 import { SourcesRepository } from '../jobs/sources.repository';
 import { OperationFailed } from '../operations/transient';
+import { RunArgumentError, submittedArgs } from './batch-args';
 import { BATCH_RUNTIME, BatchRuntime } from './batch-runtime';
 
 const LOG_LINES = 200;
@@ -56,9 +57,18 @@ export class RunsExecutor {
           jobName: run.jobName,
           version: run.version,
         });
+        let args: string[];
+        try {
+          // Checked again (the declaration or the landing folder may have changed since), then
+          // the connection targets from configuration.
+          args = submittedArgs(version.source, run.args, this.config);
+        } catch (e) {
+          if (e instanceof RunArgumentError) throw new OperationFailed(`run refused: ${e.message}`);
+          throw e;
+        }
         batchId = await this.runtime.submit({
           file: this.sources.forBatchRuntime(version.source, this.config.control.batchJobDir),
-          args: run.args,
+          args,
           name,
         });
       }

@@ -4,14 +4,18 @@ import { Repository } from 'typeorm';
 import { Principal } from '../auth/api-keys.service';
 import { BatchRunEntity, JobEntity, JobVersionEntity } from '../database/entities';
 import { InvalidField } from '@fstore/rest-api';
-import { NotFound } from '../errors/domain-errors';
+import { FstoreConfig } from '@fstore/config';
+import { CONFIG } from '../config';
+import { InvalidArgument, NotFound } from '../errors/domain-errors';
 import { Accepted, OperationsService } from '../operations/operations.service';
+import { batchJobArgs, checkRunArgs, RunArgumentError } from './batch-args';
 
 @Injectable()
 export class RunsService {
   constructor(
     @InjectRepository(BatchRunEntity) private readonly runs: Repository<BatchRunEntity>,
     @Inject(OperationsService) private readonly operations: OperationsService,
+    @Inject(CONFIG) private readonly config: FstoreConfig,
   ) {}
 
   trigger(
@@ -39,8 +43,7 @@ export class RunsService {
           ? await versions.findOneBy({ jobName, version: input.version })
           : await versions.findOne({ where: { jobName }, order: { version: 'DESC' } });
         if (!version) throw InvalidField(['body', 'version'], `job ${jobName} has no such version`);
-        const args = [...(input.args ?? [])];
-        if (input.as_of) args.push('--as-of', input.as_of);
+        const args = this.checkArgs(version.source, input.args ?? [], input.as_of);
         const run = await tx.getRepository(BatchRunEntity).save({
           jobName,
           version: version.version,
@@ -59,6 +62,27 @@ export class RunsService {
         return `run:${run.id}`;
       },
     );
+  }
+
+  /**
+   * The caller's arguments (then `--as-of T`), checked against the job's declaration
+   * (batch-args.ts) before anything is recorded or sent: 400 naming the argument refused.
+   */
+  private checkArgs(source: string, args: string[], asOf?: string): string[] {
+    if (asOf && !batchJobArgs(source)?.options['--as-of']) {
+      throw InvalidArgument(['body', 'as_of'], '--as-of', `${source} takes no --as-of`);
+    }
+    try {
+      return checkRunArgs(source, asOf ? [...args, '--as-of', asOf] : args, {
+        landingDir: this.config.control.landingDir,
+      });
+    } catch (e) {
+      if (e instanceof RunArgumentError) {
+        if (e.index >= args.length) throw InvalidArgument(['body', 'as_of'], e.arg, e.reason);
+        throw InvalidArgument(['body', 'args', e.index], e.arg, e.reason);
+      }
+      throw e;
+    }
   }
 
   list(filter: { job?: string; limit: number }): Promise<BatchRunEntity[]> {
