@@ -82,7 +82,7 @@ export function featuresOf(entity: EntityName): FeatureDefinition[] {
 export const COMPOSITE_ID_SEPARATOR = ':';
 
 /**
- * The Redis key of one feature value (DESIGN §3): each key part in braces, joined by `_`:
+ * The Redis key of one feature value (docs/design.md §3): each key part in braces, joined by `_`:
  * `avg_review:{fa954a98}`, `last_review:{c1}_{p1}`. Redis Cluster hashes only the first braced
  * part, so all features of one entity (and a customer's last_review keys) share a slot.
  */

@@ -1,6 +1,6 @@
 import { STREAM_FEATURES } from './features';
 
-/** Kafka topic names fixed by DESIGN §4. */
+/** Kafka topic names fixed by docs/design.md §4. */
 export const TOPICS = {
   transactions: 'ecommerce.transactions',
   deadLetter: 'ecommerce.transactions.dlq',

@@ -1,6 +1,6 @@
 /**
  * Row filters and derived columns of feature definitions are SQL expressions over the source's
- * columns (DESIGN §7). They are parsed here into a small typed tree, never passed on as text:
+ * columns (docs/design.md §7). They are parsed here into a small typed tree, never passed on as text:
  * validation finds unknown columns and type errors with the definition's name, and the engines
  * get SQL re-printed from the tree (identifiers quoted, literals escaped), so a definition cannot
  * smuggle a statement into a generated job.

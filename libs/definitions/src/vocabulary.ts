@@ -1,5 +1,5 @@
 /**
- * What a user writes in `features/` (DESIGN §7): entities, sources and features, built with the
+ * What a user writes in `features/` (docs/design.md §7): entities, sources and features, built with the
  * functions below. The builders only tag and freeze what they are given; every check happens when
  * the folder is loaded (load.ts), so that an error can name the file, the feature and the field.
  */
