@@ -2,4 +2,14 @@
 // The fstore command.
 const path = require('path');
 const { root } = require('./register');
-require(path.join(root, 'apps/cli/src/main.ts'));
+try {
+  require(path.join(root, 'apps/cli/src/main.ts'));
+} catch (e) {
+  // The definitions of features/ are checked when the CLI loads them: a problem is the user's
+  // to fix, named by file, feature and field, not a crash with a stack trace.
+  if (e && e.name === 'DefinitionError') {
+    process.stderr.write(`[fstore] error: ${e.message}\n`);
+    process.exit(1);
+  }
+  throw e;
+}

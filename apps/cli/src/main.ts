@@ -23,6 +23,7 @@ import {
 import { createControlApiKey } from '@fstore/control-plane';
 import { ControlPlaneError, jobsCommand } from './control/jobs-command';
 import { formatJobRows, pipelineDown, pipelineStatus, pipelineUp } from './pipeline/pipeline';
+import { applyCommands } from './features/apply-command';
 import { featuresCommand } from './features/features-command';
 import { runTests } from './test-command';
 import { addUser, removeUser } from './users/users-command';
@@ -57,6 +58,7 @@ program
   });
 
 featuresCommand(program);
+applyCommands(program);
 
 const pipeline = program.command('pipeline').description('The streaming feature pipeline');
 

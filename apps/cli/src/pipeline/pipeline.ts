@@ -33,9 +33,9 @@ export interface JobRow {
 }
 
 const enc = encodeURIComponent;
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-async function findJob(name: string): Promise<Json | undefined> {
+export async function findJob(name: string): Promise<Json | undefined> {
   try {
     return await call('GET', `/v1/jobs/${enc(name)}`);
   } catch (e) {
@@ -44,8 +44,15 @@ async function findJob(name: string): Promise<Json | undefined> {
   }
 }
 
-/** Registers the job, or a new version when the compiled SQL changed; returns the latest version. */
-async function registerLatest(ctx: StackContext, job: CompiledStreamJob): Promise<number> {
+/**
+ * Registers the job, or a new version when the compiled SQL changed; returns the latest version.
+ * `parameters` go with a new version (e.g. a consumer group of its own, to recompute).
+ */
+export async function registerLatest(
+  ctx: StackContext,
+  job: CompiledStreamJob,
+  parameters: Record<string, string> = {},
+): Promise<number> {
   const existing = await findJob(job.jobName);
   if (!existing) {
     ctx.log(`pipeline: registering ${job.jobName} (${job.file})`);
@@ -53,7 +60,7 @@ async function registerLatest(ctx: StackContext, job: CompiledStreamJob): Promis
       name: job.jobName,
       kind: 'flink-sql',
       source: job.file,
-      parameters: {},
+      parameters,
     });
     return 1;
   }
@@ -63,18 +70,18 @@ async function registerLatest(ctx: StackContext, job: CompiledStreamJob): Promis
   ctx.log(`pipeline: ${job.file} changed: registering version ${Number(latest.version) + 1}`);
   const created = await call('POST', `/v1/jobs/${enc(job.jobName)}/versions`, {
     source: job.file,
-    parameters: {},
+    parameters,
   });
   return Number(created.version);
 }
 
-async function liveDeployment(name: string): Promise<Json | undefined> {
+export async function liveDeployment(name: string): Promise<Json | undefined> {
   const job = await findJob(name);
   if (!job?.live_deployment_id) return undefined;
   return call('GET', `/v1/deployments/${enc(String(job.live_deployment_id))}`);
 }
 
-const operate = async (path: string, body: Json = {}) =>
+export const operate = async (path: string, body: Json = {}) =>
   follow(await call('POST', path, body, true), true, OPERATION_TIMEOUT_MS);
 
 /**

@@ -32,6 +32,20 @@ export class FeatureDefinitionEntity {
   @UpdateDateColumn({ type: 'timestamptz', name: 'synced_at' }) syncedAt!: Date;
 }
 
+/** An applied definition (immutable; a removal is a version with `removed`). */
+@Entity({ name: 'feature_versions' })
+export class FeatureVersionEntity {
+  @PrimaryColumn({ type: 'text' }) name!: string;
+  @PrimaryColumn({ type: 'int' }) version!: number;
+  @Column({ type: 'text', name: 'compute_hash' }) computeHash!: string;
+  @Column({ type: 'text' }) engine!: string;
+  @Column({ type: 'text' }) source!: string;
+  @Column({ type: 'jsonb' }) definition!: JsonObject;
+  @Column({ type: 'boolean' }) removed!: boolean;
+  @Column({ type: 'text', name: 'applied_by' }) appliedBy!: string;
+  @CreateDateColumn({ type: 'timestamptz', name: 'applied_at' }) appliedAt!: Date;
+}
+
 @Entity({ name: 'jobs' })
 export class JobEntity {
   @PrimaryColumn({ type: 'text' }) name!: string;
@@ -151,6 +165,7 @@ export class ApiKeyEntity {
 
 export const ENTITIES = [
   FeatureDefinitionEntity,
+  FeatureVersionEntity,
   JobEntity,
   JobVersionEntity,
   DeploymentEntity,

@@ -1,6 +1,10 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { Audited } from '../audit/audit.interceptor';
+import { Principal } from '../auth/api-keys.service';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import { PlanRequestDto } from './features-plan.dto';
 import { FeaturesService } from './features.service';
 
 class FeatureQuery {
@@ -23,6 +27,22 @@ export class FeaturesController {
   @Get()
   async list() {
     return { features: await this.features.list() };
+  }
+
+  /** What applying these definitions would change (features, jobs, backfills); changes nothing. */
+  @Post('plan')
+  @HttpCode(200)
+  plan(@Body() body: PlanRequestDto) {
+    return this.features.plan(body);
+  }
+
+  /** Records the definitions as new registry versions and answers the plan that was applied. */
+  @Post('apply')
+  @HttpCode(200)
+  @Roles('operator')
+  @Audited('features.apply')
+  apply(@Body() body: PlanRequestDto, @CurrentPrincipal() principal: Principal) {
+    return this.features.apply(body, principal);
   }
 
   @Get(':name')

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, Not, Repository } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, In, Like, Not, Repository } from 'typeorm';
+import { EXPORT_FORMAT, streamJobName } from '@fstore/definitions';
 import {
   COMPOSITE_ID_SEPARATOR,
   ENTITIES,
@@ -13,8 +14,13 @@ import {
   BatchRunEntity,
   DeploymentEntity,
   FeatureDefinitionEntity,
+  FeatureVersionEntity,
   JobVersionEntity,
+  JsonObject,
 } from '../database/entities';
+import { Principal } from '../auth/api-keys.service';
+import { FeaturePlan, LiveJob, planChanges, RegisteredFeature } from './feature-plan';
+import { PlanRequestDto } from './features-plan.dto';
 import { InvalidField } from '@fstore/rest-api';
 import { NotFound, Unavailable } from '../errors/domain-errors';
 
@@ -37,8 +43,104 @@ export class FeaturesService implements OnModuleInit, OnApplicationShutdown {
     @InjectRepository(JobVersionEntity) private readonly versions: Repository<JobVersionEntity>,
     @InjectRepository(DeploymentEntity) private readonly deployments: Repository<DeploymentEntity>,
     @InjectRepository(BatchRunEntity) private readonly runs: Repository<BatchRunEntity>,
+    @InjectRepository(FeatureVersionEntity)
+    private readonly registry: Repository<FeatureVersionEntity>,
     @Inject(ONLINE_STORE) private readonly store: LazyOnlineStore,
+    @InjectDataSource() private readonly db: DataSource,
   ) {}
+
+  /** What applying these definitions would change; changes nothing. */
+  async plan(request: PlanRequestDto): Promise<FeaturePlan> {
+    checkPlanRequest(request);
+    return planChanges(
+      request.definitions,
+      await this.latestVersions(this.registry),
+      request.jobs,
+      await this.liveStreamJobs(),
+    );
+  }
+
+  /**
+   * Records the definitions as the registry's new versions (one immutable row per added,
+   * changed, re-described or removed feature, with who applied it), all or nothing, and returns
+   * the plan that was applied: its job actions are the caller's next requests (deploy, upgrade,
+   * cancel through the operation queue; a batch run for each backfill).
+   */
+  async apply(
+    request: PlanRequestDto,
+    principal: Principal,
+  ): Promise<FeaturePlan & { applied: { name: string; version: number }[] }> {
+    checkPlanRequest(request);
+    return this.db.transaction(async (tx) => {
+      const repo = tx.getRepository(FeatureVersionEntity);
+      // One apply at a time: the versions read here are the ones the new rows follow.
+      await tx.query('LOCK TABLE feature_versions IN SHARE ROW EXCLUSIVE MODE');
+      const registered = await this.latestVersions(repo);
+      const plan = planChanges(
+        request.definitions,
+        registered,
+        request.jobs,
+        await this.liveStreamJobs(),
+      );
+      const wanted = new Map(request.definitions.features.map((f) => [f.name, f]));
+      const applied: { name: string; version: number }[] = [];
+      for (const change of plan.features) {
+        if (change.change === 'none') continue;
+        const reg = registered.find((r) => r.name === change.name);
+        const definition = wanted.get(change.name) ?? reg!.definition;
+        const version = (reg?.version ?? 0) + 1;
+        await repo.insert({
+          name: change.name,
+          version,
+          computeHash: definition.compute_hash,
+          engine: definition.engine,
+          source: definition.source,
+          definition: definition as JsonObject,
+          removed: change.change === 'remove',
+          appliedBy: principal.actor,
+        });
+        applied.push({ name: change.name, version });
+      }
+      return { ...plan, applied };
+    });
+  }
+
+  /** The registry: each feature's latest version (removed ones included, marked). */
+  private async latestVersions(
+    repo: Repository<FeatureVersionEntity>,
+  ): Promise<RegisteredFeature[]> {
+    const rows = await repo
+      .createQueryBuilder('f')
+      .distinctOn(['f.name'])
+      .orderBy('f.name')
+      .addOrderBy('f.version', 'DESC')
+      .getMany();
+    return rows.map((r) => ({
+      name: r.name,
+      version: r.version,
+      computeHash: r.computeHash,
+      removed: r.removed,
+      definition: r.definition as RegisteredFeature['definition'],
+    }));
+  }
+
+  /** The live deployments of the definitions' streaming jobs, with the SQL they run. */
+  private async liveStreamJobs(): Promise<LiveJob[]> {
+    const live = await this.deployments.find({
+      where: { jobName: Like(`${streamJobName('')}%`), desiredState: Not('cancelled') },
+    });
+    return Promise.all(
+      live.map(async (d) => {
+        const v = await this.versions.findOneBy({ jobName: d.jobName, version: d.version });
+        return {
+          name: d.jobName,
+          deploymentId: d.id,
+          desiredState: d.desiredState,
+          sha256: v?.sha256 ?? '',
+        };
+      }),
+    );
+  }
 
   /** libs/contracts FEATURES is the source of truth: the table follows it at every boot. */
   async onModuleInit(): Promise<void> {
@@ -149,4 +251,39 @@ export class FeaturesService implements OnModuleInit, OnApplicationShutdown {
       },
     };
   }
+}
+
+/** The shape the plan needs, checked before anything is read (400 naming the field). */
+function checkPlanRequest(request: PlanRequestDto): void {
+  const defs = request.definitions as unknown as Record<string, unknown>;
+  if (defs.format !== EXPORT_FORMAT) {
+    throw InvalidField(
+      ['body', 'definitions', 'format'],
+      `expected format ${EXPORT_FORMAT} (fstore features export), got ${String(defs.format)}`,
+    );
+  }
+  if (!Array.isArray(defs.features)) {
+    throw InvalidField(['body', 'definitions', 'features'], 'expected an array of features');
+  }
+  defs.features.forEach((f: Record<string, unknown>, i: number) => {
+    for (const field of ['name', 'compute_hash', 'engine', 'source']) {
+      if (typeof f?.[field] !== 'string' || f[field] === '') {
+        throw InvalidField(['body', 'definitions', 'features', i, field], 'expected a string');
+      }
+    }
+    if (!/^[a-z][a-z0-9_]{0,62}$/.test(String(f.name))) {
+      throw InvalidField(['body', 'definitions', 'features', i, 'name'], 'not a feature name');
+    }
+  });
+  request.jobs.forEach((j, i) => {
+    if (typeof j?.name !== 'string' || !j.name.startsWith(streamJobName(''))) {
+      throw InvalidField(['body', 'jobs', i, 'name'], `expected ${streamJobName('<source>')}`);
+    }
+    if (typeof j.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(j.sha256)) {
+      throw InvalidField(['body', 'jobs', i, 'sha256'], 'expected a sha256 (64 hex digits)');
+    }
+    if (!Array.isArray(j.features)) {
+      throw InvalidField(['body', 'jobs', i, 'features'], 'expected an array of feature names');
+    }
+  });
 }

@@ -60,7 +60,7 @@ describe('checkVersion (what POST /v1/jobs and /versions refuse)', () => {
       expect(() => checkVersion(flink, { ...base, parameters: {} })).not.toThrow();
       // A generated job of a source writes every changelog under FEATURE_TOPIC_PREFIX; a job of
       // one feature writes FEATURE_TOPIC.
-      const out = base.content.includes('${FEATURE_TOPIC}')
+      const out: Record<string, string> = base.content.includes('${FEATURE_TOPIC}')
         ? { FEATURE_TOPIC: 'test.out' }
         : { FEATURE_TOPIC_PREFIX: 'test.out.' };
       const parameters = { TRANSACTIONS_TOPIC: 'test.0b1c-2d', ...out };
