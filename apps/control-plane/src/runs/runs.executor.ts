@@ -15,6 +15,7 @@ import { SOURCES } from '../jobs/jobs.service';
 import { SourcesRepository } from '../jobs/sources.repository';
 import { OperationFailed } from '../operations/transient';
 import { BATCH_RUNTIME, BatchRuntime } from './batch-runtime';
+import { withDefinitionsArg } from './definitions-arg';
 
 const LOG_LINES = 200;
 const POLL_MS = 2000;
@@ -58,7 +59,7 @@ export class RunsExecutor {
         });
         batchId = await this.runtime.submit({
           file: this.sources.forBatchRuntime(version.source, this.config.control.batchJobDir),
-          args: run.args,
+          args: withDefinitionsArg(version.source, run.args, this.config.stackDir),
           name,
         });
       }
