@@ -473,7 +473,7 @@ def log(message: str) -> None:
 # --- Spark ---------------------------------------------------------------------------------------
 
 HISTORY_COLUMNS_DDL = """
-    entity STRING COMMENT 'the entity (features/): product, category, customer_product, …',
+    entity STRING COMMENT 'the entity (features/): product, category, customer_product',
     entity_id STRING COMMENT 'its key parts joined by a colon: p1, or c1:p1 for two keys',
     feature STRING,
     key STRING COMMENT 'the Redis key',
