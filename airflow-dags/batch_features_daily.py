@@ -1,9 +1,11 @@
-"""Computes the four 30-day batch features once a day, through the control plane.
+"""Computes every batch feature of the definitions (features/) once a day, through the control
+plane.
 
 For each data interval the DAG asks the control plane (HTTP connection `fstore_control`; the
 local stack sets AIRFLOW_CONN_FSTORE_CONTROL with its operator API key as the password) to run
-the PySpark job `spark-jobs/batch_features.py` as of the interval's end — T = data_interval_end,
-window (T − 30 days, T]; with Airflow 3's cron trigger timetable that is the run's logical date:
+the PySpark job `spark-jobs/batch_features.py` as of the interval's end (the control plane adds
+`--definitions`, the export of its definitions) — T = data_interval_end, windows ending at T (the
+seed's: (T − 30 days, T]); with Airflow 3's cron trigger timetable that is the run's logical date:
 the run of 2024-02-05 computes as of 2024-02-05T00:00, the end of 02-04 — and waits for the
 run's outcome. The control plane submits the run to
 Livy, retries Livy's transient failures and keeps the run's record (state, timings, log tail).

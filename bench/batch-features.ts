@@ -1,6 +1,7 @@
 /**
- * Benchmark: the 30-day batch feature aggregation (spark-jobs/batch_features.py's own functions)
- * in Spark beside the same aggregation in DuckDB, over the same Parquet files, in one run.
+ * Benchmark: the seed's four 30-day batch features computed by spark-jobs/batch_features.py's own
+ * functions (from the export of the definitions, written to <work dir>/definitions.json) in Spark
+ * beside the same aggregation in DuckDB, over the same Parquet files, in one run.
  *
  *   npm run bench:batch [-- --rows N --rounds R --work-dir DIR]
  *
@@ -19,6 +20,8 @@ import { spawn, spawnSync } from 'child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { loadConfig, PROJECT_ROOT } from '@fstore/config';
+import { REGISTRY } from '@fstore/contracts';
+import { exportDefinitions } from '@fstore/definitions';
 import { generate } from '@fstore/producer';
 import { projectVenv, sparkHome } from '../apps/cli/src/stack/spark';
 
@@ -126,7 +129,10 @@ async function main(): Promise<void> {
   ensureDuckdb();
 
   const parquet = join(dir, `events-${rows}-seed1.parquet`);
-  const args = ['--parquet', parquet, '--as-of', AS_OF, '--rounds', String(rounds)];
+  const definitions = join(dir, 'definitions.json');
+  writeFileSync(definitions, JSON.stringify(exportDefinitions(REGISTRY)));
+  const args = ['--definitions', definitions, '--parquet', parquet, '--as-of', AS_OF];
+  args.push('--rounds', String(rounds));
   const csv = join(dir, `events-${rows}-seed1.csv`);
   if (!existsSync(parquet)) {
     console.error(`generating ${fmt(rows)} rows into ${csv}`);

@@ -1,15 +1,18 @@
 """The batch feature aggregation timed in Spark and in DuckDB over the same Parquet files.
 
-    spark-submit bench/batch_features_bench.py --parquet DIR --as-of T [--csv FILE] [--rounds R]
+    spark-submit bench/batch_features_bench.py --definitions FILE --parquet DIR --as-of T \
+        [--csv FILE] [--rounds R]
 
 With `--csv` (a generated file: the seed's header plus EventID) and no Parquet yet, Spark first
 converts it into DIR the way the lake holds raw events (Parquet, partitioned by event_date, the
 table's column types); that part is not timed. Then, R rounds each, the same aggregation:
 
-- Spark: spark-jobs/batch_features.py's own functions (window filter with partition pruning,
-  the (product, category) aggregate, the four features with their text values), collected;
-- DuckDB: the same aggregation in one SQL statement over the same files (hive partitioning),
-  with as many threads as Spark has cores.
+- Spark: spark-jobs/batch_features.py's own computation (`compute_features`: the read window's
+  partitions, one aggregation by the union of the key columns rolled up per entity, the values as
+  text) of the seed's four batch features from the definitions' export (`--definitions`, the JSON
+  of `fstore features export`), collected;
+- DuckDB: the same four in one SQL statement over the same files (hive partitioning), with as
+  many threads as Spark has cores (hand-written: it stands for the seed's definitions only).
 
 The two results must be equal (exact decimals; means to 1e-9 relative). Each engine also runs
 once more, as of a time whose window holds no data: its fixed cost per run. Prints one
@@ -31,13 +34,22 @@ JOBS = Path(__file__).resolve().parent.parent / "spark-jobs"
 sys.path.insert(0, str(JOBS))
 
 from batch_features import (  # noqa: E402
-    aggregate_pairs,
-    features_from_pairs,
+    compute_features,
     format_double,
+    load_definitions,
     parse_as_of,
-    window_events,
+    read_window_ms,
+    select_features,
     window_of,
 )
+
+# The features DUCKDB_SQL computes (DESIGN.md §3).
+SEED_BATCH_FEATURES = [
+    "avg_review_rating",
+    "revenue_by_category",
+    "revenue_by_product",
+    "units_sold",
+]
 
 CSV_SCHEMA = (
     "customer_id STRING, product_id STRING, category STRING, price DECIMAL(10,2), quantity INT,"
@@ -94,16 +106,14 @@ def convert(spark, csv: str, parquet: str) -> None:
     )
 
 
-def spark_round(spark, parquet: str, w) -> tuple[float, dict[str, str], int]:
-    from pyspark.sql import functions as F  # noqa: N812
-
+def spark_round(spark, parquet: str, defs, features, as_of) -> tuple[float, dict[str, str], int]:
     started = time.monotonic()
-    pairs = aggregate_pairs(window_events(spark.read.parquet(parquet), w)).cache()
-    rows = pairs.agg(F.sum("events")).first()[0] or 0
-    values = {r.key: r.value for r in features_from_pairs(pairs).select("key", "value").collect()}
+    src = defs.sources[features[0].source]
+    c = compute_features(spark.read.parquet(parquet), src, features, as_of)
+    values = {r.key: r.value for r in c.features.select("key", "value").collect()}
     seconds = time.monotonic() - started
-    pairs.unpersist()
-    return seconds, values, rows
+    c.unpersist()
+    return seconds, values, c.rows_read
 
 
 def duckdb_round(con, parquet: str, w) -> tuple[float, dict[str, str], int]:
@@ -122,11 +132,11 @@ def duckdb_round(con, parquet: str, w) -> tuple[float, dict[str, str], int]:
     return seconds, values, rows
 
 
-def differences(a: dict[str, str], b: dict[str, str]) -> list[str]:
+def differences(a: dict[str, str], b: dict[str, str], doubles: set[str]) -> list[str]:
     out = [f"{k}: only in Spark" for k in a.keys() - b.keys()]
     out += [f"{k}: only in DuckDB" for k in b.keys() - a.keys()]
     for k in a.keys() & b.keys():
-        if k.startswith("avg_review_rating:"):
+        if k.split(":", 1)[0] in doubles:
             x, y = float(a[k]), float(b[k])
             same = abs(x - y) <= 1e-9 * max(1.0, abs(x))
         else:
@@ -138,6 +148,7 @@ def differences(a: dict[str, str], b: dict[str, str]) -> list[str]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--definitions", required=True, help="the JSON of `fstore features export`")
     p.add_argument("--parquet", required=True)
     p.add_argument("--as-of", required=True)
     p.add_argument("--csv")
@@ -162,17 +173,20 @@ def main() -> None:
         if not args.csv:
             raise SystemExit(f"{args.parquet} does not exist: pass --csv to create it")
         convert(spark, args.csv, args.parquet)
-    w = window_of(parse_as_of(args.as_of))
-    empty = window_of(parse_as_of(args.empty_as_of))
+    defs = load_definitions(args.definitions)
+    features = select_features(defs, SEED_BATCH_FEATURES)
+    as_of, empty_as_of = parse_as_of(args.as_of), parse_as_of(args.empty_as_of)
+    w = window_of(as_of, read_window_ms(features))
+    empty = window_of(empty_as_of, read_window_ms(features))
 
     result: dict = {"cores": cores, "spark": [], "duckdb": []}
     spark_values: dict[str, str] = {}
     for i in range(args.rounds):
-        seconds, spark_values, rows = spark_round(spark, args.parquet, w)
+        seconds, spark_values, rows = spark_round(spark, args.parquet, defs, features, as_of)
         result["spark"].append(seconds)
         result["rows"] = rows
         print(f"bench: Spark round {i + 1}: {rows} rows in {seconds:.2f} s", flush=True)
-    result["spark_empty"], _, n = spark_round(spark, args.parquet, empty)
+    result["spark_empty"], _, n = spark_round(spark, args.parquet, defs, features, empty_as_of)
     assert n == 0, f"the window of {args.empty_as_of} holds {n} rows"
     spark.stop()
 
@@ -190,7 +204,7 @@ def main() -> None:
     result["duckdb_empty"], _, n = duckdb_round(con, args.parquet, empty)
     assert n == 0, f"the window of {args.empty_as_of} holds {n} rows"
 
-    diff = differences(spark_values, duck_values)
+    diff = differences(spark_values, duck_values, {f.name for f in features if f.type == "double"})
     if diff:
         raise SystemExit("Spark and DuckDB disagree:\n" + "\n".join(diff[:20]))
     result["keys"] = len(spark_values)

@@ -1,14 +1,31 @@
-"""The four 30-day batch features (docs/design.md §3) as of a time T: Hive raw table → Redis and
-history.
+"""Every batch feature of the definitions (features/, docs/design.md §7) as of a time T: the
+lake's raw table → Redis + history.
 
-    spark-submit batch_features.py --as-of 2024-03-15T00:00:00Z [--as-of T2 …] \
-        [--table ecommerce.transactions] [--history-table features.batch_feature_history] \
-        [--redis-nodes 127.0.0.1:7001,…] [--redis-password-file FILE] [--online auto|always|never]
+    spark-submit batch_features.py --definitions defs.json --as-of 2024-03-15T00:00:00Z \
+        [--as-of T2 …] [--features a,b] [--table ecommerce.transactions] \
+        [--history-table features.batch_feature_history] [--redis-nodes 127.0.0.1:7001,…] \
+        [--redis-password-file FILE] [--online auto|always|never]
 
-Window (T − 30 days, T] by transaction_date; only the event_date partitions that can hold it are
-read. Per product: units_sold (sum of quantity), revenue_by_product (sum of price × quantity,
-exact decimal), avg_review_rating (mean rating of rated events, a double); per category:
-revenue_by_category. No qualifying event → no key.
+The definitions come from `fstore features export` (libs/definitions/src/export.ts), a JSON file;
+nothing about a feature is restated here. Every feature with engine `batch` is computed (or those
+named by `--features`), for any entity (its key columns), any aggregation of the vocabulary, with
+the source's derived columns and the feature's filter and `of` as Spark SQL (`F.expr`), exactly as
+test/support/interpreter.ts defines them:
+
+- an event qualifies when its filter is TRUE and its `of` value is not NULL (any event for a count
+  without `of`); an event_id counts once;
+- sum | count | avg | min | max over a window W cover the events in (T − W, T]; last / last_k the
+  events ≤ T (and > T − W when the feature has a window); "latest" is the greatest
+  (event time, event_id in byte order);
+- no qualifying event → no key; values as the online-store format writes them: ints, decimals
+  with exactly two places (exact: Spark decimals), doubles (avg is always one) as JavaScript's
+  String(x).
+
+One read of the source per as-of: only the event_date partitions the largest window can hold
+(all up to T's date when a last/last_k has no window). The time-window and `last` features of all
+entities come out of one aggregation by the union of their key columns (their partial sums,
+counts, minima, maxima, latest values), rolled up per entity; each last_k is a window function
+over the events (then cached). Keys `<feature>:{k1}[_{k2}]` (docs/online-store-format.md).
 
 Online store (docs/online-store-format.md): each value with its `<key>:ts` = T (epoch ms), set by
 the writer's set-if-not-older script, so a value never replaces one of a newer as-of. Redis holds
@@ -17,8 +34,10 @@ each of its keys that has no value as of T is deleted by the same rule (the `:ts
 tombstone, at T), so an entity without qualifying events has no key.
 
 History: one snapshot per as-of in `--history-table` (Parquet, partitioned by as_of_date and
-as_of_ms), overwritten as a whole, so the same T twice gives the same table. Order of a run:
-Redis, then the snapshot, then the published mark; a run that fails on the way is simply redone.
+as_of_ms), overwritten as a whole, so the same T twice gives the same table; `entity` is the
+entity's name, `entity_id` its key parts joined by `:` (`c1:p1`, as the control plane's API
+names a composite entity). Order of a run: Redis, then the snapshot, then the published mark; a
+run that fails on the way is simply redone.
 
 `--online auto` (default) writes Redis unless it holds a newer as-of (then this is a backfill:
 history only); `always` writes anyway (the set-if-not-older rule still protects newer values);
@@ -46,27 +65,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-WINDOW = timedelta(days=30)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SUMMARY_PREFIX = "BATCH_FEATURES_SUMMARY "
 
-
-@dataclass(frozen=True)
-class BatchFeature:
-    """One batch feature; mirrors libs/contracts/src/features.ts (checked by the unit tests)."""
-
-    name: str
-    entity: str
-    type: str  # int | decimal | double
-
-
-BATCH_FEATURES: tuple[BatchFeature, ...] = (
-    BatchFeature("avg_review_rating", "product", "double"),
-    BatchFeature("revenue_by_category", "category", "decimal"),
-    BatchFeature("revenue_by_product", "product", "decimal"),
-    BatchFeature("units_sold", "product", "int"),
-)
-FEATURE_NAMES = tuple(f.name for f in BATCH_FEATURES)
+# The lake's raw tables are partitioned by the UTC date of the event time (fstore_lake.tables).
+PARTITION_COLUMN = "event_date"
 
 # The online store's write rule, the same script as libs/online-store/src/online-store.ts
 # (SET_IF_NEWER; the unit tests check that the two are identical). KEYS = value key, `:ts` key;
@@ -85,6 +88,12 @@ PUBLISHED_PROPERTY = "fstore.online_as_of_ms"
 
 # Keys sent to Redis per pipeline round trip (the cluster pipeline splits them per node).
 REDIS_CHUNK = 2000
+
+# How a composite entity's key parts are joined in the history table's entity_id.
+ENTITY_ID_SEPARATOR = ":"
+
+
+# --- pure parts (unit-tested without Spark or Redis) ---------------------------------------------
 
 
 # --- pure parts (unit-tested without Spark or Redis) ---------------------------------------------
@@ -122,18 +131,193 @@ def iso_ms(ms: int) -> str:
 
 @dataclass(frozen=True)
 class Window:
-    """(start, end] by event time, and the event_date partitions that can hold it."""
+    """(start, end] by event time (start None: every event up to end), and the event_date
+    partitions that can hold it (first_date None: every date up to last_date)."""
 
-    start: datetime  # exclusive
+    start: datetime | None  # exclusive
     end: datetime  # inclusive
-    first_date: date
+    first_date: date | None
     last_date: date
 
 
-def window_of(as_of: datetime) -> Window:
-    start = as_of - WINDOW
+def window_of(as_of: datetime, window_ms: int | None) -> Window:
+    if window_ms is None:
+        return Window(None, as_of, None, as_of.date())
+    start = as_of - timedelta(milliseconds=window_ms)
     # An event at start + 1 µs is on start's date; the window's last event is on T's date.
     return Window(start, as_of, start.date(), as_of.date())
+
+
+# --- the definitions (the JSON of `fstore features export`) --------------------------------------
+
+EXPORT_FORMAT = 1
+AGGREGATIONS = ("last", "last_k", "sum", "count", "avg", "min", "max")
+REDUCERS = ("avg", "sum", "min", "max", "count")
+VALUE_TYPES = ("int", "decimal", "double")
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
+_COLUMN = re.compile(r"[a-z_][a-z0-9_]{0,63}")
+# The column types the export writes (libs/definitions typeName), all valid Spark SQL types.
+_COLUMN_TYPE = re.compile(r"string|int|bigint|double|boolean|timestamp|decimal\(\d{1,2},\d{1,2}\)")
+
+
+@dataclass(frozen=True)
+class SourceDef:
+    name: str
+    table: str
+    event_id: str
+    event_time: str
+    # (name, Spark SQL over the raw columns, type)
+    derived: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
+class FeatureDef:
+    name: str
+    entity: str
+    keys: tuple[str, ...]
+    source: str
+    engine: str
+    aggregation: str  # last | last_k | sum | count | avg | min | max
+    k: int | None
+    reduce: str | None
+    of: str | None  # Spark SQL; None: a count of events
+    of_type: str | None
+    filter: str | None  # Spark SQL, boolean
+    window_ms: int | None
+    type: str  # int | decimal | double
+
+    @property
+    def reducer(self) -> str:
+        """What the qualifying values are reduced with (`last` for the latest value)."""
+        return self.reduce if self.aggregation == "last_k" else self.aggregation
+
+
+@dataclass(frozen=True)
+class Definitions:
+    sources: dict[str, SourceDef]
+    features: tuple[FeatureDef, ...]
+
+
+def parse_definitions(data: dict) -> Definitions:
+    """The export's JSON → Definitions; ValueError naming the field when it is not an export
+    this job understands (the names it splices into SQL are checked here)."""
+
+    def need(cond: bool, where: str, message: str) -> None:
+        if not cond:
+            raise ValueError(f"definitions: {where}: {message}")
+
+    need(isinstance(data, dict), "(top)", "not a JSON object")
+    need(
+        data.get("format") == EXPORT_FORMAT,
+        "format",
+        f"{data.get('format')!r}, this job reads format {EXPORT_FORMAT} (`fstore features export`)",
+    )
+    sources: dict[str, SourceDef] = {}
+    for i, s in enumerate(data.get("sources") or []):
+        where = f"sources[{i}]"
+        try:
+            name, table = s["name"], s["table"]
+            event_id, event_time = s["event_id"], s["event_time"]
+            derived = tuple((d["name"], d["sql"], d["type"]) for d in s.get("derived") or [])
+        except (KeyError, TypeError) as e:
+            raise ValueError(f"definitions: {where}: missing field {e}") from e
+        need(bool(re.fullmatch(r"[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*", str(table))), where, "table")
+        for column in (event_id, event_time, *(d[0] for d in derived)):
+            need(bool(_COLUMN.fullmatch(str(column))), where, f"{column!r} is not a column name")
+        for d in derived:
+            need(bool(_COLUMN_TYPE.fullmatch(str(d[2]))), where, f"derived type {d[2]!r}")
+        sources[name] = SourceDef(name, table, event_id, event_time, derived)
+    features = []
+    for i, f in enumerate(data.get("features") or []):
+        where = f"features[{i}] ({f.get('name') if isinstance(f, dict) else f!r})"
+        try:
+            fd = FeatureDef(
+                name=f["name"],
+                entity=f["entity"],
+                keys=tuple(f["keys"]),
+                source=f["source"],
+                engine=f["engine"],
+                aggregation=f["aggregation"],
+                k=f.get("k"),
+                reduce=f.get("reduce"),
+                of=f.get("of"),
+                of_type=f.get("of_type"),
+                filter=f.get("filter"),
+                window_ms=f.get("window_ms"),
+                type=f["type"],
+            )
+        except (KeyError, TypeError) as e:
+            raise ValueError(f"definitions: {where}: missing field {e}") from e
+        need(bool(_NAME.fullmatch(str(fd.name))), where, "name")
+        need(bool(_NAME.fullmatch(str(fd.entity))), where, "entity")
+        need(len(fd.keys) > 0, where, "an entity needs key columns")
+        for k in fd.keys:
+            need(bool(_COLUMN.fullmatch(str(k))), where, f"key {k!r} is not a column name")
+        need(fd.source in sources, where, f"unknown source {fd.source!r}")
+        need(fd.engine in ("stream", "batch"), where, f"engine {fd.engine!r}")
+        need(fd.aggregation in AGGREGATIONS, where, f"aggregation {fd.aggregation!r}")
+        need(fd.type in VALUE_TYPES, where, f"type {fd.type!r}")
+        if fd.aggregation == "last_k":
+            need(isinstance(fd.k, int) and fd.k >= 1, where, f"k {fd.k!r}")
+            need(fd.reduce in REDUCERS, where, f"reduce {fd.reduce!r}")
+        need(fd.of is not None or fd.reducer == "count", where, "of is needed")
+        need(
+            fd.of is None or bool(_COLUMN_TYPE.fullmatch(str(fd.of_type))),
+            where,
+            f"of_type {fd.of_type!r}",
+        )
+        need(
+            fd.window_ms is None or (isinstance(fd.window_ms, int) and fd.window_ms > 0),
+            where,
+            f"window_ms {fd.window_ms!r}",
+        )
+        need(
+            fd.window_ms is not None or fd.aggregation in ("last", "last_k"),
+            where,
+            f"a {fd.aggregation} needs window_ms",
+        )
+        features.append(fd)
+    return Definitions(sources, tuple(features))
+
+
+def load_definitions(path: str) -> Definitions:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except OSError as e:
+        raise ValueError(f"--definitions {path}: {e.strerror}") from e
+    except json.JSONDecodeError as e:
+        raise ValueError(f"--definitions {path}: not JSON ({e})") from e
+    return parse_definitions(data)
+
+
+def select_features(defs: Definitions, names: list[str] | None) -> tuple[FeatureDef, ...]:
+    """The batch features to compute: all of them, or those named (each must be a batch one)."""
+    batch = {f.name: f for f in defs.features if f.engine == "batch"}
+    if names is None:
+        if not batch:
+            raise ValueError("the definitions have no batch feature")
+        return tuple(batch.values())
+    unknown = [n for n in names if n not in batch]
+    if unknown:
+        stream = {f.name for f in defs.features} & set(unknown)
+        raise ValueError(
+            f"--features: {', '.join(unknown)}: "
+            + ("a stream feature" if stream else "not a feature")
+            + f" (batch features: {', '.join(sorted(batch)) or 'none'})"
+        )
+    return tuple(batch[n] for n in dict.fromkeys(names))
+
+
+def read_window_ms(features) -> int | None:
+    """The window the read must cover: the largest, None (unbounded) if a last/last_k has none."""
+    windows = [f.window_ms for f in features]
+    return None if any(w is None for w in windows) else max(windows)
+
+
+def key_columns(features) -> tuple[str, ...]:
+    """The union of the features' key columns, in order of first appearance."""
+    return tuple(dict.fromkeys(k for f in features for k in f.keys))
 
 
 def format_double(x: float) -> str:
@@ -289,103 +473,248 @@ def log(message: str) -> None:
 # --- Spark ---------------------------------------------------------------------------------------
 
 HISTORY_COLUMNS_DDL = """
-    entity STRING COMMENT 'product or category',
-    entity_id STRING COMMENT 'product_id or category',
+    entity STRING COMMENT 'the entity (features/): product, category, customer_product',
+    entity_id STRING COMMENT 'its key parts joined by a colon: p1, or c1:p1 for two keys',
     feature STRING,
     key STRING COMMENT 'the Redis key',
     value STRING COMMENT 'the value exactly as written to Redis (GET)',
     as_of TIMESTAMP"""
 
+# Columns of the prepared events beside the key columns and one value per feature (`__v<i>`).
+TIME = "__t"
+EVENT_ID = "__id"
 
-def aggregate_pairs(events):
-    """Events already cut to the window (columns product_id, category, price decimal(10,2),
-    quantity, review_rating) → one row per (product, category): the sums every feature is made
-    of. The only pass over the events; the features are sums of these rows."""
+
+def _micros(t: datetime):
     from pyspark.sql import functions as F  # noqa: N812
 
-    return events.groupBy("product_id", "category").agg(
-        F.sum("quantity").alias("units"),
-        F.sum(F.col("price") * F.col("quantity")).alias("revenue"),
-        F.sum("review_rating").alias("rating_sum"),
-        F.count("review_rating").alias("rated"),
-        F.count(F.lit(1)).alias("events"),
+    return F.expr(f"timestamp_micros({epoch_ms(t) * 1000})")
+
+
+def source_events(raw, src: SourceDef, w: Window):
+    """The raw events (the lake table, or its Parquet files) in the read window, with the source's
+    derived columns. The event_date condition lets Spark read only the partitions that can hold
+    the window."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    df = raw.where(F.col(PARTITION_COLUMN) <= F.lit(w.last_date))
+    t = F.col(src.event_time)
+    df = df.where(t <= _micros(w.end))
+    if w.start is not None:
+        df = df.where(F.col(PARTITION_COLUMN) >= F.lit(w.first_date)).where(t > _micros(w.start))
+    if src.derived:
+        df = df.select(
+            "*", *(F.expr(f"CAST(({sql}) AS {typ})").alias(name) for name, sql, typ in src.derived)
+        )
+    return df
+
+
+def value_column(f: FeatureDef, src: SourceDef, as_of: datetime):
+    """The event's value for one feature: NULL unless the event qualifies (in the feature's window,
+    filter TRUE, `of` not NULL), then `of` with the type the definitions give it (1 for a count of
+    events)."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    cond = F.lit(True)
+    if f.window_ms is not None:
+        cond = F.col(src.event_time) > _micros(as_of - timedelta(milliseconds=f.window_ms))
+    if f.filter is not None:
+        cond = cond & F.coalesce(F.expr(f"({f.filter})"), F.lit(False))
+    value = F.lit(1) if f.of is None else F.expr(f"CAST(({f.of}) AS {f.of_type})")
+    return F.when(cond, value)
+
+
+def prepared_events(events, src: SourceDef, features, as_of: datetime, dedupe: bool = False):
+    """One narrow row per event: the key columns of every feature (as text; NULL as `null`, the
+    way the interpreter names it), event time, event_id, and `__v<i>` per feature (one select:
+    every expression reads the source's own columns)."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    df = events.select(
+        *(
+            F.coalesce(F.col(k).cast("string"), F.lit("null")).alias(k)
+            for k in key_columns(features)
+        ),
+        F.col(src.event_time).alias(TIME),
+        F.col(src.event_id).alias(EVENT_ID),
+        *(value_column(f, src, as_of).alias(f"__v{i}") for i, f in enumerate(features)),
     )
+    return df.dropDuplicates([EVENT_ID]) if dedupe else df
 
 
-def _format_mean(x: float | None) -> str | None:
+# Per feature i, reduced with r, the partial results `__p<i><part>` of a group of events: they roll
+# up (a coarser group's are the sums, minima, maxima or latest of its finer groups') and give the
+# value at the end. sum: s; count: n; avg: s, n (exact sum, cast to double at the end only);
+# min/max: m; last: v (value of the latest qualifying event) and o (its (time, event_id)).
+
+
+def _partials(reducer: str, i: int) -> list:
+    """Over prepared events."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    v, p = F.col(f"__v{i}"), f"__p{i}"
+    if reducer == "sum":
+        return [F.sum(v).alias(p + "s")]
+    if reducer == "count":
+        return [F.count(v).alias(p + "n")]
+    if reducer == "avg":
+        return [F.sum(v).alias(p + "s"), F.count(v).alias(p + "n")]
+    if reducer in ("min", "max"):
+        return [getattr(F, reducer)(v).alias(p + "m")]
+    if reducer == "last":
+        order = F.when(v.isNotNull(), F.struct(F.col(TIME), F.col(EVENT_ID)))
+        return [F.max_by(v, order).alias(p + "v"), F.max(order).alias(p + "o")]
+    raise ValueError(f"unknown reducer {reducer}")
+
+
+def _rollups(reducer: str, i: int) -> list:
+    """Over partials: the partials of the union of the groups."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    p = f"__p{i}"
+    if reducer == "sum":
+        return [F.sum(p + "s").alias(p + "s")]
+    if reducer == "count":
+        return [F.sum(p + "n").alias(p + "n")]
+    if reducer == "avg":
+        return [F.sum(p + "s").alias(p + "s"), F.sum(p + "n").alias(p + "n")]
+    if reducer in ("min", "max"):
+        return [getattr(F, reducer)(p + "m").alias(p + "m")]
+    if reducer == "last":
+        return [F.max_by(p + "v", p + "o").alias(p + "v"), F.max(p + "o").alias(p + "o")]
+    raise ValueError(f"unknown reducer {reducer}")
+
+
+def _final(reducer: str, i: int):
+    """The value from the partials; NULL when no event qualified."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    p = f"__p{i}"
+    if reducer == "sum":
+        return F.col(p + "s")
+    if reducer == "count":
+        return F.when(F.col(p + "n") > 0, F.col(p + "n"))
+    if reducer == "avg":
+        n = F.col(p + "n")
+        return F.when(n > 0, F.col(p + "s").cast("double") / n.cast("double"))
+    if reducer in ("min", "max"):
+        return F.col(p + "m")
+    return F.col(p + "v")
+
+
+def _format_double_or_none(x: float | None) -> str | None:
     return None if x is None else format_double(x)
 
 
-def features_from_pairs(pairs):
-    """(product, category) sums → DataFrame (entity, entity_id, feature, key, value), the values
-    as the online-store format writes them: ints, decimals with two places (exact: decimal
-    sums), means as doubles. No row where there is no qualifying event. One aggregate per
-    entity; a product's three features come out of one row."""
+def value_text(value_type: str, value):
+    """A value column as the online-store format writes it: int, decimal with exactly two places
+    (exact), double as JavaScript's String(x); NULL stays NULL."""
     from pyspark.sql import functions as F  # noqa: N812
     from pyspark.sql import types as T  # noqa: N812
 
-    def feature(name, value):
-        return F.struct(F.lit(name).alias("feature"), value.alias("value"))
-
-    mean = F.col("rating_sum").cast("double") / F.col("rated").cast("double")
-    products = (
-        pairs.groupBy("product_id")
-        .agg(
-            F.sum("units").alias("units"),
-            F.sum("revenue").alias("revenue"),
-            F.sum("rating_sum").alias("rating_sum"),
-            F.sum("rated").alias("rated"),
-        )
-        .select(
-            F.lit("product").alias("entity"),
-            F.col("product_id").alias("entity_id"),
-            F.explode(
-                F.array(
-                    feature("units_sold", F.col("units").cast("string")),
-                    feature("revenue_by_product", F.col("revenue").cast("string")),
-                    # No rated event: null, and no row.
-                    feature("avg_review_rating", F.udf(_format_mean, T.StringType())(mean)),
-                )
-            ).alias("f"),
-        )
-    )
-    categories = (
-        pairs.groupBy("category")
-        .agg(F.sum("revenue").alias("revenue"))
-        .select(
-            F.lit("category").alias("entity"),
-            F.col("category").alias("entity_id"),
-            feature("revenue_by_category", F.col("revenue").cast("string")).alias("f"),
-        )
-    )
-    return (
-        products.unionByName(categories)
-        .where(F.col("f.value").isNotNull())
-        .select(
-            "entity",
-            "entity_id",
-            F.col("f.feature").alias("feature"),
-            F.concat(F.col("f.feature"), F.lit(":{"), F.col("entity_id"), F.lit("}")).alias("key"),
-            F.col("f.value").alias("value"),
-        )
-    )
+    if value_type == "int":
+        return value.cast("bigint").cast("string")
+    if value_type == "decimal":
+        return value.cast("decimal(38,2)").cast("string")
+    return F.udf(_format_double_or_none, T.StringType())(value.cast("double"))
 
 
-def window_events(raw, w: Window, dedupe: bool = False):
-    """The events of a raw-event DataFrame (the Hive table, or its Parquet files) in the window.
-    The event_date condition lets Spark read only the partitions that can hold the window."""
+def key_text(name: str, keys):
+    """`<feature>:{k1}[_{k2}]` from the key columns."""
     from pyspark.sql import functions as F  # noqa: N812
 
-    micros = lambda t: F.expr(f"timestamp_micros({epoch_ms(t) * 1000})")  # noqa: E731
-    df = (
-        raw.where(F.col("event_date").between(F.lit(w.first_date), F.lit(w.last_date)))
-        .where(
-            (F.col("transaction_date") > micros(w.start))
-            & (F.col("transaction_date") <= micros(w.end))
+    parts = [F.concat(F.lit("{"), F.col(k), F.lit("}")) for k in keys]
+    return F.concat(F.lit(f"{name}:"), F.concat_ws("_", *parts))
+
+
+def feature_rows(per_entity, keys, features):
+    """One row per (entity, feature) with a value: entity, entity_id, feature, key, value.
+    `features`: (feature, its value column over `per_entity`)."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    structs = [
+        F.struct(
+            F.lit(f.entity).alias("entity"),
+            F.lit(f.name).alias("feature"),
+            key_text(f.name, keys).alias("key"),
+            value_text(f.type, value).alias("value"),
         )
-        .select("event_id", "product_id", "category", "price", "quantity", "review_rating")
+        for f, value in features
+    ]
+    return (
+        per_entity.select(
+            F.concat_ws(ENTITY_ID_SEPARATOR, *(F.col(k) for k in keys)).alias("entity_id"),
+            F.explode(F.array(*structs)).alias("f"),
+        )
+        .where(F.col("f.value").isNotNull())
+        .select("f.entity", "entity_id", "f.feature", "f.key", "f.value")
     )
-    return df.dropDuplicates(["event_id"]) if dedupe else df
+
+
+@dataclass
+class Computation:
+    features: object  # DataFrame: entity, entity_id, feature, key, value
+    rows_read: int  # events in the read window
+    partitions_read: int
+    cached: list
+
+    def unpersist(self) -> None:
+        for df in self.cached:
+            df.unpersist()
+
+
+def compute_features(
+    raw, src: SourceDef, features, as_of: datetime, dedupe: bool = False
+) -> Computation:
+    """The features (of one source) as of T from its raw events. One read of the window's
+    partitions; the time-window and `last` features of every entity from one aggregation by the
+    union of their key columns, rolled up per entity; each last_k by a window function over the
+    (then cached) prepared events."""
+    from pyspark import StorageLevel
+    from pyspark.sql import Window as W  # noqa: N814
+    from pyspark.sql import functions as F  # noqa: N812
+
+    features = tuple(features)
+    events = source_events(raw, src, window_of(as_of, read_window_ms(features)))
+    partitions_read = len({f.rsplit("/", 1)[0] for f in events.inputFiles()})
+    prepared = prepared_events(events, src, features, as_of, dedupe)
+    cached = []
+    indexed = list(enumerate(features))
+    last_k = [(i, f) for i, f in indexed if f.aggregation == "last_k"]
+    rolled = [(i, f) for i, f in indexed if f.aggregation != "last_k"]
+    if last_k:
+        prepared = prepared.persist(StorageLevel.MEMORY_AND_DISK)
+        cached.append(prepared)
+
+    union = key_columns(features)
+    partials = [c for i, f in rolled for c in _partials(f.reducer, i)]
+    finest = prepared.groupBy(*union).agg(F.count(F.lit(1)).alias("__events"), *partials).cache()
+    cached.append(finest)
+    rows_read = finest.agg(F.sum("__events")).first()[0] or 0
+
+    frames = []
+    by_keys: dict[tuple[str, ...], list] = {}
+    for i, f in rolled:
+        by_keys.setdefault(f.keys, []).append((i, f))
+    for keys, group in by_keys.items():
+        per_entity = finest
+        if set(keys) != set(union):
+            rollups = [c for i, f in group for c in _rollups(f.reducer, i)]
+            per_entity = finest.groupBy(*keys).agg(*rollups)
+        frames.append(feature_rows(per_entity, keys, [(f, _final(f.reducer, i)) for i, f in group]))
+    for i, f in last_k:
+        latest = W.partitionBy(*f.keys).orderBy(F.col(TIME).desc(), F.col(EVENT_ID).desc())
+        top = (
+            prepared.where(F.col(f"__v{i}").isNotNull())
+            .withColumn("__rank", F.row_number().over(latest))
+            .where(F.col("__rank") <= f.k)
+        )
+        per_entity = top.groupBy(*f.keys).agg(*_partials(f.reducer, i))
+        frames.append(feature_rows(per_entity, f.keys, [(f, _final(f.reducer, i))]))
+    result = frames[0]
+    for frame in frames[1:]:
+        result = result.unionByName(frame)
+    return Computation(result, rows_read, partitions_read, cached)
 
 
 def ensure_history_table(spark, history: str) -> None:
@@ -460,25 +789,37 @@ def write_history(spark, history: str, features, as_of_ms: int) -> None:
     spark.sql(f"ALTER TABLE {history} ADD IF NOT EXISTS {partition}")
 
 
+def tables_of(args: argparse.Namespace) -> dict[str, str]:
+    """Source name → the table read: the source's `table`, or `--table` (one source only)."""
+    sources = dict.fromkeys(f.source for f in args.features)
+    return {s: args.table or args.definitions.sources[s].table for s in sources}
+
+
 def run_one(spark, args: argparse.Namespace, as_of: datetime, password: str | None) -> dict:
     from pyspark.sql import functions as F  # noqa: N812
 
     started = time.monotonic()
     as_of_ms = epoch_ms(as_of)
-    w = window_of(as_of)
+    w = window_of(as_of, read_window_ms(args.features))
     published = published_as_of(spark, args.history_table)
     plan = plan_online(args.online, as_of_ms, published, snapshots(spark, args.history_table))
+    start = "-∞" if w.start is None else w.start.isoformat()
     log(
-        f"as of {iso_ms(as_of_ms)}: window ({w.start.isoformat()}, {w.end.isoformat()}],"
-        f" partitions {w.first_date}..{w.last_date}; online store: {plan.reason}"
+        f"as of {iso_ms(as_of_ms)}: {len(args.features)} features, read window ({start},"
+        f" {w.end.isoformat()}], partitions {w.first_date or '…'}..{w.last_date};"
+        f" online store: {plan.reason}"
     )
-    events = window_events(spark.table(args.table), w, args.dedupe)
-    partitions_read = len({f.rsplit("/", 1)[0] for f in events.inputFiles()})
-    log(f"reading {partitions_read} partitions of {args.table}")
-    pairs = aggregate_pairs(events).cache()
-    rows_in_window = pairs.agg(F.sum("events")).first()[0] or 0
-    log(f"{rows_in_window} events in the window")
-    features = features_from_pairs(pairs).repartition(args.write_partitions).cache()
+    computations = []
+    for source, table in tables_of(args).items():
+        features = [f for f in args.features if f.source == source]
+        src = args.definitions.sources[source]
+        c = compute_features(spark.table(table), src, features, as_of, args.dedupe)
+        log(f"{table}: {c.partitions_read} partitions read, {c.rows_read} events in the window")
+        computations.append(c)
+    features = computations[0].features
+    for c in computations[1:]:
+        features = features.unionByName(c.features)
+    features = features.repartition(args.write_partitions).cache()
     per_feature = {r.feature: r["count"] for r in features.groupBy("feature").count().collect()}
     log(f"values: {per_feature}")
 
@@ -501,26 +842,30 @@ def run_one(spark, args: argparse.Namespace, as_of: datetime, password: str | No
         set_published(spark, args.history_table, as_of_ms)
     log(f"history: snapshot {iso_ms(as_of_ms)} written to {args.history_table}")
     features.unpersist()
-    pairs.unpersist()
+    for c in computations:
+        c.unpersist()
 
     summary = {
         "as_of": iso_ms(as_of_ms),
         "as_of_ms": as_of_ms,
-        "table": args.table,
+        "table": ",".join(tables_of(args).values()),
         "history_table": args.history_table,
-        "window": {"from_exclusive": iso_ms(epoch_ms(w.start)), "to_inclusive": iso_ms(as_of_ms)},
-        "partitions_read": partitions_read,
-        "rows_read": rows_in_window,
+        "window": {
+            "from_exclusive": None if w.start is None else iso_ms(epoch_ms(w.start)),
+            "to_inclusive": iso_ms(as_of_ms),
+        },
+        "partitions_read": sum(c.partitions_read for c in computations),
+        "rows_read": sum(c.rows_read for c in computations),
         "online": plan.reason,
         "deletions_from": None if plan.deletions_from is None else iso_ms(plan.deletions_from),
         "features": {
-            name: {
-                "values": per_feature.get(name, 0),
-                "written": written.get(f"{name}.written", 0),
-                "deleted": written.get(f"{name}.deleted", 0),
-                "skipped_newer": written.get(f"{name}.skipped_newer", 0),
+            f.name: {
+                "values": per_feature.get(f.name, 0),
+                "written": written.get(f"{f.name}.written", 0),
+                "deleted": written.get(f"{f.name}.deleted", 0),
+                "skipped_newer": written.get(f"{f.name}.skipped_newer", 0),
             }
-            for name in FEATURE_NAMES
+            for f in args.features
         },
         "history_rows": sum(per_feature.values()),
         "duration_s": round(time.monotonic() - started, 3),
@@ -548,11 +893,12 @@ def check_redis(args: argparse.Namespace, password: str | None) -> None:
 
 
 def run(spark, args: argparse.Namespace) -> list[dict]:
-    if not spark.catalog.tableExists(args.table):
-        raise SystemExit(
-            f"batch_features: table {args.table} does not exist (load raw events first:"
-            " spark-jobs/load_raw_events.py)"
-        )
+    for table in tables_of(args).values():
+        if not spark.catalog.tableExists(table):
+            raise SystemExit(
+                f"batch_features: table {table} does not exist (load raw events first:"
+                " spark-jobs/load_raw_events.py)"
+            )
     ensure_history_table(spark, args.history_table)
     return [run_one(spark, args, t, args.password) for t in args.as_of]
 
@@ -564,12 +910,24 @@ def parse_args(argv: list[str], env: dict[str, str] | None = None) -> argparse.N
     env = dict(os.environ) if env is None else env
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument(
+        "--definitions",
+        required=True,
+        help="the feature definitions: a JSON file written by `fstore features export`",
+    )
+    p.add_argument(
+        "--features",
+        help="comma-separated names of the batch features to compute (default: every one)",
+    )
+    p.add_argument(
         "--as-of",
         action="append",
         required=True,
         help="ISO-8601 time T (UTC unless an offset is given); repeat for several, e.g. a backfill",
     )
-    p.add_argument("--table", default="ecommerce.transactions", help="raw events, database.table")
+    p.add_argument(
+        "--table",
+        help="raw events, database.table (default: the source's table in the definitions)",
+    )
     p.add_argument(
         "--history-table", default="features.batch_feature_history", help="database.table"
     )
@@ -594,9 +952,18 @@ def parse_args(argv: list[str], env: dict[str, str] | None = None) -> argparse.N
     p.add_argument("--write-partitions", type=int, default=4, help="Spark partitions writing Redis")
     args = p.parse_args(argv)
     for name in (args.table, args.history_table):
-        if not is_table_name(name):
+        if name is not None and not is_table_name(name):
             p.error(f"{name!r} is not database.table")
     try:
+        args.definitions = load_definitions(args.definitions)
+        names = None
+        if args.features is not None:
+            names = [n.strip() for n in args.features.split(",") if n.strip()]
+        args.features = select_features(args.definitions, names)
+        if args.table and len({f.source for f in args.features}) > 1:
+            raise ValueError(
+                "--table: the features read more than one source; pick with --features"
+            )
         args.as_of = [parse_as_of(t) for t in args.as_of]
         parse_nodes(args.redis_nodes)
         args.password = (

@@ -1,47 +1,45 @@
-"""Unit tests of the pure parts of batch_features (no Spark, no Redis)."""
+"""Unit tests of batch_features: the pure parts (no Spark, no Redis), and the computation of the
+features in a local Spark (pyspark and Java; skipped without them)."""
 
+import copy
 import json
+import os
 import random
 import re
 import shutil
 import subprocess
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from batch_features import (
-    BATCH_FEATURES,
     SET_IF_NEWER,
     Plan,
+    compute_features,
     default_nodes,
     epoch_ms,
     event_time_key,
     feature_key,
     format_double,
     iso_ms,
+    key_columns,
     parse_args,
     parse_as_of,
+    parse_definitions,
     parse_nodes,
     parse_snapshot,
     plan_online,
     read_password,
+    read_window_ms,
+    select_features,
+    tables_of,
     window_of,
     write_rows,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = 86_400_000
-
-
-def test_batch_features_mirror_the_contracts():
-    text = (ROOT / "libs" / "contracts" / "src" / "features.ts").read_text()
-    pattern = (
-        r"name: '(\w+)',\s*entity: '(\w+)',\s*engine: 'batch',\s*type: '(\w+)',"
-        r"[^}]*?producedBy: 'spark-jobs/batch_features.py'"
-    )
-    declared = sorted(re.findall(pattern, text, re.S))
-    assert declared == sorted((f.name, f.entity, f.type) for f in BATCH_FEATURES)
-    assert len(declared) == 4
 
 
 def test_write_script_is_the_online_stores():
@@ -83,14 +81,17 @@ def test_epoch_ms_round_trip():
     assert iso_ms(epoch_ms(t)) == "2024-03-15T10:11:12.345Z"
 
 
-def test_window_is_30_days_and_names_the_partitions_that_can_hold_it():
-    w = window_of(parse_as_of("2024-03-31T00:00:00Z"))
+def test_window_of_30_days_names_the_partitions_that_can_hold_it():
+    w = window_of(parse_as_of("2024-03-31T00:00:00Z"), 30 * DAY)
     assert w.start == datetime(2024, 3, 1, tzinfo=UTC)
     # (03-01 00:00, 03-31 00:00]: an event at 03-31 00:00:00 is in, on the date 03-31.
     assert (w.first_date, w.last_date) == (date(2024, 3, 1), date(2024, 3, 31))
-    w = window_of(parse_as_of("2024-03-31T13:00:00Z"))
+    w = window_of(parse_as_of("2024-03-31T13:00:00Z"), 30 * DAY)
     assert (w.first_date, w.last_date) == (date(2024, 3, 1), date(2024, 3, 31))
     assert epoch_ms(w.end) - epoch_ms(w.start) == 30 * DAY
+    # No window (a last/last_k without one): every event up to T, every date up to T's.
+    w = window_of(parse_as_of("2024-03-31T13:00:00Z"), None)
+    assert (w.start, w.first_date, w.last_date) == (None, None, date(2024, 3, 31))
 
 
 @pytest.mark.parametrize(
@@ -293,28 +294,558 @@ def test_write_rows_fails_on_a_redis_error():
 def test_args(tmp_path):
     secret = tmp_path / "pw"
     secret.write_text("s3cret\n")
+    defs = write_export(tmp_path, small_export())
     args = parse_args(
-        ["--as-of", "2024-03-02", "--as-of", "2024-03-01", "--redis-password-file", str(secret)],
+        ["--definitions", defs, "--as-of", "2024-03-02", "--as-of", "2024-03-01"]
+        + ["--redis-password-file", str(secret)],
         env={},
     )
-    assert args.table == "ecommerce.transactions"
+    assert args.table is None and tables_of(args) == {"tx": "lake.tx"}
     assert args.history_table == "features.batch_feature_history"
     assert args.as_of == [datetime(2024, 3, 2, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC)]
     assert args.password == "s3cret" and args.online == "auto" and not args.dedupe
-    assert parse_args(["--as-of", "2024-03-01"], env={"FSTORE_REDIS_PASSWORD": "e"}).password == "e"
+    assert [f.name for f in args.features] == BATCH_NAMES
+    args = parse_args(
+        ["--definitions", defs, "--as-of", "2024-03-01", "--features", "units_7d, events_7d"]
+        + ["--table", "test_1.events"],
+        env={"FSTORE_REDIS_PASSWORD": "e"},
+    )
+    assert args.password == "e" and [f.name for f in args.features] == ["units_7d", "events_7d"]
+    assert tables_of(args) == {"tx": "test_1.events"}
 
 
 @pytest.mark.parametrize(
     "argv",
     [
         [],
-        ["--as-of", "soon"],
-        ["--as-of", "2024-03-01", "--table", "no_database"],
-        ["--as-of", "2024-03-01", "--redis-nodes", "host-without-port"],
-        ["--as-of", "2024-03-01", "--write-partitions", "0"],
+        ["--as-of", "2024-03-01"],
+        ["--definitions", "{defs}"],
+        ["--definitions", "{defs}", "--as-of", "soon"],
+        ["--definitions", "{defs}", "--as-of", "2024-03-01", "--table", "no_database"],
+        ["--definitions", "{defs}", "--as-of", "2024-03-01", "--redis-nodes", "host-without-port"],
+        ["--definitions", "{defs}", "--as-of", "2024-03-01", "--write-partitions", "0"],
+        ["--definitions", "{defs}", "--as-of", "2024-03-01", "--features", "last_rating_stream"],
+        ["--definitions", "{defs}", "--as-of", "2024-03-01", "--features", "nope"],
+        ["--definitions", "/nonexistent/defs.json", "--as-of", "2024-03-01"],
     ],
 )
-def test_bad_args_exit(argv, capsys):
+def test_bad_args_exit(argv, capsys, tmp_path):
+    defs = write_export(tmp_path, small_export())
     with pytest.raises(SystemExit):
-        parse_args(argv, env={})
+        parse_args([a.replace("{defs}", defs) for a in argv], env={})
     assert "error" in capsys.readouterr().err
+
+
+# --- the definitions: the export of features/ and hand-written ones -------------------------------
+
+
+def feat(name, entity, keys, aggregation, type_, of=None, of_type=None, **more):
+    """One feature as `fstore features export` writes it."""
+    window_days = more.pop("window_days", None)
+    return {
+        "name": name,
+        "entity": entity,
+        "keys": keys,
+        "source": "tx",
+        "engine": more.pop("engine", "batch"),
+        "aggregation": aggregation,
+        "k": more.pop("k", None),
+        "reduce": more.pop("reduce", None),
+        "of": of,
+        "of_type": of_type,
+        "filter": more.pop("filter", None),
+        "window_ms": None if window_days is None else window_days * DAY,
+        "granularity_ms": None,
+        "type": type_,
+        "description": name,
+        "owner": "test",
+        "tags": [],
+        "file": f"features/{name}.ts",
+        "compute_hash": "0" * 16,
+        **more,
+    }
+
+
+CUSTOMER, PRODUCT, CATEGORY = ["customer_id"], ["product_id"], ["category"]
+PAIR = ["customer_id", "product_id"]
+RATED = "`review_rating` IS NOT NULL"
+
+# Every aggregation of the vocabulary, filters, expressions over a derived column, four entities.
+SMALL_FEATURES = [
+    feat("last_amount", "customer", CUSTOMER, "last", "decimal", "`amount`", "decimal(21,2)"),
+    feat(
+        "last_price_7d",
+        "customer",
+        CUSTOMER,
+        "last",
+        "decimal",
+        "`price`",
+        "decimal(10,2)",
+        window_days=7,
+    ),
+    feat(
+        "last_rating",
+        "customer_product",
+        PAIR,
+        "last",
+        "int",
+        "`review_rating`",
+        "int",
+        filter=RATED,
+    ),
+    feat(
+        "last3_rating_avg",
+        "product",
+        PRODUCT,
+        "last_k",
+        "double",
+        "`review_rating`",
+        "int",
+        k=3,
+        reduce="avg",
+        filter=RATED,
+    ),
+    feat(
+        "last2_quantity_sum",
+        "product",
+        PRODUCT,
+        "last_k",
+        "int",
+        "`quantity`",
+        "int",
+        k=2,
+        reduce="sum",
+    ),
+    feat(
+        "last3_price_min",
+        "category",
+        CATEGORY,
+        "last_k",
+        "decimal",
+        "`price`",
+        "decimal(10,2)",
+        k=3,
+        reduce="min",
+    ),
+    feat(
+        "last3_price_max_7d",
+        "category",
+        CATEGORY,
+        "last_k",
+        "decimal",
+        "`price`",
+        "decimal(10,2)",
+        k=3,
+        reduce="max",
+        window_days=7,
+    ),
+    feat(
+        "last2_rated_count",
+        "customer",
+        CUSTOMER,
+        "last_k",
+        "int",
+        "`review_rating`",
+        "int",
+        k=2,
+        reduce="count",
+    ),
+    feat("units_7d", "product", PRODUCT, "sum", "int", "`quantity`", "int", window_days=7),
+    feat(
+        "revenue_30d",
+        "category",
+        CATEGORY,
+        "sum",
+        "decimal",
+        "`amount`",
+        "decimal(21,2)",
+        window_days=30,
+    ),
+    feat("events_7d", "customer_product", PAIR, "count", "int", window_days=7),
+    feat(
+        "good_reviews_30d",
+        "product",
+        PRODUCT,
+        "count",
+        "int",
+        window_days=30,
+        filter="`review_rating` >= 4",
+    ),
+    feat(
+        "avg_rating_30d",
+        "product",
+        PRODUCT,
+        "avg",
+        "double",
+        "`review_rating`",
+        "int",
+        window_days=30,
+        filter=RATED,
+    ),
+    feat(
+        "avg_amount_30d",
+        "category",
+        CATEGORY,
+        "avg",
+        "double",
+        "`amount`",
+        "decimal(21,2)",
+        window_days=30,
+    ),
+    feat(
+        "min_price_7d",
+        "customer",
+        CUSTOMER,
+        "min",
+        "decimal",
+        "`price`",
+        "decimal(10,2)",
+        window_days=7,
+    ),
+    feat(
+        "max_amount_7d",
+        "customer_product",
+        PAIR,
+        "max",
+        "decimal",
+        "`amount`",
+        "decimal(21,2)",
+        window_days=7,
+    ),
+    feat(
+        "margin_30d",
+        "category",
+        CATEGORY,
+        "sum",
+        "decimal",
+        "`amount` - `price`",
+        "decimal(22,2)",
+        window_days=30,
+    ),
+    feat(
+        "half_units_7d",
+        "product",
+        PRODUCT,
+        "sum",
+        "double",
+        "CAST(`quantity` AS DOUBLE) / CAST(2 AS DOUBLE)",
+        "double",
+        window_days=7,
+    ),
+    feat(
+        "last_rating_stream",
+        "customer",
+        CUSTOMER,
+        "last",
+        "int",
+        "`review_rating`",
+        "int",
+        engine="stream",
+    ),
+]
+BATCH_NAMES = [f["name"] for f in SMALL_FEATURES if f["engine"] == "batch"]
+
+
+def small_export() -> dict:
+    columns = {
+        "event_id": "string",
+        "customer_id": "string",
+        "product_id": "string",
+        "category": "string",
+        "price": "decimal(10,2)",
+        "quantity": "int",
+        "transaction_date": "timestamp",
+        "review_rating": "int",
+    }
+    return {
+        "format": 1,
+        "entities": [],
+        "sources": [
+            {
+                "name": "tx",
+                "description": "test events",
+                "topic": "tx",
+                "table": "lake.tx",
+                "event_id": "event_id",
+                "event_time": "transaction_date",
+                "columns": [{"name": n, "type": t} for n, t in columns.items()],
+                "derived": [
+                    {"name": "amount", "sql": "`price` * `quantity`", "type": "decimal(21,2)"}
+                ],
+            }
+        ],
+        "features": copy.deepcopy(SMALL_FEATURES),
+    }
+
+
+def write_export(tmp_path, data) -> str:
+    path = tmp_path / "definitions.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def test_the_export_of_features_is_what_the_job_reads():
+    node = shutil.which("node")
+    if not node:
+        pytest.skip("node is not installed")
+    out = subprocess.run(
+        [node, "bin/fstore.js", "features", "export"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    data = json.loads(out.stdout)
+    defs = parse_definitions(data)
+    batch = select_features(defs, None)
+    assert [f.name for f in batch] == [
+        f["name"] for f in data["features"] if f["engine"] == "batch"
+    ]
+    assert all(f.engine == "batch" for f in batch)
+    # The seed's four (DESIGN §3), as the job computes them.
+    seed = {f.name: f for f in batch}
+    assert (seed["units_sold"].keys, seed["units_sold"].reducer) == (("product_id",), "sum")
+    assert (seed["units_sold"].of, seed["units_sold"].type) == ("`quantity`", "int")
+    assert seed["revenue_by_category"].keys == ("category",)
+    assert seed["revenue_by_product"].of == "`amount`"
+    assert seed["avg_review_rating"].reducer == "avg"
+    assert seed["avg_review_rating"].filter == "`review_rating` IS NOT NULL"
+    assert {f.window_ms for f in seed.values() if f.name in SEED} == {30 * DAY}
+    assert SEED <= set(seed)
+    src = defs.sources[batch[0].source]
+    assert src.table == "ecommerce.transactions"
+    assert ("amount", "`price` * `quantity`", "decimal(21,2)") in src.derived
+    windows = [f.window_ms for f in batch]
+    assert read_window_ms(batch) == (None if None in windows else max(windows))
+
+
+SEED = {"units_sold", "revenue_by_product", "revenue_by_category", "avg_review_rating"}
+
+
+def test_small_export_is_read():
+    defs = parse_definitions(small_export())
+    assert [f.name for f in select_features(defs, None)] == BATCH_NAMES
+    assert [f.name for f in select_features(defs, ["units_7d", "units_7d", "last_amount"])] == [
+        "units_7d",
+        "last_amount",
+    ]
+    features = select_features(defs, None)
+    # last_amount has no window: the read is unbounded.
+    assert read_window_ms(features) is None
+    assert read_window_ms(select_features(defs, ["units_7d", "revenue_30d"])) == 30 * DAY
+    assert key_columns(features) == ("customer_id", "product_id", "category")
+    f = {x.name: x for x in features}
+    assert f["last2_quantity_sum"].reducer == "sum" and f["last_amount"].reducer == "last"
+    assert f["events_7d"].of is None and f["events_7d"].reducer == "count"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(format=2), "format"),
+        (lambda d: d["features"][0].update(aggregation="median"), "aggregation"),
+        (lambda d: d["features"][0].update(type="text"), "type"),
+        (lambda d: d["features"][0].update(keys=[]), "key columns"),
+        (lambda d: d["features"][0].update(keys=["x; DROP"]), "not a column name"),
+        (lambda d: d["features"][0].update(source="other"), "unknown source"),
+        (lambda d: d["features"][3].update(reduce="median"), "reduce"),
+        (lambda d: d["features"][3].update(k=0), "k"),
+        (lambda d: d["features"][8].update(window_ms=None), "needs window_ms"),
+        (lambda d: d["features"][0].update(of=None), "of is needed"),
+        (lambda d: d["features"][0].pop("name"), "missing field"),
+        (lambda d: d["sources"][0].update(table="no-table"), "table"),
+    ],
+)
+def test_bad_definitions_are_refused(change, message):
+    data = small_export()
+    change(data)
+    with pytest.raises(ValueError, match=message):
+        parse_definitions(data)
+
+
+def test_selecting_features():
+    defs = parse_definitions(small_export())
+    with pytest.raises(ValueError, match="a stream feature"):
+        select_features(defs, ["last_rating_stream"])
+    with pytest.raises(ValueError, match="not a feature"):
+        select_features(defs, ["nope"])
+    only_stream = small_export()
+    only_stream["features"] = [f for f in only_stream["features"] if f["engine"] == "stream"]
+    with pytest.raises(ValueError, match="no batch feature"):
+        select_features(parse_definitions(only_stream), None)
+
+
+# --- the computation, in a local Spark ------------------------------------------------------------
+
+T = "2024-03-10T00:00:00Z"
+EVENT_COLUMNS = (
+    "event_id string, customer_id string, product_id string, category string,"
+    " price decimal(10,2), quantity int, transaction_date timestamp, review_rating int,"
+    " event_date date"
+)
+# (event_id, customer, product, category, price, quantity, event time, rating)
+EVENTS = [
+    ("e1", "c1", "p1", "A", "10.00", 2, "2024-03-09 12:00:00", 4),
+    ("e2", "c1", "p1", "A", "5.50", 1, "2024-03-09 18:00:00", None),
+    ("e3", "c2", "p1", "A", "3.25", 4, "2024-03-08 00:00:00", 2),
+    ("e4", "c1", "p2", "B", "100.00", 1, "2024-03-01 00:00:00", 5),  # outside 7 days
+    ("e5", "c2", "p2", "B", "1.10", 3, "2024-03-10 00:00:00", 3),  # T itself: in
+    ("e6", "c1", "p1", "A", "7.00", 1, "2024-03-10 00:00:00.001", 1),  # after T: out
+    ("e7", "c2", "p1", "A", "2.00", 1, "2024-03-03 00:00:00", 5),  # T − 7 days: out of 7 days
+    ("e8", "c1", "p1", "A", "1.00", 1, "2024-03-09 18:00:00", None),  # e2's time, later id
+    ("e9", "c3", "p1", "A", "4.00", 2, "2024-02-01 00:00:00", 1),  # outside 30 days
+]
+
+# Computed by hand from EVENTS and SMALL_FEATURES, as of T.
+EXPECTED = {
+    # latest ≤ T: c1 e8 (e2's time, greater id), c2 e5 (at T); c3 e9 (no window)
+    "last_amount:{c1}": "1.00",
+    "last_amount:{c2}": "3.30",
+    "last_amount:{c3}": "8.00",
+    # within 7 days: c3 has none
+    "last_price_7d:{c1}": "1.00",
+    "last_price_7d:{c2}": "1.10",
+    # latest rated event of the pair
+    "last_rating:{c1}_{p1}": "4",
+    "last_rating:{c2}_{p1}": "2",
+    "last_rating:{c1}_{p2}": "5",
+    "last_rating:{c2}_{p2}": "3",
+    "last_rating:{c3}_{p1}": "1",
+    # 3 latest rated: p1 e1 4, e3 2, e7 5 (e9 older); p2 e5 3, e4 5
+    "last3_rating_avg:{p1}": "3.6666666666666665",
+    "last3_rating_avg:{p2}": "4",
+    # 2 latest: p1 e8 1, e2 1; p2 e5 3, e4 1
+    "last2_quantity_sum:{p1}": "2",
+    "last2_quantity_sum:{p2}": "4",
+    # 3 latest: A e8 1.00, e2 5.50, e1 10.00; B e5 1.10, e4 100.00
+    "last3_price_min:{A}": "1.00",
+    "last3_price_min:{B}": "1.10",
+    # within 7 days, 3 latest: A e8, e2, e1; B e5 only
+    "last3_price_max_7d:{A}": "10.00",
+    "last3_price_max_7d:{B}": "1.10",
+    # rated events among the 2 latest rated: c1 e1, e4; c2 e5, e3; c3 e9
+    "last2_rated_count:{c1}": "2",
+    "last2_rated_count:{c2}": "2",
+    "last2_rated_count:{c3}": "1",
+    # (03-03, 03-10]: p1 e1 2 + e2 1 + e3 4 + e8 1; p2 e5 3
+    "units_7d:{p1}": "8",
+    "units_7d:{p2}": "3",
+    # (02-09, 03-10]: A 20.00 + 5.50 + 13.00 + 2.00 + 1.00; B 100.00 + 3.30
+    "revenue_30d:{A}": "41.50",
+    "revenue_30d:{B}": "103.30",
+    "events_7d:{c1}_{p1}": "3",
+    "events_7d:{c2}_{p1}": "1",
+    "events_7d:{c2}_{p2}": "1",
+    # rating >= 4 (NULL is not true): p1 e1, e7; p2 e4
+    "good_reviews_30d:{p1}": "2",
+    "good_reviews_30d:{p2}": "1",
+    "avg_rating_30d:{p1}": "3.6666666666666665",
+    "avg_rating_30d:{p2}": "4",
+    "avg_amount_30d:{A}": "8.3",
+    "avg_amount_30d:{B}": "51.65",
+    "min_price_7d:{c1}": "1.00",
+    "min_price_7d:{c2}": "1.10",
+    "max_amount_7d:{c1}_{p1}": "20.00",
+    "max_amount_7d:{c2}_{p1}": "13.00",
+    "max_amount_7d:{c2}_{p2}": "3.30",
+    # amount − price: A 41.50 − 21.75; B 103.30 − 101.10
+    "margin_30d:{A}": "19.75",
+    "margin_30d:{B}": "2.20",
+    "half_units_7d:{p1}": "4",
+    "half_units_7d:{p2}": "1.5",
+}
+
+
+@pytest.fixture(scope="module")
+def spark(tmp_path_factory):
+    pyspark = pytest.importorskip("pyspark")
+    if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
+        pytest.skip("no Java for a local Spark")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[1]")
+        .appName("test_batch_features")
+        .config("spark.sql.catalogImplementation", "in-memory")
+        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("warehouse")))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+    # The executors' Python workers import the job too (the double-formatting UDF).
+    session.sparkContext.addPyFile(str(ROOT / "spark-jobs" / "batch_features.py"))
+    assert pyspark.__version__
+    yield session
+    session.stop()
+
+
+def lake(spark, name, events):
+    """The events as the lake holds them: a table of Parquet files partitioned by event_date (a
+    catalog table, as in production: the partitions a query reads are then its input files)."""
+    rows = []
+    for e in events:
+        t = datetime.fromisoformat(e[6]).replace(tzinfo=UTC)
+        rows.append((*e[:4], Decimal(e[4]), e[5], t, e[7], t.date()))
+    df = spark.createDataFrame(rows, EVENT_COLUMNS)
+    df.write.partitionBy("event_date").format("parquet").saveAsTable(name)
+    return spark.table(name)
+
+
+def computed(spark, raw, names=None, as_of=T, dedupe=False):
+    defs = parse_definitions(small_export())
+    features = select_features(defs, names)
+    c = compute_features(raw, defs.sources["tx"], features, parse_as_of(as_of), dedupe)
+    rows = c.features.collect()
+    c.unpersist()
+    assert len({r.key for r in rows}) == len(rows)
+    return c, {r.key: r.value for r in rows}, rows
+
+
+@pytest.fixture(scope="module")
+def small_lake(spark):
+    return lake(spark, "small_lake", EVENTS)
+
+
+def test_every_aggregation_over_a_small_lake(spark, small_lake):
+    raw = small_lake
+    c, values, rows = computed(spark, raw)
+    assert values == EXPECTED
+    # Unbounded read (last_amount has no window): every partition up to T's date, events ≤ T.
+    assert (c.rows_read, c.partitions_read) == (8, 6)
+    by_key = {r.key: r for r in rows}
+    assert by_key["events_7d:{c2}_{p1}"].asDict() == {
+        "entity": "customer_product",
+        "entity_id": "c2:p1",
+        "feature": "events_7d",
+        "key": "events_7d:{c2}_{p1}",
+        "value": "1",
+    }
+    assert (by_key["revenue_30d:{A}"].entity, by_key["revenue_30d:{A}"].entity_id) == (
+        "category",
+        "A",
+    )
+
+
+def test_windowed_features_read_only_their_partitions(spark, small_lake):
+    raw = small_lake
+    c, values, _ = computed(spark, raw, ["units_7d", "revenue_30d", "avg_amount_30d"])
+    assert values == {
+        k: v
+        for k, v in EXPECTED.items()
+        if k.split(":")[0] in ("units_7d", "revenue_30d", "avg_amount_30d")
+    }
+    # (02-09, 03-10]: the dates 02-09 … 03-10 can hold it; the lake has 5 of them (not 02-01).
+    assert (c.rows_read, c.partitions_read) == (7, 5)
+    # A window without events: no key at all (a count neither).
+    c, values, _ = computed(spark, raw, ["events_7d", "units_7d"], as_of="2024-05-01T00:00:00Z")
+    assert (values, c.rows_read, c.partitions_read) == ({}, 0, 0)
+
+
+def test_an_event_id_counts_once_with_dedupe(spark):
+    raw = lake(spark, "redelivered", [*EVENTS, EVENTS[2], EVENTS[0]])
+    _, values, _ = computed(spark, raw, ["units_7d", "events_7d"], dedupe=True)
+    assert values == {
+        k: v for k, v in EXPECTED.items() if k.split(":")[0] in ("units_7d", "events_7d")
+    }

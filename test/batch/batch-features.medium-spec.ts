@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
-import { FEATURES, featureByName } from '@fstore/contracts';
+import { FEATURES, featureByName, REGISTRY } from '@fstore/contracts';
+import { exportDefinitions } from '@fstore/definitions';
 import { LivyBatchesClient } from '@fstore/livy';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { generate } from '@fstore/producer';
@@ -79,6 +80,8 @@ interface HistoryReport {
 
 let events: OracleEvent[] = [];
 let passwordFile: string | undefined;
+/** The definitions the job computes: the export of features/ (what `fstore features export` prints). */
+const definitionsFile = join(work, 'definitions.json');
 let dropped = false;
 
 /** Events at the edges of T_INSIDE's window, for a product and a category of their own. */
@@ -144,7 +147,7 @@ async function writeEvents(): Promise<string> {
 }
 
 async function runBatch(asOf: string[], name: string): Promise<Summary[]> {
-  const args = asOf.flatMap((t) => ['--as-of', t]);
+  const args = ['--definitions', definitionsFile, ...asOf.flatMap((t) => ['--as-of', t])];
   args.push('--table', `${db}.transactions`, '--history-table', `${db}.history`);
   args.push(
     '--redis-nodes',
@@ -225,6 +228,7 @@ describe('batch_features through Livy: Redis and the history equal the oracle', 
       passwordFile = join(work, 'redis-password');
       writeFileSync(passwordFile, ctx.config.redis.password + '\n', { mode: 0o600 });
     }
+    writeFileSync(definitionsFile, JSON.stringify(exportDefinitions(REGISTRY)));
     const file = await writeEvents();
     const id = await livy.submit({
       file: LOAD_JOB,

@@ -16,6 +16,7 @@ import { SourcesRepository } from '../jobs/sources.repository';
 import { OperationFailed } from '../operations/transient';
 import { RunArgumentError, submittedArgs } from './batch-args';
 import { BATCH_RUNTIME, BatchRuntime } from './batch-runtime';
+import { withDefinitionsArg } from './definitions-arg';
 
 const LOG_LINES = 200;
 const POLL_MS = 2000;
@@ -68,7 +69,7 @@ export class RunsExecutor {
         }
         batchId = await this.runtime.submit({
           file: this.sources.forBatchRuntime(version.source, this.config.control.batchJobDir),
-          args,
+          args: withDefinitionsArg(version.source, args, this.config.stackDir),
           name,
         });
       }
