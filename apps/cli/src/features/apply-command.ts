@@ -7,7 +7,8 @@ import { CompiledStreamJob, compileStreamJobs, exportDefinitions } from '@fstore
 import { call, ControlPlaneError, follow, Json } from '../control/jobs-command';
 import { findJob, liveDeployment, operate, registerLatest, sha256 } from '../pipeline/pipeline';
 import { StackContext } from '../stack/component';
-import { stackContext } from '../stack/stack';
+import { ServingComponent } from '../stack/serving';
+import { stackContext, stackDown, stackUp } from '../stack/stack';
 import { compileDrift } from './features-command';
 
 /** The batch job that computes every batch feature (registered by the stack or the DAG). */
@@ -158,6 +159,18 @@ export function applyCommands(program: Command): void {
         request(jobs),
       )) as unknown as PlanAnswer;
       for (const a of plan.applied ?? []) log(`registry: ${a.name} version ${a.version}`);
+      const served = plan.features.some((f) => f.change === 'add' || f.change === 'remove');
+      const streamed = plan.features.some(
+        (f) => f.engine === 'stream' && (f.change === 'add' || f.change === 'remove'),
+      );
+      if (streamed) {
+        // The local stack's part of the definitions: the new changelog topics (Kafka creates
+        // none by itself) and a feature writer that subscribes to them.
+        log('stack: creating changelog topics, restarting the feature writer');
+        await stackUp(ctx, ['kafka']);
+        await stackDown(ctx, ['writer']);
+        await stackUp(ctx, ['writer']);
+      }
       for (const step of plan.jobs) {
         const job = jobs.find((j) => j.jobName === step.job);
         if (step.action === 'cancel') {
@@ -169,6 +182,10 @@ export function applyCommands(program: Command): void {
           continue;
         }
         if (job) await applyJob(ctx, job, step.action);
+      }
+      if (served) {
+        log('stack: restarting the feature-server instances one at a time (new feature names)');
+        await new ServingComponent().rollingRestart(ctx);
       }
       if (plan.backfills.length > 0) {
         if (!(await findJob(BATCH_JOB))) {

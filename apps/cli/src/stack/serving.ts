@@ -185,6 +185,24 @@ export class ServingComponent implements StackComponent {
     );
   }
 
+  /**
+   * Restarts the feature-server instances one at a time, so that they load the feature
+   * definitions anew (an applied feature becomes readable) while the load balancer keeps
+   * answering through the others.
+   */
+  async rollingRestart(ctx: StackContext): Promise<void> {
+    const { host } = ctx.config;
+    for (const port of ctx.config.serving.instancePorts) {
+      await stopProcess(ctx.paths, instanceName(port));
+      await this.start(ctx);
+      await waitUntil(
+        `feature-server on port ${port}`,
+        () => httpOk(`http://${host}:${port}/health/ready`),
+        { timeoutMs: 60000, logFile: ctx.paths.logFile(instanceName(port)), intervalMs: 250 },
+      );
+    }
+  }
+
   async stop(ctx: StackContext): Promise<void> {
     await stopProcess(ctx.paths, NGINX, 'SIGQUIT');
     await Promise.all(
