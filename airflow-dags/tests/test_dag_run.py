@@ -1,12 +1,17 @@
-"""Runs feature_server_health once with `airflow dags test` against a real HTTP endpoint.
+"""Runs DAGs once with `airflow dags test` against real HTTP endpoints this test starts.
 
-The endpoint is a small server this test starts (so the run does not depend on the feature
-server being up); the DAG finds it through the same AIRFLOW_CONN_FSTORE_SERVING variable the
-local stack sets.
+feature_server_health calls a small stand-in feature server (so the run does not depend on the
+feature server being up; AIRFLOW_CONN_FSTORE_SERVING, as the local stack sets it);
+raw_events_bulk_load calls a stand-in control plane (conftest.ControlPlane, through
+AIRFLOW_CONN_FSTORE_CONTROL): the run's arguments and Idempotency-Key, success with the job's
+summary, a failed run failing the task with the control plane's error, no call to Livy.
 """
 
+import json
+import re
+
 import pytest
-from conftest import JsonHandler, dags_test, http_server
+from conftest import ControlPlane, JsonHandler, dags_test, http_server
 
 pytest.importorskip(
     "airflow", reason="runs in Airflow's own venv (see apps/cli/src/test-command.ts)"
@@ -39,3 +44,39 @@ def test_health_dag_calls_the_endpoint_and_succeeds(endpoint):
     assert res.returncode == 0, output[-4000:]
     assert _Health.requests == ["/api/health-check"]
     assert "success" in output.lower()
+
+
+LOAD = {"read": 3, "loaded": 2, "duplicates": 0, "rejected": 1}
+
+
+@pytest.fixture
+def control():
+    ControlPlane.reset(polls_running=0, log_tail="stdout: \nLOAD_SUMMARY " + json.dumps(LOAD))
+    with http_server(ControlPlane) as address:
+        yield address
+
+
+def test_bulk_load_runs_through_the_control_plane_with_a_landing_file(control):
+    conf = {"input": "2024/events.ndjson", "format": "ndjson", "table": "lake.raw"}
+    res = dags_test("raw_events_bulk_load", "fstore_control", control, conf, password="test-key")
+    output = res.stdout + res.stderr
+    assert res.returncode == 0, output[-4000:]
+    assert ControlPlane.jobs["load-raw-events"]["source"] == "spark-jobs/load_raw_events.py"
+    runs = ControlPlane.runs_requested()
+    assert {path for path, _, _ in runs} == {"/v1/jobs/load-raw-events/runs"}
+    assert {key for _, key, _ in runs} == {runs[0][1]}
+    assert runs[0][1].startswith("airflow/raw_events_bulk_load/manual__")
+    assert runs[0][1].endswith("/load/0")
+    args = ["--input", "2024/events.ndjson", "--table", "lake.raw", "--format", "ndjson"]
+    assert [body for _, _, body in runs][-1] == {"args": args}
+    assert json.dumps(LOAD) in output
+    assert all(path.startswith("/v1/") for _, path, _, _ in ControlPlane.requests)
+
+
+def test_bulk_load_fails_with_the_control_plane_error(control):
+    ControlPlane.final = "failed"
+    res = dags_test("raw_events_bulk_load", "fstore_control", control, password="test-key")
+    output = res.stdout + res.stderr
+    assert res.returncode != 0, output[-4000:]
+    assert re.search(r"batch run run:[0-9a-f-]+ failed: batch 7 ended dead", output)
+    assert len(ControlPlane.operations) == 1
