@@ -115,7 +115,6 @@ interface Env {
   flink: FlinkJobs;
   kafka: Kafka;
   admin: Admin;
-  producer: Producer;
   store: RedisClusterOnlineStore;
   taskManagerPid: number;
   rates: number[];
@@ -200,6 +199,7 @@ async function otherRunningJobs(flink: FlinkJobs, mine: Set<string>): Promise<nu
 /** Produces at `rate` for `seconds` and waits until every sampled event is visible (or 30 s). */
 async function measure(
   env: Env,
+  producer: Producer,
   topic: string,
   entity: string,
   rate: number,
@@ -248,7 +248,7 @@ async function measure(
       }
       // Behind schedule (a slow send), the slice is large: keep each request well under 1 MB.
       for (let i = 0; i < messages.length; i += MAX_SEND) {
-        await env.producer.send({ topic, messages: messages.slice(i, i + MAX_SEND) });
+        await producer.send({ topic, messages: messages.slice(i, i + MAX_SEND) });
       }
       await sleep(TICK_MS);
     }
@@ -310,6 +310,12 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
     ],
   });
 
+  // A producer of its own: kafkajs keeps refreshing the metadata of every topic a producer has
+  // sent to, and the previous variant's topics are gone.
+  const producer = env.kafka.producer({ idempotent: true });
+  cleanups.add('disconnect the producer', () => producer.disconnect());
+  await producer.connect();
+
   const mine = new Set<string>();
   cleanups.add('cancel the jobs', async () => {
     await Promise.all([...mine].map((j) => env.flink.cancel(j).catch(() => undefined)));
@@ -359,7 +365,17 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
   const rates: RateResult[] = [];
   for (const rate of env.rates) {
     log(`  ${rate} events/s for ${env.seconds} s … (load average ${load()})`);
-    const r = await measure(env, tx, entity, rate, env.seconds, meter, idleMicrosPerSecond, mine);
+    const r = await measure(
+      env,
+      producer,
+      tx,
+      entity,
+      rate,
+      env.seconds,
+      meter,
+      idleMicrosPerSecond,
+      mine,
+    );
     log(
       `  produced ${r.produced} (${r.achievedRate.toFixed(0)}/s), ${r.seen}/${r.sampled} seen, ` +
         `p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms; TaskManager ` +
@@ -399,7 +415,6 @@ async function main(): Promise<void> {
 
   const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
-  const producer = kafka.producer({ idempotent: true });
   const store = RedisClusterOnlineStore.fromConfig(config, { commandTimeoutMs: 15000 });
   const cleanups = new Cleanups();
   let stopping = false;
@@ -417,7 +432,6 @@ async function main(): Promise<void> {
     flink: FlinkJobs.fromConfig(config),
     kafka,
     admin,
-    producer,
     store,
     taskManagerPid,
     rates,
@@ -427,7 +441,6 @@ async function main(): Promise<void> {
   const results: VariantResult[] = [];
   try {
     await admin.connect();
-    await producer.connect();
     for (const variant of variants) {
       try {
         results.push(await runVariant(env, variant, cleanups));
@@ -437,7 +450,6 @@ async function main(): Promise<void> {
     }
   } finally {
     await cleanups.runAll();
-    await producer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
     await store.close().catch(() => undefined);
   }
