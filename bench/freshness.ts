@@ -345,6 +345,7 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
     log(`  warm-up: ${env.rates[0]} events/s for ${env.warmupSeconds} s (not counted)`);
     const w = await measure(
       env,
+      producer,
       tx,
       entity,
       env.rates[0],
