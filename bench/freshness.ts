@@ -1,50 +1,82 @@
 /**
- * End-to-end freshness of the stream features (issue 6): the time from an event produced to
- * Kafka until its feature is visible in Redis, through the real pipeline (the four Flink SQL jobs
- * and the feature writer that `fstore pipeline up` runs).
+ * End-to-end freshness of the stream features (issues 6 and 14): the time from an event produced
+ * to Kafka until its feature is visible in Redis, through Flink and a feature writer, for the
+ * generated job (one statement-set job per source, `flink-sql/transactions.sql`) beside the four
+ * hand-written per-feature jobs it replaced (`flink-sql/<feature>.sql`), in the same run.
  *
- *   npm run bench:freshness [-- --rates 1000,2500,5000,7500 --seconds 20]
+ *   npm run bench:freshness [-- --rates 1000,2500,5000 --seconds 20 --warmup 5
+ *                              --variants handwritten,generated]
  *
- * For each rate it produces events to `ecommerce.transactions` at that rate for the given time,
- * stamped with the current time as their event time. Every 20th event belongs to a new customer
- * of its own, so its `last_purchase_amount:{customer}` key appears exactly when that event has
- * gone through Flink and the writer; the benchmark watches those keys (one MGET per cluster node
- * every 10 ms) and records each one's delay. It prints p50 and p99 per rate and the highest rate
- * at which p99 stayed under 1 s. Target: p99 ≤ 1 s at ≥ 5,000 events/s.
+ * Each variant runs on its own topics (a private input topic, private changelog topics, its own
+ * consumer groups and its own feature writer process), one after the other at the same rates; the
+ * stack's own `features-transactions` deployment is left alone (it reads ecommerce.transactions).
+ * Per rate it produces events stamped with the current time for the given seconds; every 20th
+ * event belongs to a customer of its own, so its `last_purchase_amount` key appears exactly when
+ * that event has gone through Flink and the writer. It watches those keys every 10 ms and records
+ * each one's delay, and reads the TaskManager JVM's CPU (/proc/<pid>/stat) over the interval.
+ * Afterwards the variant's jobs are cancelled and its topics, consumer groups and Redis keys
+ * deleted (also on failure or Ctrl-C). Figures: <stack>/data/bench/freshness-result.json.
  */
+import { ChildProcess, spawn } from 'child_process';
 import { randomUUID } from 'crypto';
-import { Kafka, logLevel, Producer } from 'kafkajs';
+import { mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
 import { loadavg } from 'os';
-import { loadConfig } from '@fstore/config';
-import { featureKey, TOPICS } from '@fstore/contracts';
+import { join } from 'path';
+import { FstoreConfig, loadConfig, PROJECT_ROOT } from '@fstore/config';
+import { featureKey, FEATURE_TOPIC_PREFIX, REGISTRY, STREAM_FEATURES } from '@fstore/contracts';
+import { compileStreamJobs } from '@fstore/definitions';
+import { FlinkJobs } from '@fstore/flink';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
-import { pipelineUp } from '../apps/cli/src/pipeline/pipeline';
-import { stackContext } from '../apps/cli/src/stack/stack';
+import { runningPid, StackPaths } from '../apps/cli/src/stack/processes';
+import { CpuMeter } from './serving/cpu';
+import {
+  cpuPerThousand,
+  formatReport,
+  compare,
+  percentile,
+  RateResult,
+  Variant,
+  VARIANT_LABEL,
+  VariantResult,
+} from './freshness/report';
 
 const SAMPLE_EVERY = 20;
 const TICK_MS = 10;
-const LIMIT_MS = 1000;
+/** How long after the last event produced a sampled key may still arrive. */
+const STRAGGLER_MS = 30000;
+const IDLE_SECONDS = 5;
+/** Messages per produce request (~450 bytes each). */
+const MAX_SEND = 1000;
 
 const t0 = Date.now();
 const log = (m: string) =>
   console.log(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${m}`);
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+class BenchError extends Error {}
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
+  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
 }
 
 const utc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
 
-function event(run: string, i: number, now: number, sampled: boolean) {
-  const customer = sampled ? `fresh-${run}-${i}` : `bench-c${i % 5000}`;
+/** One event; ids are the variant's own (`entity` prefix), so its Redis keys are too. */
+function event(entity: string, run: string, i: number, now: number, sampled: boolean) {
+  const customer = sampled ? `${entity}fresh-${run}-${i}` : `${entity}c${i % 5000}`;
   return {
     key: customer,
     value: JSON.stringify({
-      event_id: `${run}-${i}`,
+      event_id: `${entity}${run}-${i}`,
       customer_id: customer,
-      product_id: `bench-p${i % 2000}`,
-      category: `bench-cat${i % 8}`,
+      product_id: `${entity}p${i % 2000}`,
+      category: `${entity}cat${i % 8}`,
       price: 10 + (i % 90),
       quantity: 1 + (i % 3),
       transaction_date: utc(now),
@@ -60,40 +92,136 @@ function event(run: string, i: number, now: number, sampled: boolean) {
   };
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+/** Undo steps, run newest first: at the end of a variant, on failure, on Ctrl-C. */
+class Cleanups {
+  private readonly steps: { what: string; run: () => Promise<unknown> }[] = [];
+  add(what: string, run: () => Promise<unknown>): void {
+    this.steps.push({ what, run });
+  }
+  async runAll(): Promise<void> {
+    while (this.steps.length > 0) {
+      const step = this.steps.pop()!;
+      try {
+        await step.run();
+      } catch (e) {
+        log(`cleanup: ${step.what} failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
 }
 
-interface RateResult {
-  rate: number;
-  produced: number;
-  achievedRate: number;
-  sampled: number;
-  seen: number;
-  p50: number;
-  p99: number;
-  max: number;
+interface Env {
+  config: FstoreConfig;
+  flink: FlinkJobs;
+  kafka: Kafka;
+  admin: Admin;
+  store: RedisClusterOnlineStore;
+  taskManagerPid: number;
+  rates: number[];
+  seconds: number;
+  warmupSeconds: number;
 }
 
+/** The variant's Flink jobs: script, name and placeholder values, on its private topics. */
+function jobsOf(variant: Variant, id: string, tx: string, featurePrefix: string) {
+  if (variant === 'generated') {
+    return compileStreamJobs(REGISTRY).map((job) => ({
+      sql: job.sql,
+      jobName: `bench-fresh ${job.jobName} ${id}`,
+      values: {
+        TRANSACTIONS_TOPIC: tx,
+        FEATURE_TOPIC_PREFIX: featurePrefix,
+        CONSUMER_GROUP: `bench-fresh-${id}-${job.source}`,
+      },
+    }));
+  }
+  return STREAM_FEATURES.map((f) => ({
+    sql: readFileSync(join(PROJECT_ROOT, 'flink-sql', `${f.name}.sql`), 'utf8'),
+    jobName: `bench-fresh ${f.name} ${id}`,
+    values: {
+      TRANSACTIONS_TOPIC: tx,
+      FEATURE_TOPIC: `${featurePrefix}${f.name}`,
+      CONSUMER_GROUP: `bench-fresh-${id}-${f.name}`,
+    },
+  }));
+}
+
+function startWriter(group: string, featurePrefix: string, dlq: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ['-r', './bin/register.js', 'bench/freshness/writer.ts', group, featurePrefix, dlq],
+    { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new BenchError('the feature writer did not start within 60 s'));
+    }, 60000);
+    child.stdout!.once('data', () => {
+      clearTimeout(timer);
+      resolve(child);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new BenchError(`the feature writer exited with ${code}`));
+    });
+  });
+}
+
+async function stopWriter(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Deletes the variant's keys (all under entity ids starting with `entity`) from every master. */
+async function deleteKeys(store: RedisClusterOnlineStore, entity: string): Promise<number> {
+  let deleted = 0;
+  for (const node of store.client.nodes('master')) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `*{${entity}*`, 'COUNT', 1000);
+      for (const k of keys) deleted += await node.del(k);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  return deleted;
+}
+
+async function otherRunningJobs(flink: FlinkJobs, mine: Set<string>): Promise<number> {
+  const jobs = await flink.jobManager.jobs().catch(() => []);
+  return jobs.filter((j) => j.state === 'RUNNING' && !mine.has(j.jid)).length;
+}
+
+/** Produces at `rate` for `seconds` and waits until every sampled event is visible (or 30 s). */
 async function measure(
+  env: Env,
   producer: Producer,
-  store: RedisClusterOnlineStore,
+  topic: string,
+  entity: string,
   rate: number,
   seconds: number,
+  meter: CpuMeter,
+  idleMicrosPerSecond: number | undefined,
+  mine: Set<string>,
 ): Promise<RateResult> {
-  const run = randomUUID().slice(0, 8);
+  const run = randomUUID().slice(0, 6);
   const pending = new Map<string, number>(); // key → produced at
   const delays: number[] = [];
   let produced = 0;
+  let otherJobs = await otherRunningJobs(env.flink, mine);
+  const stopCpu = meter.start();
   const start = Date.now();
   const end = start + seconds * 1000;
-  let polling = true;
+  let producing = true;
   const poller = (async () => {
-    while (polling || pending.size > 0) {
+    while (producing || pending.size > 0) {
       const keys = [...pending.keys()];
       if (keys.length > 0) {
-        const values = await Promise.all(keys.map((k) => store.client.get(k)));
+        const values = await Promise.all(keys.map((k) => env.store.client.get(k)));
         const now = Date.now();
         keys.forEach((k, i) => {
           if (values[i] !== null) {
@@ -102,28 +230,38 @@ async function measure(
           }
         });
       }
-      if (!polling && Date.now() > end + 30000) break; // give up on stragglers
-      await new Promise((r) => setTimeout(r, TICK_MS));
+      if (!producing && Date.now() > end + STRAGGLER_MS) break; // give up on stragglers
+      await sleep(TICK_MS);
     }
   })();
-  // Produce in 10 ms slices so that the rate is steady, not bursty.
-  while (Date.now() < end) {
-    const due = Math.floor(((Date.now() - start) / 1000) * rate);
-    const messages = [];
-    const now = Date.now();
-    for (; produced < due; produced++) {
-      const sampled = produced % SAMPLE_EVERY === 0;
-      const m = event(run, produced, now, sampled);
-      if (sampled) pending.set(featureKey('last_purchase_amount', [m.key]), now);
-      messages.push(m);
+  try {
+    // Produce in 10 ms slices so that the rate is steady, not bursty.
+    while (Date.now() < end) {
+      const due = Math.floor(((Date.now() - start) / 1000) * rate);
+      const messages = [];
+      const now = Date.now();
+      for (; produced < due; produced++) {
+        const sampled = produced % SAMPLE_EVERY === 0;
+        const m = event(entity, run, produced, now, sampled);
+        if (sampled) pending.set(featureKey('last_purchase_amount', [m.key]), now);
+        messages.push(m);
+      }
+      // Behind schedule (a slow send), the slice is large: keep each request well under 1 MB.
+      for (let i = 0; i < messages.length; i += MAX_SEND) {
+        await producer.send({ topic, messages: messages.slice(i, i + MAX_SEND) });
+      }
+      await sleep(TICK_MS);
     }
-    if (messages.length > 0) await producer.send({ topic: TOPICS.transactions, messages });
-    await new Promise((r) => setTimeout(r, TICK_MS));
+  } finally {
+    producing = false;
   }
   const achievedRate = produced / ((Date.now() - start) / 1000);
-  polling = false;
   await poller;
+  const cpu = stopCpu(1); // µs of CPU per group over the interval
+  const elapsed = (Date.now() - start) / 1000;
+  otherJobs = Math.max(otherJobs, await otherRunningJobs(env.flink, mine));
   const sorted = delays.sort((a, b) => a - b);
+  const tm = cpuPerThousand(cpu.taskmanager, produced, elapsed, idleMicrosPerSecond);
   return {
     rate,
     produced,
@@ -133,52 +271,222 @@ async function measure(
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     max: sorted.at(-1) ?? NaN,
+    seconds: elapsed,
+    tmCpuMsPer1000: tm.grossMs,
+    tmNetCpuMsPer1000: tm.netMs,
+    writerCpuMsPer1000: cpuPerThousand(cpu.writer, produced, elapsed).grossMs,
+    otherJobs,
   };
 }
 
-async function main(): Promise<void> {
-  const rates = arg('rates', '1000,2500,5000,7500').split(',').map(Number);
-  const seconds = Number(arg('seconds', '20'));
-  const config = loadConfig();
-  log('bringing the pipeline up (stack, writer, four Flink jobs)');
-  await pipelineUp(stackContext(log));
-  const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ idempotent: true });
+async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promise<VariantResult> {
+  const id = randomUUID().slice(0, 8);
+  const base = `bench.fresh.${id}.`;
+  const tx = `${base}transactions`;
+  const featurePrefix = `${base}${FEATURE_TOPIC_PREFIX}`;
+  const dlq = `${base}writer-dlq`;
+  const entity = `bf${id}-`;
+  const writerGroup = `bench-fresh-${id}-writer`;
+  const jobs = jobsOf(variant, id, tx, featurePrefix);
+  log(`${VARIANT_LABEL[variant]}: run ${id}, topics ${base}*`);
+
+  const partitions = env.config.kafka.partitions;
+  cleanups.add('delete topics and consumer groups', async () => {
+    const topics = (await env.admin.listTopics()).filter((t) => t.startsWith(base));
+    if (topics.length > 0) await env.admin.deleteTopics({ topics });
+    const groups = [writerGroup, ...jobs.map((j) => j.values.CONSUMER_GROUP)];
+    await env.admin.deleteGroups(groups).catch(() => undefined); // groups never committed: none
+    log(`  deleted ${topics.length} topics and the consumer groups of run ${id}`);
+  });
+  await env.admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic: tx, numPartitions: partitions },
+      { topic: dlq, numPartitions: 1 },
+      ...STREAM_FEATURES.map((f) => ({
+        topic: `${featurePrefix}${f.name}`,
+        numPartitions: partitions,
+      })),
+    ],
+  });
+
+  // A producer of its own: kafkajs keeps refreshing the metadata of every topic a producer has
+  // sent to, and the previous variant's topics are gone.
+  const producer = env.kafka.producer({ idempotent: true });
+  cleanups.add('disconnect the producer', () => producer.disconnect());
   await producer.connect();
-  const store = RedisClusterOnlineStore.fromConfig(config);
-  const results: RateResult[] = [];
-  try {
-    for (const rate of rates) {
-      log(`${rate} events/s for ${seconds} s …`);
-      const r = await measure(producer, store, rate, seconds);
-      log(
-        `  produced ${r.produced} (${r.achievedRate.toFixed(0)}/s), ${r.seen}/${r.sampled} seen, ` +
-          `p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms`,
-      );
-      results.push(r);
-    }
-  } finally {
-    await producer.disconnect();
-    await store.close();
+
+  const mine = new Set<string>();
+  cleanups.add('cancel the jobs', async () => {
+    await Promise.all([...mine].map((j) => env.flink.cancel(j).catch(() => undefined)));
+    if (mine.size > 0) log(`  cancelled ${mine.size} Flink job(s)`);
+  });
+  for (const job of jobs) {
+    log(`  submitting ${job.jobName}`);
+    const jobId = await env.flink.submitScript(job.sql, {
+      jobName: job.jobName,
+      values: job.values,
+    });
+    mine.add(jobId);
   }
-  console.log('\nrate/s   achieved/s  seen/sampled  p50 ms  p99 ms  max ms  p99 ≤ 1 s');
-  for (const r of results) {
-    const ok = r.seen === r.sampled && r.p99 <= LIMIT_MS;
-    console.log(
-      `${String(r.rate).padEnd(8)} ${r.achievedRate.toFixed(0).padStart(10)}  ${`${r.seen}/${r.sampled}`.padStart(12)}  ` +
-        `${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.max).padStart(6)}  ${ok ? 'yes' : 'no'}`,
+  for (const jobId of mine) await env.flink.waitUntilRunning(jobId, 120000);
+  log(`  ${mine.size} job(s) running`);
+
+  cleanups.add('delete the Redis keys', async () => {
+    const n = await deleteKeys(env.store, entity);
+    log(`  deleted ${n} Redis keys of run ${id}`);
+  });
+  const writer = await startWriter(writerGroup, featurePrefix, dlq);
+  cleanups.add('stop the writer', () => stopWriter(writer));
+  log(`  feature writer running (pid ${writer.pid})`);
+  const meter = new CpuMeter({ taskmanager: [env.taskManagerPid], writer: [writer.pid!] });
+
+  if (env.warmupSeconds > 0) {
+    log(`  warm-up: ${env.rates[0]} events/s for ${env.warmupSeconds} s (not counted)`);
+    const w = await measure(
+      env,
+      producer,
+      tx,
+      entity,
+      env.rates[0],
+      env.warmupSeconds,
+      meter,
+      undefined,
+      mine,
     );
+    log(`  warm-up: ${w.seen}/${w.sampled} seen, p99 ${w.p99} ms`);
   }
-  const best = results.filter((r) => r.seen === r.sampled && r.p99 <= LIMIT_MS).at(-1);
-  console.log(
-    `\nhighest sustained rate with p99 ≤ 1 s: ${best ? `${best.rate} events/s` : 'none of the rates tried'}` +
-      ` (target: ≥ 5000 events/s); load average ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-  );
+  await sleep(2000);
+  const stopIdle = meter.start();
+  const idleStart = Date.now();
+  await sleep(IDLE_SECONDS * 1000);
+  const idleMicrosPerSecond = stopIdle(1).taskmanager / ((Date.now() - idleStart) / 1000);
+  log(`  TaskManager idle: ${(idleMicrosPerSecond / 1000).toFixed(1)} ms CPU/s`);
+
+  const rates: RateResult[] = [];
+  for (const rate of env.rates) {
+    log(`  ${rate} events/s for ${env.seconds} s … (load average ${load()})`);
+    const r = await measure(
+      env,
+      producer,
+      tx,
+      entity,
+      rate,
+      env.seconds,
+      meter,
+      idleMicrosPerSecond,
+      mine,
+    );
+    log(
+      `  produced ${r.produced} (${r.achievedRate.toFixed(0)}/s), ${r.seen}/${r.sampled} seen, ` +
+        `p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms; TaskManager ` +
+        `${r.tmCpuMsPer1000.toFixed(1)} ms CPU per 1,000 events ` +
+        `(net of idle ${r.tmNetCpuMsPer1000?.toFixed(1)}), writer ${r.writerCpuMsPer1000.toFixed(1)}` +
+        (r.otherJobs > 0 ? `; ${r.otherJobs} other Flink job(s) running` : ''),
+    );
+    rates.push(r);
+  }
+  return { variant, jobs: mine.size, idleMicrosPerSecond, rates };
 }
 
-void main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+async function main(): Promise<void> {
+  const rates = arg('rates', '1000,2500,5000').split(',').map(Number);
+  const seconds = Number(arg('seconds', '20'));
+  const warmupSeconds = Number(arg('warmup', '5'));
+  const variants = arg('variants', 'handwritten,generated').split(',') as Variant[];
+  if (rates.some((r) => !(r > 0)) || !(seconds > 0) || !(warmupSeconds >= 0)) {
+    throw new BenchError('--rates takes positive numbers, --seconds > 0, --warmup ≥ 0');
+  }
+  if (variants.some((v) => v !== 'generated' && v !== 'handwritten')) {
+    throw new BenchError('--variants takes generated and/or handwritten');
+  }
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'; // here and in the writer it starts
+  const config = loadConfig();
+  const paths = new StackPaths(config.stackDir);
+  const taskManagerPid = runningPid(paths, 'taskmanager');
+  if (taskManagerPid === undefined) {
+    throw new BenchError(
+      `no Flink TaskManager of the stack in ${config.stackDir} runs (npx fstore stack up flink)`,
+    );
+  }
+  log(
+    `stack ${config.stackDir}: TaskManager pid ${taskManagerPid}; rates ${rates.join(', ')} × ` +
+      `${seconds} s per variant (${variants.join(', ')}); load average ${load()}`,
+  );
+
+  const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const store = RedisClusterOnlineStore.fromConfig(config, { commandTimeoutMs: 15000 });
+  const cleanups = new Cleanups();
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: cleaning up`);
+    void cleanups.runAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const env: Env = {
+    config,
+    flink: FlinkJobs.fromConfig(config),
+    kafka,
+    admin,
+    store,
+    taskManagerPid,
+    rates,
+    seconds,
+    warmupSeconds,
+  };
+  const results: VariantResult[] = [];
+  try {
+    await admin.connect();
+    for (const variant of variants) {
+      try {
+        results.push(await runVariant(env, variant, cleanups));
+      } finally {
+        await cleanups.runAll();
+      }
+    }
+  } finally {
+    await cleanups.runAll();
+    await admin.disconnect().catch(() => undefined);
+    await store.close().catch(() => undefined);
+  }
+
+  const loadAverage = load();
+  console.log(formatReport(results, seconds, loadAverage));
+  const g = results.find((v) => v.variant === 'generated');
+  const h = results.find((v) => v.variant === 'handwritten');
+  const dir = join(config.stackDir, 'data', 'bench');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'freshness-result.json');
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        finishedAt: new Date().toISOString(),
+        rates,
+        secondsPerRate: seconds,
+        warmupSeconds,
+        sampleEvery: SAMPLE_EVERY,
+        loadAverage,
+        variants: results,
+        comparison: g && h ? compare(g, h) : undefined,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  log(`figures written to ${file}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(`\nbench:freshness FAILED: ${e instanceof Error ? e.message : String(e)}`);
+    if (!(e instanceof BenchError) && e instanceof Error) console.error(e.stack);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,122 @@
+import {
+  compare,
+  cpuPerThousand,
+  formatReport,
+  highestSustained,
+  percentile,
+  RateResult,
+  sustained,
+  VariantResult,
+} from './report';
+
+const rate = (r: number, over: Partial<RateResult> = {}): RateResult => ({
+  rate: r,
+  produced: r * 20,
+  achievedRate: r,
+  sampled: r,
+  seen: r,
+  p50: 200,
+  p99: 600,
+  max: 900,
+  seconds: 21,
+  tmCpuMsPer1000: 100,
+  tmNetCpuMsPer1000: 80,
+  writerCpuMsPer1000: 30,
+  otherJobs: 1,
+  ...over,
+});
+
+const variant = (v: VariantResult['variant'], rates: RateResult[]): VariantResult => ({
+  variant: v,
+  jobs: v === 'generated' ? 1 : 4,
+  idleMicrosPerSecond: 50000,
+  rates,
+});
+
+describe('freshness benchmark', () => {
+  it('takes nearest-rank percentiles', () => {
+    const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(xs, 50)).toBe(51);
+    expect(percentile(xs, 99)).toBe(100);
+    expect(percentile([], 99)).toBeNaN();
+  });
+
+  it('turns CPU microseconds into ms per 1,000 events, gross and net of idle', () => {
+    // 2 s of CPU over 20,000 events in 20 s: 100 µs per event = 100 ms per 1,000 events.
+    expect(cpuPerThousand(2e6, 20000, 20)).toEqual({ grossMs: 100 });
+    // Idle 25 ms CPU/s × 20 s = 0.5 s of it was idling: 1.5 s / 20,000 = 75 ms per 1,000.
+    expect(cpuPerThousand(2e6, 20000, 20, 25000)).toEqual({ grossMs: 100, netMs: 75 });
+    // Never below zero; no events, no figure.
+    expect(cpuPerThousand(1e5, 1000, 20, 25000).netMs).toBe(0);
+    expect(cpuPerThousand(1e6, 0, 20).grossMs).toBeNaN();
+  });
+
+  it('counts a rate as sustained only with every sample seen and p99 ≤ 1 s', () => {
+    expect(sustained(rate(1000))).toBe(true);
+    expect(sustained(rate(1000, { p99: 1000 }))).toBe(true);
+    expect(sustained(rate(1000, { p99: 1001 }))).toBe(false);
+    expect(sustained(rate(1000, { seen: 999 }))).toBe(false);
+    const best = highestSustained([rate(1000), rate(5000, { p99: 3000 }), rate(2500)]);
+    expect(best?.rate).toBe(2500);
+    expect(highestSustained([rate(1000, { p99: 2000 })])).toBeUndefined();
+  });
+
+  it('compares CPU per event over the rates both sustained, weighted by events', () => {
+    const g = variant('generated', [
+      rate(1000, { tmCpuMsPer1000: 60, tmNetCpuMsPer1000: 30 }),
+      rate(3000, { tmCpuMsPer1000: 40, tmNetCpuMsPer1000: 30 }),
+      rate(5000, { tmCpuMsPer1000: 10, p99: 5000 }),
+    ]);
+    const h = variant('handwritten', [
+      rate(1000, { tmCpuMsPer1000: 120, tmNetCpuMsPer1000: 60 }),
+      rate(3000, { tmCpuMsPer1000: 100, tmNetCpuMsPer1000: 60 }),
+      rate(5000, { p99: 5000 }),
+    ]);
+    const c = compare(g, h);
+    expect(c.comparedRates).toEqual([1000, 3000]);
+    // (60·20k + 40·60k) / 80k = 45; (120·20k + 100·60k) / 80k = 105.
+    expect(c.cpuRatio).toBeCloseTo(45 / 105);
+    expect(c.netCpuRatio).toBeCloseTo(0.5);
+    expect(c.sustainedRatio).toBe(1);
+    expect(c.atCeiling).toBe(false);
+    expect(c.sharedSourceCheaper).toBe(true);
+  });
+
+  it('falls back to every common rate when no rate was sustained by both', () => {
+    const g = variant('generated', [rate(1000, { p99: 2000, tmCpuMsPer1000: 50 })]);
+    const h = variant('handwritten', [rate(1000, { p99: 3000, tmCpuMsPer1000: 40 })]);
+    const c = compare(g, h);
+    expect(c.comparedRates).toEqual([1000]);
+    expect(c.cpuRatio).toBeCloseTo(1.25);
+    expect(c.sustainedRatio).toBeNaN();
+    expect(c.sharedSourceCheaper).toBe(false);
+  });
+
+  it('prints a table per variant, the sustained rates and the ratios', () => {
+    const g = variant('generated', [rate(1000, { tmCpuMsPer1000: 50 }), rate(2500)]);
+    const h = variant('handwritten', [rate(1000), rate(2500, { p99: 1500 })]);
+    const text = formatReport([h, g], 20, '1.00 2.00 3.00');
+    expect(text).toContain('hand-written (4 jobs), 20 s per rate; TaskManager idle 50.0 ms CPU/s');
+    expect(text).toContain('generated (1 job, statement set)');
+    expect(text).toMatch(/highest rate with p99 ≤ 1 s: 1000 events\/s/);
+    expect(text).toMatch(/highest rate with p99 ≤ 1 s: 2500 events\/s/);
+    expect(text).toContain('TaskManager CPU per event (rates 1000): 0.50× (net of idle 1.00×)');
+    expect(text).toContain('shared source cheaper: PASS');
+    expect(text).toContain('highest sustained rate: 2.50× (a variant sustained the highest rate');
+    expect(text).toContain('load average at the end: 1.00 2.00 3.00');
+    const row = text.split('\n').find((l) => l.startsWith('2500') && l.includes(' no '));
+    expect(row?.split(/\s+/)).toEqual([
+      '2500',
+      '2500',
+      '2500/2500',
+      '200',
+      '1500',
+      '900',
+      'no',
+      '100.0',
+      '80.0',
+      '30.0',
+      '1',
+    ]);
+  });
+});

@@ -1,0 +1,214 @@
+/**
+ * The arithmetic and the printed report of bench:freshness (issue 14): per variant (the generated
+ * statement-set job, the four hand-written jobs) and rate, the delay produce → visible in Redis,
+ * the TaskManager's CPU per 1,000 events, the highest rate with p99 ≤ 1 s, and the ratios
+ * generated / hand-written.
+ */
+
+/** p99 at or under this counts as sustained (issue 6's target). */
+export const LIMIT_MS = 1000;
+
+export type Variant = 'generated' | 'handwritten';
+
+export const VARIANT_LABEL: Record<Variant, string> = {
+  generated: 'generated (1 job, statement set)',
+  handwritten: 'hand-written (4 jobs)',
+};
+
+/** The value at percentile p of ascending values (nearest rank, as bench/freshness always had). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/**
+ * CPU per 1,000 events in milliseconds, from CPU microseconds over the interval: µs per event is
+ * ms per 1,000 events. With an idle rate (µs of CPU per second with the jobs running and no
+ * input), also the net figure: what the events cost above idling for as long.
+ */
+export function cpuPerThousand(
+  cpuMicros: number,
+  events: number,
+  seconds: number,
+  idleMicrosPerSecond?: number,
+): { grossMs: number; netMs?: number } {
+  if (events <= 0)
+    return { grossMs: NaN, netMs: idleMicrosPerSecond === undefined ? undefined : NaN };
+  const grossMs = cpuMicros / events;
+  if (idleMicrosPerSecond === undefined) return { grossMs };
+  return { grossMs, netMs: Math.max(0, cpuMicros - idleMicrosPerSecond * seconds) / events };
+}
+
+export interface RateResult {
+  rate: number;
+  produced: number;
+  achievedRate: number;
+  sampled: number;
+  seen: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** From the first event produced until the last sampled one was seen (or given up on). */
+  seconds: number;
+  /** TaskManager JVM CPU over those seconds, per 1,000 events produced. */
+  tmCpuMsPer1000: number;
+  /** The same less the TaskManager's idle CPU for as long. */
+  tmNetCpuMsPer1000?: number;
+  /** The bench's feature writer process, per 1,000 events. */
+  writerCpuMsPer1000: number;
+  /** Flink jobs RUNNING during the measurement that are not this variant's (noise). */
+  otherJobs: number;
+}
+
+/** All sampled events seen and p99 ≤ 1 s. */
+export const sustained = (r: RateResult) => r.seen === r.sampled && r.p99 <= LIMIT_MS;
+
+/** The highest rate sustained (undefined: none of the rates tried). */
+export function highestSustained(results: readonly RateResult[]): RateResult | undefined {
+  return results
+    .filter(sustained)
+    .reduce<RateResult | undefined>(
+      (best, r) => (best === undefined || r.rate > best.rate ? r : best),
+      undefined,
+    );
+}
+
+export interface VariantResult {
+  variant: Variant;
+  jobs: number;
+  /** TaskManager CPU with the jobs running and no input, µs per second. */
+  idleMicrosPerSecond: number;
+  rates: RateResult[];
+}
+
+/** CPU per 1,000 events over all rates that were sustained by both variants (same rates). */
+function meanCpu(v: VariantResult, rates: Set<number>, net: boolean): number {
+  const rs = v.rates.filter((r) => rates.has(r.rate));
+  if (rs.length === 0) return NaN;
+  const events = rs.reduce((s, r) => s + r.produced, 0);
+  const cpu = rs.reduce(
+    (s, r) => s + (net ? (r.tmNetCpuMsPer1000 ?? NaN) : r.tmCpuMsPer1000) * r.produced,
+    0,
+  );
+  return cpu / events;
+}
+
+export interface Comparison {
+  /** generated / hand-written TaskManager CPU per event, over the rates both sustained. */
+  cpuRatio: number;
+  netCpuRatio: number;
+  /** generated / hand-written highest sustained rate (NaN when either sustained none). */
+  sustainedRatio: number;
+  /** Either variant sustained the highest rate tried: its figure is only a lower bound. */
+  atCeiling: boolean;
+  /** The rates the CPU figures are averaged over (event-weighted). */
+  comparedRates: number[];
+  /** The issue's requirement: the shared source costs less CPU per event. */
+  sharedSourceCheaper: boolean;
+}
+
+export function compare(generated: VariantResult, handwritten: VariantResult): Comparison {
+  const both = generated.rates
+    .filter(sustained)
+    .map((r) => r.rate)
+    .filter((rate) => handwritten.rates.some((h) => h.rate === rate && sustained(h)));
+  // No rate sustained by both: compare over the rates both ran (CPU per event still means something).
+  const rates = new Set(
+    both.length > 0
+      ? both
+      : generated.rates
+          .map((r) => r.rate)
+          .filter((x) => handwritten.rates.some((h) => h.rate === x)),
+  );
+  const cpuRatio = meanCpu(generated, rates, false) / meanCpu(handwritten, rates, false);
+  const netCpuRatio = meanCpu(generated, rates, true) / meanCpu(handwritten, rates, true);
+  const g = highestSustained(generated.rates);
+  const h = highestSustained(handwritten.rates);
+  return {
+    cpuRatio,
+    netCpuRatio,
+    sustainedRatio: g && h ? g.rate / h.rate : NaN,
+    atCeiling: [g, h].some(
+      (r, i) =>
+        r !== undefined &&
+        r.rate === Math.max(...[generated, handwritten][i].rates.map((x) => x.rate)),
+    ),
+    comparedRates: [...rates].sort((a, b) => a - b),
+    sharedSourceCheaper: cpuRatio < 1,
+  };
+}
+
+const num = (x: number | undefined, digits = 0) =>
+  x === undefined || Number.isNaN(x) ? '-' : x.toFixed(digits);
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** The printed result: a table per variant, each one's sustained rate, and the comparison. */
+export function formatReport(
+  variants: readonly VariantResult[],
+  seconds: number,
+  loadAverage: string,
+): string {
+  const out: string[] = [];
+  for (const v of variants) {
+    out.push(
+      `\n${VARIANT_LABEL[v.variant]}, ${seconds} s per rate; TaskManager idle ` +
+        `${num(v.idleMicrosPerSecond / 1000, 1)} ms CPU/s`,
+    );
+    out.push(
+      table(
+        [
+          'rate/s',
+          'achieved/s',
+          'seen/sampled',
+          'p50 ms',
+          'p99 ms',
+          'max ms',
+          'p99 ≤ 1 s',
+          'TM CPU ms/1k ev',
+          'net of idle',
+          'writer ms/1k ev',
+          'other jobs',
+        ],
+        v.rates.map((r) => [
+          String(r.rate),
+          num(r.achievedRate),
+          `${r.seen}/${r.sampled}`,
+          num(r.p50),
+          num(r.p99),
+          num(r.max),
+          sustained(r) ? 'yes' : 'no',
+          num(r.tmCpuMsPer1000, 1),
+          num(r.tmNetCpuMsPer1000, 1),
+          num(r.writerCpuMsPer1000, 1),
+          String(r.otherJobs),
+        ]),
+      ),
+    );
+    const best = highestSustained(v.rates);
+    out.push(
+      `highest rate with p99 ≤ 1 s: ${best ? `${best.rate} events/s` : 'none of the rates tried'}`,
+    );
+  }
+  const g = variants.find((v) => v.variant === 'generated');
+  const h = variants.find((v) => v.variant === 'handwritten');
+  if (g && h) {
+    const c = compare(g, h);
+    out.push(
+      `\ngenerated / hand-written, TaskManager CPU per event (rates ${c.comparedRates.join(', ')}): ` +
+        `${num(c.cpuRatio, 2)}× (net of idle ${num(c.netCpuRatio, 2)}×) — shared source ` +
+        `${c.sharedSourceCheaper ? 'cheaper: PASS' : 'not cheaper: MISS'}`,
+    );
+    out.push(
+      `generated / hand-written, highest sustained rate: ${num(c.sustainedRatio, 2)}×` +
+        (c.atCeiling ? ' (a variant sustained the highest rate tried: try higher --rates)' : ''),
+    );
+  }
+  out.push(`load average at the end: ${loadAverage}`);
+  return out.join('\n');
+}
