@@ -18,6 +18,7 @@ import {
 } from '@fstore/config';
 import { STACK_TOPICS } from '@fstore/contracts';
 import { airflowEnv } from '../apps/cli/src/stack/airflow';
+import { flinkStateOptions } from '../apps/cli/src/stack/flink';
 import { AUTH_LIMITED_PATHS } from '../apps/cli/src/stack/serving';
 import { StackContext } from '../apps/cli/src/stack/component';
 
@@ -501,7 +502,22 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
     expect(opts.get('rest.port')).toBe(String(f.restPort));
     expect(opts.get('execution.checkpointing.interval')).toBe(f.checkpointInterval);
     expect(opts.get('execution.checkpointing.dir')).toBe(conf['execution.checkpointing.dir']);
-    expect(opts.get('env.java.opts.sql-gateway')).toBe(`-Xmx${f.gatewayHeap}`);
+    expect(opts.get('env.java.opts.sql-gateway')).toBe(`-Xmx${f.gatewayHeap} ${f.jvmOpts}`);
+    expect(opts.get('state.backend.type')).toBe(f.stateBackend);
+    expect(opts.get('execution.checkpointing.incremental')).toBe(String(f.incrementalCheckpoints));
+  });
+
+  it('the Flink cluster carries the state and memory options of the local config.yaml', () => {
+    const conf = ofKind('FlinkDeployment')[0].spec.flinkConfiguration;
+    const shared = flinkStateOptions(config);
+    expect(Object.keys(shared)).toEqual(
+      expect.arrayContaining(['state.backend.type', 'execution.checkpointing.incremental']),
+    );
+    for (const [key, value] of Object.entries(shared)) {
+      expect([key, conf[key]]).toEqual([key, value]);
+    }
+    // The deprecated spelling would be a second, possibly contradicting, source.
+    expect(conf['state.backend.incremental']).toBeUndefined();
   });
 
   it('Redis Cluster has 6 nodes and the bootstrap Job waits for all of them', () => {

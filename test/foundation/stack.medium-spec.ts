@@ -3,6 +3,8 @@ import Redis, { Cluster } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { loadConfig } from '@fstore/config';
+import { StackPaths } from '../../apps/cli/src/stack/processes';
+import { stopSupervisor } from '../../apps/cli/src/stack/supervisor';
 import { fstore } from '../support/cli';
 
 // These tests talk to the real services `fstore stack up` started (the test command starts them).
@@ -143,7 +145,10 @@ describe('Kafka', () => {
 });
 
 describe('fstore stack', () => {
-  it('reports a killed process as down, and `stack up` brings it back', () => {
+  it('reports a killed process as down, and `stack up` brings it back', async () => {
+    // Without the supervisor, which would restart it first (taskmanager-kill.fault covers that);
+    // `stack up` starts the supervisor again.
+    await stopSupervisor({ config, paths: new StackPaths(config.stackDir), log: () => undefined });
     const before = fstore('stack', 'status', 'redis');
     expect(before.status).toBe(0);
     const row = before.stdout
@@ -163,6 +168,7 @@ describe('fstore stack', () => {
     const after = fstore('stack', 'status', 'redis');
     expect(after.status).toBe(0);
     expect(after.stdout).toMatch(/redis-queue\s+\d+\s+\S+\s+healthy/);
+    expect(fstore('stack', 'status').stdout).toMatch(/stack\s+supervisor\s+\d+\s+\S+\s+healthy/);
   });
 
   it('is a no-op when run a second time', () => {

@@ -18,6 +18,7 @@ import {
   stackContext,
   stackDown,
   stackStatus,
+  stackSupervise,
   stackUp,
 } from './stack/stack';
 import { createControlApiKey } from '@fstore/control-plane';
@@ -100,6 +101,13 @@ stack
     console.log(formatStatusTable(rows));
     if (rows.some((r) => !r.healthy)) process.exitCode = 1;
   });
+
+stack
+  .command('supervise', { hidden: true })
+  .description('The supervisor `stack up` starts: restarts stack processes that die')
+  .action(async () =>
+    stackSupervise(stackContext((m) => console.log(`${new Date().toISOString()} ${m}`))),
+  );
 
 stack
   .command('logs <component>')

@@ -20,6 +20,8 @@ export interface FstoreConfig {
   host: string;
   stackDir: string;
   cacheDir: string;
+  /** The local stack's supervisor: check interval and longest restart backoff. */
+  supervisor: { intervalSeconds: number; maxBackoffSeconds: number };
   postgres: { host: string; port: number; database: string; user: string; password?: string };
   redis: {
     host: string;
@@ -49,6 +51,10 @@ export interface FstoreConfig {
     taskManagerMemory: string;
     gatewayHeap: string;
     checkpointInterval: string;
+    stateBackend: 'rocksdb' | 'hashmap';
+    incrementalCheckpoints: boolean;
+    managedMemoryFraction: number;
+    jvmOpts: string;
     javaHome: string;
     requestTimeoutMs: number;
   };
@@ -170,6 +176,23 @@ export function resolveSettings(env: NodeJS.ProcessEnv = process.env): Record<Se
   return resolved as Record<SettingName, string>;
 }
 
+/** One of a fixed set of words. */
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${value}"`);
+  }
+  return value as T;
+}
+
+/** A number strictly between 0 and 1. */
+function fraction(name: string, value: string): number {
+  const n = Number(value);
+  if (!/^0?\.\d+$/.test(value.trim()) || !(n > 0 && n < 1)) {
+    throw new ConfigError(name, `expected a fraction between 0 and 1 (e.g. 0.4), got "${value}"`);
+  }
+  return n;
+}
+
 /** A PostgreSQL identifier the code may quote into DDL (schema names). */
 function checkIdentifier(name: string, value: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
@@ -185,6 +208,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
     host: s.FSTORE_HOST,
     stackDir: expandPath(s.FSTORE_STACK_DIR),
     cacheDir: expandPath(s.FSTORE_CACHE_DIR),
+    supervisor: {
+      intervalSeconds: Math.max(1, Number(s.FSTORE_SUPERVISOR_INTERVAL_SECONDS)),
+      maxBackoffSeconds: Number(s.FSTORE_SUPERVISOR_MAX_BACKOFF_SECONDS),
+    },
     postgres: {
       host: s.FSTORE_PG_HOST,
       port: Number(s.FSTORE_PG_PORT),
@@ -224,6 +251,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       taskManagerMemory: s.FSTORE_FLINK_TASKMANAGER_MEMORY,
       gatewayHeap: s.FSTORE_FLINK_GATEWAY_HEAP,
       checkpointInterval: s.FSTORE_FLINK_CHECKPOINT_INTERVAL,
+      stateBackend: oneOf('FSTORE_FLINK_STATE_BACKEND', s.FSTORE_FLINK_STATE_BACKEND, [
+        'rocksdb',
+        'hashmap',
+      ] as const),
+      incrementalCheckpoints:
+        oneOf('FSTORE_FLINK_INCREMENTAL_CHECKPOINTS', s.FSTORE_FLINK_INCREMENTAL_CHECKPOINTS, [
+          'true',
+          'false',
+        ] as const) === 'true',
+      managedMemoryFraction: fraction(
+        'FSTORE_FLINK_MANAGED_MEMORY_FRACTION',
+        s.FSTORE_FLINK_MANAGED_MEMORY_FRACTION,
+      ),
+      jvmOpts: s.FSTORE_FLINK_JVM_OPTS.trim(),
       javaHome: s.FSTORE_FLINK_JAVA_HOME,
       requestTimeoutMs: Number(s.FSTORE_FLINK_REQUEST_TIMEOUT_MS),
     },

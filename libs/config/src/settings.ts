@@ -123,6 +123,26 @@ export const SETTINGS = {
     default: '10 s',
     doc: 'Default checkpoint interval of the Flink jobs (a job may SET its own)',
   },
+  FSTORE_FLINK_STATE_BACKEND: {
+    kind: 'string',
+    default: 'rocksdb',
+    doc: 'Flink state backend (state.backend.type): rocksdb keeps keyed state on local disk, off the JVM heap; hashmap keeps it on the heap',
+  },
+  FSTORE_FLINK_INCREMENTAL_CHECKPOINTS: {
+    kind: 'string',
+    default: 'true',
+    doc: 'Flink incremental checkpoints (execution.checkpointing.incremental, RocksDB only): a checkpoint writes what changed since the last one',
+  },
+  FSTORE_FLINK_MANAGED_MEMORY_FRACTION: {
+    kind: 'string',
+    default: '0.4',
+    doc: "Share of the TaskManager's Flink memory given to managed memory (taskmanager.memory.managed.fraction), which RocksDB uses for its caches and write buffers; 0.4 of a 2048m TaskManager is ~635 MB",
+  },
+  FSTORE_FLINK_JVM_OPTS: {
+    kind: 'string',
+    default: '-XX:+ExitOnOutOfMemoryError',
+    doc: 'Extra JVM options of the Flink JobManager, TaskManager and SQL Gateway (env.java.opts.jobmanager/taskmanager/sql-gateway): a JVM that ran out of memory exits, to be restarted',
+  },
   FSTORE_FLINK_JAVA_HOME: {
     kind: 'string',
     default: '/usr/lib/jvm/java-17-openjdk-amd64',
@@ -132,6 +152,16 @@ export const SETTINGS = {
     kind: 'int',
     default: '30000',
     doc: 'Deadline of one HTTP request to the Flink REST API or SQL Gateway',
+  },
+  FSTORE_SUPERVISOR_INTERVAL_SECONDS: {
+    kind: 'int',
+    default: '3',
+    doc: 'Local stack supervisor: how often it checks the processes `stack up` started (a process found dead on two checks in a row is restarted)',
+  },
+  FSTORE_SUPERVISOR_MAX_BACKOFF_SECONDS: {
+    kind: 'int',
+    default: '60',
+    doc: 'Local stack supervisor: the longest wait between restarts of a process that keeps dying (the wait doubles from the check interval)',
   },
   FSTORE_SPARK_MASTER: {
     kind: 'string',

@@ -15,6 +15,8 @@ export interface ProcessStatus {
   address: string;
   healthy: boolean;
   detail?: string;
+  /** Restarts by the stack's supervisor since its component was last brought up. */
+  restarts?: number;
 }
 
 /**

@@ -37,7 +37,7 @@ export class StackError extends Error {
   }
 }
 
-interface PidRecord {
+export interface PidRecord {
   pid: number;
   command: string;
   /** Strings of which one must be in the process's command line (default: the command). */
@@ -89,11 +89,20 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** The pid file of a process the stack started (and has not stopped), or undefined. */
+export function readPidRecord(paths: StackPaths, name: string): PidRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(paths.pidFile(name), 'utf8')) as PidRecord;
+  } catch {
+    // No pid file, or one being written.
+    return undefined;
+  }
+}
+
 /** The pid of a process this stack started and that still runs, or undefined. */
 export function runningPid(paths: StackPaths, name: string): number | undefined {
-  const file = paths.pidFile(name);
-  if (!existsSync(file)) return undefined;
-  const record = JSON.parse(readFileSync(file, 'utf8')) as PidRecord;
+  const record = readPidRecord(paths, name);
+  if (!record) return undefined;
   if (!isAlive(record.pid)) return undefined;
   // A recycled pid belongs to another program: compare with the command we started.
   try {

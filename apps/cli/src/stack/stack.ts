@@ -7,11 +7,20 @@ import { FlinkComponent } from './flink';
 import { LivyComponent } from './livy';
 import { KafkaComponent } from './kafka';
 import { PostgresComponent } from './postgres';
-import { StackError, StackPaths } from './processes';
+import { runningPid, StackError, StackPaths } from './processes';
 import { RedisComponent } from './redis';
 import { ensureSecrets } from './secrets';
 import { ServingComponent } from './serving';
 import { SparkComponent } from './spark';
+import {
+  anySupervised,
+  ensureSupervisor,
+  restartCounts,
+  stopSupervisor,
+  superviseLoop,
+  SUPERVISOR,
+  withStackLock,
+} from './supervisor';
 import { WriterComponent } from './writer';
 
 /** Every component, in start order. */
@@ -66,17 +75,27 @@ export function selectComponents(names: string[], withDependencies = true): Stac
   return COMPONENTS.filter((c) => wanted.has(c.name));
 }
 
+/**
+ * Brings components up (with what they depend on), then makes sure the stack's supervisor runs.
+ * It holds the stack lock meanwhile, so the supervisor does not restart what it is starting.
+ */
 export async function stackUp(ctx: StackContext, names: string[]): Promise<ProcessStatus[]> {
   const components = selectComponents(names);
-  for (const component of components) {
-    const t0 = Date.now();
-    await component.install(ctx);
-    const started = await component.start(ctx);
-    await component.ready(ctx);
-    const secs = ((Date.now() - t0) / 1000).toFixed(1);
-    ctx.log(
-      `${component.name}: ${started ? `started ${started} process(es)` : component.processNames(ctx).length ? 'already running' : 'installed, nothing to run'}, healthy (${secs}s)`,
-    );
+  await withStackLock(ctx, async () => {
+    for (const component of components) {
+      const t0 = Date.now();
+      await component.install(ctx);
+      const started = await component.start(ctx);
+      await component.ready(ctx);
+      const secs = ((Date.now() - t0) / 1000).toFixed(1);
+      ctx.log(
+        `${component.name}: ${started ? `started ${started} process(es)` : component.processNames(ctx).length ? 'already running' : 'installed, nothing to run'}, healthy (${secs}s)`,
+      );
+    }
+  });
+  const supervisor = ensureSupervisor(ctx);
+  if (supervisor !== undefined) {
+    ctx.log(`supervisor: started (pid ${supervisor}, log ${ctx.paths.logFile(SUPERVISOR)})`);
   }
   return stackStatus(
     ctx,
@@ -84,19 +103,45 @@ export async function stackUp(ctx: StackContext, names: string[]): Promise<Proce
   );
 }
 
+/**
+ * Stops components (not what they depend on). The supervisor is stopped first, so that it does
+ * not "repair" an intentional stop, and started again if other processes still run.
+ */
 export async function stackDown(ctx: StackContext, names: string[]): Promise<void> {
+  await stopSupervisor(ctx);
   for (const component of [...selectComponents(names, false)].reverse()) {
     await component.stop(ctx);
     ctx.log(`${component.name}: stopped`);
   }
+  if (anySupervised(ctx, COMPONENTS)) ensureSupervisor(ctx);
+  else ctx.log('supervisor: stopped');
+}
+
+/** `fstore stack supervise`: the supervisor's own process (started by `stack up`). */
+export async function stackSupervise(ctx: StackContext): Promise<never> {
+  return superviseLoop(ctx, COMPONENTS);
 }
 
 export async function stackStatus(
   ctx: StackContext,
   names: string[] = [],
 ): Promise<ProcessStatus[]> {
-  const rows = await Promise.all(selectComponents(names).map((c) => c.status(ctx)));
-  return rows.flat();
+  const rows = (await Promise.all(selectComponents(names).map((c) => c.status(ctx)))).flat();
+  const restarts = restartCounts(ctx.paths);
+  for (const row of rows) row.restarts = restarts[row.process] ?? 0;
+  if (names.length === 0) {
+    // The whole stack: whether something restarts what dies.
+    const pid = runningPid(ctx.paths, SUPERVISOR);
+    rows.push({
+      component: 'stack',
+      process: SUPERVISOR,
+      pid,
+      address: ctx.paths.logFile(SUPERVISOR),
+      healthy: pid !== undefined,
+      detail: pid === undefined ? 'not running (`fstore stack up` starts it)' : undefined,
+    });
+  }
+  return rows;
 }
 
 export function logFiles(ctx: StackContext, name: string): string[] {
@@ -120,13 +165,14 @@ export function formatTable(header: string[], body: string[][]): string {
 
 export function formatStatusTable(rows: ProcessStatus[]): string {
   return formatTable(
-    ['component', 'process', 'pid', 'address', 'health'],
+    ['component', 'process', 'pid', 'address', 'health', 'restarts'],
     rows.map((r) => [
       r.component,
       r.process,
       r.pid === undefined ? '-' : String(r.pid),
       r.address,
       r.healthy ? 'healthy' : `DOWN${r.detail ? ` (${r.detail})` : ''}`,
+      r.restarts === undefined ? '-' : String(r.restarts),
     ]),
   );
 }

@@ -1,0 +1,84 @@
+import { load } from 'js-yaml';
+import { loadConfig } from '@fstore/config';
+import { flinkConfigYaml, flinkStateOptions, stockJavaOpts } from './flink';
+
+/** Flink reads nested YAML keys as dotted ones: `a: {b: 1}` is `a.b: 1`. */
+function flatten(doc: unknown, prefix = ''): Record<string, string> {
+  if (doc === null || typeof doc !== 'object') return { [prefix]: String(doc) };
+  return Object.assign(
+    {},
+    ...Object.entries(doc as Record<string, unknown>).map(([k, v]) =>
+      flatten(v, prefix ? `${prefix}.${k}` : k),
+    ),
+  );
+}
+
+const dirs = { tmp: '/s/tmp', checkpoints: '/s/checkpoints', savepoints: '/s/savepoints' };
+const render = (env: Record<string, string> = {}) =>
+  flatten(load(flinkConfigYaml(loadConfig({ FSTORE_STACK_DIR: '/s', ...env }), dirs, '--add-x')));
+
+describe('the generated Flink config.yaml', () => {
+  it('uses RocksDB with incremental checkpoints and sized managed memory by default', () => {
+    const conf = render();
+    expect(conf['state.backend.type']).toBe('rocksdb');
+    expect(conf['execution.checkpointing.incremental']).toBe('true');
+    expect(conf['taskmanager.memory.process.size']).toBe('2048m');
+    expect(conf['taskmanager.memory.managed.fraction']).toBe('0.4');
+    expect(conf['execution.checkpointing.dir']).toBe('file:///s/checkpoints');
+    expect(conf['execution.checkpointing.externalized-checkpoint-retention']).toBe(
+      'RETAIN_ON_CANCELLATION',
+    );
+  });
+
+  it('makes every JVM exit on OutOfMemoryError, keeping the JDK 17 module flags', () => {
+    const conf = render();
+    expect(conf['env.java.opts.all']).toBe('--add-x');
+    expect(conf['env.java.opts.jobmanager']).toBe('-XX:+ExitOnOutOfMemoryError');
+    expect(conf['env.java.opts.taskmanager']).toBe('-XX:+ExitOnOutOfMemoryError');
+    expect(conf['env.java.opts.sql-gateway']).toBe('-Xmx512m -XX:+ExitOnOutOfMemoryError');
+    expect(conf['taskmanager.jvm-exit-on-oom']).toBe('true');
+  });
+
+  it('follows the settings', () => {
+    const conf = render({
+      FSTORE_FLINK_STATE_BACKEND: 'hashmap',
+      FSTORE_FLINK_INCREMENTAL_CHECKPOINTS: 'false',
+      FSTORE_FLINK_MANAGED_MEMORY_FRACTION: '0.25',
+      FSTORE_FLINK_TASKMANAGER_MEMORY: '4096m',
+      FSTORE_FLINK_JVM_OPTS: '',
+      FSTORE_FLINK_GATEWAY_HEAP: '1g',
+    });
+    expect(conf['state.backend.type']).toBe('hashmap');
+    expect(conf['execution.checkpointing.incremental']).toBe('false');
+    expect(conf['taskmanager.memory.managed.fraction']).toBe('0.25');
+    expect(conf['taskmanager.memory.process.size']).toBe('4096m');
+    expect(conf['env.java.opts.jobmanager']).toBeUndefined();
+    expect(conf['env.java.opts.sql-gateway']).toBe('-Xmx1g');
+  });
+
+  it('carries every shared state option with the same value', () => {
+    for (const env of [{}, { FSTORE_FLINK_MANAGED_MEMORY_FRACTION: '.3' }]) {
+      const config = loadConfig({ FSTORE_STACK_DIR: '/s', ...env });
+      const conf = flatten(load(flinkConfigYaml(config, dirs, '--add-x')));
+      for (const [key, value] of Object.entries(flinkStateOptions(config))) {
+        expect([key, conf[key]]).toEqual([key, value]);
+      }
+    }
+  });
+
+  it('refuses settings Flink would not understand', () => {
+    const bad = (name: string, value: string) => () =>
+      loadConfig({ FSTORE_STACK_DIR: '/s', [name]: value });
+    expect(bad('FSTORE_FLINK_STATE_BACKEND', 'memory')).toThrow(/FSTORE_FLINK_STATE_BACKEND/);
+    expect(bad('FSTORE_FLINK_INCREMENTAL_CHECKPOINTS', 'yes')).toThrow(/true, false/);
+    for (const v of ['0', '1', '1.5', 'abc', '40%']) {
+      expect(bad('FSTORE_FLINK_MANAGED_MEMORY_FRACTION', v)).toThrow(/fraction/);
+    }
+  });
+
+  it('takes the JDK 17 module flags from the stock configuration', () => {
+    const stock = 'env:\n  java:\n    opts:\n      all: --add-exports=a --add-opens=b\n';
+    expect(stockJavaOpts(stock)).toBe('--add-exports=a --add-opens=b');
+    expect(stockJavaOpts('env: {}\n')).toBe('');
+  });
+});
