@@ -152,8 +152,10 @@ beforeAll(async () => {
     .filter(Boolean)
     .map((line) => {
       const e = JSON.parse(line);
+      // Ids of this run only: a rerun with the same seed must not look like redeliveries.
       return {
         ...e,
+        event_id: `${prefix}${e.event_id}`,
         customer_id: `${prefix}${e.customer_id}`,
         product_id: `${prefix}${e.product_id}`,
       };
