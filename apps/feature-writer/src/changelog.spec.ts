@@ -1,4 +1,4 @@
-import { featureByName } from '@fstore/contracts';
+import { ENTITIES, featureByName, STREAM_FEATURES } from '@fstore/contracts';
 import { decodeChangelog, parseEventTime } from './changelog';
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
@@ -63,5 +63,29 @@ describe('decodeChangelog', () => {
     expect(parseEventTime('2024-02-29 23:59:59')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59));
     expect(parseEventTime('2024-02-29T23:59:59.123')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 123));
     expect(parseEventTime(42)).toBeUndefined();
+  });
+});
+
+describe('decodeChangelog: values the online store cannot hold', () => {
+  const lastReview = STREAM_FEATURES.find((f) => f.type === 'int')!;
+  const key = Buffer.from(JSON.stringify({ customer_id: 'c1', product_id: 'p1' }));
+  it.each([
+    [3.5, /not an integer/],
+    ['1.234', /more than two decimals/],
+  ])('%s for an int or decimal feature is refused as a bad value', (value, message) => {
+    const feature =
+      typeof value === 'number' ? lastReview : STREAM_FEATURES.find((f) => f.type === 'decimal')!;
+    const k =
+      feature === lastReview
+        ? key
+        : Buffer.from(
+            JSON.stringify(
+              Object.fromEntries(ENTITIES[feature.entity].keyColumns.map((c) => [c, 'x'])),
+            ),
+          );
+    const v = Buffer.from(JSON.stringify({ value, event_time: '2024-01-01 00:00:00' }));
+    const decoded = decodeChangelog(feature, k, v);
+    expect(decoded).toMatchObject({ ok: false, rule: 'value' });
+    expect(decoded.ok === false && decoded.message).toMatch(message);
   });
 });

@@ -1,5 +1,5 @@
 import { ENTITIES, FeatureDefinition, featureTopic } from '@fstore/contracts';
-import { FeatureWrite } from '@fstore/online-store';
+import { FeatureWrite, formatValue } from '@fstore/online-store';
 
 /** The changelog topic a stream feature's Flink job writes. */
 export const changelogTopic = (feature: FeatureDefinition) => featureTopic(feature.name);
@@ -60,6 +60,13 @@ export function decodeChangelog(
     return fail('value', `not a number: ${JSON.stringify(row.value)}`);
   }
   if (!Number.isFinite(Number(row.value))) return fail('value', `not a number: ${row.value}`);
+  // A value the online-store format cannot hold (a fraction for an int, three decimals) can never
+  // be written: it is dead-lettered here, so that a failing write can only mean Redis is down.
+  try {
+    formatValue(feature.type, row.value);
+  } catch (e) {
+    return fail('value', (e as Error).message);
+  }
   return {
     ok: true,
     identity,

@@ -28,16 +28,27 @@ async function main(): Promise<void> {
     metrics,
   );
   let started = false;
-  // /metrics for Prometheus; /health is liveness, /health/ready says the consumer runs.
+  // /metrics for Prometheus; /health is liveness, /health/ready says the consumer runs and Redis
+  // takes its writes.
   const server = createServer((req, res) => {
     if (req.url === '/metrics') {
       void metrics.registry.metrics().then((body) => {
         res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
       });
-    } else if (req.url === '/health' || req.url === '/health/ready') {
-      const ok = req.url === '/health' || started;
+    } else if (req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'ok' }));
+    } else if (req.url === '/health/ready') {
+      // Ready once consuming, and while Redis takes writes (or has failed only briefly).
+      const health = writer.health();
+      const ok = started && health.ready;
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: ok ? 'ok' : 'starting' }));
+      res.end(
+        JSON.stringify({
+          status: !started ? 'starting' : ok ? 'ok' : 'redis unavailable',
+          detail: health.detail,
+        }),
+      );
     } else {
       res.writeHead(404).end();
     }

@@ -29,6 +29,11 @@ export class WriterMetrics {
     help: 'Failed Redis write attempts (each retried)',
     registers: [this.registry],
   });
+  readonly redisAvailable = new Gauge({
+    name: 'fstore_writer_redis_available',
+    help: '1 while Redis takes writes, 0 while they fail (the writer holds its batch and retries)',
+    registers: [this.registry],
+  });
   readonly lag = new Gauge({
     name: 'fstore_writer_consumer_lag',
     help: 'Records behind the end of each changelog partition after the last batch',

@@ -11,7 +11,7 @@ export interface WriterOptions {
   features: readonly FeatureDefinition[];
   topicOf?: (feature: FeatureDefinition) => string;
   deadLetterTopic: string;
-  /** How long a failing Redis write is retried before its records are dead-lettered. */
+  /** How long Redis may fail before the writer reports itself unready (it keeps retrying). */
   retryForMs: number;
   log: (msg: string, fields?: Record<string, unknown>) => void;
 }
@@ -37,6 +37,8 @@ export class FeatureWriter {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly byTopic: Map<string, FeatureDefinition>;
+  /** When the current run of failed Redis writes began (undefined: writes work). */
+  private failingSince: number | undefined;
 
   constructor(
     private readonly opts: WriterOptions,
@@ -96,13 +98,6 @@ export class FeatureWriter {
     const writes = [...latest.values()];
     const applied = await this.writeWithRetry(writes, heartbeat, () => isRunning() && !isStale());
     if (applied === 'stopped') return; // not committed: the next owner of the partition replays
-    if (applied.error) {
-      for (const m of batch.messages) {
-        rejected.push(
-          this.deadLetter(batch.topic, batch.partition, m, 'redis_write_failed', applied.error),
-        );
-      }
-    }
     if (rejected.length > 0) await this.sendDeadLetters(rejected, feature);
     const last = batch.messages[batch.messages.length - 1].offset;
     await this.consumer.commitOffsets([
@@ -120,30 +115,60 @@ export class FeatureWriter {
     }
   }
 
-  /** Retries transient failures with backoff; after the deadline, reports the error. */
+  /**
+   * Writes until Redis takes the batch or the partition is taken away. A Redis failure is
+   * transient by nature (the values were checked when decoded), so it is never dead-lettered:
+   * the writer holds the batch, which pauses consumption (lag grows, the metrics and readiness
+   * say so), and retries with backoff until Redis is back. Past `retryForMs` of failing it
+   * reports itself unready and logs an error; it goes on retrying.
+   */
   private async writeWithRetry(
     writes: FeatureWrite[],
     heartbeat: () => Promise<void>,
     running: () => boolean,
-  ): Promise<{ error?: string } | 'stopped'> {
-    const deadline = Date.now() + this.opts.retryForMs;
+  ): Promise<'written' | 'stopped'> {
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await this.store.write(writes);
         this.metrics.written.inc(result.written);
         this.metrics.skippedOlder.inc(result.skippedOlder);
-        return {};
+        if (this.failingSince !== undefined) {
+          this.opts.log('redis writes work again', {
+            failed_for_s: Math.round((Date.now() - this.failingSince) / 1000),
+          });
+        }
+        this.failingSince = undefined;
+        this.metrics.redisAvailable.set(1);
+        return 'written';
       } catch (e) {
         const error = (e as Error).message;
         this.metrics.writeErrors.inc();
-        if (Date.now() >= deadline) return { error };
+        this.metrics.redisAvailable.set(0);
+        this.failingSince ??= Date.now();
         if (!running()) return 'stopped';
         const backoff = Math.min(100 * 2 ** attempt, 5000);
-        this.opts.log('redis write failed, retrying', { error, attempt, backoff_ms: backoff });
+        // One line when it starts failing, then one about every 30 s.
+        if (attempt === 0 || attempt % 6 === 0) {
+          const failing = Date.now() - this.failingSince;
+          this.opts.log(
+            failing > this.opts.retryForMs
+              ? 'redis unavailable, holding the batch'
+              : 'redis write failed, retrying',
+            { error, attempt, backoff_ms: backoff, failing_for_s: Math.round(failing / 1000) },
+          );
+        }
         await sleep(backoff);
         await heartbeat();
       }
     }
+  }
+
+  /** Ready while Redis takes writes, or has failed for less than `retryForMs`. */
+  health(): { ready: boolean; detail: string } {
+    if (this.failingSince === undefined) return { ready: true, detail: 'ok' };
+    const failing = Date.now() - this.failingSince;
+    const detail = `redis writes failing for ${Math.round(failing / 1000)} s; consumption paused`;
+    return { ready: failing <= this.opts.retryForMs, detail };
   }
 
   private deadLetter(

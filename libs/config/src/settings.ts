@@ -228,7 +228,7 @@ export const SETTINGS = {
   FSTORE_WRITER_RETRY_SECONDS: {
     kind: 'int',
     default: '30',
-    doc: 'Feature writer: how long a failing Redis write is retried before dead-lettering',
+    doc: 'Feature writer: how long Redis may fail before the writer reports itself unready (it holds the batch and keeps retrying; nothing is dead-lettered)',
   },
 
   FSTORE_SERVING_INSTANCE_PORTS: {
