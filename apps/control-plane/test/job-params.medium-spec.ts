@@ -351,7 +351,14 @@ describe('finding 4: batch-run arguments', () => {
       '--as-of',
       asOf,
     ];
-    expect(submitted.at(-1)!.args).toEqual([...caller, '--redis-nodes', nodes]);
+    // Then what only the control plane gives: the Redis nodes, the definitions' export.
+    expect(submitted.at(-1)!.args).toEqual([
+      ...caller,
+      '--redis-nodes',
+      nodes,
+      '--definitions',
+      expect.stringMatching(/\/data\/definitions\/[0-9a-f]{16}\.json$/),
+    ]);
     const id = String(run.body.target).replace('run:', '');
     expect((await h.call('GET', `/v1/runs/${id}`)).body.args).toEqual(caller);
 
