@@ -208,6 +208,10 @@ export class FeaturesService implements OnModuleInit, OnApplicationShutdown {
       .where('v.source = :source', { source: def.producedBy })
       .getRawMany<{ job_name: string }>();
     const jobs = producers.map((p) => p.job_name);
+    const applied = await this.registry.findOne({
+      where: { name: def.name },
+      order: { version: 'DESC' },
+    });
     const base = {
       name: def.name,
       entity: def.entity,
@@ -216,6 +220,10 @@ export class FeaturesService implements OnModuleInit, OnApplicationShutdown {
       engine: def.engine,
       produced_by: def.producedBy,
       description: def.description,
+      // The registry's latest applied version (null: never applied with `fstore apply`).
+      registry_version: applied && !applied.removed ? applied.version : null,
+      applied_by: applied?.appliedBy ?? null,
+      applied_at: applied?.appliedAt ?? null,
       jobs,
     };
     if (jobs.length === 0) return { ...base, producer: null };
