@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { randomUUID } from 'crypto';
 import { loadConfig } from '@fstore/config';
+import { formatTable } from '../format-table';
 
 /** A failed call to the control plane, with its error body. */
 export class ControlPlaneError extends Error {}
@@ -63,16 +64,11 @@ export async function follow(accepted: Json, wait: boolean, timeoutMs = 600000):
 }
 
 function table(rows: Json[], columns: string[]): string {
-  const cells = rows.map((r) =>
-    columns.map((c) => (r[c] === null || r[c] === undefined ? '-' : String(r[c]))),
+  const cell = (v: unknown) => (v === null || v === undefined ? '-' : String(v));
+  return formatTable(
+    columns,
+    rows.map((r) => columns.map((c) => cell(r[c]))),
   );
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
-  const line = (values: string[]) =>
-    values
-      .map((v, i) => v.padEnd(widths[i]))
-      .join('  ')
-      .trimEnd();
-  return [line(columns), ...cells.map(line)].join('\n');
 }
 
 const print = (v: unknown) => console.log(typeof v === 'string' ? v : JSON.stringify(v, null, 2));

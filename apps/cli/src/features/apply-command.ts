@@ -9,6 +9,7 @@ import { findJob, liveDeployment, operate, registerLatest, sha256 } from '../pip
 import { StackContext } from '../stack/component';
 import { ServingComponent } from '../stack/serving';
 import { stackContext, stackDown, stackUp } from '../stack/stack';
+import { formatTable } from '../format-table';
 import { compileDrift } from './features-command';
 
 /** The batch job that computes every batch feature (registered by the stack or the DAG). */
@@ -43,16 +44,6 @@ function request(jobs: CompiledStreamJob[]): Json {
   };
 }
 
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n');
-}
-
 export function formatPlan(plan: PlanAnswer, drift: string[]): string {
   if (plan.nothing_to_do && drift.length === 0 && plan.backfills.length === 0) {
     return 'Nothing to do: the registry and the running jobs match features/.';
@@ -62,7 +53,7 @@ export function formatPlan(plan: PlanAnswer, drift: string[]): string {
   out.push(
     changed.length === 0
       ? 'Features: no change.'
-      : table(
+      : formatTable(
           ['feature', 'engine', 'change', 'registry version', 'detail'],
           changed.map((f) => [
             f.name,
@@ -75,7 +66,7 @@ export function formatPlan(plan: PlanAnswer, drift: string[]): string {
   );
   out.push('');
   out.push(
-    table(
+    formatTable(
       ['job', 'action', 'state', 'why'],
       plan.jobs.map((j) => [j.job, j.action, j.state, j.reason]),
     ),

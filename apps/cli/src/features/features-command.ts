@@ -9,6 +9,7 @@ import {
   exportDefinitions,
   Registry,
 } from '@fstore/definitions';
+import { formatTable } from '../format-table';
 
 type Json = Record<string, unknown>;
 
@@ -105,13 +106,7 @@ export function featuresCommand(program: Command): void {
         'state',
         'computes',
       ];
-      const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-      const line = (cells: string[]) =>
-        cells
-          .map((c, i) => c.padEnd(widths[i]))
-          .join('  ')
-          .trimEnd();
-      console.log([line(headers), ...rows.map(line)].join('\n'));
+      console.log(formatTable(headers, rows));
       if (view.why) console.error(`(registry version, job and state unknown: ${view.why})`);
     });
 

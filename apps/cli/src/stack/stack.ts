@@ -1,3 +1,4 @@
+import { formatTable } from '../format-table';
 import { existsSync } from 'fs';
 import { loadConfig } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
@@ -152,16 +153,7 @@ export function logFiles(ctx: StackContext, name: string): string[] {
   return files;
 }
 
-/** A plain text table, columns padded to their widest cell. */
-export function formatTable(header: string[], body: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...body.map(line)].join('\n');
-}
+export { formatTable };
 
 export function formatStatusTable(rows: ProcessStatus[]): string {
   return formatTable(
