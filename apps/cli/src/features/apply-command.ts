@@ -135,7 +135,8 @@ export function applyCommands(program: Command): void {
     .description(
       'Make the registry and the running jobs match features/, through the control plane',
     )
-    .action(async () => {
+    .option('--no-backfill', 'leave the batch backfills to the schedule (the daily DAG)')
+    .action(async (opts: { backfill: boolean }) => {
       const ctx = stackContext(log);
       const jobs = compileStreamJobs(REGISTRY);
       for (const file of compileDrift(REGISTRY)) {
@@ -178,7 +179,11 @@ export function applyCommands(program: Command): void {
         log('stack: restarting the feature-server instances one at a time (new feature names)');
         await new ServingComponent().rollingRestart(ctx);
       }
-      if (plan.backfills.length > 0) {
+      if (plan.backfills.length > 0 && !opts.backfill) {
+        log(
+          `backfills left to the schedule (--no-backfill): ${plan.backfills.map((b) => b.feature).join(', ')}`,
+        );
+      } else if (plan.backfills.length > 0) {
         if (!(await findJob(BATCH_JOB))) {
           log(
             `backfills skipped: no job ${BATCH_JOB} is registered (fstore jobs register ${BATCH_JOB} spark-jobs/batch_features.py)`,
