@@ -1,33 +1,18 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { execFileSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
+// Only light modules here: `fstore --help` must not load the stack, NestJS, kafkajs or the feature
+// definitions. Each command's modules load inside its action (`await import(…)`).
 import { ConfigError, loadConfig, PROJECT_ROOT, settingsMarkdownTable } from '@fstore/config';
-import {
-  GENERATOR_DEFAULTS as GEN,
-  ProducerError,
-  formatSummary,
-  generate,
-  produce,
-} from '@fstore/producer';
-import { TOPICS } from '@fstore/contracts';
 import type { GenerateOptions, IngestSummary, ProduceOptions } from '@fstore/producer';
+// Not from @fstore/producer: its index loads kafkajs.
+import { GENERATOR_DEFAULTS as GEN } from '../../producer/src/generator/defaults';
 import { StackError } from './stack/processes';
-import {
-  formatStatusTable,
-  logFiles,
-  stackContext,
-  stackDown,
-  stackStatus,
-  stackSupervise,
-  stackUp,
-} from './stack/stack';
-import { createControlApiKey } from '@fstore/control-plane';
 import { ControlPlaneError, jobsCommand } from './control/jobs-command';
-import { formatJobRows, pipelineDown, pipelineStatus, pipelineUp } from './pipeline/pipeline';
 import { applyCommands } from './features/apply-command';
 import { featuresCommand } from './features/features-command';
-import { runTests } from './test-command';
-import { addUser, removeUser } from './users/users-command';
+import { nonNegativeInt as int, positiveInt, readableDir, readableFile, share } from './options';
 
 type ProduceCliOptions = ProduceOptions & { json?: boolean };
 type GenerateCliOptions = Omit<GenerateOptions, 'maxDelaySeconds'> & { maxDelay: number };
@@ -44,12 +29,49 @@ function updateReadmeTable(): void {
   writeFileSync(file, readme.slice(0, start) + settingsMarkdownTable() + readme.slice(end));
 }
 
-const program = new Command('fstore').description('Feature store: local stack, pipeline and jobs');
+/** package.json's version, and the commit of the checkout when git can tell it. */
+function version(): string {
+  const { version: v } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 2000,
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 2000,
+    }).trim();
+    return commit ? `${v} (${commit}${dirty ? ', modified' : ''})` : v;
+  } catch {
+    return v;
+  }
+}
+
+const program = new Command('fstore')
+  .description('Feature store: local stack, pipeline and jobs')
+  // Program options only before the command: `jobs deploy --version 3` is the job's version.
+  .enablePositionalOptions()
+  .option('-V, --version', 'print the version (and the git commit) and exit')
+  .on('option:version', () => {
+    console.log(version());
+    process.exit(0);
+  });
+
+const stackModule = () => import('./stack/stack');
+const pipelineModule = () => import('./pipeline/pipeline');
 
 program
   .command('up')
   .description('Install and run the whole system locally: every service, then the pipeline')
   .action(async () => {
+    const { formatStatusTable, stackContext, stackUp } = await stackModule();
+    const { formatJobRows, pipelineUp } = await pipelineModule();
     const ctx = stackContext(log);
     const rows = await stackUp(ctx, []);
     const jobs = await pipelineUp(ctx);
@@ -66,17 +88,29 @@ const pipeline = program.command('pipeline').description('The streaming feature 
 pipeline
   .command('up')
   .description('Start the feature writer and the four Flink SQL jobs (no duplicates on a rerun)')
-  .action(async () => console.log(formatJobRows(await pipelineUp(stackContext(log)))));
+  .action(async () => {
+    const { stackContext } = await stackModule();
+    const { formatJobRows, pipelineUp } = await pipelineModule();
+    console.log(formatJobRows(await pipelineUp(stackContext(log))));
+  });
 
 pipeline
   .command('down')
   .description('Stop the jobs with savepoints (the next `up` resumes from them) and the writer')
-  .action(async () => console.log(formatJobRows(await pipelineDown(stackContext(log)))));
+  .action(async () => {
+    const { stackContext } = await stackModule();
+    const { formatJobRows, pipelineDown } = await pipelineModule();
+    console.log(formatJobRows(await pipelineDown(stackContext(log))));
+  });
 
 pipeline
   .command('status')
   .description('The four jobs: state and record counts')
-  .action(async () => console.log(formatJobRows(await pipelineStatus(stackContext()))));
+  .action(async () => {
+    const { stackContext } = await stackModule();
+    const { formatJobRows, pipelineStatus } = await pipelineModule();
+    console.log(formatJobRows(await pipelineStatus(stackContext())));
+  });
 
 const stack = program.command('stack').description('The local stack of real services');
 
@@ -84,6 +118,7 @@ stack
   .command('up [components...]')
   .description('Install what is missing, start what is not running, wait until healthy')
   .action(async (components: string[]) => {
+    const { formatStatusTable, stackContext, stackUp } = await stackModule();
     const rows = await stackUp(stackContext(log), components);
     console.log(formatStatusTable(rows));
   });
@@ -91,12 +126,16 @@ stack
 stack
   .command('down [components...]')
   .description('Stop what this stack started (data is kept)')
-  .action(async (components: string[]) => stackDown(stackContext(log), components));
+  .action(async (components: string[]) => {
+    const { stackContext, stackDown } = await stackModule();
+    await stackDown(stackContext(log), components);
+  });
 
 stack
   .command('status [components...]')
   .description('One row per process: pid, address, health by a real round trip')
   .action(async (components: string[]) => {
+    const { formatStatusTable, stackContext, stackStatus } = await stackModule();
     const rows = await stackStatus(stackContext(), components);
     console.log(formatStatusTable(rows));
     if (rows.some((r) => !r.healthy)) process.exitCode = 1;
@@ -105,19 +144,21 @@ stack
 stack
   .command('supervise', { hidden: true })
   .description('The supervisor `stack up` starts: restarts stack processes that die')
-  .action(async () =>
-    stackSupervise(stackContext((m) => console.log(`${new Date().toISOString()} ${m}`))),
-  );
+  .action(async () => {
+    const { stackContext, stackSupervise } = await stackModule();
+    await stackSupervise(stackContext((m) => console.log(`${new Date().toISOString()} ${m}`)));
+  });
 
 stack
   .command('logs <component>')
   .description('Print the last lines of a component’s (or one process’s) log')
-  .option('-n, --lines <n>', 'lines per log', '100')
-  .action((component: string, opts: { lines: string }) => {
+  .option('-n, --lines <n>', 'lines per log', positiveInt, 100)
+  .action(async (component: string, opts: { lines: number }) => {
+    const { logFiles, stackContext } = await stackModule();
     for (const file of logFiles(stackContext(), component)) {
       const lines = readFileSync(file, 'utf8').split('\n');
       console.log(`==> ${file} <==`);
-      console.log(lines.slice(-Number(opts.lines) - 1).join('\n'));
+      console.log(lines.slice(-opts.lines - 1).join('\n'));
     }
   });
 
@@ -130,6 +171,7 @@ users
   )
   .requiredOption('--role <role>', 'admin, operator, viewer or reader (serving, read-only)')
   .action(async (email: string, opts: { role: string }) => {
+    const { addUser } = await import('./users/users-command');
     await addUser(email, opts.role);
     log(`user ${email} (${opts.role}) saved`);
   });
@@ -139,6 +181,7 @@ users
     'Remove a user; their tokens stop working (within FSTORE_AUTH_REVOCATION_CHECK_SECONDS)',
   )
   .action(async (email: string) => {
+    const { removeUser } = await import('./users/users-command');
     await removeUser(email);
     log(`user ${email} removed`);
   });
@@ -151,6 +194,7 @@ program
   .requiredOption('--role <role>', 'admin, operator or viewer')
   .option('--name <name>', 'who or what uses it (shown in the audit log)', 'cli')
   .action(async (opts: { role: string; name: string }) => {
+    const { createControlApiKey } = await import('@fstore/control-plane');
     console.log(await createControlApiKey(loadConfig(), opts.name, opts.role));
     log(`API key "${opts.name}" (${opts.role}) created; it will not be shown again`);
   });
@@ -165,16 +209,6 @@ program
     if (opts.updateReadme) updateReadmeTable();
     else console.log(settingsMarkdownTable());
   });
-
-const int = (v: string) => {
-  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a non-negative integer');
-  return Number(v);
-};
-const share = (v: string) => {
-  const n = Number(v);
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a fraction in [0, 1]');
-  return n;
-};
 
 program
   .command('generate')
@@ -192,6 +226,7 @@ program
   .option('--malformed <share>', 'share of rows breaking a rule', share, GEN.malformed)
   .option('--zipf <s>', 'Zipf exponent of key popularity', Number, GEN.zipf)
   .action(async (o: GenerateCliOptions) => {
+    const { generate } = await import('@fstore/producer');
     const s = await generate({ ...o, maxDelaySeconds: o.maxDelay, progress: true });
     console.log(JSON.stringify(s));
   });
@@ -199,12 +234,17 @@ program
 program
   .command('produce')
   .description('Validate records and publish them to Kafka (invalid ones to the dead-letter topic)')
-  .option('--file <file>', 'produce one file (.csv or .ndjson), then exit')
-  .option('--dir <folder>', 'service mode: produce every file of a folder, then watch it')
+  .option('--file <file>', 'produce one file (.csv or .ndjson), then exit', readableFile)
+  .option(
+    '--dir <folder>',
+    'service mode: produce every file of a folder, then watch it',
+    readableDir,
+  )
   .option('--stdin', 'service mode: read standard input')
   .option('--format <format>', 'csv or ndjson (default: from the file extension; stdin: csv)')
-  .option('--topic <topic>', 'main topic', TOPICS.transactions)
-  .option('--dlq-topic <topic>', 'dead-letter topic', TOPICS.deadLetter)
+  // produce() applies these defaults (TOPICS of @fstore/contracts, whose index loads features/).
+  .option('--topic <topic>', 'main topic (default: "ecommerce.transactions")')
+  .option('--dlq-topic <topic>', 'dead-letter topic (default: "ecommerce.transactions.dlq")')
   .option('--rate <n>', 'records per second at most', int)
   .option('--batch-size <n>', 'records per produce request (default: setting)', int)
   .option('--lanes <n>', 'idempotent producers side by side (default: setting)', int)
@@ -216,6 +256,7 @@ program
   .option('--metrics-port <port>', 'serve /metrics on this port (service mode: setting)', int)
   .option('--json', 'print the summary as JSON')
   .action(async (o: ProduceCliOptions) => {
+    const { formatSummary, produce, ProducerError } = await import('@fstore/producer');
     const stop = new AbortController();
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
     const print = (s: IngestSummary) => console.log(o.json ? JSON.stringify(s) : formatSummary(s));
@@ -232,15 +273,19 @@ program
   .command('test')
   .description('Run the whole test suite: bring up the stack, lint, unit and medium tests, Python')
   .action(async () => {
+    const { runTests } = await import('./test-command');
     process.exitCode = await runTests(log);
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {
+  // By name: ProducerError's and DefinitionError's modules may not be loaded (lazy loading).
+  const name = e instanceof Error ? e.name : '';
   const expected =
     e instanceof StackError ||
     e instanceof ConfigError ||
-    e instanceof ProducerError ||
-    e instanceof ControlPlaneError;
+    e instanceof ControlPlaneError ||
+    name === 'ProducerError' ||
+    name === 'DefinitionError';
   const message = e instanceof Error ? e.message : String(e);
   log(`error: ${message}`);
   if (!expected && process.env.FSTORE_DEBUG && e instanceof Error) log(e.stack ?? '');

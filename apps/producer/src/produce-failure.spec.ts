@@ -109,3 +109,26 @@ describe('retriesWithin', () => {
     expect(retriesWithin(0)).toBe(1);
   });
 });
+
+describe('a missing input', () => {
+  it('fails before any Kafka connection, naming the flag', async () => {
+    const started = Date.now();
+    const brokers = process.env.FSTORE_KAFKA_BROKERS;
+    process.env.FSTORE_KAFKA_BROKERS = '127.0.0.1:1';
+    try {
+      await expect(produce({ file: join(work, 'missing.csv'), log: silentLogger })).rejects.toThrow(
+        `--file ${join(work, 'missing.csv')}: it does not exist`,
+      );
+      await expect(produce({ dir: join(work, 'nope'), log: silentLogger })).rejects.toThrow(
+        `--dir ${join(work, 'nope')}: it does not exist`,
+      );
+      await expect(produce({ dir: SEED, log: silentLogger })).rejects.toThrow(
+        'it is a file, not a folder',
+      );
+    } finally {
+      if (brokers === undefined) delete process.env.FSTORE_KAFKA_BROKERS;
+      else process.env.FSTORE_KAFKA_BROKERS = brokers;
+    }
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});

@@ -1,5 +1,5 @@
 import { Server } from 'http';
-import { readdirSync, statSync } from 'fs';
+import { accessSync, constants, readdirSync, statSync } from 'fs';
 import { join, resolve } from 'path';
 import { ConfigError, loadConfig } from '@fstore/config';
 import { TOPICS } from '@fstore/contracts';
@@ -60,6 +60,20 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
+/** Throws a ProducerError naming the flag unless `path` is a readable file (folder). */
+function checkInput(flag: string, path: string, folder: boolean): void {
+  let why: string | undefined;
+  try {
+    const isFile = statSync(path).isFile();
+    if (isFile === folder) why = folder ? 'it is a file, not a folder' : 'it is a folder';
+    else accessSync(path, constants.R_OK | (folder ? constants.X_OK : 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    why = code === 'ENOENT' ? 'it does not exist' : `it cannot be read (${code})`;
+  }
+  if (why) throw new ProducerError(`${flag} ${path}: ${why}`);
+}
+
 /**
  * Produces a file (one shot), a folder or standard input (service mode) to Kafka. Returns one
  * summary per input; throws ProducerError on an unreachable Kafka, a missing topic or a send that
@@ -72,6 +86,9 @@ export async function produce(opts: ProduceOptions): Promise<IngestSummary[]> {
   const log = opts.log ?? jsonLogger();
   const modes = [opts.file, opts.dir, opts.stdin].filter(Boolean).length;
   if (modes !== 1) throw new ProducerError('give exactly one of --file, --dir or --stdin');
+  // Before anything connects: a missing input fails at once, not after the Kafka timeout.
+  if (opts.file) checkInput('--file', opts.file, false);
+  if (opts.dir) checkInput('--dir', opts.dir, true);
   const service = !opts.file;
   const metrics = new ProducerMetrics(service);
   let server: Server | undefined;

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { randomUUID } from 'crypto';
 import { loadConfig } from '@fstore/config';
+import { keyValue, keyValues, positiveInt } from '../options';
 import { formatTable } from '../format-table';
 
 /** A failed call to the control plane, with its error body. */
@@ -118,11 +119,9 @@ export function jobsCommand(): Command {
   jobs
     .command('register <name> <source>')
     .description('Register a job (or its next version) from flink-sql/ or spark-jobs/')
-    .option('--param <KEY=VALUE...>', 'placeholder values / parameters', [])
+    .option('--param <KEY=VALUE...>', 'placeholder values / parameters', keyValue, [])
     .action(async (name: string, source: string, opts: { param: string[] }) => {
-      const parameters = Object.fromEntries(
-        opts.param.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]),
-      );
+      const parameters = keyValues(opts.param);
       const kind = source.endsWith('.py') ? 'pyspark' : 'flink-sql';
       const exists = await call('GET', `/v1/jobs/${encodeURIComponent(name)}`).catch(() => null);
       print(
@@ -141,10 +140,10 @@ export function jobsCommand(): Command {
     jobs
       .command('deploy <name>')
       .description('Deploy a version of a streaming job (default: the latest)')
-      .option('--version <n>', 'job version'),
-  ).action(async (name: string, opts: { version?: string; wait?: boolean }) => {
-    let version = opts.version ? Number(opts.version) : undefined;
-    if (!version) {
+      .option('--version <n>', 'job version', positiveInt),
+  ).action(async (name: string, opts: { version?: number; wait?: boolean }) => {
+    let version = opts.version;
+    if (version === undefined) {
       const job = await call('GET', `/v1/jobs/${encodeURIComponent(name)}`);
       version = Math.max(...(job.versions as Json[]).map((v) => Number(v.version)));
     }
@@ -175,16 +174,13 @@ export function jobsCommand(): Command {
 
   withWait(
     jobs
-      .command('upgrade <name> <version>')
+      .command('upgrade')
+      .argument('<name>')
+      .argument('<version>', 'job version', positiveInt)
       .description('Upgrade the running deployment to another version through a savepoint'),
-  ).action(async (name: string, version: string, opts: { wait?: boolean }) => {
+  ).action(async (name: string, version: number, opts: { wait?: boolean }) => {
     const id = await liveDeployment(name);
-    const accepted = await call(
-      'POST',
-      `/v1/deployments/${id}/upgrade`,
-      { version: Number(version) },
-      true,
-    );
+    const accepted = await call('POST', `/v1/deployments/${id}/upgrade`, { version }, true);
     print(await follow(accepted, Boolean(opts.wait)));
   });
 
@@ -193,16 +189,16 @@ export function jobsCommand(): Command {
       .command('run <name>')
       .description('Trigger a batch run of a PySpark job through Livy')
       .option('--as-of <time>', 'as-of time T (ISO-8601)')
-      .option('--version <n>', 'job version (default: the latest)')
+      .option('--version <n>', 'job version (default: the latest)', positiveInt)
       .option('--arg <value...>', 'more arguments', []),
   ).action(
     async (
       name: string,
-      opts: { asOf?: string; version?: string; arg: string[]; wait?: boolean },
+      opts: { asOf?: string; version?: number; arg: string[]; wait?: boolean },
     ) => {
       const body: Json = { args: opts.arg };
       if (opts.asOf) body.as_of = opts.asOf;
-      if (opts.version) body.version = Number(opts.version);
+      if (opts.version !== undefined) body.version = opts.version;
       const accepted = await call('POST', `/v1/jobs/${encodeURIComponent(name)}/runs`, body, true);
       print(await follow(accepted, Boolean(opts.wait)));
     },

@@ -1,5 +1,5 @@
 import { REGISTRY } from '@fstore/contracts';
-import { compileDrift } from './features-command';
+import { compileDrift } from './compile-drift';
 
 describe('generated Flink SQL', () => {
   it('flink-sql/ holds exactly what the compiler produces from features/', () => {

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { REGISTRY } from '@fstore/contracts';
 import { CompiledStreamJob, compileStreamJobs } from '@fstore/definitions';
 import { call, ControlPlaneError, follow, Json } from '../control/jobs-command';
-import { compileDrift } from '../features/features-command';
+import { compileDrift } from '../features/compile-drift';
 import { StackContext } from '../stack/component';
 import { formatTable, stackDown, stackUp } from '../stack/stack';
 

@@ -3,6 +3,9 @@ import { createWriteStream } from 'fs';
 import { FIELDS, GENERATED_COLUMNS, csvCell } from '@fstore/events';
 import { fmix32, Prng, Zipf } from './prng';
 import { ProgressBar } from './progress';
+import { GENERATOR_DEFAULTS } from './defaults';
+
+export { GENERATOR_DEFAULTS };
 
 /** The malformed rows the generator injects: one per rule of docs/design.md §2, in turn. */
 export const MALFORMED_KINDS = [
@@ -85,18 +88,6 @@ export interface GenerateSummary {
   malformedByKind: Partial<Record<MalformedKind, number>>;
   format: DataFormat;
 }
-
-export const GENERATOR_DEFAULTS = {
-  customers: 10000,
-  products: 2000,
-  categories: 8,
-  start: '2024-01-01',
-  spanDays: 180,
-  duplicates: 0.01,
-  maxDelaySeconds: 3600,
-  malformed: 0,
-  zipf: 1.1,
-};
 
 const CATEGORY_NAMES = [
   'Electronics',
