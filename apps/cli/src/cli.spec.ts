@@ -1,0 +1,160 @@
+import { spawnSync } from 'child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { PROJECT_ROOT } from '@fstore/config';
+
+// The real `fstore` command (bin/fstore.js through bin/register.js), with no service running.
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'fstore-cli-'));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  report: { transpiled: number; cached: number; modules: string[] };
+}
+
+function fstore(args: string[], env: Record<string, string> = {}): Run {
+  const report = join(work, `report-${Math.random().toString(36).slice(2)}.json`);
+  const started = Date.now();
+  const res = spawnSync('node', [join(PROJECT_ROOT, 'bin/fstore.js'), ...args], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    timeout: 60000,
+    env: {
+      ...process.env,
+      // nothing to reach: a command that tried would fail on these, not hang
+      FSTORE_CONTROL_URL: 'http://127.0.0.1:1',
+      FSTORE_API_KEY: 'unused',
+      FSTORE_KAFKA_BROKERS: '127.0.0.1:1',
+      ...env,
+      FSTORE_REGISTER_REPORT: report,
+    },
+  });
+  return {
+    status: res.status,
+    stdout: res.stdout,
+    stderr: res.stderr,
+    ms: Date.now() - started,
+    report: JSON.parse(readFileSync(report, 'utf8')) as Run['report'],
+  };
+}
+
+/** What --help and --version must not load: the stack, NestJS, kafkajs, TypeScript, features/. */
+function heavy(modules: string[]): string[] {
+  const features = join(PROJECT_ROOT, 'features') + '/';
+  return modules.filter(
+    (m) =>
+      m.startsWith(features) ||
+      /node_modules\/(@nestjs|kafkajs|typescript\/lib|pg|ioredis|typeorm)\//.test(m) ||
+      /apps\/cli\/src\/stack\/stack\.ts$/.test(m) ||
+      /libs\/(contracts|definitions)\//.test(m),
+  );
+}
+
+describe('fstore --help and --version', () => {
+  it('--help lists the commands and loads only the command tree', () => {
+    const run = fstore(['--help']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Usage: fstore [options] [command]');
+    for (const command of ['stack', 'jobs', 'produce', 'features', 'apply', '-V, --version']) {
+      expect(run.stdout).toContain(command);
+    }
+    expect(heavy(run.report.modules)).toEqual([]);
+    expect(run.report.modules.length).toBeLessThan(100);
+  });
+
+  it("a command's --help too", () => {
+    const run = fstore(['produce', '--help']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('--file <file>');
+    expect(heavy(run.report.modules)).toEqual([]);
+  });
+
+  it('--version prints the version of package.json (and the commit)', () => {
+    const { version } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-V']) {
+      const run = fstore([flag]);
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(
+        new RegExp(`^${version.replace(/\./g, '\\.')}( \\(\\w+.*\\))?\n$`),
+      );
+      expect(heavy(run.report.modules)).toEqual([]);
+    }
+  });
+
+  it('a second start transpiles nothing (the cache)', () => {
+    fstore(['--help']);
+    const run = fstore(['--help']);
+    expect(run.report.transpiled).toBe(0);
+    expect(run.report.cached).toBeGreaterThan(0);
+  });
+});
+
+describe('flag validation: exit 1, a message naming the flag, nothing done', () => {
+  const cases: [string[], string][] = [
+    [
+      ['jobs', 'deploy', 'j', '--version', 'abc'],
+      "option '--version <n>' argument 'abc' is invalid. expected a positive integer",
+    ],
+    [
+      ['jobs', 'run', 'j', '--version', '0'],
+      "option '--version <n>' argument '0' is invalid. expected a positive integer",
+    ],
+    [
+      ['jobs', 'upgrade', 'j', '1.5'],
+      "command-argument value '1.5' is invalid for argument 'version'. expected a positive integer",
+    ],
+    [
+      ['jobs', 'register', 'j', 'flink-sql/x.sql', '--param', 'FOO'],
+      "option '--param <KEY=VALUE...>' argument 'FOO' is invalid. expected KEY=VALUE (no \"=\" in it)",
+    ],
+    [
+      ['jobs', 'register', 'j', 'flink-sql/x.sql', '--param', 'A=1', '=2'],
+      "option '--param <KEY=VALUE...>' argument '=2' is invalid. expected KEY=VALUE (the KEY is empty)",
+    ],
+    [
+      ['stack', 'logs', 'kafka', '-n', 'abc'],
+      "option '-n, --lines <n>' argument 'abc' is invalid. expected a positive integer",
+    ],
+    [
+      ['produce', '--file', 'no-such-file.csv'],
+      "option '--file <file>' argument 'no-such-file.csv' is invalid. expected a readable file: it does not exist",
+    ],
+    [
+      ['produce', '--dir', 'no-such-folder'],
+      "option '--dir <folder>' argument 'no-such-folder' is invalid. expected a readable folder: it does not exist",
+    ],
+    [
+      ['produce', '--dir', 'package.json'],
+      "option '--dir <folder>' argument 'package.json' is invalid. expected a folder, not a file",
+    ],
+  ];
+
+  it.each(cases)('fstore %j', (args, message) => {
+    const run = fstore(args);
+    expect(run.stderr).toContain(`error: ${message}`);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(heavy(run.report.modules)).toEqual([]);
+  });
+
+  it('produce --file of a missing file fails fast, without trying Kafka', () => {
+    const run = fstore(['produce', '--file', join(work, 'missing.csv')], {
+      FSTORE_KAFKA_BROKERS: '127.0.0.1:1',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('it does not exist');
+    expect(run.stderr).not.toMatch(/kafka/i);
+    expect(run.ms).toBeLessThan(5000);
+    expect(run.report.modules.some((m) => m.includes('/node_modules/kafkajs/'))).toBe(false);
+  });
+});
