@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
-import { ensureDir, run, StackError } from './processes';
+import { download, ensureDir, run, StackError } from './processes';
 
 export const AIRFLOW_VERSION = '3.3.2';
 /** What the venv installs; every transitive version comes from the committed constraints file. */
@@ -89,7 +89,15 @@ export class AirflowComponent implements StackComponent {
     // A venv cannot be moved (its scripts carry its path): build in place, mark complete last.
     rmSync(venv.root, { recursive: true, force: true });
     run('python3', ['-m', 'venv', venv.root]);
-    run(join(venv.root, 'bin', 'pip'), ['install', '-q', ...PACKAGES, '-c', CONSTRAINTS]);
+    await download(
+      {
+        what: `airflow: Airflow ${AIRFLOW_VERSION} and its dependencies from PyPI`,
+        size: '~310 MB installed, a few minutes',
+        log: ctx.log,
+      },
+      join(venv.root, 'bin', 'pip'),
+      ['install', '-q', ...PACKAGES, '-c', CONSTRAINTS],
+    );
     writeFileSync(venv.complete, digest + '\n');
   }
 

@@ -17,6 +17,7 @@ import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
   aptInstall,
   commandExists,
+  download,
   ensureDir,
   run,
   runningPid,
@@ -218,12 +219,19 @@ export class FlinkComponent implements StackComponent {
     const hasWheel = (prefix: string) =>
       wheels().some((f) => f.startsWith(`${prefix}-${FLINK_VERSION}-`));
     if (!hasWheel('apache_flink') || !hasWheel('apache_flink_libraries')) {
-      this.ensurePip(ctx);
-      ctx.log(`flink: downloading ${WHEELS.join(' ')} from PyPI into ${pipDir} (~315 MB)`);
-      run('python3', ['-m', 'pip', 'download', '-q', '--no-deps', ...WHEELS, '-d', pipDir]);
+      await this.ensurePip(ctx);
+      await download(
+        {
+          what: `flink: ${WHEELS.join(' ')} from PyPI into ${pipDir}`,
+          size: '~315 MB, a few minutes',
+          log: ctx.log,
+        },
+        'python3',
+        ['-m', 'pip', 'download', '-q', '--no-deps', ...WHEELS, '-d', pipDir],
+      );
     }
     if (!existsSync(join(site, 'pyflink', 'lib', `flink-dist-${FLINK_VERSION}.jar`))) {
-      this.ensurePip(ctx);
+      await this.ensurePip(ctx);
       ctx.log(`flink: unpacking the wheels into ${site}`);
       rmSync(site, { recursive: true, force: true });
       const files = wheels()
@@ -244,14 +252,15 @@ export class FlinkComponent implements StackComponent {
     for (const { artifact } of MAVEN_JARS) {
       const [, artifactId, version] = artifact.split(':');
       if (existsSync(join(mavenDir, `${artifactId}-${version}.jar`))) continue;
-      ctx.log(`flink: fetching ${artifact} from Maven Central`);
-      run('mvn', [
-        '-q',
-        '-B',
-        'dependency:copy',
-        `-Dartifact=${artifact}`,
-        `-DoutputDirectory=${mavenDir}`,
-      ]);
+      await download(
+        {
+          what: `flink: ${artifact} from Maven Central`,
+          size: artifactId.includes('kafka') ? '~11 MB' : '~1 MB',
+          log: ctx.log,
+        },
+        'mvn',
+        ['-q', '-B', 'dependency:copy', `-Dartifact=${artifact}`, `-DoutputDirectory=${mavenDir}`],
+      );
     }
 
     ctx.log(`flink: assembling Flink ${FLINK_VERSION} in ${home}`);
@@ -284,12 +293,12 @@ export class FlinkComponent implements StackComponent {
     }
   }
 
-  private ensurePip(ctx: StackContext): void {
-    if (!commandExists('python3')) aptInstall(['python3', 'python3-pip'], ctx.log);
+  private async ensurePip(ctx: StackContext): Promise<void> {
+    if (!commandExists('python3')) await aptInstall(['python3', 'python3-pip'], ctx.log);
     try {
       run('python3', ['-m', 'pip', '--version']);
     } catch {
-      aptInstall(['python3-pip'], ctx.log);
+      await aptInstall(['python3-pip'], ctx.log);
     }
   }
 

@@ -6,6 +6,7 @@ import { STACK_TOPICS } from '@fstore/contracts';
 import { PROJECT_ROOT } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
+  download,
   ensureDir,
   probe,
   run,
@@ -53,18 +54,25 @@ export class KafkaComponent implements StackComponent {
     const libs = kafkaLibDir(ctx);
     const marker = join(libs, '.complete');
     if (existsSync(marker)) return;
-    ctx.log(`kafka: fetching Kafka ${KAFKA_VERSION} jars from Maven Central into ${libs}`);
-    run('mvn', [
-      '-q',
-      '-B',
-      '-f',
-      join(PROJECT_ROOT, 'stack/kafka/pom.xml'),
-      'dependency:copy-dependencies',
-      `-Dkafka.version=${KAFKA_VERSION}`,
-      `-Dlog4j.version=${LOG4J_VERSION}`,
-      '-DincludeScope=runtime',
-      `-DoutputDirectory=${libs}`,
-    ]);
+    await download(
+      {
+        what: `kafka: Kafka ${KAFKA_VERSION} jars from Maven Central into ${libs}`,
+        size: '~55 MB, usually under a minute',
+        log: ctx.log,
+      },
+      'mvn',
+      [
+        '-q',
+        '-B',
+        '-f',
+        join(PROJECT_ROOT, 'stack/kafka/pom.xml'),
+        'dependency:copy-dependencies',
+        `-Dkafka.version=${KAFKA_VERSION}`,
+        `-Dlog4j.version=${LOG4J_VERSION}`,
+        '-DincludeScope=runtime',
+        `-DoutputDirectory=${libs}`,
+      ],
+    );
     writeFileSync(marker, new Date().toISOString());
   }
 

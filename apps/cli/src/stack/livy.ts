@@ -4,8 +4,8 @@ import { PROJECT_ROOT } from '@fstore/config';
 import { LivyBatchesClient } from '@fstore/livy';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
+  download,
   ensureDir,
-  run,
   runningPid,
   sleep,
   spawnDaemon,
@@ -61,19 +61,26 @@ export class LivyComponent implements StackComponent {
   async install(ctx: StackContext): Promise<void> {
     const jars = livyJars(ctx);
     if (existsSync(join(jars, '.complete'))) return;
-    ctx.log(`livy: assembling Livy ${LIVY_VERSION} from Maven Central into ${jars}`);
     const staging = `${jars}.tmp`;
     rmSync(staging, { recursive: true, force: true });
-    run('mvn', [
-      '-q',
-      '-B',
-      '-f',
-      join(PROJECT_ROOT, 'stack', 'livy', 'pom.xml'),
-      'dependency:copy-dependencies',
-      `-Dlivy.version=${LIVY_VERSION}`,
-      '-DincludeScope=runtime',
-      `-DoutputDirectory=${staging}`,
-    ]);
+    await download(
+      {
+        what: `livy: Livy ${LIVY_VERSION} jars from Maven Central into ${jars}`,
+        size: '~75 MB, a minute or two',
+        log: ctx.log,
+      },
+      'mvn',
+      [
+        '-q',
+        '-B',
+        '-f',
+        join(PROJECT_ROOT, 'stack', 'livy', 'pom.xml'),
+        'dependency:copy-dependencies',
+        `-Dlivy.version=${LIVY_VERSION}`,
+        '-DincludeScope=runtime',
+        `-DoutputDirectory=${staging}`,
+      ],
+    );
     if (!readdirSync(staging).some((f) => f.startsWith(`livy-server-${LIVY_VERSION}`))) {
       throw new StackError(`livy: livy-server-${LIVY_VERSION}.jar is missing in ${staging}`);
     }

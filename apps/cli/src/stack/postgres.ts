@@ -66,7 +66,7 @@ export class PostgresComponent implements StackComponent {
   }
 
   async install(ctx: StackContext): Promise<void> {
-    if (!existsSync('/usr/lib/postgresql')) aptInstall(['postgresql'], ctx.log);
+    if (!existsSync('/usr/lib/postgresql')) await aptInstall(['postgresql'], ctx.log);
   }
 
   private socketDir(ctx: StackContext): string {

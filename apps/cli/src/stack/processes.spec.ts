@@ -1,6 +1,6 @@
 import { spawn } from 'child_process';
 import { existsSync, readFileSync } from 'fs';
-import { isAlive } from './processes';
+import { download, isAlive, StackError } from './processes';
 
 const linux = existsSync('/proc/self/stat');
 
@@ -34,4 +34,35 @@ describe('isAlive', () => {
       }
     },
   );
+});
+
+describe('download', () => {
+  it('says what it fetches and how big, then that it is still at it, then that it is done', async () => {
+    const lines: string[] = [];
+    const d = {
+      what: 'X',
+      size: '~1 MB',
+      log: (m: string) => lines.push(m),
+      heartbeatSeconds: 0.1,
+    };
+    const out = await download(d, 'sh', ['-c', 'sleep 0.45; echo ok']);
+    expect(out).toBe('ok\n');
+    expect(lines[0]).toBe('downloading X (~1 MB)');
+    expect(
+      lines.filter((l) => /^still downloading X, \d+ s$/.test(l)).length,
+    ).toBeGreaterThanOrEqual(2);
+    expect(lines[lines.length - 1]).toMatch(/^downloaded X in \d+ s$/);
+  });
+
+  it('fails like run(): the exit code and the last lines of output, no more heartbeats', async () => {
+    const lines: string[] = [];
+    const d = { what: 'X', size: '?', log: (m: string) => lines.push(m), heartbeatSeconds: 0.05 };
+    const failed = download(d, 'sh', ['-c', 'echo out; echo bad >&2; exit 3']);
+    await expect(failed).rejects.toThrow(StackError);
+    await expect(failed).rejects.toThrow(/exited with 3:\nout\nbad/);
+    await expect(download(d, 'no-such-command-fstore', [])).rejects.toThrow(/ENOENT/);
+    const count = lines.length;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(lines.length).toBe(count);
+  });
 });

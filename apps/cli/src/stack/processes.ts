@@ -1,4 +1,4 @@
-import { spawn, spawnSync, SpawnSyncOptions } from 'child_process';
+import { spawn, SpawnOptions, spawnSync, SpawnSyncOptions } from 'child_process';
 import {
   closeSync,
   existsSync,
@@ -206,20 +206,83 @@ export function run(command: string, args: string[], opts: SpawnSyncOptions = {}
   return String(res.stdout ?? '');
 }
 
+/** What a download fetches, for the lines `stack up` prints while it runs. */
+export interface Download {
+  /** e.g. "Kafka 4.1.1 jars from Maven Central" */
+  what: string;
+  /** Rough size and time, e.g. "~55 MB, usually under a minute". */
+  size: string;
+  log: (m: string) => void;
+  /** Seconds between the "still downloading" lines (default 10). */
+  heartbeatSeconds?: number;
+}
+
+/**
+ * Runs a command that downloads (Maven, pip, apt-get) like run(), without blocking the event loop:
+ * says first what it fetches and roughly how big it is, then every ~10 s that it is still at it
+ * ("still downloading X, 40 s"), so that `stack up` is never silent for minutes.
+ */
+export function download(
+  d: Download,
+  command: string,
+  args: string[],
+  opts: SpawnOptions = {},
+): Promise<string> {
+  d.log(`downloading ${d.what} (${d.size})`);
+  const started = Date.now();
+  const seconds = () => Math.round((Date.now() - started) / 1000);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const heartbeat = setInterval(
+      () => d.log(`still downloading ${d.what}, ${seconds()} s`),
+      (d.heartbeatSeconds ?? 10) * 1000,
+    );
+    child.on('error', (e) => {
+      clearInterval(heartbeat);
+      reject(new StackError(`${command}: ${e.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearInterval(heartbeat);
+      if (code === 0) {
+        d.log(`downloaded ${d.what} in ${seconds()} s`);
+        resolve(stdout);
+        return;
+      }
+      const out = `${stdout}${stderr}`.trim().split('\n').slice(-15).join('\n');
+      const status = code ?? signal;
+      reject(new StackError(`${command} ${args.join(' ')} exited with ${status}:\n${out}`));
+    });
+  });
+}
+
 export function commandExists(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 }
 
 let aptUpdated = false;
 /** Installs Debian packages (the machine is root-run); `apt-get update` once per CLI run. */
-export function aptInstall(packages: string[], log: (m: string) => void): void {
+export async function aptInstall(packages: string[], log: (m: string) => void): Promise<void> {
   log(`installing Debian packages: ${packages.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if (!aptUpdated) {
-    run('apt-get', ['update', '-q'], { env });
+    await download(
+      { what: 'the Debian package lists', size: '~30 MB, usually under a minute', log },
+      'apt-get',
+      ['update', '-q'],
+      { env },
+    );
     aptUpdated = true;
   }
-  run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], { env });
+  await download(
+    { what: `Debian packages ${packages.join(' ')}`, size: 'a few MB to ~100 MB', log },
+    'apt-get',
+    ['install', '-y', '-q', '--no-install-recommends', ...packages],
+    { env },
+  );
 }
 
 export function writeIfChanged(file: string, content: string): void {

@@ -79,7 +79,7 @@ export class RedisComponent implements StackComponent {
 
   async install(ctx: StackContext): Promise<void> {
     if (!commandExists('redis-server') || !commandExists('redis-cli')) {
-      aptInstall(['redis-server', 'redis-tools'], ctx.log);
+      await aptInstall(['redis-server', 'redis-tools'], ctx.log);
     }
   }
 

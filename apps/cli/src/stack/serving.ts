@@ -111,7 +111,7 @@ export class ServingComponent implements StackComponent {
   }
 
   async install(ctx: StackContext): Promise<void> {
-    if (!commandExists('nginx')) aptInstall(['nginx-light'], ctx.log);
+    if (!commandExists('nginx')) await aptInstall(['nginx-light'], ctx.log);
   }
 
   private nginxConfig(ctx: StackContext): { prefix: string; file: string } {

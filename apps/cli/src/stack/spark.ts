@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { PROJECT_ROOT } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import { PostgresComponent } from './postgres';
-import { ensureDir, run, StackError, writeIfChanged } from './processes';
+import { download, ensureDir, run, StackError, writeIfChanged } from './processes';
 
 export const SPARK_VERSION = '3.5.9';
 const POSTGRES_JDBC = 'org.postgresql:postgresql:42.7.14';
@@ -113,24 +113,34 @@ export class SparkComponent implements StackComponent {
         ctx.log(`spark: creating the project's Python venv in ${venv.root}`);
         run('python3', ['-m', 'venv', venv.root]);
       }
-      ctx.log(`spark: installing ${REQUIREMENTS} (pyspark ${SPARK_VERSION}) into ${venv.root}`);
-      run(venv.python, ['-m', 'pip', 'install', '-q', '-r', join(PROJECT_ROOT, REQUIREMENTS)]);
+      await download(
+        {
+          what: `spark: ${REQUIREMENTS} (pyspark ${SPARK_VERSION}) from PyPI into ${venv.root}`,
+          size: '~320 MB, a few minutes',
+          log: ctx.log,
+        },
+        venv.python,
+        ['-m', 'pip', 'install', '-q', '-r', join(PROJECT_ROOT, REQUIREMENTS)],
+      );
       writeFileSync(venv.stamp, digest + '\n');
     }
     const version = run(venv.python, ['-c', 'import pyspark; print(pyspark.__version__)']).trim();
     if (version !== SPARK_VERSION) {
       throw new StackError(`spark: the venv has pyspark ${version}, expected ${SPARK_VERSION}`);
     }
-    this.installKafkaConnector(ctx);
+    await this.installKafkaConnector(ctx);
     if (!existsSync(jdbcJar(ctx))) {
-      ctx.log(`spark: fetching ${POSTGRES_JDBC} from Maven Central`);
-      run('mvn', [
-        '-q',
-        '-B',
-        'dependency:copy',
-        `-Dartifact=${POSTGRES_JDBC}`,
-        `-DoutputDirectory=${join(ctx.config.cacheDir, 'jars')}`,
-      ]);
+      await download(
+        { what: `spark: ${POSTGRES_JDBC} from Maven Central`, size: '~1 MB', log: ctx.log },
+        'mvn',
+        [
+          '-q',
+          '-B',
+          'dependency:copy',
+          `-Dartifact=${POSTGRES_JDBC}`,
+          `-DoutputDirectory=${join(ctx.config.cacheDir, 'jars')}`,
+        ],
+      );
     }
   }
 
@@ -138,22 +148,29 @@ export class SparkComponent implements StackComponent {
    * The `kafka` data source: the connector and the jars it needs beyond Spark's own
    * (stack/spark/pom.xml), copied once into the cache (a `.complete` marker makes it a no-op).
    */
-  private installKafkaConnector(ctx: StackContext): void {
+  private async installKafkaConnector(ctx: StackContext): Promise<void> {
     const dir = kafkaConnectorDir(ctx);
     if (existsSync(join(dir, '.complete'))) return;
-    ctx.log(`spark: fetching the Kafka connector ${SPARK_KAFKA_VERSION} from Maven Central`);
     const staging = `${dir}.tmp`;
     rmSync(staging, { recursive: true, force: true });
-    run('mvn', [
-      '-q',
-      '-B',
-      '-f',
-      join(PROJECT_ROOT, 'stack', 'spark', 'pom.xml'),
-      'dependency:copy-dependencies',
-      `-Dspark.kafka.version=${SPARK_KAFKA_VERSION}`,
-      '-DincludeScope=runtime',
-      `-DoutputDirectory=${staging}`,
-    ]);
+    await download(
+      {
+        what: `spark: the Kafka connector ${SPARK_KAFKA_VERSION} from Maven Central`,
+        size: '~6 MB',
+        log: ctx.log,
+      },
+      'mvn',
+      [
+        '-q',
+        '-B',
+        '-f',
+        join(PROJECT_ROOT, 'stack', 'spark', 'pom.xml'),
+        'dependency:copy-dependencies',
+        `-Dspark.kafka.version=${SPARK_KAFKA_VERSION}`,
+        '-DincludeScope=runtime',
+        `-DoutputDirectory=${staging}`,
+      ],
+    );
     const connector = `spark-sql-kafka-0-10_2.12-${SPARK_KAFKA_VERSION}.jar`;
     if (!readdirSync(staging).includes(connector)) {
       throw new StackError(`spark: ${connector} is missing in ${staging}`);
