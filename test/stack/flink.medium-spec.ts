@@ -13,7 +13,8 @@ describe('fstore stack: flink', () => {
       'taskmanager',
       'sql-gateway',
     ]);
-    for (const row of rows) expect(row).toMatch(/\s\d+\s.*healthy$/);
+    // pid … healthy, then the supervisor's restart count.
+    for (const row of rows) expect(row).toMatch(/\s\d+\s.*healthy\s+\d+$/);
     expect(rows[0]).toContain(`${config.flink.restUrl} (web UI)`);
     expect(rows[2]).toContain(config.flink.gatewayUrl);
   });

@@ -110,8 +110,8 @@ export class Harness {
     }
   }
 
-  async topic(partitions = 2): Promise<string> {
-    const topic = `test.${randomUUID()}`;
+  /** A topic of the test's own (removed at the end): `test.<uuid>`, or the name given. */
+  async topic(partitions = 2, topic = `test.${randomUUID()}`): Promise<string> {
     const admin = this.kafka.admin();
     await admin.connect();
     await admin.createTopics({

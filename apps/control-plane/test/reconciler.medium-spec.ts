@@ -1,4 +1,5 @@
 import { randomUUID } from 'crypto';
+import { STREAM_FEATURES } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { Harness, eventually } from './harness';
 
@@ -14,14 +15,16 @@ beforeAll(() => h.start());
 afterAll(() => h.stop([job]));
 
 it('records drift when the Flink job stops against the desired state', async () => {
+  // The generated job of the features' source, on topics of the test's own.
   const input = await h.topic();
-  const output = await h.topic();
+  const prefix = `test.${h.id}.features.`;
+  for (const f of STREAM_FEATURES) await h.topic(2, `${prefix}${f.name}`);
   await h.call('POST', '/v1/jobs', {
     body: {
       name: job,
       kind: 'flink-sql',
-      source: 'flink-sql/last_purchase_amount.sql',
-      parameters: { TRANSACTIONS_TOPIC: input, FEATURE_TOPIC: output },
+      source: 'flink-sql/transactions.sql',
+      parameters: { TRANSACTIONS_TOPIC: input, FEATURE_TOPIC_PREFIX: prefix },
     },
   });
   const deploy = await h.call('POST', `/v1/jobs/${job}/deployments`, { body: { version: 1 } });
