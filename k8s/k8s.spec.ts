@@ -333,6 +333,26 @@ describe('k8s manifests: apps', () => {
     expect(new URL(config.serving.url).hostname).toBe(backend.name);
   });
 
+  it('the public Ingresses route the APIs only: /metrics, /docs and /health stay in the cluster', () => {
+    const routed = ['feature-server', 'feature-server-auth'].flatMap((name) =>
+      named('Ingress', name).spec.rules.flatMap((r: Doc) =>
+        r.http.paths.map((p: Doc) => [p.path as string, p.pathType as string]),
+      ),
+    );
+    const reaches = (url: string) =>
+      routed.some(([path, type]) => (type === 'Exact' ? url === path : url.startsWith(path)));
+    for (const url of [
+      '/v1/features/batch',
+      '/api/v1/offline/product-revenue',
+      '/api/auth/login',
+    ]) {
+      expect([url, reaches(url)]).toEqual([url, true]);
+    }
+    for (const url of ['/metrics', '/docs', '/docs-json', '/health/ready', '/']) {
+      expect([url, reaches(url)]).toEqual([url, false]);
+    }
+  });
+
   it('login and refresh are rate-limited per address at the Ingress, as FSTORE_SERVING_LB_AUTH_RATE says', () => {
     const auth = named('Ingress', 'feature-server-auth');
     const ann = auth.metadata.annotations;
