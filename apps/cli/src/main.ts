@@ -9,10 +9,18 @@ import type { GenerateOptions, IngestSummary, ProduceOptions } from '@fstore/pro
 // Not from @fstore/producer: its index loads kafkajs.
 import { GENERATOR_DEFAULTS as GEN } from '../../producer/src/generator/defaults';
 import { StackError } from './stack/processes';
-import { ControlPlaneError, jobsCommand } from './control/jobs-command';
+import { call, ControlPlaneError, jobsCommand } from './control/jobs-command';
+import { formatTable } from './format-table';
 import { applyCommands } from './features/apply-command';
 import { featuresCommand } from './features/features-command';
-import { nonNegativeInt as int, positiveInt, readableDir, readableFile, share } from './options';
+import {
+  duration,
+  nonNegativeInt as int,
+  positiveInt,
+  readableDir,
+  readableFile,
+  share,
+} from './options';
 
 type ProduceCliOptions = ProduceOptions & { json?: boolean };
 type GenerateCliOptions = Omit<GenerateOptions, 'maxDelaySeconds'> & { maxDelay: number };
@@ -186,17 +194,46 @@ users
     log(`user ${email} removed`);
   });
 
-program
-  .command('apikeys')
-  .description('API keys of the control plane')
+const apikeys = program.command('apikeys').description('API keys of the control plane');
+
+apikeys
   .command('create')
   .description('Create an API key; it is printed once (only its sha256 is stored)')
   .requiredOption('--role <role>', 'admin, operator or viewer')
   .option('--name <name>', 'who or what uses it (shown in the audit log)', 'cli')
-  .action(async (opts: { role: string; name: string }) => {
+  .option('--expires-in <duration>', 'refused after this long, e.g. 90d (default: never)', duration)
+  .action(async (opts: { role: string; name: string; expiresIn?: number }) => {
     const { createControlApiKey } = await import('@fstore/control-plane');
-    console.log(await createControlApiKey(loadConfig(), opts.name, opts.role));
-    log(`API key "${opts.name}" (${opts.role}) created; it will not be shown again`);
+    const expiresAt = opts.expiresIn ? new Date(Date.now() + opts.expiresIn) : null;
+    console.log(await createControlApiKey(loadConfig(), opts.name, opts.role, expiresAt));
+    const until = expiresAt ? `, valid until ${expiresAt.toISOString()}` : '';
+    log(`API key "${opts.name}" (${opts.role}${until}) created; it will not be shown again`);
+  });
+
+apikeys
+  .command('list')
+  .description('Every API key: id, name, prefix, role, created, expires, revoked (admin key)')
+  .action(async () => {
+    const { keys } = await call('GET', '/v1/apikeys');
+    const cell = (v: unknown) => (v === null || v === undefined ? '-' : String(v));
+    const columns = ['id', 'name', 'prefix', 'role', 'created_at', 'expires_at', 'revoked_at'];
+    console.log(
+      formatTable(
+        [...columns, 'usable'],
+        (keys as Record<string, unknown>[]).map((k) => [
+          ...columns.map((c) => cell(k[c])),
+          k.usable ? 'yes' : 'no',
+        ]),
+      ),
+    );
+  });
+
+apikeys
+  .command('revoke <id>')
+  .description('Revoke an API key at once: its next request is refused (admin key)')
+  .action(async (id: string) => {
+    const key = await call('POST', `/v1/apikeys/${encodeURIComponent(id)}/revoke`, {});
+    log(`API key ${String(key.id)} ("${String(key.name)}") revoked at ${String(key.revoked_at)}`);
   });
 
 program.addCommand(jobsCommand());

@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import {
+  duration,
   keyValue,
   keyValues,
   nonNegativeInt,
@@ -81,4 +82,15 @@ describe('CLI option parsers', () => {
       expect(invalid(() => readableDir(join(dir, 'a.csv')))).toBe('expected a folder, not a file');
     });
   });
+});
+
+describe('duration', () => {
+  it('reads minutes, hours and days', () => {
+    expect(duration('30m')).toBe(1_800_000);
+    expect(duration('12h')).toBe(43_200_000);
+    expect(duration('90d')).toBe(7_776_000_000);
+  });
+  it.each(['0d', '90', '1w', '-1d', 'abc'])('refuses %s', (v) =>
+    expect(() => duration(v)).toThrow(/expected a duration/),
+  );
 });

@@ -19,6 +19,15 @@ export function positiveInt(value: string): number {
   return Number(value);
 }
 
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `90d`, `12h`, `30m` → milliseconds. */
+export function duration(value: string): number {
+  const m = /^([1-9]\d{0,5})([mhd])$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('expected a duration such as 30m, 12h or 90d');
+  return Number(m[1]) * UNIT_MS[m[2]];
+}
+
 /** A fraction in [0, 1]. */
 export function share(value: string): number {
   const n = Number(value);

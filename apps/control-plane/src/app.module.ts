@@ -7,6 +7,7 @@ import { ErrorFilter, FieldValidationPipe } from '@fstore/rest-api';
 import { AuditController } from './audit/audit.controller';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuditService } from './audit/audit.service';
+import { ApiKeysController } from './auth/api-keys.controller';
 import { ApiKeysService } from './auth/api-keys.service';
 import { AuthGuard } from './auth/auth.guard';
 import { CONFIG, configProvider } from './config';
@@ -63,6 +64,7 @@ export class AppModule {
         TypeOrmModule.forFeature(ENTITIES),
       ],
       controllers: [
+        ApiKeysController,
         JobsController,
         DeploymentsController,
         RunsController,

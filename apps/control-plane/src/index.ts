@@ -15,13 +15,14 @@ export async function createControlApiKey(
   config: FstoreConfig,
   name: string,
   role: string,
+  expiresAt: Date | null = null,
 ): Promise<string> {
   if (!isApiKeyRole(role)) {
     throw new Error(`unknown role "${role}" (one of: ${API_KEY_ROLES.join(', ')})`);
   }
   const db = await openDatabase(config);
   try {
-    return (await createApiKey(db.getRepository(ApiKeyEntity), name, role)).key;
+    return (await createApiKey(db.getRepository(ApiKeyEntity), name, role, expiresAt)).key;
   } finally {
     await db.destroy();
   }

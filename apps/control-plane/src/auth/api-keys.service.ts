@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { ApiKeyEntity } from '../database/entities';
-import { ApiKeyRole, generateApiKey, hashApiKey } from './api-keys';
+import { ApiKeyRole, generateApiKey, hashApiKey, keyUsable } from './api-keys';
 
 export interface Principal {
   /** Who, for the audit log: `key:<name>`. */
@@ -13,7 +14,10 @@ export interface Principal {
 
 @Injectable()
 export class ApiKeysService {
-  constructor(@InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>) {}
+  constructor(
+    @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
+    @Inject(AuditService) private readonly audit: AuditService,
+  ) {}
 
   /** Creates a key and returns it in clear: the only time it is visible. */
   async create(name: string, role: ApiKeyRole): Promise<{ id: string; key: string }> {
@@ -22,8 +26,34 @@ export class ApiKeysService {
 
   async authenticate(key: string): Promise<Principal | undefined> {
     const row = await this.keys.findOneBy({ keyHash: hashApiKey(key), revokedAt: IsNull() });
-    if (!row) return undefined;
+    if (!row || !keyUsable(row)) return undefined;
     return { actor: `key:${row.name}`, role: row.role as ApiKeyRole, keyId: row.id };
+  }
+
+  /** Every key, newest first, without its hash (the prefix recognises it). */
+  async list(): Promise<ApiKeyEntity[]> {
+    return this.keys.find({ order: { createdAt: 'DESC' } });
+  }
+
+  /**
+   * Revokes a key at once (audited); revoking a revoked key changes nothing. Undefined: no such
+   * key.
+   */
+  async revoke(id: string, principal: Principal): Promise<ApiKeyEntity | undefined> {
+    const row = await this.keys.findOneBy({ id });
+    if (!row) return undefined;
+    if (row.revokedAt === null) {
+      row.revokedAt = new Date();
+      await this.keys.update({ id }, { revokedAt: row.revokedAt });
+      await this.audit.record({
+        actor: principal.actor,
+        action: 'apikey.revoke',
+        target: `apikey:${id}`,
+        outcome: 'succeeded',
+        detail: { name: row.name, role: row.role },
+      });
+    }
+    return row;
   }
 }
 
@@ -32,6 +62,7 @@ export async function createApiKey(
   keys: Repository<ApiKeyEntity>,
   name: string,
   role: ApiKeyRole,
+  expiresAt: Date | null = null,
 ): Promise<{ id: string; key: string }> {
   const key = generateApiKey();
   const row = await keys.save(
@@ -41,6 +72,7 @@ export async function createApiKey(
       prefix: key.slice(0, 10),
       keyHash: hashApiKey(key),
       revokedAt: null,
+      expiresAt,
     }),
   );
   return { id: row.id, key };

@@ -18,3 +18,11 @@ export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 export function isApiKeyRole(value: string): value is ApiKeyRole {
   return (API_KEY_ROLES as readonly string[]).includes(value);
 }
+
+/** Whether a stored key may be used now: not revoked, not past its expiry. */
+export function keyUsable(
+  key: { revokedAt: Date | null; expiresAt: Date | null },
+  now: Date = new Date(),
+): boolean {
+  return key.revokedAt === null && (key.expiresAt === null || key.expiresAt > now);
+}

@@ -6,8 +6,13 @@ import { CONNECT_TIMEOUT_MS, poolErrorHandler } from '@fstore/postgres';
 import { ENTITIES } from './entities';
 import { Initial1764250000000 } from './migrations/1764250000000-initial';
 import { FeatureVersions1764900000000 } from './migrations/1764900000000-feature-versions';
+import { ApiKeyExpiry1764950000000 } from './migrations/1764950000000-api-key-expiry';
 
-export const MIGRATIONS = [Initial1764250000000, FeatureVersions1764900000000];
+export const MIGRATIONS = [
+  Initial1764250000000,
+  FeatureVersions1764900000000,
+  ApiKeyExpiry1764950000000,
+];
 
 const logger = new Logger('postgres');
 const warn = (message: string) => logger.warn(message);

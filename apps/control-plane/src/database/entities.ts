@@ -161,6 +161,8 @@ export class ApiKeyEntity {
   @Column({ type: 'text' }) role!: string;
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' }) createdAt!: Date;
   @Column({ type: 'timestamptz', name: 'revoked_at', nullable: true }) revokedAt!: Date | null;
+  /** After this the key is refused (null: it does not expire). */
+  @Column({ type: 'timestamptz', name: 'expires_at', nullable: true }) expiresAt!: Date | null;
 }
 
 export const ENTITIES = [

@@ -18,6 +18,7 @@ import {
   JobVersionEntity,
   JsonObject,
 } from '../database/entities';
+import { AuditService } from '../audit/audit.service';
 import { Principal } from '../auth/api-keys.service';
 import { FeaturePlan, LiveJob, planChanges, RegisteredFeature } from './feature-plan';
 import { PlanRequestDto } from './features-plan.dto';
@@ -47,6 +48,7 @@ export class FeaturesService implements OnModuleInit, OnApplicationShutdown {
     private readonly registry: Repository<FeatureVersionEntity>,
     @Inject(ONLINE_STORE) private readonly store: LazyOnlineStore,
     @InjectDataSource() private readonly db: DataSource,
+    @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
   /** What applying these definitions would change; changes nothing. */
@@ -101,6 +103,16 @@ export class FeaturesService implements OnModuleInit, OnApplicationShutdown {
         });
         applied.push({ name: change.name, version });
       }
+      await this.audit.record(
+        {
+          actor: principal.actor,
+          action: 'features.apply',
+          target: 'features',
+          outcome: 'succeeded',
+          detail: { applied, jobs: plan.jobs.map((j) => ({ job: j.job, action: j.action })) },
+        },
+        tx,
+      );
       return { ...plan, applied };
     });
   }
