@@ -123,7 +123,9 @@ async function untilServedEqual(events: object[]) {
 let events: object[] = [];
 
 beforeAll(async () => {
-  await new UsersRepository(pool).upsert(email, password, 'reader');
+  const users = new UsersRepository(pool);
+  await users.ensureSchema();
+  await users.upsert(email, password, 'reader');
   const login = await fetch(`${config.serving.url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -185,7 +187,7 @@ afterAll(async () => {
   for (const f of leftovers) rmSync(f, { force: true });
   // Leave the stack as the checkout defines it.
   if (leftovers.length > 0) fstore('apply', '--no-backfill');
-  await pool.query('DELETE FROM users WHERE email = $1', [email]).catch(() => undefined);
+  await new UsersRepository(pool).remove(email).catch(() => undefined);
   await pool.end();
   rmSync(work, { recursive: true, force: true });
 });
