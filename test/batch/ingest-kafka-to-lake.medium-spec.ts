@@ -129,7 +129,23 @@ function summaries<T>(prefix: string, run: { state: string; log: string[] }): T[
   if (run.state !== 'success' || lines.length === 0) {
     throw new Error(`batch ended ${run.state} without ${prefix}:\n${run.log.join('\n')}`);
   }
-  return lines.map((l) => JSON.parse(l.slice(prefix.length + 1)) as T);
+  return lines.map((l) => firstJsonObject(l.slice(prefix.length + 1)) as T);
+}
+
+/**
+ * The JSON object a line starts with. Livy's log joins the job's stdout and stderr, and once in a
+ * while another stream's text ends up on the summary's line; the first prefix that parses is the
+ * whole object (a shorter one leaves a brace open).
+ */
+function firstJsonObject(text: string): unknown {
+  for (let end = text.indexOf('}'); end !== -1; end = text.indexOf('}', end + 1)) {
+    try {
+      return JSON.parse(text.slice(0, end + 1));
+    } catch {
+      // not yet the whole object
+    }
+  }
+  return JSON.parse(text); // fails with JSON's own message
 }
 
 const ingest = (name: string, ...extra: string[]) =>
