@@ -173,7 +173,9 @@ async function compare(s: Scenario, expected: ReturnType<typeof streamFeatures>)
   const wrong = keys.filter((k, i) => !sameValue(expected.get(k)!, actual[i]));
   const found = new Set<string>();
   for (const node of store.client.nodes('master')) {
-    for (const f of STREAM_FEATURES) {
+    // Time windows are read-time values (test/pipeline/windows.medium-spec.ts); these events are
+    // long out of every window, so their tiles expire as they are written.
+    for (const f of STREAM_FEATURES.filter((x) => !x.tiles)) {
       let cursor = '0';
       do {
         const [next, batch] = await node.scan(

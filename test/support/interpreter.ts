@@ -272,10 +272,33 @@ export function featureValues(
   return out;
 }
 
-/** Every stream feature's values once all events are in, as Redis key → value. */
+/** A stream time window: its value depends on when it is read (windowValues), not only on events. */
+export const isStreamWindow = (f: ResolvedFeature): boolean =>
+  f.engine === 'stream' && f.aggregation.op !== 'last' && f.aggregation.op !== 'last_k';
+
+/**
+ * A stream time window's values as a read at `readTime` must serve them, with the bounds, by the
+ * rule of docs/online-store-format.md ("Time windows") restated here: tiles of g ms end at whole
+ * multiples of g; a read at t covers (e − W, e] with e the first multiple of g at or after t.
+ */
+export function windowValues(
+  f: ResolvedFeature,
+  events: readonly object[],
+  readTime: number,
+): { start: number; end: number; values: Map<string, OracleValue> } {
+  const g = f.granularityMs!;
+  let end = readTime - (readTime % g);
+  if (end < readTime) end += g;
+  return { start: end - f.windowMs!, end, values: featureValues(f, events, end) };
+}
+
+/**
+ * Every stream feature's values once all events are in, as Redis key → value; time windows,
+ * whose values depend on the read time, are left to windowValues.
+ */
 export function streamFeatures(events: readonly object[]): Map<string, OracleValue> {
   const out = new Map<string, OracleValue>();
-  for (const f of REGISTRY.features.filter((x) => x.engine === 'stream')) {
+  for (const f of REGISTRY.features.filter((x) => x.engine === 'stream' && !isStreamWindow(x))) {
     for (const [k, v] of featureValues(f, events)) out.set(k, v);
   }
   return out;

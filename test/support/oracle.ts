@@ -19,7 +19,9 @@ export {
   batchFeatures,
   eventTimeMs,
   featureValues,
+  isStreamWindow,
   streamFeatures,
+  windowValues,
   type OracleValue,
 } from './interpreter';
 import type { OracleValue } from './interpreter';

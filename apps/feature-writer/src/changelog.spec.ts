@@ -31,6 +31,57 @@ describe('decodeChangelog', () => {
     expect(d.ok && 'eventTime' in d.write).toBe(false);
   });
 
+  it('turns a time-window record into one tile of the entity', () => {
+    const spend = featureByName('spend_24h')!;
+    const end = 1_796_029_920_000; // a whole number of 24-minute tiles
+    const d = decodeChangelog(
+      spend,
+      json({ customer_id: 'c1', tile_end: end }),
+      json({
+        customer_id: 'c1',
+        tile_end: end,
+        events: 3,
+        agg: 120.5,
+        event_time: '2026-11-30 09:11:59.250',
+      }),
+    );
+    expect(d).toEqual({
+      ok: true,
+      identity: `spend_24h\u0000c1\u0000${end}`,
+      write: {
+        feature: 'spend_24h',
+        keyParts: ['c1'],
+        tile: {
+          end,
+          events: 3,
+          aggregate: '120.5',
+          eventTime: Date.parse('2026-11-30T09:11:59.250Z'),
+        },
+      },
+    });
+    const count = featureByName('purchases_1h')!;
+    expect(
+      decodeChangelog(
+        count,
+        json({ customer_id: 'c1', tile_end: 60_000 }),
+        json({ events: 1, event_time: '1970-01-01 00:00:59' }),
+      ),
+    ).toMatchObject({ ok: true, write: { tile: { aggregate: null, events: 1 } } });
+    expect(
+      decodeChangelog(count, json({ customer_id: 'c1', tile_end: 59_000 }), null),
+    ).toMatchObject({ ok: false, rule: 'tile_end' });
+    expect(
+      decodeChangelog(count, json({ customer_id: 'c1', tile_end: 60_000 }), null),
+    ).toMatchObject({ ok: false, rule: 'tombstone' });
+    expect(
+      decodeChangelog(
+        spend,
+        json({ customer_id: 'c1', tile_end: end }),
+        json({ events: 1, agg: null, event_time: '2026-11-30 09:11:59' }),
+      ),
+    ).toMatchObject({ ok: false, rule: 'agg' });
+  });
+
   it('names what is wrong with a record it cannot apply', () => {
     expect(decodeChangelog(amount, Buffer.from('{'), null)).toMatchObject({
       ok: false,

@@ -48,6 +48,7 @@ export function decodeChangelog(
   if (!keyParts.every((p): p is string => typeof p === 'string' && p.length > 0)) {
     return fail('key', `the key must carry ${columns.join(', ')} as non-empty strings`);
   }
+  if (feature.tiles) return decodeTile(feature, keyParts, k as Record<string, unknown>, v);
   const identity = `${feature.name}\u0000${keyParts.join('\u0000')}`;
   if (v === null) {
     return { ok: true, identity, write: { feature: feature.name, keyParts, value: null } };
@@ -71,5 +72,53 @@ export function decodeChangelog(
     ok: true,
     identity,
     write: { feature: feature.name, keyParts, value: row.value, eventTime },
+  };
+}
+
+/**
+ * A time-window feature's record: one tile of one entity (docs/online-store-format.md, "Time
+ * windows"), keyed by the entity's columns and `tile_end`; the value {…key, tile_end, events,
+ * agg (not for a count), event_time}. Tiles are never retracted, so a tombstone means a job that
+ * is not ours and is dead-lettered.
+ */
+function decodeTile(
+  feature: FeatureDefinition,
+  keyParts: string[],
+  key: Record<string, unknown>,
+  v: unknown,
+): Decoded {
+  const end = key.tile_end;
+  if (!Number.isSafeInteger(end) || (end as number) % feature.tiles!.granularityMs !== 0) {
+    return fail(
+      'tile_end',
+      `not the end of a ${feature.tiles!.granularityMs} ms tile: ${String(end)}`,
+    );
+  }
+  if (v === null) return fail('tombstone', 'a tile is never deleted');
+  const row = v as Record<string, unknown>;
+  const eventTime = parseEventTime(row.event_time);
+  if (eventTime === undefined)
+    return fail('event_time', `not a timestamp: ${String(row.event_time)}`);
+  if (!Number.isSafeInteger(row.events) || (row.events as number) < 1) {
+    return fail('events', `not a positive count: ${JSON.stringify(row.events)}`);
+  }
+  let aggregate: string | null = null;
+  if (feature.tiles!.op !== 'count') {
+    if (typeof row.agg !== 'number' && typeof row.agg !== 'string') {
+      return fail('agg', `not a number: ${JSON.stringify(row.agg)}`);
+    }
+    aggregate = String(row.agg);
+    if (!/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(aggregate)) {
+      return fail('agg', `not a number: ${aggregate}`);
+    }
+  }
+  return {
+    ok: true,
+    identity: `${feature.name}\u0000${keyParts.join('\u0000')}\u0000${end as number}`,
+    write: {
+      feature: feature.name,
+      keyParts,
+      tile: { end: end as number, events: row.events as number, aggregate, eventTime },
+    },
   };
 }

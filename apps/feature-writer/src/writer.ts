@@ -111,7 +111,8 @@ export class FeatureWriter {
     this.metrics.batchLatency.observe((Date.now() - t0) / 1000);
     const now = Date.now();
     for (const w of writes) {
-      if (w.eventTime !== undefined) this.metrics.eventAge.observe((now - w.eventTime) / 1000);
+      const eventTime = 'tile' in w ? w.tile.eventTime : w.eventTime;
+      if (eventTime !== undefined) this.metrics.eventAge.observe((now - eventTime) / 1000);
     }
   }
 

@@ -47,8 +47,32 @@ export interface FeatureDefinition {
   /** The job that produces it: a file under flink-sql/ (generated) or spark-jobs/. */
   producedBy: string;
   legacy?: LegacyEndpoint;
+  /**
+   * A stream time window: kept in Redis as tiles merged when read (docs/online-store-format.md,
+   * "Time windows"). Absent for every other feature (one value per key).
+   */
+  tiles?: TiledWindow;
   /** The full checked definition (aggregation, expressions, window, owner, …). */
   definition: ResolvedFeature;
+}
+
+export interface TiledWindow {
+  windowMs: number;
+  granularityMs: number;
+  op: 'count' | 'sum' | 'avg' | 'min' | 'max';
+  /** Whether tile sums are doubles (summed as such) rather than exact integers or decimals. */
+  doubleSums: boolean;
+}
+
+function tiledWindow(f: ResolvedFeature): TiledWindow | undefined {
+  const a = f.aggregation;
+  if (f.engine !== 'stream' || a.op === 'last' || a.op === 'last_k') return undefined;
+  return {
+    windowMs: f.windowMs!,
+    granularityMs: f.granularityMs!,
+    op: a.op,
+    doubleSums: f.of?.type.kind === 'double',
+  };
 }
 
 /** The batch job that computes every batch definition. */
@@ -62,6 +86,7 @@ export const FEATURES: readonly FeatureDefinition[] = REGISTRY.features.map((f) 
   description: f.description,
   producedBy: f.engine === 'stream' ? `flink-sql/${f.source}.sql` : BATCH_FEATURES_JOB,
   legacy: f.legacy,
+  tiles: tiledWindow(f),
   definition: f,
 }));
 

@@ -20,4 +20,5 @@ export {
   type FeatureEngine,
   type FeatureType,
   type LegacyEndpoint,
+  type TiledWindow,
 } from './features';

@@ -14,16 +14,26 @@ export const featureTopic = (featureName: string) => `${FEATURE_TOPIC_PREFIX}${f
 
 export interface TopicSpec {
   name: string;
-  /** Changelogs keep the latest record per key (log compaction). */
-  compacted: boolean;
+  /** Topic-level Kafka configuration. */
+  config: Readonly<Record<string, string>>;
+}
+
+/**
+ * A changelog's configuration. One value per key: log compaction keeps the latest record of each.
+ * A time window's records are keyed by tile, and a tile older than its window plus two tiles is
+ * no reader's, so those records are also deleted by age: the topic stays as small as the window.
+ */
+function changelogConfig(f: (typeof STREAM_FEATURES)[number]): Record<string, string> {
+  if (!f.tiles) return { 'cleanup.policy': 'compact' };
+  return {
+    'cleanup.policy': 'compact,delete',
+    'retention.ms': String(f.tiles.windowMs + 2 * f.tiles.granularityMs),
+  };
 }
 
 /** Topics the local stack creates up front. */
 export const STACK_TOPICS: readonly TopicSpec[] = [
-  { name: TOPICS.transactions, compacted: false },
-  { name: TOPICS.deadLetter, compacted: false },
-  ...STREAM_FEATURES.map((f) => ({
-    name: featureTopic(f.name),
-    compacted: true,
-  })),
+  { name: TOPICS.transactions, config: {} },
+  { name: TOPICS.deadLetter, config: {} },
+  ...STREAM_FEATURES.map((f) => ({ name: featureTopic(f.name), config: changelogConfig(f) })),
 ];

@@ -49,20 +49,6 @@ export function compileStreamJobs(registry: Registry): CompiledStreamJob[] {
       (f) => f.engine === 'stream' && f.source === src.name,
     );
     if (features.length === 0) continue;
-    for (const f of features) {
-      if (f.aggregation.op !== 'last' && f.aggregation.op !== 'last_k') {
-        throw new StreamCompileError(
-          `${f.file} feature "${f.name}": stream time windows (${f.aggregation.op} over ${f.window}) ` +
-            'are not compiled yet; use engine "batch" or last/last_k',
-        );
-      }
-      if (f.windowMs !== undefined) {
-        throw new StreamCompileError(
-          `${f.file} feature "${f.name}": a window on last/last_k is a batch form; ` +
-            'a stream last/last_k covers every event',
-        );
-      }
-    }
     jobs.push({
       source: src.name,
       file: `flink-sql/${src.name}.sql`,
@@ -176,6 +162,49 @@ export function describeComputation(f: ResolvedFeature): string {
   return `${what}${where}, per ${f.entity.keys.join(', ')}`;
 }
 
+const isTimeWindow = (f: ResolvedFeature) =>
+  f.aggregation.op !== 'last' && f.aggregation.op !== 'last_k';
+
+/**
+ * The type a tile keeps of its events' values: sums (of sum and avg) in the input's kind, wide
+ * enough not to overflow; min and max in the feature's type; nothing for a count.
+ */
+function tileAggregateType(f: ResolvedFeature): string | undefined {
+  const op = f.aggregation.op;
+  if (op === 'count' || !f.of) return undefined;
+  if (op === 'min' || op === 'max') return VALUE_TYPE[f.type];
+  const input = f.of.type;
+  if (input.kind === 'decimal') return `DECIMAL(38, ${input.scale})`;
+  if (input.kind === 'double') return 'DOUBLE';
+  return 'BIGINT';
+}
+
+/**
+ * A TIMESTAMP(3) column as epoch milliseconds, BIGINT. Flink SQL has no such function for a
+ * timestamp without time zone (UNIX_TIMESTAMP parses strings in the session's zone and drops the
+ * milliseconds; TIMESTAMPDIFF in seconds overflows INT in 2038), so: whole days, then the time
+ * of day. Exact for event times from 1970 on.
+ */
+function epochMillis(column: string): string {
+  return (
+    `CAST(TIMESTAMPDIFF(DAY, TIMESTAMP '1970-01-01 00:00:00', ${column}) AS BIGINT) * 86400000` +
+    ` + (HOUR(${column}) * 3600 + MINUTE(${column}) * 60 + SECOND(${column})) * 1000` +
+    ` + EXTRACT(MILLISECOND FROM ${column})`
+  );
+}
+
+/** 60000 → `1m`, 1440000 → `24m`, 90000 → `90s`. */
+function formatMs(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms / 1000}s`;
+}
+
 function sourceJob(src: ResolvedSource, features: ResolvedFeature[]): string {
   const derivedByName = new Map(src.derived.map((d) => [d.name, d]));
   // The raw columns the job needs: identity, time, keys, and what the expressions read.
@@ -266,12 +295,20 @@ function sourceJob(src: ResolvedSource, features: ResolvedFeature[]): string {
       ),
     );
     out.push(`CREATE TABLE ${f.name}_changelog (`);
+    const tiled = isTimeWindow(f);
+    const aggType = tiled && tileAggregateType(f);
     out.push(
       [
         ...keys.map((k) => `  ${pad(ident(k), kw)}STRING`),
-        `  ${pad('`value`', kw)}${VALUE_TYPE[f.type]}`,
+        ...(tiled
+          ? [
+              `  ${pad('tile_end', kw)}BIGINT`,
+              `  ${pad('events', kw)}BIGINT`,
+              ...(aggType ? [`  ${pad('agg', kw)}${aggType}`] : []),
+            ]
+          : [`  ${pad('`value`', kw)}${VALUE_TYPE[f.type]}`]),
         `  ${pad('event_time', kw)}TIMESTAMP(3)`,
-        `  PRIMARY KEY (${keys.map(ident).join(', ')}) NOT ENFORCED`,
+        `  PRIMARY KEY (${[...keys.map(ident), ...(tiled ? ['tile_end'] : [])].join(', ')}) NOT ENFORCED`,
       ].join(',\n'),
     );
     out.push(
@@ -322,6 +359,53 @@ function sourceJob(src: ResolvedSource, features: ResolvedFeature[]): string {
       ...(filter ? [filter] : []),
       ...(notNull && !filter?.split(' AND ').includes(notNull) ? [notNull] : []),
     ];
+    if (isTimeWindow(f)) {
+      const g = f.granularityMs!;
+      const view = `${f.name}_events`;
+      const time = ident(src.eventTime);
+      const aggType = tileAggregateType(f);
+      out.push(
+        ...comment(
+          `${f.name}: each qualifying event with the end of its ${formatMs(g)} tile: tiles are ` +
+            `(end − ${formatMs(g)}, end], ends whole multiples of ${g} ms from the epoch ` +
+            '(docs/online-store-format.md, "Time windows").',
+        ),
+      );
+      out.push(`CREATE TEMPORARY VIEW ${view} AS`);
+      out.push(
+        `SELECT ${[
+          ...keys,
+          ...(aggType ? [`CAST(${of} AS ${aggType}) AS agg_input`] : []),
+          time,
+          `(${epochMillis(time)} + ${g - 1}) / ${g} * ${g} AS tile_end`,
+        ].join(',\n       ')}`,
+      );
+      out.push(`FROM ${uniqueView}`);
+      if (conditions.length > 0) out.push(`WHERE ${conditions.join(' AND ')}`);
+      out[out.length - 1] += ';';
+      out.push('');
+      const reduce =
+        f.aggregation.op === 'min' || f.aggregation.op === 'max' ? f.aggregation.op : 'sum';
+      // A tile's state is useless once the tile has left every window (W after its end); an
+      // update that comes later is for a tile no reader looks at.
+      const ttl = `${(f.windowMs! + g) / 1000}s`;
+      inserts.push(
+        ...comment(
+          `${f.name}: per ${f.entity.keys.join(', ')} and tile, the events counted` +
+            `${aggType ? ` and the ${reduce} of their values` : ''}, stamped with the newest ` +
+            `event time; tile state is kept ${ttl} after its last update.`,
+        ),
+        `INSERT INTO ${f.name}_changelog`,
+        `SELECT /*+ STATE_TTL('${view}' = '${ttl}') */`,
+        `       ${[...keys, 'tile_end'].join(', ')},`,
+        '       COUNT(*) AS events,',
+        ...(aggType ? [`       ${reduce.toUpperCase()}(agg_input) AS agg,`] : []),
+        `       MAX(${time}) AS event_time`,
+        `FROM ${view}`,
+        `GROUP BY ${[...keys, 'tile_end'].join(', ')};`,
+      );
+      continue;
+    }
     const view = `${f.name}_latest`;
     out.push(
       ...comment(

@@ -35,7 +35,9 @@ export {
 } from './expressions';
 export {
   buildRegistry,
+  defaultGranularity,
   DefinitionError,
+  MAX_TILES,
   type DefinitionProblem,
   type LoadedModule,
   type Registry,
@@ -44,6 +46,14 @@ export {
   type ResolvedSource,
 } from './registry';
 export { definitionFiles, loadDefinitions } from './load';
+export {
+  tileEndOf,
+  tilesExpireAt,
+  tileSlot,
+  tileSlots,
+  windowAt,
+  type WindowBounds,
+} from './windows';
 export {
   compileStreamJobs,
   describeComputation,

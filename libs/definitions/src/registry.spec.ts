@@ -1,4 +1,4 @@
-import { buildRegistry, DefinitionError, LoadedModule } from './registry';
+import { buildRegistry, defaultGranularity, DefinitionError, LoadedModule } from './registry';
 import { entity, feature, FeatureSpec, last, lastK, source, sum } from './vocabulary';
 
 const product = entity({ name: 'product', keys: ['product_id'], description: 'A product' });
@@ -137,9 +137,33 @@ describe('feature definitions: validation names the file, the feature and the fi
     ],
     [
       'a granularity that does not divide the window',
-      { aggregation: sum('1h'), granularity: '7m' },
+      { engine: 'stream', aggregation: sum('1h'), granularity: '7m' },
       'granularity',
       /not a whole number/,
+    ],
+    [
+      'a granularity on a batch window (batch windows are exact)',
+      { aggregation: sum('1h'), granularity: '1m' },
+      'granularity',
+      /only stream time-window/,
+    ],
+    [
+      'a granularity that makes too many tiles',
+      { engine: 'stream', aggregation: sum('1d'), granularity: '1m' },
+      'granularity',
+      /1440 tiles.*at most 1000/,
+    ],
+    [
+      'a stream window under a minute',
+      { engine: 'stream', aggregation: sum('30s') },
+      'aggregation.window',
+      /at least 1m/,
+    ],
+    [
+      'a window on a stream last',
+      { engine: 'stream', aggregation: last(), window: '1d' },
+      'window',
+      /covers every event/,
     ],
   ])('%s', (_, spec, field, message) => {
     const found = problems(spec);
@@ -150,6 +174,41 @@ describe('feature definitions: validation names the file, the feature and the fi
       field,
     });
     expect(found[0].message).toMatch(message);
+  });
+
+  it('a stream window gets tiles of at most 1/60 of it that divide it', () => {
+    const tiles = (window: string) =>
+      buildRegistry([
+        shared,
+        {
+          file: 'f.ts',
+          exports: { f: feature({ ...base, engine: 'stream', aggregation: sum(window) }) },
+        },
+      ]).features[0].granularityMs;
+    expect(tiles('1h')).toBe(60_000);
+    expect(tiles('24h')).toBe(24 * 60_000);
+    expect(tiles('7d')).toBe(168 * 60_000);
+    expect(tiles('90s')).toBe(1_000);
+    expect(tiles('61m')).toBe(61_000);
+    expect(defaultGranularity(59_000)).toBeUndefined();
+  });
+
+  it('a file may export a list of features, one per window', () => {
+    const r = buildRegistry([
+      shared,
+      {
+        file: 'features/spend.ts',
+        exports: {
+          default: ['1h', '24h'].map((w) =>
+            feature({ ...base, name: `units_${w}`, engine: 'stream', aggregation: sum(w) }),
+          ),
+        },
+      },
+    ]);
+    expect(r.features.map((f) => [f.name, f.windowMs, f.file])).toEqual([
+      ['units_1h', 3_600_000, 'features/spend.ts'],
+      ['units_24h', 86_400_000, 'features/spend.ts'],
+    ]);
   });
 
   it('a duplicate name names both files', () => {

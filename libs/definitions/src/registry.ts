@@ -127,7 +127,8 @@ export function buildRegistry(modules: readonly LoadedModule[]): Registry {
   const sourceFile = new Map<Source, string>();
   const featureFiles: [Feature, string][] = [];
   for (const m of modules) {
-    for (const value of Object.values(m.exports)) {
+    // A file may export a list, e.g. one feature per window: `['1h', '24h'].map((w) => feature(…))`.
+    for (const value of Object.values(m.exports).flatMap((v) => (Array.isArray(v) ? v : [v]))) {
       if (isTagged(value, 'entity') && !entityFile.has(value as Entity)) {
         entityFile.set(value as Entity, m.file);
       } else if (isTagged(value, 'source') && !sourceFile.has(value as Source)) {
@@ -276,14 +277,32 @@ export function buildRegistry(modules: readonly LoadedModule[]): Registry {
       if (f.window !== undefined) at('window', 'a time-window aggregation carries its own window');
     }
     let granularityMs: number | undefined;
+    const streamWindow = f.engine === 'stream' && agg.op !== 'last' && agg.op !== 'last_k';
     if (f.granularity !== undefined) {
       granularityMs = parseDuration(f.granularity);
       if (granularityMs === undefined) at('granularity', `"${f.granularity}" is not a duration`);
-      else if (windowMs === undefined || ['last', 'last_k'].includes(agg.op)) {
-        at('granularity', 'only time-window aggregations have a granularity');
-      } else if (windowMs % granularityMs !== 0) {
+      else if (!streamWindow) {
+        at('granularity', 'only stream time-window aggregations have a granularity (tiles)');
+      } else if (windowMs !== undefined && windowMs % granularityMs !== 0) {
         at('granularity', `the window ${window} is not a whole number of ${f.granularity}`);
+      } else if (windowMs !== undefined && windowMs / granularityMs > MAX_TILES) {
+        at(
+          'granularity',
+          `${window} in tiles of ${f.granularity} is ${windowMs / granularityMs} tiles; ` +
+            `a read merges them all, so at most ${MAX_TILES}`,
+        );
       }
+    } else if (streamWindow && windowMs !== undefined) {
+      granularityMs = defaultGranularity(windowMs);
+      if (granularityMs === undefined) {
+        at(
+          'aggregation.window',
+          `a stream window must be at least 1m (tiles of 1 s), not ${window}`,
+        );
+      }
+    }
+    if (f.engine === 'stream' && !streamWindow && f.window !== undefined) {
+      at('window', 'a stream last/last_k covers every event; a window on it is a batch form');
     }
 
     let filter: Expr | undefined;
@@ -342,6 +361,22 @@ export function buildRegistry(modules: readonly LoadedModule[]): Registry {
     sources: [...sources.values()].sort((a, b) => a.name.localeCompare(b.name)),
     features,
   };
+}
+
+/** The most tiles one window may have: a read merges every tile of it. */
+export const MAX_TILES = 1000;
+
+/**
+ * The tile size of a stream window when the definition names none: the largest whole number of
+ * seconds that divides the window and is at most 1/60 of it (1h → 1m, 24h → 24m, 7d → 168m), so
+ * a value is exact to 1/60 of its window or better. Undefined when the window is under a minute.
+ */
+export function defaultGranularity(windowMs: number): number | undefined {
+  const seconds = windowMs / 1000;
+  for (let g = Math.floor(seconds / 60); g >= 1; g--) {
+    if (seconds % g === 0) return g * 1000;
+  }
+  return undefined;
 }
 
 function describeAgg(a: Aggregation): string {

@@ -7,3 +7,4 @@ export {
   type WriteResult,
 } from './online-store';
 export { formatValue } from './values';
+export { decodeTile, encodeTile, mergeTiles, type Tile } from './tiles';

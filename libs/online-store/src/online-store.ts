@@ -11,6 +11,8 @@ import {
   featureKey,
   featureKeyPrefix,
 } from '@fstore/contracts';
+import { WindowBounds } from '@fstore/definitions';
+import { encodeTile, mergeTiles, readWindow, Tile, tilePlacement } from './tiles';
 import { TurnBatcher } from './turn-batcher';
 import { formatValue } from './values';
 
@@ -18,6 +20,8 @@ export interface FeatureValue {
   value: number;
   /** Event time of the value, epoch milliseconds. */
   eventTime: number;
+  /** A time-window feature's window at the read: events with start < event time ≤ end. */
+  window?: WindowBounds;
 }
 
 export type FeatureWrite =
@@ -26,7 +30,9 @@ export type FeatureWrite =
    * Deletes the value (the feature has none for this entity now). With an event time, only if
    * the stored value is not newer; without one (a changelog tombstone), unconditionally.
    */
-  | { feature: string; keyParts: readonly string[]; value: null; eventTime?: number };
+  | { feature: string; keyParts: readonly string[]; value: null; eventTime?: number }
+  /** One tile of a time-window feature; its event time is the tile's newest. */
+  | { feature: string; keyParts: readonly string[]; tile: Tile };
 
 export interface WriteResult {
   written: number;
@@ -69,34 +75,76 @@ if ARGV[1] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1],
 return 1`;
 
 // Reads entities of several slots that all live on the node it runs on (Redis 7 script flags).
-// ARGV: n, the event-time key suffix, n feature key prefixes, then one entity key part per
-// entity. For each entity, one MGET (its keys share a slot) of its n value keys (prefix .. part)
-// and their n event-time keys (.. suffix). Sending the parts, not the keys, keeps the request
-// small; the pieces come from featureKeyPrefix, entityKeyPart and EVENT_TIME_KEY_SUFFIX, so the
-// format stays theirs. The answer is one string, every value in that order joined by commas, a
-// missing key empty (values are plain numbers, never empty): one bulk reply instead of one per
-// key is cheaper to build and to parse.
+// ARGV: n, the event-time key suffix, n feature key prefixes, n window starts and n window ends
+// (empty for a feature that is not a time window), then one entity key part per entity. For each
+// entity, one MGET (its keys share a slot) of its plain features' value keys (prefix .. part) and
+// their event-time keys (.. suffix), and one HVALS per time-window feature, of which it keeps the
+// tiles that end inside the window (start, end]. Sending the parts, not the keys, keeps the
+// request small; the pieces come from featureKeyPrefix, entityKeyPart and EVENT_TIME_KEY_SUFFIX,
+// so the format stays theirs. The answer is one string: per entity n values then n event times,
+// joined by commas, a missing key empty (values are plain numbers, never empty); a window's value
+// is its tiles joined by ';' and its event time empty. One bulk reply instead of one per key is
+// cheaper to build and to parse.
 const READ_ENTITIES = `#!lua flags=no-writes,allow-cross-slot-keys
 local n = tonumber(ARGV[1])
 local suffix = ARGV[2]
+local plain, tiled = {}, {}
+for j = 1, n do
+  if ARGV[n + 2 + j] == '' then plain[#plain + 1] = j else tiled[#tiled + 1] = j end
+end
 local out, keys, at = {}, {}, 0
-for i = n + 3, #ARGV do
-  for j = 1, n do
-    local key = ARGV[j + 2] .. ARGV[i]
-    keys[j] = key
-    keys[n + j] = key .. suffix
+for i = 3 * n + 3, #ARGV do
+  if #plain > 0 then
+    for p = 1, #plain do
+      local key = ARGV[plain[p] + 2] .. ARGV[i]
+      keys[p] = key
+      keys[#plain + p] = key .. suffix
+    end
+    local values = redis.call('MGET', unpack(keys, 1, 2 * #plain))
+    for p = 1, #plain do
+      out[at + plain[p]] = values[p] or ''
+      out[at + n + plain[p]] = values[#plain + p] or ''
+    end
   end
-  local values = redis.call('MGET', unpack(keys))
-  for j = 1, 2 * n do out[at + j] = values[j] or '' end
+  for t = 1, #tiled do
+    local j = tiled[t]
+    local from, to = tonumber(ARGV[n + 2 + j]), tonumber(ARGV[2 * n + 2 + j])
+    local kept = {}
+    for _, tile in ipairs(redis.call('HVALS', ARGV[j + 2] .. ARGV[i])) do
+      local tileEnd = tonumber(string.match(tile, '^[^:]+'))
+      if tileEnd > from and tileEnd <= to then kept[#kept + 1] = tile end
+    end
+    out[at + j] = table.concat(kept, ';')
+    out[at + n + j] = ''
+  end
   at = at + 2 * n
 end
 return table.concat(out, ',')`;
+
+// Stores one tile of a time-window feature in its slot of the entity's hash, unless the slot holds
+// a newer tile, and pushes the key's expiry out to the newest tile's (never back). ARGV: the slot,
+// the tile's end, the encoded tile, the expiry (epoch ms). An expiry already past deletes the key:
+// its tiles are outside every window a reader can ask for.
+const WRITE_TILE = `
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+if stored and tonumber(string.match(stored, '^[^:]+')) > tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+local expiry = redis.call('PEXPIRETIME', KEYS[1])
+if expiry < tonumber(ARGV[4]) then redis.call('PEXPIREAT', KEYS[1], ARGV[4]) end
+return 1`;
 
 /** The most entities one READ_ENTITIES call reads (~1 ms of its node's time). */
 const ENTITIES_PER_SCRIPT = 128;
 
 type SetIfNewerCluster = Cluster & {
   setIfNewer(valueKey: string, tsKey: string, value: string, eventTime: string): Promise<number>;
+  writeTile(
+    key: string,
+    slot: string,
+    tileEnd: string,
+    tile: string,
+    expireAt: string,
+  ): Promise<number>;
 };
 
 export class RedisClusterOnlineStore implements OnlineStore {
@@ -142,6 +190,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
       },
     ) as SetIfNewerCluster;
     this.cluster.defineCommand('setIfNewer', { numberOfKeys: 2, lua: SET_IF_NEWER });
+    this.cluster.defineCommand('writeTile', { numberOfKeys: 1, lua: WRITE_TILE });
     // Errors reach callers through the failed commands; this keeps ioredis from logging them too.
     this.cluster.on('error', () => undefined);
   }
@@ -157,6 +206,11 @@ export class RedisClusterOnlineStore implements OnlineStore {
       const def = featureByName(row.feature);
       if (!def) throw new RangeError(`unknown feature: ${row.feature}`);
       const key = featureKey(def.name, row.keyParts);
+      if ('tile' in row) {
+        if (!def.tiles) throw new RangeError(`${def.name} is not a time-window feature`);
+        const { field, expireAt } = tilePlacement(def.tiles, row.tile.end);
+        return { key, tile: [field, String(row.tile.end), encodeTile(row.tile), String(expireAt)] };
+      }
       const value = row.value === null ? '' : formatValue(def.type, row.value);
       const eventTime = row.eventTime === undefined ? '' : String(Math.trunc(row.eventTime));
       return { key, value, eventTime };
@@ -164,13 +218,12 @@ export class RedisClusterOnlineStore implements OnlineStore {
     const results = await this.perNode(
       keyed,
       (r) => r.key,
-      (pipeline, r) =>
-        (pipeline as unknown as SetIfNewerCluster).setIfNewer(
-          r.key,
-          eventTimeKey(r.key),
-          r.value,
-          r.eventTime,
-        ),
+      (pipeline, r) => {
+        const commands = pipeline as unknown as SetIfNewerCluster;
+        return 'tile' in r
+          ? commands.writeTile(r.key, ...(r.tile as [string, string, string, string]))
+          : commands.setIfNewer(r.key, eventTimeKey(r.key), r.value, r.eventTime);
+      },
     );
     const written = results.filter((r) => r === 1).length;
     return { written, skippedOlder: rows.length - written };
@@ -190,10 +243,45 @@ export class RedisClusterOnlineStore implements OnlineStore {
     parts: readonly string[],
     features: readonly FeatureDefinition[],
   ): Promise<(FeatureValue | null)[][]> {
-    // One entity's keys share a slot: a single MGET. Many entities: one script per node.
-    if (parts.length !== 1) return this.readPerNode(parts, features);
-    const keys = this.keysOf(parts[0], features);
-    return [toValues(await this.cluster.mget(...keys), 0, features.length)];
+    const windows = features.map((f) => f.tiles && readWindow(f.tiles, Date.now()));
+    // One entity's keys share a slot: one round trip. Many entities: one script per node.
+    if (parts.length !== 1) return this.readPerNode(parts, features, windows);
+    return [await this.readOne(parts[0], features, windows)];
+  }
+
+  /**
+   * One entity in one pipeline to its slot's node: an MGET of its plain values and their event
+   * times, an HVALS of each time-window feature's tiles.
+   */
+  private async readOne(
+    part: string,
+    features: readonly FeatureDefinition[],
+    windows: readonly (WindowBounds | undefined)[],
+  ): Promise<(FeatureValue | null)[]> {
+    const n = features.length;
+    const plain = features.flatMap((f, j) => (windows[j] ? [] : [j]));
+    const keys = plain.map((j) => featureKeyPrefix(features[j].name) + part);
+    const pipeline = this.cluster.pipeline();
+    if (keys.length > 0) pipeline.mget(...keys, ...keys.map(eventTimeKey));
+    features.forEach((f, j) => windows[j] && pipeline.hvals(featureKeyPrefix(f.name) + part));
+    const replies = ((await pipeline.exec()) ?? []).map(([err, reply]) => {
+      if (err) throw err;
+      return reply;
+    });
+    // The layout READ_ENTITIES answers in: n values, then n event times.
+    const flat: (string | null)[] = new Array<string | null>(2 * n).fill('');
+    const plainValues = keys.length > 0 ? (replies.shift() as (string | null)[]) : [];
+    plain.forEach((j, p) => {
+      flat[j] = plainValues[p];
+      flat[n + j] = plainValues[plain.length + p];
+    });
+    features.forEach((_, j) => {
+      const w = windows[j];
+      if (!w) return;
+      const tiles = replies.shift() as string[];
+      flat[j] = tiles.filter((t) => inWindow(t, w)).join(';');
+    });
+    return toValues(flat, 0, features, windows);
   }
 
   async checkHealth(): Promise<void> {
@@ -245,12 +333,6 @@ export class RedisClusterOnlineStore implements OnlineStore {
     return groups;
   }
 
-  /** An entity's value keys, then their event-time keys (the layout READ_ENTITIES answers in). */
-  private keysOf(entityPart: string, features: readonly FeatureDefinition[]): string[] {
-    const keys = features.map((f) => featureKeyPrefix(f.name) + entityPart);
-    return [...keys, ...keys.map(eventTimeKey)];
-  }
-
   /**
    * Many entities: one round trip per node, each a single script that reads every entity the
    * node owns (an MGET per entity; MGET cannot span slots, the script may). Per-command cost on
@@ -261,6 +343,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
   private async readPerNode(
     parts: readonly string[],
     features: readonly FeatureDefinition[],
+    windows: readonly (WindowBounds | undefined)[],
   ): Promise<(FeatureValue | null)[][]> {
     const n = features.length;
     const out: (FeatureValue | null)[][] = new Array(parts.length);
@@ -281,20 +364,25 @@ export class RedisClusterOnlineStore implements OnlineStore {
         const node = nodes.get(nodeKey);
         let values: string[] | undefined;
         if (node) {
-          const args = [n, EVENT_TIME_KEY_SUFFIX, ...prefixes, ...indexes.map((i) => parts[i])];
+          const args = [
+            n,
+            EVENT_TIME_KEY_SUFFIX,
+            ...prefixes,
+            ...windows.map((w) => (w ? String(w.start) : '')),
+            ...windows.map((w) => (w ? String(w.end) : '')),
+            ...indexes.map((i) => parts[i]),
+          ];
           const joined = await node.eval(READ_ENTITIES, 0, ...args).catch(() => undefined);
           values = typeof joined === 'string' ? joined.split(',') : undefined;
           // A value with a comma in it breaks the format; the MGETs below still read it.
           if (values?.length !== 2 * n * indexes.length) values = undefined;
         }
         if (values) {
-          indexes.forEach((i, k) => (out[i] = toValues(values, 2 * n * k, n)));
+          indexes.forEach((i, k) => (out[i] = toValues(values, 2 * n * k, features, windows)));
           return;
         }
         await Promise.all(
-          indexes.map(async (i) => {
-            out[i] = toValues(await this.cluster.mget(...this.keysOf(parts[i], features)), 0, n);
-          }),
+          indexes.map(async (i) => (out[i] = await this.readOne(parts[i], features, windows))),
         );
       }),
     );
@@ -334,17 +422,25 @@ export class RedisClusterOnlineStore implements OnlineStore {
 function toValues(
   reply: readonly (string | null)[],
   at: number,
-  n: number,
+  features: readonly FeatureDefinition[],
+  windows: readonly (WindowBounds | undefined)[],
 ): (FeatureValue | null)[] {
+  const n = features.length;
   const row = new Array<FeatureValue | null>(n);
   for (let j = 0; j < n; j++) {
     const v = reply[at + j];
-    row[j] =
-      v === null || v === ''
-        ? null
-        : { value: Number(v), eventTime: Number(reply[at + n + j] ?? 0) };
+    const window = windows[j];
+    if (v === null || v === '') row[j] = null;
+    else if (window) row[j] = mergeTiles(features[j], v.split(';'), window);
+    else row[j] = { value: Number(v), eventTime: Number(reply[at + n + j] ?? 0) };
   }
   return row;
+}
+
+/** Whether an encoded tile ends inside a window (what READ_ENTITIES keeps). */
+function inWindow(tile: string, w: WindowBounds): boolean {
+  const end = Number(tile.slice(0, tile.indexOf(':')));
+  return end > w.start && end <= w.end;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

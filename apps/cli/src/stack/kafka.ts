@@ -183,7 +183,7 @@ export class KafkaComponent implements StackComponent {
           topic: t.name,
           numPartitions: ctx.config.kafka.partitions,
           replicationFactor: 1,
-          configEntries: t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+          configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
         })),
       });
     });

@@ -112,12 +112,25 @@ export class BatchBody {
   }
 }
 
+export class WindowDto {
+  @ApiProperty({ description: 'exclusive: events with a later event time count, ISO-8601' })
+  start!: string;
+  @ApiProperty({ description: 'inclusive: events up to this event time count, ISO-8601' })
+  end!: string;
+}
+
 export class FeatureValueDto {
   @ApiProperty({ nullable: true, type: Number }) value!: number | null;
   @ApiProperty({ nullable: true, description: 'event time of the value, ISO-8601' })
   event_time!: string | null;
   @ApiProperty({ description: 'older than the configured maximum age for its engine' })
   stale!: boolean;
+  @ApiPropertyOptional({
+    type: WindowDto,
+    description:
+      'time-window features only: the window the value covers at the read (docs/online-store-format.md)',
+  })
+  window?: WindowDto;
 }
 
 export class EntityFeaturesDto {

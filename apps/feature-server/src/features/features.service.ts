@@ -103,11 +103,18 @@ export class FeaturesService {
 
   private present(v: FeatureValue | null, now: number, maxAgeMs: number): FeatureValueDto | null {
     if (!v) return null;
-    return {
+    const dto: FeatureValueDto = {
       value: v.value,
       event_time: v.eventTime ? this.isoTimes.format(v.eventTime) : null,
       stale: !v.eventTime || now - v.eventTime > maxAgeMs,
     };
+    if (v.window) {
+      dto.window = {
+        start: this.isoTimes.format(v.window.start),
+        end: this.isoTimes.format(v.window.end),
+      };
+    }
+    return dto;
   }
 
   private parseId(entity: EntityName, id: string, loc: () => string[]): string[] {
