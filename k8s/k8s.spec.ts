@@ -496,7 +496,7 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
       expect([t.spec.topicName, policy]).toEqual([
         spec.name,
         {
-          'cleanup.policy': spec.config['cleanup.policy'],
+          'cleanup.policy': spec.config['cleanup.policy'] ?? 'delete',
           // Retention the code does not fix (the raw topics') is the cluster's to choose.
           'retention.ms': spec.config['retention.ms'] ?? policy['retention.ms'],
         },
