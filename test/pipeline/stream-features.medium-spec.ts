@@ -1,17 +1,13 @@
-import { ChildProcess, spawn } from 'child_process';
-import { randomUUID } from 'crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { Kafka, logLevel } from 'kafkajs';
+import type { ChildProcess } from 'child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { loadConfig, PROJECT_ROOT } from '@fstore/config';
-import { FEATURE_TOPIC_PREFIX, REGISTRY, STREAM_FEATURES } from '@fstore/contracts';
-import { compileStreamJobs } from '@fstore/definitions';
-import { FlinkJobs } from '@fstore/flink';
+import { loadConfig } from '@fstore/config';
+import { STREAM_FEATURES } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
-import { generate, produce } from '@fstore/producer';
-import { silentLogger } from '../../apps/producer/src/logger';
+import { generate } from '@fstore/producer';
 import { OracleEvent, sameValue, streamFeatures } from '../support/oracle';
+import { shuffled, StreamScenario } from '../support/stream-scenario';
 
 // The whole streaming path against real Kafka, Flink and Redis Cluster: generated events with
 // repeated keys, out-of-order times, duplicate deliveries and equal timestamps → producer →
@@ -19,22 +15,31 @@ import { OracleEvent, sameValue, streamFeatures } from '../support/oracle';
 // Each scenario has its own topics, consumer groups and entity ids (a run prefix), so that the
 // keys it checks are only its own.
 const config = loadConfig();
-const flink = FlinkJobs.fromConfig(config);
-const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
 const store = RedisClusterOnlineStore.fromConfig(config, { commandTimeoutMs: 15000 });
 const work = mkdtempSync(join(tmpdir(), 'fstore-stream-'));
 const EVENTS = 20000;
 // Starting four jobs twice and waiting for quiet takes a while on a small machine.
 jest.setTimeout(300000);
 
-// Scenarios whose jobs and topics are still to be removed, should a test be cut short.
-const open = new Set<Scenario>();
+// Scenarios still to be removed, should a test be cut short.
+const open = new Set<StreamScenario>();
 
 afterAll(async () => {
-  for (const s of open) await cleanUp(s);
+  for (const s of open) await s.cleanUp();
   await store.close();
   rmSync(work, { recursive: true, force: true });
 });
+
+async function scenario(): Promise<StreamScenario> {
+  const s = await StreamScenario.create();
+  open.add(s);
+  return s;
+}
+
+async function cleanUp(s: StreamScenario): Promise<void> {
+  open.delete(s);
+  await s.cleanUp();
+}
 
 /** Generated events, made this scenario's own: ids prefixed, times cut to 10 minutes (ties). */
 async function events(prefix: string): Promise<OracleEvent[]> {
@@ -67,104 +72,12 @@ async function events(prefix: string): Promise<OracleEvent[]> {
     });
 }
 
-function writeFile(name: string, rows: OracleEvent[]): string {
-  const file = join(work, name);
-  writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  return file;
-}
-
-/** A deterministic shuffle (the same every run). */
-function shuffled<T>(items: T[]): T[] {
-  const out = [...items];
-  let s = 12345;
-  for (let i = out.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
-interface Scenario {
-  prefix: string;
-  tx: string;
-  suffix: string;
-  jobs: Map<string, string>;
-}
-
-/** The scenario's changelog topics: `test.<id>.features.<feature>` (the writer reads the same). */
-const featurePrefix = (id: string) => `test.${id}.${FEATURE_TOPIC_PREFIX}`;
-
-async function scenario(): Promise<Scenario> {
-  const id = randomUUID().slice(0, 8);
-  const s: Scenario = { prefix: `t${id}-`, tx: `test.tx.${id}`, suffix: id, jobs: new Map() };
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic: s.tx, numPartitions: 3 },
-      { topic: `test.dlq.${id}`, numPartitions: 1 },
-      { topic: `test.writer-dlq.${id}`, numPartitions: 1 },
-      ...STREAM_FEATURES.map((f) => ({ topic: `${featurePrefix(id)}${f.name}`, numPartitions: 3 })),
-    ],
-  });
-  await admin.disconnect();
-  open.add(s);
-  return s;
-}
-
-async function cleanUp(s: Scenario): Promise<void> {
-  open.delete(s);
-  await Promise.all([...s.jobs.values()].map((j) => flink.cancel(j).catch(() => undefined)));
-  const admin = kafka.admin();
-  await admin.connect();
-  const mine = (await admin.listTopics()).filter((t) => t.includes(s.suffix));
-  await admin.deleteTopics({ topics: mine }).catch(() => undefined);
-  await admin.disconnect();
-}
-
-async function produceFile(s: Scenario, file: string): Promise<void> {
-  const [summary] = await produce({
-    file,
-    topic: s.tx,
-    dlqTopic: `test.dlq.${s.suffix}`,
-    checkpointDir: join(work, 'checkpoints'),
-    log: silentLogger,
-  });
-  expect(summary).toMatchObject({ dead_lettered: 0, complete: true });
-}
-
-async function startJobs(s: Scenario, savepoints: Map<string, string> = new Map()): Promise<void> {
-  for (const job of compileStreamJobs(REGISTRY)) {
-    const jobId = await flink.submitScript(job.sql, {
-      jobName: `test ${job.jobName} ${s.suffix}`,
-      savepointPath: savepoints.get(job.source),
-      values: {
-        TRANSACTIONS_TOPIC: s.tx,
-        FEATURE_TOPIC_PREFIX: featurePrefix(s.suffix),
-        CONSUMER_GROUP: `test-${s.suffix}-${job.source}`,
-      },
-    });
-    s.jobs.set(job.source, jobId);
-  }
-  for (const jobId of s.jobs.values()) await flink.waitUntilRunning(jobId, 120000);
-}
-
-function startWriter(s: Scenario): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['-r', './bin/register.js', 'test/pipeline/run-writer.ts', `test-writer-${s.suffix}`, s.suffix],
-    { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    child.stdout!.once('data', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`writer exited with ${code}`)));
-  });
+async function produceAll(s: StreamScenario, rows: OracleEvent[]): Promise<void> {
+  expect(await s.produce(rows)).toMatchObject({ dead_lettered: 0, complete: true });
 }
 
 /** Every stream key of the scenario in Redis: the oracle's and any other. */
-async function compare(s: Scenario, expected: ReturnType<typeof streamFeatures>) {
+async function compare(s: StreamScenario, expected: ReturnType<typeof streamFeatures>) {
   const keys = [...expected.keys()];
   const actual: (string | null)[] = [];
   for (let i = 0; i < keys.length; i += 500) {
@@ -198,7 +111,10 @@ async function compare(s: Scenario, expected: ReturnType<typeof streamFeatures>)
   };
 }
 
-async function untilEqual(s: Scenario, expected: ReturnType<typeof streamFeatures>): Promise<void> {
+async function untilEqual(
+  s: StreamScenario,
+  expected: ReturnType<typeof streamFeatures>,
+): Promise<void> {
   const deadline = Date.now() + 150000;
   let last = await compare(s, expected);
   while ((last.wrong.length > 0 || last.extra.length > 0) && Date.now() < deadline) {
@@ -221,9 +137,9 @@ describe('stream features, end to end', () => {
       const expected = streamFeatures(all);
       expect(expected.size).toBeGreaterThan(1000);
       const half = Math.floor(all.length / 2);
-      await produceFile(s, writeFile(`${s.suffix}-1.ndjson`, all.slice(0, half)));
-      await startJobs(s);
-      writer = await startWriter(s);
+      await produceAll(s, all.slice(0, half));
+      await s.startJobs();
+      writer = await s.startWriter();
       // Let some of it through, then kill the writer without warning.
       const firstHalf = streamFeatures(all.slice(0, half));
       const probe = [...firstHalf.keys()].slice(0, 50);
@@ -234,13 +150,10 @@ describe('stream features, end to end', () => {
       }
       writer.kill('SIGKILL');
       // Stop every job with a savepoint, feed the rest, resume from the savepoints.
-      const savepoints = new Map<string, string>();
-      for (const [name, jobId] of s.jobs)
-        savepoints.set(name, await flink.stopWithSavepoint(jobId));
-      s.jobs.clear();
-      await produceFile(s, writeFile(`${s.suffix}-2.ndjson`, all.slice(half)));
-      await startJobs(s, savepoints);
-      writer = await startWriter(s);
+      const savepoints = await s.stopJobs();
+      await produceAll(s, all.slice(half));
+      await s.startJobs(savepoints);
+      writer = await s.startWriter();
       await untilEqual(s, expected);
     } finally {
       writer?.kill('SIGKILL');
@@ -255,9 +168,9 @@ describe('stream features, end to end', () => {
       const all = shuffled(await events(s.prefix));
       const expected = streamFeatures(all);
       expect(expected.size).toBeGreaterThan(1000);
-      await produceFile(s, writeFile(`${s.suffix}.ndjson`, all));
-      await startJobs(s);
-      writer = await startWriter(s);
+      await produceAll(s, all);
+      await s.startJobs();
+      writer = await s.startWriter();
       await untilEqual(s, expected);
     } finally {
       writer?.kill('SIGKILL');

@@ -42,6 +42,61 @@ describe('RedisClusterOnlineStore', () => {
     expect(await store.read('product', [[p]], [units])).toEqual([[null]]);
   });
 
+  it('time windows: tiles in a ring of slots, merged inside the window, expiring with it', async () => {
+    const purchases = featureByName('purchases_1h')!;
+    const MIN = 60_000;
+    // Not across a tile boundary between the writes and the reads.
+    if (60_000 - (Date.now() % 60_000) < 5000) await new Promise((r) => setTimeout(r, 6000));
+    const now = Date.now();
+    const tileNow = Math.ceil(now / MIN) * MIN;
+    const tile = (end: number, events: number, eventTime = end - 1) => ({
+      feature: 'purchases_1h',
+      keyParts: [c],
+      tile: { end, events, aggregate: null, eventTime },
+    });
+    const c = `c-${randomUUID()}`;
+    // In the window: this tile and 59 before it. Out: 60 tiles back (same slot as one ahead).
+    await store.write([tile(tileNow, 2), tile(tileNow - 59 * MIN, 3), tile(tileNow - 60 * MIN, 7)]);
+    const key = `purchases_1h:{${c}}`;
+    expect(await store.client.hlen(key)).toBe(3);
+    const ttl = await store.client.pttl(key);
+    expect(ttl).toBeGreaterThan(tileNow + 60 * MIN - Date.now() - 1000);
+    expect(ttl).toBeLessThanOrEqual(tileNow + 60 * MIN - now);
+    const [[value]] = await store.read('customer', [[c]], [purchases]);
+    expect(value).toEqual({
+      value: 5,
+      eventTime: tileNow - 1,
+      window: { start: tileNow - 60 * MIN, end: tileNow },
+    });
+    // The slot of the tile 60 minutes back is the one a tile one minute ahead takes; an older
+    // tile never replaces a newer one in its slot.
+    await store.write([tile(tileNow + MIN, 1)]);
+    await store.write([tile(tileNow - 60 * MIN, 9)]);
+    expect(await store.client.hget(key, String((tileNow / MIN + 1) % 61))).toMatch(
+      new RegExp(`^${tileNow + MIN}:1:`),
+    );
+    // Many entities go through the per-node script, with plain features beside the window.
+    const others = Array.from({ length: 200 }, () => `c-${randomUUID()}`);
+    await store.write(others.map((o, i) => ({ ...tile(tileNow, i + 1), keyParts: [o] })));
+    const amount = featureByName('last_purchase_amount')!;
+    await store.write([
+      { feature: amount.name, keyParts: [others[0]], value: '9.5', eventTime: 5 },
+    ]);
+    const rows = await store.read(
+      'customer',
+      others.map((o) => [o]),
+      [purchases, amount],
+    );
+    rows.forEach((row, i) => expect(row[0]?.value).toBe(i + 1));
+    expect(rows[0][1]).toEqual({ value: 9.5, eventTime: 5 });
+    expect(rows[1][1]).toBeNull();
+    // Tiles already out of every window: the key is not kept at all.
+    const gone = `c-${randomUUID()}`;
+    await store.write([{ ...tile(tileNow - 61 * MIN, 4), keyParts: [gone] }]);
+    expect(await store.client.exists(`purchases_1h:{${gone}}`)).toBe(0);
+    expect(await store.read('customer', [[gone]], [purchases])).toEqual([[null]]);
+  });
+
   it('reads many entities across every node, null where absent', async () => {
     const ids = Array.from({ length: 500 }, () => `p-${randomUUID()}`);
     await store.write(

@@ -1,0 +1,149 @@
+/**
+ * The streaming path of one medium test against the real stack: topics, consumer groups and entity
+ * ids of its own (a run prefix), the generated Flink jobs on them, a feature writer process, and
+ * the producer. Tests that compare engines with the interpreter share it, so that each says only
+ * what it checks.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import { randomUUID } from 'crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { Kafka, logLevel } from 'kafkajs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { loadConfig, PROJECT_ROOT } from '@fstore/config';
+import { FEATURE_TOPIC_PREFIX, REGISTRY, STREAM_FEATURES } from '@fstore/contracts';
+import { compileStreamJobs } from '@fstore/definitions';
+import { FlinkJobs } from '@fstore/flink';
+import { produce } from '@fstore/producer';
+import { silentLogger } from '../../apps/producer/src/logger';
+import type { OracleEvent } from './oracle';
+
+const config = loadConfig();
+const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+export const flink = FlinkJobs.fromConfig(config);
+
+/** The scenario's changelog topics: `test.<id>.features.<feature>` (run-writer.ts reads the same). */
+const featurePrefix = (id: string) => `test.${id}.${FEATURE_TOPIC_PREFIX}`;
+
+export class StreamScenario {
+  /** Prefix of every entity id of the scenario's events. */
+  readonly prefix: string;
+  /** The raw-events topic. */
+  readonly tx: string;
+  readonly jobs = new Map<string, string>();
+  private readonly writers = new Set<ChildProcess>();
+  private constructor(
+    readonly id: string,
+    readonly work: string,
+  ) {
+    this.prefix = `t${id}-`;
+    this.tx = `test.tx.${id}`;
+  }
+
+  /** Creates the scenario's topics (raw, dead letters, one changelog per stream feature). */
+  static async create(): Promise<StreamScenario> {
+    const s = new StreamScenario(
+      randomUUID().slice(0, 8),
+      mkdtempSync(join(tmpdir(), 'fstore-scenario-')),
+    );
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: s.tx, numPartitions: 3 },
+        { topic: `test.dlq.${s.id}`, numPartitions: 1 },
+        { topic: `test.writer-dlq.${s.id}`, numPartitions: 1 },
+        ...STREAM_FEATURES.map((f) => ({
+          topic: `${featurePrefix(s.id)}${f.name}`,
+          numPartitions: 3,
+        })),
+      ],
+    });
+    await admin.disconnect();
+    return s;
+  }
+
+  /** Events as a file the producer reads (NDJSON). */
+  writeFile(name: string, rows: readonly OracleEvent[]): string {
+    const file = join(this.work, name);
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    return file;
+  }
+
+  /** Produces a file of events to the scenario's raw topic; nothing may be dead-lettered. */
+  async produce(rows: readonly OracleEvent[], name = `${this.id}-${Date.now()}.ndjson`) {
+    const [summary] = await produce({
+      file: this.writeFile(name, rows),
+      topic: this.tx,
+      dlqTopic: `test.dlq.${this.id}`,
+      checkpointDir: join(this.work, 'checkpoints'),
+      log: silentLogger,
+    });
+    return summary;
+  }
+
+  /** Submits the generated job of every source (from savepoints, if given) and waits for them. */
+  async startJobs(savepoints: Map<string, string> = new Map()): Promise<void> {
+    for (const job of compileStreamJobs(REGISTRY)) {
+      const jobId = await flink.submitScript(job.sql, {
+        jobName: `test ${job.jobName} ${this.id}`,
+        savepointPath: savepoints.get(job.source),
+        values: {
+          TRANSACTIONS_TOPIC: this.tx,
+          FEATURE_TOPIC_PREFIX: featurePrefix(this.id),
+          CONSUMER_GROUP: `test-${this.id}-${job.source}`,
+        },
+      });
+      this.jobs.set(job.source, jobId);
+    }
+    for (const jobId of this.jobs.values()) await flink.waitUntilRunning(jobId, 120000);
+  }
+
+  /** Stops every job with a savepoint: source → savepoint path. */
+  async stopJobs(): Promise<Map<string, string>> {
+    const savepoints = new Map<string, string>();
+    for (const [name, jobId] of this.jobs)
+      savepoints.set(name, await flink.stopWithSavepoint(jobId));
+    this.jobs.clear();
+    return savepoints;
+  }
+
+  /** A feature writer process on the scenario's changelogs (a test may SIGKILL it). */
+  startWriter(): Promise<ChildProcess> {
+    const child = spawn(
+      process.execPath,
+      ['-r', './bin/register.js', 'test/pipeline/run-writer.ts', `test-writer-${this.id}`, this.id],
+      { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    this.writers.add(child);
+    return new Promise((resolve, reject) => {
+      child.stdout!.once('data', () => resolve(child));
+      child.once('exit', (code) => reject(new Error(`writer exited with ${code}`)));
+    });
+  }
+
+  /** Cancels the jobs, kills the writers, deletes the topics and files. */
+  async cleanUp(): Promise<void> {
+    for (const w of this.writers) w.kill('SIGKILL');
+    await Promise.all([...this.jobs.values()].map((j) => flink.cancel(j).catch(() => undefined)));
+    const admin = kafka.admin();
+    await admin.connect();
+    const mine = (await admin.listTopics()).filter((t) => t.includes(this.id));
+    await admin.deleteTopics({ topics: mine }).catch(() => undefined);
+    await admin.disconnect();
+    rmSync(this.work, { recursive: true, force: true });
+  }
+}
+
+/** A deterministic shuffle (the same every run). */
+export function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  let s = 12345;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
