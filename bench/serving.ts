@@ -26,7 +26,17 @@ import { FeatureWrite, RedisClusterOnlineStore } from '@fstore/online-store';
 import { runningPid, StackPaths } from '../apps/cli/src/stack/processes';
 import { stackContext, stackUp } from '../apps/cli/src/stack/stack';
 import { CpuMeter, withChildren } from './serving/cpu';
-import { PRODUCT_FEATURES, ProductRow, productRows, rowsCsv, sameNumber } from './serving/data';
+import {
+  PRODUCT_FEATURES,
+  ProductRow,
+  productRows,
+  rowsCsv,
+  sameNumber,
+  TILES_PER_PRODUCT,
+  WINDOW_FEATURES,
+  WindowFeature,
+  windowTiles,
+} from './serving/data';
 import { httpRequest } from './serving/http';
 import { ensureFeastVenv, FEAST_VERSION, FeastServer, prepareFeastRepo } from './serving/feast';
 import { formatReport, FstoreRun, Measurements } from './serving/report';
@@ -88,16 +98,38 @@ async function seedFstore(config: FstoreConfig, rows: ProductRow[], eventTime: n
       written += result.written;
     }
     log(`seeded ${written} values (${rows.length} products × ${PRODUCT_FEATURES.length} features)`);
+    let tiles = 0;
+    for (let i = 0; i < rows.length; i += 500) {
+      const writes: FeatureWrite[] = rows
+        .slice(i, i + 500)
+        .flatMap((r, k) =>
+          WINDOW_FEATURES.flatMap((feature) =>
+            windowTiles(i + k, feature, newestTileEnd(feature), granularityOf(feature)).tiles.map(
+              (tile) => ({ feature, keyParts: [r.productId], tile }),
+            ),
+          ),
+        );
+      tiles += (await store.write(writes)).written;
+    }
+    log(`seeded ${tiles} tiles (${WINDOW_FEATURES.join(', ')}: ${TILES_PER_PRODUCT} per product)`);
   } finally {
     await store.close();
   }
 }
+
+const granularityOf = (feature: WindowFeature) => featureByName(feature)!.tiles!.granularityMs;
+/** The end of the tile now falls in, fixed for the whole run (the window keeps the tiles 7 days). */
+const RUN_START = Date.now();
+const newestTileEnd = (feature: WindowFeature) =>
+  Math.ceil(RUN_START / granularityOf(feature)) * granularityOf(feature);
 
 const batchIds = (rows: ProductRow[], b: number) =>
   rows.slice(b * BATCH_SIZE, (b + 1) * BATCH_SIZE).map((r) => r.productId);
 const feastFeatures = PRODUCT_FEATURES.map((f) => `${FEAST_VIEW}:${f}`);
 const fstoreBatchBody = (ids: string[]) =>
   JSON.stringify({ entity: 'product', ids, features: PRODUCT_FEATURES });
+const fstoreWindowedBody = (ids: string[]) =>
+  JSON.stringify({ entity: 'product', ids, features: [...PRODUCT_FEATURES, ...WINDOW_FEATURES] });
 const feastBody = (ids: string[]) =>
   JSON.stringify({ features: feastFeatures, entities: { product_id: ids } });
 
@@ -108,8 +140,13 @@ function writeRequestFiles(dir: string, rows: ProductRow[]) {
     batchIds(rows, b),
   );
   const files = {
-    fstoreSingle: rows.map((r) => `GET /v1/features/product/${encodeURIComponent(r.productId)}`),
+    // The four plain features, named: the product's windows are the windowed batch's part.
+    fstoreSingle: rows.map(
+      (r) =>
+        `GET /v1/features/product/${encodeURIComponent(r.productId)}?names=${PRODUCT_FEATURES.join(',')}`,
+    ),
     fstoreBatch: batches.map((ids) => `POST /v1/features/batch ${fstoreBatchBody(ids)}`),
+    fstoreBatchWindowed: batches.map((ids) => `POST /v1/features/batch ${fstoreWindowedBody(ids)}`),
     feastSingle: rows.map((r) => `POST /get-online-features ${feastBody([r.productId])}`),
     feastBatch: batches.map((ids) => `POST /get-online-features ${feastBody(ids)}`),
   };
@@ -167,9 +204,12 @@ function feastValues(res: FeastResponse, entities: number): Record<string, unkno
 /** One real request of each kind to each server; every value must be the seeded one. */
 async function verify(lbUrl: string, token: string, feastUrl: string, rows: ProductRow[]) {
   const row = rows[Math.floor(rows.length / 2) + 7];
-  const res = await httpRequest(`${lbUrl}/v1/features/product/${row.productId}`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
+  const res = await httpRequest(
+    `${lbUrl}/v1/features/product/${row.productId}?names=${PRODUCT_FEATURES.join(',')}`,
+    {
+      headers: { authorization: `Bearer ${token}` },
+    },
+  );
   if (res.status !== 200) throw new BenchError(`fstore GET: ${res.status} ${res.body}`);
   const single = fstoreValues(JSON.parse(res.body) as FstoreEntity);
   expectValues('fstore GET', row, single);
@@ -181,6 +221,24 @@ async function verify(lbUrl: string, token: string, feastUrl: string, rows: Prod
   batch.results.forEach((e, j) =>
     expectValues('fstore batch', rows[3 * BATCH_SIZE + j], fstoreValues(e)),
   );
+  const windowed = (await postJson(
+    `${lbUrl}/v1/features/batch`,
+    fstoreWindowedBody(ids),
+    token,
+  )) as { results: FstoreEntity[] };
+  windowed.results.forEach((e, j) => {
+    const index = 3 * BATCH_SIZE + j;
+    expectValues('fstore windowed batch', rows[index], fstoreValues(e));
+    for (const f of WINDOW_FEATURES) {
+      const want = windowTiles(index, f, newestTileEnd(f), granularityOf(f)).value;
+      const got = e.features[f]?.value;
+      if (got === undefined || !sameNumber(want, got)) {
+        throw new BenchError(
+          `fstore windowed batch: ${rows[index].productId} ${f}: ${got} ≠ ${want}`,
+        );
+      }
+    }
+  });
 
   const feastSingle = feastValues(
     (await postJson(
@@ -303,6 +361,13 @@ async function main(): Promise<void> {
     log('4/5 load: fstore through nginx, then redis-benchmark');
     const fstoreSingle = await wrk('fstore single GET', lbUrl, requests.fstoreSingle, token, meter);
     const fstoreBatch = await wrk('fstore batch 100×4', lbUrl, requests.fstoreBatch, token, meter);
+    const fstoreBatchWindowed = await wrk(
+      'fstore batch 100×(4+2 windowed)',
+      lbUrl,
+      requests.fstoreBatchWindowed,
+      token,
+      meter,
+    );
     const redis = await redisBenchmark(config);
 
     log('5/5 load: Feast');
@@ -312,6 +377,7 @@ async function main(): Promise<void> {
     const m: Measurements = {
       fstoreSingle,
       fstoreBatch,
+      fstoreBatchWindowed,
       feastSingle,
       feastBatch,
       redisGet: redis,

@@ -48,6 +48,11 @@ export interface RateResult {
   p50: number;
   p99: number;
   max: number;
+  /**
+   * The same sampled events seen in a time-window feature (`purchases_1h`, its tile in Redis):
+   * generated jobs only (the hand-written ones have no windows).
+   */
+  window?: { seen: number; p50: number; p99: number };
   /** From the first event produced until the last sampled one was seen (or given up on). */
   seconds: number;
   /** TaskManager JVM CPU over those seconds, per 1,000 events produced. */
@@ -170,6 +175,7 @@ export function formatReport(
           'p99 ms',
           'max ms',
           'p99 ≤ 1 s',
+          'window p50/p99 ms',
           'TM CPU ms/1k ev',
           'net of idle',
           'writer ms/1k ev',
@@ -183,6 +189,7 @@ export function formatReport(
           num(r.p99),
           num(r.max),
           sustained(r) ? 'yes' : 'no',
+          r.window ? `${num(r.window.p50)}/${num(r.window.p99)}` : '—',
           num(r.tmCpuMsPer1000, 1),
           num(r.tmNetCpuMsPer1000, 1),
           num(r.writerCpuMsPer1000, 1),

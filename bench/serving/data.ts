@@ -11,6 +11,42 @@ export const PRODUCT_FEATURES = [
 ] as const;
 export type ProductFeature = (typeof PRODUCT_FEATURES)[number];
 
+/**
+ * The product's time-window features (issue 15), read beside the 4 plain ones in the windowed
+ * batch: kept as tiles, merged at the read. Feast has no counterpart.
+ */
+export const WINDOW_FEATURES = ['units_sold_7d', 'avg_rating_7d'] as const;
+/** Tiles seeded per product and window feature, inside the 7-day window. */
+export const TILES_PER_PRODUCT = 24;
+export type WindowFeature = (typeof WINDOW_FEATURES)[number];
+
+/**
+ * One product's tiles for one window feature: TILES_PER_PRODUCT tiles ending at `newestEnd` and
+ * every `granularityMs` before it, deterministic; with the value their merge must give.
+ */
+export function windowTiles(
+  index: number,
+  feature: WindowFeature,
+  newestEnd: number,
+  granularityMs: number,
+): {
+  tiles: { end: number; events: number; aggregate: string; eventTime: number }[];
+  value: number;
+} {
+  const tiles = Array.from({ length: TILES_PER_PRODUCT }, (_, k) => {
+    const events = 1 + ((index + k) % 4);
+    const sum =
+      feature === 'units_sold_7d'
+        ? events * (1 + ((index * 3 + k) % 5))
+        : events * (1 + ((index + 2 * k) % 5));
+    const end = newestEnd - k * granularityMs;
+    return { end, events, aggregate: String(sum), eventTime: end - 1 };
+  });
+  const sum = tiles.reduce((a, t) => a + Number(t.aggregate), 0);
+  const events = tiles.reduce((a, t) => a + t.events, 0);
+  return { tiles, value: feature === 'units_sold_7d' ? sum : sum / events };
+}
+
 export interface ProductRow {
   productId: string;
   /** Doubles and ints as numbers; the decimal (money) as its exact two-place string. */
