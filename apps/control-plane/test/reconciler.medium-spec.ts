@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { STREAM_FEATURES } from '@fstore/contracts';
+import { FEATURES, STREAM_FEATURES } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { Harness, eventually } from './harness';
 
@@ -91,7 +91,7 @@ it('reads one entity value with its event time from the online store', async () 
     expect(bad.status).toBe(400);
     expect(bad.body.error_detail[0].loc).toEqual(['query', 'entity_id']);
     const list = await h.call('GET', '/v1/features', { key: h.keys.viewer });
-    expect(list.body.features).toHaveLength(8);
+    expect(list.body.features).toHaveLength(FEATURES.length);
   } finally {
     await store.write([
       { feature: 'last_purchase_amount', keyParts: [customer], value: null },

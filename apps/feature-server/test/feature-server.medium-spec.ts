@@ -5,7 +5,7 @@ import { ConsoleLogger } from '@nestjs/common';
 import { Pool } from 'pg';
 import { TokenSigner, UsersRepository } from '@fstore/auth';
 import { loadConfig } from '@fstore/config';
-import { FEATURES, featureKey } from '@fstore/contracts';
+import { FEATURES, featureByName, featureKey } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { createApp } from '../src/app';
 import { AuthGuard } from '../src/auth/auth.guard';
@@ -220,9 +220,17 @@ describe('GET /v1/features/{entity}/{id} and POST /v1/features/batch', () => {
 
   it('answers every feature of an entity with its event time and staleness', async () => {
     const p = `p-${randomUUID()}`;
+    // A time window's tile: the window the read covers comes with the value.
+    const g = featureByName('units_sold_7d')!.tiles!.granularityMs;
+    const tileEnd = Math.ceil(Date.now() / g) * g;
     await store.write([
       { feature: 'avg_review', keyParts: [p], value: 4.2, eventTime },
       { feature: 'units_sold', keyParts: [p], value: 3, eventTime },
+      {
+        feature: 'units_sold_7d',
+        keyParts: [p],
+        tile: { end: tileEnd, events: 2, aggregate: '5', eventTime },
+      },
     ]);
     const res = await call(`/v1/features/product/${p}`);
     expect(res.status).toBe(200);
@@ -231,10 +239,20 @@ describe('GET /v1/features/{entity}/{id} and POST /v1/features/batch', () => {
       entity: 'product',
       id: p,
       features: {
+        avg_rating_7d: null,
         avg_review: { value: 4.2, event_time: at, stale: true },
         avg_review_rating: null,
         revenue_by_product: null,
         units_sold: { value: 3, event_time: at, stale: false },
+        units_sold_7d: {
+          value: 5,
+          event_time: at,
+          stale: true,
+          window: {
+            start: new Date(tileEnd - 7 * 86_400_000).toISOString(),
+            end: new Date(tileEnd).toISOString(),
+          },
+        },
       },
     });
     const some = await call(`/v1/features/product/${p}?names=units_sold`);
