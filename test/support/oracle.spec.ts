@@ -1,4 +1,5 @@
-import { batchFeatures, streamFeatures, OracleEvent } from './oracle';
+import { REGISTRY } from '@fstore/contracts';
+import { batchFeatures, streamFeatures, OracleEvent, windowValues } from './oracle';
 
 // Hand-worked examples of docs/design.md §3, so that the oracle itself is checked.
 const ev = (id: string, over: Partial<OracleEvent>): OracleEvent => ({
@@ -65,5 +66,45 @@ describe('oracle: batch features', () => {
     expect(f.get('revenue_by_category:{Sports}')).toEqual({ value: '100.19', kind: 'decimal' });
     expect(f.get('avg_review_rating:{p1}')).toEqual({ value: '4', kind: 'double' });
     expect(batchFeatures(events, Date.parse('2025-01-01T00:00:00Z')).size).toBe(0);
+  });
+});
+
+describe('oracle: stream time windows at a read time', () => {
+  const purchases = REGISTRY.features.find((f) => f.name === 'purchases_1h')!;
+  const spend = REGISTRY.features.find((f) => f.name === 'spend_24h')!;
+  const t = (s: string) => `2024-06-01 ${s}`;
+  const events = [
+    ev('a', { transaction_date: t('10:00:00') }), // exactly a tile end: in the tile ending 10:00
+    ev('b', { transaction_date: t('10:00:00.001'), price: '2.50', quantity: 2 }),
+    ev('c', { transaction_date: t('10:59:30') }),
+    ev('c', { transaction_date: t('10:59:30') }), // redelivered: once
+  ];
+
+  it('covers (end − W, end] with end the end of the read time’s tile', () => {
+    // Read at 11:00:00.000 exactly: the window is (10:00, 11:00]; 'a' is out, 'b' and 'c' in.
+    const at11 = windowValues(purchases, events, Date.parse('2024-06-01T11:00:00Z'));
+    expect([at11.start, at11.end]).toEqual([
+      Date.parse('2024-06-01T10:00:00Z'),
+      Date.parse('2024-06-01T11:00:00Z'),
+    ]);
+    expect(at11.values.get('purchases_1h:{c1}')).toEqual({ value: '2', kind: 'int' });
+    // Read at 10:59:59.999: same tile end, same window.
+    expect(windowValues(purchases, events, Date.parse('2024-06-01T10:59:59.999Z')).end).toBe(
+      at11.end,
+    );
+    // Read at 10:00:00.001: the window (09:01, 10:01] holds 'a' and 'b'.
+    const early = windowValues(purchases, events, Date.parse('2024-06-01T10:00:00.001Z'));
+    expect(early.values.get('purchases_1h:{c1}')).toEqual({ value: '2', kind: 'int' });
+    // Long after: empty, so absent.
+    const late = windowValues(purchases, events, Date.parse('2024-06-01T12:30:00Z'));
+    expect(late.values.has('purchases_1h:{c1}')).toBe(false);
+    // The day's spend: 10.00 + 5.00 + 10.00, on 24-minute tiles.
+    const day = windowValues(spend, events, Date.parse('2024-06-01T11:00:00Z'));
+    expect(day.end % (24 * 60_000)).toBe(0);
+    expect(day.values.get('spend_24h:{c1}')).toEqual({ value: '25.00', kind: 'decimal' });
+  });
+
+  it('leaves time windows out of the end-of-stream values', () => {
+    expect(streamFeatures(events).has('purchases_1h:{c1}')).toBe(false);
   });
 });
