@@ -557,3 +557,25 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
     expect(ports).toEqual(expect.arrayContaining(config.redis.clusterPorts));
   });
 });
+
+describe('k8s manifests: monitoring', () => {
+  it('the PrometheusRule carries exactly the alert groups of monitoring/alerts.yml', () => {
+    const [rule] = ofKind('PrometheusRule');
+    const source = loadAll(
+      readFileSync(join(__dirname, '..', 'monitoring', 'alerts.yml'), 'utf8'),
+    )[0] as any;
+    expect(rule.spec.groups).toEqual(source.groups);
+  });
+
+  it('a ServiceMonitor scrapes each fstore service the local Prometheus scrapes', () => {
+    const monitored = ofKind('ServiceMonitor').map(
+      (m) => m.spec.selector.matchLabels['app.kubernetes.io/name'],
+    );
+    expect(monitored.sort()).toEqual(['control-plane', 'feature-server', 'feature-writer']);
+    for (const m of ofKind('ServiceMonitor')) {
+      const name = m.spec.selector.matchLabels['app.kubernetes.io/name'];
+      const service = named('Service', name);
+      expect(service.spec.ports.map((p: any) => p.name)).toContain(m.spec.endpoints[0].port);
+    }
+  });
+});

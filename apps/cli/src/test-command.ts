@@ -39,6 +39,11 @@ export async function runTests(log: (m: string) => void): Promise<number> {
   ]);
   results.push(['lint', step(log, 'lint', 'npx', ['eslint', '.'])]);
   results.push(['format', step(log, 'format', 'npx', ['prettier', '--check', '.'])]);
+  results.push([
+    'alert rules',
+    // promtool comes with the stack's Prometheus (the monitoring component installed it).
+    step(log, 'alert rules', 'promtool', ['test', 'rules', 'monitoring/alerts.test.yml']),
+  ]);
   results.push(['jest', step(log, 'jest', 'npx', ['jest', '--runInBand'])]);
   const venv = ensureVenv(log);
   results.push(['python venv', venv]);

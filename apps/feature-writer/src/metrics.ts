@@ -48,7 +48,8 @@ export class WriterMetrics {
   });
   readonly eventAge = new Histogram({
     name: 'fstore_writer_event_age_seconds',
-    help: 'Age (now minus event time) of the values written: freshness of the stream features',
+    help: 'Age (now minus event time) of the values written, per feature: freshness of the stream features',
+    labelNames: ['feature'],
     buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 60, 600, 3600, 86400],
     registers: [this.registry],
   });

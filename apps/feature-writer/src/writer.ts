@@ -112,7 +112,8 @@ export class FeatureWriter {
     const now = Date.now();
     for (const w of writes) {
       const eventTime = 'tile' in w ? w.tile.eventTime : w.eventTime;
-      if (eventTime !== undefined) this.metrics.eventAge.observe((now - eventTime) / 1000);
+      if (eventTime !== undefined)
+        this.metrics.eventAge.observe({ feature: feature.name }, (now - eventTime) / 1000);
     }
   }
 

@@ -115,6 +115,13 @@ export interface FstoreConfig {
     landingDir: string;
     apiKey?: string;
   };
+  monitoring: {
+    port: number;
+    url: string;
+    password?: string;
+    retention: string;
+    pushgatewayPort: number;
+  };
 }
 
 /** Parses `KEY=value` lines (the stack's generated secrets file). */
@@ -339,6 +346,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       batchJobDir: expandPath(s.FSTORE_CONTROL_BATCH_JOB_DIR),
       landingDir: expandPath(s.FSTORE_CONTROL_LANDING_DIR),
       apiKey: s.FSTORE_API_KEY,
+    },
+    monitoring: {
+      port: Number(s.FSTORE_PROMETHEUS_PORT),
+      url: `http://${s.FSTORE_HOST}:${s.FSTORE_PROMETHEUS_PORT}`,
+      password: s.FSTORE_PROMETHEUS_PASSWORD,
+      retention: s.FSTORE_PROMETHEUS_RETENTION,
+      pushgatewayPort: Number(s.FSTORE_PUSHGATEWAY_PORT),
     },
   };
 }

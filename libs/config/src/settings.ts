@@ -435,6 +435,26 @@ export const SETTINGS = {
     kind: 'secret',
     doc: 'API key the CLI and the Airflow DAGs send to the control plane (the local stack issues an operator key; `fstore apikeys create` prints others)',
   },
+
+  FSTORE_PROMETHEUS_PORT: {
+    kind: 'port',
+    default: '9090',
+    doc: 'Monitoring: Prometheus (UI and HTTP API; basic auth, user `fstore`, password FSTORE_PROMETHEUS_PASSWORD)',
+  },
+  FSTORE_PROMETHEUS_PASSWORD: {
+    kind: 'secret',
+    doc: 'Monitoring: password of the `fstore` user of Prometheus (local stack: generated into <stack>/secrets.env)',
+  },
+  FSTORE_PROMETHEUS_RETENTION: {
+    kind: 'string',
+    default: '2d',
+    doc: 'Monitoring: how long Prometheus keeps samples (and at most 1 GB of them)',
+  },
+  FSTORE_PUSHGATEWAY_PORT: {
+    kind: 'port',
+    default: '9091',
+    doc: "Monitoring: Prometheus Pushgateway on the stack's host, where Flink's metrics reporter pushes (Flink's scrape reporter cannot bind to one address)",
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -116,7 +116,7 @@ export function flinkStateOptions(config: Pick<FstoreConfig, 'flink'>): Record<s
  * included) rather than limping on, and the supervisor restarts it.
  */
 export function flinkConfigYaml(
-  config: Pick<FstoreConfig, 'host' | 'flink'>,
+  config: Pick<FstoreConfig, 'host' | 'flink' | 'monitoring'>,
   dirs: Pick<ReturnType<typeof flinkDirs>, 'tmp' | 'checkpoints' | 'savepoints'>,
   javaModuleOpts: string,
 ): string {
@@ -182,6 +182,18 @@ sql-gateway:
       address: ${host}
       bind-address: ${host}
       port: ${f.gatewayPort}
+# Metrics go to the stack's Pushgateway, which Prometheus scrapes: Flink's scrape reporter would
+# listen on every interface (it has no bind address), the push reporter only connects out.
+metrics:
+  reporter:
+    promgateway:
+      factory:
+        class: org.apache.flink.metrics.prometheus.PrometheusPushGatewayReporterFactory
+      hostUrl: http://${host}:${config.monitoring.pushgatewayPort}
+      jobName: fstore-flink
+      randomJobNameSuffix: true
+      deleteOnShutdown: true
+      interval: 15 SECONDS
 `;
 }
 

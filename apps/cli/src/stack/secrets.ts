@@ -8,6 +8,7 @@ const GENERATED_SECRETS = [
   'FSTORE_REDIS_PASSWORD',
   'FSTORE_AUTH_SECRET',
   'FSTORE_HIVE_METASTORE_PASSWORD',
+  'FSTORE_PROMETHEUS_PASSWORD',
 ] as const;
 
 function readSecrets(stackDir: string): Record<string, string> {

@@ -8,6 +8,7 @@ describe('selectComponents', () => {
     expect(names(['flink'])).toEqual(['kafka', 'flink']);
     expect(names(['streaming'])).toEqual(['kafka', 'flink']);
     expect(names([])).toEqual([
+      'monitoring',
       'postgres',
       'redis',
       'kafka',

@@ -22,10 +22,13 @@ import {
   SUPERVISOR,
   withStackLock,
 } from './supervisor';
+import { MonitoringComponent } from './monitoring';
 import { WriterComponent } from './writer';
 
 /** Every component, in start order. */
 export const COMPONENTS: readonly StackComponent[] = [
+  // First, so that the services' first minutes are on record (Flink pushes from its start).
+  new MonitoringComponent(),
   new PostgresComponent(),
   new RedisComponent(),
   new KafkaComponent(),

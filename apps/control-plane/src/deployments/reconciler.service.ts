@@ -87,6 +87,14 @@ export class ReconcilerService {
         ...(drift !== dep.drift ? { drift, driftAt: drift ? now : null } : {}),
       },
     );
+    if (dep.desiredState === 'running') {
+      this.metrics.deploymentRunning.set(
+        { deployment: dep.id },
+        observed === 'RUNNING' && !drift ? 1 : 0,
+      );
+    } else {
+      this.metrics.deploymentRunning.remove({ deployment: dep.id });
+    }
     if (changed) {
       this.logger.log({ msg: 'observed', deployment: dep.id, observed, drift });
     }

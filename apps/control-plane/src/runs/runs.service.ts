@@ -5,6 +5,7 @@ import { Principal } from '../auth/api-keys.service';
 import { BatchRunEntity, JobEntity, JobVersionEntity } from '../database/entities';
 import { InvalidField } from '@fstore/rest-api';
 import { FstoreConfig } from '@fstore/config';
+import { ControlMetrics } from '../metrics/metrics';
 import { CONFIG } from '../config';
 import { InvalidArgument, NotFound } from '../errors/domain-errors';
 import { Accepted, OperationsService } from '../operations/operations.service';
@@ -16,7 +17,24 @@ export class RunsService {
     @InjectRepository(BatchRunEntity) private readonly runs: Repository<BatchRunEntity>,
     @Inject(OperationsService) private readonly operations: OperationsService,
     @Inject(CONFIG) private readonly config: FstoreConfig,
-  ) {}
+    @Inject(ControlMetrics) metrics: ControlMetrics,
+  ) {
+    metrics.lastSuccessSource = () => this.lastSuccesses();
+  }
+
+  /** The newest successful run of each job. */
+  async lastSuccesses(): Promise<{ job: string; finishedAt: Date }[]> {
+    const rows = await this.runs
+      .createQueryBuilder('r')
+      .select('r.job_name', 'job')
+      .addSelect('MAX(r.finished_at)', 'finished_at')
+      .where('r.state = :state', { state: 'success' })
+      .groupBy('r.job_name')
+      .getRawMany<{ job: string; finished_at: Date | null }>();
+    return rows.flatMap((r) =>
+      r.finished_at ? [{ job: r.job, finishedAt: new Date(r.finished_at) }] : [],
+    );
+  }
 
   trigger(
     jobName: string,

@@ -1,0 +1,88 @@
+import { loadConfig } from '@fstore/config';
+import { PROMETHEUS_USER, scrapeTargets } from '../../apps/cli/src/stack/monitoring';
+
+// The stack's Prometheus (issue 18): behind basic auth, scraping every fstore service and the
+// Pushgateway Flink pushes to, with the alert rules of monitoring/alerts.yml loaded.
+const config = loadConfig();
+const base = config.monitoring.url;
+const auth = `Basic ${Buffer.from(`${PROMETHEUS_USER}:${config.monitoring.password}`).toString('base64')}`;
+jest.setTimeout(180000);
+
+async function api<T>(path: string): Promise<T> {
+  const res = await fetch(`${base}${path}`, { headers: { authorization: auth } });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { status: string; data: T };
+  expect(body.status).toBe('success');
+  return body.data;
+}
+
+interface Target {
+  labels: { job: string; instance: string };
+  health: 'up' | 'down' | 'unknown';
+  lastError: string;
+}
+
+describe('monitoring', () => {
+  it('refuses anyone without the password', async () => {
+    expect((await fetch(`${base}/api/v1/targets`)).status).toBe(401);
+    const wrong = `Basic ${Buffer.from(`${PROMETHEUS_USER}:nope`).toString('base64')}`;
+    expect(
+      (await fetch(`${base}/api/v1/targets`, { headers: { authorization: wrong } })).status,
+    ).toBe(401);
+  });
+
+  it('scrapes every running fstore service and Flink (through the Pushgateway)', async () => {
+    const wanted = scrapeTargets(config);
+    // The producer service is not part of the stack (fstore produce is a command): it may be down.
+    const mustBeUp = Object.entries(wanted).filter(([job]) => job !== 'producer');
+    const deadline = Date.now() + 120000;
+    let down: string[] = [];
+    do {
+      const { activeTargets } = await api<{ activeTargets: Target[] }>('/api/v1/targets');
+      const health = new Map(activeTargets.map((t) => [`${t.labels.job} ${t.labels.instance}`, t]));
+      down = mustBeUp.flatMap(([job, instances]) =>
+        instances
+          .map((i) => health.get(`${job} ${i}`))
+          .filter((t) => t?.health !== 'up')
+          .map((t) => `${job}: ${t?.health ?? 'missing'} ${t?.lastError ?? ''}`),
+      );
+      if (down.length === 0) break;
+      await new Promise((r) => setTimeout(r, 3000));
+    } while (Date.now() < deadline);
+    expect(down).toEqual([]);
+    // Flink's own metrics arrive by way of the Pushgateway.
+    let flink: unknown[] = [];
+    while (Date.now() < deadline) {
+      flink = (
+        await api<{ result: unknown[] }>(
+          '/api/v1/query?query=flink_jobmanager_numRegisteredTaskManagers',
+        )
+      ).result;
+      if (flink.length > 0) break;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    expect(flink.length).toBeGreaterThan(0);
+    const served = await api<{ result: unknown[] }>(
+      `/api/v1/query?query=${encodeURIComponent('fstore_http_requests_total')}`,
+    );
+    expect(served.result.length).toBeGreaterThan(0);
+  });
+
+  it('has the alert rules of monitoring/alerts.yml loaded', async () => {
+    const { groups } = await api<{ groups: { rules: { name: string; type: string }[] }[] }>(
+      '/api/v1/rules',
+    );
+    const alerts = groups.flatMap((g) =>
+      g.rules.filter((r) => r.type === 'alerting').map((r) => r.name),
+    );
+    expect(alerts.sort()).toEqual([
+      'BatchFeaturesOverdue',
+      'DeadLettersRising',
+      'FeatureFreshnessSlow',
+      'FeatureWriterLagGrowing',
+      'RedisUnavailable',
+      'ServingErrors',
+      'StreamingJobNotRunning',
+    ]);
+  });
+});
