@@ -1,4 +1,6 @@
-import { loadConfig } from '@fstore/config';
+import { readdirSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { PROMETHEUS_USER, scrapeTargets } from '../../apps/cli/src/stack/monitoring';
 
 // The stack's Prometheus (issue 18): behind basic auth, scraping every fstore service and the
@@ -84,5 +86,51 @@ describe('monitoring', () => {
       'ServingErrors',
       'StreamingJobNotRunning',
     ]);
+  });
+});
+
+interface Dashboard {
+  title: string;
+  panels: { title: string; targets: { expr: string; requiresData: boolean }[] }[];
+}
+
+describe('dashboards (k8s/base/monitoring/dashboards)', () => {
+  const dir = join(PROJECT_ROOT, 'k8s', 'base', 'monitoring', 'dashboards');
+  const boards = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Dashboard);
+
+  it('has the serving, freshness, pipeline, batch and resources dashboards', () => {
+    expect(boards.map((b) => b.title).sort()).toEqual([
+      'fstore · batch runs',
+      'fstore · freshness',
+      'fstore · pipeline',
+      'fstore · resources',
+      'fstore · serving',
+    ]);
+  });
+
+  it('every panel query runs against the stack’s Prometheus; those that must have data have it', async () => {
+    const problems: string[] = [];
+    for (const board of boards) {
+      for (const panel of board.panels) {
+        for (const target of panel.targets) {
+          const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(target.expr)}`, {
+            headers: { authorization: auth },
+          });
+          const body = (await res.json()) as {
+            status: string;
+            error?: string;
+            data?: { result: unknown[] };
+          };
+          if (body.status !== 'success') {
+            problems.push(`${board.title} / ${panel.title}: ${body.error}`);
+          } else if (target.requiresData && body.data!.result.length === 0) {
+            problems.push(`${board.title} / ${panel.title}: no data for ${target.expr}`);
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
   });
 });
