@@ -1,5 +1,6 @@
 import { ColumnType, Expr, toSql } from './expressions';
 import { Registry, ResolvedFeature, ResolvedSource } from './registry';
+import { formatDuration } from './vocabulary';
 
 /**
  * Compiles the stream definitions into Flink SQL: one job per source, a statement set that reads
@@ -193,18 +194,6 @@ function epochMillis(column: string): string {
   );
 }
 
-/** 60000 → `1m`, 1440000 → `24m`, 90000 → `90s`. */
-function formatMs(ms: number): string {
-  for (const [unit, size] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-  ] as const) {
-    if (ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms / 1000}s`;
-}
-
 function sourceJob(src: ResolvedSource, features: ResolvedFeature[]): string {
   const derivedByName = new Map(src.derived.map((d) => [d.name, d]));
   // The raw columns the job needs: identity, time, keys, and what the expressions read.
@@ -366,8 +355,8 @@ function sourceJob(src: ResolvedSource, features: ResolvedFeature[]): string {
       const aggType = tileAggregateType(f);
       out.push(
         ...comment(
-          `${f.name}: each qualifying event with the end of its ${formatMs(g)} tile: tiles are ` +
-            `(end − ${formatMs(g)}, end], ends whole multiples of ${g} ms from the epoch ` +
+          `${f.name}: each qualifying event with the end of its ${formatDuration(g)} tile: tiles are ` +
+            `(end − ${formatDuration(g)}, end], ends whole multiples of ${g} ms from the epoch ` +
             '(docs/online-store-format.md, "Time windows").',
         ),
       );

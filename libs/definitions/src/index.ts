@@ -7,6 +7,7 @@ export {
   lastK,
   max,
   min,
+  formatDuration,
   parseDuration,
   source,
   sum,

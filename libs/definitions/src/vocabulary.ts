@@ -113,3 +113,15 @@ export function parseDuration(text: string): number | undefined {
   const m = /^([1-9]\d{0,6})([smhd])$/.exec(typeof text === 'string' ? text.trim() : '');
   return m ? Number(m[1]) * UNIT_MS[m[2]] : undefined;
 }
+
+/** Milliseconds in the largest unit that divides them: 2592000000 → `30d`, 1440000 → `24m`. */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [
+    ['d', UNIT_MS.d],
+    ['h', UNIT_MS.h],
+    ['m', UNIT_MS.m],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms / 1000}s`;
+}

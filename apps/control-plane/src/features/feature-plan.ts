@@ -1,4 +1,4 @@
-import type { ExportedDefinitions } from '@fstore/definitions';
+import { formatDuration, type ExportedDefinitions } from '@fstore/definitions';
 
 /**
  * What `fstore plan` shows and `fstore apply` does: the difference between the definitions a
@@ -67,20 +67,8 @@ const same = (a: ExportedFeature, b: ExportedFeature) => canonical(a) === canoni
 
 function describeCompute(f: ExportedFeature): string {
   const agg = f.aggregation === 'last_k' ? `last_k(${f.k}, ${f.reduce})` : `${f.aggregation}`;
-  const window = f.window_ms ? ` over ${duration(f.window_ms)}` : '';
+  const window = f.window_ms ? ` over ${formatDuration(f.window_ms)}` : '';
   return `${agg}(${f.of ?? '*'})${window}${f.filter ? ` where ${f.filter}` : ''}`;
-}
-
-/** 2592000000 → `30d`: the largest unit that divides it. */
-function duration(ms: number): string {
-  for (const [unit, size] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-  ] as const) {
-    if (ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms / 1000}s`;
 }
 
 export function planChanges(
