@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, rmSync } from 'fs';
 import { join } from 'path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { FstoreConfig, PROJECT_ROOT, loadConfig } from '@fstore/config';
-import { generate } from '@fstore/producer';
+import { generate } from '@fstore/generator';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);

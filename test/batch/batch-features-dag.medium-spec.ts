@@ -6,7 +6,7 @@ import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
 import { LivyBatchesClient } from '@fstore/livy';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
-import { generate } from '@fstore/producer';
+import { generate } from '@fstore/generator';
 import { airflowEnv, airflowVenv } from '../../apps/cli/src/stack/airflow';
 import { stackContext } from '../../apps/cli/src/stack/stack';
 import { batchFeatures, OracleEvent, sameValue } from '../support/oracle';

@@ -7,7 +7,7 @@ import { FEATURES, featureByName, REGISTRY } from '@fstore/contracts';
 import { exportDefinitions } from '@fstore/definitions';
 import { LivyBatchesClient } from '@fstore/livy';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
-import { generate } from '@fstore/producer';
+import { generate } from '@fstore/generator';
 import { sparkDirs } from '../../apps/cli/src/stack/spark';
 import { stackContext } from '../../apps/cli/src/stack/stack';
 import { batchFeatures, eventTimeMs, OracleEvent, OracleValue, sameValue } from '../support/oracle';

@@ -8,7 +8,8 @@ import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
 import { TOPICS } from '@fstore/contracts';
 import { RawEvent, deriveEventId } from '@fstore/events';
-import { DeadLetter, MalformedKind, expectedReason, generate } from '@fstore/producer';
+import { MalformedKind, expectedReason, generate } from '@fstore/generator';
+import { DeadLetter } from '@fstore/producer';
 import {
   Received,
   createTestTopics,

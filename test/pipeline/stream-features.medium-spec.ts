@@ -5,7 +5,7 @@ import { join } from 'path';
 import { loadConfig } from '@fstore/config';
 import { STREAM_FEATURES } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
-import { generate } from '@fstore/producer';
+import { generate } from '@fstore/generator';
 import { OracleEvent, sameValue, streamFeatures } from '../support/oracle';
 import { shuffled, StreamScenario } from '../support/stream-scenario';
 

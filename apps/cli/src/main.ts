@@ -5,9 +5,10 @@ import { join } from 'path';
 // Only light modules here: `fstore --help` must not load the stack, NestJS, kafkajs or the feature
 // definitions. Each command's modules load inside its action (`await import(…)`).
 import { ConfigError, loadConfig, PROJECT_ROOT, settingsMarkdownTable } from '@fstore/config';
-import type { GenerateOptions, IngestSummary, ProduceOptions } from '@fstore/producer';
-// Not from @fstore/producer: its index loads kafkajs.
-import { GENERATOR_DEFAULTS as GEN } from '../../producer/src/generator/defaults';
+import type { GenerateOptions } from '@fstore/generator';
+// The defaults alone: the generator's index loads the event schema and its validators.
+import { GENERATOR_DEFAULTS as GEN } from '@fstore/generator/defaults';
+import type { IngestSummary, ProduceOptions } from '@fstore/producer';
 import { StackError } from './stack/processes';
 import { call, ControlPlaneError, jobsCommand } from './control/jobs-command';
 import { formatTable } from './format-table';
@@ -263,7 +264,7 @@ program
   .option('--malformed <share>', 'share of rows breaking a rule', share, GEN.malformed)
   .option('--zipf <s>', 'Zipf exponent of key popularity', Number, GEN.zipf)
   .action(async (o: GenerateCliOptions) => {
-    const { generate } = await import('@fstore/producer');
+    const { generate } = await import('@fstore/generator');
     const s = await generate({ ...o, maxDelaySeconds: o.maxDelay, progress: true });
     console.log(JSON.stringify(s));
   });

@@ -1,5 +1,5 @@
 import { Partitioners, PartitionMetadata } from 'kafkajs';
-import { Prng } from './generator/prng';
+import { Prng } from '@fstore/generator';
 import { keyPartitioner } from './batcher';
 
 describe('keyPartitioner', () => {
