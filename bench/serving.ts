@@ -98,6 +98,16 @@ async function seedFstore(config: FstoreConfig, rows: ProductRow[], eventTime: n
       written += result.written;
     }
     log(`seeded ${written} values (${rows.length} products × ${PRODUCT_FEATURES.length} features)`);
+    // Redis memory the windows take: used_memory over the masters before and after their tiles
+    // (re-seeding over existing keys of an earlier run reads as ~0: the figure is for a fresh run).
+    const usedMemory = async () => {
+      let total = 0;
+      for (const node of store.client.nodes('master')) {
+        total += Number(/used_memory:(\d+)/.exec(await node.info('memory'))?.[1] ?? NaN);
+      }
+      return total;
+    };
+    const before = await usedMemory();
     let tiles = 0;
     for (let i = 0; i < rows.length; i += 500) {
       const writes: FeatureWrite[] = rows
@@ -111,7 +121,12 @@ async function seedFstore(config: FstoreConfig, rows: ProductRow[], eventTime: n
         );
       tiles += (await store.write(writes)).written;
     }
-    log(`seeded ${tiles} tiles (${WINDOW_FEATURES.join(', ')}: ${TILES_PER_PRODUCT} per product)`);
+    const windowKeys = rows.length * WINDOW_FEATURES.length;
+    const perThousand = ((await usedMemory()) - before) / (windowKeys / 1000);
+    log(
+      `seeded ${tiles} tiles (${WINDOW_FEATURES.join(', ')}: ${TILES_PER_PRODUCT} per product); ` +
+        `Redis memory per 1,000 window keys of ${TILES_PER_PRODUCT} tiles: ${(perThousand / 1024).toFixed(0)} KiB`,
+    );
   } finally {
     await store.close();
   }
