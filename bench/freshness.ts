@@ -435,7 +435,9 @@ async function main(): Promise<void> {
 
   const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
-  const store = RedisClusterOnlineStore.fromConfig(config, { commandTimeoutMs: 15000 });
+  const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin', {
+    commandTimeoutMs: 15000,
+  });
   const cleanups = new Cleanups();
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {

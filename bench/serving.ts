@@ -20,7 +20,7 @@ import { loadavg } from 'os';
 import { join } from 'path';
 import { Pool } from 'pg';
 import { UsersRepository } from '@fstore/auth';
-import { FstoreConfig, loadConfig } from '@fstore/config';
+import { FstoreConfig, loadConfig, redisCredentials } from '@fstore/config';
 import { featureByName } from '@fstore/contracts';
 import { FeatureWrite, RedisClusterOnlineStore } from '@fstore/online-store';
 import { runningPid, StackPaths } from '../apps/cli/src/stack/processes';
@@ -79,7 +79,9 @@ async function createUserAndLogin(config: FstoreConfig, lbUrl: string): Promise<
 }
 
 async function seedFstore(config: FstoreConfig, rows: ProductRow[], eventTime: number) {
-  const store = RedisClusterOnlineStore.fromConfig(config, { commandTimeoutMs: 10000 });
+  const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin', {
+    commandTimeoutMs: 10000,
+  });
   try {
     let written = 0;
     for (let i = 0; i < rows.length; i += 1000) {
@@ -319,7 +321,7 @@ async function main(): Promise<void> {
       rowsCsv: rowsCsvPath,
       host: config.host,
       redisPorts: config.redis.clusterPorts,
-      redisPassword: config.redis.password,
+      redisLogin: redisCredentials(config, 'fstore-admin'),
       eventTimeMs: eventTime,
     },
     log,
@@ -445,7 +447,8 @@ function cpuMeter(paths: StackPaths, config: FstoreConfig, ownServingTier: boole
 async function redisBenchmark(config: FstoreConfig): Promise<LoadResult> {
   const n = 300000;
   const args = ['--cluster', '-h', config.redis.host, '-p', String(config.redis.clusterPorts[0])];
-  if (config.redis.password) args.push('-a', config.redis.password);
+  const { username, password } = redisCredentials(config, 'fstore-admin');
+  if (password) args.push('--user', username, '-a', password);
   args.push('-c', String(config.bench.connections), '-n', String(n), '-t', 'get');
   args.push('-r', String(PRODUCTS), '-d', '8', '--csv');
   log(

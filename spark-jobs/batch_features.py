@@ -4,7 +4,7 @@ lake's raw table → Redis + history.
     spark-submit batch_features.py --definitions defs.json --as-of 2024-03-15T00:00:00Z \
         [--as-of T2 …] [--features a,b] [--table ecommerce.transactions] \
         [--history-table features.batch_feature_history] [--redis-nodes 127.0.0.1:7001,…] \
-        [--redis-password-file FILE] [--online auto|always|never]
+        [--redis-user batch-features] [--redis-password-file FILE] [--online auto|always|never]
 
 The definitions come from `fstore features export` (libs/definitions/src/export.ts), a JSON file;
 nothing about a feature is restated here. Every feature with engine `batch` is computed (or those
@@ -44,9 +44,11 @@ history only); `always` writes anyway (the set-if-not-older rule still protects 
 `never` writes history only. One run at a time per history table.
 
 Redis: nodes from `--redis-nodes` (default: $FSTORE_REDIS_HOST and $FSTORE_REDIS_CLUSTER_PORTS, as
-the settings name them); password from $FSTORE_REDIS_PASSWORD, else from `--redis-password-file` (a
-file holding the password, or `FSTORE_REDIS_PASSWORD=…` lines like the stack's secrets.env). The
-password is never an argument. Several `--as-of` run one after the other, in the order given (a
+the settings name them), logged in as the ACL user `--redis-user` (default `batch-features`: it may
+write the batch features' keys only, libs/config/src/redis-acl.ts); its password from
+$FSTORE_REDIS_BATCH_PASSWORD, else from `--redis-password-file` (a file holding the password, or
+`FSTORE_REDIS_BATCH_PASSWORD=…` lines like the stack's secrets.env). The password is never an
+argument. Several `--as-of` run one after the other, in the order given (a
 backfill: oldest first, or newest first to write Redis once).
 
 Prints one `BATCH_FEATURES_SUMMARY <json>` line per as-of.
@@ -343,11 +345,16 @@ def format_double(x: float) -> str:
     return out + mantissa + "e" + ("+" if e >= 0 else "-") + str(abs(e))
 
 
+# The setting holding the batch job's Redis password (libs/config/src/settings.ts).
+PASSWORD_SETTING = "FSTORE_REDIS_BATCH_PASSWORD"
+DEFAULT_REDIS_USER = "batch-features"
+
+
 def read_password(env: dict[str, str], password_file: str | None) -> str | None:
-    """$FSTORE_REDIS_PASSWORD, else the file: its FSTORE_REDIS_PASSWORD= line, else its only
-    line. None when neither is given (a Redis without AUTH)."""
-    if env.get("FSTORE_REDIS_PASSWORD"):
-        return env["FSTORE_REDIS_PASSWORD"]
+    """$FSTORE_REDIS_BATCH_PASSWORD, else the file: its FSTORE_REDIS_BATCH_PASSWORD= line, else
+    its only line. None when neither is given (a Redis without AUTH)."""
+    if env.get(PASSWORD_SETTING):
+        return env[PASSWORD_SETTING]
     if not password_file:
         return None
     try:
@@ -356,14 +363,14 @@ def read_password(env: dict[str, str], password_file: str | None) -> str | None:
     except OSError as e:
         raise ValueError(f"--redis-password-file {password_file}: {e.strerror}") from e
     for line in text.splitlines():
-        m = re.match(r"^\s*FSTORE_REDIS_PASSWORD\s*=\s*(.*?)\s*$", line)
+        m = re.match(rf"^\s*{PASSWORD_SETTING}\s*=\s*(.*?)\s*$", line)
         if m:
             return m.group(1)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if len(lines) == 1 and "=" not in lines[0]:
         return lines[0]
     raise ValueError(
-        f"--redis-password-file {password_file}: neither a FSTORE_REDIS_PASSWORD= line "
+        f"--redis-password-file {password_file}: neither a {PASSWORD_SETTING}= line "
         "nor a single line holding the password"
     )
 
@@ -450,11 +457,14 @@ def write_rows(client, rows, as_of_ms: int, chunk: int = REDIS_CHUNK) -> Counter
     return counts
 
 
-def redis_client(nodes: list[tuple[str, int]], password: str | None):
+def redis_client(nodes: list[tuple[str, int]], login: tuple[str, str | None]):
+    """`login`: the ACL user and its password."""
     from redis.cluster import ClusterNode, RedisCluster
 
+    user, password = login
     return RedisCluster(
         startup_nodes=[ClusterNode(h, p) for h, p in nodes],
+        username=user if password else None,
         password=password,
         decode_responses=True,
         socket_timeout=30,
@@ -755,7 +765,7 @@ def snapshot_keys(spark, history: str, as_of_ms: int):
     )
 
 
-def write_online(features, deletions, nodes, password, as_of_ms: int) -> Counter:
+def write_online(features, deletions, nodes, login, as_of_ms: int) -> Counter:
     """Every value and every deletion through the set-if-not-older script, one Redis Cluster
     connection and pipelined batches per Spark partition; the counts come back to the driver."""
     rows = features.select("feature", "key", "value").unionByName(
@@ -763,7 +773,7 @@ def write_online(features, deletions, nodes, password, as_of_ms: int) -> Counter
     )
 
     def write_partition(it):
-        client = redis_client(nodes, password)
+        client = redis_client(nodes, login)
         try:
             yield write_rows(client, ((r.feature, r.key, r.value) for r in it), as_of_ms)
         finally:
@@ -795,7 +805,7 @@ def tables_of(args: argparse.Namespace) -> dict[str, str]:
     return {s: args.table or args.definitions.sources[s].table for s in sources}
 
 
-def run_one(spark, args: argparse.Namespace, as_of: datetime, password: str | None) -> dict:
+def run_one(spark, args: argparse.Namespace, as_of: datetime, login) -> dict:
     from pyspark.sql import functions as F  # noqa: N812
 
     started = time.monotonic()
@@ -834,7 +844,7 @@ def run_one(spark, args: argparse.Namespace, as_of: datetime, password: str | No
             "value", F.lit(None).cast("string")
         )
         nodes = parse_nodes(args.redis_nodes)
-        written = write_online(features, deletions, nodes, password, as_of_ms)
+        written = write_online(features, deletions, nodes, login, as_of_ms)
         log(f"online store: {dict(sorted(written.items()))}")
     # History after Redis, the published mark last: a run that fails on the way is simply redone.
     write_history(spark, args.history_table, features, as_of_ms)
@@ -874,18 +884,18 @@ def run_one(spark, args: argparse.Namespace, as_of: datetime, password: str | No
     return summary
 
 
-def check_redis(args: argparse.Namespace, password: str | None) -> None:
+def check_redis(args: argparse.Namespace, login: tuple[str, str | None]) -> None:
     """Fails fast, before any Spark work, when Redis cannot be written."""
     nodes = parse_nodes(args.redis_nodes)
     try:
-        client = redis_client(nodes, password)
+        client = redis_client(nodes, login)
         try:
             client.script_load(SET_IF_NEWER)
         finally:
             client.close()
     except Exception as e:
         hint = (
-            "" if password else " (no password: set FSTORE_REDIS_PASSWORD or --redis-password-file)"
+            "" if login[1] else f" (no password: set {PASSWORD_SETTING} or --redis-password-file)"
         )
         raise SystemExit(
             f"batch_features: Redis Cluster at {args.redis_nodes} unusable: {e}{hint}"
@@ -900,7 +910,8 @@ def run(spark, args: argparse.Namespace) -> list[dict]:
                 " spark-jobs/load_raw_events.py)"
             )
     ensure_history_table(spark, args.history_table)
-    return [run_one(spark, args, t, args.password) for t in args.as_of]
+    login = (args.redis_user, args.password)
+    return [run_one(spark, args, t, login) for t in args.as_of]
 
 
 def parse_args(argv: list[str], env: dict[str, str] | None = None) -> argparse.Namespace:
@@ -939,7 +950,12 @@ def parse_args(argv: list[str], env: dict[str, str] | None = None) -> argparse.N
     )
     p.add_argument(
         "--redis-password-file",
-        help="file with the Redis password (used when $FSTORE_REDIS_PASSWORD is not set)",
+        help="file with the Redis password (used when $FSTORE_REDIS_BATCH_PASSWORD is not set)",
+    )
+    p.add_argument(
+        "--redis-user",
+        default=DEFAULT_REDIS_USER,
+        help="the Redis ACL user to log in as (default: %(default)s)",
     )
     p.add_argument("--online", choices=["auto", "always", "never"], default="auto")
     p.add_argument(
@@ -981,7 +997,7 @@ def main(argv: list[str]) -> None:
 
     args = parse_args(argv)
     if args.online != "never":
-        check_redis(args, args.password)
+        check_redis(args, (args.redis_user, args.password))
     spark = SparkSession.builder.appName("batch_features").enableHiveSupport().getOrCreate()
     # Spark's INFO lines would drown the progress and summary lines (Livy keeps a log's last
     # lines only).

@@ -13,7 +13,7 @@ import { FeatureWriter } from '../../apps/feature-writer/src/writer';
 
 const [group, prefix, deadLetterTopic] = process.argv.slice(2);
 const config = loadConfig();
-const store = RedisClusterOnlineStore.fromConfig(config);
+const store = RedisClusterOnlineStore.fromConfig(config, 'feature-writer');
 const writer = new FeatureWriter(
   {
     brokers: config.kafka.brokers,

@@ -73,7 +73,8 @@ export interface FeastRepoOptions {
   rowsCsv: string;
   host: string;
   redisPorts: readonly number[];
-  redisPassword?: string;
+  /** Feast writes and reads its own keys: the stack's admin user. */
+  redisLogin: { username: string; password?: string };
   /** Event time of every seeded value, epoch milliseconds. */
   eventTimeMs: number;
 }
@@ -90,9 +91,9 @@ export async function prepareFeastRepo(o: FeastRepoOptions, log: Log): Promise<v
     { logFile },
   );
   const nodes = o.redisPorts.map((p) => `${o.host}:${p}`);
-  const connection = [...nodes, ...(o.redisPassword ? [`password=${o.redisPassword}`] : [])].join(
-    ',',
-  );
+  const { username, password } = o.redisLogin;
+  const login = password ? [`username=${username}`, `password=${password}`] : [];
+  const connection = [...nodes, ...login].join(',');
   // Holds the Redis password: readable by its owner only, like the stack's secrets.env.
   writeFileSync(
     join(o.repoDir, 'feature_store.yaml'),

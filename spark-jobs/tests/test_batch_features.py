@@ -142,16 +142,16 @@ def test_not_finite_doubles_are_refused():
 
 def test_password_from_env_then_file(tmp_path):
     env_file = tmp_path / "secrets.env"
-    env_file.write_text("FSTORE_PG_PASSWORD=pg\nFSTORE_REDIS_PASSWORD=from-env-file\n")
+    env_file.write_text("FSTORE_PG_PASSWORD=pg\nFSTORE_REDIS_BATCH_PASSWORD=from-env-file\n")
     plain = tmp_path / "redis-password"
     plain.write_text("plain-secret\n")
-    assert read_password({"FSTORE_REDIS_PASSWORD": "from-env"}, str(env_file)) == "from-env"
+    assert read_password({"FSTORE_REDIS_BATCH_PASSWORD": "from-env"}, str(env_file)) == "from-env"
     assert read_password({}, str(env_file)) == "from-env-file"
     assert read_password({}, str(plain)) == "plain-secret"
     assert read_password({}, None) is None
     other = tmp_path / "other.env"
     other.write_text("A=1\nB=2\n")
-    with pytest.raises(ValueError, match="FSTORE_REDIS_PASSWORD"):
+    with pytest.raises(ValueError, match="FSTORE_REDIS_BATCH_PASSWORD"):
         read_password({}, str(other))
     with pytest.raises(ValueError, match="missing"):
         read_password({}, str(tmp_path / "missing"))
@@ -308,7 +308,7 @@ def test_args(tmp_path):
     args = parse_args(
         ["--definitions", defs, "--as-of", "2024-03-01", "--features", "units_7d, events_7d"]
         + ["--table", "test_1.events"],
-        env={"FSTORE_REDIS_PASSWORD": "e"},
+        env={"FSTORE_REDIS_BATCH_PASSWORD": "e"},
     )
     assert args.password == "e" and [f.name for f in args.features] == ["units_7d", "events_7d"]
     assert tables_of(args) == {"tx": "test_1.events"}

@@ -23,7 +23,9 @@ import { batchOutput, sparkSubmit } from '../support/spark';
  */
 const ctx = stackContext();
 const livy = LivyBatchesClient.fromConfig(ctx.config);
-const store = RedisClusterOnlineStore.fromConfig(ctx.config, { commandTimeoutMs: 15000 });
+const store = RedisClusterOnlineStore.fromConfig(ctx.config, 'fstore-admin', {
+  commandTimeoutMs: 15000,
+});
 const run = randomUUID().replace(/-/g, '');
 const db = `test_${run}`;
 const prefix = `d${run.slice(0, 8)}-`;

@@ -23,7 +23,7 @@ import { fstore } from '../support/cli';
  * PostgreSQL at that moment may fail, hence a file of its own (`*.fault.medium-spec.ts`).
  */
 const config = loadConfig();
-const store = RedisClusterOnlineStore.fromConfig(config);
+const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');
 const id = randomUUID().slice(0, 8);
 const schema = `control_t_fault_${id}`;
 const queue = `fstore-control-test-fault-${id}`;

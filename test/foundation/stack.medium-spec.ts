@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import Redis, { Cluster } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { loadConfig } from '@fstore/config';
+import { loadConfig, redisCredentials } from '@fstore/config';
 import { StackPaths } from '../../apps/cli/src/stack/processes';
 import { stopSupervisor } from '../../apps/cli/src/stack/supervisor';
 import { fstore } from '../support/cli';
@@ -10,7 +10,7 @@ import { fstore } from '../support/cli';
 // These tests talk to the real services `fstore stack up` started (the test command starts them).
 const config = loadConfig();
 const host = config.host;
-const redisAuth = { password: config.redis.password };
+const redisAuth = redisCredentials(config, 'fstore-admin');
 
 describe('PostgreSQL', () => {
   it('answers a query as the project role, in the project database', async () => {

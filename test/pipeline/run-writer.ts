@@ -10,7 +10,7 @@ import { FeatureWriter } from '../../apps/feature-writer/src/writer';
 
 const [group, suffix, dlq] = process.argv.slice(2);
 const config = loadConfig();
-const store = RedisClusterOnlineStore.fromConfig(config);
+const store = RedisClusterOnlineStore.fromConfig(config, 'feature-writer');
 const writer = new FeatureWriter(
   {
     brokers: config.kafka.brokers,

@@ -15,7 +15,9 @@ import { shuffled, StreamScenario } from '../support/stream-scenario';
 // Each scenario has its own topics, consumer groups and entity ids (a run prefix), so that the
 // keys it checks are only its own.
 const config = loadConfig();
-const store = RedisClusterOnlineStore.fromConfig(config, { commandTimeoutMs: 15000 });
+const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin', {
+  commandTimeoutMs: 15000,
+});
 const work = mkdtempSync(join(tmpdir(), 'fstore-stream-'));
 const EVENTS = 20000;
 // Starting four jobs twice and waiting for quiet takes a while on a small machine.

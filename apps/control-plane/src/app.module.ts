@@ -103,7 +103,7 @@ export class AppModule {
           inject: [CONFIG],
           useFactory: (c: FstoreConfig) => {
             let store: OnlineStore | undefined;
-            const get = () => (store ??= RedisClusterOnlineStore.fromConfig(c));
+            const get = () => (store ??= RedisClusterOnlineStore.fromConfig(c, 'control-plane'));
             return Object.assign(get, { close: () => store?.close() });
           },
         },

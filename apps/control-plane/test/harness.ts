@@ -8,7 +8,7 @@ import { join } from 'path';
 import { fileURLToPath } from 'url';
 import { Client } from 'pg';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
-import { FstoreConfig, loadConfig, PROJECT_ROOT } from '@fstore/config';
+import { FstoreConfig, loadConfig, PROJECT_ROOT, redisQueueCredentials } from '@fstore/config';
 import { FlinkJobs, TERMINAL_STATES } from '@fstore/flink';
 import { createApp } from '../src/app';
 import { ControlPlaneOptions } from '../src/app.module';
@@ -189,7 +189,7 @@ export class Harness {
       connection: {
         host: this.config.redis.queueHost,
         port: this.config.redis.queuePort,
-        password: this.config.redis.password,
+        ...redisQueueCredentials(this.config, 'control-plane'),
       },
     });
     await queue.obliterate({ force: true }).catch(() => undefined);

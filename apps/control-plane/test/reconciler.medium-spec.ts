@@ -68,7 +68,7 @@ it('records drift when the Flink job stops against the desired state', async () 
 });
 
 it('reads one entity value with its event time from the online store', async () => {
-  const store = RedisClusterOnlineStore.fromConfig(h.config);
+  const store = RedisClusterOnlineStore.fromConfig(h.config, 'fstore-admin');
   const customer = `c-${randomUUID()}`;
   const product = `p-${randomUUID()}`;
   const eventTime = Date.parse('2026-03-01T12:00:00Z');

@@ -14,7 +14,7 @@ import { fstore } from '../../../test/support/cli';
 // The real feature server (in this process, over HTTP) against the real Redis Cluster and
 // PostgreSQL of the local stack. Each test writes the keys it reads, under fresh ids.
 const config = loadConfig();
-const store = RedisClusterOnlineStore.fromConfig(config);
+const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');
 const pool = new Pool({ ...config.postgres, max: 2 });
 const email = `reader-${randomUUID()}@example.com`;
 const password = `pw-${randomUUID()}`;

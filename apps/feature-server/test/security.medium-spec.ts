@@ -25,7 +25,7 @@ Object.assign(process.env, {
   FSTORE_HTTP_TRUSTED_PROXIES: '127.0.0.1',
 });
 const config = loadConfig();
-const store = RedisClusterOnlineStore.fromConfig(config);
+const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');
 const pool = new Pool({ ...config.postgres, max: 2 });
 const users = new UsersRepository(pool);
 const run = randomUUID().slice(0, 8);

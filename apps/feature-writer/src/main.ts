@@ -13,7 +13,7 @@ const log = (msg: string, fields: Record<string, unknown> = {}) =>
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const store = RedisClusterOnlineStore.fromConfig(config);
+  const store = RedisClusterOnlineStore.fromConfig(config, 'feature-writer');
   const metrics = new WriterMetrics();
   const writer = new FeatureWriter(
     {

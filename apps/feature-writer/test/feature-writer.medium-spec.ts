@@ -10,7 +10,7 @@ import { FeatureWriter } from '../src/writer';
 // Flink jobs' upsert-kafka output, on topics of its own.
 const config = loadConfig();
 const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
-const store = RedisClusterOnlineStore.fromConfig(config);
+const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');
 const amount = featureByName('last_purchase_amount')!;
 const run = randomUUID().slice(0, 8);
 const topic = `test.writer.${run}`;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'fs';
 import { homedir } from 'os';
 import { isAbsolute, join, resolve } from 'path';
+import { RedisClusterUser, RedisQueueUser } from './redis-acl';
 import { SETTINGS, SettingName, SettingSpec } from './settings';
 
 /** The checkout's root: every relative path in the configuration is relative to it. */
@@ -28,7 +29,10 @@ export interface FstoreConfig {
     clusterPorts: number[];
     queueHost: string;
     queuePort: number;
-    password?: string;
+    /** Each cluster user's password (FSTORE_REDIS_*_PASSWORD); see redis-acl.ts for its rights. */
+    passwords: Record<RedisClusterUser, string | undefined>;
+    /** Each queue user's password: the admin's is the cluster's, the control plane's its own. */
+    queuePasswords: Record<RedisQueueUser, string | undefined>;
     commandTimeoutMs: number;
   };
   kafka: {
@@ -122,6 +126,24 @@ export interface FstoreConfig {
     retention: string;
     pushgatewayPort: number;
   };
+}
+
+export interface RedisCredentials {
+  username: string;
+  password?: string;
+}
+
+/** The login of one cluster user (ioredis's `username`/`password` options). */
+export function redisCredentials(config: FstoreConfig, user: RedisClusterUser): RedisCredentials {
+  return { username: user, password: config.redis.passwords[user] };
+}
+
+/** The login of one queue Redis user. */
+export function redisQueueCredentials(
+  config: FstoreConfig,
+  user: RedisQueueUser,
+): RedisCredentials {
+  return { username: user, password: config.redis.queuePasswords[user] };
 }
 
 /** Parses `KEY=value` lines (the stack's generated secrets file). */
@@ -231,7 +253,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       clusterPorts: ports(s.FSTORE_REDIS_CLUSTER_PORTS),
       queueHost: s.FSTORE_REDIS_QUEUE_HOST,
       queuePort: Number(s.FSTORE_REDIS_QUEUE_PORT),
-      password: s.FSTORE_REDIS_PASSWORD,
+      passwords: {
+        'fstore-admin': s.FSTORE_REDIS_ADMIN_PASSWORD,
+        replication: s.FSTORE_REDIS_REPLICATION_PASSWORD,
+        'feature-server': s.FSTORE_REDIS_SERVER_PASSWORD,
+        'feature-writer': s.FSTORE_REDIS_WRITER_PASSWORD,
+        'batch-features': s.FSTORE_REDIS_BATCH_PASSWORD,
+        'control-plane': s.FSTORE_REDIS_CONTROL_PASSWORD,
+      },
+      queuePasswords: {
+        'fstore-admin': s.FSTORE_REDIS_ADMIN_PASSWORD,
+        'control-plane': s.FSTORE_REDIS_QUEUE_PASSWORD,
+      },
       commandTimeoutMs: Number(s.FSTORE_REDIS_COMMAND_TIMEOUT_MS),
     },
     kafka: {

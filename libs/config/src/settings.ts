@@ -54,9 +54,33 @@ export const SETTINGS = {
     default: (r) => r.FSTORE_HOST,
     doc: 'Host of the plain queue Redis',
   },
-  FSTORE_REDIS_PASSWORD: {
+  FSTORE_REDIS_ADMIN_PASSWORD: {
     kind: 'secret',
-    doc: 'Password of every Redis node (local stack: generated into <stack>/secrets.env)',
+    doc: 'Redis user `fstore-admin` (every command and key, cluster and queue): the local stack, `fstore` admin work, tests and benchmarks (local stack: generated into <stack>/secrets.env)',
+  },
+  FSTORE_REDIS_REPLICATION_PASSWORD: {
+    kind: 'secret',
+    doc: 'Redis user `replication` (PSYNC/REPLCONF/PING only): replicas authenticate to their master with it (`masteruser`/`masterauth`)',
+  },
+  FSTORE_REDIS_SERVER_PASSWORD: {
+    kind: 'secret',
+    doc: 'Redis user `feature-server`: reads of feature keys only (apps/feature-server)',
+  },
+  FSTORE_REDIS_WRITER_PASSWORD: {
+    kind: 'secret',
+    doc: "Redis user `feature-writer`: reads and writes of the stream features' keys only (apps/feature-writer)",
+  },
+  FSTORE_REDIS_BATCH_PASSWORD: {
+    kind: 'secret',
+    doc: "Redis user `batch-features`: reads and writes of the batch features' keys only (spark-jobs/batch_features.py, through Livy's environment)",
+  },
+  FSTORE_REDIS_CONTROL_PASSWORD: {
+    kind: 'secret',
+    doc: 'Redis user `control-plane` on the cluster: reads of feature keys only (the control plane shows stored values)',
+  },
+  FSTORE_REDIS_QUEUE_PASSWORD: {
+    kind: 'secret',
+    doc: "Redis user `control-plane` on the queue Redis: the BullMQ queue's keys only (a password of its own, not the cluster's)",
   },
 
   FSTORE_KAFKA_PORT: { kind: 'port', default: '9092', doc: 'Kafka broker listener' },

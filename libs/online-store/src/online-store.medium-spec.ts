@@ -5,7 +5,7 @@ import { featureByName, featureKey } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from './online-store';
 
 const config = loadConfig();
-const store = RedisClusterOnlineStore.fromConfig(config);
+const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');
 afterAll(() => store.close());
 
 const avgReview = featureByName('avg_review')!;
@@ -172,7 +172,7 @@ describe('RedisClusterOnlineStore', () => {
   });
 
   it('reads through a stale slot map (a slot moved): that node falls back to MGETs', async () => {
-    const stale = RedisClusterOnlineStore.fromConfig(config);
+    const stale = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');
     try {
       const ids = Array.from({ length: 50 }, () => `p-${randomUUID()}`);
       await store.write(

@@ -1,6 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, ClusterOptions } from 'ioredis';
-import { FstoreConfig } from '@fstore/config';
+import { FstoreConfig, RedisClusterUser, redisCredentials } from '@fstore/config';
 import {
   EntityName,
   entityKeyPart,
@@ -57,6 +57,8 @@ export interface OnlineStore {
 export interface RedisClusterStoreOptions {
   host: string;
   ports: readonly number[];
+  /** The ACL user it logs in as (libs/config/src/redis-acl.ts says what each may do). */
+  username?: string;
   password?: string;
   /** Per-command deadline; a request against a dead node fails instead of hanging. */
   commandTimeoutMs?: number;
@@ -155,15 +157,19 @@ export class RedisClusterOnlineStore implements OnlineStore {
     (features, parts: string[]) => this.readEntities(parts, features),
   );
 
-  /** The project's Redis Cluster as configured (host, ports, password, command deadline). */
+  /**
+   * The project's Redis Cluster as configured (host, ports, command deadline), logged in as
+   * `user`: each component as its own ACL user, with only the rights it needs.
+   */
   static fromConfig(
     config: FstoreConfig,
+    user: RedisClusterUser,
     overrides: Partial<RedisClusterStoreOptions> = {},
   ): RedisClusterOnlineStore {
     return new RedisClusterOnlineStore({
       host: config.redis.host,
       ports: config.redis.clusterPorts,
-      password: config.redis.password,
+      ...redisCredentials(config, user),
       commandTimeoutMs: config.redis.commandTimeoutMs,
       ...overrides,
     });
@@ -181,6 +187,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
         clusterRetryStrategy: (times) => Math.min(100 * times, 2000),
         ...clusterOptions,
         redisOptions: {
+          username: opts.username,
           password: opts.password,
           commandTimeout: timeout,
           connectTimeout: timeout,

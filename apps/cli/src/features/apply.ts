@@ -135,6 +135,12 @@ export async function apply(opts: { backfill: boolean }): Promise<void> {
   const streamed = plan.features.some(
     (f) => f.engine === 'stream' && (f.change === 'add' || f.change === 'remove'),
   );
+  if (served) {
+    // Each Redis user's key patterns name the features (libs/config/src/redis-acl.ts): the
+    // nodes reload their users before the writer and the readers touch the new keys.
+    log("stack: reloading the Redis users' rights (feature key patterns)");
+    await stackUp(ctx, ['redis']);
+  }
   if (streamed) {
     // The local stack's part of the definitions: the new changelog topics (Kafka creates
     // none by itself) and a feature writer that subscribes to them.

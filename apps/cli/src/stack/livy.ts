@@ -135,9 +135,12 @@ log4j.logger.org.eclipse.jetty=WARN
         LIVY_HOME: dirs.root,
         LIVY_CONF_DIR: dirs.conf,
         LIVY_LOG_DIR: dirs.logs,
-        // Batch jobs inherit it (spark-jobs/batch_features.py writes Redis): a password in the
-        // environment, not among the arguments, which Livy puts on the spark-submit command line.
-        ...(ctx.config.redis.password ? { FSTORE_REDIS_PASSWORD: ctx.config.redis.password } : {}),
+        // Batch jobs inherit it (spark-jobs/batch_features.py writes Redis as the ACL user
+        // batch-features): a password in the environment, not among the arguments, which Livy
+        // puts on the spark-submit command line. Only this one: no other Redis user's.
+        ...(ctx.config.redis.passwords['batch-features']
+          ? { FSTORE_REDIS_BATCH_PASSWORD: ctx.config.redis.passwords['batch-features'] }
+          : {}),
       },
       cwd: dirs.root,
       match: [MAIN_CLASS],

@@ -1,5 +1,6 @@
 import { spawn, SpawnOptions, spawnSync, SpawnSyncOptions } from 'child_process';
 import {
+  chmodSync,
   closeSync,
   existsSync,
   mkdirSync,
@@ -285,10 +286,16 @@ export async function aptInstall(packages: string[], log: (m: string) => void): 
   );
 }
 
-export function writeIfChanged(file: string, content: string): void {
+/**
+ * Writes the file unless it already holds `content`; whether it wrote. With `mode`, the file has
+ * that mode afterwards either way (a file with secrets written by an older version is narrowed).
+ */
+export function writeIfChanged(file: string, content: string, mode?: number): boolean {
   ensureDir(dirname(file));
-  if (existsSync(file) && readFileSync(file, 'utf8') === content) return;
-  writeFileSync(file, content);
+  const same = existsSync(file) && readFileSync(file, 'utf8') === content;
+  if (!same) writeFileSync(file, content, mode === undefined ? undefined : { mode });
+  if (mode !== undefined) chmodSync(file, mode);
+  return !same;
 }
 
 /** One health probe (a real round trip); a failure becomes the status row's detail. */

@@ -1,5 +1,13 @@
 import Redis from 'ioredis';
 import { join } from 'path';
+import {
+  redisAclFile,
+  redisClusterAclRules,
+  redisCredentials,
+  redisQueueAclRules,
+  redisQueueCredentials,
+} from '@fstore/config';
+import { FEATURES } from '@fstore/contracts';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
   aptInstall,
@@ -33,6 +41,23 @@ function nodes(ctx: StackContext): RedisNode[] {
   ];
 }
 
+/** The stack's own login (user `fstore-admin`), on the cluster's nodes and on the queue. */
+function adminLogin(ctx: StackContext, port: number): { username: string; password?: string } {
+  return port === ctx.config.redis.queuePort
+    ? redisQueueCredentials(ctx.config, 'fstore-admin')
+    : redisCredentials(ctx.config, 'fstore-admin');
+}
+
+/**
+ * The node's ACL file: one user per component (libs/config/src/redis-acl.ts), the cluster's
+ * key patterns from the current feature definitions, `default` off.
+ */
+function aclText(ctx: StackContext, node: RedisNode): string {
+  if (!node.clustered) return redisAclFile(redisQueueAclRules(), ctx.config.redis.queuePasswords);
+  const features = FEATURES.map((f) => ({ name: f.name, engine: f.engine }));
+  return redisAclFile(redisClusterAclRules(features), ctx.config.redis.passwords);
+}
+
 async function withNode<T>(
   ctx: StackContext,
   port: number,
@@ -41,7 +66,7 @@ async function withNode<T>(
   const r = new Redis({
     host: ctx.config.host,
     port,
-    password: ctx.config.redis.password,
+    ...adminLogin(ctx, port),
     lazyConnect: true,
     connectTimeout: 2000,
     maxRetriesPerRequest: 0,
@@ -83,10 +108,25 @@ export class RedisComponent implements StackComponent {
     }
   }
 
+  /** Writes the node's ACL file (mode 600); whether it changed. */
+  private writeAcl(ctx: StackContext, node: RedisNode): boolean {
+    const passwords = node.clustered ? ctx.config.redis.passwords : ctx.config.redis.queuePasswords;
+    const missing = Object.entries(passwords).filter(([, pw]) => !pw);
+    if (missing.length > 0) {
+      throw new StackError(
+        `redis: no password for user(s) ${missing.map(([u]) => u).join(', ')} (FSTORE_REDIS_*_PASSWORD)`,
+      );
+    }
+    return writeIfChanged(this.aclFile(ctx, node), aclText(ctx, node), 0o600);
+  }
+
+  private aclFile(ctx: StackContext, node: RedisNode): string {
+    return join(ctx.paths.data('redis'), String(node.port), 'users.acl');
+  }
+
   private writeConfig(ctx: StackContext, node: RedisNode): string {
     const dir = ensureDir(join(ctx.paths.data('redis'), String(node.port)));
-    const pw = ctx.config.redis.password;
-    if (!pw) throw new StackError('redis: FSTORE_REDIS_PASSWORD is not set');
+    this.writeAcl(ctx, node);
     const lines = [
       `port ${node.port}`,
       `bind ${ctx.config.host}`,
@@ -94,14 +134,17 @@ export class RedisComponent implements StackComponent {
       'daemonize no',
       `dir ${dir}`,
       'logfile ""',
-      `requirepass ${pw}`,
-      `masterauth ${pw}`,
+      // Users and their rights; `default` is off, so every client logs in as its own user.
+      `aclfile ${this.aclFile(ctx, node)}`,
       'appendonly yes',
       'appendfsync everysec',
       'save ""',
     ];
     if (node.clustered) {
       lines.push(
+        // A replica logs in to its master as the replication user (PSYNC, REPLCONF, PING only).
+        'masteruser replication',
+        `masterauth ${ctx.config.redis.passwords.replication}`,
         'cluster-enabled yes',
         'cluster-config-file nodes.conf',
         'cluster-node-timeout 5000',
@@ -112,7 +155,8 @@ export class RedisComponent implements StackComponent {
       lines.push('maxmemory-policy noeviction');
     }
     const file = join(dir, 'redis.conf');
-    writeIfChanged(file, lines.join('\n') + '\n');
+    // It holds the replication password: readable by the stack's user only.
+    writeIfChanged(file, lines.join('\n') + '\n', 0o600);
     return file;
   }
 
@@ -133,6 +177,9 @@ export class RedisComponent implements StackComponent {
         timeoutMs: 20000,
         logFile: ctx.paths.logFile(node.process),
       });
+      // A node that was already running reloads changed users (e.g. after `fstore apply` added
+      // a feature, whose keys the writer and the readers need).
+      if (this.writeAcl(ctx, node)) await withNode(ctx, node.port, (r) => r.acl('LOAD'));
     }
     const ports = ctx.config.redis.clusterPorts;
     const known = await withNode(ctx, ports[0], async (r) =>
@@ -149,8 +196,10 @@ export class RedisComponent implements StackComponent {
           '--cluster-replicas',
           '1',
           '--cluster-yes',
+          '--user',
+          'fstore-admin',
         ],
-        { env: { ...process.env, REDISCLI_AUTH: ctx.config.redis.password } },
+        { env: { ...process.env, REDISCLI_AUTH: ctx.config.redis.passwords['fstore-admin'] } },
       );
     }
     for (const port of ports) {

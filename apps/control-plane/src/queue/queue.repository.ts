@@ -1,6 +1,6 @@
 import { Job, Queue, Worker } from 'bullmq';
 import IORedis, { RedisOptions } from 'ioredis';
-import { FstoreConfig } from '@fstore/config';
+import { FstoreConfig, redisQueueCredentials } from '@fstore/config';
 
 export interface OperationJobData {
   operationId: string;
@@ -28,7 +28,7 @@ export class QueueRepository {
     return {
       host: this.config.redis.queueHost,
       port: this.config.redis.queuePort,
-      password: this.config.redis.password,
+      ...redisQueueCredentials(this.config, 'control-plane'),
       maxRetriesPerRequest: null,
     };
   }

@@ -54,7 +54,11 @@ export const BATCH_JOB_ARGS: Readonly<Record<string, BatchJobArgs>> = {
         type: { kind: 'choice', values: ['ERROR', 'WARN', 'INFO', 'DEBUG'] },
       },
     },
-    refused: { '--redis-nodes': TARGETS, '--redis-password-file': CREDENTIALS },
+    refused: {
+      '--redis-nodes': TARGETS,
+      '--redis-user': CREDENTIALS,
+      '--redis-password-file': CREDENTIALS,
+    },
     fromConfig: (c) => [
       '--redis-nodes',
       c.redis.clusterPorts.map((p) => `${c.redis.host}:${p}`).join(','),

@@ -7,5 +7,6 @@ export const ONLINE_STORE = Symbol('OnlineStore');
 export const onlineStoreProvider = {
   provide: ONLINE_STORE,
   inject: [CONFIG],
-  useFactory: (config: FstoreConfig) => RedisClusterOnlineStore.fromConfig(config),
+  useFactory: (config: FstoreConfig) =>
+    RedisClusterOnlineStore.fromConfig(config, 'feature-server'),
 };

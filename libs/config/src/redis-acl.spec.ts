@@ -1,0 +1,63 @@
+import { createHash } from 'crypto';
+import { redisAclFile, redisClusterAclRules, redisQueueAclRules } from './redis-acl';
+
+const features = [
+  { name: 'avg_review', engine: 'stream' as const },
+  { name: 'units_sold', engine: 'batch' as const },
+];
+
+describe('Redis ACL rules', () => {
+  const rules = redisClusterAclRules(features);
+
+  it('lets the readers read every feature key, read-only, and run no write or admin command', () => {
+    for (const user of ['feature-server', 'control-plane'] as const) {
+      expect(rules[user]).toEqual(expect.arrayContaining(['%R~avg_review:*', '%R~units_sold:*']));
+      expect(rules[user]).toEqual(expect.arrayContaining(['+get', '+mget', '+hgetall', '+eval']));
+      expect(rules[user].filter((r) => r.startsWith('~'))).toEqual([]);
+      for (const denied of ['+set', '+del', '+hset', '+flushall', '+@all', '+config', '+keys']) {
+        expect(rules[user]).not.toContain(denied);
+      }
+    }
+  });
+
+  it('lets the writer write the stream features only, the batch job the batch features only', () => {
+    expect(rules['feature-writer'].filter((r) => r.includes('~'))).toEqual(['~avg_review:*']);
+    expect(rules['batch-features'].filter((r) => r.includes('~'))).toEqual(['~units_sold:*']);
+    for (const user of ['feature-writer', 'batch-features'] as const) {
+      expect(rules[user]).toEqual(
+        expect.arrayContaining(['+set', '+del', '+evalsha', '+script|load', '+hset', '+pexpireat']),
+      );
+      expect(rules[user]).not.toContain('+@all');
+      expect(rules[user]).not.toContain('+flushall');
+    }
+    expect(rules.replication).toEqual(['+psync', '+replconf', '+ping']);
+  });
+
+  it("keeps the control plane's queue user to BullMQ's keys, without dangerous commands", () => {
+    expect(redisQueueAclRules()['control-plane']).toEqual([
+      '~bull:*',
+      '+@all',
+      '-@dangerous',
+      '-@admin',
+      '+info',
+      '+client|setname',
+      '+client|getname',
+      '+client|id',
+    ]);
+  });
+
+  it('writes users with hashed passwords, the default user off, a user without password off', () => {
+    const text = redisAclFile(
+      { 'feature-server': ['+get', '%R~a:*'], 'feature-writer': ['+set'] },
+      { 'feature-server': 'secret-1' },
+    );
+    const hash = createHash('sha256').update('secret-1').digest('hex');
+    expect(text.split('\n')).toEqual([
+      'user default off resetpass resetkeys resetchannels -@all',
+      `user feature-server on #${hash} resetkeys resetchannels -@all +get %R~a:*`,
+      'user feature-writer off resetkeys resetchannels -@all +set',
+      '',
+    ]);
+    expect(text).not.toContain('secret-1');
+  });
+});

@@ -1,0 +1,130 @@
+import { createHash } from 'crypto';
+
+/**
+ * Who may do what in Redis (issue 20, finding 7): one ACL user per component, each with only the
+ * commands and key patterns it uses. The local stack writes these rules into every cluster
+ * node's ACL file (and the queue's), the Kubernetes manifests render the same file; the clients
+ * log in with `redisCredentials`. The `default` user is switched off: a connection that does not
+ * log in as one of these can run nothing.
+ */
+
+/** The users of the Redis Cluster (the online store). */
+export const REDIS_CLUSTER_USERS = [
+  'fstore-admin',
+  'replication',
+  'feature-server',
+  'feature-writer',
+  'batch-features',
+  'control-plane',
+] as const;
+export type RedisClusterUser = (typeof REDIS_CLUSTER_USERS)[number];
+
+/** The users of the plain queue Redis (BullMQ). */
+export const REDIS_QUEUE_USERS = ['fstore-admin', 'control-plane'] as const;
+export type RedisQueueUser = (typeof REDIS_QUEUE_USERS)[number];
+
+/** A feature as far as the ACLs care: its keys start with `<name>:`, its engine writes them. */
+export interface AclFeature {
+  name: string;
+  engine: 'stream' | 'batch';
+}
+
+/**
+ * What every client of the cluster runs to find its way: the slot map, health, redirects, and
+ * INFO, the client's check that a node has finished loading its data before it is used.
+ */
+const CLUSTER_CLIENT = [
+  '+ping',
+  '+info',
+  '+cluster|slots',
+  '+cluster|info',
+  '+readonly',
+  '+asking',
+];
+
+/** Reads of values, event times and window hashes; scripts run as the caller (same checks). */
+const READS = ['+get', '+mget', '+exists', '+hget', '+hmget', '+hgetall', '+pttl'];
+const SCRIPTS = ['+eval', '+evalsha', '+eval_ro', '+evalsha_ro', '+script|load'];
+/** Writes of the set-if-not-older scripts (plain values) and of windowed features (hashes). */
+const WRITES = ['+set', '+del', '+hset', '+hdel', '+pexpireat', '+pexpire'];
+
+/** Key patterns of the given features' keys: `<name>:…` (values, `:ts` keys, window hashes). */
+function keyPatterns(features: readonly AclFeature[], readOnly: boolean): string[] {
+  return features.map((f) => `${readOnly ? '%R' : ''}~${f.name}:*`);
+}
+
+/**
+ * Each cluster user's rules (without its password): the feature server and the control plane
+ * read every feature (read-only key permission: not even a script may write); the writer reads
+ * and writes only the stream features' keys, the batch job only the batch features'; replicas
+ * only replicate; `fstore-admin` (the stack itself, admin commands, tests) may do anything.
+ * Never a FLUSHALL, CONFIG, KEYS or DEBUG for a service.
+ */
+export function redisClusterAclRules(
+  features: readonly AclFeature[],
+): Record<RedisClusterUser, string[]> {
+  const stream = features.filter((f) => f.engine === 'stream');
+  const batch = features.filter((f) => f.engine === 'batch');
+  const reader = [...CLUSTER_CLIENT, ...READS, ...SCRIPTS, ...keyPatterns(features, true)];
+  return {
+    'fstore-admin': ['~*', '&*', '+@all'],
+    replication: ['+psync', '+replconf', '+ping'],
+    'feature-server': reader,
+    'control-plane': reader,
+    'feature-writer': [
+      ...CLUSTER_CLIENT,
+      ...READS,
+      ...SCRIPTS,
+      ...WRITES,
+      ...keyPatterns(stream, false),
+    ],
+    // redis-py's cluster client asks COMMAND for the commands' key positions.
+    'batch-features': [
+      ...CLUSTER_CLIENT,
+      '+command',
+      ...READS,
+      ...SCRIPTS,
+      ...WRITES,
+      ...keyPatterns(batch, false),
+    ],
+  };
+}
+
+/**
+ * The queue Redis: the control plane may use BullMQ's keys (`bull:…`, its queues and the tests'
+ * own) with the commands BullMQ runs (its Lua scripts, blocking pops, INFO for the server
+ * version, CLIENT SETNAME), no admin or dangerous command otherwise.
+ */
+export function redisQueueAclRules(): Record<RedisQueueUser, string[]> {
+  return {
+    'fstore-admin': ['~*', '&*', '+@all'],
+    'control-plane': [
+      '~bull:*',
+      '+@all',
+      '-@dangerous',
+      '-@admin',
+      '+info',
+      '+client|setname',
+      '+client|getname',
+      '+client|id',
+    ],
+  };
+}
+
+/**
+ * An ACL file (`aclfile`): every user of `rules` switched on with its password (as its SHA-256,
+ * so the file never holds one in clear), the `default` user off. A user without a password is
+ * left off.
+ */
+export function redisAclFile(
+  rules: Readonly<Record<string, readonly string[]>>,
+  passwords: Readonly<Record<string, string | undefined>>,
+): string {
+  const lines = ['user default off resetpass resetkeys resetchannels -@all'];
+  for (const [user, userRules] of Object.entries(rules)) {
+    const password = passwords[user];
+    const auth = password ? `on #${createHash('sha256').update(password).digest('hex')}` : 'off';
+    lines.push(`user ${user} ${auth} resetkeys resetchannels -@all ${userRules.join(' ')}`);
+  }
+  return lines.join('\n') + '\n';
+}
