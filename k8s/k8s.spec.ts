@@ -11,12 +11,19 @@ import {
   FstoreConfig,
   loadConfig,
   PROJECT_ROOT,
+  REDIS_PASSWORD_SETTINGS,
+  REDIS_QUEUE_PASSWORD_SETTINGS,
+  redisAclTemplate,
+  redisClusterAclRules,
+  redisQueueAclRules,
+  RedisClusterUser,
+  RedisQueueUser,
   resolveSettings,
   SETTINGS,
   SettingName,
   SettingSpec,
 } from '@fstore/config';
-import { STACK_TOPICS } from '@fstore/contracts';
+import { FEATURES, STACK_TOPICS } from '@fstore/contracts';
 import { airflowEnv } from '../apps/cli/src/stack/airflow';
 import { flinkStateOptions } from '../apps/cli/src/stack/flink';
 import { AUTH_LIMITED_PATHS } from '../apps/cli/src/stack/serving';
@@ -82,6 +89,15 @@ const config: FstoreConfig = loadConfig(configData);
 
 const isSecret = (name: string) =>
   (SETTINGS as Record<string, SettingSpec>)[name]?.kind === 'secret';
+
+/** The Redis users' passwords (one ACL user per component, libs/config/src/redis-acl.ts). */
+const redisPasswords = new Set<string>([
+  ...Object.values(REDIS_PASSWORD_SETTINGS),
+  ...Object.values(REDIS_QUEUE_PASSWORD_SETTINGS),
+]);
+
+/** The services' PostgreSQL roles' passwords (postgresLogin). */
+const postgresRolePasswords = new Set(['FSTORE_PG_SERVING_PASSWORD', 'FSTORE_PG_CONTROL_PASSWORD']);
 
 describe('k8s manifests: files', () => {
   it('parse, and every object has a kind and a name', () => {
@@ -178,7 +194,10 @@ describe('k8s manifests: configuration', () => {
     }
   });
 
-  /** The source files an app loads from main.ts: its own and the @fstore libs', transitively. */
+  /**
+   * The source files an app loads from main.ts: its own and the @fstore libs', transitively. Not
+   * libs/config's own: it resolves every setting for anyone; what an app reads is in its code.
+   */
   function importClosure(app: string): string {
     const aliases = JSON.parse(readFileSync(join(PROJECT_ROOT, 'tsconfig.json'), 'utf8'))
       .compilerOptions.paths as Record<string, string[]>;
@@ -199,13 +218,13 @@ describe('k8s manifests: configuration', () => {
         const found = [base, `${base}.ts`, join(base, 'index.ts')].find(
           (p) => existsSync(p) && statSync(p).isFile(),
         );
-        if (found) queue.push(found);
+        if (found && !found.startsWith(join(PROJECT_ROOT, 'libs', 'config'))) queue.push(found);
       }
     }
     return [...seen].map((f) => readFileSync(f, 'utf8')).join('\n');
   }
 
-  /** Where a secret setting lands in FstoreConfig, e.g. FSTORE_REDIS_PASSWORD → redis.password. */
+  /** Where a secret setting lands in FstoreConfig, e.g. FSTORE_PG_PASSWORD → postgres.password. */
   function configPath(name: string): string[] {
     const cfg = loadConfig({ FSTORE_STACK_DIR: '/none', [name]: 'secret.sentinel' });
     const find = (o: any, path: string[]): string[] | undefined => {
@@ -221,11 +240,29 @@ describe('k8s manifests: configuration', () => {
     return find(cfg, [])!;
   }
 
-  it('every app gets each secret its code reads from the Secret', () => {
-    const secrets = Object.keys(SETTINGS).filter(isSecret);
+  /** The services' PostgreSQL roles an app logs in as: `postgresLogin(config, '<role>')`. */
+  function postgresPasswordsOf(code: string): string[] {
+    const roles = [...code.matchAll(/postgresLogin\(\s*[\w.]+,\s*'(\w+)'/g)].map(([, r]) => r);
+    return roles.map((r) => `FSTORE_PG_${r.toUpperCase()}_PASSWORD`);
+  }
+
+  /** The Redis users an app logs in as: the literal user of each login call in its code. */
+  function redisPasswordsOf(code: string): string[] {
+    const cluster = [...code.matchAll(/(?:fromConfig|redisCredentials)\(\s*[\w.]+,\s*'([\w-]+)'/g)];
+    const queue = [...code.matchAll(/redisQueueCredentials\(\s*[\w.]+,\s*'([\w-]+)'/g)];
+    return [
+      ...cluster.map(([, u]) => REDIS_PASSWORD_SETTINGS[u as RedisClusterUser]),
+      ...queue.map(([, u]) => REDIS_QUEUE_PASSWORD_SETTINGS[u as RedisQueueUser]),
+    ];
+  }
+
+  it('every app gets each secret its code reads from the Secret, and no Redis password but its own', () => {
+    const roleSecrets = new Set([...redisPasswords, ...postgresRolePasswords]);
+    const secrets = Object.keys(SETTINGS).filter((n) => isSecret(n) && !roleSecrets.has(n));
     expect(appDeployments.map((d) => d.app).sort()).toEqual(
       ['control-plane', 'feature-server', 'feature-writer', 'producer'].sort(),
     );
+    const expected: Record<string, string[]> = {};
     for (const d of appDeployments) {
       const code = importClosure(d.app);
       const needed = secrets.filter((name) => {
@@ -236,11 +273,28 @@ describe('k8s manifests: configuration', () => {
           new RegExp(`\\.${p}${i === prefixes.length - 1 ? '\\b' : '\\b(?![.\\w])'}`).test(code),
         );
       });
+      const redis = [...redisPasswordsOf(code), ...postgresPasswordsOf(code)];
       const given = (d.container.env ?? [])
         .filter((e: Doc) => e.valueFrom?.secretKeyRef)
         .map((e: Doc) => e.name);
-      expect([d.app, needed.filter((n) => !given.includes(n))]).toEqual([d.app, []]);
+      expect([d.app, [...needed, ...redis].filter((n) => !given.includes(n))]).toEqual([d.app, []]);
+      expect([d.app, given.filter((n: string) => roleSecrets.has(n)).sort()]).toEqual([
+        d.app,
+        [...new Set(redis)].sort(),
+      ]);
+      expected[d.app] = [...new Set(redis)].sort();
     }
+    // The table of docs/security.md, checked here against the code.
+    expect(expected).toEqual({
+      'control-plane': [
+        'FSTORE_PG_CONTROL_PASSWORD',
+        'FSTORE_REDIS_CONTROL_PASSWORD',
+        'FSTORE_REDIS_QUEUE_PASSWORD',
+      ],
+      'feature-server': ['FSTORE_PG_SERVING_PASSWORD', 'FSTORE_REDIS_SERVER_PASSWORD'],
+      'feature-writer': ['FSTORE_REDIS_WRITER_PASSWORD'],
+      producer: [],
+    });
   });
 
   it('every app container takes fstore-config whole, as the local stack takes its environment', () => {
@@ -546,6 +600,32 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
     }
     // The deprecated spelling would be a second, possibly contradicting, source.
     expect(conf['state.backend.incremental']).toBeUndefined();
+  });
+
+  it("Redis users are the local stack's (libs/config/src/redis-acl.ts), each pod gets only its password", () => {
+    const data = named('ConfigMap', 'redis-config').data;
+    const features = FEATURES.map((f) => ({ name: f.name, engine: f.engine }));
+    expect(data['cluster-users.acl']).toBe(
+      redisAclTemplate(redisClusterAclRules(features), REDIS_PASSWORD_SETTINGS),
+    );
+    expect(data['queue-users.acl']).toBe(
+      redisAclTemplate(redisQueueAclRules(), REDIS_QUEUE_PASSWORD_SETTINGS),
+    );
+    const redisEnv = (kind: string, name: string) =>
+      named(kind, name)
+        .spec.template.spec.containers[0].env.filter((e: Doc) => redisPasswords.has(e.name))
+        .map((e: Doc) => e.name)
+        .sort();
+    // The nodes hash every user's password into their ACL file; the queue only its own users'.
+    expect(redisEnv('StatefulSet', 'redis-cluster')).toEqual(
+      Object.values(REDIS_PASSWORD_SETTINGS).sort(),
+    );
+    expect(redisEnv('StatefulSet', 'redis-queue')).toEqual(
+      [...new Set(Object.values(REDIS_QUEUE_PASSWORD_SETTINGS))].sort(),
+    );
+    expect(redisEnv('Job', 'redis-cluster-bootstrap')).toEqual(['FSTORE_REDIS_ADMIN_PASSWORD']);
+    expect(redisEnv('Deployment', 'livy')).toEqual(['FSTORE_REDIS_BATCH_PASSWORD']);
+    expect(data['start.sh']).toContain('masteruser replication');
   });
 
   it('Redis Cluster has 6 nodes and the bootstrap Job waits for all of them', () => {

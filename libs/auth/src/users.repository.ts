@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { Pool } from 'pg';
+import { escapeIdentifier, Pool } from 'pg';
 import { hashPassword, verifyAgainstNoOne, verifyPassword } from './passwords';
 import { Role } from './roles';
 
@@ -34,8 +34,12 @@ const SCHEMA_LOCK = 0x66_73_74_6f; // "fsto"
 export class UsersRepository {
   constructor(private readonly pool: Pool) {}
 
-  /** Idempotent DDL; no user input reaches it. */
-  async ensureSchema(): Promise<void> {
+  /**
+   * Idempotent DDL, as the tables' owner; no user input reaches it. `servingRole` (the feature
+   * server's own role) is granted what login, refresh and logout need: reading users, keeping
+   * sessions; adding or removing users stays the owner's (`fstore users`).
+   */
+  async ensureSchema(servingRole?: string): Promise<void> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -59,6 +63,11 @@ export class UsersRepository {
       await client.query(
         'CREATE INDEX IF NOT EXISTS auth_sessions_email ON auth_sessions (email, expires_at)',
       );
+      if (servingRole) {
+        const role = escapeIdentifier(servingRole);
+        await client.query(`GRANT SELECT ON auth_users TO ${role}`);
+        await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON auth_sessions TO ${role}`);
+      }
       await client.query('COMMIT');
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -1,7 +1,12 @@
 import { existsSync, readFileSync } from 'fs';
 import { homedir } from 'os';
 import { isAbsolute, join, resolve } from 'path';
-import { RedisClusterUser, RedisQueueUser } from './redis-acl';
+import {
+  REDIS_PASSWORD_SETTINGS,
+  REDIS_QUEUE_PASSWORD_SETTINGS,
+  RedisClusterUser,
+  RedisQueueUser,
+} from './redis-acl';
 import { SETTINGS, SettingName, SettingSpec } from './settings';
 
 /** The checkout's root: every relative path in the configuration is relative to it. */
@@ -23,7 +28,10 @@ export interface FstoreConfig {
   cacheDir: string;
   /** The local stack's supervisor: check interval and longest restart backoff. */
   supervisor: { intervalSeconds: number; maxBackoffSeconds: number };
+  /** The project's role, owner of the database (migrations, `fstore users`, the stack). */
   postgres: { host: string; port: number; database: string; user: string; password?: string };
+  /** The services' own roles (see postgresLogin). */
+  postgresRoles: Record<PostgresServiceRole, { user: string; password?: string }>;
   redis: {
     host: string;
     clusterPorts: number[];
@@ -128,6 +136,27 @@ export interface FstoreConfig {
   };
 }
 
+/**
+ * The PostgreSQL roles of the services (issue 20, finding 8): `serving` (the feature server:
+ * auth_users read-only, auth_sessions), `control` (the control plane at run time: its schema's
+ * tables, audit_log append-only). The project's role (`config.postgres`) owns everything.
+ */
+export type PostgresServiceRole = 'serving' | 'control';
+
+export interface PostgresLogin {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password?: string;
+}
+
+/** Where and as whom a service connects (pg's Client/Pool options). */
+export function postgresLogin(config: FstoreConfig, role: PostgresServiceRole): PostgresLogin {
+  const { host, port, database } = config.postgres;
+  return { host, port, database, ...config.postgresRoles[role] };
+}
+
 export interface RedisCredentials {
   username: string;
   password?: string;
@@ -230,6 +259,16 @@ function checkIdentifier(name: string, value: string): string {
   return value;
 }
 
+/** Each key's value of the setting it names (undefined: not set). */
+function settingsOf<K extends string>(
+  s: Record<SettingName, string>,
+  names: Record<K, SettingName>,
+): Record<K, string | undefined> {
+  const out = {} as Record<K, string | undefined>;
+  for (const key of Object.keys(names) as K[]) out[key] = s[names[key]];
+  return out;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
   const s = resolveSettings(env);
   const ports = (v: string) => v.split(',').map((p) => Number(p.trim()));
@@ -248,23 +287,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       user: s.FSTORE_PG_USER,
       password: s.FSTORE_PG_PASSWORD,
     },
+    postgresRoles: {
+      serving: {
+        user: checkIdentifier('FSTORE_PG_SERVING_USER', s.FSTORE_PG_SERVING_USER),
+        password: s.FSTORE_PG_SERVING_PASSWORD,
+      },
+      control: {
+        user: checkIdentifier('FSTORE_PG_CONTROL_USER', s.FSTORE_PG_CONTROL_USER),
+        password: s.FSTORE_PG_CONTROL_PASSWORD,
+      },
+    },
     redis: {
       host: s.FSTORE_REDIS_HOST,
       clusterPorts: ports(s.FSTORE_REDIS_CLUSTER_PORTS),
       queueHost: s.FSTORE_REDIS_QUEUE_HOST,
       queuePort: Number(s.FSTORE_REDIS_QUEUE_PORT),
-      passwords: {
-        'fstore-admin': s.FSTORE_REDIS_ADMIN_PASSWORD,
-        replication: s.FSTORE_REDIS_REPLICATION_PASSWORD,
-        'feature-server': s.FSTORE_REDIS_SERVER_PASSWORD,
-        'feature-writer': s.FSTORE_REDIS_WRITER_PASSWORD,
-        'batch-features': s.FSTORE_REDIS_BATCH_PASSWORD,
-        'control-plane': s.FSTORE_REDIS_CONTROL_PASSWORD,
-      },
-      queuePasswords: {
-        'fstore-admin': s.FSTORE_REDIS_ADMIN_PASSWORD,
-        'control-plane': s.FSTORE_REDIS_QUEUE_PASSWORD,
-      },
+      passwords: settingsOf(s, REDIS_PASSWORD_SETTINGS),
+      queuePasswords: settingsOf(s, REDIS_QUEUE_PASSWORD_SETTINGS),
       commandTimeoutMs: Number(s.FSTORE_REDIS_COMMAND_TIMEOUT_MS),
     },
     kafka: {

@@ -14,7 +14,15 @@ describe('Redis ACL rules', () => {
       expect(rules[user]).toEqual(expect.arrayContaining(['%R~avg_review:*', '%R~units_sold:*']));
       expect(rules[user]).toEqual(expect.arrayContaining(['+get', '+mget', '+hgetall', '+eval']));
       expect(rules[user].filter((r) => r.startsWith('~'))).toEqual([]);
-      for (const denied of ['+set', '+del', '+hset', '+flushall', '+@all', '+config', '+keys']) {
+      for (const denied of [
+        '+set',
+        '+del',
+        '+hset',
+        '+script|load',
+        '+flushall',
+        '+@all',
+        '+keys',
+      ]) {
         expect(rules[user]).not.toContain(denied);
       }
     }

@@ -23,6 +23,22 @@ export type RedisClusterUser = (typeof REDIS_CLUSTER_USERS)[number];
 export const REDIS_QUEUE_USERS = ['fstore-admin', 'control-plane'] as const;
 export type RedisQueueUser = (typeof REDIS_QUEUE_USERS)[number];
 
+/** The setting holding each cluster user's password. */
+export const REDIS_PASSWORD_SETTINGS = {
+  'fstore-admin': 'FSTORE_REDIS_ADMIN_PASSWORD',
+  replication: 'FSTORE_REDIS_REPLICATION_PASSWORD',
+  'feature-server': 'FSTORE_REDIS_SERVER_PASSWORD',
+  'feature-writer': 'FSTORE_REDIS_WRITER_PASSWORD',
+  'batch-features': 'FSTORE_REDIS_BATCH_PASSWORD',
+  'control-plane': 'FSTORE_REDIS_CONTROL_PASSWORD',
+} as const satisfies Record<RedisClusterUser, string>;
+
+/** The setting holding each queue user's password (the admin's is the cluster's). */
+export const REDIS_QUEUE_PASSWORD_SETTINGS = {
+  'fstore-admin': 'FSTORE_REDIS_ADMIN_PASSWORD',
+  'control-plane': 'FSTORE_REDIS_QUEUE_PASSWORD',
+} as const satisfies Record<RedisQueueUser, string>;
+
 /** A feature as far as the ACLs care: its keys start with `<name>:`, its engine writes them. */
 export interface AclFeature {
   name: string;
@@ -44,7 +60,9 @@ const CLUSTER_CLIENT = [
 
 /** Reads of values, event times and window hashes; scripts run as the caller (same checks). */
 const READS = ['+get', '+mget', '+exists', '+hget', '+hmget', '+hgetall', '+pttl'];
-const SCRIPTS = ['+eval', '+evalsha', '+eval_ro', '+evalsha_ro', '+script|load'];
+const SCRIPTS = ['+eval', '+evalsha', '+eval_ro', '+evalsha_ro'];
+/** The writers load their set-if-not-older script once and call it by its SHA (EVALSHA). */
+const SCRIPT_LOAD = '+script|load';
 /** Writes of the set-if-not-older scripts (plain values) and of windowed features (hashes). */
 const WRITES = ['+set', '+del', '+hset', '+hdel', '+pexpireat', '+pexpire'];
 
@@ -75,6 +93,7 @@ export function redisClusterAclRules(
       ...CLUSTER_CLIENT,
       ...READS,
       ...SCRIPTS,
+      SCRIPT_LOAD,
       ...WRITES,
       ...keyPatterns(stream, false),
     ],
@@ -84,6 +103,7 @@ export function redisClusterAclRules(
       '+command',
       ...READS,
       ...SCRIPTS,
+      SCRIPT_LOAD,
       ...WRITES,
       ...keyPatterns(batch, false),
     ],
@@ -111,20 +131,35 @@ export function redisQueueAclRules(): Record<RedisQueueUser, string[]> {
   };
 }
 
+const sha256 = (password: string) => createHash('sha256').update(password).digest('hex');
+
 /**
  * An ACL file (`aclfile`): every user of `rules` switched on with its password (as its SHA-256,
  * so the file never holds one in clear), the `default` user off. A user without a password is
- * left off.
+ * left off. `hash` renders a password (Kubernetes: a placeholder its start script replaces).
  */
 export function redisAclFile(
   rules: Readonly<Record<string, readonly string[]>>,
   passwords: Readonly<Record<string, string | undefined>>,
+  hash: (password: string) => string = sha256,
 ): string {
   const lines = ['user default off resetpass resetkeys resetchannels -@all'];
   for (const [user, userRules] of Object.entries(rules)) {
     const password = passwords[user];
-    const auth = password ? `on #${createHash('sha256').update(password).digest('hex')}` : 'off';
+    const auth = password ? `on #${hash(password)}` : 'off';
     lines.push(`user ${user} ${auth} resetkeys resetchannels -@all ${userRules.join(' ')}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The ACL file with `#@<SETTING>@` where each hash goes, for a start script that has the
+ * passwords in its environment (k8s/base/redis/configmap.yaml).
+ */
+export function redisAclTemplate(
+  rules: Readonly<Record<string, readonly string[]>>,
+  settings: Readonly<Record<string, string>>,
+): string {
+  const placeholders = Object.fromEntries(Object.entries(settings).map(([u, s]) => [u, `@${s}@`]));
+  return redisAclFile(rules, placeholders, (p) => p);
 }

@@ -28,10 +28,32 @@ export const SETTINGS = {
   FSTORE_PG_HOST: { kind: 'string', default: (r) => r.FSTORE_HOST, doc: 'PostgreSQL host' },
   FSTORE_PG_PORT: { kind: 'port', default: '5432', doc: 'PostgreSQL port' },
   FSTORE_PG_DATABASE: { kind: 'string', default: 'fstore', doc: "The project's database" },
-  FSTORE_PG_USER: { kind: 'string', default: 'fstore', doc: "The project's role" },
+  FSTORE_PG_USER: {
+    kind: 'string',
+    default: 'fstore',
+    doc: "The project's role: owns the database and its tables (migrations, `fstore users`, the stack)",
+  },
   FSTORE_PG_PASSWORD: {
     kind: 'secret',
     doc: "Password of the project's role (local stack: generated into <stack>/secrets.env)",
+  },
+  FSTORE_PG_SERVING_USER: {
+    kind: 'string',
+    default: 'fstore_serving',
+    doc: "The feature server's role: reads auth_users, keeps auth_sessions; nothing of the control plane",
+  },
+  FSTORE_PG_SERVING_PASSWORD: {
+    kind: 'secret',
+    doc: "Password of the feature server's role",
+  },
+  FSTORE_PG_CONTROL_USER: {
+    kind: 'string',
+    default: 'fstore_control',
+    doc: "The control plane's runtime role: reads and writes its schema's tables, audit_log only SELECT and INSERT (the project's role migrates)",
+  },
+  FSTORE_PG_CONTROL_PASSWORD: {
+    kind: 'secret',
+    doc: "Password of the control plane's runtime role",
   },
 
   FSTORE_REDIS_CLUSTER_PORTS: {

@@ -1,7 +1,8 @@
 import { spawnSync } from 'child_process';
 import { existsSync, readdirSync } from 'fs';
 import { join } from 'path';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
+import { UsersRepository } from '@fstore/auth';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
   aptInstall,
@@ -156,6 +157,33 @@ export class PostgresComponent implements StackComponent {
       // A server we did not start: create our role and database through its local socket.
       await this.bootstrap(ctx, '/var/run/postgresql');
       await waitUntil('postgres', () => query(ctx, 'SELECT 1'), { timeoutMs: 10000 });
+    }
+    await this.serviceRoles(ctx);
+  }
+
+  /**
+   * The services' own roles (issue 20, finding 8), without a database of their own: the feature
+   * server's and the control plane's runtime role. Their rights come from the tables' owner: the
+   * users tables' here (so a feature server started next can log users in), the control plane's
+   * schema when it migrates at boot.
+   */
+  private async serviceRoles(ctx: StackContext): Promise<void> {
+    const port = ctx.config.postgres.port;
+    const ours = existsSync(join(this.socketDir(ctx), `.s.PGSQL.${port}`));
+    const socketDir = ours ? this.socketDir(ctx) : '/var/run/postgresql';
+    for (const [setting, login] of Object.entries(ctx.config.postgresRoles)) {
+      if (!login.password) throw new StackError(`postgres: no password for the ${setting} role`);
+      const sql = `
+SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \\gexec
+SELECT format('ALTER ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %L', :'role', :'pw') \\gexec
+`;
+      await this.superuserSql(ctx, sql, socketDir, { role: login.user, pw: login.password });
+    }
+    const pool = new Pool({ ...ctx.config.postgres, max: 1 });
+    try {
+      await new UsersRepository(pool).ensureSchema(ctx.config.postgresRoles.serving.user);
+    } finally {
+      await pool.end();
     }
   }
 

@@ -33,10 +33,11 @@ export async function removeUser(email: string): Promise<void> {
 }
 
 async function withUsers<T>(work: (users: UsersRepository) => Promise<T>): Promise<T> {
-  const pool = new Pool({ ...loadConfig().postgres, max: 1 });
+  const config = loadConfig();
+  const pool = new Pool({ ...config.postgres, max: 1 });
   try {
     const users = new UsersRepository(pool);
-    await users.ensureSchema();
+    await users.ensureSchema(config.postgresRoles.serving.user);
     return await work(users);
   } finally {
     await pool.end();

@@ -1,17 +1,19 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { FstoreConfig } from '@fstore/config';
+import { FstoreConfig, PostgresLogin, postgresLogin } from '@fstore/config';
 import { CONNECT_TIMEOUT_MS, poolErrorHandler } from '@fstore/postgres';
 import { ENTITIES } from './entities';
 import { Initial1764250000000 } from './migrations/1764250000000-initial';
 import { FeatureVersions1764900000000 } from './migrations/1764900000000-feature-versions';
 import { ApiKeyExpiry1764950000000 } from './migrations/1764950000000-api-key-expiry';
+import { AuditAppendOnly1765000000000 } from './migrations/1765000000000-audit-append-only';
 
 export const MIGRATIONS = [
   Initial1764250000000,
   FeatureVersions1764900000000,
   ApiKeyExpiry1764950000000,
+  AuditAppendOnly1765000000000,
 ];
 
 const logger = new Logger('postgres');
@@ -19,16 +21,21 @@ const warn = (message: string) => logger.warn(message);
 
 /**
  * The control plane's PostgreSQL connection, in its own schema (FSTORE_CONTROL_PG_SCHEMA): every
- * table is found through the search_path, so tests can use a throw-away schema.
+ * table is found through the search_path, so tests can use a throw-away schema. `login`: the
+ * runtime role (FSTORE_PG_CONTROL_USER) by default; the project's role only to migrate.
  */
-export function controlDataSource(config: FstoreConfig, schema = config.control.pgSchema) {
+export function controlDataSource(
+  config: FstoreConfig,
+  schema = config.control.pgSchema,
+  login: PostgresLogin = postgresLogin(config, 'control'),
+) {
   return new DataSource({
     type: 'postgres',
-    host: config.postgres.host,
-    port: config.postgres.port,
-    database: config.postgres.database,
-    username: config.postgres.user,
-    password: config.postgres.password,
+    host: login.host,
+    port: login.port,
+    database: login.database,
+    username: login.user,
+    password: login.password,
     schema,
     entities: ENTITIES,
     migrations: MIGRATIONS,
@@ -45,7 +52,24 @@ export function controlDataSource(config: FstoreConfig, schema = config.control.
   });
 }
 
-/** Creates the schema if needed, connects and applies pending migrations (never synchronize). */
+/**
+ * What the runtime role may do in the schema (issue 20, finding 8): read and write the tables it
+ * runs on, but the audit log only read and append (no UPDATE, DELETE or TRUNCATE: the migration's
+ * trigger refuses the first two to everyone), and never DDL or the migrations table. Names are
+ * identifiers checked when the configuration was loaded.
+ */
+const grantsToRuntimeRole = (schema: string, role: string) => [
+  `GRANT USAGE ON SCHEMA "${schema}" TO "${role}"`,
+  `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "${schema}" TO "${role}"`,
+  `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "${schema}" TO "${role}"`,
+  `REVOKE UPDATE, DELETE, TRUNCATE ON "${schema}".audit_log FROM "${role}"`,
+  `REVOKE ALL ON "${schema}".migrations FROM "${role}"`,
+];
+
+/**
+ * Creates the schema if needed and applies pending migrations (never synchronize) as the
+ * project's role, grants the runtime role its rights, and connects as the runtime role.
+ */
 export async function openDatabase(
   config: FstoreConfig,
   schema = config.control.pgSchema,
@@ -58,14 +82,18 @@ export async function openDatabase(
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [`fstore-control:${schema}`]);
     // The name was validated as an identifier when the configuration was loaded.
     await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    const owner = controlDataSource(config, schema, { ...config.postgres });
+    await owner.initialize();
+    try {
+      await owner.runMigrations({ transaction: 'each' });
+    } finally {
+      await owner.destroy();
+    }
+    for (const sql of grantsToRuntimeRole(schema, config.postgresRoles.control.user)) {
+      await client.query(sql);
+    }
     const ds = controlDataSource(config, schema);
     await ds.initialize();
-    try {
-      await ds.runMigrations({ transaction: 'each' });
-    } catch (e) {
-      await ds.destroy();
-      throw e;
-    }
     return ds;
   } finally {
     await client.end();

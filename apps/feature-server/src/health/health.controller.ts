@@ -38,7 +38,7 @@ export class HealthController {
   @Public()
   @Get('health/ready')
   @ApiOkResponse({
-    description: 'ready; checks.postgres is "ok" or "unavailable: …" (login answers 503 then)',
+    description: 'ready; the postgres check is "ok" or "unavailable: …" (login answers 503 then)',
   })
   @ApiServiceUnavailableResponse({ description: 'Redis Cluster not reachable (error_code 1400)' })
   async ready(): Promise<{ status: 'ready'; checks: { redis: 'ok'; postgres: string } }> {
