@@ -25,7 +25,7 @@ import {
 } from '@fstore/config';
 import { FEATURES, STACK_TOPICS } from '@fstore/contracts';
 import { airflowEnv } from '../apps/cli/src/stack/airflow';
-import { flinkStateOptions } from '../apps/cli/src/stack/flink';
+import { flinkStateOptions, flinkWebOptions } from '../apps/cli/src/stack/flink';
 import { AUTH_LIMITED_PATHS } from '../apps/cli/src/stack/serving';
 import { StackContext } from '../apps/cli/src/stack/component';
 
@@ -591,7 +591,7 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
 
   it('the Flink cluster carries the state and memory options of the local config.yaml', () => {
     const conf = ofKind('FlinkDeployment')[0].spec.flinkConfiguration;
-    const shared = flinkStateOptions(config);
+    const shared = { ...flinkStateOptions(config), ...flinkWebOptions(config) };
     expect(Object.keys(shared)).toEqual(
       expect.arrayContaining(['state.backend.type', 'execution.checkpointing.incremental']),
     );
@@ -600,6 +600,10 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
     }
     // The deprecated spelling would be a second, possibly contradicting, source.
     expect(conf['state.backend.incremental']).toBeUndefined();
+    // The SQL Gateway answers browsers as the JobManager does.
+    const gateway = named('Deployment', 'flink-sql-gateway').spec.template.spec.containers[0];
+    const origin = 'web.access-control-allow-origin';
+    expect(gateway.args).toContain(`-D${origin}=${flinkWebOptions(config)[origin]}`);
   });
 
   it("Redis users are the local stack's (libs/config/src/redis-acl.ts), each pod gets only its password", () => {

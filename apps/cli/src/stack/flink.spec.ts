@@ -1,6 +1,6 @@
 import { load } from 'js-yaml';
 import { loadConfig } from '@fstore/config';
-import { flinkConfigYaml, flinkStateOptions, stockJavaOpts } from './flink';
+import { flinkConfigYaml, flinkStateOptions, flinkWebOptions, stockJavaOpts } from './flink';
 
 /** Flink reads nested YAML keys as dotted ones: `a: {b: 1}` is `a.b: 1`. */
 function flatten(doc: unknown, prefix = ''): Record<string, string> {
@@ -60,7 +60,8 @@ describe('the generated Flink config.yaml', () => {
     for (const env of [{}, { FSTORE_FLINK_MANAGED_MEMORY_FRACTION: '.3' }]) {
       const config = loadConfig({ FSTORE_STACK_DIR: '/s', ...env });
       const conf = flatten(load(flinkConfigYaml(config, dirs, '--add-x')));
-      for (const [key, value] of Object.entries(flinkStateOptions(config))) {
+      const shared = { ...flinkStateOptions(config), ...flinkWebOptions(config) };
+      for (const [key, value] of Object.entries(shared)) {
         expect([key, conf[key]]).toEqual([key, value]);
       }
     }

@@ -109,6 +109,19 @@ export function flinkStateOptions(config: Pick<FstoreConfig, 'flink'>): Record<s
 }
 
 /**
+ * The REST options the local config.yaml and the Kubernetes FlinkDeployment both carry (issue 20,
+ * findings 2 and 3): no jar upload or run through the REST API (jobs come as SQL through the
+ * gateway), and answers readable by the Flink web UI's own origin only, never `*`: a page of
+ * another origin cannot read what the JobManager or the SQL Gateway (same options) answers.
+ */
+export function flinkWebOptions(config: Pick<FstoreConfig, 'flink'>): Record<string, string> {
+  return {
+    'web.submit.enable': 'false',
+    'web.access-control-allow-origin': new URL(config.flink.restUrl).origin,
+  };
+}
+
+/**
  * The session cluster's config.yaml (JobManager, TaskManager and SQL Gateway read the same file),
  * from the settings. State: RocksDB (keyed state on local disk, off the heap, its caches in the
  * TaskManager's managed memory) with incremental checkpoints; every JVM exits when it runs out of
@@ -160,6 +173,10 @@ rest:
   address: ${host}
   bind-address: ${host}
   port: ${f.restPort}
+web:
+  submit:
+    enable: ${flinkWebOptions(config)['web.submit.enable']}
+  access-control-allow-origin: ${flinkWebOptions(config)['web.access-control-allow-origin']}
 blob:
   server:
     port: ${f.blobPort}

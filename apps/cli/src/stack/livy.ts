@@ -103,6 +103,9 @@ livy.spark.scala-version = 2.12
 livy.file.local-dir-whitelist = ${livyJobDirs().join(',')}
 livy.server.session.state-retain.sec = ${retainSeconds(livy.stateRetain)}
 livy.server.recovery.mode = off
+# A POST or DELETE without an X-Requested-By header is refused (400): a web page cannot send one
+# without a CORS preflight, which Livy does not answer (issue 20, finding 3).
+livy.server.csrf-protection.enabled = true
 livy.rsc.rpc.server.address = ${host}
 livy.rsc.launcher.address = ${host}
 livy.cache-log.size = 2000
