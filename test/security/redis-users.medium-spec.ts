@@ -12,7 +12,13 @@ import {
   RedisClusterUser,
   secretsFile,
 } from '@fstore/config';
-import { ENTITIES, FEATURES, FeatureDefinition, featureKey } from '@fstore/contracts';
+import {
+  ENTITIES,
+  FEATURES,
+  FeatureDefinition,
+  featureByName,
+  featureKey,
+} from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 
 // Issue 20, finding 7: every component logs in to Redis as its own ACL user with only the
@@ -27,7 +33,10 @@ const WRONGPASS = '-WRONGPASS invalid username-password pair or user is disabled
 const NOPERM_KEY =
   'NOPERM this user has no permissions to access one of the keys used as arguments';
 
-const stream = FEATURES.find((f) => f.engine === 'stream')!;
+const stream = FEATURES.find((f) => f.engine === 'stream' && !f.tiles)!;
+// A time-window count (as in the online store's medium test): tiles in a hash, written by the
+// writer's Lua script, read with HVALS.
+const windowed = featureByName('purchases_1h')!;
 const batch = FEATURES.find((f) => f.engine === 'batch')!;
 const partsOf = (f: FeatureDefinition, id: string) =>
   ENTITIES[f.entity].keyColumns.map((_, i) => `${run}-${id}-${i}`);
@@ -141,9 +150,21 @@ describe('Redis users (issue 20, finding 7)', () => {
     expect(
       await writer.write([{ feature: stream.name, keyParts: parts, value: 5, eventTime: 2000 }]),
     ).toEqual({ written: 1, skippedOlder: 0 });
-    const hash = `${featureKey(stream.name, parts)}:w`;
-    expect(await writer.client.hset(hash, '2000', '5')).toBe(1);
-    expect(await writer.client.hgetall(hash)).toEqual({ '2000': '5' });
+    // A tile of a time window, ending now: the feature server reads it back.
+    const end =
+      Math.ceil(Date.now() / windowed.tiles!.granularityMs) * windowed.tiles!.granularityMs;
+    const tileParts = partsOf(windowed, 'writer');
+    expect(
+      await writer.write([
+        {
+          feature: windowed.name,
+          keyParts: tileParts,
+          tile: { end, events: 1, aggregate: null, eventTime: end - 1 },
+        },
+      ]),
+    ).toEqual({ written: 1, skippedOlder: 0 });
+    const [[tile]] = await storeAs('feature-server').read(windowed.entity, [tileParts], [windowed]);
+    expect(tile?.eventTime).toBe(end - 1);
     const batchParts = partsOf(batch, 'writer');
     expect(
       await errorOf(

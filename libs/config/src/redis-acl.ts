@@ -59,12 +59,12 @@ const CLUSTER_CLIENT = [
 ];
 
 /** Reads of values, event times and window hashes; scripts run as the caller (same checks). */
-const READS = ['+get', '+mget', '+exists', '+hget', '+hmget', '+hgetall', '+pttl'];
+const READS = ['+get', '+mget', '+exists', '+hget', '+hmget', '+hgetall', '+hvals', '+pttl'];
 const SCRIPTS = ['+eval', '+evalsha', '+eval_ro', '+evalsha_ro'];
 /** The writers load their set-if-not-older script once and call it by its SHA (EVALSHA). */
 const SCRIPT_LOAD = '+script|load';
-/** Writes of the set-if-not-older scripts (plain values) and of windowed features (hashes). */
-const WRITES = ['+set', '+del', '+hset', '+hdel', '+pexpireat', '+pexpire'];
+/** Writes of the set-if-not-older scripts (plain values) and of time-window tiles (hashes). */
+const WRITES = ['+set', '+del', '+hset', '+hdel', '+pexpiretime', '+pexpireat', '+pexpire'];
 
 /** Key patterns of the given features' keys: `<name>:…` (values, `:ts` keys, window hashes). */
 function keyPatterns(features: readonly AclFeature[], readOnly: boolean): string[] {
