@@ -632,6 +632,44 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
     expect(data['start.sh']).toContain('masteruser replication');
   });
 
+  it('only the control plane reaches the SQL Gateway, the JobManager REST API and Livy (NetworkPolicies)', () => {
+    const policies = ofKind('NetworkPolicy');
+    const selecting = (labels: Doc) =>
+      policies.filter((p) =>
+        Object.entries(p.spec.podSelector.matchLabels).every(([k, v]) => labels[k] === v),
+      );
+    /** The label sets allowed to reach `port` of pods with `labels`. */
+    const allowedTo = (labels: Doc, port: number) =>
+      selecting(labels).flatMap((p) =>
+        p.spec.ingress
+          .filter((rule: Doc) => !rule.ports || rule.ports.some((x: Doc) => x.port === port))
+          .flatMap((rule: Doc) => (rule.from ?? [{ anyone: true }]).map((f: Doc) => f)),
+      );
+    const names = (from: Doc[]) =>
+      from.map((f) =>
+        f.anyone
+          ? 'anyone'
+          : (f.podSelector?.matchLabels?.['app.kubernetes.io/name'] ??
+            JSON.stringify(f.podSelector?.matchLabels)),
+      );
+    for (const [labels, port] of [
+      [{ 'app.kubernetes.io/name': 'flink-sql-gateway' }, config.flink.gatewayPort],
+      [{ 'app.kubernetes.io/name': 'livy' }, config.livy.port],
+    ] as const) {
+      expect(selecting(labels).every((p) => p.spec.policyTypes.includes('Ingress'))).toBe(true);
+      expect([labels, names(allowedTo(labels, port))]).toEqual([labels, ['control-plane']]);
+    }
+    const jobManager = { app: 'fstore-flink', component: 'jobmanager' };
+    expect(names(allowedTo(jobManager, config.flink.restPort)).sort()).toEqual(
+      [
+        'control-plane',
+        'flink-kubernetes-operator',
+        'flink-sql-gateway',
+        '{"app":"fstore-flink"}',
+      ].sort(),
+    );
+  });
+
   it('Redis Cluster has 6 nodes and the bootstrap Job waits for all of them', () => {
     const sts = named('StatefulSet', 'redis-cluster');
     expect(sts.spec.replicas).toBe(6);
