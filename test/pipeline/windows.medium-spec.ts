@@ -10,7 +10,9 @@ import { shuffled, StreamScenario } from '../support/stream-scenario';
 // job → tile changelogs → feature writer → Redis; every windowed feature of every entity read at
 // several read times and compared with the interpreter at the window bounds the read reports.
 const config = loadConfig();
-const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin', { commandTimeoutMs: 15000 });
+const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin', {
+  commandTimeoutMs: 15000,
+});
 const WINDOWED = STREAM_FEATURES.filter((f) => f.tiles);
 const MIN = 60_000;
 const HOUR = 60 * MIN;
