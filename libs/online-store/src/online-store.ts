@@ -250,7 +250,8 @@ export class RedisClusterOnlineStore implements OnlineStore {
     parts: readonly string[],
     features: readonly FeatureDefinition[],
   ): Promise<(FeatureValue | null)[][]> {
-    const windows = features.map((f) => f.tiles && readWindow(f.tiles, Date.now()));
+    const now = Date.now();
+    const windows = features.map((f) => f.tiles && readWindow(f.tiles, now));
     // One entity's keys share a slot: one round trip. Many entities: one script per node.
     if (parts.length !== 1) return this.readPerNode(parts, features, windows);
     return [await this.readOne(parts[0], features, windows)];

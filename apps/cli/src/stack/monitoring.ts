@@ -6,6 +6,7 @@ import {
   aptInstall,
   commandExists,
   ensureDir,
+  httpOk,
   probe,
   run,
   runningPid,
@@ -161,20 +162,12 @@ export class MonitoringComponent implements StackComponent {
     return started;
   }
 
-  private async ping(ctx: StackContext): Promise<void> {
-    const res = await fetch(`${this.url(ctx)}/-/ready`, {
-      headers: { authorization: this.authHeader(ctx) },
-      signal: AbortSignal.timeout(2000),
-    });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  private ping(ctx: StackContext): Promise<void> {
+    return httpOk(`${this.url(ctx)}/-/ready`, { authorization: this.authHeader(ctx) });
   }
 
-  private async pushgatewayPing(ctx: StackContext): Promise<void> {
-    const res = await fetch(
-      `http://${ctx.config.host}:${ctx.config.monitoring.pushgatewayPort}/-/ready`,
-      { signal: AbortSignal.timeout(2000) },
-    );
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  private pushgatewayPing(ctx: StackContext): Promise<void> {
+    return httpOk(`http://${ctx.config.host}:${ctx.config.monitoring.pushgatewayPort}/-/ready`);
   }
 
   async ready(ctx: StackContext): Promise<void> {

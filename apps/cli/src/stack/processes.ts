@@ -310,8 +310,8 @@ export async function probe(
   }
 }
 
-/** An HTTP GET that must answer 2xx within 2 s. */
-export async function httpOk(url: string): Promise<void> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+/** An HTTP GET (with optional headers, e.g. credentials) that must answer 2xx within 2 s. */
+export async function httpOk(url: string, headers?: Record<string, string>): Promise<void> {
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(2000) });
   if (!res.ok) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
 }
