@@ -71,7 +71,7 @@ export class FeatureServerClient {
   }
 
   /** Every feature (or those named) of one entity; 404 (ApiError 2000) when it has none. */
-  getFeatures(entity: EntityName, id: string, names?: string[]): Promise<EntityFeatures> {
+  getFeatures(entity: EntityName, id: string, names?: readonly string[]): Promise<EntityFeatures> {
     return this.authenticated(() =>
       this.http.request<EntityFeatures>(
         'GET',
@@ -82,7 +82,7 @@ export class FeatureServerClient {
   }
 
   /** The features of many entities in one request (a read: safe to retry). */
-  getOnlineFeatures(entity: EntityName, ids: string[], names?: string[]): Promise<BatchResponse> {
+  getOnlineFeatures(entity: EntityName, ids: string[], names?: readonly string[]): Promise<BatchResponse> {
     return this.authenticated(() =>
       this.http.request<BatchResponse>('POST', '/v1/features/batch', {
         body: { entity, ids, ...(names ? { features: names } : {}) },
