@@ -6,7 +6,7 @@ import addFormats from 'ajv-formats';
 import { Pool } from 'pg';
 import { UsersRepository } from '@fstore/auth';
 import { loadConfig, PROJECT_ROOT } from '@fstore/config';
-import { FEATURES } from '@fstore/contracts';
+import { featureByName, FEATURES } from '@fstore/contracts';
 import { createControlApiKey } from '@fstore/control-plane';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 
@@ -123,17 +123,29 @@ beforeAll(async () => {
   await users.upsert(email, password, 'reader');
   keys.admin = await createControlApiKey(config, `contract-admin-${run}`, 'admin');
   keys.viewer = await createControlApiKey(config, `contract-viewer-${run}`, 'viewer');
-  // A value of every feature for one product (and the entities of the original API's routes).
+  // A value of every plain feature for one product (and the entities of the original API's
+  // routes), and one tile of a time window (its answer carries the window's bounds).
   const store = RedisClusterOnlineStore.fromConfig(config);
+  const windowed = featureByName('units_sold_7d')!.tiles!.granularityMs;
   try {
-    await store.write(
-      FEATURES.map((f) => ({
+    await store.write([
+      ...FEATURES.filter((f) => !f.tiles).map((f) => ({
         feature: f.name,
         keyParts: f.entity === 'customer_product' ? [product, product] : [product],
         value: 3,
         eventTime: Date.now(),
       })),
-    );
+      {
+        feature: 'units_sold_7d',
+        keyParts: [product],
+        tile: {
+          end: Math.ceil(Date.now() / windowed) * windowed,
+          events: 1,
+          aggregate: '4',
+          eventTime: Date.now(),
+        },
+      },
+    ]);
   } finally {
     await store.close();
   }
@@ -181,6 +193,10 @@ describe('the feature server answers as docs/openapi/feature-server.json says', 
     const one = await fs('GET', route, { params: { entity: 'product', id: product }, auth: token });
     expect(one.status).toBe(200);
     expect((one.body.features as Json).avg_review).toMatchObject({ value: 3, stale: false });
+    expect((one.body.features as Json).units_sold_7d).toMatchObject({
+      value: 4,
+      window: { start: expect.any(String), end: expect.any(String) },
+    });
     expect((await fs('GET', route, { params: { entity: 'product', id: product } })).status).toBe(
       401,
     );

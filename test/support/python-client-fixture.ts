@@ -22,6 +22,8 @@ async function main(): Promise<void> {
       return;
     }
     const run = randomBytes(4).toString('hex');
+    // One value each (time windows keep tiles instead: not this fixture's subject).
+    const plainProductFeatures = FEATURES.filter((f) => f.entity === 'product' && !f.tiles);
     const email = `python-client-${run}@example.com`;
     const password = `${randomUUID()}-Aa1`;
     const product = `py-${run}`;
@@ -31,7 +33,7 @@ async function main(): Promise<void> {
     const store = RedisClusterOnlineStore.fromConfig(config);
     try {
       await store.write(
-        FEATURES.filter((f) => f.entity === 'product').map((f, i) => ({
+        plainProductFeatures.map((f, i) => ({
           feature: f.name,
           keyParts: [product],
           value: i + 1.5,
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
     } finally {
       await store.close();
     }
-    const features = FEATURES.filter((f) => f.entity === 'product').map((f) => f.name);
+    const features = plainProductFeatures.map((f) => f.name);
     console.log(
       JSON.stringify({
         serving_url: config.serving.url,

@@ -289,6 +289,18 @@ export interface components {
       error_message: string;
       error_detail: components['schemas']['ErrorDetailDto'][] | null;
     };
+    WindowDto: {
+      /**
+       * Format: date-time
+       * @description exclusive: events with a later event time count, ISO-8601
+       */
+      start: string;
+      /**
+       * Format: date-time
+       * @description inclusive: events up to this event time count, ISO-8601
+       */
+      end: string;
+    };
     FeatureValueDto: {
       value: number | null;
       /**
@@ -298,6 +310,8 @@ export interface components {
       event_time: string | null;
       /** @description older than the configured maximum age for its engine */
       stale: boolean;
+      /** @description time-window features only: the window the value covers at the read (docs/online-store-format.md) */
+      window?: components['schemas']['WindowDto'];
     };
     EntityFeaturesDto: {
       /** @enum {string} */
