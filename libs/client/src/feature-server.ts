@@ -82,7 +82,11 @@ export class FeatureServerClient {
   }
 
   /** The features of many entities in one request (a read: safe to retry). */
-  getOnlineFeatures(entity: EntityName, ids: string[], names?: readonly string[]): Promise<BatchResponse> {
+  getOnlineFeatures(
+    entity: EntityName,
+    ids: string[],
+    names?: readonly string[],
+  ): Promise<BatchResponse> {
     return this.authenticated(() =>
       this.http.request<BatchResponse>('POST', '/v1/features/batch', {
         body: { entity, ids, ...(names ? { features: names } : {}) },
