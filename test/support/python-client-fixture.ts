@@ -36,7 +36,7 @@ async function main(): Promise<void> {
         plainProductFeatures.map((f, i) => ({
           feature: f.name,
           keyParts: [product],
-          value: i + 1.5,
+          value: i + 1, // integers: every feature type holds them
           eventTime: Date.UTC(2026, 0, 1),
         })),
       );

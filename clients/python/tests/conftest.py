@@ -15,7 +15,9 @@ FIXTURE = ["node", "-r", "./bin/register", "test/support/python-client-fixture.t
 
 @pytest.fixture(scope="session")
 def stack() -> dict:
-    out = subprocess.run(FIXTURE, cwd=ROOT, check=True, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(FIXTURE, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        pytest.fail(f"{' '.join(FIXTURE)} failed: {out.stderr[-2000:]}")
     data = json.loads(out.stdout.strip().splitlines()[-1])
     yield data
     subprocess.run([*FIXTURE, "--remove", data["email"]], cwd=ROOT, check=True, timeout=120)

@@ -16,7 +16,7 @@ def test_features_with_their_producers_and_one_value(control, stack):
     assert (detail["name"], detail["entity_id"], detail["value"]) == (
         "avg_review",
         stack["product"],
-        1.5,
+        1,
     )
     assert detail["event_time"] == "2026-01-01T00:00:00.000Z"
 

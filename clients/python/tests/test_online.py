@@ -28,7 +28,7 @@ def test_get_online_features_returns_each_id_in_order_with_missing_values_none(c
             "id": product,
             "features": {
                 "avg_review": {
-                    "value": 1.5,
+                    "value": 1,
                     "event_time": "2026-01-01T00:00:00.000Z",
                     "stale": True,
                 }
@@ -42,14 +42,14 @@ def test_every_feature_of_the_entity_by_default(client, stack):
     (result,) = client.get_online_features("product", [stack["product"]])
     assert set(stack["features"]) <= set(result["features"])
     values = [result["features"][name]["value"] for name in stack["features"]]
-    assert values == [i + 1.5 for i in range(len(stack["features"]))]
+    assert values == [i + 1 for i in range(len(stack["features"]))]
 
 
 def test_errors_are_typed_and_carry_error_code(client, stack):
     with pytest.raises(InvalidRequest) as bad:
         client.get_online_features("product", [stack["product"]], ["no_such_feature"])
     assert (bad.value.status, bad.value.error_code) == (400, 1000)
-    assert bad.value.error_detail[0].loc == ("body", "features", 0)
+    assert bad.value.error_detail[0].loc == ("body", "features")
     with pytest.raises(NotFound) as missing:
         client.get_features("product", f"{stack['product']}-none")
     assert missing.value.error_code == 2000

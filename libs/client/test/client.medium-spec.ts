@@ -64,7 +64,7 @@ describe('FeatureServerClient', () => {
     );
     expect(invalid).toBeInstanceOf(ApiError);
     expect(invalid).toMatchObject({ status: 400, errorCode: 1000 });
-    expect(invalid?.errorDetail?.[0].loc).toEqual(['body', 'features', 0]);
+    expect(invalid?.errorDetail?.[0].loc).toEqual(['body', 'features']);
 
     // An access token that is refused is renewed once with the refresh token.
     const tokens = await client.refresh();
