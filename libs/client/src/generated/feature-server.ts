@@ -1480,7 +1480,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description ready; checks.postgres is "ok" or "unavailable: …" (login answers 503 then) */
+      /** @description ready; the postgres check is "ok" or "unavailable: …" (login answers 503 then) */
       200: {
         headers: {
           [name: string]: unknown;
