@@ -125,7 +125,7 @@ beforeAll(async () => {
   keys.viewer = await createControlApiKey(config, `contract-viewer-${run}`, 'viewer');
   // A value of every plain feature for one product (and the entities of the original API's
   // routes), and one tile of a time window (its answer carries the window's bounds).
-  const store = RedisClusterOnlineStore.fromConfig(config, 'feature-writer');
+  const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');
   const windowed = featureByName('units_sold_7d')!.tiles!.granularityMs;
   try {
     await store.write([

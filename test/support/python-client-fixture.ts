@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     await users.ensureSchema();
     await users.upsert(email, password, 'reader');
     const apiKey = await createControlApiKey(config, `python-client-${run}`, 'viewer');
-    const store = RedisClusterOnlineStore.fromConfig(config, 'feature-writer');
+    const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');
     try {
       await store.write(
         plainProductFeatures.map((f, i) => ({

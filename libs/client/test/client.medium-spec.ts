@@ -18,7 +18,7 @@ beforeAll(async () => {
   const users = new UsersRepository(pool);
   await users.ensureSchema();
   await users.upsert(email, password, 'reader');
-  const store = RedisClusterOnlineStore.fromConfig(config, 'feature-writer');
+  const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');
   try {
     await store.write([{ feature: 'units_sold', keyParts: [product], value: 42, eventTime: 1 }]);
   } finally {
