@@ -22,6 +22,7 @@ import { Pool } from 'pg';
 import { UsersRepository } from '@fstore/auth';
 import { FstoreConfig, loadConfig, redisCredentials } from '@fstore/config';
 import { featureByName } from '@fstore/contracts';
+import { EntityFeatures, FeatureServerClient } from '@fstore/client';
 import { FeatureWrite, RedisClusterOnlineStore } from '@fstore/online-store';
 import { runningPid, StackPaths } from '../apps/cli/src/stack/processes';
 import { stackContext, stackUp } from '../apps/cli/src/stack/stack';
@@ -60,7 +61,11 @@ const load = () =>
     .map((x) => x.toFixed(2))
     .join(' ');
 
-async function createUserAndLogin(config: FstoreConfig, lbUrl: string): Promise<string> {
+/** A reader's client of the feature server through nginx, and its access token (for wrk). */
+async function createUserAndLogin(
+  config: FstoreConfig,
+  lbUrl: string,
+): Promise<{ client: FeatureServerClient; token: string }> {
   const password = randomBytes(24).toString('base64url');
   const pool = new Pool({ ...config.postgres, max: 1 });
   try {
@@ -70,12 +75,10 @@ async function createUserAndLogin(config: FstoreConfig, lbUrl: string): Promise<
   } finally {
     await pool.end();
   }
-  const { access_token } = (await postJson(
-    `${lbUrl}/api/auth/login`,
-    JSON.stringify({ email: BENCH_USER, password }),
-  )) as { access_token?: string };
+  const client = new FeatureServerClient({ baseUrl: lbUrl });
+  const { access_token } = await client.login(BENCH_USER, password);
   if (!access_token) throw new BenchError('login through nginx: no access_token');
-  return access_token;
+  return { client, token: access_token };
 }
 
 async function seedFstore(config: FstoreConfig, rows: ProductRow[], eventTime: number) {
@@ -194,11 +197,7 @@ async function postJson(url: string, body: string, token?: string): Promise<unkn
   return JSON.parse(res.body);
 }
 
-interface FstoreEntity {
-  id: string;
-  features: Record<string, { value: number } | null>;
-}
-const fstoreValues = (e: FstoreEntity) =>
+const fstoreValues = (e: EntityFeatures) =>
   Object.fromEntries(Object.entries(e.features).map(([k, v]) => [k, v?.value]));
 
 interface FeastResponse {
@@ -219,37 +218,31 @@ function feastValues(res: FeastResponse, entities: number): Record<string, unkno
 }
 
 /** One real request of each kind to each server; every value must be the seeded one. */
-async function verify(lbUrl: string, token: string, feastUrl: string, rows: ProductRow[]) {
+async function verify(
+  client: FeatureServerClient,
+  feastUrl: string,
+  rows: ProductRow[],
+): Promise<void> {
   const row = rows[Math.floor(rows.length / 2) + 7];
-  const res = await httpRequest(
-    `${lbUrl}/v1/features/product/${row.productId}?names=${PRODUCT_FEATURES.join(',')}`,
-    {
-      headers: { authorization: `Bearer ${token}` },
-    },
-  );
-  if (res.status !== 200) throw new BenchError(`fstore GET: ${res.status} ${res.body}`);
-  const single = fstoreValues(JSON.parse(res.body) as FstoreEntity);
+  const single = fstoreValues(await client.getFeatures('product', row.productId, PRODUCT_FEATURES));
   expectValues('fstore GET', row, single);
   const ids = batchIds(rows, 3);
-  const batch = (await postJson(`${lbUrl}/v1/features/batch`, fstoreBatchBody(ids), token)) as {
-    results: FstoreEntity[];
-  };
+  const batch = await client.getOnlineFeatures('product', ids, PRODUCT_FEATURES);
   if (batch.results.length !== ids.length) throw new BenchError('fstore batch: wrong length');
   batch.results.forEach((e, j) =>
     expectValues('fstore batch', rows[3 * BATCH_SIZE + j], fstoreValues(e)),
   );
-  const windowed = (await postJson(
-    `${lbUrl}/v1/features/batch`,
-    fstoreWindowedBody(ids),
-    token,
-  )) as { results: FstoreEntity[] };
+  const windowed = await client.getOnlineFeatures('product', ids, [
+    ...PRODUCT_FEATURES,
+    ...WINDOW_FEATURES,
+  ]);
   windowed.results.forEach((e, j) => {
     const index = 3 * BATCH_SIZE + j;
     expectValues('fstore windowed batch', rows[index], fstoreValues(e));
     for (const f of WINDOW_FEATURES) {
       const want = windowTiles(index, f, newestTileEnd(f), granularityOf(f)).value;
       const got = e.features[f]?.value;
-      if (got === undefined || !sameNumber(want, got)) {
+      if (got === undefined || got === null || !sameNumber(want, got)) {
         throw new BenchError(
           `fstore windowed batch: ${rows[index].productId} ${f}: ${got} ≠ ${want}`,
         );
@@ -299,7 +292,7 @@ async function main(): Promise<void> {
   const { connections, durationSeconds, feastPort, feastWorkers } = config.bench;
   for (const f of PRODUCT_FEATURES) if (!featureByName(f)) throw new BenchError(`unknown ${f}`);
   const lbUrl = servingUrl ?? config.serving.url;
-  const token = await createUserAndLogin(config, lbUrl);
+  const { client, token } = await createUserAndLogin(config, lbUrl);
   log(`logged in through nginx (${lbUrl}) as ${BENCH_USER} (reader)`);
 
   log(`2/5 seeding ${PRODUCTS} products into fstore's Redis layout`);
@@ -336,7 +329,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    await verify(lbUrl, token, feast.url, rows);
+    await verify(client, feast.url, rows);
 
     const wrk = async (
       label: string,

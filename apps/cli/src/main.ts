@@ -249,6 +249,18 @@ program
   });
 
 program
+  .command('openapi')
+  .description(
+    "Write the APIs' OpenAPI documents (docs/openapi/) and the client's types from the apps",
+  )
+  .option('--check', 'change nothing: fail when a file is stale or a document is not valid')
+  .option('--validate <file>', 'only validate this OpenAPI document', readableFile)
+  .action(async (opts: { check?: boolean; validate?: string }) => {
+    const { openapiCommand } = await import('./openapi/openapi-command');
+    process.exitCode = await openapiCommand(opts, log);
+  });
+
+program
   .command('generate')
   .description('Write a deterministic synthetic data set (CSV with EventID, or NDJSON)')
   .requiredOption('--rows <n>', 'rows to write', int)

@@ -38,6 +38,9 @@ export async function runTests(log: (m: string) => void): Promise<number> {
     step(log, 'typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']),
   ]);
   results.push(['lint', step(log, 'lint', 'npx', ['eslint', '.'])]);
+  // Both APIs' OpenAPI documents: valid OpenAPI 3.1 (swagger-parser), the project's rules, and
+  // the committed files (documents, client types) equal to what the apps give.
+  results.push(['openapi', step(log, 'openapi', 'node', ['bin/fstore.js', 'openapi', '--check'])]);
   results.push(['format', step(log, 'format', 'npx', ['prettier', '--check', '.'])]);
   results.push([
     'alert rules',

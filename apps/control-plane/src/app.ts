@@ -1,11 +1,11 @@
 import { ConsoleLogger, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { loadConfig } from '@fstore/config';
-import { useJsonBodyLimits } from '@fstore/rest-api';
+import { serveOpenApiDocument, useJsonBodyLimits } from '@fstore/rest-api';
 import { AppModule, ControlPlaneOptions } from './app.module';
 import { ControlMetrics } from './metrics/metrics';
+import { controlPlaneDocument } from './openapi';
 
 const DEFAULTS: ControlPlaneOptions = { worker: true, reconciler: true };
 
@@ -23,16 +23,7 @@ export async function createApp(
   useJsonBodyLimits(app, { maxBytes: http.maxBodyBytes, maxDepth: http.maxJsonDepth });
   app.get(ControlMetrics).attach(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks();
-  const doc = new DocumentBuilder()
-    .setTitle('fstore control plane')
-    .setDescription(
-      'Jobs and immutable versions, Flink deployments (deploy/pause/resume/upgrade/cancel), ' +
-        'Spark batch runs, features and their freshness, audit. Mutations are asynchronous: ' +
-        '202 with an operation id (GET /v1/operations/{id}); send an Idempotency-Key.',
-    )
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key' })
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
+  serveOpenApiDocument(app, controlPlaneDocument(app));
   return app;
 }
 

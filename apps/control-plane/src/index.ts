@@ -6,6 +6,7 @@ import { openDatabase } from './database/data-source';
 import { ApiKeyEntity } from './database/entities';
 
 export { API_KEY_ROLES };
+export { generateControlPlaneDocument } from './openapi';
 
 /**
  * Creates a control-plane API key in its database (migrating it first if needed) and returns

@@ -8,10 +8,19 @@ import {
   OperationEntity,
 } from './database/entities';
 import { Accepted } from './operations/operations.service';
+import {
+  AcceptedDto,
+  AuditEntryDto,
+  DeploymentDto,
+  JobDto,
+  JobVersionDto,
+  OperationDto,
+  RunDto,
+} from './responses.dto';
 
 /** The API's JSON shapes (snake_case), from the rows. */
 
-export const presentJob = (j: JobEntity) => ({
+export const presentJob = (j: JobEntity): JobDto => ({
   name: j.name,
   kind: j.kind,
   description: j.description,
@@ -19,7 +28,7 @@ export const presentJob = (j: JobEntity) => ({
   created_at: j.createdAt,
 });
 
-export const presentVersion = (v: JobVersionEntity, withContent = false) => ({
+export const presentVersion = (v: JobVersionEntity, withContent = false): JobVersionDto => ({
   job: v.jobName,
   version: v.version,
   source: v.source,
@@ -34,7 +43,7 @@ export const presentVersion = (v: JobVersionEntity, withContent = false) => ({
  * observed_at says when Flink last confirmed the observed state; `stale` is true when that is
  * older than three reconciler intervals, so an old observation never passes for a current one.
  */
-export const presentDeployment = (d: DeploymentEntity, config: FstoreConfig) => {
+export const presentDeployment = (d: DeploymentEntity, config: FstoreConfig): DeploymentDto => {
   const age = d.observedAt ? (Date.now() - d.observedAt.getTime()) / 1000 : null;
   return {
     id: d.id,
@@ -56,7 +65,7 @@ export const presentDeployment = (d: DeploymentEntity, config: FstoreConfig) => 
   };
 };
 
-export const presentRun = (r: BatchRunEntity, withLog = false) => ({
+export const presentRun = (r: BatchRunEntity, withLog = false): RunDto => ({
   id: r.id,
   job: r.jobName,
   version: r.version,
@@ -74,7 +83,7 @@ export const presentRun = (r: BatchRunEntity, withLog = false) => ({
   ...(withLog ? { log_tail: r.logTail } : {}),
 });
 
-export const presentOperation = (o: OperationEntity) => ({
+export const presentOperation = (o: OperationEntity): OperationDto => ({
   id: o.id,
   kind: o.kind,
   target: o.target,
@@ -90,14 +99,14 @@ export const presentOperation = (o: OperationEntity) => ({
   finished_at: o.finishedAt,
 });
 
-export const presentAccepted = ({ operation, created }: Accepted) => ({
+export const presentAccepted = ({ operation, created }: Accepted): AcceptedDto => ({
   operation_id: operation.id,
   status: operation.status,
   target: operation.target,
   created,
 });
 
-export const presentAudit = (a: AuditEntryEntity) => ({
+export const presentAudit = (a: AuditEntryEntity): AuditEntryDto => ({
   id: Number(a.id),
   at: a.at,
   actor: a.actor,

@@ -1,12 +1,12 @@
 import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { loadConfig } from '@fstore/config';
-import { useJsonBodyLimits } from '@fstore/rest-api';
+import { serveOpenApiDocument, useJsonBodyLimits } from '@fstore/rest-api';
 import { AppModule } from './app.module';
 import { EntityReadLane } from './features/entity-read.lane';
 import { ServingMetrics } from './metrics/metrics';
+import { featureServerDocument } from './openapi';
 
 /** Builds the feature server (used by main.ts and by the tests). */
 export async function createApp(
@@ -24,11 +24,6 @@ export async function createApp(
   app.get(ServingMetrics).attach(fastify);
   app.get(EntityReadLane).attach(fastify);
   app.enableShutdownHooks();
-  const doc = new DocumentBuilder()
-    .setTitle('fstore feature server')
-    .setDescription('Online features from Redis Cluster; the original API under /api/v1')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
+  serveOpenApiDocument(app, featureServerDocument(app));
   return app;
 }

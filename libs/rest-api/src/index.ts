@@ -11,3 +11,15 @@ export { ErrorFilter, toDomainError, type ErrorMapper } from './error.filter';
 export { FieldValidationPipe, UuidPipe, type FastPathDto } from './validation';
 export { HttpMetrics } from './http-metrics';
 export { exceedsJsonDepth, JsonTooDeep, useJsonBodyLimits, type JsonBodyLimits } from './json-body';
+export {
+  ApiErrors,
+  buildOpenApiDocument,
+  ErrorBody,
+  ErrorDetailDto,
+  errorResponses,
+  serveOpenApiDocument,
+  SHARED_ERRORS,
+  type ApiDocumentInfo,
+  type ErrorResponse,
+  type ErrorResponses,
+} from './openapi';

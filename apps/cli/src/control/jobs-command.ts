@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { randomUUID } from 'crypto';
+import { ApiError, ApiUnavailableError, ControlPlaneClient } from '@fstore/client';
 import { loadConfig } from '@fstore/config';
 import { keyValue, keyValues, positiveInt } from '../options';
 import { formatTable } from '../format-table';
@@ -9,39 +10,41 @@ export class ControlPlaneError extends Error {}
 
 export type Json = Record<string, unknown>;
 
-/** One call to the control plane's API with the configured key; a non-2xx answer throws. */
+/** The control plane's client with the configured URL and key (FSTORE_API_KEY). */
+export function controlPlane(): ControlPlaneClient {
+  const { control } = loadConfig();
+  if (!control.apiKey) {
+    throw new ControlPlaneError('set FSTORE_API_KEY (fstore apikeys create --role …)');
+  }
+  return new ControlPlaneClient({ baseUrl: control.url, apiKey: control.apiKey, timeoutMs: 30000 });
+}
+
+/**
+ * One call to the control plane's API through @fstore/client; a non-2xx answer throws a
+ * ControlPlaneError with the error body. `idempotent`: one Idempotency-Key per command
+ * invocation, so the client may retry it and a retried request is the same operation.
+ */
 export async function call(
   method: string,
   path: string,
   body?: Json,
   idempotent = false,
 ): Promise<Json> {
-  const config = loadConfig();
-  const key = config.control.apiKey;
-  if (!key) throw new ControlPlaneError('set FSTORE_API_KEY (fstore apikeys create --role …)');
-  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
-  if (body) headers['content-type'] = 'application/json';
-  // One key per command invocation: a retried request is the same operation.
-  if (idempotent) headers['idempotency-key'] = randomUUID();
-  let res: Response;
+  const client = controlPlane();
   try {
-    res = await fetch(`${config.control.url}${path}`, {
-      method,
-      headers,
-      body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(30000),
+    return await client.request<Json>(method, path, {
+      body,
+      ...(idempotent ? { headers: { 'idempotency-key': randomUUID() }, idempotent: true } : {}),
     });
   } catch (e) {
-    throw new ControlPlaneError(`control plane at ${config.control.url}: ${(e as Error).message}`);
+    if (e instanceof ApiError) {
+      const detail = e.errorDetail ? ` ${JSON.stringify(e.errorDetail)}` : '';
+      throw new ControlPlaneError(`${e.status} ${e.errorMessage}${detail}`);
+    }
+    if (e instanceof ApiUnavailableError)
+      throw new ControlPlaneError(`control plane at ${e.message}`);
+    throw e;
   }
-  const json = (await res.json().catch(() => ({}))) as Json;
-  if (!res.ok) {
-    const detail = json.error_detail ? ` ${JSON.stringify(json.error_detail)}` : '';
-    throw new ControlPlaneError(
-      `${res.status} ${String(json.error_message ?? res.statusText)}${detail}`,
-    );
-  }
-  return json;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

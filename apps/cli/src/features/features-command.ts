@@ -20,14 +20,15 @@ type Json = Record<string, unknown>;
 async function controlPlaneView(): Promise<{ features?: Map<string, Json>; why?: string }> {
   const { control } = loadConfig();
   if (!control.apiKey) return { why: 'FSTORE_API_KEY is not set' };
+  const { ControlPlaneClient } = await import('@fstore/client');
   try {
-    const res = await fetch(`${control.url}/v1/features`, {
-      headers: { authorization: `Bearer ${control.apiKey}` },
-      signal: AbortSignal.timeout(10000),
+    const client = new ControlPlaneClient({
+      baseUrl: control.url,
+      apiKey: control.apiKey,
+      retries: 0,
     });
-    if (!res.ok) return { why: `control plane answered ${res.status}` };
-    const { features } = (await res.json()) as { features: Json[] };
-    return { features: new Map(features.map((f) => [String(f.name), f])) };
+    const features = await client.listFeatures();
+    return { features: new Map(features.map((f) => [f.name, f as unknown as Json])) };
   } catch (e) {
     return { why: `control plane at ${control.url}: ${(e as Error).message}` };
   }

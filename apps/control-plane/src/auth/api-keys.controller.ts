@@ -1,18 +1,21 @@
 import { Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Audited } from '../audit/audit.interceptor';
 import { ApiKeyEntity } from '../database/entities';
 import { NotFound } from '../errors/domain-errors';
-import { keyUsable } from './api-keys';
+import { ApiKeyRole, keyUsable } from './api-keys';
 import { ApiKeysService } from './api-keys.service';
 import { Principal } from './api-keys.service';
 import { CurrentPrincipal, Roles } from './auth.decorators';
+import { ApiErrors } from '@fstore/rest-api';
+import { CONTROL_ERRORS as E } from '../errors/api-errors';
+import { ApiKeyDto, ApiKeyListDto } from '../responses.dto';
 
-const presentKey = (k: ApiKeyEntity) => ({
+const presentKey = (k: ApiKeyEntity): ApiKeyDto => ({
   id: k.id,
   name: k.name,
   prefix: k.prefix,
-  role: k.role,
+  role: k.role as ApiKeyRole,
   created_at: k.createdAt,
   expires_at: k.expiresAt,
   revoked_at: k.revokedAt,
@@ -22,6 +25,7 @@ const presentKey = (k: ApiKeyEntity) => ({
 /** The control plane's API keys, for admins: who holds which role, and revoking one. */
 @ApiTags('api keys')
 @ApiBearerAuth()
+@ApiErrors(E.validation, E.unauthenticated, E.unavailable, E.unhandled)
 @Controller('v1/apikeys')
 export class ApiKeysController {
   constructor(@Inject(ApiKeysService) private readonly keys: ApiKeysService) {}
@@ -29,7 +33,9 @@ export class ApiKeysController {
   /** Every key (never the key itself nor its hash), newest first. */
   @Get()
   @Roles('admin')
-  async list() {
+  @ApiOkResponse({ type: ApiKeyListDto })
+  @ApiErrors(E.forbidden)
+  async list(): Promise<ApiKeyListDto> {
     return { keys: (await this.keys.list()).map(presentKey) };
   }
 
@@ -38,7 +44,12 @@ export class ApiKeysController {
   @HttpCode(200)
   @Roles('admin')
   @Audited('apikey.revoke')
-  async revoke(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal) {
+  @ApiOkResponse({ type: ApiKeyDto })
+  @ApiErrors(E.forbidden, E.notFound)
+  async revoke(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ApiKeyDto> {
     const key = await this.keys.revoke(id, principal);
     if (!key) throw NotFound('api key', id);
     return presentKey(key);

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { UuidPipe } from '@fstore/rest-api';
+import { ApiErrors, UuidPipe } from '@fstore/rest-api';
 import { FstoreConfig } from '@fstore/config';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Audited } from '../audit/audit.interceptor';
 import { Principal } from '../auth/api-keys.service';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
@@ -10,9 +10,12 @@ import { IdempotencyKey } from '../operations/idempotency';
 import { presentAccepted, presentDeployment } from '../presenters';
 import { ActionDto, DeployDto, ListDeploymentsQuery } from './deployments.dto';
 import { DeploymentsService } from './deployments.service';
+import { CONTROL_ERRORS as E } from '../errors/api-errors';
+import { AcceptedDto, DeploymentDto, DeploymentListDto } from '../responses.dto';
 
 @ApiTags('deployments')
 @ApiBearerAuth()
+@ApiErrors(E.validation, E.unauthenticated, E.unavailable, E.unhandled)
 @Controller('v1')
 export class DeploymentsController {
   constructor(
@@ -25,25 +28,28 @@ export class DeploymentsController {
   @Roles('operator')
   @HttpCode(202)
   @Audited('deployment.deploy')
-  @ApiAcceptedResponse({ description: '{operation_id}' })
-  @ApiConflictResponse({ description: 'the job already has a live deployment' })
+  @ApiAcceptedResponse({ type: AcceptedDto })
+  @ApiErrors(E.forbidden, E.notFound, E.stateConflict)
   async deploy(
     @Param('name') name: string,
     @Body() body: DeployDto,
     @CurrentPrincipal() principal: Principal,
     @IdempotencyKey() key?: string,
-  ) {
+  ): Promise<AcceptedDto> {
     return presentAccepted(await this.deployments.deploy(name, body.version, principal, key));
   }
 
   @Get('deployments')
-  async list(@Query() query: ListDeploymentsQuery) {
+  @ApiOkResponse({ type: DeploymentListDto })
+  async list(@Query() query: ListDeploymentsQuery): Promise<DeploymentListDto> {
     const rows = await this.deployments.list(query);
     return { deployments: rows.map((d) => presentDeployment(d, this.config)) };
   }
 
   @Get('deployments/:id')
-  async get(@Param('id', UuidPipe) id: string) {
+  @ApiOkResponse({ type: DeploymentDto })
+  @ApiErrors(E.notFound)
+  async get(@Param('id', UuidPipe) id: string): Promise<DeploymentDto> {
     return presentDeployment(await this.deployments.get(id), this.config);
   }
 
@@ -52,13 +58,14 @@ export class DeploymentsController {
   @Roles('operator')
   @HttpCode(202)
   @Audited('deployment.pause')
-  @ApiConflictResponse({ description: 'not running, or an operation is in progress' })
+  @ApiAcceptedResponse({ type: AcceptedDto })
+  @ApiErrors(E.forbidden, E.notFound, E.stateConflict)
   async pause(
     @Param('id', UuidPipe) id: string,
     @Body() _body: ActionDto,
     @CurrentPrincipal() principal: Principal,
     @IdempotencyKey() key?: string,
-  ) {
+  ): Promise<AcceptedDto> {
     return presentAccepted(await this.deployments.transition(id, 'pause', principal, key));
   }
 
@@ -67,13 +74,14 @@ export class DeploymentsController {
   @Roles('operator')
   @HttpCode(202)
   @Audited('deployment.resume')
-  @ApiConflictResponse({ description: 'not paused, or an operation is in progress' })
+  @ApiAcceptedResponse({ type: AcceptedDto })
+  @ApiErrors(E.forbidden, E.notFound, E.stateConflict)
   async resume(
     @Param('id', UuidPipe) id: string,
     @Body() _body: ActionDto,
     @CurrentPrincipal() principal: Principal,
     @IdempotencyKey() key?: string,
-  ) {
+  ): Promise<AcceptedDto> {
     return presentAccepted(await this.deployments.transition(id, 'resume', principal, key));
   }
 
@@ -81,13 +89,14 @@ export class DeploymentsController {
   @Roles('operator')
   @HttpCode(202)
   @Audited('deployment.cancel')
-  @ApiConflictResponse({ description: 'already cancelled, or an operation is in progress' })
+  @ApiAcceptedResponse({ type: AcceptedDto })
+  @ApiErrors(E.forbidden, E.notFound, E.stateConflict)
   async cancel(
     @Param('id', UuidPipe) id: string,
     @Body() _body: ActionDto,
     @CurrentPrincipal() principal: Principal,
     @IdempotencyKey() key?: string,
-  ) {
+  ): Promise<AcceptedDto> {
     return presentAccepted(await this.deployments.transition(id, 'cancel', principal, key));
   }
 
@@ -96,13 +105,14 @@ export class DeploymentsController {
   @Roles('operator')
   @HttpCode(202)
   @Audited('deployment.upgrade')
-  @ApiConflictResponse({ description: 'not running, or an operation is in progress' })
+  @ApiAcceptedResponse({ type: AcceptedDto })
+  @ApiErrors(E.forbidden, E.notFound, E.stateConflict)
   async upgrade(
     @Param('id', UuidPipe) id: string,
     @Body() body: DeployDto,
     @CurrentPrincipal() principal: Principal,
     @IdempotencyKey() key?: string,
-  ) {
+  ): Promise<AcceptedDto> {
     return presentAccepted(
       await this.deployments.transition(id, 'upgrade', principal, key, body.version),
     );

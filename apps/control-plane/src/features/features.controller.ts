@@ -1,11 +1,27 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { Audited } from '../audit/audit.interceptor';
 import { Principal } from '../auth/api-keys.service';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { PlanRequestDto } from './features-plan.dto';
 import { FeaturesService } from './features.service';
+import { ApiErrors } from '@fstore/rest-api';
+import { CONTROL_ERRORS as E } from '../errors/api-errors';
+import {
+  BatchProducerDto,
+  FeatureApplyDto,
+  FeatureDetailDto,
+  FeatureListDto,
+  FeaturePlanDto,
+  StreamProducerDto,
+} from '../responses.dto';
 
 class FeatureQuery {
   @ApiPropertyOptional({
@@ -19,20 +35,25 @@ class FeatureQuery {
 
 @ApiTags('features')
 @ApiBearerAuth()
+@ApiExtraModels(StreamProducerDto, BatchProducerDto)
+@ApiErrors(E.validation, E.unauthenticated, E.unavailable, E.unhandled)
 @Controller('v1/features')
 export class FeaturesController {
   constructor(@Inject(FeaturesService) private readonly features: FeaturesService) {}
 
   /** Every feature with its producing job and that job's observed state. */
   @Get()
-  async list() {
+  @ApiOkResponse({ type: FeatureListDto })
+  async list(): Promise<FeatureListDto> {
     return { features: await this.features.list() };
   }
 
   /** What applying these definitions would change (features, jobs, backfills); changes nothing. */
   @Post('plan')
   @HttpCode(200)
-  plan(@Body() body: PlanRequestDto) {
+  @ApiOkResponse({ type: FeaturePlanDto })
+  @ApiErrors(E.bodyTooLarge)
+  plan(@Body() body: PlanRequestDto): Promise<FeaturePlanDto> {
     return this.features.plan(body);
   }
 
@@ -41,12 +62,19 @@ export class FeaturesController {
   @HttpCode(200)
   @Roles('operator')
   @Audited('features.apply')
-  apply(@Body() body: PlanRequestDto, @CurrentPrincipal() principal: Principal) {
+  @ApiOkResponse({ type: FeatureApplyDto })
+  @ApiErrors(E.forbidden, E.bodyTooLarge)
+  apply(
+    @Body() body: PlanRequestDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<FeatureApplyDto> {
     return this.features.apply(body, principal);
   }
 
   @Get(':name')
-  get(@Param('name') name: string, @Query() q: FeatureQuery) {
+  @ApiOkResponse({ type: FeatureDetailDto })
+  @ApiErrors(E.notFound)
+  get(@Param('name') name: string, @Query() q: FeatureQuery): Promise<FeatureDetailDto> {
     return this.features.get(name, q.entity_id);
   }
 }

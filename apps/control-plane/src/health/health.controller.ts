@@ -1,9 +1,13 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '@fstore/rest-api';
 import { Public } from '../auth/auth.decorators';
 import { HealthService } from './health.service';
+import { CONTROL_ERRORS as E } from '../errors/api-errors';
+import { LiveDto, ReadyDto } from '../responses.dto';
 
 @ApiTags('health')
+@ApiErrors(E.unhandled)
 @Controller()
 export class HealthController {
   constructor(@Inject(HealthService) private readonly health: HealthService) {}
@@ -11,16 +15,17 @@ export class HealthController {
   /** Liveness: the process answers. */
   @Public()
   @Get('health')
-  live() {
+  @ApiOkResponse({ type: LiveDto })
+  live(): LiveDto {
     return { status: 'ok' };
   }
 
   /** Readiness: PostgreSQL, the queue Redis and Flink answer. */
   @Public()
   @Get('health/ready')
-  @ApiOkResponse({ description: 'ready, with each dependency' })
-  @ApiServiceUnavailableResponse({ description: 'a dependency does not answer (error_code 1400)' })
-  ready() {
+  @ApiOkResponse({ type: ReadyDto, description: 'ready, with each dependency' })
+  @ApiErrors({ 503: { codes: [1400], description: 'a dependency does not answer' } })
+  ready(): Promise<ReadyDto> {
     return this.health.ready();
   }
 }

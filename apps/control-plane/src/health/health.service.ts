@@ -21,7 +21,10 @@ export class HealthService {
     @Inject(FLINK) private readonly flink: FlinkRepository,
   ) {}
 
-  async ready(): Promise<{ status: 'ready'; checks: Record<string, 'ok'> }> {
+  async ready(): Promise<{
+    status: 'ready';
+    checks: { postgres: 'ok'; queue_redis: 'ok'; flink: 'ok' };
+  }> {
     const checks = {
       postgres: () => this.db.query('SELECT 1'),
       queue_redis: () => this.queue.ping(),

@@ -1,6 +1,12 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { UuidPipe } from '@fstore/rest-api';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, UuidPipe } from '@fstore/rest-api';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { Audited } from '../audit/audit.interceptor';
@@ -11,6 +17,8 @@ import { IdempotencyKey } from '../operations/idempotency';
 import { presentAccepted, presentRun } from '../presenters';
 import { TriggerRunDto } from './runs.dto';
 import { RunsService } from './runs.service';
+import { CONTROL_ERRORS as E } from '../errors/api-errors';
+import { AcceptedDto, RunDto, RunListDto } from '../responses.dto';
 
 class ListRunsQuery {
   @ApiPropertyOptional()
@@ -18,7 +26,7 @@ class ListRunsQuery {
   @Matches(JOB_NAME)
   job?: string;
 
-  @ApiPropertyOptional({ default: 50 })
+  @ApiPropertyOptional({ type: 'integer', default: 50, minimum: 1, maximum: 500 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -29,6 +37,7 @@ class ListRunsQuery {
 
 @ApiTags('runs')
 @ApiBearerAuth()
+@ApiErrors(E.validation, E.unauthenticated, E.unavailable, E.unhandled)
 @Controller('v1')
 export class RunsController {
   constructor(@Inject(RunsService) private readonly runs: RunsService) {}
@@ -38,24 +47,29 @@ export class RunsController {
   @Roles('operator')
   @HttpCode(202)
   @Audited('run.trigger')
+  @ApiAcceptedResponse({ type: AcceptedDto })
+  @ApiErrors(E.forbidden, E.validation, E.runArgument, E.notFound, E.idempotencyKeyReused)
   async trigger(
     @Param('name') name: string,
     @Body() body: TriggerRunDto,
     @CurrentPrincipal() principal: Principal,
     @IdempotencyKey() key?: string,
-  ) {
+  ): Promise<AcceptedDto> {
     return presentAccepted(await this.runs.trigger(name, body, principal, key));
   }
 
   @Get('runs')
-  async list(@Query() query: ListRunsQuery) {
+  @ApiOkResponse({ type: RunListDto })
+  async list(@Query() query: ListRunsQuery): Promise<RunListDto> {
     const rows = await this.runs.list({ job: query.job, limit: query.limit ?? 50 });
     return { runs: rows.map((r) => presentRun(r)) };
   }
 
   /** One run, with the tail of its log. */
   @Get('runs/:id')
-  async get(@Param('id', UuidPipe) id: string) {
+  @ApiOkResponse({ type: RunDto, description: 'with log_tail' })
+  @ApiErrors(E.notFound)
+  async get(@Param('id', UuidPipe) id: string): Promise<RunDto> {
     return presentRun(await this.runs.get(id), true);
   }
 }

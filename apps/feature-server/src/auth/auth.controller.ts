@@ -2,11 +2,14 @@ import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyRequest } from 'fastify';
 import { TokenClaims } from '@fstore/auth';
+import { ApiErrors } from '@fstore/rest-api';
+import { SERVING_ERRORS as E } from '../errors/api-errors';
 import { Principal, Public } from './auth.decorators';
 import { AuthService } from './auth.service';
 import { LoginBody, RefreshBody, TokenPair } from './login.dto';
 
 @ApiTags('auth')
+@ApiErrors(E.validation, E.unauthenticated, E.storeUnavailable, E.unhandled)
 @Controller('api/auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
@@ -16,6 +19,7 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @ApiOkResponse({ type: TokenPair })
+  @ApiErrors(E.tooManyRequests)
   login(@Body() body: LoginBody, @Req() request: FastifyRequest): Promise<TokenPair> {
     return this.auth.login(body.email, body.password, request.ip);
   }

@@ -1,25 +1,30 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '@fstore/rest-api';
+import { SERVING_ERRORS } from '../errors/api-errors';
 import {
   BatchBody,
   BatchResponseDto,
   EntityFeaturesDto,
   EntityParams,
   FeatureNamesQuery,
+  FeatureValueDto,
 } from './features.dto';
 import { FeaturesService } from './features.service';
 
+const E = SERVING_ERRORS;
+
 @ApiTags('features')
 @ApiBearerAuth()
+@ApiExtraModels(FeatureValueDto)
+@ApiErrors(E.validation, E.unauthenticated, E.storeUnavailable, E.unhandled)
 @Controller('v1/features')
 export class FeaturesController {
   constructor(private readonly features: FeaturesService) {}
 
   @Get(':entity/:id')
-  @ApiOkResponse({
-    type: EntityFeaturesDto,
-    description: '404 when the entity has no value at all',
-  })
+  @ApiOkResponse({ type: EntityFeaturesDto, description: 'the values of one entity' })
+  @ApiErrors(E.entityNotFound)
   entity(
     @Param() params: EntityParams,
     @Query() query: FeatureNamesQuery,
@@ -29,10 +34,8 @@ export class FeaturesController {
 
   @Post('batch')
   @HttpCode(200)
-  @ApiOkResponse({
-    type: BatchResponseDto,
-    description: 'a missing value is null; 413 above the limit',
-  })
+  @ApiOkResponse({ type: BatchResponseDto, description: 'a missing value is null' })
+  @ApiErrors(E.bodyTooLarge)
   async batch(@Body() body: BatchBody): Promise<BatchResponseDto> {
     return { results: await this.features.batch(body.entity, body.ids, body.features) };
   }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMinSize,
@@ -113,15 +113,31 @@ export class BatchBody {
 }
 
 export class WindowDto {
-  @ApiProperty({ description: 'exclusive: events with a later event time count, ISO-8601' })
+  @ApiProperty({
+    format: 'date-time',
+    description: 'exclusive: events with a later event time count, ISO-8601',
+  })
   start!: string;
-  @ApiProperty({ description: 'inclusive: events up to this event time count, ISO-8601' })
+  @ApiProperty({
+    format: 'date-time',
+    description: 'inclusive: events up to this event time count, ISO-8601',
+  })
   end!: string;
 }
 
+/**
+ * One stored feature value. The answer's shapes are classes with @ApiProperty so that the OpenAPI
+ * document (docs/openapi/feature-server.json) follows them: a new field here is documented and
+ * reaches the generated clients with `fstore openapi`.
+ */
 export class FeatureValueDto {
   @ApiProperty({ nullable: true, type: Number }) value!: number | null;
-  @ApiProperty({ nullable: true, description: 'event time of the value, ISO-8601' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'event time of the value, ISO-8601',
+  })
   event_time!: string | null;
   @ApiProperty({ description: 'older than the configured maximum age for its engine' })
   stale!: boolean;
@@ -138,13 +154,34 @@ export class EntityFeaturesDto {
   @ApiProperty() id!: string;
   @ApiProperty({
     type: 'object',
-    additionalProperties: { $ref: '#/components/schemas/FeatureValueDto' },
+    description: 'by feature name; null when the entity has no value of that feature',
+    additionalProperties: {
+      anyOf: [{ $ref: getSchemaPath(FeatureValueDto) }, { type: 'null' }],
+    },
   })
   features!: Record<string, FeatureValueDto | null>;
 }
 
 export class BatchResponseDto {
-  @ApiProperty({ type: [EntityFeaturesDto] }) results!: EntityFeaturesDto[];
+  @ApiProperty({ type: [EntityFeaturesDto], description: 'one per requested id, in order' })
+  results!: EntityFeaturesDto[];
+}
+
+// The original API's answers (docs/legacy-api.md): one number each.
+export class AvgRatingDto {
+  @ApiProperty({ example: 4.2 }) avg_rating!: number;
+}
+export class AmountDto {
+  @ApiProperty({ example: 12.5 }) amount!: number;
+}
+export class RatingDto {
+  @ApiProperty({ example: 5 }) rating!: number;
+}
+export class RevenueDto {
+  @ApiProperty({ example: 1234.5 }) revenue!: number;
+}
+export class UnitsDto {
+  @ApiProperty({ example: 17 }) units!: number;
 }
 
 /** One id parameter of the original API: non-empty, at most 64 characters. */

@@ -1,6 +1,18 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CategoryQuery, CustomerProductQuery, CustomerQuery, ProductQuery } from './features.dto';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '@fstore/rest-api';
+import { legacyNotFound, SERVING_ERRORS } from '../errors/api-errors';
+import {
+  AmountDto,
+  AvgRatingDto,
+  CategoryQuery,
+  CustomerProductQuery,
+  CustomerQuery,
+  ProductQuery,
+  RatingDto,
+  RevenueDto,
+  UnitsDto,
+} from './features.dto';
 import { FeaturesService } from './features.service';
 
 /**
@@ -9,55 +21,77 @@ import { FeaturesService } from './features.service';
  */
 @ApiTags('original API')
 @ApiBearerAuth()
+@ApiErrors(
+  SERVING_ERRORS.validation,
+  SERVING_ERRORS.unauthenticated,
+  SERVING_ERRORS.storeUnavailable,
+  SERVING_ERRORS.unhandled,
+)
 @Controller('api/v1')
 export class LegacyController {
   constructor(private readonly features: FeaturesService) {}
 
   @Get('stream/review-rating-average')
   @ApiOperation({ summary: 'avg_review: mean of the 5 latest ratings of a product' })
-  async reviewRatingAverage(@Query() q: ProductQuery) {
+  @ApiOkResponse({ type: AvgRatingDto })
+  @ApiErrors(legacyNotFound('avg_review'))
+  async reviewRatingAverage(@Query() q: ProductQuery): Promise<AvgRatingDto> {
     return { avg_rating: await this.features.legacy('avg_review', [q.product_id]) };
   }
 
   @Get('stream/customer-last-purchase-amount')
   @ApiOperation({ summary: "last_purchase_amount: amount of the customer's latest purchase" })
-  async customerLastPurchaseAmount(@Query() q: CustomerQuery) {
+  @ApiOkResponse({ type: AmountDto })
+  @ApiErrors(legacyNotFound('last_purchase_amount'))
+  async customerLastPurchaseAmount(@Query() q: CustomerQuery): Promise<AmountDto> {
     return { amount: await this.features.legacy('last_purchase_amount', [q.customer_id]) };
   }
 
   @Get('stream/customer-last-product-review-rating')
   @ApiOperation({ summary: 'last_review: latest rating the customer gave the product' })
-  async customerLastProductReviewRating(@Query() q: CustomerProductQuery) {
+  @ApiOkResponse({ type: RatingDto })
+  @ApiErrors(legacyNotFound('last_review'))
+  async customerLastProductReviewRating(@Query() q: CustomerProductQuery): Promise<RatingDto> {
     return { rating: await this.features.legacy('last_review', [q.customer_id, q.product_id]) };
   }
 
   @Get('stream/total-revenue-by-category')
   @ApiOperation({ summary: "revenue_category: revenue of the category's 3 latest orders" })
-  async totalRevenueByCategory(@Query() q: CategoryQuery) {
+  @ApiOkResponse({ type: RevenueDto })
+  @ApiErrors(legacyNotFound('revenue_category'))
+  async totalRevenueByCategory(@Query() q: CategoryQuery): Promise<RevenueDto> {
     return { revenue: await this.features.legacy('revenue_category', [q.category]) };
   }
 
   @Get('offline/average-product-review-rating')
   @ApiOperation({ summary: 'avg_review_rating: mean rating of the product over 30 days' })
-  async averageProductReviewRating(@Query() q: ProductQuery) {
+  @ApiOkResponse({ type: AvgRatingDto })
+  @ApiErrors(legacyNotFound('avg_review_rating'))
+  async averageProductReviewRating(@Query() q: ProductQuery): Promise<AvgRatingDto> {
     return { avg_rating: await this.features.legacy('avg_review_rating', [q.product_id]) };
   }
 
   @Get('offline/category-revenue')
   @ApiOperation({ summary: 'revenue_by_category: revenue of the category over 30 days' })
-  async categoryRevenue(@Query() q: CategoryQuery) {
+  @ApiOkResponse({ type: RevenueDto })
+  @ApiErrors(legacyNotFound('revenue_by_category'))
+  async categoryRevenue(@Query() q: CategoryQuery): Promise<RevenueDto> {
     return { revenue: await this.features.legacy('revenue_by_category', [q.category]) };
   }
 
   @Get('offline/product-revenue')
   @ApiOperation({ summary: 'revenue_by_product: revenue of the product over 30 days' })
-  async productRevenue(@Query() q: ProductQuery) {
+  @ApiOkResponse({ type: RevenueDto })
+  @ApiErrors(legacyNotFound('revenue_by_product'))
+  async productRevenue(@Query() q: ProductQuery): Promise<RevenueDto> {
     return { revenue: await this.features.legacy('revenue_by_product', [q.product_id]) };
   }
 
   @Get('offline/sold-product-units')
   @ApiOperation({ summary: 'units_sold: units of the product sold over 30 days' })
-  async soldProductUnits(@Query() q: ProductQuery) {
+  @ApiOkResponse({ type: UnitsDto })
+  @ApiErrors(legacyNotFound('units_sold'))
+  async soldProductUnits(@Query() q: ProductQuery): Promise<UnitsDto> {
     return { units: await this.features.legacy('units_sold', [q.product_id]) };
   }
 }

@@ -1,8 +1,10 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '@fstore/rest-api';
 import { UsersRepository } from '@fstore/auth';
 import { OnlineStore } from '@fstore/online-store';
 import { Public } from '../auth/auth.decorators';
+import { SERVING_ERRORS as E } from '../errors/api-errors';
 import { StoreUnavailable } from '../errors/domain-errors';
 import { ONLINE_STORE } from '../features/online-store.provider';
 
@@ -14,7 +16,24 @@ const within = <T>(p: Promise<T>, ms: number): Promise<T> => {
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 };
 
+class LiveDto {
+  @ApiProperty({ enum: ['ok'] }) status!: 'ok';
+}
+class ReadyChecksDto {
+  @ApiProperty({ enum: ['ok'] }) redis!: 'ok';
+  @ApiProperty({ example: 'ok', description: '"ok" or "unavailable: <reason>"' })
+  postgres!: string;
+}
+class ReadyDto {
+  @ApiProperty({ enum: ['ready'] }) status!: 'ready';
+  @ApiProperty() checks!: ReadyChecksDto;
+}
+class LegacyHealthDto {
+  @ApiProperty({ enum: ['healthy'] }) status!: 'healthy';
+}
+
 @ApiTags('health')
+@ApiErrors(E.unhandled)
 @Controller()
 export class HealthController {
   constructor(
@@ -25,7 +44,8 @@ export class HealthController {
   /** Liveness: the process answers. */
   @Public()
   @Get('health')
-  live() {
+  @ApiOkResponse({ type: LiveDto })
+  live(): LiveDto {
     return { status: 'ok' };
   }
 
@@ -38,10 +58,11 @@ export class HealthController {
   @Public()
   @Get('health/ready')
   @ApiOkResponse({
+    type: ReadyDto,
     description: 'ready; the postgres check is "ok" or "unavailable: …" (login answers 503 then)',
   })
-  @ApiServiceUnavailableResponse({ description: 'Redis Cluster not reachable (error_code 1400)' })
-  async ready(): Promise<{ status: 'ready'; checks: { redis: 'ok'; postgres: string } }> {
+  @ApiErrors({ 503: { codes: [1400], description: 'Redis Cluster not reachable' } })
+  async ready(): Promise<ReadyDto> {
     const [redis, postgres] = await Promise.allSettled([
       this.store.checkHealth(),
       within(this.users.ping(), 2000),
@@ -64,7 +85,8 @@ export class HealthController {
   /** The original API's health check. */
   @Public()
   @Get('api/health-check')
-  legacy() {
+  @ApiOkResponse({ type: LegacyHealthDto })
+  legacy(): LegacyHealthDto {
     return { status: 'healthy' };
   }
 }

@@ -1,0 +1,188 @@
+import { randomUUID } from 'crypto';
+import type { components } from './generated/control-plane';
+import { ClientOptions, JsonApi } from './http';
+
+type Schemas = components['schemas'];
+export type Feature = Schemas['FeatureDto'];
+export type FeatureDetail = Schemas['FeatureDetailDto'];
+export type Job = Schemas['JobDto'];
+export type JobDetail = Schemas['JobDetailDto'];
+export type JobVersion = Schemas['JobVersionDto'];
+export type Deployment = Schemas['DeploymentDto'];
+export type Run = Schemas['RunDto'];
+export type Operation = Schemas['OperationDto'];
+export type Accepted = Schemas['AcceptedDto'];
+export type AuditEntry = Schemas['AuditEntryDto'];
+export type ApiKey = Schemas['ApiKeyDto'];
+export type FeaturePlan = Schemas['FeaturePlanDto'];
+export type FeatureApply = Schemas['FeatureApplyDto'];
+export type RegisterJob = Schemas['RegisterJobDto'];
+export type TriggerRun = Schemas['TriggerRunDto'];
+export type PlanRequest = Schemas['PlanRequestDto'];
+
+export interface ControlPlaneOptions extends ClientOptions {
+  /** A control-plane API key (fstore apikeys create). */
+  apiKey: string;
+}
+
+/** A mutation's Idempotency-Key: the same key makes a repeated request the same operation. */
+export interface Idempotent {
+  idempotencyKey?: string;
+}
+
+const path = (...parts: (string | number)[]) =>
+  parts.map((p) => encodeURIComponent(String(p))).join('/');
+
+/**
+ * The control plane's API (docs/openapi/control-plane.json), with an API key. Reads are retried
+ * on transient failures; asynchronous mutations carry an Idempotency-Key (a new one per call
+ * unless given), so they are retried too; registering a job or a version is not.
+ */
+export class ControlPlaneClient {
+  private readonly http: JsonApi;
+
+  constructor(options: ControlPlaneOptions) {
+    this.http = new JsonApi(options, () => `Bearer ${options.apiKey}`);
+  }
+
+  get baseUrl(): string {
+    return this.http.baseUrl;
+  }
+
+  /** Any route of the API (for what has no method here). */
+  request<T>(
+    method: string,
+    route: string,
+    options: Parameters<JsonApi['request']>[2] = {},
+  ): Promise<T> {
+    return this.http.request<T>(method, route, options);
+  }
+
+  async listFeatures(): Promise<Feature[]> {
+    return (await this.http.request<Schemas['FeatureListDto']>('GET', '/v1/features')).features;
+  }
+
+  /** One feature; with an entity id also its stored value and event time. */
+  getFeature(name: string, entityId?: string): Promise<FeatureDetail> {
+    return this.http.request('GET', `/v1/features/${path(name)}`, {
+      query: { entity_id: entityId },
+    });
+  }
+
+  plan(request: PlanRequest): Promise<FeaturePlan> {
+    return this.http.request('POST', '/v1/features/plan', { body: request, idempotent: true });
+  }
+
+  apply(request: PlanRequest): Promise<FeatureApply> {
+    return this.http.request('POST', '/v1/features/apply', { body: request });
+  }
+
+  async listJobs(): Promise<Job[]> {
+    return (await this.http.request<Schemas['JobListDto']>('GET', '/v1/jobs')).jobs;
+  }
+
+  getJob(name: string): Promise<JobDetail> {
+    return this.http.request('GET', `/v1/jobs/${path(name)}`);
+  }
+
+  getJobVersion(name: string, version: number): Promise<JobVersion> {
+    return this.http.request('GET', `/v1/jobs/${path(name, 'versions', version)}`);
+  }
+
+  registerJob(job: RegisterJob): Promise<JobVersion> {
+    return this.http.request('POST', '/v1/jobs', { body: job });
+  }
+
+  addVersion(name: string, version: Schemas['RegisterVersionDto']): Promise<JobVersion> {
+    return this.http.request('POST', `/v1/jobs/${path(name, 'versions')}`, { body: version });
+  }
+
+  async listDeployments(filter: { job?: string; live?: boolean } = {}): Promise<Deployment[]> {
+    const res = await this.http.request<Schemas['DeploymentListDto']>('GET', '/v1/deployments', {
+      query: filter,
+    });
+    return res.deployments;
+  }
+
+  getDeployment(id: string): Promise<Deployment> {
+    return this.http.request('GET', `/v1/deployments/${path(id)}`);
+  }
+
+  deploy(job: string, version: number, options: Idempotent = {}): Promise<Accepted> {
+    return this.mutate(`/v1/jobs/${path(job, 'deployments')}`, { version }, options);
+  }
+
+  pause(deploymentId: string, options: Idempotent = {}): Promise<Accepted> {
+    return this.mutate(`/v1/deployments/${path(deploymentId, 'pause')}`, {}, options);
+  }
+
+  resume(deploymentId: string, options: Idempotent = {}): Promise<Accepted> {
+    return this.mutate(`/v1/deployments/${path(deploymentId, 'resume')}`, {}, options);
+  }
+
+  cancel(deploymentId: string, options: Idempotent = {}): Promise<Accepted> {
+    return this.mutate(`/v1/deployments/${path(deploymentId, 'cancel')}`, {}, options);
+  }
+
+  upgrade(deploymentId: string, version: number, options: Idempotent = {}): Promise<Accepted> {
+    return this.mutate(`/v1/deployments/${path(deploymentId, 'upgrade')}`, { version }, options);
+  }
+
+  triggerRun(job: string, run: TriggerRun = {}, options: Idempotent = {}): Promise<Accepted> {
+    return this.mutate(`/v1/jobs/${path(job, 'runs')}`, run, options);
+  }
+
+  async listRuns(filter: { job?: string; limit?: number } = {}): Promise<Run[]> {
+    return (await this.http.request<Schemas['RunListDto']>('GET', '/v1/runs', { query: filter }))
+      .runs;
+  }
+
+  getRun(id: string): Promise<Run> {
+    return this.http.request('GET', `/v1/runs/${path(id)}`);
+  }
+
+  getOperation(id: string): Promise<Operation> {
+    return this.http.request('GET', `/v1/operations/${path(id)}`);
+  }
+
+  /** Polls an operation until it succeeded or failed, or `timeoutMs` passed (then throws). */
+  async waitForOperation(id: string, timeoutMs = 600000, pollMs = 1000): Promise<Operation> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const op = await this.getOperation(id);
+      if (op.status === 'succeeded' || op.status === 'failed') return op;
+      if (Date.now() > deadline) {
+        throw new Error(`operation ${id} still ${op.status} after ${timeoutMs / 1000} s`);
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  async audit(filter: { target?: string; actor?: string; limit?: number } = {}) {
+    const res = await this.http.request<Schemas['AuditListDto']>('GET', '/v1/audit', {
+      query: filter,
+    });
+    return res.entries;
+  }
+
+  async listApiKeys(): Promise<ApiKey[]> {
+    return (await this.http.request<Schemas['ApiKeyListDto']>('GET', '/v1/apikeys')).keys;
+  }
+
+  /** Revoking twice revokes once: safe to retry. */
+  revokeApiKey(id: string): Promise<ApiKey> {
+    return this.http.request('POST', `/v1/apikeys/${path(id, 'revoke')}`, { idempotent: true });
+  }
+
+  ready(): Promise<Schemas['ReadyDto']> {
+    return this.http.request('GET', '/health/ready');
+  }
+
+  private mutate(route: string, body: object, { idempotencyKey }: Idempotent): Promise<Accepted> {
+    return this.http.request('POST', route, {
+      body,
+      headers: { 'idempotency-key': idempotencyKey ?? randomUUID() },
+      idempotent: true,
+    });
+  }
+}
