@@ -24,10 +24,9 @@ import {
   SettingSpec,
 } from '@fstore/config';
 import { FEATURES, STACK_TOPICS } from '@fstore/contracts';
-import { airflowEnv } from '../apps/cli/src/stack/airflow';
+import { airflowConnections } from '../apps/cli/src/stack/airflow';
 import { flinkStateOptions, flinkWebOptions } from '../apps/cli/src/stack/flink';
 import { AUTH_LIMITED_PATHS } from '../apps/cli/src/stack/serving';
-import { StackContext } from '../apps/cli/src/stack/component';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped YAML */
 type Doc = Record<string, any>;
@@ -513,12 +512,10 @@ describe('k8s manifests: services and addresses', () => {
   });
 
   it('the Airflow connections are the ones the local stack derives from the same settings', () => {
-    const ctx = {
-      config: { ...config, control: { ...config.control, apiKey: '$(FSTORE_API_KEY)' } },
-      paths: { data: (n: string) => `/unused/${n}` },
-      log: () => undefined,
-    } as unknown as StackContext;
-    const expected = airflowEnv(ctx);
+    const expected = airflowConnections({
+      ...config,
+      control: { ...config.control, apiKey: '$(FSTORE_API_KEY)' },
+    });
     const scheduler = named('Deployment', 'airflow-scheduler').spec.template.spec.containers[0];
     const env = new Map<string, string>(scheduler.env.map((e: Doc) => [e.name, e.value]));
     for (const conn of Object.keys(expected).filter((k) => k.startsWith('AIRFLOW_CONN_'))) {
