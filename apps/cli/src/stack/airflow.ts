@@ -301,14 +301,18 @@ export class AirflowComponent implements StackComponent {
       if (p.command === 'api-server') {
         args.push('--host', ctx.config.host, '--port', String(ctx.config.airflow.port));
       }
+      // Their log servers would listen on every interface (8793/8794, no host setting); the API
+      // server on this machine reads the task and trigger logs from the log folder instead.
+      if (p.command === 'scheduler' || p.command === 'triggerer') args.push('--skip-serve-logs');
       spawnDaemon(ctx.paths, {
         name: p.name,
         command: venv.airflow,
         args,
         env,
         cwd: airflowHome(ctx),
-        // The console script runs as `<venv>/bin/python <venv>/bin/airflow <command>`.
-        match: [`${venv.airflow}\0${p.command}`, `airflow ${p.command}`],
+        // The console script runs as `<venv>/bin/python <venv>/bin/airflow <command>`; some of
+        // them rename themselves (setproctitle: `airflow api_server -- host:… port:…`).
+        match: [`${venv.airflow}\0${p.command}`, `airflow ${p.command.replace('-', '_')} `],
       });
     }
     return missing.length;
