@@ -83,8 +83,8 @@ def test_spark_waits_hold_no_worker_slot(dagbag):
     for dag_id in DAG_FILES:
         for task in dagbag.get_dag(dag_id).tasks:
             if isinstance(task, ControlPlaneRunSensor):
-                # Deferred to the triggerer (the stack sets [operators] default_deferrable) or, without
-                # it, rescheduled between pokes: never a worker slot held while Spark runs.
+                # Deferred to the triggerer (the stack sets [operators] default_deferrable) or,
+                # without it, rescheduled between pokes: no worker slot held while Spark runs.
                 assert task.mode == "reschedule", (dag_id, task.task_id)
 
 
