@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
+import { validateProductionShape } from './k8s/validate';
 import { airflowTestEnv, airflowVenv, migrateTestDatabase } from './stack/airflow';
 import { stackContext, stackUp } from './stack/stack';
 
@@ -78,6 +79,16 @@ export async function runTests(log: (m: string) => void): Promise<number> {
         { ...process.env, ...airflowTestEnv(ctx) },
       ),
   ]);
+  // The production shape: k8s/overlays/production rendered and every object validated against
+  // the Kubernetes schemas (the tools are built once into the cache).
+  log('── k8s validate (kustomize + kubeconform)');
+  let k8sValid = false;
+  try {
+    k8sValid = await validateProductionShape(ctx.config.cacheDir, log);
+  } catch (e) {
+    log(`k8s validate failed: ${(e as Error).message}`);
+  }
+  results.push(['k8s validate', k8sValid]);
   for (const [name, ok] of results) log(`${ok ? 'PASS' : 'FAIL'}  ${name}`);
   return results.every(([, ok]) => ok) ? 0 : 1;
 }
