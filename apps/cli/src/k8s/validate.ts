@@ -4,13 +4,14 @@ import { join } from 'path';
 import { loadAll } from 'js-yaml';
 import { PROJECT_ROOT } from '@fstore/config';
 import { commandExists, download, run, StackError } from '../stack/processes';
+import { VERSIONS } from '../stack/versions';
 
 /**
  * The production shape's check: the overlay rendered by kustomize, every object validated by
  * kubeconform against the Kubernetes API's JSON schemas kept in k8s/schemas/ (strict: unknown
  * fields fail). Both tools are built from the Go module proxy with `go install` into the cache.
  */
-export const KUBERNETES_VERSION = 'v1.33.0';
+export const KUBERNETES_VERSION = VERSIONS.kubernetes;
 /** PyPI package shipping the Kubernetes JSON schemas of many versions (kubernetes-validate). */
 export const SCHEMA_PACKAGE = { name: 'kubernetes-validate', version: '1.37.0' };
 export const TOOLS = {

@@ -14,16 +14,14 @@ import {
   StackError,
   stopProcess,
 } from './processes';
+import { VERSIONS } from './versions';
 
-export const AIRFLOW_VERSION = '3.3.2';
+export const AIRFLOW_VERSION = VERSIONS.airflow;
 /** What the venv installs; every transitive version comes from the committed constraints file. */
 const PACKAGES = [
   `apache-airflow==${AIRFLOW_VERSION}`,
-  'apache-airflow-providers-http==6.3.0',
-  'apache-airflow-providers-apache-livy==4.6.4',
-  // The metadata database is the stack's PostgreSQL: sync (psycopg2) and async (asyncpg) engines.
-  'psycopg2-binary==2.9.13',
-  'asyncpg==0.32.0',
+  // The providers, and the PostgreSQL drivers of the metadata database (sync psycopg2, async asyncpg).
+  ...Object.entries(VERSIONS.airflowPackages).map(([name, version]) => `${name}==${version}`),
   // The DAG tests (airflow-dags/tests) run with this venv's Python.
   'pytest==9.2.0',
 ];
