@@ -26,13 +26,17 @@ const OVERLAY = join(PROJECT_ROOT, 'k8s', 'overlays', 'production');
  * Custom resources whose operators publish no CRD to a registry this project can use, so they
  * have no schema here and kubeconform skips them (k8s/schemas/README.md): the Flink Kubernetes
  * Operator is not on Maven Central; Strimzi's Maven artifacts (io.strimzi:api) carry the Java
- * model, not the CRD YAML. Every other kind must have a schema.
+ * model, not the CRD YAML; the Prometheus Operator's CRDs are on no registry either (npm's
+ * @kubernetes-models/prometheus-operator has compiled validators, not schemas). Every other kind
+ * must have a schema.
  */
 export const KINDS_WITHOUT_SCHEMA = [
   'flink.apache.org/v1beta1/FlinkDeployment',
   'kafka.strimzi.io/v1beta2/Kafka',
   'kafka.strimzi.io/v1beta2/KafkaNodePool',
   'kafka.strimzi.io/v1beta2/KafkaTopic',
+  'monitoring.coreos.com/v1/ServiceMonitor',
+  'monitoring.coreos.com/v1/PrometheusRule',
 ] as const;
 
 type Log = (m: string) => void;
