@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { FstoreConfig, PROJECT_ROOT } from '@fstore/config';
+import { FstoreConfig, loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import { PostgresComponent } from './postgres';
 import {
@@ -289,17 +289,38 @@ export class AirflowComponent implements StackComponent {
     chmodSync(file, 0o600);
   }
 
+  /** Where start() records which control-plane API key the running processes were given. */
+  private keyStamp(ctx: StackContext): string {
+    return join(airflowHome(ctx), '.control-key.sha256');
+  }
+
   async start(ctx: StackContext): Promise<number> {
+    // The settings as of now: the control plane (started just before) may have issued a new
+    // operator key into secrets.env since this command loaded its configuration.
+    const current = { ...ctx, config: loadConfig() };
+    const keyDigest = createHash('sha256')
+      .update(current.config.control.apiKey ?? '')
+      .digest('hex');
+    const running = PROCESSES.filter((p) => runningPid(ctx.paths, p.name) !== undefined);
+    const stamp = this.keyStamp(ctx);
+    const stampedKey = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : undefined;
+    if (running.length > 0 && stampedKey !== keyDigest) {
+      // The DAGs' connection carries the key in the processes' environment: restart them all.
+      ctx.log('airflow: the control plane API key changed; restarting Airflow with the new one');
+      await this.stop(ctx);
+    }
     const missing = PROCESSES.filter((p) => runningPid(ctx.paths, p.name) === undefined);
     if (missing.length === 0) return 0;
-    await this.prepareDatabase(ctx);
-    this.writePasswords(ctx);
+    await this.prepareDatabase(current);
+    this.writePasswords(current);
     const venv = airflowVenv(ctx);
-    const env = { ...process.env, ...airflowEnv(ctx) };
+    const env = { ...process.env, ...airflowEnv(current) };
+    ensureDir(airflowHome(ctx));
+    writeFileSync(stamp, keyDigest + '\n');
     for (const p of missing) {
       const args: string[] = [p.command];
       if (p.command === 'api-server') {
-        args.push('--host', ctx.config.host, '--port', String(ctx.config.airflow.port));
+        args.push('--host', current.config.host, '--port', String(current.config.airflow.port));
       }
       // Their log servers would listen on every interface (8793/8794, no host setting); the API
       // server on this machine reads the task and trigger logs from the log folder instead.
