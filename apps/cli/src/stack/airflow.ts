@@ -144,6 +144,11 @@ export function airflowEnv(ctx: StackContext): Record<string, string> {
     AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES: '1',
     // Re-parse each DAG file every 2 minutes, not every 30 s: on 2 cores the idle parsing showed.
     AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL: '120',
+    // Heartbeats older than this make a process unhealthy (stack status, stack up's wait): 30 s
+    // by default, which a busy 2-core machine (Spark beside it) overruns without anything wrong.
+    AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD: '90',
+    AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD: '90',
+    AIRFLOW__DAG_PROCESSOR__HEALTH_CHECK_THRESHOLD: '90',
     // A sensor waiting for a Spark run gives its worker slot back: the triggerer polls the run.
     AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE: 'True',
     AIRFLOW__LOGGING__BASE_LOG_FOLDER: join(home, 'logs'),
