@@ -84,6 +84,7 @@ USER 185
 FROM apache/airflow:3.3.2-python3.11 AS airflow
 COPY stack/airflow/constraints.txt /tmp/constraints.txt
 RUN pip install --no-cache-dir apache-airflow==3.3.2 apache-airflow-providers-http==6.3.0 \
-      apache-airflow-providers-apache-livy==4.6.4 -c /tmp/constraints.txt
+      apache-airflow-providers-apache-livy==4.6.4 psycopg2-binary==2.9.13 asyncpg==0.32.0 \
+      -c /tmp/constraints.txt
 COPY airflow-dags /opt/fstore/airflow-dags
 COPY spark-jobs /opt/fstore/spark-jobs

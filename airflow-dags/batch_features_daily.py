@@ -19,10 +19,17 @@ triggerer): no worker slot is held while Spark runs. The task logs the run's log
 the run record (state, Livy batch id, timings); a run that fails in Spark fails the task at once
 with the control plane's error (no retry); HTTP failures are retried 3 times.
 
-Catch-up is on: a DAG switched on late (or `airflow backfill create --dag-id batch_features_daily
---from-date … --to-date …`) runs every missed day, one at a time, oldest first; re-running a day
-gives the same features (the job overwrites that as-of snapshot). Params: `args`, more arguments
-for the job (e.g. `["--table", "db.table"]`; only those the control plane declares for the job).
+Scheduling: `@daily` (a cron trigger timetable), switched on by the local stack
+(FSTORE_AIRFLOW_UNPAUSED_DAGS). Catch-up is off: when the scheduler starts (or the DAG is switched
+on) it creates one run, for the last complete day (logical date = today 00:00 UTC, as of that
+time), not one per day since `start_date`; then one run each midnight. Missed or older days are
+run with a backfill — `airflow backfill create --dag-id batch_features_daily --from-date
+2024-02-03 --to-date 2024-02-05` (both ends inclusive: three runs), or the UI's "Backfill" — which
+the scheduler runs one day at a time (max_active_runs=1), oldest first; re-running a day gives the
+same features (the job overwrites that as-of snapshot). A run fails, with the control plane's
+error, while the raw table does not exist yet (load raw events first). Params: `args`, more
+arguments for the job (e.g. `["--table", "db.table"]`; only those the control plane declares for
+the job).
 """
 
 from datetime import datetime, timedelta
@@ -40,7 +47,7 @@ def run_args(context, jinja_env=None) -> list[str]:
 @dag(
     schedule="@daily",
     start_date=datetime(2024, 1, 1),
-    catchup=True,
+    catchup=False,
     max_active_runs=1,
     tags=["fstore", "batch", "control-plane"],
     default_args={"retries": 3, "retry_delay": timedelta(minutes=1)},

@@ -24,10 +24,9 @@ import {
   SettingSpec,
 } from '@fstore/config';
 import { FEATURES, STACK_TOPICS } from '@fstore/contracts';
-import { airflowEnv } from '../apps/cli/src/stack/airflow';
+import { AirflowComponent, airflowConnections } from '../apps/cli/src/stack/airflow';
 import { flinkStateOptions, flinkWebOptions } from '../apps/cli/src/stack/flink';
 import { AUTH_LIMITED_PATHS } from '../apps/cli/src/stack/serving';
-import { StackContext } from '../apps/cli/src/stack/component';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped YAML */
 type Doc = Record<string, any>;
@@ -513,12 +512,10 @@ describe('k8s manifests: services and addresses', () => {
   });
 
   it('the Airflow connections are the ones the local stack derives from the same settings', () => {
-    const ctx = {
-      config: { ...config, control: { ...config.control, apiKey: '$(FSTORE_API_KEY)' } },
-      paths: { data: (n: string) => `/unused/${n}` },
-      log: () => undefined,
-    } as unknown as StackContext;
-    const expected = airflowEnv(ctx);
+    const expected = airflowConnections({
+      ...config,
+      control: { ...config.control, apiKey: '$(FSTORE_API_KEY)' },
+    });
     const scheduler = named('Deployment', 'airflow-scheduler').spec.template.spec.containers[0];
     const env = new Map<string, string>(scheduler.env.map((e: Doc) => [e.name, e.value]));
     for (const conn of Object.keys(expected).filter((k) => k.startsWith('AIRFLOW_CONN_'))) {
@@ -529,6 +526,38 @@ describe('k8s manifests: services and addresses', () => {
     }
     const db = env.get('AIRFLOW__DATABASE__SQL_ALCHEMY_CONN')!;
     expect(db).toContain(`@${config.postgres.host}:${config.postgres.port}/`);
+  });
+});
+
+describe('k8s manifests: Airflow as the local stack runs it', () => {
+  it('one Deployment per process of the local stack, each the same Airflow command', () => {
+    const processes = new AirflowComponent().processNames();
+    const deployments = ofKind('Deployment')
+      .map((d) => d.metadata.name as string)
+      .filter((n) => n.startsWith('airflow-'));
+    expect(deployments.sort()).toEqual([...processes].sort());
+    for (const name of processes) {
+      const [container] = named('Deployment', name).spec.template.spec.containers;
+      expect([name, container.args[0]]).toEqual([name, name.replace(/^airflow-/, '')]);
+    }
+  });
+
+  it('LocalExecutor, deferred sensors, the DAG folder importable, metadata in PostgreSQL under its own role', () => {
+    const airflowConfig = named('ConfigMap', 'airflow-config').data;
+    expect(airflowConfig).toMatchObject({
+      AIRFLOW__CORE__EXECUTOR: 'LocalExecutor',
+      AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE: 'True',
+      PYTHONPATH: airflowConfig.AIRFLOW__CORE__DAGS_FOLDER,
+    });
+    for (const name of new AirflowComponent().processNames()) {
+      const [container] = named('Deployment', name).spec.template.spec.containers;
+      const env = new Map<string, Doc>(container.env.map((e: Doc) => [e.name, e]));
+      expect([name, env.get('AIRFLOW__DATABASE__SQL_ALCHEMY_CONN')?.value]).toEqual([
+        name,
+        `postgresql+psycopg2://$(FSTORE_AIRFLOW_DB_USER):$(FSTORE_AIRFLOW_DB_PASSWORD)@${config.postgres.host}:${config.postgres.port}/$(FSTORE_AIRFLOW_DB_DATABASE)`,
+      ]);
+    }
+    expect(config.airflow.db).toMatchObject({ database: 'fstore_airflow', user: 'fstore_airflow' });
   });
 });
 

@@ -46,3 +46,54 @@ def test_one_dag_per_file_named_after_it(dagbag):
         assert Path(dag.fileloc).stem == dag_id
         assert dag.doc_md, f"{dag_id} has no documentation"
         assert "fstore" in dag.tags
+
+
+@pytest.mark.parametrize("dag_file", DAG_FILES)
+def test_each_file_imports_alone_with_its_one_dag(dag_file):
+    from airflow.dag_processing.dagbag import BundleDagBag
+
+    path = DAG_FOLDER / f"{dag_file}.py"
+    bag = BundleDagBag(dag_folder=str(path), bundle_path=DAG_FOLDER, safe_mode=False)
+    assert bag.import_errors == {}
+    assert bag.dag_ids == [dag_file]
+
+
+def test_spark_work_goes_through_the_control_plane_never_livy(dagbag):
+    from fstore_control import ControlPlaneRunSensor
+
+    spark_tasks = {}
+    for dag_id in DAG_FILES:
+        dag = dagbag.get_dag(dag_id)
+        for task in dag.tasks:
+            assert not type(task).__module__.startswith("airflow.providers.apache.livy"), task
+            if isinstance(task, ControlPlaneRunSensor):
+                spark_tasks[dag_id] = (task.job, task.source)
+        source = (DAG_FOLDER / f"{dag_id}.py").read_text()
+        assert "providers.apache.livy" not in source and "/batches" not in source, dag_id
+    assert spark_tasks == {
+        "batch_features_daily": ("batch-features", "spark-jobs/batch_features.py"),
+        "raw_events_bulk_load": ("load-raw-events", "spark-jobs/load_raw_events.py"),
+        "raw_events_kafka_ingest": ("ingest-kafka-to-lake", "spark-jobs/ingest_kafka_to_lake.py"),
+    }
+
+
+def test_spark_waits_hold_no_worker_slot(dagbag):
+    from fstore_control import ControlPlaneRunSensor
+
+    for dag_id in DAG_FILES:
+        for task in dagbag.get_dag(dag_id).tasks:
+            if isinstance(task, ControlPlaneRunSensor):
+                # Deferred to the triggerer (the stack sets [operators] default_deferrable) or,
+                # without it, rescheduled between pokes: no worker slot held while Spark runs.
+                assert task.mode == "reschedule", (dag_id, task.task_id)
+
+
+def test_batch_features_daily_is_scheduled_daily_without_catch_up(dagbag):
+    dag = dagbag.get_dag("batch_features_daily")
+    # @daily is a cron trigger timetable in Airflow 3: a run's data interval ends at its logical
+    # date, so the run of day D computes the features as of D 00:00 UTC.
+    assert type(dag.timetable).__name__ == "CronTriggerTimetable"
+    assert (dag.timetable.expression, str(dag.timetable.interval)) == ("0 0 * * *", "0:00:00")
+    # One run for the last complete day when the scheduler starts, not one per day since 2024.
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1

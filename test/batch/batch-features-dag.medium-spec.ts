@@ -1,4 +1,3 @@
-import { spawn } from 'child_process';
 import { randomUUID } from 'crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -7,61 +6,76 @@ import { PROJECT_ROOT } from '@fstore/config';
 import { LivyBatchesClient } from '@fstore/livy';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { generate } from '@fstore/generator';
-import { airflowEnv, airflowVenv } from '../../apps/cli/src/stack/airflow';
 import { stackContext } from '../../apps/cli/src/stack/stack';
+import { AirflowApi, airflowCli, DagRun } from '../support/airflow';
 import { batchFeatures, OracleEvent, sameValue } from '../support/oracle';
 import { keysOfRun } from '../support/redis-keys';
 import { batchOutput, sparkSubmit } from '../support/spark';
 
 /**
- * airflow-dags/batch_features_daily.py through `airflow dags test` against the stack's real
- * control plane, which runs spark-jobs/batch_features.py through Livy: DAG runs over three days
- * end with the control plane's run records in success, as of each day's data interval end; the
- * Redis keys of this run and each as-of snapshot in the history equal the oracle; a run that
- * fails in Spark fails the DAG run with the control plane's error. Data: 2,000 generated events
- * over 40 days in a database of this run, entity ids prefixed with the run's id.
+ * airflow-dags/batch_features_daily.py run by the stack's real Airflow (scheduler, LocalExecutor,
+ * triggerer, API server; metadata in PostgreSQL) against the real control plane, which runs
+ * spark-jobs/batch_features.py through Livy:
+ * - the DAG is switched on and scheduled: a run for the last complete day exists without anyone
+ *   triggering it, and it asked the control plane for a run as of today 00:00 UTC;
+ * - `airflow backfill create` over three days makes three DAG runs that the scheduler runs, each a
+ *   control-plane run (Idempotency-Key = DAG, DAG run, task) as of its day's end, in success;
+ * - a run triggered through the REST API (/api/v2) succeeds; Redis then holds the features as of
+ *   its day (the latest) and every as-of snapshot of the history equals the oracle;
+ * - a run whose Spark job fails fails the task with the control plane's error (task log).
+ * Data: 2,000 generated events over 40 days in a database of this run, entity ids prefixed with
+ * the run's id; the days are drawn at random after the DAG's start date (a day Airflow has a run
+ * for is not run again), and the DAG runs are deleted at the end.
  */
 const ctx = stackContext();
 const livy = LivyBatchesClient.fromConfig(ctx.config);
 const store = RedisClusterOnlineStore.fromConfig(ctx.config, 'fstore-admin', {
   commandTimeoutMs: 15000,
 });
+const airflow = new AirflowApi(ctx.config);
 const run = randomUUID().replace(/-/g, '');
 const db = `test_${run}`;
 const prefix = `d${run.slice(0, 8)}-`;
 const work = mkdtempSync(join(tmpdir(), 'fstore-batch-dag-'));
 const DAG = 'batch_features_daily';
 const REPORT = join(PROJECT_ROOT, 'spark-jobs', 'tests', 'jobs', 'history_report.py');
+const DAY_MS = 86400000;
+// The events start on a random day of 2024-2025 (after the DAG's start_date, 2024-01-01).
+const START = Date.parse('2024-01-02T00:00:00Z') + Math.floor(Math.random() * 600) * DAY_MS;
+const day = (n: number) => new Date(START + n * DAY_MS).toISOString().slice(0, 10);
+const BACKFILL = [day(33), day(34), day(35)];
+const TRIGGERED = day(36);
+const FAILING = day(37);
+const ARGS = ['--table', `${db}.transactions`, '--history-table', `${db}.history`];
 let events: OracleEvent[] = [];
+const dagRuns: string[] = [];
 
-/** `airflow dags test` of one logical date with a run conf; its exit code and whole output. */
-function dagsTest(logicalDate: string, conf: object): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      airflowVenv(ctx).airflow,
-      ['dags', 'test', DAG, logicalDate, '--conf', JSON.stringify(conf)],
-      { env: { ...process.env, ...airflowEnv(ctx) }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, output }));
-  });
-}
-
-async function control(path: string): Promise<{ runs: unknown[] }> {
+async function control<T>(path: string): Promise<T> {
   const res = await fetch(`${ctx.config.control.url}${path}`, {
     headers: { authorization: `Bearer ${ctx.config.control.apiKey}` },
   });
   expect(res.status).toBe(200);
-  return (await res.json()) as { runs: unknown[] };
+  return (await res.json()) as T;
+}
+
+interface ControlRun {
+  id: string;
+  args: string[];
+  as_of: string | null;
+  state: string;
+  livy_state: string | null;
+  operation_id: string;
 }
 
 /** The control plane's runs of the batch job whose arguments name this run's database. */
-async function runsOfThisTest(): Promise<Record<string, unknown>[]> {
-  const { runs } = await control('/v1/runs?job=batch-features');
-  return (runs as { args: string[] }[]).filter((r) => r.args.some((a) => a.startsWith(db)));
+async function runsOfThisTest(): Promise<ControlRun[]> {
+  const { runs } = await control<{ runs: ControlRun[] }>('/v1/runs?job=batch-features');
+  return runs.filter((r) => r.args.some((a) => a.startsWith(db)));
+}
+
+async function idempotencyKey(r: ControlRun): Promise<string> {
+  return (await control<{ idempotency_key: string }>(`/v1/operations/${r.operation_id}`))
+    .idempotency_key;
 }
 
 const redisValues = () => keysOfRun(store, prefix);
@@ -76,7 +90,7 @@ beforeAll(async () => {
     customers: 200,
     products: 100,
     categories: 4,
-    start: '2024-01-01',
+    start: day(0),
     spanDays: 40,
     duplicates: 0.05,
   });
@@ -98,6 +112,7 @@ beforeAll(async () => {
 }, 600000);
 
 afterAll(async () => {
+  await Promise.all(dagRuns.map((id) => airflow.deleteRun(DAG, id).catch(() => undefined)));
   const keys = await redisValues().catch(() => new Map<string, string>());
   await Promise.all([...keys.keys()].map((k) => store.client.del(k)));
   await store.close();
@@ -105,26 +120,94 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 }, 300000);
 
-// A backfill over a date range, one DAG run per logical date, oldest first (what the scheduler's
-// catch-up or `airflow backfill create` would run; locally `airflow dags test` runs each day).
-const DAYS = ['2024-02-03', '2024-02-04', '2024-02-05'];
-
-it('daily runs over a date range ask the control plane for the batch job as of each interval end; each run succeeds, Redis and every history snapshot equal the oracle', async () => {
-  const args = ['--table', `${db}.transactions`, '--history-table', `${db}.history`];
-  for (const day of DAYS) {
-    const { code, output } = await dagsTest(day, { args });
-    expect([day, code, output.slice(-3000)]).toEqual([day, 0, expect.stringContaining('success')]);
-    expect(output).toContain(`"state": "success"`);
+it('the scheduler runs the DAG by itself for the last complete day, through the control plane', async () => {
+  const today = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS).toISOString();
+  const dag = await airflow.ok<{ is_paused: boolean }>('GET', `/dags/${DAG}`);
+  expect(dag.is_paused).toBe(false);
+  // Catch-up is off: one scheduled run, for today 00:00 (the end of yesterday), none before it.
+  const scheduled = (await airflow.dagRuns(DAG, '2024-01-01T00:00:00Z', today)).filter(
+    (r) => r.run_type === 'scheduled',
+  );
+  expect(scheduled.map((r) => r.logical_date && Date.parse(r.logical_date))).toEqual([
+    Date.parse(today),
+  ]);
+  // It asked the control plane for a run as of that time (whether that run succeeds depends on
+  // the stack's raw table having data), with the Idempotency-Key of that DAG run's task.
+  const prefix = `airflow/${DAG}/${scheduled[0].dag_run_id}/run/`;
+  const scheduledRuns = async (): Promise<ControlRun[]> => {
+    const { runs } = await control<{ runs: ControlRun[] }>('/v1/runs?job=batch-features');
+    const mine = [];
+    for (const r of runs.filter((x) => x.as_of && Date.parse(x.as_of) === Date.parse(today))) {
+      if ((await idempotencyKey(r)).startsWith(prefix)) mine.push(r);
+    }
+    return mine;
+  };
+  let mine = await scheduledRuns();
+  const state = (await airflow.dagRun(DAG, scheduled[0].dag_run_id)).state;
+  if (mine.length === 0 && ['success', 'failed'].includes(state)) {
+    // A stack reused from earlier today: its run ended before it could reach the control plane
+    // (e.g. the control plane was down). Clearing the task runs it again, with a new key.
+    await airflow.ok('POST', `/dags/${DAG}/clearTaskInstances`, {
+      dag_run_id: scheduled[0].dag_run_id,
+      dry_run: false,
+      reset_dag_runs: true,
+    });
   }
-  // @daily in Airflow 3 (a cron trigger timetable): the run of 2024-02-05 fires at its logical
-  // date, which is its data interval's end — T covers the days up to 2024-02-05T00:00.
-  const asOfs = DAYS.map((d) => `${d}T00:00:00.000Z`);
-  const runs = await runsOfThisTest();
-  expect(runs.map((r) => [r.as_of, r.state, r.livy_state]).sort()).toEqual(
+  const deadline = Date.now() + 90000;
+  while (mine.length === 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 2000));
+    mine = await scheduledRuns();
+  }
+  expect(mine.map((r) => Date.parse(r.as_of!)).slice(0, 1)).toEqual([Date.parse(today)]);
+}, 180000);
+
+it('airflow backfill create over three days: three DAG runs, each a control-plane run in success as of its day', async () => {
+  const { code, output } = await airflowCli(ctx, [
+    'backfill',
+    'create',
+    '--dag-id',
+    DAG,
+    '--from-date',
+    BACKFILL[0],
+    '--to-date',
+    BACKFILL[2],
+    '--dag-run-conf',
+    JSON.stringify({ args: ARGS }),
+    '--max-active-runs',
+    '1',
+  ]);
+  expect([code, output.slice(-2000)]).toEqual([0, expect.any(String)]);
+  const runs = await airflow.dagRuns(DAG, `${BACKFILL[0]}T00:00:00Z`, `${BACKFILL[2]}T00:00:00Z`);
+  dagRuns.push(...runs.map((r) => r.dag_run_id));
+  expect(runs.map((r) => [r.run_type, r.logical_date?.slice(0, 10), r.conf]).sort()).toEqual(
+    BACKFILL.map((d) => ['backfill', d, { args: ARGS }]),
+  );
+  const ended: DagRun[] = [];
+  for (const r of runs) ended.push(await airflow.waitForRun(DAG, r.dag_run_id, 240000));
+  expect(ended.map((r) => r.state)).toEqual(['success', 'success', 'success']);
+
+  // @daily in Airflow 3 (a cron trigger timetable): a run's data interval ends at its logical
+  // date — the run of day D computes as of D 00:00, the end of the day before.
+  const asOfs = BACKFILL.map((d) => `${d}T00:00:00.000Z`);
+  const control = await runsOfThisTest();
+  expect(control.map((r) => [r.as_of, r.state, r.livy_state]).sort()).toEqual(
     asOfs.map((t) => [t, 'success', 'success']),
   );
+  const keys = await Promise.all(control.map(idempotencyKey));
+  expect(keys.sort()).toEqual(runs.map((r) => `airflow/${DAG}/${r.dag_run_id}/run/0`).sort());
+}, 900000);
 
-  const latest = batchFeatures(events, Date.parse(asOfs[2]));
+it('a run triggered through the REST API succeeds; Redis holds the latest as-of and every snapshot equals the oracle', async () => {
+  const triggered = await airflow.trigger(DAG, `${TRIGGERED}T00:00:00Z`, { args: ARGS });
+  dagRuns.push(triggered.dag_run_id);
+  expect(triggered.run_type).toBe('manual');
+  const ended = await airflow.waitForRun(DAG, triggered.dag_run_id, 300000);
+  expect(ended.state).toBe('success');
+  const asOfs = [...BACKFILL, TRIGGERED].map((d) => `${d}T00:00:00.000Z`);
+  const runs = await runsOfThisTest();
+  expect(runs.map((r) => [r.as_of, r.state]).sort()).toEqual(asOfs.map((t) => [t, 'success']));
+
+  const latest = batchFeatures(events, Date.parse(asOfs[3]));
   const values = new Map([...(await redisValues())].filter(([k]) => !k.endsWith(':ts')));
   expect([...values.keys()].sort()).toEqual([...latest.keys()].sort());
   const wrong = [...latest].filter(([k, v]) => !sameValue(v, values.get(k) ?? null));
@@ -141,16 +224,16 @@ it('daily runs over a date range ask the control plane for the batch job as of e
     expect([t, rows.length]).toEqual([t, expected.size]);
     expect(rows.filter((r) => !sameValue(expected.get(r.key)!, r.value))).toEqual([]);
   }
-}, 1200000);
+}, 600000);
 
-it('a run that fails in Spark fails the DAG run with the control plane error, and is recorded failed', async () => {
+it('a run that fails in Spark fails the task with the control plane error, and is recorded failed', async () => {
   const args = ['--table', `${db}.no_such_table`, '--history-table', `${db}.history`];
-  const { code, output } = await dagsTest('2024-02-06', { args });
-  expect(code).not.toBe(0);
-  expect(output).toMatch(/batch run run:[0-9a-f-]+ failed: batch \d+ ended dead/);
-  const failed = (await runsOfThisTest()).filter((r) =>
-    (r.args as string[]).includes(`${db}.no_such_table`),
-  );
-  expect(failed).toHaveLength(1);
-  expect(failed[0]).toMatchObject({ state: 'failed', as_of: '2024-02-06T00:00:00.000Z' });
-}, 900000);
+  const triggered = await airflow.trigger(DAG, `${FAILING}T00:00:00Z`, { args });
+  dagRuns.push(triggered.dag_run_id);
+  const ended = await airflow.waitForRun(DAG, triggered.dag_run_id, 300000);
+  expect(ended.state).toBe('failed');
+  const log = await airflow.taskLog(DAG, triggered.dag_run_id, 'run');
+  expect(log).toMatch(/batch run run:[0-9a-f-]+ failed: batch \d+ ended dead/);
+  const failed = (await runsOfThisTest()).filter((r) => r.args.includes(`${db}.no_such_table`));
+  expect(failed.map((r) => [r.state, r.as_of])).toEqual([['failed', `${FAILING}T00:00:00.000Z`]]);
+}, 600000);

@@ -319,6 +319,30 @@ program
     }
   });
 
+const k8s = program
+  .command('k8s')
+  .description('The production shape (k8s/): render and validate the manifests');
+
+k8s
+  .command('validate')
+  .description(
+    'Render k8s/overlays/production (kustomize) and validate every object (kubeconform, strict) against k8s/schemas/',
+  )
+  .action(async () => {
+    const { loadConfig } = await import('@fstore/config');
+    const { validateProductionShape } = await import('./k8s/validate');
+    process.exitCode = (await validateProductionShape(loadConfig().cacheDir, log)) ? 0 : 1;
+  });
+
+k8s
+  .command('schemas')
+  .description('Refresh k8s/schemas/ from the pinned PyPI package: the kinds the overlay uses')
+  .action(async () => {
+    const { loadConfig } = await import('@fstore/config');
+    const { updateSchemas } = await import('./k8s/validate');
+    await updateSchemas(loadConfig().cacheDir, log);
+  });
+
 program
   .command('test')
   .description('Run the whole test suite: bring up the stack, lint, unit and medium tests, Python')

@@ -2,7 +2,8 @@ import { spawnSync } from 'child_process';
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
-import { airflowEnv, airflowVenv } from './stack/airflow';
+import { validateProductionShape } from './k8s/validate';
+import { airflowTestEnv, airflowVenv, migrateTestDatabase } from './stack/airflow';
 import { stackContext, stackUp } from './stack/stack';
 
 const VENV = join(PROJECT_ROOT, '.venv');
@@ -61,20 +62,36 @@ export async function runTests(log: (m: string) => void): Promise<number> {
     const py = spawnSync(venvBin('pytest'), ['-q'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
     results.push(['pytest', py.status === 0 || py.status === 5]);
   }
-  // The DAG tests need Airflow, which lives in its own venv (the project venv skips them).
+  // The DAG tests need Airflow, which lives in its own venv (the project venv skips them), and
+  // run against a SQLite home of their own, never the running stack's metadata database.
+  let migrated = true;
+  try {
+    migrateTestDatabase(ctx);
+  } catch (e) {
+    log(`airflow db migrate (DAG tests' database) failed: ${(e as Error).message}`);
+    migrated = false;
+  }
   results.push([
     'pytest airflow-dags (Airflow venv)',
-    step(
-      log,
-      'pytest airflow-dags',
-      airflowVenv(ctx).python,
-      ['-m', 'pytest', '-q', 'airflow-dags'],
-      {
-        ...process.env,
-        ...airflowEnv(ctx),
-      },
-    ),
+    migrated &&
+      step(
+        log,
+        'pytest airflow-dags',
+        airflowVenv(ctx).python,
+        ['-m', 'pytest', '-q', 'airflow-dags'],
+        { ...process.env, ...airflowTestEnv(ctx) },
+      ),
   ]);
+  // The production shape: k8s/overlays/production rendered and every object validated against
+  // the Kubernetes schemas (the tools are built once into the cache).
+  log('── k8s validate (kustomize + kubeconform)');
+  let k8sValid = false;
+  try {
+    k8sValid = await validateProductionShape(ctx.config.cacheDir, log);
+  } catch (e) {
+    log(`k8s validate failed: ${(e as Error).message}`);
+  }
+  results.push(['k8s validate', k8sValid]);
   for (const [name, ok] of results) log(`${ok ? 'PASS' : 'FAIL'}  ${name}`);
   return results.every(([, ok]) => ok) ? 0 : 1;
 }

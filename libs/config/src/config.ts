@@ -76,6 +76,16 @@ export interface FstoreConfig {
     javaHome: string;
     metastore: { database: string; user: string; password?: string };
   };
+  airflow: {
+    port: number;
+    url: string;
+    db: { database: string; user: string; password?: string };
+    admin: { user: string; password?: string };
+    jwtSecret?: string;
+    fernetKey?: string;
+    parallelism: number;
+    unpausedDags: string[];
+  };
   livy: {
     port: number;
     url: string;
@@ -356,6 +366,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
         user: s.FSTORE_HIVE_METASTORE_USER,
         password: s.FSTORE_HIVE_METASTORE_PASSWORD,
       },
+    },
+    airflow: {
+      port: Number(s.FSTORE_AIRFLOW_PORT),
+      url: s.FSTORE_AIRFLOW_URL.replace(/\/+$/, ''),
+      db: {
+        database: s.FSTORE_AIRFLOW_DB_DATABASE,
+        user: s.FSTORE_AIRFLOW_DB_USER,
+        password: s.FSTORE_AIRFLOW_DB_PASSWORD,
+      },
+      admin: { user: s.FSTORE_AIRFLOW_ADMIN_USER, password: s.FSTORE_AIRFLOW_ADMIN_PASSWORD },
+      jwtSecret: s.FSTORE_AIRFLOW_JWT_SECRET,
+      fernetKey: s.FSTORE_AIRFLOW_FERNET_KEY,
+      parallelism: Math.max(1, Number(s.FSTORE_AIRFLOW_PARALLELISM)),
+      unpausedDags: s.FSTORE_AIRFLOW_UNPAUSED_DAGS.split(',')
+        .map((d) => d.trim())
+        .filter(Boolean),
     },
     livy: {
       port: Number(s.FSTORE_LIVY_PORT),

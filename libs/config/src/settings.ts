@@ -255,6 +255,57 @@ export const SETTINGS = {
     default: '30000',
     doc: 'Deadline of one HTTP request to the Livy server',
   },
+  FSTORE_AIRFLOW_PORT: {
+    kind: 'port',
+    default: '8080',
+    doc: "Airflow's API server: the web UI, the REST API (/api/v2) and the tasks' execution API",
+  },
+  FSTORE_AIRFLOW_URL: {
+    kind: 'string',
+    default: (r) => `http://${r.FSTORE_HOST}:${r.FSTORE_AIRFLOW_PORT}`,
+    doc: "Base URL of Airflow's API server (UI and REST API)",
+  },
+  FSTORE_AIRFLOW_DB_DATABASE: {
+    kind: 'string',
+    default: 'fstore_airflow',
+    doc: "PostgreSQL database of Airflow's metadata (scheduler, API server, DAG processor, triggerer)",
+  },
+  FSTORE_AIRFLOW_DB_USER: {
+    kind: 'string',
+    default: 'fstore_airflow',
+    doc: "PostgreSQL role owning Airflow's metadata database (no rights on the project's database)",
+  },
+  FSTORE_AIRFLOW_DB_PASSWORD: {
+    kind: 'secret',
+    doc: "Password of Airflow's PostgreSQL role (local stack: generated into <stack>/secrets.env)",
+  },
+  FSTORE_AIRFLOW_ADMIN_USER: {
+    kind: 'string',
+    default: 'admin',
+    doc: "Airflow's admin user (simple auth manager) for the UI and the REST API",
+  },
+  FSTORE_AIRFLOW_ADMIN_PASSWORD: {
+    kind: 'secret',
+    doc: "Password of Airflow's admin user (local stack: generated into <stack>/secrets.env)",
+  },
+  FSTORE_AIRFLOW_JWT_SECRET: {
+    kind: 'secret',
+    doc: "Key signing the tokens of Airflow's API (shared by every Airflow process; local stack: generated)",
+  },
+  FSTORE_AIRFLOW_FERNET_KEY: {
+    kind: 'secret',
+    doc: "Fernet key encrypting connection passwords and variables in Airflow's database (local stack: generated)",
+  },
+  FSTORE_AIRFLOW_PARALLELISM: {
+    kind: 'int',
+    default: '4',
+    doc: "Task processes Airflow's LocalExecutor runs at once (tasks only call the control plane; Spark work runs in Livy)",
+  },
+  FSTORE_AIRFLOW_UNPAUSED_DAGS: {
+    kind: 'string',
+    default: 'batch_features_daily,feature_server_health',
+    doc: 'DAGs the local stack switches on (comma-separated); the others stay paused until switched on in the UI or with `airflow dags unpause`',
+  },
   FSTORE_REDIS_COMMAND_TIMEOUT_MS: {
     kind: 'int',
     default: '1000',

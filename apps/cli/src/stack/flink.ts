@@ -27,9 +27,10 @@ import {
   stopProcess,
   writeIfChanged,
 } from './processes';
+import { VERSIONS } from './versions';
 
-export const FLINK_VERSION = '2.2.1';
-const KAFKA_CONNECTOR = 'flink-sql-connector-kafka:5.0.0-2.2';
+export const FLINK_VERSION = VERSIONS.flink;
+const KAFKA_CONNECTOR = `flink-sql-connector-kafka:${VERSIONS.flinkKafkaConnector}`;
 const MAVEN_JARS = [
   { artifact: `org.apache.flink:flink-sql-gateway:${FLINK_VERSION}`, into: 'opt' },
   { artifact: `org.apache.flink:${KAFKA_CONNECTOR}`, into: 'lib' },

@@ -16,8 +16,9 @@ import {
   waitUntil,
   writeIfChanged,
 } from './processes';
+import { VERSIONS } from './versions';
 
-export const KAFKA_VERSION = '4.1.1';
+export const KAFKA_VERSION = VERSIONS.kafka;
 const LOG4J_VERSION = '2.24.3';
 const PROCESS = 'kafka';
 

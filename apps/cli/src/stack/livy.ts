@@ -14,6 +14,7 @@ import {
   writeIfChanged,
 } from './processes';
 import { sparkEnv } from './spark';
+import { VERSIONS } from './versions';
 
 /**
  * Maven Central carries org.apache.livy only up to 0.7.1-incubating: the pinned 0.9.0 (Scala
@@ -21,7 +22,7 @@ import { sparkEnv } from './spark';
  * only launches the pyspark spark-submit, so it runs Spark 3.5 batches (with a warning that Spark
  * 3.5 is "not verified").
  */
-export const LIVY_VERSION = '0.7.1-incubating';
+export const LIVY_VERSION = VERSIONS.livy;
 const PROCESS = 'livy';
 const MAIN_CLASS = 'org.apache.livy.server.LivyServer';
 

@@ -147,20 +147,36 @@ export function spawnDaemon(paths: StackPaths, spec: SpawnSpec): number {
   return child.pid;
 }
 
-/** Stops a process this stack started; waits for it to exit, then forgets it. */
+/** Sends a signal to a process, or to its whole process group (spawnDaemon makes each a leader). */
+function signalProcess(pid: number, signal: NodeJS.Signals, group: boolean): void {
+  try {
+    process.kill(group ? -pid : pid, signal);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+  }
+}
+
+/**
+ * Stops a process this stack started; waits for it to exit, then forgets it. With `group`, the
+ * signals go to its process group: the children it forked (task processes, server workers) too.
+ */
 export async function stopProcess(
   paths: StackPaths,
   name: string,
   signal: NodeJS.Signals = 'SIGTERM',
   timeoutMs = 20000,
+  opts: { group?: boolean } = {},
 ): Promise<boolean> {
   const pid = runningPid(paths, name);
+  const group = opts.group ?? false;
   if (pid !== undefined) {
-    process.kill(pid, signal);
+    signalProcess(pid, signal, group);
     const deadline = Date.now() + timeoutMs;
     while (isAlive(pid) && Date.now() < deadline) await sleep(100);
-    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    if (isAlive(pid)) signalProcess(pid, 'SIGKILL', group);
     while (isAlive(pid)) await sleep(50);
+    // Children that outlived their leader (they would hold ports and files).
+    if (group) signalProcess(pid, 'SIGKILL', true);
   }
   rmSync(paths.pidFile(name), { force: true });
   return pid !== undefined;

@@ -17,7 +17,19 @@ const GENERATED_SECRETS = [
   'FSTORE_AUTH_SECRET',
   'FSTORE_HIVE_METASTORE_PASSWORD',
   'FSTORE_PROMETHEUS_PASSWORD',
+  'FSTORE_AIRFLOW_DB_PASSWORD',
+  'FSTORE_AIRFLOW_ADMIN_PASSWORD',
+  'FSTORE_AIRFLOW_JWT_SECRET',
+  'FSTORE_AIRFLOW_FERNET_KEY',
 ] as const;
+
+/** A secret's value: hex, URL- and shell-safe; a Fernet key is 32 bytes in url-safe base64. */
+function generate(name: (typeof GENERATED_SECRETS)[number]): string {
+  if (name === 'FSTORE_AIRFLOW_FERNET_KEY') {
+    return randomBytes(32).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+  }
+  return randomBytes(18).toString('hex');
+}
 
 function readSecrets(stackDir: string): Record<string, string> {
   const file = secretsFile(stackDir);
@@ -41,7 +53,7 @@ export function ensureSecrets(stackDir: string): void {
   const existing = readSecrets(stackDir);
   const missing = GENERATED_SECRETS.filter((n) => !process.env[n] && !existing[n]);
   if (missing.length === 0) return;
-  for (const name of missing) existing[name] = randomBytes(18).toString('hex');
+  for (const name of missing) existing[name] = generate(name);
   writeSecrets(stackDir, existing);
 }
 

@@ -7,16 +7,17 @@ import { PROJECT_ROOT } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import { PostgresComponent } from './postgres';
 import { download, ensureDir, run, StackError, writeIfChanged } from './processes';
+import { VERSIONS } from './versions';
 
-export const SPARK_VERSION = '3.5.9';
-const POSTGRES_JDBC = 'org.postgresql:postgresql:42.7.14';
+export const SPARK_VERSION = VERSIONS.spark;
+const POSTGRES_JDBC = `org.postgresql:postgresql:${VERSIONS.postgresJdbc}`;
 /**
  * Spark's Kafka connector (org.apache.spark:spark-sql-kafka-0-10_2.12, stack/spark/pom.xml).
  * Maven Central carries it for the 3.5 line only up to 3.5.7 (no 3.5.8 or 3.5.9): patch releases
  * of one line share the data source API, and the medium tests run it on Spark 3.5.9. When
  * 3.5.9 reaches Central, set it to SPARK_VERSION.
  */
-export const SPARK_KAFKA_VERSION = '3.5.7';
+export const SPARK_KAFKA_VERSION = VERSIONS.sparkKafka;
 const REQUIREMENTS = 'requirements-dev.txt';
 
 /** The unique keys of Hive 2.3's PostgreSQL schema that concurrent writers depend on. */

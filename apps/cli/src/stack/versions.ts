@@ -1,0 +1,31 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { PROJECT_ROOT } from '@fstore/config';
+
+/**
+ * The component versions, one file for the whole project (stack/versions.json): the local stack
+ * installs these, and a unit test (versions.spec.ts) fails when the Dockerfile, k8s/,
+ * requirements-dev.txt or stack/airflow/constraints.txt say otherwise.
+ */
+export interface Versions {
+  kafka: string;
+  flink: string;
+  flinkKafkaConnector: string;
+  spark: string;
+  /** Spark's Kafka connector: Maven Central has the 3.5 line only up to 3.5.7. */
+  sparkKafka: string;
+  /** The apache/spark image the Livy image builds on (its tags lag the PyPI pyspark). */
+  sparkImage: string;
+  postgresJdbc: string;
+  livy: string;
+  python: string;
+  airflow: string;
+  /** Airflow's providers and drivers, pinned beside apache-airflow. */
+  airflowPackages: Record<string, string>;
+  kubernetes: string;
+  strimziKafkaApi: string;
+  flinkOperatorFlinkVersion: string;
+}
+
+export const VERSIONS_FILE = join(PROJECT_ROOT, 'stack', 'versions.json');
+export const VERSIONS: Versions = JSON.parse(readFileSync(VERSIONS_FILE, 'utf8')) as Versions;
