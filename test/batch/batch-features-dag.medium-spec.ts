@@ -9,7 +9,7 @@ import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { generate } from '@fstore/generator';
 import { airflowEnv, airflowVenv } from '../../apps/cli/src/stack/airflow';
 import { stackContext } from '../../apps/cli/src/stack/stack';
-import { batchFeatures, OracleEvent, sameValue } from '../support/oracle';
+import { batchFeatures, historyFeatures, OracleEvent, sameValue } from '../support/oracle';
 import { keysOfRun } from '../support/redis-keys';
 import { batchOutput, sparkSubmit } from '../support/spark';
 
@@ -136,7 +136,7 @@ it('daily runs over a date range ask the control plane for the batch job as of e
     rows: { key: string; value: string; as_of_ms: number }[];
   };
   for (const t of asOfs) {
-    const expected = batchFeatures(events, Date.parse(t));
+    const expected = historyFeatures(events, Date.parse(t));
     const rows = report.rows.filter((r) => r.as_of_ms === Date.parse(t));
     expect([t, rows.length]).toEqual([t, expected.size]);
     expect(rows.filter((r) => !sameValue(expected.get(r.key)!, r.value))).toEqual([]);
