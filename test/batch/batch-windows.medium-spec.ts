@@ -31,7 +31,9 @@ import { batchOutput, sparkSubmit } from '../support/spark';
  */
 const ctx = stackContext();
 const livy = LivyBatchesClient.fromConfig(ctx.config);
-const store = RedisClusterOnlineStore.fromConfig(ctx.config, { commandTimeoutMs: 15000 });
+const store = RedisClusterOnlineStore.fromConfig(ctx.config, 'fstore-admin', {
+  commandTimeoutMs: 15000,
+});
 const LOAD_JOB = join(PROJECT_ROOT, 'spark-jobs', 'load_raw_events.py');
 const JOB = join(PROJECT_ROOT, 'spark-jobs', 'batch_features.py');
 const REPORT = join(PROJECT_ROOT, 'spark-jobs', 'tests', 'jobs', 'history_report.py');
@@ -166,9 +168,10 @@ function differences(expected: Map<string, OracleValue>, actual: Map<string, str
 beforeAll(async () => {
   const conf = join(sparkDirs(ctx).conf, 'spark-defaults.conf');
   if (!existsSync(conf)) throw new Error(`${conf} is missing: run \`fstore stack up batch\``);
-  if (ctx.config.redis.password) {
+  const batchPassword = ctx.config.redis.passwords['batch-features'];
+  if (batchPassword) {
     passwordFile = join(work, 'redis-password');
-    writeFileSync(passwordFile, ctx.config.redis.password + '\n', { mode: 0o600 });
+    writeFileSync(passwordFile, batchPassword + '\n', { mode: 0o600 });
   }
   writeFileSync(definitionsFile, JSON.stringify(exportDefinitions(REGISTRY)));
   const file = join(work, `events-${run}.ndjson`);
