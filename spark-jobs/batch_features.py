@@ -1,5 +1,5 @@
 """Every batch feature of the definitions (features/, docs/design.md §7) as of a time T: the
-lake's raw table → Redis + history.
+lake's raw table → Redis + history; and every stream time window as of T → history only.
 
     spark-submit batch_features.py --definitions defs.json --as-of 2024-03-15T00:00:00Z \
         [--as-of T2 …] [--features a,b] [--table ecommerce.transactions] \
@@ -7,10 +7,11 @@ lake's raw table → Redis + history.
         [--redis-user batch-features] [--redis-password-file FILE] [--online auto|always|never]
 
 The definitions come from `fstore features export` (libs/definitions/src/export.ts), a JSON file;
-nothing about a feature is restated here. Every feature with engine `batch` is computed (or those
-named by `--features`), for any entity (its key columns), any aggregation of the vocabulary, with
-the source's derived columns and the feature's filter and `of` as Spark SQL (`F.expr`), exactly as
-test/support/interpreter.ts defines them:
+nothing about a feature is restated here. Every feature with engine `batch` and every stream time
+window (sum|count|avg|min|max over W, engine `stream`) is computed (or those named by
+`--features`; a stream last / last_k has no batch form), for any entity (its key columns), any
+aggregation of the vocabulary, with the source's derived columns and the feature's filter and `of`
+as Spark SQL (`F.expr`), exactly as test/support/interpreter.ts defines them:
 
 - an event qualifies when its filter is TRUE and its `of` value is not NULL (any event for a count
   without `of`); an event_id counts once;
@@ -27,17 +28,24 @@ entities come out of one aggregation by the union of their key columns (their pa
 counts, minima, maxima, latest values), rolled up per entity; each last_k is a window function
 over the events (then cached). Keys `<feature>:{k1}[_{k2}]` (docs/online-store-format.md).
 
-Online store (docs/online-store-format.md): each value with its `<key>:ts` = T (epoch ms), set by
-the writer's set-if-not-older script, so a value never replaces one of a newer as-of. Redis holds
-the snapshot of the latest as-of published (the history table's property `fstore.online_as_of_ms`);
-each of its keys that has no value as of T is deleted by the same rule (the `:ts` key stays as the
-tombstone, at T), so an entity without qualifying events has no key.
+Stream time windows go to the history only, never to Redis: online they are tiles the stream
+writer keeps under the same key (docs/online-store-format.md, "Time windows"), and the value read
+at t with ⌈t/g⌉·g = T equals the history's as of T. A run that selects no batch feature leaves
+Redis and the published mark alone.
+
+Online store (docs/online-store-format.md): each batch value of the snapshot with its `<key>:ts` =
+T (epoch ms), set by the writer's set-if-not-older script, so a value never replaces one of a newer
+as-of. Redis holds the batch part of the snapshot of the latest as-of published (the history
+table's property `fstore.online_as_of_ms`); each of its keys that has no value as of T is deleted by
+the same rule (the `:ts` key stays as the tombstone, at T), so an entity without qualifying events
+has no key.
 
 History: one snapshot per as-of in `--history-table` (Parquet, partitioned by as_of_date and
-as_of_ms), overwritten as a whole, so the same T twice gives the same table; `entity` is the
-entity's name, `entity_id` its key parts joined by `:` (`c1:p1`, as the control plane's API
-names a composite entity). Order of a run: Redis, then the snapshot, then the published mark; a
-run that fails on the way is simply redone.
+as_of_ms), batch features and stream windows; written again, a snapshot has this run's features
+replaced and keeps the rows of the defined features it did not compute (`--features`), so the same
+T twice gives the same table; `entity` is the entity's name, `entity_id` its key parts joined by
+`:` (`c1:p1`, as the control plane's API names a composite entity). Order of a run: Redis, then
+the snapshot, then the published mark; a run that fails on the way is simply redone.
 
 `--online auto` (default) writes Redis unless it holds a newer as-of (then this is a backfill:
 history only); `always` writes anyway (the set-if-not-older rule still protects newer values);
@@ -293,22 +301,63 @@ def load_definitions(path: str) -> Definitions:
     return parse_definitions(data)
 
 
+WINDOW_AGGREGATIONS = ("sum", "count", "avg", "min", "max")
+
+
+def is_stream_window(f: FeatureDef) -> bool:
+    """A stream time window (sum|count|avg|min|max over W, engine stream): online it is tiles the
+    stream writer keeps (docs/online-store-format.md, "Time windows"); here it is computed as of T
+    for the history only, never written to Redis (its key is the tiles' hash)."""
+    return f.engine == "stream" and f.aggregation in WINDOW_AGGREGATIONS
+
+
+def is_online(f: FeatureDef) -> bool:
+    """Whether this job writes the feature's values to Redis: batch features only."""
+    return f.engine == "batch"
+
+
 def select_features(defs: Definitions, names: list[str] | None) -> tuple[FeatureDef, ...]:
-    """The batch features to compute: all of them, or those named (each must be a batch one)."""
-    batch = {f.name: f for f in defs.features if f.engine == "batch"}
+    """The features to compute: every batch feature and every stream time window (in the order of
+    the definitions), or those named (each must be one of them). A stream last / last_k has no
+    batch form: its value is the stream's latest, online only."""
+    computable = {f.name: f for f in defs.features if is_online(f) or is_stream_window(f)}
     if names is None:
-        if not batch:
-            raise ValueError("the definitions have no batch feature")
-        return tuple(batch.values())
-    unknown = [n for n in names if n not in batch]
+        if not computable:
+            raise ValueError("the definitions have no batch feature and no stream time window")
+        return tuple(computable.values())
+    unknown = [n for n in names if n not in computable]
     if unknown:
         stream = {f.name for f in defs.features} & set(unknown)
         raise ValueError(
             f"--features: {', '.join(unknown)}: "
-            + ("a stream feature" if stream else "not a feature")
-            + f" (batch features: {', '.join(sorted(batch)) or 'none'})"
+            + (
+                "a stream feature without a time window (online only)"
+                if stream
+                else "not a feature"
+            )
+            + f" (batch features and stream windows: {', '.join(sorted(computable)) or 'none'})"
         )
-    return tuple(batch[n] for n in dict.fromkeys(names))
+    return tuple(computable[n] for n in dict.fromkeys(names))
+
+
+def online_feature_names(defs: Definitions) -> frozenset[str]:
+    """The features whose values this job writes to Redis: the batch ones."""
+    return frozenset(f.name for f in defs.features if is_online(f))
+
+
+def stream_feature_names(defs: Definitions) -> frozenset[str]:
+    """The stream features' names: their keys in Redis belong to the stream writer, and this job
+    never writes or deletes them (not even a key of a previous snapshot's)."""
+    return frozenset(f.name for f in defs.features if f.engine == "stream")
+
+
+def kept_feature_names(defs: Definitions, selected) -> frozenset[str]:
+    """The features whose rows a snapshot keeps when it is written again: those of the definitions
+    this run does not compute, which it could (a run with `--features` replaces only those features'
+    rows; rows of a feature no longer defined are dropped)."""
+    chosen = {f.name for f in selected}
+    computable = (f for f in defs.features if is_online(f) or is_stream_window(f))
+    return frozenset(f.name for f in computable if f.name not in chosen)
 
 
 def read_window_ms(features) -> int | None:
@@ -411,20 +460,34 @@ class Plan:
     deletions_from: int | None
 
 
-def plan_online(mode: str, as_of_ms: int, published: int | None, snapshots: list[int]) -> Plan:
+def plan_online(
+    mode: str,
+    as_of_ms: int,
+    published: int | None,
+    snapshots: list[int],
+    batch_selected: bool = True,
+) -> Plan:
     """`published`: the latest as-of whose snapshot went to Redis (the history table's
-    PUBLISHED_PROPERTY), `snapshots`: the as-ofs the history holds."""
+    PUBLISHED_PROPERTY), `snapshots`: the as-ofs the history holds, `batch_selected`: whether the
+    run computes a batch feature (stream time windows alone are history only: the run leaves Redis
+    and the published mark as they are)."""
     if mode == "never":
         return Plan(False, "not written (--online never)", None)
+    if not batch_selected:
+        return Plan(False, "not written: no batch feature selected (stream windows: history)", None)
     if mode == "auto" and published is not None and as_of_ms < published:
         return Plan(False, f"not written: backfill, Redis holds as-of {iso_ms(published)}", None)
     return Plan(True, "written", published if published in snapshots else None)
 
 
-def write_rows(client, rows, as_of_ms: int, chunk: int = REDIS_CHUNK) -> Counter:
+def write_rows(
+    client, rows, as_of_ms: int, chunk: int = REDIS_CHUNK, online: frozenset[str] | None = None
+) -> Counter:
     """Applies (feature, key, value | None) rows through the set-if-not-older script, pipelined
     (redis-py's cluster pipeline: one batch of commands per node and round trip). Counts per
-    `<feature>.written|deleted|skipped_newer`. Any Redis error fails the call."""
+    `<feature>.written|deleted|skipped_newer`. Any Redis error fails the call; so does a row of a
+    feature not in `online` (when given), before it is sent: a stream feature's key belongs to
+    the stream writer."""
     counts: Counter = Counter()
     sha = client.script_load(SET_IF_NEWER)
     ts = str(as_of_ms)
@@ -450,6 +513,8 @@ def write_rows(client, rows, as_of_ms: int, chunk: int = REDIS_CHUNK) -> Counter
         batch.clear()
 
     for row in rows:
+        if online is not None and row[0] not in online:
+            raise ValueError(f"{row[1]}: {row[0]} is not written to Redis by this job")
         batch.append(row)
         if len(batch) >= chunk:
             flush()
@@ -754,20 +819,57 @@ def set_published(spark, history: str, as_of_ms: int) -> None:
     spark.sql(f"ALTER TABLE {history} SET TBLPROPERTIES ('{PUBLISHED_PROPERTY}' = '{as_of_ms}')")
 
 
-def snapshot_keys(spark, history: str, as_of_ms: int):
+def snapshot_rows(spark, history: str, as_of_ms: int):
     from pyspark.sql import functions as F  # noqa: N812
 
     day = (EPOCH + timedelta(milliseconds=as_of_ms)).date()
     return (
         spark.table(history)
         .where((F.col("as_of_date") == F.lit(day)) & (F.col("as_of_ms") == F.lit(as_of_ms)))
-        .select("feature", "key")
+        .select("entity", "entity_id", "feature", "key", "value")
     )
 
 
-def write_online(features, deletions, nodes, login, as_of_ms: int) -> Counter:
+def online_changes(snapshot, previous, defs: Definitions):
+    """What Redis gets from a snapshot: (values, deletions) as (feature, key, value) rows. Values:
+    the snapshot's batch features only — a stream time window's key is the stream writer's hash
+    of tiles, which a plain value would replace. Deletions: the keys of `previous` (the snapshot
+    Redis holds) that have no value now, but never a stream feature's (a stream window's row of a
+    snapshot is history only)."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    online = snapshot.where(F.col("feature").isin(sorted(online_feature_names(defs))))
+    online = online.select("feature", "key", "value")
+    stream = sorted(stream_feature_names(defs))
+    previous = previous.select("feature", "key")
+    if stream:
+        previous = previous.where(~F.col("feature").isin(stream))
+    deletions = previous.join(online.select("key"), "key", "left_anti").select(
+        "feature", "key", F.lit(None).cast("string").alias("value")
+    )
+    return online, deletions
+
+
+def merged_snapshot(spark, history: str, as_of_ms: int, computed, kept: frozenset[str]):
+    """The snapshot of T to write: this run's rows, and the rows of the `kept` features the
+    snapshot of T already holds (a run with `--features` replaces only its features' rows).
+    Those are materialized first (a local checkpoint): the partition they come from is then
+    overwritten. Returns (snapshot, number of rows kept)."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    if not kept:
+        return computed, 0
+    old = snapshot_rows(spark, history, as_of_ms).where(F.col("feature").isin(sorted(kept)))
+    old = old.localCheckpoint(eager=True)
+    return computed.unionByName(old), old.count()
+
+
+def write_online(
+    features, deletions, nodes, login, as_of_ms: int, online: frozenset[str]
+) -> Counter:
     """Every value and every deletion through the set-if-not-older script, one Redis Cluster
-    connection and pipelined batches per Spark partition; the counts come back to the driver."""
+    connection and pipelined batches per Spark partition; the counts come back to the driver.
+    `online`: the only features whose keys may be written (write_rows refuses any other)."""
     rows = features.select("feature", "key", "value").unionByName(
         deletions.select("feature", "key", "value")
     )
@@ -775,7 +877,8 @@ def write_online(features, deletions, nodes, login, as_of_ms: int) -> Counter:
     def write_partition(it):
         client = redis_client(nodes, login)
         try:
-            yield write_rows(client, ((r.feature, r.key, r.value) for r in it), as_of_ms)
+            rows = ((r.feature, r.key, r.value) for r in it)
+            yield write_rows(client, rows, as_of_ms, online=online)
         finally:
             client.close()
 
@@ -806,13 +909,18 @@ def tables_of(args: argparse.Namespace) -> dict[str, str]:
 
 
 def run_one(spark, args: argparse.Namespace, as_of: datetime, login) -> dict:
-    from pyspark.sql import functions as F  # noqa: N812
 
     started = time.monotonic()
     as_of_ms = epoch_ms(as_of)
     w = window_of(as_of, read_window_ms(args.features))
     published = published_as_of(spark, args.history_table)
-    plan = plan_online(args.online, as_of_ms, published, snapshots(spark, args.history_table))
+    plan = plan_online(
+        args.online,
+        as_of_ms,
+        published,
+        snapshots(spark, args.history_table),
+        batch_selected=any(is_online(f) for f in args.features),
+    )
     start = "-∞" if w.start is None else w.start.isoformat()
     log(
         f"as of {iso_ms(as_of_ms)}: {len(args.features)} features, read window ({start},"
@@ -833,21 +941,26 @@ def run_one(spark, args: argparse.Namespace, as_of: datetime, login) -> dict:
     per_feature = {r.feature: r["count"] for r in features.groupBy("feature").count().collect()}
     log(f"values: {per_feature}")
 
+    defs = args.definitions
+    kept = kept_feature_names(defs, args.features)
+    snapshot, kept_rows = merged_snapshot(spark, args.history_table, as_of_ms, features, kept)
+    if kept_rows:
+        log(f"history: {kept_rows} rows of features not computed now kept in the snapshot")
+
     written: Counter = Counter()
     if plan.online:
-        # Keys of the snapshot Redis holds that have no value now: deleted (tombstone at T).
         if plan.deletions_from is None:
             previous = spark.createDataFrame([], "feature string, key string")
         else:
-            previous = snapshot_keys(spark, args.history_table, plan.deletions_from)
-        deletions = previous.join(features.select("key"), "key", "left_anti").withColumn(
-            "value", F.lit(None).cast("string")
-        )
+            previous = snapshot_rows(spark, args.history_table, plan.deletions_from)
+        online, deletions = online_changes(snapshot, previous, defs)
         nodes = parse_nodes(args.redis_nodes)
-        written = write_online(features, deletions, nodes, login, as_of_ms)
+        written = write_online(
+            online, deletions, nodes, login, as_of_ms, online_feature_names(defs)
+        )
         log(f"online store: {dict(sorted(written.items()))}")
     # History after Redis, the published mark last: a run that fails on the way is simply redone.
-    write_history(spark, args.history_table, features, as_of_ms)
+    write_history(spark, args.history_table, snapshot, as_of_ms)
     if plan.online and (published is None or as_of_ms > published):
         set_published(spark, args.history_table, as_of_ms)
     log(f"history: snapshot {iso_ms(as_of_ms)} written to {args.history_table}")
@@ -877,7 +990,8 @@ def run_one(spark, args: argparse.Namespace, as_of: datetime, login) -> dict:
             }
             for f in args.features
         },
-        "history_rows": sum(per_feature.values()),
+        "history_only": [f.name for f in args.features if not is_online(f)],
+        "history_rows": sum(per_feature.values()) + kept_rows,
         "duration_s": round(time.monotonic() - started, 3),
     }
     print(SUMMARY_PREFIX + json.dumps(summary), flush=True)

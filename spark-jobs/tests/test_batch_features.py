@@ -22,8 +22,12 @@ from batch_features import (
     event_time_key,
     feature_key,
     format_double,
+    is_stream_window,
     iso_ms,
+    kept_feature_names,
     key_columns,
+    online_changes,
+    online_feature_names,
     parse_args,
     parse_as_of,
     parse_definitions,
@@ -33,6 +37,7 @@ from batch_features import (
     read_password,
     read_window_ms,
     select_features,
+    stream_feature_names,
     tables_of,
     window_of,
     write_rows,
@@ -304,7 +309,7 @@ def test_args(tmp_path):
     assert args.history_table == "features.batch_feature_history"
     assert args.as_of == [datetime(2024, 3, 2, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC)]
     assert args.password == "s3cret" and args.online == "auto" and not args.dedupe
-    assert [f.name for f in args.features] == BATCH_NAMES
+    assert [f.name for f in args.features] == SELECTED_NAMES
     args = parse_args(
         ["--definitions", defs, "--as-of", "2024-03-01", "--features", "units_7d, events_7d"]
         + ["--table", "test_1.events"],
@@ -312,6 +317,11 @@ def test_args(tmp_path):
     )
     assert args.password == "e" and [f.name for f in args.features] == ["units_7d", "events_7d"]
     assert tables_of(args) == {"tx": "test_1.events"}
+    # A stream window by name: computed (for the history).
+    args = parse_args(
+        ["--definitions", defs, "--as-of", "2024-03-01", "--features", "rated_1d_stream"], env={}
+    )
+    assert [f.name for f in args.features] == ["rated_1d_stream"]
 
 
 @pytest.mark.parametrize(
@@ -542,8 +552,47 @@ SMALL_FEATURES = [
         "int",
         engine="stream",
     ),
+    # Stream time windows: computed as of T for the history, never written to Redis.
+    feat(
+        "units_2d_stream",
+        "product",
+        PRODUCT,
+        "sum",
+        "int",
+        "`quantity`",
+        "int",
+        window_days=2,
+        engine="stream",
+        granularity_ms=2 * DAY // 60,
+    ),
+    feat(
+        "rated_1d_stream",
+        "customer",
+        CUSTOMER,
+        "count",
+        "int",
+        window_days=1,
+        filter=RATED,
+        engine="stream",
+        granularity_ms=DAY // 60,
+    ),
+    feat(
+        "avg_price_7d_stream",
+        "category",
+        CATEGORY,
+        "avg",
+        "double",
+        "`price`",
+        "decimal(10,2)",
+        window_days=7,
+        engine="stream",
+        granularity_ms=7 * DAY // 60,
+    ),
 ]
 BATCH_NAMES = [f["name"] for f in SMALL_FEATURES if f["engine"] == "batch"]
+STREAM_WINDOWS = ["units_2d_stream", "rated_1d_stream", "avg_price_7d_stream"]
+# What the job computes by default: the batch features and the stream windows, in their order.
+SELECTED_NAMES = [f["name"] for f in SMALL_FEATURES if f["name"] != "last_rating_stream"]
 
 
 def small_export() -> dict:
@@ -598,11 +647,28 @@ def test_the_export_of_features_is_what_the_job_reads():
     )
     data = json.loads(out.stdout)
     defs = parse_definitions(data)
-    batch = select_features(defs, None)
+    selected = select_features(defs, None)
+    batch = tuple(f for f in selected if f.engine == "batch")
     assert [f.name for f in batch] == [
         f["name"] for f in data["features"] if f["engine"] == "batch"
     ]
-    assert all(f.engine == "batch" for f in batch)
+    # Every stream time window as well (for the history), never a stream last / last_k.
+    windows = [f.name for f in selected if f.engine == "stream"]
+    assert windows == [
+        f["name"]
+        for f in data["features"]
+        if f["engine"] == "stream" and f["aggregation"] not in ("last", "last_k")
+    ]
+    assert set(windows) >= STREAM_EXAMPLES
+    assert all(is_stream_window(f) for f in selected if f.engine == "stream")
+    assert online_feature_names(defs) == {f.name for f in batch}
+    spend = next(f for f in selected if f.name == "spend_24h")
+    assert (spend.keys, spend.reducer, spend.of, spend.window_ms) == (
+        ("customer_id",),
+        "sum",
+        "`amount`",
+        DAY,
+    )
     # The seed's four (DESIGN §3), as the job computes them.
     seed = {f.name: f for f in batch}
     assert (seed["units_sold"].keys, seed["units_sold"].reducer) == (("product_id",), "sum")
@@ -621,11 +687,12 @@ def test_the_export_of_features_is_what_the_job_reads():
 
 
 SEED = {"units_sold", "revenue_by_product", "revenue_by_category", "avg_review_rating"}
+STREAM_EXAMPLES = {"purchases_1h", "spend_24h", "units_sold_7d", "avg_rating_7d", "revenue_1h"}
 
 
 def test_small_export_is_read():
     defs = parse_definitions(small_export())
-    assert [f.name for f in select_features(defs, None)] == BATCH_NAMES
+    assert [f.name for f in select_features(defs, None)] == SELECTED_NAMES
     assert [f.name for f in select_features(defs, ["units_7d", "units_7d", "last_amount"])] == [
         "units_7d",
         "last_amount",
@@ -666,14 +733,66 @@ def test_bad_definitions_are_refused(change, message):
 
 def test_selecting_features():
     defs = parse_definitions(small_export())
-    with pytest.raises(ValueError, match="a stream feature"):
+    # A stream last / last_k has no batch form: online only.
+    with pytest.raises(ValueError, match="a stream feature without a time window"):
         select_features(defs, ["last_rating_stream"])
     with pytest.raises(ValueError, match="not a feature"):
         select_features(defs, ["nope"])
+    # Stream windows by name, alone or with batch features.
+    assert [f.name for f in select_features(defs, ["avg_price_7d_stream", "units_7d"])] == [
+        "avg_price_7d_stream",
+        "units_7d",
+    ]
+    assert [is_stream_window(f) for f in select_features(defs, STREAM_WINDOWS)] == [True] * 3
+    # Definitions with stream windows only: those (a run for the history).
     only_stream = small_export()
     only_stream["features"] = [f for f in only_stream["features"] if f["engine"] == "stream"]
-    with pytest.raises(ValueError, match="no batch feature"):
-        select_features(parse_definitions(only_stream), None)
+    assert [f.name for f in select_features(parse_definitions(only_stream), None)] == (
+        STREAM_WINDOWS
+    )
+    only_last = small_export()
+    only_last["features"] = [f for f in only_last["features"] if f["name"] == "last_rating_stream"]
+    with pytest.raises(ValueError, match="no batch feature and no stream time window"):
+        select_features(parse_definitions(only_last), None)
+
+
+def test_only_batch_features_are_online():
+    defs = parse_definitions(small_export())
+    assert online_feature_names(defs) == set(BATCH_NAMES)
+    # The stream features' keys (tiles, latest values) are the stream writer's: never touched.
+    assert stream_feature_names(defs) == {"last_rating_stream", *STREAM_WINDOWS}
+    assert not online_feature_names(defs) & stream_feature_names(defs)
+
+
+def test_a_snapshot_written_again_keeps_the_features_not_computed():
+    defs = parse_definitions(small_export())
+    assert kept_feature_names(defs, select_features(defs, None)) == set()
+    kept = kept_feature_names(defs, select_features(defs, ["units_2d_stream", "units_7d"]))
+    # Every other computable feature; a stream last never has a row to keep.
+    assert kept == set(SELECTED_NAMES) - {"units_2d_stream", "units_7d"}
+
+
+def test_online_plan_without_a_batch_feature_leaves_redis_alone():
+    for mode in ("auto", "always"):
+        plan = plan_online(mode, 3 * DAY, 2 * DAY, [2 * DAY], batch_selected=False)
+        assert plan == Plan(
+            False, "not written: no batch feature selected (stream windows: history)", None
+        )
+    assert plan_online("never", 3 * DAY, None, [], batch_selected=False).reason == (
+        "not written (--online never)"
+    )
+
+
+def test_write_rows_refuses_a_feature_that_is_not_online():
+    redis = FakeRedis()
+    online = frozenset({"units_sold"})
+    rows = [("units_sold", "units_sold:{p1}", "5")]
+    assert write_rows(redis, rows, 1, online=online) == {"units_sold.written": 1}
+    # A stream window's key is the stream writer's hash of tiles: neither set nor deleted.
+    for value in ("3", None):
+        with pytest.raises(ValueError, match=r"purchases_1h:\{c1\}: purchases_1h is not written"):
+            write_rows(redis, [("purchases_1h", "purchases_1h:{c1}", value)], 2, online=online)
+    assert redis.data == {"units_sold:{p1}": "5", "units_sold:{p1}:ts": "1"}
 
 
 # --- the computation, in a local Spark ------------------------------------------------------------
@@ -754,6 +873,15 @@ EXPECTED = {
     "margin_30d:{B}": "2.20",
     "half_units_7d:{p1}": "4",
     "half_units_7d:{p2}": "1.5",
+    # Stream windows as of T, (T − W, T] exactly as the batch ones (e3 at T − 2 days: out).
+    "units_2d_stream:{p1}": "4",
+    "units_2d_stream:{p2}": "3",
+    # rated in (03-09, 03-10]: c1 e1, c2 e5 (e2, e8 unrated)
+    "rated_1d_stream:{c1}": "1",
+    "rated_1d_stream:{c2}": "1",
+    # (03-03, 03-10]: A 10.00, 5.50, 3.25, 1.00 (e7 at T − 7 days: out); B 1.10
+    "avg_price_7d_stream:{A}": "4.9375",
+    "avg_price_7d_stream:{B}": "1.1",
 }
 
 
@@ -841,6 +969,45 @@ def test_windowed_features_read_only_their_partitions(spark, small_lake):
     # A window without events: no key at all (a count neither).
     c, values, _ = computed(spark, raw, ["events_7d", "units_7d"], as_of="2024-05-01T00:00:00Z")
     assert (values, c.rows_read, c.partitions_read) == ({}, 0, 0)
+
+
+def test_stream_windows_alone_read_only_their_partitions(spark, small_lake):
+    c, values, rows = computed(spark, small_lake, STREAM_WINDOWS)
+    assert values == {k: v for k, v in EXPECTED.items() if k.split(":")[0] in STREAM_WINDOWS}
+    # (03-03, 03-10]: the dates 03-03 … 03-10, 4 of them in the lake; e1 e2 e3 e5 e8 in (e7 at
+    # the open start, e6 after T).
+    assert (c.rows_read, c.partitions_read) == (5, 4)
+    by_key = {r.key: r for r in rows}
+    assert (by_key["rated_1d_stream:{c2}"].entity, by_key["rated_1d_stream:{c2}"].entity_id) == (
+        "customer",
+        "c2",
+    )
+
+
+def test_redis_gets_the_batch_features_only(spark):
+    defs = parse_definitions(small_export())
+    columns = "entity string, entity_id string, feature string, key string, value string"
+    snapshot = spark.createDataFrame(
+        [
+            ("product", "p1", "units_7d", "units_7d:{p1}", "8"),
+            ("product", "p1", "units_2d_stream", "units_2d_stream:{p1}", "4"),
+            ("customer", "c1", "rated_1d_stream", "rated_1d_stream:{c1}", "1"),
+        ],
+        columns,
+    )
+    # The snapshot Redis holds: a stream window's rows in it are history only.
+    previous = spark.createDataFrame(
+        [
+            ("product", "p1", "units_7d", "units_7d:{p1}", "7"),
+            ("product", "p9", "units_7d", "units_7d:{p9}", "1"),
+            ("product", "p9", "units_2d_stream", "units_2d_stream:{p9}", "2"),
+            ("customer", "c9", "last_rating_stream", "last_rating_stream:{c9}", "5"),
+        ],
+        columns,
+    )
+    online, deletions = online_changes(snapshot, previous, defs)
+    assert sorted(tuple(r) for r in online.collect()) == [("units_7d", "units_7d:{p1}", "8")]
+    assert sorted(tuple(r) for r in deletions.collect()) == [("units_7d", "units_7d:{p9}", None)]
 
 
 def test_an_event_id_counts_once_with_dedupe(spark):

@@ -8,7 +8,7 @@ import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { generate } from '@fstore/generator';
 import { stackContext } from '../../apps/cli/src/stack/stack';
 import { AirflowApi, airflowCli, DagRun } from '../support/airflow';
-import { batchFeatures, OracleEvent, sameValue } from '../support/oracle';
+import { batchFeatures, historyFeatures, OracleEvent, sameValue } from '../support/oracle';
 import { keysOfRun } from '../support/redis-keys';
 import { batchOutput, sparkSubmit } from '../support/spark';
 
@@ -219,7 +219,7 @@ it('a run triggered through the REST API succeeds; Redis holds the latest as-of 
     rows: { key: string; value: string; as_of_ms: number }[];
   };
   for (const t of asOfs) {
-    const expected = batchFeatures(events, Date.parse(t));
+    const expected = historyFeatures(events, Date.parse(t));
     const rows = report.rows.filter((r) => r.as_of_ms === Date.parse(t));
     expect([t, rows.length]).toEqual([t, expected.size]);
     expect(rows.filter((r) => !sameValue(expected.get(r.key)!, r.value))).toEqual([]);

@@ -10,7 +10,14 @@ import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { generate } from '@fstore/generator';
 import { sparkDirs } from '../../apps/cli/src/stack/spark';
 import { stackContext } from '../../apps/cli/src/stack/stack';
-import { batchFeatures, eventTimeMs, OracleEvent, OracleValue, sameValue } from '../support/oracle';
+import {
+  batchFeatures,
+  eventTimeMs,
+  historyFeatures,
+  OracleEvent,
+  OracleValue,
+  sameValue,
+} from '../support/oracle';
 import { keysOfRun } from '../support/redis-keys';
 import { batchOutput, sparkSubmit } from '../support/spark';
 
@@ -35,6 +42,8 @@ const db = `test_${run}`;
 const prefix = `t${run.slice(0, 8)}-`;
 const work = mkdtempSync(join(tmpdir(), 'fstore-batch-features-'));
 const BATCH = FEATURES.filter((f) => f.engine === 'batch').map((f) => f.name);
+// Stream time windows: computed as of T into the history, never written to Redis.
+const WINDOWS = FEATURES.filter((f) => f.engine === 'stream' && f.tiles).map((f) => f.name);
 const DAY = 24 * 3600 * 1000;
 
 // Inside the data (2024-01-01 … 2024-03-30), after its end (window partly empty), and a backfill.
@@ -61,6 +70,7 @@ interface Summary {
   online: string;
   deletions_from: string | null;
   features: Record<string, FeatureCounts>;
+  history_only: string[];
   history_rows: number;
   duration_s: number;
 }
@@ -81,6 +91,8 @@ interface HistoryReport {
 }
 
 let events: OracleEvent[] = [];
+/** What the history holds as of T: the batch features and the stream windows. */
+const history = (t: string) => historyFeatures(events, ms(t));
 let passwordFile: string | undefined;
 /** The definitions the job computes: the export of features/ (what `fstore features export` prints). */
 const definitionsFile = join(work, 'definitions.json');
@@ -189,7 +201,7 @@ function expectRedis(
 
 const featureOf = (key: string) => key.slice(0, key.indexOf(':'));
 function countByFeature(keys: Iterable<string>): Record<string, number> {
-  const out = Object.fromEntries(BATCH.map((f) => [f, 0]));
+  const out = Object.fromEntries([...BATCH, ...WINDOWS].map((f) => [f, 0]));
   for (const k of keys) out[featureOf(k)]++;
   return out;
 }
@@ -203,6 +215,15 @@ function expectCounts(s: Summary, expected: Map<string, OracleValue>, deleted: S
       { values: values[f], written: values[f], deleted: gone[f], skipped_newer: 0 },
     ]);
   }
+  // The stream windows as of T: values for the history, nothing written to Redis.
+  const windows = countByFeature(history(s.as_of).keys());
+  for (const f of WINDOWS) {
+    expect([f, s.features[f]]).toEqual([
+      f,
+      { values: windows[f], written: 0, deleted: 0, skipped_newer: 0 },
+    ]);
+  }
+  expect(s.history_only).toEqual(WINDOWS);
 }
 
 /** Unique events in (T − 30 days, T]: what the job must read. */
@@ -291,7 +312,7 @@ describe('batch_features through Livy: Redis and the history equal the oracle', 
     for (const [i, s] of [d1, d2, d3].entries()) {
       expect(s.online).toBe('not written: backfill, Redis holds as-of 2024-04-10T00:00:00.000Z');
       expect(s.rows_read).toBe(eventsIn(ms(BACKFILL[i])));
-      expect(s.history_rows).toBe(oracle(BACKFILL[i]).size);
+      expect(s.history_rows).toBe(history(BACKFILL[i]).size);
     }
     expect(d2Again).toEqual({ ...d2, duration_s: d2Again.duration_s });
     // The latest again: the same values written, nothing to delete (its own snapshot is Redis's).
@@ -313,7 +334,7 @@ describe('batch_features through Livy: Redis and the history equal the oracle', 
     expect(report.properties['fstore.online_as_of_ms']).toBe(String(ms(T_AFTER)));
     for (const t of asOfs) {
       const rows = report.rows.filter((r) => r.as_of_ms === ms(t));
-      const expected = oracle(t);
+      const expected = history(t);
       expect([t, rows.length]).toEqual([t, expected.size]);
       const wrong = rows.filter((r) => !sameValue(expected.get(r.key)!, r.value));
       expect(wrong).toEqual([]);

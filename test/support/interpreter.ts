@@ -312,3 +312,16 @@ export function batchFeatures(events: readonly object[], asOf: number): Map<stri
   }
   return out;
 }
+
+/**
+ * What the batch job's history holds as of T (epoch ms), as Redis key → value: every batch
+ * feature and every stream time window as of T, over (T − W, T] (equal to the online value read at
+ * any t whose tile ends at T). Stream last / last_k are online only.
+ */
+export function historyFeatures(events: readonly object[], asOf: number): Map<string, OracleValue> {
+  const out = batchFeatures(events, asOf);
+  for (const f of REGISTRY.features.filter(isStreamWindow)) {
+    for (const [k, v] of featureValues(f, events, asOf)) out.set(k, v);
+  }
+  return out;
+}

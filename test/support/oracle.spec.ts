@@ -1,5 +1,11 @@
 import { REGISTRY } from '@fstore/contracts';
-import { batchFeatures, streamFeatures, OracleEvent, windowValues } from './oracle';
+import {
+  batchFeatures,
+  historyFeatures,
+  streamFeatures,
+  OracleEvent,
+  windowValues,
+} from './oracle';
 
 // Hand-worked examples of docs/design.md §3, so that the oracle itself is checked.
 const ev = (id: string, over: Partial<OracleEvent>): OracleEvent => ({
@@ -106,5 +112,17 @@ describe('oracle: stream time windows at a read time', () => {
 
   it('leaves time windows out of the end-of-stream values', () => {
     expect(streamFeatures(events).has('purchases_1h:{c1}')).toBe(false);
+  });
+
+  it('puts them in the batch history as of T: the online value at a read time whose tile ends at T', () => {
+    const T = Date.parse('2024-06-01T11:00:00Z');
+    const history = historyFeatures(events, T);
+    expect(history.get('purchases_1h:{c1}')).toEqual(
+      windowValues(purchases, events, T - 1).values.get('purchases_1h:{c1}'),
+    );
+    expect(history.get('spend_24h:{c1}')).toEqual({ value: '25.00', kind: 'decimal' });
+    // The batch features too; no stream last / last_k (online only).
+    expect(history.get('units_sold:{p1}')).toEqual(batchFeatures(events, T).get('units_sold:{p1}'));
+    expect([...history.keys()].some((k) => k.startsWith('last_purchase_amount:'))).toBe(false);
   });
 });

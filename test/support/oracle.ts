@@ -19,6 +19,7 @@ export {
   batchFeatures,
   eventTimeMs,
   featureValues,
+  historyFeatures,
   isStreamWindow,
   streamFeatures,
   windowValues,
