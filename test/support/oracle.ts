@@ -21,6 +21,7 @@ export {
   featureValues,
   isStreamWindow,
   streamFeatures,
+  valueAt,
   windowValues,
   type OracleValue,
 } from './interpreter';
