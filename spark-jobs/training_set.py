@@ -536,7 +536,8 @@ class _Parser(argparse.ArgumentParser):
 
 def fail(message: str, code: int = 2):
     print(ERROR_PREFIX + "training_set: " + message, flush=True)
-    print(f"training_set: error: {message}", file=sys.stderr, flush=True)
+    # On both streams: whichever of them the end of Livy's log keeps.
+    print(ERROR_PREFIX + "training_set: " + message, file=sys.stderr, flush=True)
     raise SystemExit(code)
 
 
