@@ -78,7 +78,9 @@ describe('spark-jobs/training_set.py: its arguments', () => {
   it('refuses an unknown feature or entity, naming it', () => {
     const e = refusal(['--entities', 'rows.csv', '--features', 'last_purchase_amount,nope']);
     expect([e.index, e.arg]).toEqual([3, '--features']);
-    expect(e.reason).toMatch(/^unknown feature nope \(features: [a-z_0-9, ]*last_purchase_amount, /);
+    expect(e.reason).toMatch(
+      /^unknown feature nope \(features: [a-z_0-9, ]*last_purchase_amount, /,
+    );
     expect(refusal(['--entities', 'rows.csv', '--entity', 'shop']).reason).toMatch(
       /^unknown entity shop \(entities: /,
     );
