@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -140,6 +141,8 @@ def main() -> None:
     import training_set
     from pyspark.sql import SparkSession
 
+    # The catalog is in memory: an earlier run's table files would block the new table.
+    shutil.rmtree(os.path.join(args.work_dir, "warehouse"), ignore_errors=True)
     spark = (
         SparkSession.builder.appName("bench-training-set")
         .config("spark.sql.warehouse.dir", os.path.join(args.work_dir, "warehouse"))

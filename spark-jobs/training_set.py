@@ -20,9 +20,10 @@ job shares); nothing about a feature is restated here.
 
 How (Spark joins and window functions, no Python per row): the rows get a row number; per entity
 (key set) the qualifying events of its stream features and the rows are unioned and sorted once
-by (keys, time): a running count numbers each feature's events (ties by event_id) and tells each
-row how many qualifying events precede it (N), range frames give the time-window reductions; the
-K latest events of a row are then an equi-join on (keys, sequence number in (N − K, N]). A row's
+by (keys, time, events before rows, event_id): a running `last` gives each row its latest
+qualifying value, a running count numbers each feature's events and tells each row how many
+qualifying events precede it (N), range frames give the time-window reductions; the K latest
+events of a row are then an equi-join on (keys, sequence number in (N − K, N]). A row's
 batch snapshot is the greatest as-of ≤ t of the history's partitions (a small list), and the
 history is read only for the snapshots the rows need, pivoted per entity and joined on (snapshot,
 key). The raw events are read only for the event_date partitions the rows' times and the windows
@@ -336,8 +337,17 @@ def stream_values(spark, rows, features, src, table: str, rows_bounds):
         u = ev.unionByName(marks)
         running = W.partitionBy(*keys).orderBy(TU, KIND, EID).rowsBetween(W.unboundedPreceding, 0)
         cols = []
-        latest = [(i, f) for i, f in group if f.aggregation in ("last", "last_k")]
+        last = [(i, f) for i, f in group if f.aggregation == "last"]
+        latest = [(i, f) for i, f in group if f.aggregation == "last_k"]
         windowed = [(i, f) for i, f in group if f.aggregation not in ("last", "last_k")]
+        for i, f in last:
+            # The last qualifying value in (time, event_id) order up to the row: the latest ≤ t.
+            v = F.col(f"__ts_v{i}")
+            value = F.last(v, ignorenulls=True).over(running)
+            if f.window_ms is not None:
+                at = F.last(F.when(v.isNotNull(), F.col(TU)), ignorenulls=True).over(running)
+                value = F.when(at > F.col(TU) - F.lit(f.window_ms * 1000), value)
+            cols.append(value.alias(f"__ts_w{i}"))
         for i, _ in latest:
             qualifies = F.when(F.col(f"__ts_v{i}").isNotNull(), F.lit(1)).otherwise(F.lit(0))
             cols.append(F.sum(qualifies).over(running).alias(f"__ts_n{i}"))
@@ -347,9 +357,11 @@ def stream_values(spark, rows, features, src, table: str, rows_bounds):
         u = u.select("*", *cols).persist(StorageLevel.MEMORY_AND_DISK)
         cached.append(u)
         at_rows = u.where(F.col(KIND) == 1)
-        part = at_rows.select(ROW, *(F.col(f"__ts_w{i}").alias(f.name) for i, f in windowed))
+        part = at_rows.select(
+            ROW, *(F.col(f"__ts_w{i}").alias(f.name) for i, f in [*last, *windowed])
+        )
         for i, f in latest:
-            k = 1 if f.aggregation == "last" else f.k
+            k = f.k
             n = F.col(f"__ts_n{i}")
             lookups = at_rows.where(n > 0).select(
                 ROW,
@@ -367,11 +379,7 @@ def stream_values(spark, rows, features, src, table: str, rows_bounds):
             hits = lookups.join(numbered, [*keys, "__ts_s"])
             if f.window_ms is not None:
                 hits = hits.where(F.col(TU) > F.col("__ts_rowtu") - F.lit(f.window_ms * 1000))
-            v = F.col("__ts_v")
-            if f.aggregation == "last":
-                agg = F.max_by(v, F.struct(F.col(TU), F.col(EID)))
-            else:
-                agg = reduce_over(f.reduce, v)
+            agg = reduce_over(f.reduce, F.col("__ts_v"))
             part = part.join(hits.groupBy(ROW).agg(agg.alias(f.name)), ROW, "left")
         result = result.join(part, ROW, "left")
     return result, StreamRead(events_read, partitions_read), cached
