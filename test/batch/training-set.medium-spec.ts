@@ -120,6 +120,9 @@ function entityRows(): Record<string, string>[] {
   const categories = [...new Set(events.map((e) => e.category))];
   const times = rowTimes();
   const one = <T>(list: T[]) => list[Math.floor(rnd() * list.length)];
+  // A hundred events whose own entities and times rows take (the interpreter then answers from
+  // a few hundred distinct times).
+  const anchors = Array.from({ length: 100 }, () => one(events));
   const out: Record<string, string>[] = [];
   for (let i = 0; i < ROWS; i++) {
     const kind = rnd();
@@ -135,11 +138,12 @@ function entityRows(): Record<string, string>[] {
       });
     } else if (kind < 0.5) {
       // An event's own entities, at its time or just around it (the short windows see it).
-      const t = eventTimeMs(e.transaction_date) + one([0, 0, -1, 1, 30 * 60_000, HOUR]);
+      const a = one(anchors);
+      const t = eventTimeMs(a.transaction_date) + one([0, 0, -1, 1, 30 * 60_000, HOUR]);
       out.push({
-        customer_id: e.customer_id,
-        product_id: e.product_id,
-        category: e.category,
+        customer_id: a.customer_id,
+        product_id: a.product_id,
+        category: a.category,
         event_timestamp: formatTime(t, i),
         label: String(i % 2),
       });
