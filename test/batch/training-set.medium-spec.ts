@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { randomUUID } from 'crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -207,19 +207,31 @@ async function runsOfJob(): Promise<number> {
   return (runs as unknown[]).length;
 }
 
-const python = (code: string) =>
-  spawnSync(projectVenv().python, ['-c', code], {
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      PYTHONPATH: join(PROJECT_ROOT, 'clients', 'python'),
-      FSTORE_CONTROL_URL: ctx.config.control.url,
-      FSTORE_API_KEY: ctx.config.control.apiKey ?? '',
-      FSTORE_CONTROL_LANDING_DIR: ctx.config.control.landingDir,
-    },
-    maxBuffer: 256 * 1024 * 1024,
-    timeout: 900_000,
+/**
+ * A Python snippet with the client on its path, run asynchronously: the event loop keeps serving
+ * the HTTP connections of this process meanwhile (a blocked loop leaves closed keep-alive sockets
+ * behind for the next request).
+ */
+function python(code: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(projectVenv().python, ['-c', code], {
+      env: {
+        ...process.env,
+        PYTHONPATH: join(PROJECT_ROOT, 'clients', 'python'),
+        FSTORE_CONTROL_URL: ctx.config.control.url,
+        FSTORE_API_KEY: ctx.config.control.apiKey ?? '',
+        FSTORE_CONTROL_LANDING_DIR: ctx.config.control.landingDir,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
 
 beforeAll(async () => {
   // The definitions batch_features reads: the export of features/ (`fstore features export`).
@@ -338,7 +350,7 @@ describe('fstore training-set through the control plane and Spark', () => {
     await load(writeNdjson('leaks', leaks), 'leaks');
     const probe = rows.slice(0, 400);
     writeFileSync(join(work, 'probe.json'), JSON.stringify(probe));
-    const out = python(`
+    const out = await python(`
 import json, sys
 import pandas as pd
 from fstore_client import get_historical_features
@@ -415,7 +427,7 @@ for r in df.to_dict(orient="records"):
     );
     expect(await runsOfJob()).toBe(before);
     // From Python, as Parquet text only the job reads: the run fails with the job's message.
-    const out = python(`
+    const out = await python(`
 import pandas as pd
 from fstore_client import TrainingSetError, get_historical_features
 rows = pd.DataFrame({"customer_id": ["a", "b"], "event_timestamp": ["2024-01-01T00:00:00Z", "soon"]})
