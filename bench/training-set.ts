@@ -20,7 +20,7 @@ import { join } from 'path';
 import { loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { REGISTRY } from '@fstore/contracts';
 import { exportDefinitions } from '@fstore/definitions';
-import { generate } from '@fstore/producer';
+import { generate } from '@fstore/generator';
 import { projectVenv, sparkHome } from '../apps/cli/src/stack/spark';
 
 const arg = (name: string, fallback: string) => {

@@ -6,7 +6,7 @@ import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
 import { FEATURES, REGISTRY } from '@fstore/contracts';
 import { LivyBatchesClient } from '@fstore/livy';
-import { generate } from '@fstore/producer';
+import { generate } from '@fstore/generator';
 import { call } from '../../apps/cli/src/control/jobs-command';
 import { projectVenv } from '../../apps/cli/src/stack/spark';
 import { stackContext } from '../../apps/cli/src/stack/stack';
