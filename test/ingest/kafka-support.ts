@@ -3,6 +3,9 @@ import { spawn, spawnSync } from 'child_process';
 import { join } from 'path';
 import { IHeaders, Kafka, logLevel } from 'kafkajs';
 import { PROJECT_ROOT, loadConfig } from '@fstore/config';
+// The producer compresses with LZ4, a codec kafkajs only has once the producer module registered
+// it: without it these consumers cannot decode a batch (kafkajs drops it silently) and time out.
+import '@fstore/producer';
 
 /** Test helpers over the real Kafka of the local stack. */
 export const config = loadConfig();
