@@ -325,3 +325,32 @@ export function historyFeatures(events: readonly object[], asOf: number): Map<st
   }
   return out;
 }
+
+const valuesCache = new WeakMap<readonly object[], Map<string, Map<string, OracleValue>>>();
+
+/**
+ * docs/design.md §7 "Point in time": feature f's value for the entity `keyParts` in a training-set
+ * row at time t (epoch ms), over these events: a stream feature over the events ≤ t (a time window
+ * over (t − W, t] exactly: no tiles), a batch feature from the snapshot with the greatest as-of ≤ t
+ * among `snapshots` (the as-ofs batch runs computed); undefined where there is no value.
+ */
+export function valueAt(
+  f: ResolvedFeature,
+  events: readonly object[],
+  keyParts: string[],
+  t: number,
+  snapshots: readonly number[] = [],
+): OracleValue | undefined {
+  let asOf = t;
+  if (f.engine === 'batch') {
+    const eligible = snapshots.filter((s) => s <= t);
+    if (eligible.length === 0) return undefined;
+    asOf = Math.max(...eligible);
+  }
+  let cache = valuesCache.get(events);
+  if (!cache) valuesCache.set(events, (cache = new Map()));
+  const id = `${f.name}@${asOf}`;
+  let values = cache.get(id);
+  if (!values) cache.set(id, (values = featureValues(f, events, asOf)));
+  return values.get(keyOf(f, keyParts));
+}

@@ -22,6 +22,7 @@ export {
   historyFeatures,
   isStreamWindow,
   streamFeatures,
+  valueAt,
   windowValues,
   type OracleValue,
 } from './interpreter';

@@ -240,6 +240,48 @@ apikeys
 program.addCommand(jobsCommand());
 
 program
+  .command('training-set')
+  .description(
+    'A point-in-time correct training set: each row of --entities with its features as they were at its timestamp (a run of spark-jobs/training_set.py through the control plane)',
+  )
+  .requiredOption(
+    '--entities <file>',
+    'entity rows: a .csv (with a header) or .parquet file',
+    readableFile,
+  )
+  .option('--features <names>', 'comma-separated feature names')
+  .option('--entity <name>', 'every feature of this entity')
+  .option('--timestamp-column <column>', "the rows' time column (default: event_timestamp)")
+  .requiredOption('--out <name>', "the training set's name: table <out-database>.<name>")
+  .option('--out-database <db>', 'database of the output table (default: training_sets)')
+  .option('--table <db.table>', "raw events (default: the source's table)")
+  .option('--history-table <db.table>', 'batch snapshots (default: features.batch_feature_history)')
+  .option('--json', 'print the summary as JSON')
+  .action(
+    async (o: {
+      entities: string;
+      features?: string;
+      entity?: string;
+      timestampColumn?: string;
+      out: string;
+      outDatabase?: string;
+      table?: string;
+      historyTable?: string;
+      json?: boolean;
+    }) => {
+      if (Boolean(o.features) === Boolean(o.entity)) {
+        throw new ControlPlaneError('pass one of --features a,b or --entity NAME');
+      }
+      const { trainingSet, formatTrainingSummary } = await import('./training/training-set');
+      const result = await trainingSet({
+        ...o,
+        progress: (line) => process.stderr.write(`${line}\n`),
+      });
+      console.log(o.json ? JSON.stringify(result) : formatTrainingSummary(result));
+    },
+  );
+
+program
   .command('config')
   .description('Print the configuration reference (every environment variable and its default)')
   .option('--update-readme', "rewrite README.md's configuration table from it")
@@ -359,7 +401,8 @@ program.parseAsync(process.argv).catch((e: unknown) => {
     e instanceof ConfigError ||
     e instanceof ControlPlaneError ||
     name === 'ProducerError' ||
-    name === 'DefinitionError';
+    name === 'DefinitionError' ||
+    name === 'TrainingSetInputError';
   const message = e instanceof Error ? e.message : String(e);
   log(`error: ${message}`);
   if (!expected && process.env.FSTORE_DEBUG && e instanceof Error) log(e.stack ?? '');

@@ -8,6 +8,7 @@ import {
   OperationEntity,
 } from './database/entities';
 import { Accepted } from './operations/operations.service';
+import { jobSummary } from './runs/job-output';
 import {
   AcceptedDto,
   AuditEntryDto,
@@ -80,7 +81,7 @@ export const presentRun = (r: BatchRunEntity, withLog = false): RunDto => ({
   started_at: r.startedAt,
   finished_at: r.finishedAt,
   observed_at: r.observedAt,
-  ...(withLog ? { log_tail: r.logTail } : {}),
+  ...(withLog ? { summary: jobSummary(r.logTail)?.value ?? null, log_tail: r.logTail } : {}),
 });
 
 export const presentOperation = (o: OperationEntity): OperationDto => ({

@@ -149,6 +149,14 @@ export class RunDto {
   @TimeOrNull() finished_at!: Date | null;
   @TimeOrNull() observed_at!: Date | null;
   @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description:
+      "the job's summary line (<NAME>_SUMMARY {json} on its output, e.g. a training set's rows, table and path; GET of one run only)",
+  })
+  summary?: Record<string, unknown> | null;
+  @ApiPropertyOptional({
     type: String,
     nullable: true,
     description: 'the end of its log (GET of one run only)',

@@ -1,6 +1,8 @@
-import { realpathSync, statSync } from 'fs';
+import { closeSync, openSync, readSync, realpathSync, statSync } from 'fs';
 import { isAbsolute, join, normalize, posix, sep } from 'path';
 import { FstoreConfig } from '@fstore/config';
+import { REGISTRY } from '@fstore/contracts';
+import type { Registry } from '@fstore/definitions';
 
 /**
  * The arguments an API caller may pass to each batch job: the one declaration the control plane
@@ -17,7 +19,15 @@ export type ArgType =
   | { kind: 'int'; min: number; max: number }
   | { kind: 'choice'; values: readonly string[] }
   | { kind: 'flag' }
-  | { kind: 'landing-file' };
+  | { kind: 'landing-file' }
+  /** Comma-separated names of features of the registry. */
+  | { kind: 'features' }
+  /** The name of an entity of the registry. */
+  | { kind: 'entity' }
+  /** A column name (an identifier). */
+  | { kind: 'column' }
+  /** A lowercase name, a-z 0-9 _ (a table or database name). */
+  | { kind: 'name' };
 
 export interface OptionSpec {
   type: ArgType;
@@ -34,6 +44,11 @@ export interface BatchJobArgs {
   refused?: Readonly<Record<string, string>>;
   /** What the control plane appends from its configuration to every run of the job. */
   fromConfig?: (config: FstoreConfig) => string[];
+  /**
+   * Checks of the arguments together (after each one's own), e.g. that one is given, or that an
+   * input file has the columns the others need; throws RunArgumentError naming the argument.
+   */
+  check?: (args: ReadonlyMap<string, string>, ctx: ArgContext) => void;
 }
 
 const TARGETS = 'connection targets come from configuration only (the control plane adds them)';
@@ -90,6 +105,25 @@ export const BATCH_JOB_ARGS: Readonly<Record<string, BatchJobArgs>> = {
     },
     fromConfig: (c) => ['--brokers', c.kafka.brokers.join(',')],
   },
+  'spark-jobs/training_set.py': {
+    options: {
+      '--entities': { type: { kind: 'landing-file' } },
+      '--entities-table': table,
+      '--format': { type: { kind: 'choice', values: ['csv', 'parquet'] } },
+      '--features': { type: { kind: 'features' } },
+      '--entity': { type: { kind: 'entity' } },
+      '--timestamp-column': { type: { kind: 'column' } },
+      '--out': { type: { kind: 'name' } },
+      '--out-database': { type: { kind: 'name' } },
+      '--table': table,
+      '--history-table': table,
+      '--log-level': {
+        type: { kind: 'choice', values: ['ERROR', 'WARN', 'INFO', 'DEBUG'] },
+      },
+    },
+    refused: { '--definitions': 'the control plane passes its own definitions' },
+    check: checkTrainingSetArgs,
+  },
   // Fixtures of the control plane's medium tests (spark-jobs/tests/jobs/).
   'spark-jobs/tests/jobs/sleep_job.py': {
     options: {},
@@ -129,7 +163,12 @@ const WORD = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,127}$/;
 export interface ArgContext {
   /** The folder whose files a run may read (FSTORE_CONTROL_LANDING_DIR). */
   landingDir: string;
+  /** The definitions names are checked against (default: features/ as the control plane runs). */
+  registry?: Registry;
 }
+
+const COLUMN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
 /** The value as the job receives it; throws an Error saying why not. */
 function checkValue(type: ArgType, value: string, ctx: ArgContext): string {
@@ -163,6 +202,95 @@ function checkValue(type: ArgType, value: string, ctx: ArgContext): string {
       throw new Error('takes no value');
     case 'landing-file':
       return landingFile(value, ctx.landingDir);
+    case 'features': {
+      const registry = ctx.registry ?? REGISTRY;
+      const names = value.split(',').map((n) => n.trim());
+      if (names.some((n) => n === '')) throw new Error('must be feature names separated by commas');
+      const unknown = names.filter((n) => !registry.features.some((f) => f.name === n));
+      if (unknown.length > 0) {
+        throw new Error(
+          `unknown feature ${unknown.join(', ')} (features: ${registry.features.map((f) => f.name).join(', ')})`,
+        );
+      }
+      return names.join(',');
+    }
+    case 'entity': {
+      const registry = ctx.registry ?? REGISTRY;
+      if (!registry.entities.some((e) => e.name === value)) {
+        throw new Error(
+          `unknown entity ${value} (entities: ${registry.entities.map((e) => e.name).join(', ')})`,
+        );
+      }
+      return value;
+    }
+    case 'column':
+      if (!COLUMN.test(value)) throw new Error('must be a column name (letters, digits, _)');
+      return value;
+    case 'name':
+      if (!NAME.test(value)) throw new Error('must be 1–63 of a-z 0-9 _, starting with a letter');
+      return value;
+  }
+}
+
+/** The first line of a file (at most 64 KiB), without its line break. */
+function firstLine(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(65536);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const text = buf.subarray(0, n).toString('utf8');
+    return text.split(/\r?\n/)[0].replace(/^\uFEFF/, '');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The timestamp column training_set.py reads when none is given. */
+export const DEFAULT_TIMESTAMP_COLUMN = 'event_timestamp';
+
+/**
+ * spark-jobs/training_set.py: rows from a file or a table, features by name or entity; a CSV's
+ * header must name the features' key columns and the timestamp column (a Parquet file's columns
+ * are checked by the job).
+ */
+function checkTrainingSetArgs(args: ReadonlyMap<string, string>, ctx: ArgContext): void {
+  const registry = ctx.registry ?? REGISTRY;
+  const fail = (arg: string, reason: string) => {
+    throw new RunArgumentError(-1, arg, reason);
+  };
+  if (args.has('--entities') === args.has('--entities-table')) {
+    fail('--entities', 'pass one of --entities FILE (in the landing folder) or --entities-table');
+  }
+  if (args.has('--features') === args.has('--entity')) {
+    fail('--features', 'pass one of --features a,b or --entity NAME');
+  }
+  if (!args.has('--out')) fail('--out', 'name the training set (--out NAME)');
+  const file = args.get('--entities');
+  const format = args.get('--format') ?? (file?.toLowerCase().endsWith('.csv') ? 'csv' : 'parquet');
+  if (!file || format !== 'csv') return;
+  const header = firstLine(file)
+    .split(',')
+    .map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+  const names = args.has('--features')
+    ? args.get('--features')!.split(',')
+    : registry.features.filter((f) => f.entity.name === args.get('--entity')).map((f) => f.name);
+  for (const name of names) {
+    const f = registry.features.find((x) => x.name === name)!;
+    for (const key of f.entity.keys) {
+      if (!header.includes(key)) {
+        fail(
+          '--entities',
+          `the file has no key column ${key} (entity ${f.entity.name}, feature ${f.name}; columns: ${header.join(', ')})`,
+        );
+      }
+    }
+  }
+  const ts = args.get('--timestamp-column') ?? DEFAULT_TIMESTAMP_COLUMN;
+  if (!header.includes(ts)) {
+    fail(
+      args.has('--timestamp-column') ? '--timestamp-column' : '--entities',
+      `the file has no timestamp column ${ts} (columns: ${header.join(', ')})`,
+    );
   }
 }
 
@@ -203,6 +331,7 @@ export function checkRunArgs(source: string, args: readonly string[], ctx: ArgCo
   if (!spec) throw new RunArgumentError(0, source, 'the job declares no arguments');
   const out: string[] = [];
   const seen = new Set<string>();
+  const values = new Map<string, string>();
   let positional = 0;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -241,7 +370,9 @@ export function checkRunArgs(source: string, args: readonly string[], ctx: ArgCo
         at = i;
       }
       try {
-        out.push(name, checkValue(option.type, value, ctx));
+        const checked = checkValue(option.type, value, ctx);
+        out.push(name, checked);
+        values.set(name, checked);
       } catch (e) {
         throw new RunArgumentError(at, name, (e as Error).message);
       }
@@ -255,6 +386,16 @@ export function checkRunArgs(source: string, args: readonly string[], ctx: ArgCo
       out.push(checkValue(spec.positional.type, arg, ctx));
     } catch (e) {
       throw new RunArgumentError(i, `argument ${positional}`, (e as Error).message);
+    }
+  }
+  if (spec.check) {
+    try {
+      spec.check(values, ctx);
+    } catch (e) {
+      if (!(e instanceof RunArgumentError) || e.index !== -1) throw e;
+      // The argument named: its place in the caller's list (or after it when it is missing).
+      const at = args.findIndex((a) => a === e.arg || a.startsWith(`${e.arg}=`));
+      throw new RunArgumentError(at === -1 ? args.length : at, e.arg, e.reason);
     }
   }
   return out;

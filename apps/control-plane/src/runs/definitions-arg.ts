@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'fs';
 import { join, normalize } from 'path';
-import { BATCH_FEATURES_JOB, REGISTRY } from '@fstore/contracts';
+import { DEFINITIONS_JOBS, REGISTRY } from '@fstore/contracts';
 import { exportDefinitions, Registry } from '@fstore/definitions';
 
 /**
@@ -23,8 +23,9 @@ export function writeDefinitionsExport(dir: string, registry: Registry = REGISTR
 }
 
 /**
- * The arguments a run of `source` is submitted with: the generic batch job
- * (spark-jobs/batch_features.py) computes the definitions it is given, so it gets
+ * The arguments a run of `source` is submitted with: the generic batch jobs
+ * (spark-jobs/batch_features.py, spark-jobs/training_set.py) compute the definitions they are
+ * given, so they get
  * `--definitions <export of the control plane's current definitions>` (under
  * `<stackDir>/data/definitions/`), added last: callers never pass it. Other jobs: unchanged.
  */
@@ -34,7 +35,7 @@ export function withDefinitionsArg(
   stackDir: string,
   registry: Registry = REGISTRY,
 ): string[] {
-  if (normalize(source) !== BATCH_FEATURES_JOB) return [...args];
+  if (!DEFINITIONS_JOBS.includes(normalize(source))) return [...args];
   const file = writeDefinitionsExport(join(stackDir, 'data', 'definitions'), registry);
   return [...args, '--definitions', file];
 }

@@ -17,6 +17,7 @@ import { OperationFailed } from '../operations/transient';
 import { RunArgumentError, submittedArgs } from './batch-args';
 import { BATCH_RUNTIME, BatchRuntime } from './batch-runtime';
 import { withDefinitionsArg } from './definitions-arg';
+import { jobError } from './job-output';
 
 const LOG_LINES = 200;
 const POLL_MS = 2000;
@@ -80,7 +81,11 @@ export class RunsExecutor {
       for (;;) {
         const state = await this.runtime.state(batchId);
         const final = isTerminal(state);
-        const logTail = final ? (await this.runtime.log(batchId, LOG_LINES)).join('\n') : undefined;
+        // While it runs too: the job's progress lines are its log's last lines.
+        const logTail =
+          final || state === 'running'
+            ? (await this.runtime.log(batchId, LOG_LINES)).join('\n')
+            : undefined;
         await this.runs.update(
           { id: run.id },
           {
@@ -93,7 +98,10 @@ export class RunsExecutor {
         );
         if (final) {
           if (state !== 'success') {
-            throw new OperationFailed(`batch ${batchId} ended ${state} (see the run's log)`);
+            const reason = jobError(logTail ?? '');
+            throw new OperationFailed(
+              reason ?? `batch ${batchId} ended ${state} (see the run's log)`,
+            );
           }
           await this.db.transaction((tx) => succeed(tx, { livy_batch_id: batchId, state }));
           return;

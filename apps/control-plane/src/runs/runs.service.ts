@@ -96,7 +96,11 @@ export class RunsService {
       });
     } catch (e) {
       if (e instanceof RunArgumentError) {
-        if (e.index >= args.length) throw InvalidArgument(['body', 'as_of'], e.arg, e.reason);
+        if (e.index >= args.length) {
+          // After the caller's list: the as-of, or an argument the job needs and was not given.
+          const field = e.arg === '--as-of' ? ['body', 'as_of'] : ['body', 'args'];
+          throw InvalidArgument(field, e.arg, e.reason);
+        }
         throw InvalidArgument(['body', 'args', e.index], e.arg, e.reason);
       }
       throw e;

@@ -1,8 +1,9 @@
 """Python client of fstore: online features from the feature server and the control plane's
-read operations (features, jobs, deployments, runs). Typed (py.typed), standard library only.
+read operations (features, jobs, deployments, runs), and point-in-time training sets through the
+control plane. Typed (py.typed); standard library only, except training sets (pandas and pyarrow:
+``pip install './clients/python[training]'``).
 
-Modules: ``online`` (feature server), ``control_plane``, ``errors``, ``types``; the training-set
-client (historical features) is meant to live beside them in ``training``.
+Modules: ``online`` (feature server), ``control_plane``, ``training``, ``errors``, ``types``.
 """
 
 from .control_plane import ControlPlaneClient
@@ -17,6 +18,7 @@ from .errors import (
     PermissionDenied,
 )
 from .online import FeatureServerClient
+from .training import TrainingSetError, get_historical_features
 
 __all__ = [
     "ApiError",
@@ -29,4 +31,6 @@ __all__ = [
     "NotAuthenticated",
     "NotFound",
     "PermissionDenied",
+    "TrainingSetError",
+    "get_historical_features",
 ]
