@@ -18,10 +18,10 @@ export function jobError(log: string): string | undefined {
 }
 
 /** The JSON object at the start of `text`: the longest prefix ending in `}` that parses. */
-function leadingObject(text: string): unknown {
+function leadingObject(text: string): Record<string, unknown> | undefined {
   for (let end = text.lastIndexOf('}'); end > 0; end = text.lastIndexOf('}', end - 1)) {
     try {
-      return JSON.parse(text.slice(0, end + 1));
+      return JSON.parse(text.slice(0, end + 1)) as Record<string, unknown>;
     } catch {
       // shorter
     }
@@ -33,7 +33,9 @@ function leadingObject(text: string): unknown {
  * The last `<NAME>_SUMMARY {json}` of a log (the jobs' summaries: BATCH_FEATURES_SUMMARY,
  * TRAINING_SET_SUMMARY, …) as an object, with its name; undefined when there is none.
  */
-export function jobSummary(log: string | null): { name: string; value: unknown } | undefined {
+export function jobSummary(
+  log: string | null,
+): { name: string; value: Record<string, unknown> } | undefined {
   if (!log) return undefined;
   const lines = log.split('\n');
   for (let i = lines.length - 1; i >= 0; i--) {

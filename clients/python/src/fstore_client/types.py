@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
 EntityName = Literal["category", "customer", "customer_product", "product"]
 
@@ -106,6 +106,8 @@ class Run(TypedDict, total=False):
     started_at: str | None
     finished_at: str | None
     observed_at: str | None
+    #: The job's summary line as an object, e.g. a training set's rows and path (get_run only).
+    summary: dict[str, Any] | None
     #: The end of its log (get_run only).
     log_tail: str | None
 

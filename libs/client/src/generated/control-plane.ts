@@ -598,6 +598,10 @@ export interface components {
       finished_at: string | null;
       /** Format: date-time */
       observed_at: string | null;
+      /** @description the job's summary line (<NAME>_SUMMARY {json} on its output, e.g. a training set's rows, table and path; GET of one run only) */
+      summary?: {
+        [key: string]: unknown;
+      } | null;
       /** @description the end of its log (GET of one run only) */
       log_tail?: string | null;
     };
