@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 from batch_features import compute_features, parse_as_of, parse_definitions
 from batch_features import select_features as batch_select
-from test_batch_features import EVENTS, SMALL_FEATURES, lake, small_export
+from test_batch_features import EVENTS, ROOT, SMALL_FEATURES, lake, small_export
 from training_set import (
     ERROR_PREFIX,
     TrainingSetError,
@@ -107,6 +107,9 @@ def spark(tmp_path_factory):
         .config("spark.ui.enabled", "false")
         .getOrCreate()
     )
+    # The reference (batch_features.compute_features) formats doubles in a UDF: the executors'
+    # Python workers import batch_features too.
+    session.sparkContext.addPyFile(str(ROOT / "spark-jobs" / "batch_features.py"))
     yield session
     session.stop()
 
