@@ -24,7 +24,7 @@ import { FstoreConfig, loadConfig, redisCredentials } from '@fstore/config';
 import { featureByName } from '@fstore/contracts';
 import { EntityFeatures, FeatureServerClient } from '@fstore/client';
 import { FeatureWrite, RedisClusterOnlineStore } from '@fstore/online-store';
-import { runningPid, StackPaths } from '../apps/cli/src/stack/processes';
+import { aptInstall, commandExists, runningPid, StackPaths } from '../apps/cli/src/stack/processes';
 import { stackContext, stackUp } from '../apps/cli/src/stack/stack';
 import { CpuMeter, withChildren } from './serving/cpu';
 import {
@@ -279,6 +279,10 @@ async function main(): Promise<void> {
   const checkTargets = process.argv.includes('--check-targets');
   const servingUrl = argValue('--serving-url');
   log(`load average at start: ${load()}`);
+  // The load generators, from Debian like the stack's other packages (a fresh machine has neither).
+  const tools = { wrk: 'wrk', 'redis-benchmark': 'redis-tools' };
+  const missing = Object.entries(tools).filter(([command]) => !commandExists(command));
+  if (missing.length > 0) await aptInstall([...new Set(missing.map(([, pkg]) => pkg))], log);
 
   const ctx = stackContext(log);
   if (servingUrl) {
