@@ -99,7 +99,7 @@ describe('fstore --help and --version', () => {
   });
 });
 
-describe('flag validation: exit 1, a message naming the flag, nothing done', () => {
+describe('flag validation: exit 2, a message naming the flag, nothing done', () => {
   const cases: [string[], string][] = [
     [
       ['jobs', 'deploy', 'j', '--version', 'abc'],
@@ -142,16 +142,28 @@ describe('flag validation: exit 1, a message naming the flag, nothing done', () 
   it.each(cases)('fstore %j', (args, message) => {
     const run = fstore(args);
     expect(run.stderr).toContain(`error: ${message}`);
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
     expect(heavy(run.report.modules)).toEqual([]);
+  });
+
+  it('features get of an unknown entity: exit 2 naming the entities, nothing asked', () => {
+    // The entities are read from features/ (so this one loads the definitions).
+    const run = fstore(['features', 'get', 'nobody', '1'], {
+      FSTORE_CONTROL_URL: 'http://127.0.0.1:1',
+    });
+    expect(run.stderr).toContain(
+      'error: argument \'entity\' is invalid: no feature of "nobody" (entities: category, customer, customer_product, product)',
+    );
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
   });
 
   it('produce --file of a missing file fails fast, without trying Kafka', () => {
     const run = fstore(['produce', '--file', join(work, 'missing.csv')], {
       FSTORE_KAFKA_BROKERS: '127.0.0.1:1',
     });
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2);
     expect(run.stderr).toContain('it does not exist');
     expect(run.stderr).not.toMatch(/kafka/i);
     expect(run.ms).toBeLessThan(5000);

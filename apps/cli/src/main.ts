@@ -393,6 +393,15 @@ program
     process.exitCode = await runTests(log);
   });
 
+// A usage error (unknown command or flag, a flag value that does not parse) exits 2, as POSIX
+// tools do, so a script can tell it from a failure of the work (1). Set on every command: the
+// ones built apart and added (jobs, features, …) do not inherit it.
+const usageExit = (command: Command): void => {
+  command.exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
+  command.commands.forEach(usageExit);
+};
+usageExit(program);
+
 program.parseAsync(process.argv).catch((e: unknown) => {
   // By name: ProducerError's and DefinitionError's modules may not be loaded (lazy loading).
   const name = e instanceof Error ? e.name : '';

@@ -64,3 +64,17 @@ it('exits 1 with the API error for a wrong role or an unknown job', async () => 
   expect(unknown.code).toBe(1);
   expect(unknown.stderr).toContain(`404 job missing-${h.id} not found`);
 });
+
+it('features get: every feature of the entity from the running control plane', async () => {
+  const id = `nobody-${h.id}`;
+  const got = await fstore(h.keys.viewer, 'features', 'get', 'product', id, '--json');
+  expect(got.code).toBe(0);
+  const answers = JSON.parse(got.stdout) as { name: string; entity_id: string; value: unknown }[];
+  const { REGISTRY } = await import('@fstore/contracts');
+  const names = REGISTRY.features.filter((f) => f.entity.name === 'product').map((f) => f.name);
+  expect(answers.map((a) => a.name)).toEqual(names);
+  // An entity that never had an event: every value absent, none invented.
+  for (const a of answers) expect(a).toMatchObject({ entity_id: id, value: null });
+  const table = await fstore(h.keys.viewer, 'features', 'get', 'product', id);
+  expect(table.stdout.split('\n')[0]).toMatch(/^feature\s+value\s+event_time\s+key/);
+});

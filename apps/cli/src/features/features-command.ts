@@ -110,6 +110,42 @@ export function featuresCommand(program: Command): void {
     });
 
   features
+    .command('get <entity> <id>')
+    .description(
+      "An entity's current value of every feature of it, with its event time, from the running system (the control plane's GET /v1/features/{name}?entity_id=)",
+    )
+    .option('--json', 'the answers as a JSON array')
+    .action(async function (this: Command, entity: string, id: string, opts: { json?: boolean }) {
+      const { REGISTRY } = await definitions();
+      const ofEntity = REGISTRY.features.filter((f) => f.entity.name === entity);
+      if (ofEntity.length === 0) {
+        const known = [...new Set(REGISTRY.features.map((f) => f.entity.name))].sort().join(', ');
+        this.error(
+          `error: argument 'entity' is invalid: no feature of "${entity}" (entities: ${known})`,
+          {
+            exitCode: 2,
+          },
+        );
+      }
+      const { controlPlane, call } = await import('../control/jobs-command');
+      controlPlane(); // FSTORE_API_KEY checked before any request
+      const path = (name: string) =>
+        `/v1/features/${encodeURIComponent(name)}?entity_id=${encodeURIComponent(id)}`;
+      const answers = await Promise.all(ofEntity.map((f) => call('GET', path(f.name))));
+      if (opts.json) {
+        console.log(JSON.stringify(answers, null, 2));
+        return;
+      }
+      const cell = (v: unknown) => (v === null || v === undefined ? '-' : String(v));
+      console.log(
+        formatTable(
+          ['feature', 'value', 'event_time', 'key'],
+          answers.map((a) => [cell(a.name), cell(a.value), cell(a.event_time), cell(a.key)]),
+        ),
+      );
+    });
+
+  features
     .command('compile')
     .description('Write the generated Flink SQL under flink-sql/ (--check: only report drift)')
     .option('--check', 'exit 1 when a checked-in file differs from what the compiler produces')
