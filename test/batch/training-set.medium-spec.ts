@@ -217,7 +217,7 @@ function python(code: string): Promise<{ status: number | null; stdout: string; 
     const child = spawn(projectVenv().python, ['-c', code], {
       env: {
         ...process.env,
-        PYTHONPATH: join(PROJECT_ROOT, 'clients', 'python'),
+        PYTHONPATH: join(PROJECT_ROOT, 'clients', 'python', 'src'),
         FSTORE_CONTROL_URL: ctx.config.control.url,
         FSTORE_API_KEY: ctx.config.control.apiKey ?? '',
         FSTORE_CONTROL_LANDING_DIR: ctx.config.control.landingDir,
