@@ -2,7 +2,7 @@
 
 feature_server_health calls a small stand-in feature server (so the run does not depend on the
 feature server being up; AIRFLOW_CONN_FSTORE_SERVING, as the local stack sets it);
-raw_events_bulk_load calls a stand-in control plane (conftest.ControlPlane, through
+raw_events_bulk_load calls a stand-in control plane (dag_harness.ControlPlane, through
 AIRFLOW_CONN_FSTORE_CONTROL): the run's arguments and Idempotency-Key, success with the job's
 summary, a failed run failing the task with the control plane's error, no call to Livy.
 """
@@ -11,7 +11,7 @@ import json
 import re
 
 import pytest
-from conftest import ControlPlane, JsonHandler, dags_test, http_server
+from dag_harness import ControlPlane, JsonHandler, dags_test, http_server
 
 pytest.importorskip(
     "airflow", reason="runs in Airflow's own venv (see apps/cli/src/test-command.ts)"

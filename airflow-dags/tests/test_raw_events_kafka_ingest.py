@@ -1,6 +1,6 @@
 """Runs raw_events_kafka_ingest with `airflow dags test` against a stand-in control plane.
 
-The stand-in (conftest.ControlPlane, started here) answers the control plane's jobs, runs and
+The stand-in (dag_harness.ControlPlane, started here) answers the control plane's jobs, runs and
 operations API; the DAG finds it through the same AIRFLOW_CONN_FSTORE_CONTROL variable the local
 stack sets. Checked: the job's registration, the run's arguments and Idempotency-Key, the wait
 (reschedule mode, and deferred to a trigger run in line), the summary from the run's log tail,
@@ -12,7 +12,7 @@ import json
 import re
 
 import pytest
-from conftest import ControlPlane, dags_test, http_server
+from dag_harness import ControlPlane, dags_test, http_server
 
 pytest.importorskip(
     "airflow", reason="runs in Airflow's own venv (see apps/cli/src/test-command.ts)"
