@@ -11,6 +11,11 @@ import { ApiKeysController } from './auth/api-keys.controller';
 import { ApiKeysService } from './auth/api-keys.service';
 import { AuthGuard } from './auth/auth.guard';
 import { CONFIG, configProvider } from './config';
+import { ConsoleHealthController } from './console/console-health.controller';
+import { ConsoleHealthService, PROMETHEUS } from './console/console-health.service';
+import { PrometheusRepository } from './console/prometheus.repository';
+import { CONSOLE_SESSIONS, ConsoleSessions } from './console/session';
+import { SessionController } from './console/session.controller';
 import { openDatabase } from './database/data-source';
 import { ENTITIES } from './database/entities';
 import { mapControlError } from './errors/domain-errors';
@@ -73,6 +78,8 @@ export class AppModule {
         AuditController,
         HealthController,
         MetricsController,
+        SessionController,
+        ConsoleHealthController,
       ],
       providers: [
         configProvider,
@@ -107,6 +114,21 @@ export class AppModule {
             return Object.assign(get, { close: () => store?.close() });
           },
         },
+        {
+          // No secret, no console sign-in (API keys still work).
+          provide: CONSOLE_SESSIONS,
+          inject: [CONFIG],
+          useFactory: (c: FstoreConfig) =>
+            c.control.consoleSecret
+              ? new ConsoleSessions(c.control.consoleSecret, c.control.consoleSessionTtlSeconds)
+              : undefined,
+        },
+        {
+          provide: PROMETHEUS,
+          inject: [CONFIG],
+          useFactory: (c: FstoreConfig) => PrometheusRepository.fromConfig(c),
+        },
+        ConsoleHealthService,
         ApiKeysService,
         AuditService,
         JobsService,

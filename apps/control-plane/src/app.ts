@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { loadConfig } from '@fstore/config';
 import { serveOpenApiDocument, useJsonBodyLimits } from '@fstore/rest-api';
 import { AppModule, ControlPlaneOptions } from './app.module';
+import { serveConsole } from './console/static';
 import { ControlMetrics } from './metrics/metrics';
 import { controlPlaneDocument } from './openapi';
 
@@ -24,6 +25,7 @@ export async function createApp(
   app.get(ControlMetrics).attach(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks();
   serveOpenApiDocument(app, controlPlaneDocument(app));
+  serveConsole(app, (m) => logger.warn(m));
   return app;
 }
 

@@ -298,3 +298,52 @@ export class FeatureApplyDto extends FeaturePlanDto {
   @ApiProperty({ type: [AppliedFeatureDto], description: 'the registry versions recorded' })
   applied!: AppliedFeatureDto[];
 }
+
+/** A web console session (POST/GET /v1/session). The session itself is an HttpOnly cookie. */
+export class SessionDto {
+  @ApiProperty({ example: 'key:alice' }) actor!: string;
+  @ApiProperty({ enum: API_KEY_ROLES }) role!: ApiKeyRole;
+  @Time('when the session ends (sign in again then)') expires_at!: string;
+  @ApiProperty({
+    description: 'send it as X-CSRF-Token with every request of the session that is not a read',
+  })
+  csrf_token!: string;
+}
+
+/** One Prometheus number the console's health page shows. */
+export class HealthPanelDto {
+  @ApiProperty({ example: 'serving_p99_ms' }) name!: string;
+  @ApiProperty({ example: 'Serving latency p99 (ms)' }) title!: string;
+  @ApiProperty({ description: 'the PromQL it is' }) query!: string;
+  @ApiProperty({
+    description: 'one sample per series, newest',
+    type: 'array',
+    items: {
+      type: 'object',
+      properties: {
+        labels: { type: 'object', additionalProperties: { type: 'string' } },
+        value: { type: 'number', nullable: true },
+      },
+      required: ['labels', 'value'],
+    },
+  })
+  series!: { labels: Record<string, string>; value: number | null }[];
+}
+
+export class ComponentHealthDto {
+  @ApiProperty({ example: 'postgres' }) name!: string;
+  @ApiProperty({ enum: ['ok', 'down'] }) status!: 'ok' | 'down';
+  @ApiProperty({ type: String, nullable: true }) detail!: string | null;
+}
+
+/** The stack's components and a few Prometheus numbers (GET /v1/console/health). */
+export class ConsoleHealthDto {
+  @ApiProperty({ type: [ComponentHealthDto] }) components!: ComponentHealthDto[];
+  @ApiProperty({ type: [HealthPanelDto] }) panels!: HealthPanelDto[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'why the panels are empty (Prometheus not configured or not answering)',
+  })
+  metrics_error!: string | null;
+}

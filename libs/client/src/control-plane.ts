@@ -1,4 +1,3 @@
-import { randomUUID } from 'crypto';
 import type { components } from './generated/control-plane';
 import { ClientOptions, JsonApi } from './http';
 
@@ -19,11 +18,27 @@ export type FeatureApply = Schemas['FeatureApplyDto'];
 export type RegisterJob = Schemas['RegisterJobDto'];
 export type TriggerRun = Schemas['TriggerRunDto'];
 export type PlanRequest = Schemas['PlanRequestDto'];
+export type Session = Schemas['SessionDto'];
+export type ConsoleHealth = Schemas['ConsoleHealthDto'];
 
-export interface ControlPlaneOptions extends ClientOptions {
-  /** A control-plane API key (fstore apikeys create). */
-  apiKey: string;
-}
+/**
+ * Either an API key (scripts, the CLI) or, in a browser, the web console's session: its cookie
+ * goes with every request by itself, and what is not a read carries the session's CSRF token.
+ */
+export type ControlPlaneOptions = ClientOptions &
+  (
+    | {
+        /** A control-plane API key (fstore apikeys create). */
+        apiKey: string;
+      }
+    | {
+        /** The CSRF token of the current console session (POST /v1/session answers it). */
+        csrfToken: () => string | undefined;
+      }
+  );
+
+/** The header a console session's requests that are not reads carry. */
+export const CSRF_HEADER = 'x-csrf-token';
 
 /** A mutation's Idempotency-Key: the same key makes a repeated request the same operation. */
 export interface Idempotent {
@@ -42,7 +57,19 @@ export class ControlPlaneClient {
   private readonly http: JsonApi;
 
   constructor(options: ControlPlaneOptions) {
-    this.http = new JsonApi(options, () => `Bearer ${options.apiKey}`);
+    if ('apiKey' in options) {
+      this.http = new JsonApi(options, () => `Bearer ${options.apiKey}`);
+    } else {
+      const { csrfToken } = options;
+      this.http = new JsonApi(
+        options,
+        () => undefined,
+        (method): Record<string, string> => {
+          const token = csrfToken();
+          return method === 'GET' || method === 'HEAD' || !token ? {} : { [CSRF_HEADER]: token };
+        },
+      );
+    }
   }
 
   get baseUrl(): string {
@@ -174,6 +201,27 @@ export class ControlPlaneClient {
     return this.http.request('POST', `/v1/apikeys/${path(id, 'revoke')}`, { idempotent: true });
   }
 
+  /** Opens a console session (a browser keeps its cookie; the key is not kept). */
+  signIn(apiKey: string, ttlSeconds?: number): Promise<Session> {
+    return this.http.request('POST', '/v1/session', {
+      body: { api_key: apiKey, ttl_seconds: ttlSeconds },
+    });
+  }
+
+  /** The console session of this browser's cookie. */
+  session(): Promise<Session> {
+    return this.http.request('GET', '/v1/session');
+  }
+
+  signOut(): Promise<void> {
+    return this.http.request('DELETE', '/v1/session', { idempotent: true });
+  }
+
+  /** The dependencies and a few Prometheus numbers (the console's health page). */
+  consoleHealth(): Promise<ConsoleHealth> {
+    return this.http.request('GET', '/v1/console/health');
+  }
+
   ready(): Promise<Schemas['ReadyDto']> {
     return this.http.request('GET', '/health/ready');
   }
@@ -181,7 +229,7 @@ export class ControlPlaneClient {
   private mutate(route: string, body: object, { idempotencyKey }: Idempotent): Promise<Accepted> {
     return this.http.request('POST', route, {
       body,
-      headers: { 'idempotency-key': idempotencyKey ?? randomUUID() },
+      headers: { 'idempotency-key': idempotencyKey ?? globalThis.crypto.randomUUID() },
       idempotent: true,
     });
   }

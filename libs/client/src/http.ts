@@ -84,6 +84,8 @@ export class JsonApi {
     options: ClientOptions,
     /** The Authorization header of a request (read at each attempt: tokens change). */
     private readonly authorization: () => string | undefined,
+    /** Further headers of a request by its method (a browser session's CSRF token). */
+    private readonly extraHeaders: (method: string) => Record<string, string> = () => ({}),
   ) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 10000;
@@ -100,7 +102,7 @@ export class JsonApi {
       try {
         const res = await fetch(url, {
           method,
-          headers: this.headers(options),
+          headers: this.headers(method, options),
           body: options.body === undefined ? undefined : JSON.stringify(options.body),
           signal: AbortSignal.timeout(this.timeoutMs),
         });
@@ -134,8 +136,12 @@ export class JsonApi {
     }
   }
 
-  private headers(options: RequestOptions): Record<string, string> {
-    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+  private headers(method: string, options: RequestOptions): Record<string, string> {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...this.extraHeaders(method),
+      ...options.headers,
+    };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const authorization = this.authorization();
     if (authorization) headers.authorization = authorization;

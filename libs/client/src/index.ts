@@ -15,7 +15,9 @@ export {
 } from './feature-server';
 export {
   ControlPlaneClient,
+  CSRF_HEADER,
   type Accepted,
+  type ConsoleHealth,
   type ApiKey,
   type AuditEntry,
   type ControlPlaneOptions,
@@ -32,6 +34,7 @@ export {
   type PlanRequest,
   type RegisterJob,
   type Run,
+  type Session,
   type TriggerRun,
 } from './control-plane';
 export type {

@@ -22,6 +22,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** The one user of the stack's Prometheus (HTTP basic auth). */
+export const PROMETHEUS_USER = 'fstore';
+
 export interface FstoreConfig {
   host: string;
   stackDir: string;
@@ -136,10 +139,15 @@ export interface FstoreConfig {
     batchJobDir: string;
     landingDir: string;
     apiKey?: string;
+    /** The web console's session cookies (signed with consoleSecret). */
+    consoleSecret?: string;
+    consoleSessionTtlSeconds: number;
   };
   monitoring: {
     port: number;
     url: string;
+    /** The one user of the stack's Prometheus (HTTP basic auth; its password is `password`). */
+    user: string;
     password?: string;
     retention: string;
     pushgatewayPort: number;
@@ -444,10 +452,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       batchJobDir: expandPath(s.FSTORE_CONTROL_BATCH_JOB_DIR),
       landingDir: expandPath(s.FSTORE_CONTROL_LANDING_DIR),
       apiKey: s.FSTORE_API_KEY,
+      consoleSecret: s.FSTORE_CONSOLE_SECRET,
+      consoleSessionTtlSeconds: Math.max(1, Number(s.FSTORE_CONSOLE_SESSION_TTL_SECONDS)),
     },
     monitoring: {
       port: Number(s.FSTORE_PROMETHEUS_PORT),
       url: `http://${s.FSTORE_HOST}:${s.FSTORE_PROMETHEUS_PORT}`,
+      user: PROMETHEUS_USER,
       password: s.FSTORE_PROMETHEUS_PASSWORD,
       retention: s.FSTORE_PROMETHEUS_RETENTION,
       pushgatewayPort: Number(s.FSTORE_PUSHGATEWAY_PORT),

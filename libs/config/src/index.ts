@@ -2,6 +2,7 @@ export { SETTINGS, type SettingName, type SettingSpec } from './settings';
 export {
   ConfigError,
   PROJECT_ROOT,
+  PROMETHEUS_USER,
   loadConfig,
   postgresLogin,
   type PostgresLogin,

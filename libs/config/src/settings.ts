@@ -533,6 +533,16 @@ export const SETTINGS = {
     doc: 'API key the CLI and the Airflow DAGs send to the control plane (the local stack issues an operator key; `fstore apikeys create` prints others)',
   },
 
+  FSTORE_CONSOLE_SECRET: {
+    kind: 'secret',
+    doc: "Control plane: HMAC secret signing the web console's session cookies (local stack: generated into <stack>/secrets.env)",
+  },
+  FSTORE_CONSOLE_SESSION_TTL_SECONDS: {
+    kind: 'int',
+    default: '3600',
+    doc: 'Control plane: lifetime of a web console session (signing in again starts a new one)',
+  },
+
   FSTORE_PROMETHEUS_PORT: {
     kind: 'port',
     default: '9090',

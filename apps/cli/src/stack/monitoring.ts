@@ -1,6 +1,6 @@
 import { chmodSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { FstoreConfig, PROJECT_ROOT } from '@fstore/config';
+import { FstoreConfig, PROJECT_ROOT, PROMETHEUS_USER } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
   aptInstall,
@@ -19,8 +19,7 @@ import {
 
 const PROMETHEUS = 'prometheus';
 const PUSHGATEWAY = 'pushgateway';
-/** The one user of the stack's Prometheus (HTTP basic auth). */
-export const PROMETHEUS_USER = 'fstore';
+export { PROMETHEUS_USER };
 /** The alert rules, kept in the repository and tested with `promtool test rules`. */
 export const ALERT_RULES = join(PROJECT_ROOT, 'monitoring', 'alerts.yml');
 

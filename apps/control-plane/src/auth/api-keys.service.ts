@@ -30,6 +30,13 @@ export class ApiKeysService {
     return { actor: `key:${row.name}`, role: row.role as ApiKeyRole, keyId: row.id };
   }
 
+  /** The principal of a console session's key, while the key is still usable. */
+  async authenticateById(keyId: string): Promise<Principal | undefined> {
+    const row = await this.keys.findOneBy({ id: keyId, revokedAt: IsNull() });
+    if (!row || !keyUsable(row)) return undefined;
+    return { actor: `key:${row.name}`, role: row.role as ApiKeyRole, keyId: row.id };
+  }
+
   /** Every key, newest first, without its hash (the prefix recognises it). */
   async list(): Promise<ApiKeyEntity[]> {
     return this.keys.find({ order: { createdAt: 'DESC' } });

@@ -4,14 +4,24 @@ import { roleAllows } from '@fstore/auth';
 import { AUDIT_KEY, auditTarget } from '../audit/audit.interceptor';
 import { AuditService } from '../audit/audit.service';
 import { NotAuthenticated } from '@fstore/rest-api';
-import { PermissionDenied } from '../errors/domain-errors';
+import { CsrfTokenRefused, PermissionDenied } from '../errors/domain-errors';
 import { ApiKeyRole } from './api-keys';
-import { ApiKeysService } from './api-keys.service';
+import { ApiKeysService, Principal } from './api-keys.service';
+import {
+  CONSOLE_SESSIONS,
+  ConsoleSession,
+  ConsoleSessions,
+  cookieValue,
+  CSRF_HEADER,
+  csrfMatches,
+  SESSION_COOKIE,
+} from '../console/session';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
 
 /**
- * Every route needs an API key (`Authorization: Bearer <key>` or `X-API-Key: <key>`) unless
- * marked @Public(); its role must allow what the route's @Roles() asks.
+ * Every route needs an API key (`Authorization: Bearer <key>` or `X-API-Key: <key>`) or a web
+ * console session (its cookie; a request that is not a read also its CSRF token in X-CSRF-Token)
+ * unless marked @Public(); its role must allow what the route's @Roles() asks.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -19,15 +29,14 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     @Inject(ApiKeysService) private readonly keys: ApiKeysService,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(CONSOLE_SESSIONS) private readonly sessions: ConsoleSessions | undefined,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = ctx.switchToHttp().getRequest();
-    const key = this.keyOf(request.headers);
-    const principal = await this.keys.authenticate(key);
-    if (!principal) throw NotAuthenticated('unknown or revoked API key');
+    const principal = await this.principalOf(request);
     const required = this.reflector.getAllAndOverride<ApiKeyRole[]>(ROLES_KEY, targets) ?? [
       'viewer',
     ];
@@ -48,6 +57,31 @@ export class AuthGuard implements CanActivate {
     }
     request.principal = principal;
     return true;
+  }
+
+  private async principalOf(request: {
+    method: string;
+    headers: Record<string, string | undefined>;
+    consoleSession?: ConsoleSession;
+  }): Promise<Principal> {
+    const { headers } = request;
+    const cookie = cookieValue(headers.cookie, SESSION_COOKIE);
+    if (!headers['x-api-key'] && !headers.authorization && cookie !== undefined) {
+      const session = this.sessions?.verify(cookie);
+      if (!session) throw NotAuthenticated('the console session expired or is not valid');
+      // SameSite=Strict keeps the cookie off other sites' requests; the token is a second lock.
+      const reads = request.method === 'GET' || request.method === 'HEAD';
+      if (!reads && !csrfMatches(session, headers[CSRF_HEADER])) {
+        throw CsrfTokenRefused(CSRF_HEADER);
+      }
+      const principal = await this.keys.authenticateById(session.keyId);
+      if (!principal) throw NotAuthenticated('the API key of the session was revoked or expired');
+      request.consoleSession = session;
+      return principal;
+    }
+    const principal = await this.keys.authenticate(this.keyOf(headers));
+    if (!principal) throw NotAuthenticated('unknown or revoked API key');
+    return principal;
   }
 
   private keyOf(headers: Record<string, string | undefined>): string {

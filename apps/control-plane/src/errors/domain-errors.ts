@@ -4,6 +4,20 @@ import { DomainError, toDomainError, type ErrorDetail } from '@fstore/rest-api';
 /** The control plane's own errors; the body and the shared ones are in @fstore/rest-api. */
 export const PermissionDenied = (role: string, needed: string) =>
   new DomainError(403, 1201, `Permission denied: role ${role} may not do this (needs ${needed})`);
+/** A console-session request that is not a read without its session's CSRF token. */
+export const CsrfTokenRefused = (header: string) =>
+  new DomainError(
+    403,
+    1201,
+    `Permission denied: a console request that changes something needs the session's ${header} header`,
+    [
+      {
+        loc: ['header', header],
+        msg: "missing or not the session's token",
+        type: 'value_error.csrf',
+      },
+    ],
+  );
 export const NotFound = (what: string, id: string) =>
   new DomainError(404, 1404, `${what} ${id} not found`);
 export const Conflict = (message: string, detail: ErrorDetail[] | null = null) =>

@@ -21,15 +21,33 @@ export class HealthService {
     @Inject(FLINK) private readonly flink: FlinkRepository,
   ) {}
 
-  async ready(): Promise<{
-    status: 'ready';
-    checks: { postgres: 'ok'; queue_redis: 'ok'; flink: 'ok' };
-  }> {
-    const checks = {
+  /** Each dependency's state, without failing (the console's health page). */
+  async checks(): Promise<{ name: string; status: 'ok' | 'down'; detail: string | null }[]> {
+    const checks = this.dependencyChecks();
+    const results = await Promise.allSettled(
+      Object.values(checks).map((check) => within(check(), 3000)),
+    );
+    return Object.keys(checks).map((name, i) => {
+      const r = results[i];
+      return r.status === 'fulfilled'
+        ? { name, status: 'ok' as const, detail: null }
+        : { name, status: 'down' as const, detail: String(r.reason?.message ?? r.reason) };
+    });
+  }
+
+  private dependencyChecks(): Record<'postgres' | 'queue_redis' | 'flink', () => Promise<unknown>> {
+    return {
       postgres: () => this.db.query('SELECT 1'),
       queue_redis: () => this.queue.ping(),
       flink: () => this.flink.ping(),
     };
+  }
+
+  async ready(): Promise<{
+    status: 'ready';
+    checks: { postgres: 'ok'; queue_redis: 'ok'; flink: 'ok' };
+  }> {
+    const checks = this.dependencyChecks();
     const results = await Promise.allSettled(
       Object.values(checks).map((check) => within(check(), 3000)),
     );

@@ -385,6 +385,38 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/session': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['SessionController_current'];
+    put?: never;
+    post: operations['SessionController_signIn'];
+    delete: operations['SessionController_signOut'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/console/health': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['ConsoleHealthController_report'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -799,6 +831,53 @@ export interface components {
       /** @enum {string} */
       status: 'ready';
       checks: components['schemas']['ReadyChecksDto'];
+    };
+    SignInDto: {
+      /** @description a control-plane API key (fstore apikeys create) */
+      api_key: string;
+      /** @description a shorter session than FSTORE_CONSOLE_SESSION_TTL_SECONDS (never a longer one) */
+      ttl_seconds?: number;
+    };
+    SessionDto: {
+      /** @example key:alice */
+      actor: string;
+      /** @enum {string} */
+      role: 'admin' | 'operator' | 'viewer';
+      /**
+       * Format: date-time
+       * @description when the session ends (sign in again then)
+       */
+      expires_at: string;
+      /** @description send it as X-CSRF-Token with every request of the session that is not a read */
+      csrf_token: string;
+    };
+    ComponentHealthDto: {
+      /** @example postgres */
+      name: string;
+      /** @enum {string} */
+      status: 'ok' | 'down';
+      detail: string | null;
+    };
+    HealthPanelDto: {
+      /** @example serving_p99_ms */
+      name: string;
+      /** @example Serving latency p99 (ms) */
+      title: string;
+      /** @description the PromQL it is */
+      query: string;
+      /** @description one sample per series, newest */
+      series: {
+        labels: {
+          [key: string]: string;
+        };
+        value: number | null;
+      }[];
+    };
+    ConsoleHealthDto: {
+      components: components['schemas']['ComponentHealthDto'][];
+      panels: components['schemas']['HealthPanelDto'][];
+      /** @description why the panels are empty (Prometheus not configured or not answering) */
+      metrics_error: string | null;
     };
   };
   responses: never;
@@ -2914,6 +2993,254 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'] & {
             /** @enum {integer} */
             error_code?: 1400;
+          };
+        };
+      };
+    };
+  };
+  SessionController_current: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SessionDto'];
+        };
+      };
+      /** @description a field is invalid; the detail names it (error_code 1000) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1000;
+          };
+        };
+      };
+      /** @description missing, unknown, expired or revoked credentials (error_code 1200) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1200;
+          };
+        };
+      };
+      /** @description an unexpected fault (logged) (error_code 1999) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1999;
+          };
+        };
+      };
+      /** @description PostgreSQL or another dependency unavailable (error_code 1400) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1400;
+          };
+        };
+      };
+    };
+  };
+  SessionController_signIn: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SignInDto'];
+      };
+    };
+    responses: {
+      /** @description signed in; Set-Cookie carries the session */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SessionDto'];
+        };
+      };
+      /** @description a field is invalid; the detail names it (error_code 1000) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1000;
+          };
+        };
+      };
+      /** @description missing, unknown, expired or revoked credentials (error_code 1200) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1200;
+          };
+        };
+      };
+      /** @description an unexpected fault (logged) (error_code 1999) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1999;
+          };
+        };
+      };
+      /** @description PostgreSQL or another dependency unavailable (error_code 1400) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1400;
+          };
+        };
+      };
+    };
+  };
+  SessionController_signOut: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the cookie is cleared */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description a field is invalid; the detail names it (error_code 1000) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1000;
+          };
+        };
+      };
+      /** @description missing, unknown, expired or revoked credentials (error_code 1200) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1200;
+          };
+        };
+      };
+      /** @description an unexpected fault (logged) (error_code 1999) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1999;
+          };
+        };
+      };
+      /** @description PostgreSQL or another dependency unavailable (error_code 1400) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1400;
+          };
+        };
+      };
+    };
+  };
+  ConsoleHealthController_report: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ConsoleHealthDto'];
+        };
+      };
+      /** @description missing, unknown, expired or revoked credentials (error_code 1200) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1200;
+          };
+        };
+      };
+      /** @description an unexpected fault (logged) (error_code 1999) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1999;
           };
         };
       };
