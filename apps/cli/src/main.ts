@@ -303,6 +303,18 @@ program
   });
 
 program
+  .command('console')
+  .description('The web console (apps/console), served by the control plane under /console/')
+  .command('build')
+  .description(
+    'Build the web console into dist/console (stack up does it before the control plane starts)',
+  )
+  .action(async () => {
+    const { buildConsole } = await import('./console/build-console');
+    await buildConsole(log);
+  });
+
+program
   .command('generate')
   .description('Write a deterministic synthetic data set (CSV with EventID, or NDJSON)')
   .requiredOption('--rows <n>', 'rows to write', int)

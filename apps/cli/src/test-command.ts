@@ -38,6 +38,10 @@ export async function runTests(log: (m: string) => void): Promise<number> {
     'typecheck',
     step(log, 'typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']),
   ]);
+  results.push([
+    'typecheck console',
+    step(log, 'typecheck console', 'npx', ['tsc', '-p', 'apps/console/tsconfig.json']),
+  ]);
   results.push(['lint', step(log, 'lint', 'npx', ['eslint', '.'])]);
   // Both APIs' OpenAPI documents: valid OpenAPI 3.1 (swagger-parser), the project's rules, and
   // the committed files (documents, client types) equal to what the apps give.

@@ -34,6 +34,9 @@ export class ControlPlaneComponent implements StackComponent {
 
   async start(ctx: StackContext): Promise<number> {
     if (runningPid(ctx.paths, PROCESS) !== undefined) return 0;
+    // The web console it serves under /console/ is built from apps/console (esbuild, < 1 s).
+    const { buildConsole } = await import('../console/build-console');
+    await buildConsole(ctx.log);
     spawnDaemon(ctx.paths, {
       name: PROCESS,
       command: process.execPath,

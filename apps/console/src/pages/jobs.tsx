@@ -1,0 +1,242 @@
+import type { Accepted, ControlPlaneClient, Deployment, Operation, Run } from '@fstore/client';
+import { useState } from 'preact/hooks';
+import { call, canOperate, describeError, type Role } from '../api';
+import { duration, when } from '../format';
+import { useApi } from '../hooks';
+import { Confirm, Problem, Scroll } from './parts';
+
+type Action = 'pause' | 'resume' | 'cancel';
+const NEEDS_OPERATOR = 'Needs the operator role';
+
+/** Follows an accepted operation until it ends, reporting each status it passes. */
+async function follow(accepted: Accepted, report: (op: Operation) => void): Promise<Operation> {
+  for (;;) {
+    const op = await call((c) => c.getOperation(accepted.operation_id));
+    report(op);
+    if (op.status === 'succeeded' || op.status === 'failed') return op;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Streaming deployments (operate them) and batch runs (start one), refreshed while open. */
+export function JobsPage({ role }: { role: Role }) {
+  const operator = canOperate(role);
+  const deployments = useApi((c) => c.listDeployments({ live: true }), [], 5000);
+  const runs = useApi((c) => c.listRuns({ limit: 20 }), [], 5000);
+  const jobs = useApi((c) => c.listJobs(), []);
+  const [progress, setProgress] = useState<string>();
+  const [error, setError] = useState<string>();
+  const [asking, setAsking] = useState<{ deployment: Deployment; action: Action }>();
+
+  const start = async (what: string, request: (c: ControlPlaneClient) => Promise<Accepted>) => {
+    setError(undefined);
+    setProgress(`${what}: sending…`);
+    try {
+      const accepted = await call(request);
+      const op = await follow(accepted, (o) =>
+        setProgress(`${what}: ${o.status} (operation ${o.id})`),
+      );
+      if (op.status === 'failed') setError(`${what} failed: ${op.error ?? 'no reason given'}`);
+    } catch (e) {
+      setProgress(undefined);
+      setError(`${what}: ${describeError(e)}`);
+    }
+    deployments.reload();
+    runs.reload();
+  };
+
+  const act = (d: Deployment, action: Action) => {
+    const what = `${action} ${d.job} (deployment ${d.id.slice(0, 8)})`;
+    const request = {
+      pause: (c: ControlPlaneClient) => c.pause(d.id),
+      resume: (c: ControlPlaneClient) => c.resume(d.id),
+      cancel: (c: ControlPlaneClient) => c.cancel(d.id),
+    }[action];
+    void start(what, request);
+  };
+
+  const streamJobs = (jobs.data ?? []).filter((j) => j.kind === 'flink-sql');
+  const batchJobs = (jobs.data ?? []).filter((j) => j.kind === 'pyspark');
+
+  const deploy = (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const job = (form.elements.namedItem('deploy_job') as HTMLSelectElement).value;
+    const version = Number((form.elements.namedItem('deploy_version') as HTMLInputElement).value);
+    void start(`deploy ${job} v${version}`, (c) => c.deploy(job, version));
+  };
+  const trigger = (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const job = (form.elements.namedItem('run_job') as HTMLSelectElement).value;
+    const asOf = (form.elements.namedItem('run_as_of') as HTMLInputElement).value;
+    void start(`run ${job}`, (c) => c.triggerRun(job, asOf ? { as_of: asOf } : {}));
+  };
+
+  return (
+    <>
+      <h1>Jobs</h1>
+      {!operator && <p class="notice">You are signed in as a {role}: you can look, not operate.</p>}
+      <p class="progress" role="status" aria-live="polite" data-testid="progress">
+        {progress}
+      </p>
+      <Problem error={error} />
+      {asking && (
+        <Confirm
+          question={`Cancel ${asking.deployment.job} (deployment ${asking.deployment.id.slice(0, 8)})? It stops with a savepoint; deploying again starts a new deployment.`}
+          confirmLabel="Cancel the deployment"
+          onAnswer={(yes) => {
+            const { deployment, action } = asking;
+            setAsking(undefined);
+            if (yes) act(deployment, action);
+          }}
+        />
+      )}
+
+      <h2>Streaming deployments</h2>
+      <Problem error={deployments.error} />
+      <Scroll label="Streaming deployments">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Job</th>
+              <th scope="col">Version</th>
+              <th scope="col">Desired</th>
+              <th scope="col">Observed</th>
+              <th scope="col">Drift</th>
+              <th scope="col">Restarts</th>
+              <th scope="col">Last savepoint</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(deployments.data ?? []).map((d) => {
+              const busy = d.pending_operation_id !== null;
+              const button = (action: Action, label: string, enabled: boolean) => (
+                <button
+                  type="button"
+                  class={action === 'cancel' ? 'danger' : undefined}
+                  disabled={!operator || !enabled || busy}
+                  title={!operator ? NEEDS_OPERATOR : undefined}
+                  aria-label={`${label} ${d.job}`}
+                  onClick={() =>
+                    action === 'cancel' ? setAsking({ deployment: d, action }) : act(d, action)
+                  }
+                >
+                  {label}
+                </button>
+              );
+              return (
+                <tr key={d.id} data-deployment={d.id}>
+                  <th scope="row">
+                    {d.job} <code class="id">{d.id.slice(0, 8)}</code>
+                  </th>
+                  <td>{d.version}</td>
+                  <td data-testid="desired">{d.desired_state}</td>
+                  <td data-testid="observed">
+                    {d.observed_state}
+                    {d.stale ? ' (stale)' : ''}
+                  </td>
+                  <td>{d.drift ?? '—'}</td>
+                  <td>{d.restarts}</td>
+                  <td>{d.last_savepoint ? <code>{d.last_savepoint}</code> : '—'}</td>
+                  <td class="actions">
+                    {button('pause', 'Pause', d.desired_state === 'running')}
+                    {button('resume', 'Resume', d.desired_state === 'paused')}
+                    {button('cancel', 'Cancel', d.desired_state !== 'cancelled')}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </Scroll>
+      <form class="inline" onSubmit={deploy} aria-label="Deploy a streaming job">
+        <label>
+          Job
+          <select name="deploy_job" required disabled={!operator}>
+            {streamJobs.map((j) => (
+              <option key={j.name}>{j.name}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Version
+          <input
+            name="deploy_version"
+            type="number"
+            min={1}
+            required
+            value="1"
+            disabled={!operator}
+          />
+        </label>
+        <button type="submit" disabled={!operator} title={!operator ? NEEDS_OPERATOR : undefined}>
+          Deploy
+        </button>
+      </form>
+
+      <h2>Batch runs</h2>
+      <Problem error={runs.error} />
+      <form class="inline" onSubmit={trigger} aria-label="Start a batch run">
+        <label>
+          Job
+          <select name="run_job" required disabled={!operator}>
+            {batchJobs.map((j) => (
+              <option key={j.name}>{j.name}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          As of (optional)
+          <input name="run_as_of" type="date" disabled={!operator} />
+        </label>
+        <button type="submit" disabled={!operator} title={!operator ? NEEDS_OPERATOR : undefined}>
+          Start run
+        </button>
+      </form>
+      <Scroll label="Batch runs">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Job</th>
+              <th scope="col">State</th>
+              <th scope="col">Created</th>
+              <th scope="col">Duration</th>
+              <th scope="col">Error / log tail</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(runs.data ?? []).map((r) => (
+              <RunRow key={r.id} run={r} />
+            ))}
+          </tbody>
+        </table>
+      </Scroll>
+    </>
+  );
+}
+
+function RunRow({ run: r }: { run: Run }) {
+  return (
+    <tr data-run={r.id}>
+      <th scope="row">
+        {r.job} <code class="id">{r.id.slice(0, 8)}</code>
+      </th>
+      <td data-testid="run-state">{r.state}</td>
+      <td>{when(r.created_at)}</td>
+      <td>{duration(r.started_at, r.finished_at)}</td>
+      <td>
+        {r.error && <p class="error-text">{r.error}</p>}
+        {r.log_tail ? (
+          <details>
+            <summary>Log tail</summary>
+            <pre>{r.log_tail}</pre>
+          </details>
+        ) : (
+          !r.error && '—'
+        )}
+      </td>
+    </tr>
+  );
+}
