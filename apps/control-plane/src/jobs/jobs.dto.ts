@@ -23,6 +23,8 @@ export class RegisterJobDto {
   source!: string;
 
   @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
     description:
       'Flink SQL placeholder values, overriding configuration: only placeholders the script uses, each of its type (…_TOPIC a topic name, …_GROUP a consumer group); KAFKA_BROKERS and paths never (400 1420 names the one refused)',
     example: { TRANSACTIONS_TOPIC: 'test.transactions' },
@@ -44,7 +46,11 @@ export class RegisterVersionDto {
   @MaxLength(200)
   source!: string;
 
-  @ApiPropertyOptional({ example: { FEATURE_TOPIC: 'features.last_purchase_amount' } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { FEATURE_TOPIC: 'features.last_purchase_amount' },
+  })
   @IsOptional()
   @IsObject()
   parameters?: Record<string, string>;

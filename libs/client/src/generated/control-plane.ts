@@ -480,7 +480,9 @@ export interface components {
        *       "TRANSACTIONS_TOPIC": "test.transactions"
        *     }
        */
-      parameters?: Record<string, never>;
+      parameters?: {
+        [key: string]: string;
+      };
       description?: string;
     };
     JobVersionDto: {
@@ -531,7 +533,9 @@ export interface components {
        *       "FEATURE_TOPIC": "features.last_purchase_amount"
        *     }
        */
-      parameters?: Record<string, never>;
+      parameters?: {
+        [key: string]: string;
+      };
     };
     DeployDto: {
       /** @description Same key, same operation (or the Idempotency-Key header) */

@@ -1,0 +1,366 @@
+import { randomBytes } from 'crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { Browser, BrowserContext, Page } from 'playwright-core';
+import { ControlPlaneClient } from '@fstore/client';
+import { loadConfig } from '@fstore/config';
+import { createControlApiKey } from '@fstore/control-plane';
+import { FlinkJobs } from '@fstore/flink';
+import { RedisClusterOnlineStore } from '@fstore/online-store';
+import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser';
+
+// The web console in Debian's chromium against the running stack: the control plane serves it
+// under /console/; every role signs in; a streaming deployment is paused and resumed from the page.
+jest.setTimeout(600000);
+
+const config = loadConfig();
+const run = randomBytes(4).toString('hex');
+const base = config.control.url;
+const CONSOLE = `${base}/console/`;
+const ROLES = ['admin', 'operator', 'viewer'] as const;
+const keys: Record<(typeof ROLES)[number], string> = { admin: '', operator: '', viewer: '' };
+const job = `console-${run}`;
+const product = `console-${run}`;
+const EVENT_TIME = Date.UTC(2026, 0, 2, 3, 4, 5);
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+let browser: Browser;
+let operatorApi: ControlPlaneClient;
+let deploymentId = '';
+const topics: string[] = [];
+const kafka = new Kafka({
+  clientId: `console-test-${run}`,
+  brokers: config.kafka.brokers,
+  logLevel: logLevel.NOTHING,
+});
+
+beforeAll(async () => {
+  for (const role of ROLES)
+    keys[role] = await createControlApiKey(config, `console-${run}-${role}`, role);
+  operatorApi = new ControlPlaneClient({ baseUrl: base, apiKey: keys.operator });
+  // A value of a real feature for one entity, to look up in the page.
+  const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');
+  try {
+    await store.write([
+      { feature: 'units_sold', keyParts: [product], value: 42.5, eventTime: EVENT_TIME },
+    ]);
+  } finally {
+    await store.close();
+  }
+  // A streaming job of this test's own (its own topics), deployed and running.
+  const admin = kafka.admin();
+  await admin.connect();
+  for (const t of ['in', 'out']) topics.push(`test.${job}.${t}`);
+  await admin.createTopics({
+    topics: topics.map((topic) => ({ topic, numPartitions: 1 })),
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+  await operatorApi.registerJob({
+    name: job,
+    kind: 'flink-sql',
+    source: 'flink-sql/last_purchase_amount.sql',
+    parameters: { TRANSACTIONS_TOPIC: topics[0], FEATURE_TOPIC: topics[1] },
+  });
+  const accepted = await operatorApi.deploy(job, 1);
+  expect(await operatorApi.waitForOperation(accepted.operation_id, 300000)).toMatchObject({
+    status: 'succeeded',
+  });
+  deploymentId = accepted.target.replace('deployment:', '');
+  browser = await launchChromium((m) => process.stderr.write(`${m}\n`));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (deploymentId) {
+    const dep = await operatorApi.getDeployment(deploymentId).catch(() => undefined);
+    if (dep && dep.desired_state !== 'cancelled') {
+      const op = await operatorApi.cancel(deploymentId).catch(() => undefined);
+      if (op) await operatorApi.waitForOperation(op.operation_id, 300000).catch(() => undefined);
+    }
+  }
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics }).catch(() => undefined);
+  await admin.disconnect();
+  const adminApi = new ControlPlaneClient({ baseUrl: base, apiKey: keys.admin });
+  for (const k of await adminApi.listApiKeys().catch(() => [])) {
+    if (k.name.startsWith(`console-${run}-`) && k.name !== `console-${run}-admin`)
+      await adminApi.revokeApiKey(k.id);
+  }
+  const own = (await adminApi.listApiKeys().catch(() => [])).find(
+    (k) => k.name === `console-${run}-admin`,
+  );
+  if (own) await adminApi.revokeApiKey(own.id);
+});
+
+/** A browser context of its own (its own cookies), with the page's errors collected. */
+async function newPage(
+  viewport = DESKTOP,
+): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport, baseURL: base });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    // A refused request (401 at start, the forged 403) is the test's own doing; a CSP report is not.
+    if (m.type() === 'error' && !/status of 40[134]/.test(m.text())) problems.push(m.text());
+  });
+  return { context, page, problems };
+}
+
+async function signIn(page: Page, role: (typeof ROLES)[number]): Promise<void> {
+  await page.goto(CONSOLE);
+  await page.getByLabel('Control-plane API key').fill(keys[role]);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('who').waitFor();
+  expect(await page.getByTestId('who').textContent()).toBe(`key:console-${run}-${role} (${role})`);
+}
+
+async function checkPage(page: Page, name: string): Promise<void> {
+  expect(await seriousAxeViolations(page)).toEqual([]);
+  await screenshot(page, name);
+}
+
+const go = async (page: Page, hash: string, heading: string) => {
+  await page.goto(`${CONSOLE}#/${hash}`);
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+};
+
+describe('web console', () => {
+  it('is served under /console/ with a strict Content-Security-Policy and no inline script', async () => {
+    const res = await fetch(CONSOLE);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toBe(
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    const html = await res.text();
+    expect(html).toContain('<script type="module" src="app.js"></script>');
+    expect(html.match(/<script/g)).toHaveLength(1);
+    expect((await fetch(`${base}/console/app.js`)).headers.get('content-type')).toMatch(
+      /javascript/,
+    );
+  });
+
+  it('refuses a wrong key on the sign-in page, which has no serious accessibility violation', async () => {
+    for (const [viewport, suffix] of [
+      [DESKTOP, 'desktop'],
+      [PHONE, 'phone'],
+    ] as const) {
+      const { context, page, problems } = await newPage(viewport);
+      await page.goto(CONSOLE);
+      await page.getByRole('heading', { name: 'Sign in to the fstore console' }).waitFor();
+      await checkPage(page, `sign-in-${suffix}`);
+      await page.getByLabel('Control-plane API key').fill('fsk_not-a-key');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      expect(await page.getByRole('alert').textContent()).toBe(
+        'Not authenticated: unknown, revoked or expired API key',
+      );
+      expect(problems).toEqual([]);
+      await context.close();
+    }
+  });
+
+  it('shows an admin every page, at desktop and phone width, without serious accessibility violations', async () => {
+    for (const [viewport, suffix] of [
+      [DESKTOP, 'desktop'],
+      [PHONE, 'phone'],
+    ] as const) {
+      const { context, page, problems } = await newPage(viewport);
+      await signIn(page, 'admin');
+      // The cookie is HttpOnly: no page script can read the session.
+      expect(await page.evaluate('document.cookie')).toBe('');
+      const cookie = (await context.cookies()).find((c) => c.name === 'fstore_console')!;
+      expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+      await go(page, 'features', 'Features');
+      await page.locator('tr[data-feature="units_sold"]').waitFor();
+      await checkPage(page, `features-${suffix}`);
+      await go(page, 'features/units_sold', 'units_sold');
+      await page.getByText('Registry version').waitFor();
+      await checkPage(page, `feature-detail-${suffix}`);
+      await go(page, 'jobs', 'Jobs');
+      await page.locator(`tr[data-deployment="${deploymentId}"]`).waitFor();
+      await checkPage(page, `jobs-${suffix}`);
+      await go(page, 'audit', 'Audit log');
+      await page.locator('tbody tr').first().waitFor();
+      await checkPage(page, `audit-${suffix}`);
+      await go(page, 'health', 'Health');
+      await page.locator('[data-component="postgres"]').waitFor();
+      expect(await page.locator('[data-component="postgres"] .badge').textContent()).toBe('ok');
+      await page.getByRole('heading', { level: 3, name: 'Scrape targets up' }).waitFor();
+      await checkPage(page, `health-${suffix}`);
+      expect(problems).toEqual([]);
+      await context.close();
+    }
+  });
+
+  it("finds a feature and reads an entity's value and event time equal to the API's", async () => {
+    const { context, page, problems } = await newPage();
+    await signIn(page, 'viewer');
+    await page.getByRole('searchbox', { name: 'Search' }).fill('units_sold');
+    await page.getByLabel('Engine').selectOption('batch');
+    const row = page.locator('tr[data-feature="units_sold"]');
+    await row.waitFor();
+    expect(
+      await page
+        .locator('tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-feature'))),
+    ).toEqual(expect.arrayContaining(['units_sold']));
+    await row.getByRole('link', { name: 'units_sold' }).click();
+    await page.getByRole('heading', { level: 1, name: 'units_sold' }).waitFor();
+    await page.getByLabel('product id').fill(product);
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.getByTestId('lookup').waitFor();
+    const api = await operatorApi.getFeature('units_sold', product);
+    expect(api).toMatchObject({ value: 42.5, event_time: new Date(EVENT_TIME).toISOString() });
+    expect(await page.getByTestId('value').textContent()).toBe(String(api.value));
+    expect(await page.getByTestId('event-time').textContent()).toBe(api.event_time);
+    await screenshot(page, 'feature-lookup');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('lets an operator pause a deployment (paused in the page and in Flink), resume it, and cancel it after a confirmation', async () => {
+    const flink = FlinkJobs.fromConfig(config);
+    const before = await operatorApi.getDeployment(deploymentId);
+    expect(before).toMatchObject({ desired_state: 'running', observed_state: 'RUNNING' });
+    const { context, page, problems } = await newPage();
+    await signIn(page, 'operator');
+    await go(page, 'jobs', 'Jobs');
+    const row = page.locator(`tr[data-deployment="${deploymentId}"]`);
+    await row.getByRole('button', { name: `Pause ${job}` }).click();
+    await page
+      .getByTestId('progress')
+      .filter({ hasText: /succeeded/ })
+      .waitFor({ timeout: 180000 });
+    await row.getByTestId('desired').filter({ hasText: 'paused' }).waitFor();
+    await row.getByTestId('observed').filter({ hasText: 'FINISHED' }).waitFor({ timeout: 30000 });
+    await screenshot(page, 'jobs-paused');
+    expect((await flink.status(before.flink_job_id!)).state).toBe('FINISHED');
+
+    await row.getByRole('button', { name: `Resume ${job}` }).click();
+    await page
+      .getByTestId('progress')
+      .filter({ hasText: /resume .* succeeded/ })
+      .waitFor({ timeout: 180000 });
+    await row.getByTestId('observed').filter({ hasText: 'RUNNING' }).waitFor({ timeout: 30000 });
+    const resumed = await operatorApi.getDeployment(deploymentId);
+    expect(resumed.desired_state).toBe('running');
+    expect(resumed.flink_job_id).not.toBe(before.flink_job_id);
+    expect((await flink.status(resumed.flink_job_id!)).state).toBe('RUNNING');
+
+    // Cancel asks first: "Keep it" changes nothing; confirming cancels.
+    await row.getByRole('button', { name: `Cancel ${job}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Keep it' }).click();
+    expect((await operatorApi.getDeployment(deploymentId)).desired_state).toBe('running');
+    await row.getByRole('button', { name: `Cancel ${job}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel the deployment' }).click();
+    await page
+      .getByTestId('progress')
+      .filter({ hasText: /cancel .* succeeded/ })
+      .waitFor({ timeout: 180000 });
+    expect((await operatorApi.getDeployment(deploymentId)).desired_state).toBe('cancelled');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('shows a viewer the buttons disabled and refuses a forged mutation with 403', async () => {
+    // A second deployment of the job, running, for the viewer to look at.
+    const accepted = await operatorApi.deploy(job, 1);
+    expect(await operatorApi.waitForOperation(accepted.operation_id, 300000)).toMatchObject({
+      status: 'succeeded',
+    });
+    deploymentId = accepted.target.replace('deployment:', '');
+    const { context, page } = await newPage();
+    await signIn(page, 'viewer');
+    await go(page, 'jobs', 'Jobs');
+    const row = page.locator(`tr[data-deployment="${deploymentId}"]`);
+    await row.waitFor();
+    for (const name of ['Pause', 'Resume', 'Cancel']) {
+      expect(await row.getByRole('button', { name: `${name} ${job}` }).isDisabled()).toBe(true);
+    }
+    expect(await page.getByRole('button', { name: 'Start run' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Deploy', exact: true }).isDisabled()).toBe(true);
+    await screenshot(page, 'jobs-viewer');
+
+    // Forged from the page itself: with the session's CSRF token the role refuses it; without it
+    // the CSRF check does.
+    const forged = await page.evaluate(async (id) => {
+      const session = (await (await fetch('/v1/session')).json()) as { csrf_token: string };
+      const post = (headers: Record<string, string>) =>
+        fetch(`/v1/deployments/${id}/pause`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: '{}',
+        }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      return {
+        withToken: await post({ 'x-csrf-token': session.csrf_token }),
+        withoutToken: await post({}),
+      };
+    }, deploymentId);
+    expect(forged.withToken).toEqual({
+      status: 403,
+      body: {
+        error_code: 1201,
+        error_message: 'Permission denied: role viewer may not do this (needs operator)',
+        error_detail: null,
+      },
+    });
+    expect(forged.withoutToken).toMatchObject({
+      status: 403,
+      body: { error_code: 1201, error_detail: [{ loc: ['header', 'x-csrf-token'] }] },
+    });
+    expect((await operatorApi.getDeployment(deploymentId)).desired_state).toBe('running');
+    const refused = await operatorApi.audit({ actor: `key:console-${run}-viewer` });
+    expect(refused[0]).toMatchObject({ action: 'deployment.pause', outcome: 'refused 403' });
+
+    // Signing out ends the session: the cookie no longer opens the API.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to the fstore console' }).waitFor();
+    expect(await page.getByRole('status').textContent()).toBe('You signed out.');
+    expect((await page.request.get('/v1/session')).status()).toBe(401);
+    await context.close();
+  });
+
+  it('sends an expired session back to the sign-in page', async () => {
+    const { context, page } = await newPage();
+    const signedIn = await page.request.post('/v1/session', {
+      data: { api_key: keys.viewer, ttl_seconds: 2 },
+    });
+    expect(signedIn.status()).toBe(200);
+    await go(page, 'features', 'Features');
+    // The page leaves at the session's end by itself (no request needed).
+    await page
+      .getByRole('heading', { name: 'Sign in to the fstore console' })
+      .waitFor({ timeout: 10000 });
+    expect(await page.getByRole('status').textContent()).toBe(
+      'Your session has ended. Sign in again.',
+    );
+    const res = await page.request.get('/v1/features');
+    expect(res.status()).toBe(401);
+    expect(await res.json()).toMatchObject({ error_code: 1200 });
+    await screenshot(page, 'session-expired');
+    await context.close();
+  });
+
+  it('can be used with the keyboard alone', async () => {
+    const { context, page } = await newPage();
+    await page.goto(CONSOLE);
+    await page.getByRole('heading', { name: 'Sign in to the fstore console' }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('api_key');
+    await page.keyboard.type(keys.viewer);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('who').waitFor();
+    // Skip link first, then the pages.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Jobs');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Jobs' }).waitFor();
+    await context.close();
+  });
+});
