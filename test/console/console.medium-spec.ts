@@ -200,8 +200,20 @@ describe('web console', () => {
     await signIn(page, 'viewer');
     await page.getByRole('searchbox', { name: 'Search' }).fill('units_sold');
     await page.getByLabel('Engine').selectOption('batch');
+    await page.getByLabel('Tag').selectOption('seed');
     const row = page.locator('tr[data-feature="units_sold"]');
     await row.waitFor();
+    expect(await row.locator('td').allTextContents()).toEqual([
+      'product',
+      'sum over 30d',
+      'batch',
+      'int',
+      'catalog-ml · units, seed',
+      expect.any(String),
+      expect.any(String),
+      expect.any(String),
+      'Sum of quantity in the 30 days up to the as-of time',
+    ]);
     expect(
       await page
         .locator('tbody tr')

@@ -220,6 +220,17 @@ export class BatchProducerDto {
 export class FeatureDto {
   @ApiProperty() name!: string;
   @ApiProperty() entity!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'sum',
+    description: 'last, last_k, sum, count, avg, min or max (null: no longer defined)',
+  })
+  aggregation!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '30d', description: 'null: no window' })
+  window!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'catalog-ml' }) owner!: string | null;
+  @ApiProperty({ type: [String], example: ['units', 'seed'] }) tags!: string[];
   @ApiProperty({ example: 'feature:avg_review:product:<product_id>' }) key_template!: string;
   @ApiProperty({ example: 'double' }) type!: string;
   @ApiProperty({ enum: ['stream', 'batch'] }) engine!: string;

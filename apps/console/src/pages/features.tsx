@@ -6,6 +6,8 @@ import { useApi } from '../hooks';
 import { Problem, Scroll } from './parts';
 
 const unique = (values: string[]) => [...new Set(values)].sort();
+const aggregationText = (f: Feature) =>
+  f.aggregation ? (f.window ? `${f.aggregation} over ${f.window}` : f.aggregation) : '—';
 
 /** Every feature, searchable by name/description and filtered by entity and engine. */
 export function FeaturesPage() {
@@ -13,6 +15,7 @@ export function FeaturesPage() {
   const [text, setText] = useState('');
   const [entity, setEntity] = useState('');
   const [engine, setEngine] = useState('');
+  const [tag, setTag] = useState('');
   const all = features.data ?? [];
   const shown = useMemo(
     () =>
@@ -20,12 +23,13 @@ export function FeaturesPage() {
         (f) =>
           (!entity || f.entity === entity) &&
           (!engine || f.engine === engine) &&
+          (!tag || f.tags.includes(tag)) &&
           (!text ||
-            `${f.name} ${f.description} ${f.produced_by} ${f.jobs.join(' ')}`
+            `${f.name} ${f.description} ${f.owner ?? ''} ${f.tags.join(' ')} ${f.jobs.join(' ')}`
               .toLowerCase()
               .includes(text.toLowerCase())),
       ),
-    [all, text, entity, engine],
+    [all, text, entity, engine, tag],
   );
   return (
     <>
@@ -62,6 +66,15 @@ export function FeaturesPage() {
             <option>batch</option>
           </select>
         </label>
+        <label>
+          Tag
+          <select name="tag" value={tag} onChange={(e) => setTag(e.currentTarget.value)}>
+            <option value="">all</option>
+            {unique(all.flatMap((f) => f.tags)).map((v) => (
+              <option key={v}>{v}</option>
+            ))}
+          </select>
+        </label>
       </form>
       <Problem error={features.error} />
       <p role="status" class="count">
@@ -75,8 +88,10 @@ export function FeaturesPage() {
             <tr>
               <th scope="col">Name</th>
               <th scope="col">Entity</th>
+              <th scope="col">Aggregation</th>
               <th scope="col">Engine</th>
               <th scope="col">Type</th>
+              <th scope="col">Owner / tags</th>
               <th scope="col">Job</th>
               <th scope="col">State</th>
               <th scope="col">Version</th>
@@ -90,8 +105,13 @@ export function FeaturesPage() {
                   <a href={`#/features/${encodeURIComponent(f.name)}`}>{f.name}</a>
                 </th>
                 <td>{f.entity}</td>
+                <td>{aggregationText(f)}</td>
                 <td>{f.engine}</td>
                 <td>{f.type}</td>
+                <td>
+                  {f.owner ?? '—'}
+                  {f.tags.length ? ` · ${f.tags.join(', ')}` : ''}
+                </td>
                 <td>{f.jobs.join(', ') || '—'}</td>
                 <td>{producerState(f)}</td>
                 <td>{f.registry_version ?? '—'}</td>
@@ -171,8 +191,14 @@ function FeatureFacts({ feature: f }: { feature: Feature }) {
       <dd>{f.description || '—'}</dd>
       <dt>Entity</dt>
       <dd>{f.entity}</dd>
+      <dt>Aggregation</dt>
+      <dd>{aggregationText(f)}</dd>
       <dt>Engine</dt>
       <dd>{f.engine}</dd>
+      <dt>Owner</dt>
+      <dd>{f.owner ?? '—'}</dd>
+      <dt>Tags</dt>
+      <dd>{f.tags.join(', ') || '—'}</dd>
       <dt>Type</dt>
       <dd>{f.type}</dd>
       <dt>Key</dt>

@@ -224,9 +224,16 @@ export class FeaturesService implements OnModuleInit, OnApplicationShutdown {
       where: { name: def.name },
       order: { version: 'DESC' },
     });
+    // What the definition says beyond the table's columns (aggregation, window, owner, tags).
+    const definition = featureByName(def.name)?.definition;
+    const aggregation = definition?.aggregation;
     const base = {
       name: def.name,
       entity: def.entity,
+      aggregation: aggregation?.op ?? null,
+      window: aggregation && 'window' in aggregation ? aggregation.window : null,
+      owner: definition?.owner ?? null,
+      tags: definition ? [...definition.tags] : [],
       key_template: def.keyTemplate,
       type: def.type,
       engine: def.engine,

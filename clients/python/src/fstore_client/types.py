@@ -25,6 +25,12 @@ class EntityFeatures(TypedDict):
 class Feature(TypedDict):
     name: str
     entity: str
+    #: last, last_k, sum, count, avg, min or max; None when no longer defined.
+    aggregation: str | None
+    #: The window as defined (e.g. "30d"); None without one.
+    window: str | None
+    owner: str | None
+    tags: list[str]
     key_template: str
     type: str
     engine: Literal["stream", "batch"]

@@ -693,6 +693,25 @@ export interface components {
     FeatureDto: {
       name: string;
       entity: string;
+      /**
+       * @description last, last_k, sum, count, avg, min or max (null: no longer defined)
+       * @example sum
+       */
+      aggregation: string | null;
+      /**
+       * @description null: no window
+       * @example 30d
+       */
+      window: string | null;
+      /** @example catalog-ml */
+      owner: string | null;
+      /**
+       * @example [
+       *       "units",
+       *       "seed"
+       *     ]
+       */
+      tags: string[];
       /** @example feature:avg_review:product:<product_id> */
       key_template: string;
       /** @example double */
@@ -773,6 +792,25 @@ export interface components {
     FeatureDetailDto: {
       name: string;
       entity: string;
+      /**
+       * @description last, last_k, sum, count, avg, min or max (null: no longer defined)
+       * @example sum
+       */
+      aggregation: string | null;
+      /**
+       * @description null: no window
+       * @example 30d
+       */
+      window: string | null;
+      /** @example catalog-ml */
+      owner: string | null;
+      /**
+       * @example [
+       *       "units",
+       *       "seed"
+       *     ]
+       */
+      tags: string[];
       /** @example feature:avg_review:product:<product_id> */
       key_template: string;
       /** @example double */
