@@ -29,6 +29,9 @@ COPY apps ./apps
 COPY bench ./bench
 COPY test ./test
 RUN npx tsc -p tsconfig.build.json --outDir /tmp/tsc-out && rm -rf /tmp/tsc-out
+# The web console the control plane serves under /console/ (apps/console, bundled by esbuild).
+RUN npx tsc -p apps/console/tsconfig.json \
+ && node -r ./bin/register -e "require('./apps/cli/src/console/build-console').buildConsole(console.log)"
 
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /opt/fstore
@@ -44,6 +47,7 @@ COPY package.json tsconfig.json ./
 COPY bin ./bin
 COPY --from=build /opt/fstore/libs ./libs
 COPY --from=build /opt/fstore/apps ./apps
+COPY --from=build /opt/fstore/dist/console ./dist/console
 COPY flink-sql ./flink-sql
 COPY spark-jobs ./spark-jobs
 # The image's `node` user (uid 1000); the manifests also demand runAsNonRoot.
