@@ -162,7 +162,7 @@ export function FeatureDetailPage({ name }: { name: string }) {
       </form>
       <Problem error={lookupError} />
       {lookup && (
-        <dl class="facts" aria-label="Stored value" data-testid="lookup">
+        <dl class="facts" data-testid="lookup">
           <dt>Entity</dt>
           <dd>{lookup.entity_id}</dd>
           <dt>Value</dt>
