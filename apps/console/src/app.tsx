@@ -78,7 +78,15 @@ export function App() {
   };
   return (
     <>
-      <a class="skip" href="#main">
+      {/* The fragment routes the pages, so the skip link moves the focus itself. */}
+      <a
+        class="skip"
+        href="#main"
+        onClick={(event) => {
+          event.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header class="top">
