@@ -34,7 +34,7 @@ export function HealthPage() {
           {p.series.length === 0 ? (
             <p class="help">No samples yet.</p>
           ) : (
-            <Scroll label={p.title}>
+            <Scroll label={`${p.title}: values`}>
               <table>
                 <tbody>
                   {p.series.map((s, i) => (
