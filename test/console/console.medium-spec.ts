@@ -277,6 +277,34 @@ describe('web console', () => {
     await context.close();
   });
 
+  it('lets an operator start a batch run and follow it to success', async () => {
+    const batchJob = `console-run-${run}`;
+    await operatorApi.registerJob({
+      name: batchJob,
+      kind: 'pyspark',
+      source: 'spark-jobs/tests/jobs/sleep_job.py',
+    });
+    const { context, page, problems } = await newPage();
+    await signIn(page, 'operator');
+    await go(page, 'jobs', 'Jobs');
+    await page.getByRole('combobox', { name: 'Job' }).nth(1).selectOption(batchJob);
+    await page.getByLabel('Arguments (optional)').fill('1');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page
+      .getByTestId('progress')
+      .filter({ hasText: new RegExp(`run ${batchJob}: succeeded`) })
+      .waitFor({ timeout: 400000 });
+    const [latest] = await operatorApi.listRuns({ job: batchJob });
+    expect(latest).toMatchObject({ state: 'success', args: ['1'] });
+    const row = page.locator(`tr[data-run="${latest.id}"]`);
+    await row.getByTestId('run-state').filter({ hasText: 'success' }).waitFor({ timeout: 10000 });
+    await row.getByText('Log tail').click();
+    expect(await row.locator('pre').textContent()).toContain('sleep_job: tick 0');
+    await screenshot(page, 'jobs-run-succeeded');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('shows a viewer the buttons disabled and refuses a forged mutation with 403', async () => {
     // A second deployment of the job, running, for the viewer to look at.
     const accepted = await operatorApi.deploy(job, 1);

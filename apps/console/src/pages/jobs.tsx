@@ -70,7 +70,12 @@ export function JobsPage({ role }: { role: Role }) {
     const form = event.currentTarget as HTMLFormElement;
     const job = (form.elements.namedItem('run_job') as HTMLSelectElement).value;
     const asOf = (form.elements.namedItem('run_as_of') as HTMLInputElement).value;
-    void start(`run ${job}`, (c) => c.triggerRun(job, asOf ? { as_of: asOf } : {}));
+    const args = (form.elements.namedItem('run_args') as HTMLInputElement).value
+      .split(/\s+/)
+      .filter(Boolean);
+    void start(`run ${job}`, (c) =>
+      c.triggerRun(job, { ...(asOf ? { as_of: asOf } : {}), ...(args.length ? { args } : {}) }),
+    );
   };
 
   return (
@@ -190,6 +195,10 @@ export function JobsPage({ role }: { role: Role }) {
         <label>
           As of (optional)
           <input name="run_as_of" type="date" disabled={!operator} />
+        </label>
+        <label>
+          Arguments (optional)
+          <input name="run_args" placeholder="--table db.t" disabled={!operator} />
         </label>
         <button type="submit" disabled={!operator} title={!operator ? NEEDS_OPERATOR : undefined}>
           Start run
