@@ -52,5 +52,7 @@ export function serveConsole(
     log(`web console not built (${dir}): run \`fstore console build\``);
     return;
   }
-  app.useStaticAssets({ root: dir, prefix: CONSOLE_PATH, redirect: true, index: ['index.html'] });
+  app.useStaticAssets({ root: dir, prefix: CONSOLE_PATH, index: ['index.html'] });
+  // The app's relative URLs (app.js, styles.css) need the trailing slash.
+  fastify.get('/console', (_request, reply) => reply.redirect(CONSOLE_PATH, 301));
 }
