@@ -143,7 +143,7 @@ afterAll(async () => {
   delete process.env.FSTORE_SERVING_LOG_SAMPLE_RATE;
   await app?.close();
   await scenario?.cleanUp();
-  await pool.query('DELETE FROM auth_users WHERE email = $1', [email]).catch(() => undefined);
+  await new UsersRepository(pool).remove(email).catch(() => undefined);
   await pool.end();
   await store.close();
   await sparkSubmit(ctx, REPORT, [`${db}.transactions`, '--drop-database', db]).catch(
