@@ -72,6 +72,7 @@ def test_spark_work_goes_through_the_control_plane_never_livy(dagbag):
         assert "providers.apache.livy" not in source and "/batches" not in source, dag_id
     assert spark_tasks == {
         "batch_features_daily": ("batch-features", "spark-jobs/batch_features.py"),
+        "consistency_daily": ("consistency", "spark-jobs/consistency.py"),
         "raw_events_bulk_load": ("load-raw-events", "spark-jobs/load_raw_events.py"),
         "raw_events_kafka_ingest": ("ingest-kafka-to-lake", "spark-jobs/ingest_kafka_to_lake.py"),
     }
@@ -97,3 +98,21 @@ def test_batch_features_daily_is_scheduled_daily_without_catch_up(dagbag):
     # One run for the last complete day when the scheduler starts, not one per day since 2024.
     assert dag.catchup is False
     assert dag.max_active_runs == 1
+
+
+def test_consistency_daily_reports_on_the_day_before_without_catch_up(dagbag):
+    from datetime import UTC, datetime
+
+    from consistency_daily import window_args
+
+    dag = dagbag.get_dag("consistency_daily")
+    assert type(dag.timetable).__name__ == "CronTriggerTimetable"
+    assert (dag.timetable.expression, str(dag.timetable.interval)) == ("0 0 * * *", "0:00:00")
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1
+    assert window_args(datetime(2024, 6, 2, tzinfo=UTC)) == [
+        "--since",
+        "2024-06-01T00:00:00Z",
+        "--until",
+        "2024-06-02T00:00:00Z",
+    ]

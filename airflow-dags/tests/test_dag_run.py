@@ -80,3 +80,23 @@ def test_bulk_load_fails_with_the_control_plane_error(control):
     assert res.returncode != 0, output[-4000:]
     assert re.search(r"batch run run:[0-9a-f-]+ failed: batch 7 ended dead", output)
     assert len(ControlPlane.operations) == 1
+
+
+CONSISTENCY = {"reads": 4, "features": {"last_purchase_amount": {"reads": 4, "inconsistent": 0}}}
+
+
+def test_consistency_daily_runs_the_day_before_through_the_control_plane():
+    ControlPlane.reset(
+        polls_running=0, log_tail="stdout: \nCONSISTENCY_SUMMARY " + json.dumps(CONSISTENCY)
+    )
+    with http_server(ControlPlane) as address:
+        res = dags_test("consistency_daily", "fstore_control", address, password="test-key")
+    output = res.stdout + res.stderr
+    assert res.returncode == 0, output[-4000:]
+    assert ControlPlane.jobs["consistency"]["source"] == "spark-jobs/consistency.py"
+    runs = ControlPlane.runs_requested()
+    assert {path for path, _, _ in runs} == {"/v1/jobs/consistency/runs"}
+    # `airflow dags test … 2024-06-01`: the day that ends at the logical date.
+    args = ["--since", "2024-05-31T00:00:00Z", "--until", "2024-06-01T00:00:00Z"]
+    assert [body for _, _, body in runs][-1] == {"args": args}
+    assert json.dumps(CONSISTENCY) in output

@@ -282,6 +282,35 @@ program
   );
 
 program
+  .command('consistency')
+  .description(
+    'Online/offline consistency: the values the feature server logged (FSTORE_SERVING_LOG_SAMPLE_RATE) recomputed point in time from the lake, per feature (a run of spark-jobs/consistency.py through the control plane)',
+  )
+  .option('--since <time>', 'reads at or after this ISO-8601 time (default: 24 hours ago)')
+  .option('--until <time>', 'reads before this ISO-8601 time (default: now)')
+  .option('--features <names>', 'comma-separated feature names (default: all)')
+  .option('--table <db.table>', "raw events (default: the source's table)")
+  .option('--history-table <db.table>', 'batch snapshots (default: features.batch_feature_history)')
+  .option('--json', 'print the report as JSON')
+  .action(
+    async (o: {
+      since?: string;
+      until?: string;
+      features?: string;
+      table?: string;
+      historyTable?: string;
+      json?: boolean;
+    }) => {
+      const { consistency, formatConsistency } = await import('./training/consistency');
+      const result = await consistency({
+        ...o,
+        progress: (line) => process.stderr.write(`${line}\n`),
+      });
+      console.log(o.json ? JSON.stringify(result) : formatConsistency(result));
+    },
+  );
+
+program
   .command('config')
   .description('Print the configuration reference (every environment variable and its default)')
   .option('--update-readme', "rewrite README.md's configuration table from it")

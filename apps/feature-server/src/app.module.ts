@@ -17,6 +17,7 @@ import { EntityReadLane } from './features/entity-read.lane';
 import { FeaturesService } from './features/features.service';
 import { LegacyController } from './features/legacy.controller';
 import { ONLINE_STORE, onlineStoreProvider } from './features/online-store.provider';
+import { kafkaServingLogSink, ServingLog } from './features/serving-log';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { ServingMetrics } from './metrics/metrics';
@@ -72,6 +73,15 @@ export const usersUnavailable = (e: unknown): DomainError | undefined => {
         }),
     },
     { provide: ServingMetrics, useValue: new ServingMetrics() },
+    {
+      provide: ServingLog,
+      inject: [CONFIG, ServingMetrics],
+      useFactory: (c: FstoreConfig, m: ServingMetrics) =>
+        new ServingLog(c.serving.logSampleRate, () => kafkaServingLogSink(c), {
+          logged: (n) => m.servingLogRecords.inc(n),
+          dropped: (n) => m.servingLogDropped.inc(n),
+        }),
+    },
     FeaturesService,
     AuthService,
     { provide: APP_GUARD, useClass: AuthGuard },
@@ -85,9 +95,10 @@ export class AppModule implements OnApplicationShutdown {
   constructor(
     @Inject(ONLINE_STORE) private readonly store: OnlineStore,
     @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(ServingLog) private readonly servingLog: ServingLog,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.store.close(), this.pool.end()]);
+    await Promise.all([this.store.close(), this.pool.end(), this.servingLog.close()]);
   }
 }

@@ -104,6 +104,8 @@ export interface FstoreConfig {
     maxBatch: number;
     streamMaxAgeSeconds: number;
     batchMaxAgeSeconds: number;
+    /** Share of served values logged to the serving-log topic (0 = off). */
+    logSampleRate: number;
   };
   auth: {
     secret?: string;
@@ -269,6 +271,15 @@ function fraction(name: string, value: string): number {
   return n;
 }
 
+/** A share from 0 to 1, both included (a sampling rate). */
+function sampleRate(name: string, value: string): number {
+  const n = Number(value);
+  if (!/^(0|1|0?\.\d+|1\.0*|0\.0*)$/.test(value.trim()) || !(n >= 0 && n <= 1)) {
+    throw new ConfigError(name, `expected a number from 0 to 1 (e.g. 0.01), got "${value}"`);
+  }
+  return n;
+}
+
 /** A PostgreSQL identifier the code may quote into DDL (schema names). */
 function checkIdentifier(name: string, value: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
@@ -406,6 +417,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       maxBatch: Number(s.FSTORE_SERVING_MAX_BATCH),
       streamMaxAgeSeconds: Number(s.FSTORE_SERVING_STREAM_MAX_AGE_SECONDS),
       batchMaxAgeSeconds: Number(s.FSTORE_SERVING_BATCH_MAX_AGE_SECONDS),
+      logSampleRate: sampleRate('FSTORE_SERVING_LOG_SAMPLE_RATE', s.FSTORE_SERVING_LOG_SAMPLE_RATE),
     },
     auth: {
       secret: s.FSTORE_AUTH_SECRET,

@@ -363,6 +363,11 @@ export const SETTINGS = {
     default: '172800',
     doc: 'A batch feature value older than this (by as-of time) is reported stale',
   },
+  FSTORE_SERVING_LOG_SAMPLE_RATE: {
+    kind: 'string',
+    default: '0',
+    doc: 'Share of served values (0 to 1) the feature server logs to the Kafka topic fstore.serving-log for `fstore consistency`; 0 = off (no producer is created)',
+  },
   FSTORE_AUTH_SECRET: {
     kind: 'secret',
     doc: 'HMAC secret signing access tokens (local stack: generated into <stack>/secrets.env)',

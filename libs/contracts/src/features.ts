@@ -81,8 +81,15 @@ export const BATCH_FEATURES_JOB = 'spark-jobs/batch_features.py';
 /** The batch job that builds point-in-time correct training sets (docs/design.md §7). */
 export const TRAINING_SET_JOB = 'spark-jobs/training_set.py';
 
+/** The batch job that measures online/offline consistency from the serving log (docs/consistency.md). */
+export const CONSISTENCY_JOB = 'spark-jobs/consistency.py';
+
 /** The batch jobs that read the definitions' export (`--definitions`, added by the control plane). */
-export const DEFINITIONS_JOBS: readonly string[] = [BATCH_FEATURES_JOB, TRAINING_SET_JOB];
+export const DEFINITIONS_JOBS: readonly string[] = [
+  BATCH_FEATURES_JOB,
+  TRAINING_SET_JOB,
+  CONSISTENCY_JOB,
+];
 
 export const FEATURES: readonly FeatureDefinition[] = REGISTRY.features.map((f) => ({
   name: f.name,

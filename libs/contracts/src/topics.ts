@@ -4,7 +4,12 @@ import { STREAM_FEATURES } from './features';
 export const TOPICS = {
   transactions: 'ecommerce.transactions',
   deadLetter: 'ecommerce.transactions.dlq',
+  /** A sample of what the feature server served (FSTORE_SERVING_LOG_SAMPLE_RATE; docs/consistency.md). */
+  servingLog: 'fstore.serving-log',
 } as const;
+
+/** How long the serving log keeps its records: a week, the span a consistency run may look back. */
+export const SERVING_LOG_RETENTION_MS = 7 * 24 * 3_600_000;
 
 /** Prefix of the feature changelog topics written by the Flink jobs. */
 export const FEATURE_TOPIC_PREFIX = 'features.';
@@ -35,5 +40,9 @@ function changelogConfig(f: (typeof STREAM_FEATURES)[number]): Record<string, st
 export const STACK_TOPICS: readonly TopicSpec[] = [
   { name: TOPICS.transactions, config: {} },
   { name: TOPICS.deadLetter, config: {} },
+  {
+    name: TOPICS.servingLog,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(SERVING_LOG_RETENTION_MS) },
+  },
   ...STREAM_FEATURES.map((f) => ({ name: featureTopic(f.name), config: changelogConfig(f) })),
 ];

@@ -117,29 +117,35 @@ export function checkEntityCsv(text: string, timestampColumn: string): { rows: n
 }
 
 /** The job registered on the control plane, in a version whose source is today's file. */
-export async function ensureTrainingSetJob(): Promise<void> {
-  const content = readFileSync(join(PROJECT_ROOT, TRAINING_SET_SOURCE), 'utf8');
+export function ensureTrainingSetJob(): Promise<void> {
+  return ensureBatchJob(
+    TRAINING_SET_JOB_NAME,
+    TRAINING_SET_SOURCE,
+    'Point-in-time correct training sets (fstore training-set)',
+  );
+}
+
+/** A PySpark job registered under `name`, in a version whose source is today's file. */
+export async function ensureBatchJob(
+  name: string,
+  source: string,
+  description: string,
+): Promise<void> {
+  const content = readFileSync(join(PROJECT_ROOT, source), 'utf8');
   const sha = createHash('sha256').update(content).digest('hex');
   let job: Json | undefined;
   try {
-    job = await call('GET', `/v1/jobs/${TRAINING_SET_JOB_NAME}`);
+    job = await call('GET', `/v1/jobs/${name}`);
   } catch (e) {
     if (!(e instanceof ControlPlaneError && e.message.startsWith('404'))) throw e;
   }
   if (!job) {
-    await call('POST', '/v1/jobs', {
-      name: TRAINING_SET_JOB_NAME,
-      kind: 'pyspark',
-      source: TRAINING_SET_SOURCE,
-      description: 'Point-in-time correct training sets (fstore training-set)',
-    });
+    await call('POST', '/v1/jobs', { name, kind: 'pyspark', source, description });
     return;
   }
   const versions = job.versions as Json[];
   if (!versions.some((v) => v.sha256 === sha)) {
-    await call('POST', `/v1/jobs/${TRAINING_SET_JOB_NAME}/versions`, {
-      source: TRAINING_SET_SOURCE,
-    });
+    await call('POST', `/v1/jobs/${name}/versions`, { source });
   }
 }
 
@@ -187,6 +193,24 @@ export async function trainingSet(opts: TrainingSetOptions): Promise<TrainingSet
     rmSync(placed, { force: true }); // refused: nothing will read it
     throw e;
   }
+  const { runId, summary } = await followRun(accepted, 'training_set [', {
+    what: 'training set',
+    progress: opts.progress,
+    timeoutMs: opts.timeoutMs,
+  });
+  return { run_id: runId, summary: summary as unknown as TrainingSetSummary };
+}
+
+/**
+ * Follows a run the control plane accepted until its operation ends: the job's progress lines
+ * (those starting with `progressPrefix`) as they appear, then the run's summary; a failed run
+ * throws with the control plane's error.
+ */
+export async function followRun(
+  accepted: Json,
+  progressPrefix: string,
+  opts: { what: string; progress?: (line: string) => void; timeoutMs?: number },
+): Promise<{ runId: string; summary: Json }> {
   const runId = String(accepted.target).replace(/^run:/, '');
   const deadline = Date.now() + (opts.timeoutMs ?? 1_800_000);
   const seen = new Set<string>();
@@ -194,20 +218,20 @@ export async function trainingSet(opts: TrainingSetOptions): Promise<TrainingSet
     const op = await call('GET', `/v1/operations/${String(accepted.operation_id)}`);
     const run = await call('GET', `/v1/runs/${runId}`);
     for (const line of String(run.log_tail ?? '').split('\n')) {
-      if (line.startsWith('training_set [') && !seen.has(line)) {
+      if (line.startsWith(progressPrefix) && !seen.has(line)) {
         seen.add(line);
         opts.progress?.(line);
       }
     }
     if (op.status === 'succeeded') {
       if (!run.summary) throw new ControlPlaneError(`run ${runId} printed no summary`);
-      return { run_id: runId, summary: run.summary as TrainingSetSummary };
+      return { runId, summary: run.summary as Json };
     }
     if (op.status === 'failed') {
-      throw new ControlPlaneError(`training set run ${runId} failed: ${String(op.error)}`);
+      throw new ControlPlaneError(`${opts.what} run ${runId} failed: ${String(op.error)}`);
     }
     if (Date.now() > deadline) {
-      throw new ControlPlaneError(`training set run ${runId} still ${String(run.state)}`);
+      throw new ControlPlaneError(`${opts.what} run ${runId} still ${String(run.state)}`);
     }
     await sleep(2000);
   }

@@ -1,5 +1,6 @@
 import { Counter, Gauge } from 'prom-client';
 import { HttpMetrics } from '@fstore/rest-api';
+import { ConsistencyGauges } from './consistency-metrics';
 
 /** The control plane's Prometheus metrics: requests (shared) plus operations and reconciling. */
 export class ControlMetrics extends HttpMetrics {
@@ -40,6 +41,9 @@ export class ControlMetrics extends HttpMetrics {
         this.lastSuccessfulRun.set({ job: r.job }, r.finishedAt.getTime() / 1000);
     },
   });
+
+  /** The last successful consistency run's report (spark-jobs/consistency.py). */
+  readonly consistency = new ConsistencyGauges(this.registry);
 
   constructor() {
     super('fstore_control');

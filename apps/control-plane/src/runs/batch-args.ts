@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, realpathSync, statSync } from 'fs';
 import { isAbsolute, join, normalize, posix, sep } from 'path';
 import { FstoreConfig } from '@fstore/config';
-import { REGISTRY } from '@fstore/contracts';
+import { REGISTRY, TOPICS } from '@fstore/contracts';
 import type { Registry } from '@fstore/definitions';
 
 /**
@@ -123,6 +123,25 @@ export const BATCH_JOB_ARGS: Readonly<Record<string, BatchJobArgs>> = {
     },
     refused: { '--definitions': 'the control plane passes its own definitions' },
     check: checkTrainingSetArgs,
+  },
+  'spark-jobs/consistency.py': {
+    options: {
+      '--since': { type: { kind: 'iso-time' } },
+      '--until': { type: { kind: 'iso-time' } },
+      '--features': { type: { kind: 'features' } },
+      '--table': table,
+      '--history-table': table,
+      '--log-level': {
+        type: { kind: 'choice', values: ['ERROR', 'WARN', 'INFO', 'DEBUG'] },
+      },
+    },
+    refused: {
+      '--definitions': 'the control plane passes its own definitions',
+      '--topic': 'the serving log is the topic of libs/contracts (the control plane adds it)',
+      '--brokers': TARGETS,
+    },
+    fromConfig: (c) => ['--brokers', c.kafka.brokers.join(','), '--topic', TOPICS.servingLog],
+    check: checkConsistencyArgs,
   },
   // Fixtures of the control plane's medium tests (spark-jobs/tests/jobs/).
   'spark-jobs/tests/jobs/sleep_job.py': {
@@ -291,6 +310,15 @@ function checkTrainingSetArgs(args: ReadonlyMap<string, string>, ctx: ArgContext
       args.has('--timestamp-column') ? '--timestamp-column' : '--entities',
       `the file has no timestamp column ${ts} (columns: ${header.join(', ')})`,
     );
+  }
+}
+
+/** spark-jobs/consistency.py: a window that ends after it starts. */
+function checkConsistencyArgs(args: ReadonlyMap<string, string>): void {
+  const since = args.get('--since');
+  const until = args.get('--until');
+  if (since && until && Date.parse(until) <= Date.parse(since)) {
+    throw new RunArgumentError(-1, '--until', `must be after --since (${since})`);
   }
 }
 

@@ -5,6 +5,7 @@ import { Principal } from '../auth/api-keys.service';
 import { BatchRunEntity, JobEntity, JobVersionEntity } from '../database/entities';
 import { InvalidField } from '@fstore/rest-api';
 import { FstoreConfig } from '@fstore/config';
+import { CONSISTENCY_JOB } from '@fstore/contracts';
 import { ControlMetrics } from '../metrics/metrics';
 import { CONFIG } from '../config';
 import { InvalidArgument, NotFound } from '../errors/domain-errors';
@@ -20,6 +21,25 @@ export class RunsService {
     @Inject(ControlMetrics) metrics: ControlMetrics,
   ) {
     metrics.lastSuccessSource = () => this.lastSuccesses();
+    metrics.consistency.source = () => this.lastConsistencyRun();
+  }
+
+  /** The newest successful run of a job whose source is spark-jobs/consistency.py. */
+  async lastConsistencyRun(): Promise<{ finishedAt: Date; logTail: string | null } | undefined> {
+    const run = await this.runs
+      .createQueryBuilder('r')
+      .innerJoin(
+        JobVersionEntity,
+        'v',
+        'v.job_name = r.job_name AND v.version = r.version AND v.source = :source',
+        { source: CONSISTENCY_JOB },
+      )
+      .where('r.state = :state', { state: 'success' })
+      .andWhere('r.finished_at IS NOT NULL')
+      .orderBy('r.finished_at', 'DESC')
+      .limit(1)
+      .getOne();
+    return run?.finishedAt ? { finishedAt: run.finishedAt, logTail: run.logTail } : undefined;
   }
 
   /** The newest successful run of each job. */

@@ -2,6 +2,7 @@ import { FstoreConfig } from '@fstore/config';
 import { EntityName, FeatureDefinition } from '@fstore/contracts';
 import { FeatureValue, OnlineStore } from '@fstore/online-store';
 import { FeaturesService } from './features.service';
+import { ServingLog, ServingLogSink } from './serving-log';
 
 const HOUR = 3600 * 1000;
 const now = Date.now();
@@ -18,6 +19,15 @@ function fakeStore(table: Record<string, FeatureValue>): OnlineStore {
     close: async () => undefined,
   };
 }
+
+/** A serving log at rate 0 (off), as by default. */
+const off = new ServingLog(
+  0,
+  () => {
+    throw new Error('no sink at rate 0');
+  },
+  { logged: () => undefined, dropped: () => undefined },
+);
 
 const config = {
   serving: { maxBatch: 10, streamMaxAgeSeconds: 3600, batchMaxAgeSeconds: 172800 },
@@ -36,6 +46,7 @@ describe('FeaturesService.batch', () => {
         'units_sold p2': { value: 11, eventTime: asOf },
         'units_sold p3': { value: 12, eventTime: 0 },
       }),
+      off,
     );
     const results = await service.batch(
       'product',
@@ -61,10 +72,64 @@ describe('FeaturesService.batch', () => {
   });
 
   it('names the bad id of a batch by its index', async () => {
-    const service = new FeaturesService(config, fakeStore({}));
+    const service = new FeaturesService(config, fakeStore({}), off);
     await expect(service.batch('customer_product', ['c1:p1', 'c2'])).rejects.toMatchObject({
       status: 400,
       detail: [{ loc: ['body', 'ids', '1'], type: 'value_error.id' }],
     });
+  });
+});
+
+describe('FeaturesService with the serving log on', () => {
+  it('logs each value it served, a missing one as null, without waiting for the send', async () => {
+    const sent: { key: string; value: string }[][] = [];
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const sink: ServingLogSink = {
+      send: async (messages) => {
+        sent.push(messages);
+        await slow;
+      },
+      close: async () => undefined,
+    };
+    const log = new ServingLog(1, () => sink, {
+      logged: () => undefined,
+      dropped: () => undefined,
+    });
+    const service = new FeaturesService(
+      config,
+      fakeStore({ 'avg_review p1': { value: 4.5, eventTime: now - 1000 } }),
+      log,
+    );
+    const before = Date.now();
+    await service.batch('product', ['p1', 'p2'], ['avg_review']);
+    expect(sent).toEqual([]); // nothing sent on the request path
+    const flushed = log.flush();
+    release();
+    await flushed;
+    const records = sent.flat().map((m) => ({ key: m.key, ...JSON.parse(m.value) }));
+    expect(records).toEqual([
+      {
+        key: 'p1',
+        feature: 'avg_review',
+        entity: 'product',
+        keys: { product_id: 'p1' },
+        value: 4.5,
+        event_time_ms: now - 1000,
+        read_time_ms: expect.any(Number),
+        as_of_ms: records[0].read_time_ms,
+      },
+      {
+        key: 'p2',
+        feature: 'avg_review',
+        entity: 'product',
+        keys: { product_id: 'p2' },
+        value: null,
+        event_time_ms: null,
+        read_time_ms: records[1].read_time_ms,
+        as_of_ms: records[1].read_time_ms,
+      },
+    ]);
+    expect(records[0].read_time_ms).toBeGreaterThanOrEqual(before);
   });
 });

@@ -21,6 +21,7 @@ import { ID_PART } from './features.dto';
 import { EntityFeaturesDto, FeatureValueDto } from './features.dto';
 import { IsoTimeFormatter } from './iso-time';
 import { ONLINE_STORE } from './online-store.provider';
+import { ServingLog } from './serving-log';
 
 @Injectable()
 export class FeaturesService {
@@ -29,6 +30,7 @@ export class FeaturesService {
   constructor(
     @Inject(CONFIG) private readonly config: FstoreConfig,
     @Inject(ONLINE_STORE) private readonly store: OnlineStore,
+    @Inject(ServingLog) private readonly servingLog: ServingLog,
   ) {}
 
   async entity(entity: EntityName, id: string, names?: string[]): Promise<EntityFeaturesDto> {
@@ -94,11 +96,16 @@ export class FeaturesService {
   }
 
   private async read(entity: EntityName, keyParts: string[][], features: FeatureDefinition[]) {
+    let rows: Awaited<ReturnType<OnlineStore['read']>>;
     try {
-      return await this.store.read(entity, keyParts, features);
+      rows = await this.store.read(entity, keyParts, features);
     } catch (e) {
       throw StoreUnavailable((e as Error).message);
     }
+    if (this.servingLog.enabled) {
+      this.servingLog.record(entity, keyParts, features, rows, Date.now());
+    }
+    return rows;
   }
 
   private present(v: FeatureValue | null, now: number, maxAgeMs: number): FeatureValueDto | null {
