@@ -1,10 +1,16 @@
+import { KAFKA_SCRATCH, type KafkaAclTopics } from '@fstore/config';
 import { STREAM_FEATURES } from './features';
 
 /** Kafka topic names fixed by docs/design.md §4. */
 export const TOPICS = {
   transactions: 'ecommerce.transactions',
   deadLetter: 'ecommerce.transactions.dlq',
+  /** What the feature server served (it writes, nothing in the stack reads it yet). */
+  servingLog: 'fstore.serving-log',
 } as const;
+
+/** Prefix of the Flink jobs' consumer groups: `fstore-job-<job>[-<version hash>]`. */
+export const FLINK_GROUP_PREFIX = 'fstore-job-';
 
 /** Prefix of the feature changelog topics written by the Flink jobs. */
 export const FEATURE_TOPIC_PREFIX = 'features.';
@@ -35,5 +41,22 @@ function changelogConfig(f: (typeof STREAM_FEATURES)[number]): Record<string, st
 export const STACK_TOPICS: readonly TopicSpec[] = [
   { name: TOPICS.transactions, config: {} },
   { name: TOPICS.deadLetter, config: {} },
+  { name: TOPICS.servingLog, config: {} },
   ...STREAM_FEATURES.map((f) => ({ name: featureTopic(f.name), config: changelogConfig(f) })),
 ];
+
+/**
+ * The topics and groups the Kafka ACLs name (libs/config/src/kafka-acl.ts). `scratch`: the local
+ * stack's test and benchmark namespace (Kubernetes has none).
+ */
+export function kafkaAclTopics(writerGroup: string, scratch: boolean): KafkaAclTopics {
+  return {
+    source: TOPICS.transactions,
+    deadLetter: TOPICS.deadLetter,
+    featurePrefix: FEATURE_TOPIC_PREFIX,
+    servingLog: TOPICS.servingLog,
+    writerGroup,
+    flinkGroupPrefix: FLINK_GROUP_PREFIX,
+    ...(scratch ? { scratch: KAFKA_SCRATCH } : {}),
+  };
+}
