@@ -31,7 +31,7 @@ import {
 } from '@fstore/config';
 import { FEATURES, kafkaAclTopics, STACK_TOPICS } from '@fstore/contracts';
 import { AirflowComponent, airflowConnections } from '../apps/cli/src/stack/airflow';
-import { flinkStateOptions, flinkWebOptions } from '../apps/cli/src/stack/flink';
+import { flinkKafkaJaas, flinkStateOptions, flinkWebOptions } from '../apps/cli/src/stack/flink';
 import { AUTH_LIMITED_PATHS } from '../apps/cli/src/stack/serving';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped YAML */
@@ -619,6 +619,25 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
       superUsers: KAFKA_SUPER_USERS.filter((u) => (KAFKA_USERS as readonly string[]).includes(u)),
     });
     expect(kafka.spec.entityOperator.userOperator).toEqual({});
+  });
+
+  it('Flink logs in to Kafka as flink from a JAAS file, Spark ingest from its environment', () => {
+    const [fd] = ofKind('FlinkDeployment');
+    const file = '/opt/flink/kafka-login/kafka-client.jaas';
+    expect(fd.spec.flinkConfiguration['env.java.opts.all']).toBe(
+      `-Djava.security.auth.login.config=${file}`,
+    );
+    const [init] = fd.spec.podTemplate.spec.initContainers;
+    const script: string = init.command[2];
+    // The file the local stack writes (flinkKafkaJaas), the password left to the shell.
+    const expected = flinkKafkaJaas({
+      kafka: { ...config.kafka, passwords: { ...config.kafka.passwords, flink: '%s' } },
+    });
+    expect(script).toContain(`printf '${expected.replace(/\n/g, '\\n')}'`);
+    expect(script).toContain(`"$FSTORE_KAFKA_FLINK_PASSWORD" > ${file}`);
+    expect(init.env.map((e: Doc) => e.name)).toEqual(['FSTORE_KAFKA_FLINK_PASSWORD']);
+    const livy = named('Deployment', 'livy').spec.template.spec.containers[0];
+    expect(livy.env.map((e: Doc) => e.name)).toContain('FSTORE_KAFKA_INGEST_PASSWORD');
   });
 
   it('a KafkaUser per component with exactly the ACLs of libs/config/src/kafka-acl.ts', () => {
