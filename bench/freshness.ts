@@ -23,7 +23,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
 import { loadavg } from 'os';
 import { join } from 'path';
-import { FstoreConfig, loadConfig, PROJECT_ROOT } from '@fstore/config';
+import { FstoreConfig, kafkaClientConfig, loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { featureKey, FEATURE_TOPIC_PREFIX, REGISTRY, STREAM_FEATURES } from '@fstore/contracts';
 import { compileStreamJobs } from '@fstore/definitions';
 import { FlinkJobs } from '@fstore/flink';
@@ -433,7 +433,10 @@ async function main(): Promise<void> {
       `${seconds} s per variant (${variants.join(', ')}); load average ${load()}`,
   );
 
-  const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    ...kafkaClientConfig(config, 'fstore-admin'),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin', {
     commandTimeoutMs: 15000,

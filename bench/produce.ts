@@ -13,10 +13,18 @@
  */
 import { spawnSync } from 'child_process';
 import { randomUUID } from 'crypto';
-import { existsSync, mkdirSync, rmSync } from 'fs';
-import { join } from 'path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'fs';
+import { dirname, join } from 'path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
-import { FstoreConfig, PROJECT_ROOT, loadConfig } from '@fstore/config';
+import {
+  FstoreConfig,
+  KAFKA_SASL_MECHANISM,
+  KAFKA_SECURITY_PROTOCOL,
+  PROJECT_ROOT,
+  kafkaClientConfig,
+  kafkaJaasLogin,
+  loadConfig,
+} from '@fstore/config';
 import { generate } from '@fstore/generator';
 
 const arg = (name: string, fallback: string) => {
@@ -89,6 +97,21 @@ function runJava(
   size: number,
   compression: string,
 ): Result {
+  // The producer's login (the same user as `fstore produce`), in a file: never an argument.
+  const password = config.kafka.passwords.producer;
+  const loginFile = join(config.stackDir, 'bench', 'producer-login.properties');
+  mkdirSync(dirname(loginFile), { recursive: true });
+  writeFileSync(
+    loginFile,
+    password
+      ? [
+          `security.protocol=${KAFKA_SECURITY_PROTOCOL}`,
+          `sasl.mechanism=${KAFKA_SASL_MECHANISM}`,
+          `sasl.jaas.config=${kafkaJaasLogin('producer', password)}`,
+        ].join('\n') + '\n'
+      : '',
+    { mode: 0o600 },
+  );
   const javaArgs = [
     '-Xmx512m',
     '-cp',
@@ -102,6 +125,8 @@ function runJava(
     String(size),
     '--throughput',
     '-1',
+    '--producer.config',
+    loginFile,
     '--producer-props',
     `bootstrap.servers=${config.kafka.brokers.join(',')}`,
     'acks=all',
@@ -134,7 +159,10 @@ async function main(): Promise<void> {
     await generate({ rows, seed: 1, out: file, duplicates: 0.01, malformed: 0 });
   }
 
-  const admin = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    ...kafkaClientConfig(config, 'fstore-admin'),
+    logLevel: logLevel.NOTHING,
+  }).admin();
   await admin.connect();
   const row = (name: string, r: Result) =>
     `| ${name} | ${r.records} | ${r.seconds.toFixed(1)} | ${Math.round(r.recordsPerSec)} | ${r.mbPerSec.toFixed(2)} |`;

@@ -25,6 +25,8 @@ CREATE TABLE transactions (
   'connector'                    = 'kafka',
   'topic'                        = '${TRANSACTIONS_TOPIC}',
   'properties.bootstrap.servers' = '${KAFKA_BROKERS}',
+  'properties.security.protocol' = 'SASL_PLAINTEXT',
+  'properties.sasl.mechanism'    = 'SCRAM-SHA-512',
   'properties.group.id'          = '${CONSUMER_GROUP}',
   'scan.startup.mode'            = 'group-offsets',
   'properties.auto.offset.reset' = 'earliest',
@@ -42,6 +44,8 @@ CREATE TABLE avg_review_changelog (
   'connector'                    = 'upsert-kafka',
   'topic'                        = '${FEATURE_TOPIC}',
   'properties.bootstrap.servers' = '${KAFKA_BROKERS}',
+  'properties.security.protocol' = 'SASL_PLAINTEXT',
+  'properties.sasl.mechanism'    = 'SCRAM-SHA-512',
   'key.format'                   = 'json',
   'value.format'                 = 'json',
   'sink.delivery-guarantee'      = 'at-least-once'

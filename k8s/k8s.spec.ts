@@ -9,6 +9,12 @@ import { loadAll } from 'js-yaml';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import {
   FstoreConfig,
+  KAFKA_BROKER_PASSWORD_SETTING,
+  KAFKA_PASSWORD_SETTINGS,
+  KAFKA_SUPER_USERS,
+  KAFKA_USERS,
+  kafkaAcls,
+  KafkaUser,
   loadConfig,
   PROJECT_ROOT,
   REDIS_PASSWORD_SETTINGS,
@@ -23,9 +29,9 @@ import {
   SettingName,
   SettingSpec,
 } from '@fstore/config';
-import { FEATURES, STACK_TOPICS } from '@fstore/contracts';
+import { FEATURES, kafkaAclTopics, STACK_TOPICS } from '@fstore/contracts';
 import { AirflowComponent, airflowConnections } from '../apps/cli/src/stack/airflow';
-import { flinkStateOptions, flinkWebOptions } from '../apps/cli/src/stack/flink';
+import { flinkKafkaJaas, flinkStateOptions, flinkWebOptions } from '../apps/cli/src/stack/flink';
 import { AUTH_LIMITED_PATHS } from '../apps/cli/src/stack/serving';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped YAML */
@@ -255,8 +261,18 @@ describe('k8s manifests: configuration', () => {
     ];
   }
 
+  /** The Kafka users an app logs in as: `kafkaClientConfig(config, '<user>')`. */
+  function kafkaPasswordsOf(code: string): string[] {
+    const users = [...code.matchAll(/kafkaClientConfig\(\s*[\w.]+,\s*'([\w-]+)'/g)];
+    return users.map(([, u]) => KAFKA_PASSWORD_SETTINGS[u as KafkaUser]);
+  }
+
   it('every app gets each secret its code reads from the Secret, and no Redis password but its own', () => {
-    const roleSecrets = new Set([...redisPasswords, ...postgresRolePasswords]);
+    const kafkaPasswords = [
+      ...Object.values(KAFKA_PASSWORD_SETTINGS),
+      KAFKA_BROKER_PASSWORD_SETTING,
+    ];
+    const roleSecrets = new Set([...redisPasswords, ...postgresRolePasswords, ...kafkaPasswords]);
     const secrets = Object.keys(SETTINGS).filter((n) => isSecret(n) && !roleSecrets.has(n));
     expect(appDeployments.map((d) => d.app).sort()).toEqual(
       ['control-plane', 'feature-server', 'feature-writer', 'producer'].sort(),
@@ -272,7 +288,11 @@ describe('k8s manifests: configuration', () => {
           new RegExp(`\\.${p}${i === prefixes.length - 1 ? '\\b' : '\\b(?![.\\w])'}`).test(code),
         );
       });
-      const redis = [...redisPasswordsOf(code), ...postgresPasswordsOf(code)];
+      const redis = [
+        ...redisPasswordsOf(code),
+        ...postgresPasswordsOf(code),
+        ...kafkaPasswordsOf(code),
+      ];
       const given = (d.container.env ?? [])
         .filter((e: Doc) => e.valueFrom?.secretKeyRef)
         .map((e: Doc) => e.name);
@@ -290,9 +310,13 @@ describe('k8s manifests: configuration', () => {
         'FSTORE_REDIS_CONTROL_PASSWORD',
         'FSTORE_REDIS_QUEUE_PASSWORD',
       ],
-      'feature-server': ['FSTORE_PG_SERVING_PASSWORD', 'FSTORE_REDIS_SERVER_PASSWORD'],
-      'feature-writer': ['FSTORE_REDIS_WRITER_PASSWORD'],
-      producer: [],
+      'feature-server': [
+        'FSTORE_KAFKA_SERVER_PASSWORD',
+        'FSTORE_PG_SERVING_PASSWORD',
+        'FSTORE_REDIS_SERVER_PASSWORD',
+      ],
+      'feature-writer': ['FSTORE_KAFKA_WRITER_PASSWORD', 'FSTORE_REDIS_WRITER_PASSWORD'],
+      producer: ['FSTORE_KAFKA_PRODUCER_PASSWORD'],
     });
   });
 
@@ -586,6 +610,68 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
       ]);
       expect([t.spec.topicName, t.spec.partitions]).toEqual([spec.name, config.kafka.partitions]);
       expect(t.metadata.labels['strimzi.io/cluster']).toBe(kafka[0].metadata.name);
+    }
+  });
+
+  it('Kafka authenticates every client (SCRAM-SHA-512) and denies what no ACL allows', () => {
+    const [kafka] = ofKind('Kafka');
+    for (const l of kafka.spec.kafka.listeners) {
+      expect([l.name, l.authentication]).toEqual([l.name, { type: 'scram-sha-512' }]);
+    }
+    expect(kafka.spec.kafka.authorization).toEqual({
+      type: 'simple',
+      superUsers: KAFKA_SUPER_USERS.filter((u) => (KAFKA_USERS as readonly string[]).includes(u)),
+    });
+    expect(kafka.spec.entityOperator.userOperator).toEqual({});
+  });
+
+  it('Flink logs in to Kafka as flink from a JAAS file, Spark ingest from its environment', () => {
+    const [fd] = ofKind('FlinkDeployment');
+    const file = '/opt/flink/kafka-login/kafka-client.jaas';
+    expect(fd.spec.flinkConfiguration['env.java.opts.all']).toBe(
+      `-Djava.security.auth.login.config=${file}`,
+    );
+    const [init] = fd.spec.podTemplate.spec.initContainers;
+    const script: string = init.command[2];
+    // The file the local stack writes (flinkKafkaJaas), the password left to the shell.
+    const expected = flinkKafkaJaas({
+      kafka: { ...config.kafka, passwords: { ...config.kafka.passwords, flink: '%s' } },
+    });
+    expect(script).toContain(`printf '${expected.replace(/\n/g, '\\n')}'`);
+    expect(script).toContain(`"$FSTORE_KAFKA_FLINK_PASSWORD" > ${file}`);
+    expect(init.env.map((e: Doc) => e.name)).toEqual(['FSTORE_KAFKA_FLINK_PASSWORD']);
+    const livy = named('Deployment', 'livy').spec.template.spec.containers[0];
+    expect(livy.env.map((e: Doc) => e.name)).toContain('FSTORE_KAFKA_INGEST_PASSWORD');
+  });
+
+  it('a KafkaUser per component with exactly the ACLs of libs/config/src/kafka-acl.ts', () => {
+    const users = ofKind('KafkaUser');
+    expect(users.map((u) => u.metadata.name).sort()).toEqual([...KAFKA_USERS].sort());
+    // Kubernetes has no scratch namespace: the tests and benchmarks run against the local stack.
+    const declared = kafkaAcls(kafkaAclTopics(config.writer.groupId, false));
+    for (const u of users) {
+      const user = u.metadata.name as KafkaUser;
+      expect(u.metadata.labels['strimzi.io/cluster']).toBe(ofKind('Kafka')[0].metadata.name);
+      expect([user, u.spec.authentication]).toEqual([
+        user,
+        {
+          type: 'scram-sha-512',
+          password: {
+            valueFrom: { secretKeyRef: { name: SECRETS, key: KAFKA_PASSWORD_SETTINGS[user] } },
+          },
+        },
+      ]);
+      const acls = (u.spec.authorization?.acls ?? []).map((a: Doc) => ({
+        type: a.resource.type,
+        pattern: a.resource.patternType,
+        name: a.resource.name,
+        operations: a.operations,
+        host: a.host,
+      }));
+      expect([user, acls]).toEqual([
+        user,
+        declared[user].map((a) => ({ ...a, operations: [...a.operations], host: '*' })),
+      ]);
     }
   });
 

@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 
 from batch_features import EPOCH, Definitions, FeatureDef, iso_ms, load_definitions, parse_as_of
+from ingest_kafka_to_lake import login_options
 from training_set import (
     DEFAULT_HISTORY_TABLE,
     ROW,
@@ -132,10 +134,12 @@ def read_serving_log(spark, brokers: str, topic: str):
     not one (counted, skipped)."""
     from pyspark.sql import functions as F  # noqa: N812
 
+    reader = spark.read.format("kafka").option("kafka.bootstrap.servers", brokers)
+    # Spark's Kafka user (spark-ingest: Read on the serving log), password from Livy's environment.
+    for key, value in login_options(dict(os.environ)).items():
+        reader = reader.option(f"kafka.{key}", value)
     raw = (
-        spark.read.format("kafka")
-        .option("kafka.bootstrap.servers", brokers)
-        .option("subscribe", topic)
+        reader.option("subscribe", topic)
         .option("startingOffsets", "earliest")
         .option("endingOffsets", "latest")
         .option("failOnDataLoss", "false")  # retention may delete what the run was about to read

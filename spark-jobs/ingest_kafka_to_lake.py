@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -70,6 +71,28 @@ from fstore_lake.tables import (
 DEFAULT_TOPIC = "ecommerce.transactions"
 DEFAULT_TABLE = "ecommerce.transactions"
 BROKERS_CONF = "spark.fstore.kafka.brokers"
+# The job's Kafka login (libs/config/src/kafka-acl.ts): the SCRAM user spark-ingest, which may
+# read the raw events' topic only; its password from the environment (Livy's), never an argument.
+KAFKA_USER = "spark-ingest"
+PASSWORD_SETTING = "FSTORE_KAFKA_INGEST_PASSWORD"
+
+
+def login_options(env: dict[str, str]) -> dict[str, str]:
+    """Kafka client options logging in as KAFKA_USER with $FSTORE_KAFKA_INGEST_PASSWORD (none
+    without a password: a broker without authentication)."""
+    password = env.get(PASSWORD_SETTING)
+    if not password:
+        return {}
+
+    def quote(s: str) -> str:
+        return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    return {
+        "security.protocol": "SASL_PLAINTEXT",
+        "sasl.mechanism": "SCRAM-SHA-512",
+        "sasl.jaas.config": "org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f"username={quote(KAFKA_USER)} password={quote(password)};",
+    }
 
 
 class SimulatedCrash(RuntimeError):
@@ -211,7 +234,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         p.error("--every must be positive")
     if args.max_runs is not None and (args.max_runs < 1 or args.every is None):
         p.error("--max-runs needs --every and must be at least 1")
-    args.kafka_options = dict(args.kafka_option)
+    args.kafka_options = {**login_options(dict(os.environ)), **dict(args.kafka_option)}
     return args
 
 

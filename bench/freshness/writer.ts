@@ -5,7 +5,7 @@
  *
  *   writer.ts <consumer group> <changelog topic prefix> <dead-letter topic>
  */
-import { loadConfig } from '@fstore/config';
+import { kafkaClientConfig, loadConfig } from '@fstore/config';
 import { STREAM_FEATURES } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { WriterMetrics } from '../../apps/feature-writer/src/metrics';
@@ -16,7 +16,7 @@ const config = loadConfig();
 const store = RedisClusterOnlineStore.fromConfig(config, 'feature-writer');
 const writer = new FeatureWriter(
   {
-    brokers: config.kafka.brokers,
+    ...kafkaClientConfig(config, 'feature-writer'),
     groupId: group,
     features: STREAM_FEATURES,
     topicOf: (f) => `${prefix}${f.name}`,

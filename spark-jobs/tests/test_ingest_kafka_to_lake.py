@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from fstore_lake.kafka_offsets import OffsetError, Range, plan_ranges, read_options, source_name
 from fstore_lake.raw_event import EVENT_COLUMNS, parse_message
-from ingest_kafka_to_lake import parse_args, parse_record
+from ingest_kafka_to_lake import login_options, parse_args, parse_record
 
 MESSAGE = {
     "event_id": "e-1",
@@ -161,3 +161,14 @@ def test_arguments():
     ):
         with pytest.raises(SystemExit):
             parse_args(bad)
+
+
+def test_the_kafka_login_comes_from_the_environment_only():
+    options = login_options({"FSTORE_KAFKA_INGEST_PASSWORD": 'p"w\\x'})
+    assert options["security.protocol"] == "SASL_PLAINTEXT"
+    assert options["sasl.mechanism"] == "SCRAM-SHA-512"
+    assert options["sasl.jaas.config"] == (
+        "org.apache.kafka.common.security.scram.ScramLoginModule required "
+        'username="spark-ingest" password="p\\"w\\\\x";'
+    )
+    assert login_options({}) == {}

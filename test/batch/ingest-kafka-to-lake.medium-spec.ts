@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs
 import { tmpdir } from 'os';
 import { basename, join } from 'path';
 import { Kafka, logLevel } from 'kafkajs';
-import { PROJECT_ROOT } from '@fstore/config';
+import { kafkaClientConfig, PROJECT_ROOT } from '@fstore/config';
 import { GENERATED_LAYOUT, parseCsvLine, RawEvent } from '@fstore/events';
 import { LivyBatchesClient } from '@fstore/livy';
 import { generate } from '@fstore/generator';
@@ -22,7 +22,10 @@ import { sparkSubmit } from '../support/spark';
  */
 const ctx = stackContext();
 const livy = LivyBatchesClient.fromConfig(ctx.config);
-const kafka = new Kafka({ brokers: ctx.config.kafka.brokers, logLevel: logLevel.NOTHING });
+const kafka = new Kafka({
+  ...kafkaClientConfig(ctx.config, 'fstore-admin'),
+  logLevel: logLevel.NOTHING,
+});
 const JOB = join(PROJECT_ROOT, 'spark-jobs', 'ingest_kafka_to_lake.py');
 const BULK_JOB = join(PROJECT_ROOT, 'spark-jobs', 'load_raw_events.py');
 const DUMP = join(PROJECT_ROOT, 'spark-jobs', 'tests', 'jobs', 'lake_dump.py');

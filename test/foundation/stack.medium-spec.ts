@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import Redis, { Cluster } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { loadConfig, redisCredentials } from '@fstore/config';
+import { kafkaClientConfig, loadConfig, redisCredentials } from '@fstore/config';
 import { StackPaths } from '../../apps/cli/src/stack/processes';
 import { stopSupervisor } from '../../apps/cli/src/stack/supervisor';
 import { fstore } from '../support/cli';
@@ -91,7 +91,10 @@ describe('Redis Cluster', () => {
 
 describe('Kafka', () => {
   it('round-trips messages through every partition of a topic', async () => {
-    const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      ...kafkaClientConfig(config, 'fstore-admin'),
+      logLevel: logLevel.NOTHING,
+    });
     const topic = `test.roundtrip.${randomUUID()}`;
     const partitions = config.kafka.partitions;
     const admin = kafka.admin();

@@ -2,14 +2,17 @@ import { randomUUID } from 'crypto';
 import { spawn, spawnSync } from 'child_process';
 import { join } from 'path';
 import { IHeaders, Kafka, logLevel } from 'kafkajs';
-import { PROJECT_ROOT, loadConfig } from '@fstore/config';
+import { PROJECT_ROOT, kafkaClientConfig, loadConfig } from '@fstore/config';
 // The producer compresses with LZ4, a codec kafkajs only has once the producer module registered
 // it: without it these consumers cannot decode a batch (kafkajs drops it silently) and time out.
 import '@fstore/producer';
 
 /** Test helpers over the real Kafka of the local stack. */
 export const config = loadConfig();
-export const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+export const kafka = new Kafka({
+  ...kafkaClientConfig(config, 'fstore-admin'),
+  logLevel: logLevel.NOTHING,
+});
 
 export interface Received {
   partition: number;

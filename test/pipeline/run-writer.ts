@@ -2,7 +2,7 @@
  * A feature writer on test topics, as its own process (so that a test can SIGKILL it):
  * run-writer.ts <group> <scenario id> [dead-letter topic]; changelogs `test.<id>.features.<name>`
  */
-import { loadConfig } from '@fstore/config';
+import { kafkaClientConfig, loadConfig } from '@fstore/config';
 import { FEATURE_TOPIC_PREFIX, STREAM_FEATURES } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { WriterMetrics } from '../../apps/feature-writer/src/metrics';
@@ -13,7 +13,7 @@ const config = loadConfig();
 const store = RedisClusterOnlineStore.fromConfig(config, 'feature-writer');
 const writer = new FeatureWriter(
   {
-    brokers: config.kafka.brokers,
+    ...kafkaClientConfig(config, 'feature-writer'),
     groupId: group,
     features: STREAM_FEATURES,
     topicOf: (f) => `test.${suffix}.${FEATURE_TOPIC_PREFIX}${f.name}`,

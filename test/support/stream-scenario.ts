@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { loadConfig, PROJECT_ROOT } from '@fstore/config';
+import { kafkaClientConfig, loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { FEATURE_TOPIC_PREFIX, REGISTRY, STREAM_FEATURES } from '@fstore/contracts';
 import { compileStreamJobs } from '@fstore/definitions';
 import { FlinkJobs } from '@fstore/flink';
@@ -19,7 +19,10 @@ import { silentLogger } from '../../apps/producer/src/logger';
 import type { OracleEvent } from './oracle';
 
 const config = loadConfig();
-const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+const kafka = new Kafka({
+  ...kafkaClientConfig(config, 'fstore-admin'),
+  logLevel: logLevel.NOTHING,
+});
 export const flink = FlinkJobs.fromConfig(config);
 
 /** The scenario's changelog topics: `test.<id>.features.<feature>` (run-writer.ts reads the same). */

@@ -8,7 +8,13 @@ import { join } from 'path';
 import { fileURLToPath } from 'url';
 import { Client } from 'pg';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
-import { FstoreConfig, loadConfig, PROJECT_ROOT, redisQueueCredentials } from '@fstore/config';
+import {
+  FstoreConfig,
+  kafkaClientConfig,
+  loadConfig,
+  PROJECT_ROOT,
+  redisQueueCredentials,
+} from '@fstore/config';
 import { FlinkJobs, TERMINAL_STATES } from '@fstore/flink';
 import { createApp } from '../src/app';
 import { ControlPlaneOptions } from '../src/app.module';
@@ -51,7 +57,7 @@ export class Harness {
     this.flink = FlinkJobs.fromConfig(this.config);
     this.kafka = new Kafka({
       clientId: `control-test-${this.id}`,
-      brokers: this.config.kafka.brokers,
+      ...kafkaClientConfig(this.config, 'fstore-admin'),
       logLevel: logLevel.NOTHING,
     });
     const db = await openDatabase(this.config);

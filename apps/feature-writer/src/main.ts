@@ -1,5 +1,5 @@
 import { createServer } from 'http';
-import { loadConfig } from '@fstore/config';
+import { kafkaClientConfig, loadConfig } from '@fstore/config';
 import { STREAM_FEATURES, TOPICS } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { WriterMetrics } from './metrics';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const metrics = new WriterMetrics();
   const writer = new FeatureWriter(
     {
-      brokers: config.kafka.brokers,
+      ...kafkaClientConfig(config, 'feature-writer'),
       groupId: config.writer.groupId,
       features: STREAM_FEATURES,
       deadLetterTopic: TOPICS.deadLetter,

@@ -1,4 +1,5 @@
 import { Consumer, EachBatchPayload, Kafka, logLevel, Producer } from 'kafkajs';
+import { KafkaSasl } from '@fstore/config';
 import { FeatureDefinition } from '@fstore/contracts';
 import { FeatureWrite, OnlineStore } from '@fstore/online-store';
 import { changelogTopic, decodeChangelog } from './changelog';
@@ -6,6 +7,8 @@ import { WriterMetrics } from './metrics';
 
 export interface WriterOptions {
   brokers: string[];
+  /** Its login (kafkaClientConfig(config, 'feature-writer')); none: a broker without auth. */
+  sasl?: KafkaSasl;
   groupId: string;
   /** The features to apply, each from its changelog topic (default: features.<name>). */
   features: readonly FeatureDefinition[];
@@ -48,6 +51,7 @@ export class FeatureWriter {
     this.kafka = new Kafka({
       clientId: 'fstore-feature-writer',
       brokers: opts.brokers,
+      sasl: opts.sasl,
       logLevel: logLevel.WARN,
     });
     this.consumer = this.kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'crypto';
 import { Admin, Kafka, logLevel } from 'kafkajs';
-import { loadConfig } from '@fstore/config';
+import { kafkaClientConfig, loadConfig } from '@fstore/config';
 import { featureByName } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { WriterMetrics } from '../src/metrics';
@@ -9,7 +9,10 @@ import { FeatureWriter } from '../src/writer';
 // The writer against real Kafka and Redis Cluster, fed with changelog records shaped like the
 // Flink jobs' upsert-kafka output, on topics of its own.
 const config = loadConfig();
-const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+const kafka = new Kafka({
+  ...kafkaClientConfig(config, 'fstore-admin'),
+  logLevel: logLevel.NOTHING,
+});
 const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');
 const amount = featureByName('last_purchase_amount')!;
 const run = randomUUID().slice(0, 8);
@@ -20,7 +23,7 @@ let admin: Admin;
 function writer(groupId: string): FeatureWriter {
   return new FeatureWriter(
     {
-      brokers: config.kafka.brokers,
+      ...kafkaClientConfig(config, 'feature-writer'),
       groupId,
       features: [amount],
       topicOf: () => topic,

@@ -10,6 +10,7 @@ import {
   Producer,
   TopicMessages,
 } from 'kafkajs';
+import { KafkaSasl } from '@fstore/config';
 import { compressFrame, decompressFrame } from 'lz4-napi';
 import { ProducerError } from './errors';
 import { Logger } from './logger';
@@ -31,6 +32,8 @@ CompressionCodecs[CompressionTypes.LZ4] = () => ({
 
 export interface KafkaOptions {
   brokers: string[];
+  /** Its login (kafkaClientConfig(config, 'producer')); none: a broker without auth. */
+  sasl?: KafkaSasl;
   clientId?: string;
   /** How long to keep trying when no broker answers (connect and each send), ms. */
   timeoutMs: number;
@@ -95,6 +98,7 @@ export class KafkaRepository {
       new Kafka({
         clientId: opts.clientId ?? 'fstore-producer',
         brokers: opts.brokers,
+        sasl: opts.sasl,
         connectionTimeout: 3000,
         requestTimeout: 30000,
         retry: { ...RETRY_BACKOFF, retries },

@@ -1,7 +1,7 @@
 import { Server } from 'http';
 import { accessSync, constants, readdirSync, statSync } from 'fs';
 import { join, resolve } from 'path';
-import { ConfigError, loadConfig } from '@fstore/config';
+import { ConfigError, kafkaClientConfig, loadConfig } from '@fstore/config';
 import { TOPICS } from '@fstore/contracts';
 import { CheckpointStore } from './checkpoint.store';
 import { asProducerError, nothingAcknowledged, ProducerError } from './errors';
@@ -99,7 +99,7 @@ export async function produce(opts: ProduceOptions): Promise<IngestSummary[]> {
     log.info('serving metrics', { url: `http://${config.host}:${served.port}/metrics` });
   }
   const kafka = KafkaRepository.create({
-    brokers: config.kafka.brokers,
+    ...kafkaClientConfig(config, 'producer'),
     timeoutMs: (opts.connectTimeout ?? p.connectTimeoutSeconds) * 1000,
     compression: compressionOf(opts.compression ?? p.compression),
     lanes: Math.max(1, opts.lanes ?? p.lanes),

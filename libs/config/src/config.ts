@@ -7,6 +7,12 @@ import {
   RedisClusterUser,
   RedisQueueUser,
 } from './redis-acl';
+import {
+  KAFKA_BROKER_PASSWORD_SETTING,
+  KAFKA_PASSWORD_SETTINGS,
+  KafkaSasl,
+  KafkaUser,
+} from './kafka-acl';
 import { SETTINGS, SettingName, SettingSpec } from './settings';
 
 /** The checkout's root: every relative path in the configuration is relative to it. */
@@ -52,6 +58,10 @@ export interface FstoreConfig {
     brokers: string[];
     partitions: number;
     heap: string;
+    /** Each SCRAM user's password (FSTORE_KAFKA_*_PASSWORD); see kafka-acl.ts for its rights. */
+    passwords: Record<KafkaUser, string | undefined>;
+    /** The broker's own PLAIN login (local stack). */
+    brokerPassword?: string;
   };
   writer: { metricsPort: number; groupId: string; retrySeconds: number };
   flink: {
@@ -193,6 +203,25 @@ export function redisQueueCredentials(
   user: RedisQueueUser,
 ): RedisCredentials {
   return { username: user, password: config.redis.queuePasswords[user] };
+}
+
+/** Where and as whom a kafkajs client connects: `new Kafka({ ...kafkaClientConfig(config, user), … })`. */
+export interface KafkaClientConfig {
+  brokers: string[];
+  /** Absent when the user has no password (a broker without authentication). */
+  sasl?: KafkaSasl;
+}
+
+/**
+ * The login of one Kafka user (libs/config/src/kafka-acl.ts says what each may do): the brokers
+ * and kafkajs's `sasl` options. Every TypeScript client connects through this.
+ */
+export function kafkaClientConfig(config: FstoreConfig, user: KafkaUser): KafkaClientConfig {
+  const password = config.kafka.passwords[user];
+  return {
+    brokers: config.kafka.brokers,
+    ...(password ? { sasl: { mechanism: 'scram-sha-512', username: user, password } } : {}),
+  };
 }
 
 /** Parses `KEY=value` lines (the stack's generated secrets file). */
@@ -341,6 +370,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       brokers: s.FSTORE_KAFKA_BROKERS.split(',').map((b) => b.trim()),
       partitions: Number(s.FSTORE_KAFKA_PARTITIONS),
       heap: s.FSTORE_KAFKA_HEAP,
+      passwords: settingsOf(s, KAFKA_PASSWORD_SETTINGS),
+      brokerPassword: s[KAFKA_BROKER_PASSWORD_SETTING],
     },
     writer: {
       metricsPort: Number(s.FSTORE_WRITER_METRICS_PORT),

@@ -122,6 +122,34 @@ export const SETTINGS = {
     doc: 'Partitions of each topic the stack creates',
   },
   FSTORE_KAFKA_HEAP: { kind: 'string', default: '768m', doc: 'Kafka broker JVM heap (-Xmx)' },
+  FSTORE_KAFKA_BROKER_PASSWORD: {
+    kind: 'secret',
+    doc: "Kafka: the broker's own login `fstore-broker` (PLAIN, on its controller and client listeners; a super user), local stack only",
+  },
+  FSTORE_KAFKA_ADMIN_PASSWORD: {
+    kind: 'secret',
+    doc: 'Kafka SCRAM user `fstore-admin` (a super user): the local stack, `fstore` admin work, tests and benchmarks',
+  },
+  FSTORE_KAFKA_PRODUCER_PASSWORD: {
+    kind: 'secret',
+    doc: 'Kafka SCRAM user `producer`: writes the raw events and their dead letters only (apps/producer)',
+  },
+  FSTORE_KAFKA_FLINK_PASSWORD: {
+    kind: 'secret',
+    doc: "Kafka SCRAM user `flink`: reads the raw events in the jobs' groups, writes `features.*` (the Flink JVMs' JAAS file)",
+  },
+  FSTORE_KAFKA_WRITER_PASSWORD: {
+    kind: 'secret',
+    doc: 'Kafka SCRAM user `feature-writer`: reads `features.*` in its group, writes dead letters (apps/feature-writer)',
+  },
+  FSTORE_KAFKA_INGEST_PASSWORD: {
+    kind: 'secret',
+    doc: "Kafka SCRAM user `spark-ingest`: reads the raw events (spark-jobs/ingest_kafka_to_lake.py, through Livy's environment)",
+  },
+  FSTORE_KAFKA_SERVER_PASSWORD: {
+    kind: 'secret',
+    doc: 'Kafka SCRAM user `feature-server`: writes the serving log `fstore.serving-log` only (apps/feature-server)',
+  },
   FSTORE_FLINK_REST_PORT: {
     kind: 'port',
     default: '8081',

@@ -1,4 +1,12 @@
-export { FEATURE_TOPIC_PREFIX, featureTopic, STACK_TOPICS, TOPICS, type TopicSpec } from './topics';
+export {
+  FEATURE_TOPIC_PREFIX,
+  FLINK_GROUP_PREFIX,
+  featureTopic,
+  kafkaAclTopics,
+  STACK_TOPICS,
+  TOPICS,
+  type TopicSpec,
+} from './topics';
 export {
   COMPOSITE_ID_SEPARATOR,
   BATCH_FEATURES_JOB,

@@ -1,3 +1,4 @@
+import { KAFKA_SCRATCH, type KafkaAclTopics } from '@fstore/config';
 import { STREAM_FEATURES } from './features';
 
 /** Kafka topic names fixed by docs/design.md §4. */
@@ -10,6 +11,9 @@ export const TOPICS = {
 
 /** How long the serving log keeps its records: a week, the span a consistency run may look back. */
 export const SERVING_LOG_RETENTION_MS = 7 * 24 * 3_600_000;
+
+/** Prefix of the Flink jobs' consumer groups: `fstore-job-<job>[-<version hash>]`. */
+export const FLINK_GROUP_PREFIX = 'fstore-job-';
 
 /** Prefix of the feature changelog topics written by the Flink jobs. */
 export const FEATURE_TOPIC_PREFIX = 'features.';
@@ -46,3 +50,19 @@ export const STACK_TOPICS: readonly TopicSpec[] = [
   },
   ...STREAM_FEATURES.map((f) => ({ name: featureTopic(f.name), config: changelogConfig(f) })),
 ];
+
+/**
+ * The topics and groups the Kafka ACLs name (libs/config/src/kafka-acl.ts). `scratch`: the local
+ * stack's test and benchmark namespace (Kubernetes has none).
+ */
+export function kafkaAclTopics(writerGroup: string, scratch: boolean): KafkaAclTopics {
+  return {
+    source: TOPICS.transactions,
+    deadLetter: TOPICS.deadLetter,
+    featurePrefix: FEATURE_TOPIC_PREFIX,
+    servingLog: TOPICS.servingLog,
+    writerGroup,
+    flinkGroupPrefix: FLINK_GROUP_PREFIX,
+    ...(scratch ? { scratch: KAFKA_SCRATCH } : {}),
+  };
+}

@@ -1,6 +1,16 @@
+import { KAFKA_SASL_MECHANISM, KAFKA_SECURITY_PROTOCOL } from '@fstore/config';
 import { ColumnType, Expr, toSql } from './expressions';
 import { Registry, ResolvedFeature, ResolvedSource } from './registry';
 import { formatDuration } from './vocabulary';
+
+/**
+ * How every Kafka table logs in: SCRAM over the broker's SASL listener. Who it logs in as is not
+ * in the SQL: the Flink JVMs' JAAS file names the user `flink` (libs/config/src/kafka-acl.ts).
+ */
+const KAFKA_LOGIN: [string, string][] = [
+  ['properties.security.protocol', KAFKA_SECURITY_PROTOCOL],
+  ['properties.sasl.mechanism', KAFKA_SASL_MECHANISM],
+];
 
 /**
  * Compiles the stream definitions into Flink SQL: one job per source, a statement set that reads
@@ -272,6 +282,7 @@ function sourceJob(src: ResolvedSource, features: ResolvedFeature[]): string {
       ['connector', 'kafka'],
       ['topic', topic],
       ['properties.bootstrap.servers', '${KAFKA_BROKERS}'],
+      ...KAFKA_LOGIN,
       ['properties.group.id', '${CONSUMER_GROUP}'],
       ['scan.startup.mode', 'group-offsets'],
       ['properties.auto.offset.reset', 'earliest'],
@@ -315,6 +326,7 @@ function sourceJob(src: ResolvedSource, features: ResolvedFeature[]): string {
         ['connector', 'upsert-kafka'],
         ['topic', `\${FEATURE_TOPIC_PREFIX}${f.name}`],
         ['properties.bootstrap.servers', '${KAFKA_BROKERS}'],
+        ...KAFKA_LOGIN,
         ['key.format', 'json'],
         ['value.format', 'json'],
         ['value.json.encode.decimal-as-plain-number', 'true'],

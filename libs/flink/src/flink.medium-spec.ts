@@ -3,7 +3,7 @@ import { existsSync, rmSync } from 'fs';
 import { join } from 'path';
 import { fileURLToPath } from 'url';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
-import { loadConfig } from '@fstore/config';
+import { kafkaClientConfig, loadConfig } from '@fstore/config';
 import {
   FlinkJobNotFoundError,
   FlinkJobs,
@@ -20,7 +20,7 @@ const config = loadConfig();
 const flink = FlinkJobs.fromConfig(config);
 const kafka = new Kafka({
   clientId: 'fstore-flink-test',
-  brokers: config.kafka.brokers,
+  ...kafkaClientConfig(config, 'fstore-admin'),
   logLevel: logLevel.NOTHING,
 });
 const admin = kafka.admin();
@@ -99,7 +99,9 @@ CREATE TABLE src (
   'connector' = 'kafka',
   'topic' = '\${SRC_TOPIC}',
   'properties.bootstrap.servers' = '\${KAFKA_BROKERS}',
-  'properties.group.id' = 'fstore-test',
+  'properties.security.protocol' = 'SASL_PLAINTEXT',
+  'properties.sasl.mechanism' = 'SCRAM-SHA-512',
+  'properties.group.id' = 'test-fstore-flink',
   'scan.startup.mode' = 'earliest-offset',
   'format' = 'json'
 );`;
@@ -134,6 +136,8 @@ CREATE TABLE counts (
   'connector' = 'upsert-kafka',
   'topic' = '\${SINK_TOPIC}',
   'properties.bootstrap.servers' = '\${KAFKA_BROKERS}',
+  'properties.security.protocol' = 'SASL_PLAINTEXT',
+  'properties.sasl.mechanism' = 'SCRAM-SHA-512',
   'key.format' = 'json',
   'value.format' = 'json'
 );
@@ -173,6 +177,8 @@ CREATE TABLE copy (
   'connector' = 'kafka',
   'topic' = '\${SINK_TOPIC}',
   'properties.bootstrap.servers' = '\${KAFKA_BROKERS}',
+  'properties.security.protocol' = 'SASL_PLAINTEXT',
+  'properties.sasl.mechanism' = 'SCRAM-SHA-512',
   'format' = 'json'
 );
 INSERT INTO copy SELECT k, v FROM src;
@@ -230,7 +236,7 @@ INSERT INTO dst SELECT k FROM src;`;
     const error = await flink.submitScript(missingOption, { values }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FlinkSqlError);
     expect((error as FlinkSqlError).message).toMatch(
-      /Missing required options are: properties.bootstrap.servers \(statement at line 15\)$/,
+      /Missing required options are: properties.bootstrap.servers \(statement at line 17\)$/,
     );
     expect((error as FlinkSqlError).statement?.sql).toBe('INSERT INTO dst SELECT k FROM src');
 

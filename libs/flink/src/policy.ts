@@ -1,3 +1,4 @@
+import { KAFKA_SASL_MECHANISM, KAFKA_SECURITY_PROTOCOL } from '@fstore/config';
 import { FlinkScriptPolicyError } from './errors';
 import { segments, Token, tokens } from './lexer';
 import { splitStatements, SqlStatement } from './statements';
@@ -13,8 +14,9 @@ import { splitStatements, SqlStatement } from './statements';
  * - no EXECUTE other than the final EXECUTE STATEMENT SET (whose statements are INSERTs);
  * - SET / RESET only of the keys SET_KEYS allows;
  * - WITH options: 'connector' one of CONNECTORS, formats one of FORMATS, Kafka client options
- *   ('properties.*') only those in KAFKA_PROPERTIES, and 'properties.bootstrap.servers' only the
- *   configured brokers;
+ *   ('properties.*') only those in KAFKA_PROPERTIES, 'properties.bootstrap.servers' only the
+ *   configured brokers, the login's protocol and mechanism only the broker's (KAFKA_LOGIN; no
+ *   `sasl.jaas.config`: who a job logs in as is the Flink JVMs' JAAS file's business);
  * - no /*+ OPTIONS(…) *\/ hints (they would override a table's WITH options).
  */
 export const CONNECTORS: readonly string[] = ['kafka', 'upsert-kafka'];
@@ -25,7 +27,15 @@ export const KAFKA_PROPERTIES: readonly string[] = [
   'properties.auto.offset.reset',
   'properties.isolation.level',
   'properties.transaction.timeout.ms',
+  'properties.security.protocol',
+  'properties.sasl.mechanism',
 ];
+
+/** The only values a job may give the login options (libs/config/src/kafka-acl.ts). */
+export const KAFKA_LOGIN: Readonly<Record<string, string>> = {
+  'properties.security.protocol': KAFKA_SECURITY_PROTOCOL,
+  'properties.sasl.mechanism': KAFKA_SASL_MECHANISM,
+};
 
 /**
  * SET keys a job script may use: `pipeline.name`, `parallelism.default`, `table.local-time-zone`,
@@ -181,6 +191,9 @@ function checkTableOptions(s: SqlStatement, toks: Token[], opts: ScriptPolicyOpt
         s,
         `Kafka client option '${key}' is not allowed (allowed: ${KAFKA_PROPERTIES.join(', ')})`,
       );
+    }
+    if (KAFKA_LOGIN[k] !== undefined && value !== KAFKA_LOGIN[k]) {
+      refuse(s, `'${k}' must be '${KAFKA_LOGIN[k]}' (the broker's SASL listener)`);
     }
     if (
       k === 'properties.bootstrap.servers' &&

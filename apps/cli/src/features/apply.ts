@@ -1,7 +1,7 @@
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
-import { REGISTRY } from '@fstore/contracts';
+import { FLINK_GROUP_PREFIX, REGISTRY } from '@fstore/contracts';
 import { CompiledStreamJob, compileStreamJobs, exportDefinitions } from '@fstore/definitions';
 import { call, ControlPlaneError, follow, Json } from '../control/jobs-command';
 import { findJob, liveDeployment, operate, registerLatest, sha256 } from '../pipeline/pipeline';
@@ -82,7 +82,7 @@ export function formatPlan(plan: PlanAnswer, drift: string[]): string {
 
 /** A consumer group of the version's own: a recomputed job reads the topic from its start. */
 const freshGroup = (job: CompiledStreamJob) =>
-  `fstore-job-${job.jobName}-${sha256(job.sql).slice(0, 12)}`;
+  `${FLINK_GROUP_PREFIX}${job.jobName}-${sha256(job.sql).slice(0, 12)}`;
 
 async function applyJob(ctx: StackContext, job: CompiledStreamJob, action: string): Promise<void> {
   const enc = encodeURIComponent;

@@ -1,11 +1,32 @@
 import { randomBytes } from 'crypto';
 import { existsSync, writeFileSync } from 'fs';
-import { Admin, Kafka, logLevel } from 'kafkajs';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  Admin,
+  Kafka,
+  KafkaConfig,
+  logLevel,
+  ResourcePatternTypes,
+} from 'kafkajs';
 import { join } from 'path';
-import { STACK_TOPICS } from '@fstore/contracts';
-import { PROJECT_ROOT } from '@fstore/config';
+import { kafkaAclTopics, STACK_TOPICS } from '@fstore/contracts';
+import {
+  FstoreConfig,
+  KAFKA_BROKER_USER,
+  KAFKA_SASL_MECHANISM,
+  KAFKA_SUPER_USERS,
+  KAFKA_USERS,
+  KafkaAcl,
+  kafkaAcls,
+  kafkaClientConfig,
+  KafkaUser,
+  PROJECT_ROOT,
+} from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
+  StackError,
   download,
   ensureDir,
   probe,
@@ -26,10 +47,25 @@ export function kafkaLibDir(ctx: StackContext): string {
   return join(ctx.config.cacheDir, `kafka-${KAFKA_VERSION}`, 'libs');
 }
 
-async function withAdmin<T>(ctx: StackContext, fn: (admin: Admin) => Promise<T>): Promise<T> {
+/** The broker's own PLAIN login (a super user, valid before any SCRAM credential exists). */
+function brokerLogin(config: FstoreConfig): Pick<KafkaConfig, 'brokers' | 'sasl'> {
+  const password = config.kafka.brokerPassword;
+  if (!password) throw new StackError('kafka: FSTORE_KAFKA_BROKER_PASSWORD is not set');
+  return {
+    brokers: config.kafka.brokers,
+    sasl: { mechanism: 'plain', username: KAFKA_BROKER_USER, password },
+  };
+}
+
+/** An admin client: as `fstore-admin` (SCRAM), or as the broker itself before the users exist. */
+async function withAdmin<T>(
+  ctx: StackContext,
+  fn: (admin: Admin) => Promise<T>,
+  login: Pick<KafkaConfig, 'brokers' | 'sasl'> = kafkaClientConfig(ctx.config, 'fstore-admin'),
+): Promise<T> {
   const kafka = new Kafka({
     clientId: 'fstore-stack',
-    brokers: ctx.config.kafka.brokers,
+    ...login,
     logLevel: logLevel.NOTHING,
     connectionTimeout: 2000,
     retry: { retries: 0 },
@@ -41,6 +77,79 @@ async function withAdmin<T>(ctx: StackContext, fn: (admin: Admin) => Promise<T>)
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * The broker's listeners and who may do what (docs/security.md, Kafka): clients log in with
+ * SCRAM-SHA-512 on the client listener; the broker itself, a super user, with a static PLAIN
+ * login on both listeners (KRaft keeps SCRAM credentials in its metadata log, so the
+ * controller listener cannot use them, and the stack must log in before the users exist). The
+ * StandardAuthorizer denies what no ACL allows.
+ */
+export function kafkaSecurityProperties(config: FstoreConfig): string[] {
+  const { host } = config;
+  const { port, controllerPort } = config.kafka;
+  const password = config.kafka.brokerPassword;
+  if (!password) throw new StackError('kafka: FSTORE_KAFKA_BROKER_PASSWORD is not set');
+  // The JAAS line's values are quoted; the password is generated hex, never a quote.
+  const plain =
+    'org.apache.kafka.common.security.plain.PlainLoginModule required ' +
+    `username="${KAFKA_BROKER_USER}" password="${password}" user_${KAFKA_BROKER_USER}="${password}";`;
+  const scram = KAFKA_SASL_MECHANISM.toLowerCase();
+  return [
+    `listeners=CLIENT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    `advertised.listeners=CLIENT://${host}:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=CLIENT',
+    'listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:SASL_PLAINTEXT',
+    `listener.name.client.sasl.enabled.mechanisms=${KAFKA_SASL_MECHANISM},PLAIN`,
+    'listener.name.controller.sasl.enabled.mechanisms=PLAIN',
+    'sasl.mechanism.inter.broker.protocol=PLAIN',
+    'sasl.mechanism.controller.protocol=PLAIN',
+    `listener.name.client.plain.sasl.jaas.config=${plain}`,
+    `listener.name.client.${scram}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+    `listener.name.controller.plain.sasl.jaas.config=${plain}`,
+    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'allow.everyone.if.no.acl.found=false',
+    `super.users=${KAFKA_SUPER_USERS.map((u) => `User:${u}`).join(';')}`,
+  ];
+}
+
+const RESOURCE_TYPES = {
+  topic: AclResourceTypes.TOPIC,
+  group: AclResourceTypes.GROUP,
+  transactionalId: AclResourceTypes.TRANSACTIONAL_ID,
+  cluster: AclResourceTypes.CLUSTER,
+} as const;
+const PATTERN_TYPES = {
+  literal: ResourcePatternTypes.LITERAL,
+  prefixed: ResourcePatternTypes.PREFIXED,
+} as const;
+const OPERATIONS = {
+  Read: AclOperationTypes.READ,
+  Write: AclOperationTypes.WRITE,
+  Describe: AclOperationTypes.DESCRIBE,
+  Create: AclOperationTypes.CREATE,
+} as const;
+
+/** The kafkajs ACL entries of one user's declared ACLs (one per operation). */
+export function aclEntries(user: string, acls: readonly KafkaAcl[]) {
+  return acls.flatMap((acl) =>
+    acl.operations.map((op) => ({
+      resourceType: RESOURCE_TYPES[acl.type],
+      resourceName: acl.name,
+      resourcePatternType: PATTERN_TYPES[acl.pattern],
+      principal: `User:${user}`,
+      host: '*',
+      operation: OPERATIONS[op],
+      permissionType: AclPermissionTypes.ALLOW,
+    })),
+  );
+}
+
+/** The local stack's ACLs: the declaration with its topics, plus the tests' scratch namespace. */
+export function stackKafkaAcls(config: FstoreConfig): Record<KafkaUser, KafkaAcl[]> {
+  return kafkaAcls(kafkaAclTopics(config.writer.groupId, true));
 }
 
 /** A single-node Kafka 4 broker in KRaft mode, assembled from Maven Central jars. */
@@ -81,19 +190,16 @@ export class KafkaComponent implements StackComponent {
     const dir = ctx.paths.data('kafka');
     const dataDir = ensureDir(join(dir, 'logs'));
     const { host } = ctx.config;
-    const { port, controllerPort, partitions } = ctx.config.kafka;
+    const { controllerPort, partitions } = ctx.config.kafka;
     const server = join(dir, 'server.properties');
+    // Mode 600: it holds the broker's password (its PLAIN login).
     writeIfChanged(
       server,
       [
         'process.roles=broker,controller',
         'node.id=1',
         `controller.quorum.voters=1@${host}:${controllerPort}`,
-        `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
-        `advertised.listeners=PLAINTEXT://${host}:${port}`,
-        'controller.listener.names=CONTROLLER',
-        'inter.broker.listener.name=PLAINTEXT',
-        'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+        ...kafkaSecurityProperties(ctx.config),
         `log.dirs=${dataDir}`,
         `num.partitions=${partitions}`,
         'offsets.topic.replication.factor=1',
@@ -105,6 +211,7 @@ export class KafkaComponent implements StackComponent {
         'num.network.threads=2',
         'num.io.threads=4',
       ].join('\n') + '\n',
+      0o600,
     );
     const log4j = join(dir, 'log4j2.properties');
     writeIfChanged(
@@ -165,12 +272,121 @@ export class KafkaComponent implements StackComponent {
     return 1;
   }
 
-  async ready(ctx: StackContext): Promise<void> {
-    await waitUntil('kafka', () => withAdmin(ctx, (a) => a.describeCluster()), {
-      timeoutMs: 90000,
-      logFile: ctx.paths.logFile(PROCESS),
-      intervalMs: 500,
+  /** Users whose SCRAM login fails (not created yet, or their password changed). */
+  private async usersWithoutLogin(ctx: StackContext): Promise<KafkaUser[]> {
+    const failing: KafkaUser[] = [];
+    for (const user of KAFKA_USERS) {
+      if (!ctx.config.kafka.passwords[user]) continue;
+      const ok = await withAdmin(
+        ctx,
+        (a) => a.describeCluster(),
+        kafkaClientConfig(ctx.config, user),
+      )
+        .then(() => true)
+        .catch(() => false);
+      if (!ok) failing.push(user);
+    }
+    return failing;
+  }
+
+  /**
+   * Each component's SCRAM user (KRaft stores them in its metadata log): set through the Admin
+   * API by stack/kafka/ScramUsers.java, the passwords on its standard input.
+   */
+  private async ensureUsers(ctx: StackContext): Promise<void> {
+    const missing = await this.usersWithoutLogin(ctx);
+    if (missing.length === 0) return;
+    ctx.log(`kafka: setting the SCRAM credentials of ${missing.join(', ')}`);
+    const jaas =
+      'org.apache.kafka.common.security.plain.PlainLoginModule required ' +
+      `username="${KAFKA_BROKER_USER}" password="${ctx.config.kafka.brokerPassword ?? ''}";`;
+    const input = [
+      ctx.config.kafka.brokers.join(','),
+      jaas,
+      ...missing.map((u) => `${u} ${ctx.config.kafka.passwords[u]}`),
+    ].join('\n');
+    run(
+      'java',
+      [
+        '-cp',
+        join(kafkaLibDir(ctx), '*'),
+        '-Dlog4j2.level=WARN',
+        join(PROJECT_ROOT, 'stack/kafka/ScramUsers.java'),
+      ],
+      { input },
+    );
+    const still = await this.usersWithoutLogin(ctx);
+    if (still.length > 0)
+      throw new StackError(`kafka: SCRAM login still fails for ${still.join(', ')}`);
+  }
+
+  /**
+   * Applies the declared ACLs (libs/config/src/kafka-acl.ts) and removes every other ACL, so
+   * that the broker holds exactly the declaration. Idempotent.
+   */
+  private async applyAcls(ctx: StackContext): Promise<void> {
+    const declared = stackKafkaAcls(ctx.config);
+    await withAdmin(ctx, async (admin) => {
+      const key = (e: {
+        resourceType: number;
+        resourceName: string;
+        resourcePatternType: number;
+        principal: string;
+        host: string;
+        operation: number;
+        permissionType: number;
+      }) =>
+        [
+          e.resourceType,
+          e.resourceName,
+          e.resourcePatternType,
+          e.principal,
+          e.host,
+          e.operation,
+          e.permissionType,
+        ].join('|');
+      const wanted = Object.entries(declared).flatMap(([user, acls]) => aclEntries(user, acls));
+      const existing = await admin.describeAcls({
+        resourceType: AclResourceTypes.ANY,
+        resourcePatternType: ResourcePatternTypes.ANY,
+        operation: AclOperationTypes.ANY,
+        permissionType: AclPermissionTypes.ANY,
+      });
+      const have = existing.resources.flatMap((r) =>
+        r.acls.map((a) => ({
+          resourceType: r.resourceType,
+          resourceName: r.resourceName,
+          resourcePatternType: r.resourcePatternType,
+          principal: a.principal,
+          host: a.host,
+          operation: a.operation,
+          permissionType: a.permissionType,
+        })),
+      );
+      const haveKeys = new Set(have.map(key));
+      const wantedKeys = new Set(wanted.map(key));
+      const toCreate = wanted.filter((e) => !haveKeys.has(key(e)));
+      const toDelete = have.filter((e) => !wantedKeys.has(key(e)));
+      if (toCreate.length > 0) await admin.createAcls({ acl: toCreate });
+      if (toDelete.length > 0) await admin.deleteAcls({ filters: toDelete });
+      if (toCreate.length + toDelete.length > 0) {
+        ctx.log(`kafka: ACLs: ${toCreate.length} added, ${toDelete.length} removed`);
+      }
     });
+  }
+
+  async ready(ctx: StackContext): Promise<void> {
+    await waitUntil(
+      'kafka',
+      () => withAdmin(ctx, (a) => a.describeCluster(), brokerLogin(ctx.config)),
+      {
+        timeoutMs: 90000,
+        logFile: ctx.paths.logFile(PROCESS),
+        intervalMs: 500,
+      },
+    );
+    await this.ensureUsers(ctx);
+    await this.applyAcls(ctx);
     await withAdmin(ctx, async (admin) => {
       const existing = new Set(await admin.listTopics());
       const missing = STACK_TOPICS.filter((t) => !existing.has(t.name));

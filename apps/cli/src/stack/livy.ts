@@ -145,6 +145,11 @@ log4j.logger.org.eclipse.jetty=WARN
         ...(ctx.config.redis.passwords['batch-features']
           ? { FSTORE_REDIS_BATCH_PASSWORD: ctx.config.redis.passwords['batch-features'] }
           : {}),
+        // The same for Kafka: spark-jobs/ingest_kafka_to_lake.py reads as the SCRAM user
+        // spark-ingest (libs/config/src/kafka-acl.ts), its password only from here.
+        ...(ctx.config.kafka.passwords['spark-ingest']
+          ? { FSTORE_KAFKA_INGEST_PASSWORD: ctx.config.kafka.passwords['spark-ingest'] }
+          : {}),
       },
       cwd: dirs.root,
       match: [MAIN_CLASS],

@@ -1,4 +1,4 @@
-import { FEATURE_TOPIC_PREFIX, FEATURES } from '@fstore/contracts';
+import { FEATURE_TOPIC_PREFIX, FEATURES, FLINK_GROUP_PREFIX } from '@fstore/contracts';
 import {
   FlinkParameterError,
   FlinkPlaceholderError,
@@ -26,7 +26,7 @@ export function placeholderValues(
   // A job file of one feature, named after it (flink-sql/<feature>.sql), writes that feature's
   // changelog; a generated job of a source writes several, under ${FEATURE_TOPIC_PREFIX}.
   const feature = FEATURES.find((f) => `flink-sql/${f.name}.sql` === source);
-  const values: Record<string, string> = { CONSUMER_GROUP: `fstore-job-${jobName}` };
+  const values: Record<string, string> = { CONSUMER_GROUP: `${FLINK_GROUP_PREFIX}${jobName}` };
   if (feature) values.FEATURE_TOPIC = `${FEATURE_TOPIC_PREFIX}${feature.name}`;
   return { ...values, ...parameters };
 }

@@ -1,5 +1,5 @@
 import { Kafka, logLevel, Producer } from 'kafkajs';
-import { FstoreConfig } from '@fstore/config';
+import { FstoreConfig, kafkaClientConfig } from '@fstore/config';
 import { ENTITIES, EntityName, FeatureDefinition, TOPICS } from '@fstore/contracts';
 import { windowAt } from '@fstore/definitions';
 import { FeatureValue } from '@fstore/online-store';
@@ -170,8 +170,9 @@ export function servedRecord(
 /** A kafkajs producer on the serving-log topic, connected on first use (leader acks only). */
 export function kafkaServingLogSink(config: FstoreConfig): ServingLogSink {
   const kafka = new Kafka({
+    // The feature server's Kafka user: Write on the serving-log topic only (docs/security.md).
+    ...kafkaClientConfig(config, 'feature-server'),
     clientId: 'feature-server-serving-log',
-    brokers: config.kafka.brokers,
     logLevel: logLevel.NOTHING,
   });
   let producer: Producer | undefined;
