@@ -25,10 +25,6 @@
 -- Placeholders, filled by the control plane from configuration: KAFKA_BROKERS,
 -- TRANSACTIONS_TOPIC, FEATURE_TOPIC_PREFIX, CONSUMER_GROUP.
 
--- Plan the deduplicated view once for every INSERT below (one dedupe state per event id,
--- shared by all features), not once per INSERT.
-SET 'table.optimizer.reuse-optimize-block-with-digest-enabled' = 'true';
-
 -- E-commerce transactions, one event per purchase: the columns these features read.
 CREATE TABLE transactions (
   event_id          STRING,

@@ -258,15 +258,6 @@ function sourceJob(src: ResolvedSource, features: ResolvedFeature[]): string {
     `-- Placeholders, filled by the control plane from configuration: KAFKA_BROKERS,`,
     `-- ${sourceTopicPlaceholder(src.name)}, FEATURE_TOPIC_PREFIX, CONSUMER_GROUP.`,
     '',
-    // Measured with COMPILE PLAN on Flink 2.2 (transactions, 9 features): without it the planner
-    // optimizes each INSERT on its own, pushes each one's projection and filter below the dedupe
-    // and so keeps 7 Deduplicate operators, each with its own state per event id; with it, the
-    // common view is one optimize block: 1 Deduplicate. A public option (Flink's configuration
-    // docs); test/pipeline/pipeline-control.medium-spec.ts counts them in the running job's plan.
-    '-- Plan the deduplicated view once for every INSERT below (one dedupe state per event id,',
-    '-- shared by all features), not once per INSERT.',
-    "SET 'table.optimizer.reuse-optimize-block-with-digest-enabled' = 'true';",
-    '',
   );
   out.push(`-- ${src.description}: the columns these features read.`);
   out.push(`CREATE TABLE ${ident(src.name)} (`);

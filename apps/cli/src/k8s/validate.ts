@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { loadAll } from 'js-yaml';
+import { load, loadAll } from 'js-yaml';
 import { PROJECT_ROOT } from '@fstore/config';
 import { commandExists, download, run, StackError } from '../stack/processes';
 import { VERSIONS } from '../stack/versions';
@@ -20,15 +20,30 @@ export const TOOLS = {
   kustomize: { module: 'sigs.k8s.io/kustomize/kustomize/v5', version: 'v5.7.1' },
 } as const;
 export const SCHEMA_DIR = join(PROJECT_ROOT, 'k8s', 'schemas', `kubernetes-${KUBERNETES_VERSION}`);
+/** Custom resources' schemas, converted from their operators' CRDs: `<group>/<kind>_<version>.json`. */
+export const CRD_SCHEMA_DIR = join(PROJECT_ROOT, 'k8s', 'schemas', 'crds');
+/**
+ * Operators whose CRDs a registry serves: the Prometheus Operator's Go module (the Go module
+ * proxy) carries its CRDs as YAML (`example/prometheus-operator-crd/`).
+ */
+export const CRD_SOURCES = [
+  {
+    module: 'github.com/prometheus-operator/prometheus-operator',
+    version: 'v0.86.1',
+    files: [
+      'example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml',
+      'example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml',
+    ],
+  },
+] as const;
 const OVERLAY = join(PROJECT_ROOT, 'k8s', 'overlays', 'production');
 
 /**
  * Custom resources whose operators publish no CRD to a registry this project can use, so they
  * have no schema here and kubeconform skips them (k8s/schemas/README.md): the Flink Kubernetes
  * Operator is not on Maven Central; Strimzi's Maven artifacts (io.strimzi:api) carry the Java
- * model, not the CRD YAML; the Prometheus Operator's CRDs are on no registry either (npm's
- * @kubernetes-models/prometheus-operator has compiled validators, not schemas). Every other kind
- * must have a schema.
+ * model, not the CRD YAML. Every other kind must have a schema (the Prometheus Operator's come
+ * from CRD_SOURCES).
  */
 export const KINDS_WITHOUT_SCHEMA = [
   'flink.apache.org/v1beta1/FlinkDeployment',
@@ -36,8 +51,6 @@ export const KINDS_WITHOUT_SCHEMA = [
   'kafka.strimzi.io/v1beta2/KafkaNodePool',
   'kafka.strimzi.io/v1beta2/KafkaTopic',
   'kafka.strimzi.io/v1beta2/KafkaUser',
-  'monitoring.coreos.com/v1/ServiceMonitor',
-  'monitoring.coreos.com/v1/PrometheusRule',
 ] as const;
 
 type Log = (m: string) => void;
@@ -99,6 +112,8 @@ export function validate(kubeconform: string, yaml: string): { ok: boolean; repo
       'text',
       '-schema-location',
       join(SCHEMA_DIR, '{{.ResourceKind}}{{.KindSuffix}}.json'),
+      '-schema-location',
+      join(CRD_SCHEMA_DIR, '{{.Group}}', '{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'),
       '-skip',
       KINDS_WITHOUT_SCHEMA.map((k) => k.split('/').pop()).join(','),
     ],
@@ -168,6 +183,7 @@ export async function updateSchemas(cacheDir: string, log: Log): Promise<string[
     ...new Set(
       kindsOf(render(kustomize))
         .filter((k) => !(KINDS_WITHOUT_SCHEMA as readonly string[]).includes(k))
+        .filter((k) => !k.includes('.') || k.split('/')[0].endsWith('.k8s.io'))
         .map(schemaFileOf),
     ),
   ].sort();
@@ -186,12 +202,87 @@ export async function updateSchemas(cacheDir: string, log: Log): Promise<string[
     writeFileSync(join(SCHEMA_DIR, name), convertSchema(text));
   }
   log(`wrote ${wanted.length} schemas into ${SCHEMA_DIR}`);
-  return wanted;
+  return [...wanted, ...(await updateCrdSchemas(log))];
+}
+
+/**
+ * A CRD version's openAPIV3Schema as a strict JSON schema for kubeconform (what its
+ * openapi2jsonschema does in strict mode): an object with declared properties takes no others
+ * unless the CRD preserves unknown fields; int-or-string fields take either.
+ */
+export function strictCrdSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(strictCrdSchema);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) out[k] = strictCrdSchema(v);
+  if (out['x-kubernetes-int-or-string'] === true) {
+    delete out.type;
+    out.oneOf = [{ type: 'integer' }, { type: 'string' }];
+  }
+  if (
+    out.properties &&
+    out.additionalProperties === undefined &&
+    out['x-kubernetes-preserve-unknown-fields'] !== true
+  ) {
+    out.additionalProperties = false;
+  }
+  return out;
+}
+
+/** The schema files of a CRD (YAML): `<group>/<kind>_<version>.json` → JSON text. */
+export function crdSchemas(crdYaml: string): Map<string, string> {
+  const crd = load(crdYaml) as {
+    spec: {
+      group: string;
+      names: { kind: string };
+      versions: { name: string; schema: { openAPIV3Schema: unknown } }[];
+    };
+  };
+  const out = new Map<string, string>();
+  for (const v of crd.spec.versions) {
+    const file = `${crd.spec.group}/${crd.spec.names.kind.toLowerCase()}_${v.name}.json`;
+    out.set(file, JSON.stringify(strictCrdSchema(v.schema.openAPIV3Schema), null, 1) + '\n');
+  }
+  return out;
+}
+
+/** `fstore k8s schemas`, custom resources: the pinned operators' CRDs from the Go module proxy. */
+async function updateCrdSchemas(log: Log): Promise<string[]> {
+  rmSync(CRD_SCHEMA_DIR, { recursive: true, force: true });
+  const written: string[] = [];
+  for (const source of CRD_SOURCES) {
+    const ref = `${source.module}@${source.version}`;
+    // The checksum database is not reachable here: skip it for this module only (the proxy's
+    // zip is still checked against the go.sum line `go mod download` records).
+    const env = { ...process.env, GONOSUMDB: source.module, GOFLAGS: '-mod=mod' };
+    const info = JSON.parse(run('go', ['mod', 'download', '-json', ref], { env })) as {
+      Dir?: string;
+      Error?: string;
+    };
+    if (!info.Dir) throw new StackError(`go mod download ${ref}: ${info.Error ?? 'no folder'}`);
+    for (const file of source.files) {
+      for (const [name, text] of crdSchemas(readFileSync(join(info.Dir, file), 'utf8'))) {
+        mkdirSync(join(CRD_SCHEMA_DIR, name, '..'), { recursive: true });
+        writeFileSync(join(CRD_SCHEMA_DIR, name), text);
+        written.push(name);
+      }
+    }
+    log(`CRD schemas of ${ref}: ${written.join(', ')}`);
+  }
+  return written;
 }
 
 /** The schema files kept in the repository. */
 export function keptSchemas(): string[] {
   return existsSync(SCHEMA_DIR) ? readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json')) : [];
+}
+
+/** The custom resources' schema files kept in the repository, as `<group>/<file>`. */
+export function keptCrdSchemas(): string[] {
+  if (!existsSync(CRD_SCHEMA_DIR)) return [];
+  return readdirSync(CRD_SCHEMA_DIR).flatMap((group) =>
+    readdirSync(join(CRD_SCHEMA_DIR, group)).map((f) => `${group}/${f}`),
+  );
 }
 
 export function readSchema(name: string): unknown {
