@@ -42,7 +42,7 @@ beforeAll(async () => {
   const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');
   try {
     await store.write([
-      { feature: 'units_sold', keyParts: [product], value: 42.5, eventTime: EVENT_TIME },
+      { feature: 'units_sold', keyParts: [product], value: 42, eventTime: EVENT_TIME },
     ]);
   } finally {
     await store.close();
@@ -225,7 +225,7 @@ describe('web console', () => {
     await page.getByRole('button', { name: 'Look up' }).click();
     await page.getByTestId('lookup').waitFor();
     const api = await operatorApi.getFeature('units_sold', product);
-    expect(api).toMatchObject({ value: 42.5, event_time: new Date(EVENT_TIME).toISOString() });
+    expect(api).toMatchObject({ value: 42, event_time: new Date(EVENT_TIME).toISOString() });
     expect(await page.getByTestId('value').textContent()).toBe(String(api.value));
     expect(await page.getByTestId('event-time').textContent()).toBe(api.event_time);
     await screenshot(page, 'feature-lookup');
