@@ -2,7 +2,7 @@ import { randomBytes } from 'crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { ControlPlaneClient } from '@fstore/client';
-import { loadConfig } from '@fstore/config';
+import { kafkaClientConfig, loadConfig } from '@fstore/config';
 import { createControlApiKey } from '@fstore/control-plane';
 import { FlinkJobs } from '@fstore/flink';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
@@ -29,8 +29,9 @@ let operatorApi: ControlPlaneClient;
 let deploymentId = '';
 const topics: string[] = [];
 const kafka = new Kafka({
+  // The tests' Kafka user (topics of their own: create, delete).
+  ...kafkaClientConfig(config, 'fstore-admin'),
   clientId: `console-test-${run}`,
-  brokers: config.kafka.brokers,
   logLevel: logLevel.NOTHING,
 });
 
