@@ -994,7 +994,9 @@ def run_one(spark, args: argparse.Namespace, as_of: datetime, login) -> dict:
         "history_rows": sum(per_feature.values()) + kept_rows,
         "duration_s": round(time.monotonic() - started, 3),
     }
-    print(SUMMARY_PREFIX + json.dumps(summary), flush=True)
+    from fstore_lake import emit_line
+
+    emit_line(SUMMARY_PREFIX + json.dumps(summary))
     return summary
 
 

@@ -47,7 +47,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from fstore_lake import ship_to_executors
+from fstore_lake import emit_line, ship_to_executors
 from fstore_lake.kafka_offsets import (
     OffsetError,
     commit_offsets,
@@ -189,7 +189,7 @@ def run_once(spark, args: argparse.Namespace, brokers: str) -> dict:
         "last_date": str(dates[-1]) if dates else None,
         "seconds": round(time.monotonic() - started, 1),
     }
-    print("INGEST_SUMMARY " + json.dumps(summary), flush=True)
+    emit_line("INGEST_SUMMARY " + json.dumps(summary))
     return summary
 
 

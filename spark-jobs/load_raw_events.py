@@ -29,7 +29,7 @@ import json
 import os
 import sys
 
-from fstore_lake import ship_to_executors
+from fstore_lake import emit_line, ship_to_executors
 from fstore_lake.raw_event import event_values, parse_csv_header, parse_line
 from fstore_lake.tables import (
     REJECT_SCHEMA,
@@ -113,7 +113,7 @@ def run(spark, args: argparse.Namespace) -> dict:
         "first_date": str(dates[0]) if dates else None,
         "last_date": str(dates[-1]) if dates else None,
     }
-    print("LOAD_SUMMARY " + json.dumps(summary), flush=True)
+    emit_line("LOAD_SUMMARY " + json.dumps(summary))
     return summary
 
 

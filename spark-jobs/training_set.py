@@ -55,6 +55,7 @@ from batch_features import (
     load_definitions,
     parse_snapshot,
 )
+from fstore_lake import emit_line
 
 SUMMARY_PREFIX = "TRAINING_SET_SUMMARY "
 ERROR_PREFIX = "FSTORE_ERROR "
@@ -533,7 +534,7 @@ def run(spark, args) -> dict:
         **read,
         "duration_s": round(time.monotonic() - started, 3),
     }
-    print(SUMMARY_PREFIX + json.dumps(summary), flush=True)
+    emit_line(SUMMARY_PREFIX + json.dumps(summary))
     return summary
 
 
@@ -543,7 +544,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def fail(message: str, code: int = 2):
-    print(ERROR_PREFIX + "training_set: " + message, flush=True)
+    emit_line(ERROR_PREFIX + "training_set: " + message)
     # On both streams: whichever of them the end of Livy's log keeps.
     print(ERROR_PREFIX + "training_set: " + message, file=sys.stderr, flush=True)
     raise SystemExit(code)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import shutil
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -31,3 +32,12 @@ def ship_to_executors(spark) -> None:
             z.write(source, f"{here.name}/{source.name}")
     sc.addPyFile(str(archive))
     sc._fstore_lake_shipped = True
+
+
+def emit_line(line: str) -> None:
+    """Writes one whole line to stdout with a single write. spark-submit runs the driver's Python
+    unbuffered and Livy reads its stdout and the JVM's log on one pipe, so `print(text)` (a write
+    for the text, another for the newline) let a JVM log line land between a job's summary JSON
+    and its newline, and whoever parsed that line got broken JSON."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()

@@ -419,7 +419,9 @@ k8s
 
 k8s
   .command('schemas')
-  .description('Refresh k8s/schemas/ from the pinned PyPI package: the kinds the overlay uses')
+  .description(
+    "Refresh k8s/schemas/: the Kubernetes kinds the overlay uses (pinned PyPI package) and the Prometheus Operator's CRDs (Go module proxy)",
+  )
   .action(async () => {
     const { loadConfig } = await import('@fstore/config');
     const { updateSchemas } = await import('./k8s/validate');
