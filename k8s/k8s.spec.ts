@@ -14,6 +14,7 @@ import {
   KAFKA_SUPER_USERS,
   KAFKA_USERS,
   kafkaAcls,
+  KafkaPatternType,
   KafkaUser,
   loadConfig,
   PROJECT_ROOT,
@@ -645,6 +646,11 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
   });
 
   it('a KafkaUser per component with exactly the ACLs of libs/config/src/kafka-acl.ts', () => {
+    // Strimzi's names of the pattern types (its CRD takes `literal` or `prefix`).
+    const strimziPatternTypes: Record<KafkaPatternType, string> = {
+      literal: 'literal',
+      prefixed: 'prefix',
+    };
     const users = ofKind('KafkaUser');
     expect(users.map((u) => u.metadata.name).sort()).toEqual([...KAFKA_USERS].sort());
     // Kubernetes has no scratch namespace: the tests and benchmarks run against the local stack.
@@ -670,7 +676,12 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
       }));
       expect([user, acls]).toEqual([
         user,
-        declared[user].map((a) => ({ ...a, operations: [...a.operations], host: '*' })),
+        declared[user].map((a) => ({
+          ...a,
+          pattern: strimziPatternTypes[a.pattern],
+          operations: [...a.operations],
+          host: '*',
+        })),
       ]);
     }
   });

@@ -1,9 +1,12 @@
+import Ajv, { ValidateFunction } from 'ajv';
 import { loadAll } from 'js-yaml';
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
 import {
   convertSchema,
+  CRD_SCHEMA_DIR,
+  CRD_SOURCES,
   crdSchemas,
   KINDS_WITHOUT_SCHEMA,
   keptCrdSchemas,
@@ -11,16 +14,20 @@ import {
   readSchema,
   schemaFileOf,
 } from './validate';
+import { VERSIONS } from '../stack/versions';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped YAML */
+type K8sObject = { apiVersion: string; kind: string; metadata: { name: string }; spec?: any };
 
 /** Every object of the k8s/ folder (the overlay renders these, plus its patches). */
-function objects(): { apiVersion: string; kind: string }[] {
-  const out: { apiVersion: string; kind: string }[] = [];
+function objects(): K8sObject[] {
+  const out: K8sObject[] = [];
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory() && e.name !== 'schemas') walk(p);
       else if (e.name.endsWith('.yaml') && e.name !== 'kustomization.yaml') {
-        out.push(...(loadAll(readFileSync(p, 'utf8')) as { apiVersion: string; kind: string }[]));
+        out.push(...(loadAll(readFileSync(p, 'utf8')) as K8sObject[]));
       }
     }
   };
@@ -98,5 +105,96 @@ spec:
         false,
       ]);
     }
+  });
+
+  describe("custom resources against their operators' kept CRD schemas", () => {
+    // What kubeconform does with the kept file: a JSON schema validation (formats are not part
+    // of these CRDs' checks).
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    const compiled = new Map<string, ValidateFunction>();
+    const validatorOf = (o: K8sObject): ValidateFunction => {
+      const [group, version] = o.apiVersion.split('/');
+      const file = join(CRD_SCHEMA_DIR, group, `${o.kind.toLowerCase()}_${version}.json`);
+      if (!compiled.has(file)) {
+        compiled.set(file, ajv.compile(JSON.parse(readFileSync(file, 'utf8'))));
+      }
+      return compiled.get(file)!;
+    };
+    const strimzi = () => objects().filter((o) => o.apiVersion.startsWith('kafka.strimzi.io/'));
+
+    it("takes Strimzi's CRDs from its Maven artifact of the pinned version", () => {
+      const source = CRD_SOURCES.find((s) => s.registry === 'maven');
+      expect(source).toMatchObject({
+        artifact: 'io.strimzi:api',
+        classifier: 'tests',
+        version: VERSIONS.strimzi,
+        apiVersions: [VERSIONS.strimziKafkaApi],
+      });
+      expect(
+        keptCrdSchemas()
+          .filter((f) => f.startsWith('kafka.strimzi.io/'))
+          .sort(),
+      ).toEqual(
+        ['kafka', 'kafkanodepool', 'kafkatopic', 'kafkauser'].map(
+          (k) => `kafka.strimzi.io/${k}_${VERSIONS.strimziKafkaApi}.json`,
+        ),
+      );
+    });
+
+    it('validates every Strimzi object of k8s/', () => {
+      const kinds = strimzi().map((o) => o.kind);
+      expect([...new Set(kinds)].sort()).toEqual([
+        'Kafka',
+        'KafkaNodePool',
+        'KafkaTopic',
+        'KafkaUser',
+      ]);
+      for (const o of strimzi()) {
+        const validate = validatorOf(o);
+        expect([o.kind, o.metadata.name, validate(o), validate.errors ?? null]).toEqual([
+          o.kind,
+          o.metadata.name,
+          true,
+          null,
+        ]);
+      }
+    });
+
+    it('fails a misspelt field and a value the operator does not know', () => {
+      const [kafka] = strimzi().filter((o) => o.kind === 'Kafka');
+      const { listeners, ...rest } = kafka.spec.kafka;
+      const misspelt = {
+        ...kafka,
+        spec: { ...kafka.spec, kafka: { ...rest, listners: listeners } },
+      };
+      const validate = validatorOf(kafka);
+      expect(validate(misspelt)).toBe(false);
+      expect(validate.errors).toContainEqual(
+        expect.objectContaining({
+          instancePath: '/spec/kafka',
+          keyword: 'additionalProperties',
+          params: { additionalProperty: 'listners' },
+        }),
+      );
+      // Kafka's own name for a prefix pattern; Strimzi's KafkaUser takes `prefix`.
+      const user = strimzi().find((o) => o.kind === 'KafkaUser' && o.spec.authorization)!;
+      const acls = user.spec.authorization.acls.map((a: any) => ({
+        ...a,
+        resource: { ...a.resource, patternType: 'prefixed' },
+      }));
+      const validateUser = validatorOf(user);
+      expect(
+        validateUser({
+          ...user,
+          spec: { ...user.spec, authorization: { ...user.spec.authorization, acls } },
+        }),
+      ).toBe(false);
+      expect(validateUser.errors).toContainEqual(
+        expect.objectContaining({
+          instancePath: '/spec/authorization/acls/0/resource/patternType',
+          keyword: 'enum',
+        }),
+      );
+    });
   });
 });

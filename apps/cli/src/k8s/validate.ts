@@ -22,12 +22,23 @@ export const TOOLS = {
 export const SCHEMA_DIR = join(PROJECT_ROOT, 'k8s', 'schemas', `kubernetes-${KUBERNETES_VERSION}`);
 /** Custom resources' schemas, converted from their operators' CRDs: `<group>/<kind>_<version>.json`. */
 export const CRD_SCHEMA_DIR = join(PROJECT_ROOT, 'k8s', 'schemas', 'crds');
+type CrdSource = { files: readonly string[]; apiVersions?: readonly string[] } & (
+  | { registry: 'go'; module: string; version: string }
+  | { registry: 'maven'; artifact: string; classifier?: string; version: string }
+);
+
 /**
- * Operators whose CRDs a registry serves: the Prometheus Operator's Go module (the Go module
- * proxy) carries its CRDs as YAML (`example/prometheus-operator-crd/`).
+ * Operators whose CRDs a registry serves, as YAML inside a released artifact:
+ * - the Prometheus Operator's Go module (the Go module proxy) carries them in
+ *   `example/prometheus-operator-crd/`;
+ * - Strimzi's test jar `io.strimzi:api:<version>:tests` (Maven Central) carries the CRDs its build
+ *   generates from the same model classes as the install files, in `crds/v1beta2/` (every served
+ *   version, v1beta2 the storage one; the Kafka CRD without descriptions, as installed).
+ * `apiVersions` keeps only the versions k8s/ is written in (the others would be unused files).
  */
-export const CRD_SOURCES = [
+export const CRD_SOURCES: readonly CrdSource[] = [
   {
+    registry: 'go',
     module: 'github.com/prometheus-operator/prometheus-operator',
     version: 'v0.86.1',
     files: [
@@ -35,23 +46,31 @@ export const CRD_SOURCES = [
       'example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml',
     ],
   },
-] as const;
+  {
+    registry: 'maven',
+    artifact: 'io.strimzi:api',
+    classifier: 'tests',
+    version: VERSIONS.strimzi,
+    files: [
+      'crds/v1beta2/040-Crd-kafka.yaml',
+      'crds/v1beta2/043-Crd-kafkatopic.yaml',
+      'crds/v1beta2/044-Crd-kafkauser.yaml',
+      'crds/v1beta2/045-Crd-kafkanodepool.yaml',
+    ],
+    apiVersions: [VERSIONS.strimziKafkaApi],
+  },
+];
+
 const OVERLAY = join(PROJECT_ROOT, 'k8s', 'overlays', 'production');
 
 /**
  * Custom resources whose operators publish no CRD to a registry this project can use, so they
- * have no schema here and kubeconform skips them (k8s/schemas/README.md): the Flink Kubernetes
- * Operator is not on Maven Central; Strimzi's Maven artifacts (io.strimzi:api) carry the Java
- * model, not the CRD YAML. Every other kind must have a schema (the Prometheus Operator's come
- * from CRD_SOURCES).
+ * have no schema here and kubeconform skips them (k8s/schemas/README.md has what was tried): the
+ * Flink Kubernetes Operator's artifacts are not on Maven Central, and what npm, crates.io and the
+ * Go module proxy have of its CRDs is compiled code, not a schema. Every other kind must have a
+ * schema (the operators' CRDs of CRD_SOURCES).
  */
-export const KINDS_WITHOUT_SCHEMA = [
-  'flink.apache.org/v1beta1/FlinkDeployment',
-  'kafka.strimzi.io/v1beta2/Kafka',
-  'kafka.strimzi.io/v1beta2/KafkaNodePool',
-  'kafka.strimzi.io/v1beta2/KafkaTopic',
-  'kafka.strimzi.io/v1beta2/KafkaUser',
-] as const;
+export const KINDS_WITHOUT_SCHEMA = ['flink.apache.org/v1beta1/FlinkDeployment'] as const;
 
 type Log = (m: string) => void;
 
@@ -114,8 +133,9 @@ export function validate(kubeconform: string, yaml: string): { ok: boolean; repo
       join(SCHEMA_DIR, '{{.ResourceKind}}{{.KindSuffix}}.json'),
       '-schema-location',
       join(CRD_SCHEMA_DIR, '{{.Group}}', '{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'),
-      '-skip',
-      KINDS_WITHOUT_SCHEMA.map((k) => k.split('/').pop()).join(','),
+      ...(KINDS_WITHOUT_SCHEMA.length
+        ? ['-skip', KINDS_WITHOUT_SCHEMA.map((k) => k.split('/').pop()).join(',')]
+        : []),
     ],
     { input: yaml, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
   );
@@ -131,9 +151,11 @@ export async function validateProductionShape(cacheDir: string, log: Log): Promi
   log(`rendered k8s/overlays/production: ${kindsOf(yaml).length} objects`);
   const { ok, report } = validate(kubeconform, yaml);
   log(report);
-  log(
-    `skipped (no CRD schema from a registry, see k8s/schemas/README.md): ${KINDS_WITHOUT_SCHEMA.join(', ')}`,
-  );
+  if (KINDS_WITHOUT_SCHEMA.length) {
+    log(
+      `skipped (no CRD schema from a registry, see k8s/schemas/README.md): ${KINDS_WITHOUT_SCHEMA.join(', ')}`,
+    );
+  }
   return ok;
 }
 
@@ -202,7 +224,7 @@ export async function updateSchemas(cacheDir: string, log: Log): Promise<string[
     writeFileSync(join(SCHEMA_DIR, name), convertSchema(text));
   }
   log(`wrote ${wanted.length} schemas into ${SCHEMA_DIR}`);
-  return [...wanted, ...(await updateCrdSchemas(log))];
+  return [...wanted, ...(await updateCrdSchemas(cacheDir, log))];
 }
 
 /**
@@ -229,8 +251,11 @@ export function strictCrdSchema(schema: unknown): unknown {
   return out;
 }
 
-/** The schema files of a CRD (YAML): `<group>/<kind>_<version>.json` → JSON text. */
-export function crdSchemas(crdYaml: string): Map<string, string> {
+/**
+ * The schema files of a CRD (YAML): `<group>/<kind>_<version>.json` → JSON text; only the
+ * versions named in `apiVersions` when given.
+ */
+export function crdSchemas(crdYaml: string, apiVersions?: readonly string[]): Map<string, string> {
   const crd = load(crdYaml) as {
     spec: {
       group: string;
@@ -240,17 +265,26 @@ export function crdSchemas(crdYaml: string): Map<string, string> {
   };
   const out = new Map<string, string>();
   for (const v of crd.spec.versions) {
+    if (apiVersions && !apiVersions.includes(v.name)) continue;
     const file = `${crd.spec.group}/${crd.spec.names.kind.toLowerCase()}_${v.name}.json`;
     out.set(file, JSON.stringify(strictCrdSchema(v.schema.openAPIV3Schema), null, 1) + '\n');
   }
   return out;
 }
 
-/** `fstore k8s schemas`, custom resources: the pinned operators' CRDs from the Go module proxy. */
-async function updateCrdSchemas(log: Log): Promise<string[]> {
-  rmSync(CRD_SCHEMA_DIR, { recursive: true, force: true });
-  const written: string[] = [];
-  for (const source of CRD_SOURCES) {
+/** A Maven artifact's coordinates for `mvn dependency:copy`: group:artifact:version[:jar:classifier]. */
+function mavenCoordinates(source: Extract<CrdSource, { registry: 'maven' }>): string {
+  const gav = `${source.artifact}:${source.version}`;
+  return source.classifier ? `${gav}:jar:${source.classifier}` : gav;
+}
+
+/** The CRD files of a source, read from its artifact: file name → YAML text. */
+async function crdFilesOf(
+  cacheDir: string,
+  source: CrdSource,
+  log: Log,
+): Promise<Map<string, string>> {
+  if (source.registry === 'go') {
     const ref = `${source.module}@${source.version}`;
     // The checksum database is not reachable here: skip it for this module only (the proxy's
     // zip is still checked against the go.sum line `go mod download` records).
@@ -260,14 +294,53 @@ async function updateCrdSchemas(log: Log): Promise<string[]> {
       Error?: string;
     };
     if (!info.Dir) throw new StackError(`go mod download ${ref}: ${info.Error ?? 'no folder'}`);
-    for (const file of source.files) {
-      for (const [name, text] of crdSchemas(readFileSync(join(info.Dir, file), 'utf8'))) {
+    return new Map(source.files.map((f) => [f, readFileSync(join(info.Dir!, f), 'utf8')]));
+  }
+  const coordinates = mavenCoordinates(source);
+  const dir = join(cacheDir, 'maven', coordinates.replaceAll(':', '_'));
+  const [, artifactId, version] = coordinates.split(':');
+  const jar = join(
+    dir,
+    `${artifactId}-${version}${source.classifier ? `-${source.classifier}` : ''}.jar`,
+  );
+  if (!existsSync(jar)) {
+    mkdirSync(dir, { recursive: true });
+    await download({ what: `${coordinates} from Maven Central`, size: '~1 MB', log }, 'mvn', [
+      '-q',
+      '-B',
+      'dependency:copy',
+      `-Dartifact=${coordinates}`,
+      `-DoutputDirectory=${dir}`,
+    ]);
+  }
+  // Python's zipfile reads the jar (no unzip needed); file names are passed as arguments.
+  const script =
+    'import sys, zipfile, json\n' +
+    'z = zipfile.ZipFile(sys.argv[1])\n' +
+    'print(json.dumps({n: z.read(n).decode() for n in sys.argv[2:]}))\n';
+  const files = JSON.parse(
+    run('python3', ['-c', script, jar, ...source.files], { maxBuffer: 64 * 1024 * 1024 }),
+  ) as Record<string, string>;
+  return new Map(Object.entries(files));
+}
+
+/** `fstore k8s schemas`, custom resources: the pinned operators' CRDs from their registries. */
+async function updateCrdSchemas(cacheDir: string, log: Log): Promise<string[]> {
+  rmSync(CRD_SCHEMA_DIR, { recursive: true, force: true });
+  const written: string[] = [];
+  for (const source of CRD_SOURCES) {
+    const ref =
+      source.registry === 'go' ? `${source.module}@${source.version}` : mavenCoordinates(source);
+    const fromSource: string[] = [];
+    for (const text of (await crdFilesOf(cacheDir, source, log)).values()) {
+      for (const [name, schema] of crdSchemas(text, source.apiVersions)) {
         mkdirSync(join(CRD_SCHEMA_DIR, name, '..'), { recursive: true });
-        writeFileSync(join(CRD_SCHEMA_DIR, name), text);
-        written.push(name);
+        writeFileSync(join(CRD_SCHEMA_DIR, name), schema);
+        fromSource.push(name);
       }
     }
-    log(`CRD schemas of ${ref}: ${written.join(', ')}`);
+    log(`CRD schemas of ${ref}: ${fromSource.join(', ')}`);
+    written.push(...fromSource);
   }
   return written;
 }

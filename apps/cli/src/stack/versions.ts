@@ -23,6 +23,12 @@ export interface Versions {
   /** Airflow's providers and drivers, pinned beside apache-airflow. */
   airflowPackages: Record<string, string>;
   kubernetes: string;
+  /**
+   * The Strimzi operator k8s/ is written for and validated against: its CRDs come from its
+   * Maven artifact io.strimzi:api of this version (k8s/schemas/README.md). Its CRDs serve
+   * kafka.strimzi.io/v1 and v1beta2 (strimziKafkaApi, what k8s/ is written in).
+   */
+  strimzi: string;
   strimziKafkaApi: string;
   flinkOperatorFlinkVersion: string;
 }
