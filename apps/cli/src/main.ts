@@ -420,7 +420,7 @@ k8s
 k8s
   .command('schemas')
   .description(
-    "Refresh k8s/schemas/: the Kubernetes kinds the overlay uses (pinned PyPI package) and the Prometheus Operator's CRDs (Go module proxy)",
+    "Refresh k8s/schemas/: the Kubernetes kinds the overlay uses (pinned PyPI package), the Prometheus Operator's CRDs (Go module proxy) and Strimzi's (Maven Central)",
   )
   .action(async () => {
     const { loadConfig } = await import('@fstore/config');

@@ -66,6 +66,9 @@ describe('component versions: stack/versions.json against the Dockerfile, k8s/ a
     const [major, minor] = VERSIONS.flink.split('.');
     expect(VERSIONS.flinkOperatorFlinkVersion).toBe(`v${major}_${minor}`);
     expect(flink.map((f) => f.spec.flinkVersion)).toEqual([VERSIONS.flinkOperatorFlinkVersion]);
+    // The Strimzi the manifests are validated against (its CRDs) is the one k8s/README.md installs.
+    const strimziLine = VERSIONS.strimzi.split('.').slice(0, 2).join('.');
+    expect(read('k8s/README.md')).toContain(`**Strimzi** ${strimziLine} (\`strimzi\``);
   });
 
   it('the Python pins agree: pyspark, and Airflow with its packages in the constraints file', () => {
