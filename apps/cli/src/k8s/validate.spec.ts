@@ -13,6 +13,8 @@ import {
   keptSchemas,
   readSchema,
   schemaFileOf,
+  TYPED_SOURCES,
+  typeSchema,
 } from './validate';
 import { VERSIONS } from '../stack/versions';
 
@@ -82,6 +84,50 @@ spec:
     expect(spec.properties.port.oneOf).toEqual([{ type: 'integer' }, { type: 'string' }]);
     expect(spec.properties.labels.additionalProperties).toEqual({ type: 'string' });
     expect(spec.properties.raw.additionalProperties).toBeUndefined();
+  });
+
+  it('turns a generated type into a strict schema: optional fields, enums, maps, int-or-string', () => {
+    const dts = `
+import { IObjectMeta } from "x";
+export interface IWidget {
+    "spec"?: {
+        "mode"?: "a" | "b";
+        "port"?: number | string;
+        "labels"?: { [key: string]: string; };
+        "raw"?: any;
+        "items"?: Array<{ "name": string; }>;
+    };
+    "kind": "Widget";
+    "metadata"?: IObjectMeta;
+}`;
+    expect(typeSchema(dts, 'IWidget')).toEqual({
+      type: 'object',
+      properties: {
+        spec: {
+          type: 'object',
+          properties: {
+            mode: { type: 'string', enum: ['a', 'b'] },
+            port: { oneOf: [{ type: 'number' }, { type: 'string' }] },
+            labels: { type: 'object', additionalProperties: { type: 'string' } },
+            raw: {},
+            items: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { name: { type: 'string' } },
+                required: ['name'],
+                additionalProperties: false,
+              },
+            },
+          },
+          additionalProperties: false,
+        },
+        kind: { type: 'string', enum: ['Widget'] },
+        metadata: { type: 'object' },
+      },
+      required: ['kind'],
+      additionalProperties: false,
+    });
   });
 
   it('keeps a schema for every kind of the manifests but the documented custom resources', () => {
@@ -195,6 +241,37 @@ spec:
           keyword: 'enum',
         }),
       );
+    });
+
+    it("validates the FlinkDeployment against the schema from the operator's generated types", () => {
+      expect(TYPED_SOURCES.map((t) => [t.package, t.operatorVersion])).toEqual([
+        ['@kubernetes-models/flink', '1.14.0'],
+      ]);
+      expect(keptCrdSchemas()).toContain('flink.apache.org/flinkdeployment_v1beta1.json');
+      const [fd] = objects().filter((o) => o.kind === 'FlinkDeployment');
+      const validate = validatorOf(fd);
+      expect([validate(fd), validate.errors ?? null]).toEqual([true, null]);
+      // A misspelt field, at the top of the spec and deep in the pod template.
+      const { taskManager, ...rest } = fd.spec;
+      expect(validate({ ...fd, spec: { ...rest, taskManger: taskManager } })).toBe(false);
+      expect(validate.errors).toContainEqual(
+        expect.objectContaining({
+          instancePath: '/spec',
+          keyword: 'additionalProperties',
+          params: { additionalProperty: 'taskManger' },
+        }),
+      );
+      const podSpec = { ...fd.spec.podTemplate.spec, securityContex: {} };
+      const podTemplate = { ...fd.spec.podTemplate, spec: podSpec };
+      expect(validate({ ...fd, spec: { ...fd.spec, podTemplate } })).toBe(false);
+      expect(validate.errors).toContainEqual(
+        expect.objectContaining({
+          instancePath: '/spec/podTemplate/spec',
+          params: { additionalProperty: 'securityContex' },
+        }),
+      );
+      // A Flink version the operator does not know.
+      expect(validate({ ...fd, spec: { ...fd.spec, flinkVersion: 'v2_9' } })).toBe(false);
     });
   });
 });

@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { load, loadAll } from 'js-yaml';
+import * as ts from 'typescript';
 import { PROJECT_ROOT } from '@fstore/config';
 import { commandExists, download, run, StackError } from '../stack/processes';
 import { VERSIONS } from '../stack/versions';
@@ -64,13 +65,34 @@ export const CRD_SOURCES: readonly CrdSource[] = [
 const OVERLAY = join(PROJECT_ROOT, 'k8s', 'overlays', 'production');
 
 /**
- * Custom resources whose operators publish no CRD to a registry this project can use, so they
- * have no schema here and kubeconform skips them (k8s/schemas/README.md has what was tried): the
- * Flink Kubernetes Operator's artifacts are not on Maven Central, and what npm, crates.io and the
- * Go module proxy have of its CRDs is compiled code, not a schema. Every other kind must have a
- * schema (the operators' CRDs of CRD_SOURCES).
+ * The Flink Kubernetes Operator's CRD is on no registry this project can use (its Maven
+ * artifacts are not served; k8s/schemas/README.md has what was tried). npm's
+ * `@kubernetes-models/flink` is generated from that CRD (operator release `operatorVersion`) and
+ * ships its TypeScript types and compiled validators, not the schema: the FlinkDeployment's
+ * schema is converted from those types (typeSchema), which keep the CRD's fields, types, enums and
+ * required fields, not its patterns or bounds.
  */
-export const KINDS_WITHOUT_SCHEMA = ['flink.apache.org/v1beta1/FlinkDeployment'] as const;
+export const TYPED_SOURCES = [
+  {
+    package: '@kubernetes-models/flink',
+    version: '1.0.1',
+    operator: 'Flink Kubernetes Operator',
+    operatorVersion: '1.14.0',
+    files: [
+      {
+        file: 'flink.apache.org/v1beta1/FlinkDeployment.d.ts',
+        type: 'IFlinkDeployment',
+        schema: 'flink.apache.org/flinkdeployment_v1beta1.json',
+      },
+    ],
+  },
+] as const;
+
+/**
+ * Custom resources with no schema here, which kubeconform skips (k8s/schemas/README.md): none
+ * now. Every kind must have a schema (CRD_SOURCES, TYPED_SOURCES).
+ */
+export const KINDS_WITHOUT_SCHEMA: readonly string[] = [];
 
 type Log = (m: string) => void;
 
@@ -224,7 +246,11 @@ export async function updateSchemas(cacheDir: string, log: Log): Promise<string[
     writeFileSync(join(SCHEMA_DIR, name), convertSchema(text));
   }
   log(`wrote ${wanted.length} schemas into ${SCHEMA_DIR}`);
-  return [...wanted, ...(await updateCrdSchemas(cacheDir, log))];
+  return [
+    ...wanted,
+    ...(await updateCrdSchemas(cacheDir, log)),
+    ...(await updateTypedSchemas(cacheDir, log)),
+  ];
 }
 
 /**
@@ -341,6 +367,116 @@ async function updateCrdSchemas(cacheDir: string, log: Log): Promise<string[]> {
     }
     log(`CRD schemas of ${ref}: ${fromSource.join(', ')}`);
     written.push(...fromSource);
+  }
+  return written;
+}
+
+/**
+ * A strict JSON schema from a TypeScript type of a `.d.ts` file generated from a CRD
+ * (@kubernetes-models): object literals take only their properties (or what an index signature
+ * allows), `?` marks the optional ones, string literal unions are enums, `number | string` is
+ * int-or-string, `any` (a field preserving unknown fields) takes anything, and a named type from
+ * elsewhere (ObjectMeta) is an object, as kubeconform's CRD schemas leave `metadata`.
+ */
+export function typeSchema(dts: string, typeName: string): unknown {
+  const source = ts.createSourceFile('types.d.ts', dts, ts.ScriptTarget.Latest, true);
+  const declaration = source.statements.find(
+    (st): st is ts.InterfaceDeclaration =>
+      ts.isInterfaceDeclaration(st) && st.name.text === typeName,
+  );
+  if (!declaration) throw new StackError(`typeSchema: no interface ${typeName}`);
+  const objectOf = (members: ts.NodeArray<ts.TypeElement>): Record<string, unknown> => {
+    const properties: Record<string, unknown> = {};
+    const required: string[] = [];
+    let additionalProperties: unknown = false;
+    for (const m of members) {
+      if (ts.isPropertySignature(m) && m.type) {
+        const name = ts.isStringLiteral(m.name) ? m.name.text : m.name.getText(source);
+        properties[name] = of(m.type);
+        if (!m.questionToken) required.push(name);
+      } else if (ts.isIndexSignatureDeclaration(m)) {
+        additionalProperties = of(m.type);
+      } else {
+        throw new StackError(`typeSchema: unexpected member ${m.getText(source)}`);
+      }
+    }
+    return {
+      type: 'object',
+      ...(Object.keys(properties).length ? { properties } : {}),
+      ...(required.length ? { required } : {}),
+      additionalProperties,
+    };
+  };
+  const of = (node: ts.TypeNode): unknown => {
+    switch (node.kind) {
+      case ts.SyntaxKind.StringKeyword:
+        return { type: 'string' };
+      case ts.SyntaxKind.NumberKeyword:
+        return { type: 'number' };
+      case ts.SyntaxKind.BooleanKeyword:
+        return { type: 'boolean' };
+      case ts.SyntaxKind.AnyKeyword:
+        return {};
+    }
+    if (ts.isParenthesizedTypeNode(node)) return of(node.type);
+    if (ts.isTypeLiteralNode(node)) return objectOf(node.members);
+    if (ts.isArrayTypeNode(node)) return { type: 'array', items: of(node.elementType) };
+    if (ts.isLiteralTypeNode(node) && ts.isStringLiteral(node.literal)) {
+      return { type: 'string', enum: [node.literal.text] };
+    }
+    if (ts.isUnionTypeNode(node)) {
+      const literals = node.types.filter(
+        (t): t is ts.LiteralTypeNode => ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal),
+      );
+      if (literals.length === node.types.length) {
+        return { type: 'string', enum: literals.map((t) => (t.literal as ts.StringLiteral).text) };
+      }
+      return { oneOf: node.types.map(of) };
+    }
+    if (ts.isTypeReferenceNode(node)) {
+      const name = node.typeName.getText(source);
+      if (name === 'Array' && node.typeArguments?.length === 1) {
+        return { type: 'array', items: of(node.typeArguments[0]) };
+      }
+      return { type: 'object' };
+    }
+    throw new StackError(`typeSchema: unexpected type ${node.getText(source)}`);
+  };
+  return objectOf(declaration.members);
+}
+
+/** `fstore k8s schemas`, custom resources without a CRD on a registry: from npm's types. */
+async function updateTypedSchemas(cacheDir: string, log: Log): Promise<string[]> {
+  const written: string[] = [];
+  for (const source of TYPED_SOURCES) {
+    const ref = `${source.package}@${source.version}`;
+    const dir = join(cacheDir, 'npm', ref.replace('/', '+'));
+    const tarball = join(dir, `${source.package.slice(1).replace('/', '-')}-${source.version}.tgz`);
+    if (!existsSync(tarball)) {
+      mkdirSync(dir, { recursive: true });
+      // npm pack fetches the package's tarball only: no install, node_modules untouched.
+      await download({ what: `${ref} from npm`, size: '~200 kB', log }, 'npm', [
+        'pack',
+        '--silent',
+        '--pack-destination',
+        dir,
+        ref,
+      ]);
+    }
+    for (const f of source.files) {
+      const dts = run('tar', ['-xzOf', tarball, `package/${f.file}`], {
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      mkdirSync(join(CRD_SCHEMA_DIR, f.schema, '..'), { recursive: true });
+      writeFileSync(
+        join(CRD_SCHEMA_DIR, f.schema),
+        JSON.stringify(typeSchema(dts, f.type), null, 1) + '\n',
+      );
+      written.push(f.schema);
+    }
+    log(
+      `schemas from the types of ${ref} (Flink Kubernetes Operator ${source.operatorVersion}): ${written.join(', ')}`,
+    );
   }
   return written;
 }
