@@ -420,7 +420,7 @@ k8s
 k8s
   .command('schemas')
   .description(
-    "Refresh k8s/schemas/: the Kubernetes kinds the overlay uses (pinned PyPI package), the Prometheus Operator's CRDs (Go module proxy) and Strimzi's (Maven Central)",
+    "Refresh k8s/schemas/: the Kubernetes kinds the overlay uses (pinned PyPI package), the Prometheus Operator's CRDs (Go module proxy), Strimzi's (Maven Central) and the FlinkDeployment's (npm types of its CRD)",
   )
   .action(async () => {
     const { loadConfig } = await import('@fstore/config');
