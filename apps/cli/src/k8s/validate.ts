@@ -23,6 +23,7 @@ export const TOOLS = {
 export const SCHEMA_DIR = join(PROJECT_ROOT, 'k8s', 'schemas', `kubernetes-${KUBERNETES_VERSION}`);
 /** Custom resources' schemas, converted from their operators' CRDs: `<group>/<kind>_<version>.json`. */
 export const CRD_SCHEMA_DIR = join(PROJECT_ROOT, 'k8s', 'schemas', 'crds');
+
 type CrdSource = { files: readonly string[]; apiVersions?: readonly string[] } & (
   | { registry: 'go'; module: string; version: string }
   | { registry: 'maven'; artifact: string; classifier?: string; version: string }
