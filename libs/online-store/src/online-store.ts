@@ -40,6 +40,14 @@ export interface WriteResult {
   skippedOlder: number;
 }
 
+/**
+ * What reading a feature's value needs to know about it: its key prefix (name), how a value is
+ * formatted (type) and whether it is kept as time-window tiles. A checked definition
+ * (`FeatureDefinition`) is one; so is a definition the control plane reads back from its
+ * registry, which this process may not have booted with.
+ */
+export type StoredFeature = Pick<FeatureDefinition, 'name' | 'type' | 'tiles'>;
+
 /** The online store's small interface (after Feast's): write a batch, read entities, health. */
 export interface OnlineStore {
   write(rows: readonly FeatureWrite[]): Promise<WriteResult>;
@@ -47,7 +55,7 @@ export interface OnlineStore {
   read(
     entity: EntityName,
     entities: readonly (readonly string[])[],
-    features: readonly FeatureDefinition[],
+    features: readonly StoredFeature[],
   ): Promise<(FeatureValue | null)[][]>;
   /** Throws unless every master answers and the cluster state is ok. */
   checkHealth(): Promise<void>;
@@ -153,7 +161,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
   private readonly cluster: SetIfNewerCluster;
   /** The reads of one event-loop turn with the same features, together (see TurnBatcher). */
   private readonly reads = new TurnBatcher(
-    (features: readonly FeatureDefinition[]) => features.map((f) => f.name).join(','),
+    (features: readonly StoredFeature[]) => features.map((f) => f.name).join(','),
     (features, parts: string[]) => this.readEntities(parts, features),
   );
 
@@ -239,7 +247,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
   async read(
     _entity: EntityName,
     entities: readonly (readonly string[])[],
-    features: readonly FeatureDefinition[],
+    features: readonly StoredFeature[],
   ): Promise<(FeatureValue | null)[][]> {
     if (features.length === 0) return entities.map(() => []);
     await this.ready();
@@ -248,7 +256,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
 
   private async readEntities(
     parts: readonly string[],
-    features: readonly FeatureDefinition[],
+    features: readonly StoredFeature[],
   ): Promise<(FeatureValue | null)[][]> {
     const now = Date.now();
     const windows = features.map((f) => f.tiles && readWindow(f.tiles, now));
@@ -263,7 +271,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
    */
   private async readOne(
     part: string,
-    features: readonly FeatureDefinition[],
+    features: readonly StoredFeature[],
     windows: readonly (WindowBounds | undefined)[],
   ): Promise<(FeatureValue | null)[]> {
     const n = features.length;
@@ -362,7 +370,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
    */
   private async readPerNode(
     parts: readonly string[],
-    features: readonly FeatureDefinition[],
+    features: readonly StoredFeature[],
     windows: readonly (WindowBounds | undefined)[],
   ): Promise<(FeatureValue | null)[][]> {
     const n = features.length;
@@ -442,7 +450,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
 function toValues(
   reply: readonly (string | null)[],
   at: number,
-  features: readonly FeatureDefinition[],
+  features: readonly StoredFeature[],
   windows: readonly (WindowBounds | undefined)[],
 ): (FeatureValue | null)[] {
   const n = features.length;
