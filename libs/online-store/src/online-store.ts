@@ -1,6 +1,8 @@
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, ClusterOptions } from 'ioredis';
-import { FstoreConfig, RedisClusterUser, redisCredentials } from '@fstore/config';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { FstoreConfig, PROJECT_ROOT, RedisClusterUser, redisCredentials } from '@fstore/config';
 import {
   EntityName,
   entityKeyPart,
@@ -72,17 +74,12 @@ export interface RedisClusterStoreOptions {
   commandTimeoutMs?: number;
 }
 
-// Sets value and event time together, only if the new event time is not older than the stored
-// one. ARGV[1] = '' deletes the value (the event time is kept so older updates stay out);
-// ARGV[2] = '' (no event time: a tombstone) skips the comparison.
-const SET_IF_NEWER = `
-if ARGV[2] ~= '' then
-  local stored = redis.call('GET', KEYS[2])
-  if stored and tonumber(stored) > tonumber(ARGV[2]) then return 0 end
-  redis.call('SET', KEYS[2], ARGV[2])
-end
-if ARGV[1] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[1]) end
-return 1`;
+// The write rule: set value and event time together unless the stored event time is newer. One
+// file that the batch job (spark-jobs/batch_features.py) loads too.
+const SET_IF_NEWER = readFileSync(
+  join(PROJECT_ROOT, 'libs', 'online-store', 'lua', 'set_if_newer.lua'),
+  'utf8',
+);
 
 // Reads entities of several slots that all live on the node it runs on (Redis 7 script flags).
 // ARGV: n, the event-time key suffix, n feature key prefixes, n window starts and n window ends
