@@ -81,6 +81,8 @@ FROM apache/spark:3.5.7-scala2.12-java17-python3-ubuntu AS livy
 COPY --from=livy-jars /out/livy /opt/livy/jars
 COPY --from=livy-jars /out/spark /opt/spark-extra-jars
 COPY spark-jobs /opt/fstore/spark-jobs
+# The online store's write script, which batch_features.py loads from beside spark-jobs/.
+COPY libs/online-store/lua /opt/fstore/libs/online-store/lua
 # The image's spark user (uid 185).
 USER 185
 

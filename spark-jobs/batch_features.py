@@ -74,6 +74,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SUMMARY_PREFIX = "BATCH_FEATURES_SUMMARY "
@@ -81,17 +82,18 @@ SUMMARY_PREFIX = "BATCH_FEATURES_SUMMARY "
 # The lake's raw tables are partitioned by the UTC date of the event time (fstore_lake.tables).
 PARTITION_COLUMN = "event_date"
 
-# The online store's write rule, the same script as libs/online-store/src/online-store.ts
-# (SET_IF_NEWER; the unit tests check that the two are identical). KEYS = value key, `:ts` key;
-# ARGV = value ('' deletes), event time in epoch ms.
-SET_IF_NEWER = """
-if ARGV[2] ~= '' then
-  local stored = redis.call('GET', KEYS[2])
-  if stored and tonumber(stored) > tonumber(ARGV[2]) then return 0 end
-  redis.call('SET', KEYS[2], ARGV[2])
-end
-if ARGV[1] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[1]) end
-return 1"""
+# The online store's write rule, the one file the TypeScript store loads too (KEYS = value key,
+# `:ts` key; ARGV = value ('' deletes), event time in epoch ms). Beside spark-jobs/ in the
+# repository and in the Livy image.
+SET_IF_NEWER_FILE = (
+    Path(__file__).resolve().parent.parent / "libs" / "online-store" / "lua" / "set_if_newer.lua"
+)
+
+
+def set_if_newer_script() -> str:
+    """Read on the driver; the Spark partitions that write get the text with their closure."""
+    return SET_IF_NEWER_FILE.read_text()
+
 
 # Table property of the history table: the latest as-of (epoch ms) published to Redis.
 PUBLISHED_PROPERTY = "fstore.online_as_of_ms"
@@ -481,15 +483,21 @@ def plan_online(
 
 
 def write_rows(
-    client, rows, as_of_ms: int, chunk: int = REDIS_CHUNK, online: frozenset[str] | None = None
+    client,
+    rows,
+    as_of_ms: int,
+    chunk: int = REDIS_CHUNK,
+    online: frozenset[str] | None = None,
+    script: str | None = None,
 ) -> Counter:
     """Applies (feature, key, value | None) rows through the set-if-not-older script, pipelined
     (redis-py's cluster pipeline: one batch of commands per node and round trip). Counts per
     `<feature>.written|deleted|skipped_newer`. Any Redis error fails the call; so does a row of a
     feature not in `online` (when given), before it is sent: a stream feature's key belongs to
-    the stream writer."""
+    the stream writer. `script`: the write script's text (read from its file when not given)."""
+    script = script if script is not None else set_if_newer_script()
     counts: Counter = Counter()
-    sha = client.script_load(SET_IF_NEWER)
+    sha = client.script_load(script)
     ts = str(as_of_ms)
     batch: list = []
 
@@ -504,7 +512,7 @@ def write_rows(
             if isinstance(reply, Exception) and "NOSCRIPT" in str(reply):
                 # A node that lost its script cache (restart, failover): send the script itself.
                 _, key, value = batch[i]
-                reply = client.eval(SET_IF_NEWER, 2, key, event_time_key(key), value or "", ts)
+                reply = client.eval(script, 2, key, event_time_key(key), value or "", ts)
             if isinstance(reply, Exception):
                 raise RuntimeError(f"Redis refused a write of {batch[i][1]}: {reply}") from reply
             feature, _, value = batch[i]
@@ -874,11 +882,13 @@ def write_online(
         deletions.select("feature", "key", "value")
     )
 
+    script = set_if_newer_script()
+
     def write_partition(it):
         client = redis_client(nodes, login)
         try:
             rows = ((r.feature, r.key, r.value) for r in it)
-            yield write_rows(client, rows, as_of_ms, online=online)
+            yield write_rows(client, rows, as_of_ms, online=online, script=script)
         finally:
             client.close()
 
@@ -1006,7 +1016,7 @@ def check_redis(args: argparse.Namespace, login: tuple[str, str | None]) -> None
     try:
         client = redis_client(nodes, login)
         try:
-            client.script_load(SET_IF_NEWER)
+            client.script_load(set_if_newer_script())
         finally:
             client.close()
     except Exception as e:

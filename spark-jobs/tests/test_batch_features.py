@@ -5,7 +5,6 @@ import copy
 import json
 import os
 import random
-import re
 import shutil
 import subprocess
 from datetime import UTC, date, datetime
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from batch_features import (
-    SET_IF_NEWER,
+    SET_IF_NEWER_FILE,
     Plan,
     compute_features,
     default_nodes,
@@ -47,11 +46,15 @@ ROOT = Path(__file__).resolve().parents[2]
 DAY = 86_400_000
 
 
+SET_IF_NEWER = SET_IF_NEWER_FILE.read_text()
+
+
 def test_write_script_is_the_online_stores():
+    # One file: the TypeScript store loads the same one (no copy to drift).
+    assert SET_IF_NEWER_FILE == ROOT / "libs" / "online-store" / "lua" / "set_if_newer.lua"
     text = (ROOT / "libs" / "online-store" / "src" / "online-store.ts").read_text()
-    m = re.search(r"const SET_IF_NEWER = `(.*?)`;", text, re.S)
-    assert m, "SET_IF_NEWER not found in libs/online-store/src/online-store.ts"
-    assert SET_IF_NEWER == m.group(1)
+    assert "'libs', 'online-store', 'lua', 'set_if_newer.lua'" in text
+    assert "redis.call('SET', KEYS[2], ARGV[2])" in SET_IF_NEWER
 
 
 def test_keys_follow_the_format():

@@ -119,6 +119,25 @@ async function untilServedEqual(events: object[]) {
     if (wrong.length > 0) await new Promise((r) => setTimeout(r, 3000));
   } while (wrong.length > 0 && Date.now() < deadline);
   expect({ wrong: wrong.length, sample: wrong.slice(0, 3) }).toEqual({ wrong: 0, sample: [] });
+  return { id: ids[0], want: expected.get(`${NAME}:{${ids[0]}}`)! };
+}
+
+/** The control plane's catalog entry of the test's feature (and one customer's value). */
+async function catalogEntry(entityId?: string) {
+  const query = entityId === undefined ? '' : `?entity_id=${encodeURIComponent(entityId)}`;
+  const res = await fetch(`${config.control.url}/v1/features/${NAME}${query}`, {
+    headers: { authorization: `Bearer ${config.control.apiKey}` },
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Whether the control plane's list names the test's feature. */
+async function listed(): Promise<boolean> {
+  const res = await fetch(`${config.control.url}/v1/features`, {
+    headers: { authorization: `Bearer ${config.control.apiKey}` },
+  });
+  const { features } = (await res.json()) as { features: { name: string }[] };
+  return features.some((f) => f.name === NAME);
 }
 
 let events: object[] = [];
@@ -205,7 +224,22 @@ describe('fstore plan / apply: a feature defined in one file', () => {
     expect(plan).toMatch(/features-transactions\s+recompute\s+recomputed\s+add spend_last_/);
     ok(['apply']);
     expect(ok(['plan'])).toMatch(/^Nothing to do/);
-    await untilServedEqual(events);
+    const one = await untilServedEqual(events);
+    // The control plane lists it at once, from the registry: it was not restarted.
+    expect(await listed()).toBe(true);
+    const added = await catalogEntry(one.id);
+    expect(added.status).toBe(200);
+    expect(added.body).toMatchObject({
+      name: NAME,
+      entity: 'customer',
+      engine: 'stream',
+      aggregation: 'last_k',
+      window: null,
+      produced_by: 'flink-sql/transactions.sql',
+      registry_version: 1,
+      entity_id: one.id,
+    });
+    expect(equal(one.want, added.body.value as number)).toBe(true);
 
     // Changed: K 2 → 3 (the same feature, now in another file): recomputed.
     const before = await liveDeployment();
@@ -219,6 +253,7 @@ describe('fstore plan / apply: a feature defined in one file', () => {
     expect(after!.id).not.toBe(before!.id);
     expect(ok(['plan'])).toMatch(/^Nothing to do/);
     await untilServedEqual(events);
+    expect((await catalogEntry()).body).toMatchObject({ name: NAME, registry_version: 2 });
 
     // A definition with an error: plan and apply refuse, naming it; nothing running changes.
     writeFileSync(
@@ -248,6 +283,8 @@ describe('fstore plan / apply: a feature defined in one file', () => {
       body: JSON.stringify({ entity: 'customer', ids: ['x'], features: [NAME] }),
     });
     expect(gone.status).toBe(400);
+    expect(await listed()).toBe(false);
+    expect((await catalogEntry()).status).toBe(404);
 
     // Only features/ changed (and back): nothing under apps/ or libs/.
     expect(gitStatus('apps', 'libs')).toBe(appsAndLibs);

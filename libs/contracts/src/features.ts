@@ -65,14 +65,39 @@ export interface TiledWindow {
 }
 
 function tiledWindow(f: ResolvedFeature): TiledWindow | undefined {
-  const a = f.aggregation;
-  if (f.engine !== 'stream' || a.op === 'last' || a.op === 'last_k') return undefined;
+  return tiledWindowOf({
+    engine: f.engine,
+    op: f.aggregation.op,
+    windowMs: f.windowMs,
+    granularityMs: f.granularityMs,
+    doubleSums: f.of?.type.kind === 'double',
+  });
+}
+
+/**
+ * How a feature is kept in the online store, from the few facts that decide it (so a definition
+ * read back from the registry's export gets the same answer as a checked one): stream time
+ * windows are tiles; last/last_k and batch features are one value per key.
+ */
+export function tiledWindowOf(f: {
+  engine: FeatureEngine;
+  op: string;
+  windowMs?: number | null;
+  granularityMs?: number | null;
+  doubleSums: boolean;
+}): TiledWindow | undefined {
+  if (f.engine !== 'stream' || f.op === 'last' || f.op === 'last_k') return undefined;
   return {
     windowMs: f.windowMs!,
     granularityMs: f.granularityMs!,
-    op: a.op,
-    doubleSums: f.of?.type.kind === 'double',
+    op: f.op as TiledWindow['op'],
+    doubleSums: f.doubleSums,
   };
+}
+
+/** The job file that produces a feature: its source's generated Flink job, or the batch job. */
+export function producedByOf(engine: FeatureEngine, source: string): string {
+  return engine === 'stream' ? `flink-sql/${source}.sql` : BATCH_FEATURES_JOB;
 }
 
 /** The batch job that computes every batch definition. */
@@ -97,7 +122,7 @@ export const FEATURES: readonly FeatureDefinition[] = REGISTRY.features.map((f) 
   engine: f.engine,
   type: f.type,
   description: f.description,
-  producedBy: f.engine === 'stream' ? `flink-sql/${f.source}.sql` : BATCH_FEATURES_JOB,
+  producedBy: producedByOf(f.engine, f.source),
   legacy: f.legacy,
   tiles: tiledWindow(f),
   definition: f,

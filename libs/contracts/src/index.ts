@@ -21,6 +21,8 @@ export {
   eventTimeKey,
   FEATURES,
   featureByName,
+  producedByOf,
+  tiledWindowOf,
   featureKey,
   featureKeyPrefix,
   featuresOf,

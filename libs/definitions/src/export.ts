@@ -38,6 +38,8 @@ export interface ExportedDefinitions {
     of_type: string | null;
     filter: string | null;
     window_ms: number | null;
+    /** The aggregation's window as written (`24h`); null for last/last_k. */
+    window?: string | null;
     granularity_ms: number | null;
     type: string;
     description: string;
@@ -75,6 +77,7 @@ export function exportDefinitions(registry: Registry): ExportedDefinitions {
       of_type: f.of ? typeName(f.of.type) : null,
       filter: f.filter ? toSql(f.filter) : null,
       window_ms: f.windowMs ?? null,
+      window: 'window' in f.aggregation ? f.aggregation.window : null,
       granularity_ms: f.granularityMs ?? null,
       type: f.type,
       description: f.description,

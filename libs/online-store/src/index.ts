@@ -4,6 +4,7 @@ export {
   type FeatureWrite,
   type OnlineStore,
   type RedisClusterStoreOptions,
+  type StoredFeature,
   type WriteResult,
 } from './online-store';
 export { formatValue } from './values';

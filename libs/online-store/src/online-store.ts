@@ -1,6 +1,8 @@
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, ClusterOptions } from 'ioredis';
-import { FstoreConfig, RedisClusterUser, redisCredentials } from '@fstore/config';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { FstoreConfig, PROJECT_ROOT, RedisClusterUser, redisCredentials } from '@fstore/config';
 import {
   EntityName,
   entityKeyPart,
@@ -40,6 +42,14 @@ export interface WriteResult {
   skippedOlder: number;
 }
 
+/**
+ * What reading a feature's value needs to know about it: its key prefix (name), how a value is
+ * formatted (type) and whether it is kept as time-window tiles. A checked definition
+ * (`FeatureDefinition`) is one; so is a definition the control plane reads back from its
+ * registry, which this process may not have booted with.
+ */
+export type StoredFeature = Pick<FeatureDefinition, 'name' | 'type' | 'tiles'>;
+
 /** The online store's small interface (after Feast's): write a batch, read entities, health. */
 export interface OnlineStore {
   write(rows: readonly FeatureWrite[]): Promise<WriteResult>;
@@ -47,7 +57,7 @@ export interface OnlineStore {
   read(
     entity: EntityName,
     entities: readonly (readonly string[])[],
-    features: readonly FeatureDefinition[],
+    features: readonly StoredFeature[],
   ): Promise<(FeatureValue | null)[][]>;
   /** Throws unless every master answers and the cluster state is ok. */
   checkHealth(): Promise<void>;
@@ -64,17 +74,12 @@ export interface RedisClusterStoreOptions {
   commandTimeoutMs?: number;
 }
 
-// Sets value and event time together, only if the new event time is not older than the stored
-// one. ARGV[1] = '' deletes the value (the event time is kept so older updates stay out);
-// ARGV[2] = '' (no event time: a tombstone) skips the comparison.
-const SET_IF_NEWER = `
-if ARGV[2] ~= '' then
-  local stored = redis.call('GET', KEYS[2])
-  if stored and tonumber(stored) > tonumber(ARGV[2]) then return 0 end
-  redis.call('SET', KEYS[2], ARGV[2])
-end
-if ARGV[1] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[1]) end
-return 1`;
+// The write rule: set value and event time together unless the stored event time is newer. One
+// file that the batch job (spark-jobs/batch_features.py) loads too.
+const SET_IF_NEWER = readFileSync(
+  join(PROJECT_ROOT, 'libs', 'online-store', 'lua', 'set_if_newer.lua'),
+  'utf8',
+);
 
 // Reads entities of several slots that all live on the node it runs on (Redis 7 script flags).
 // ARGV: n, the event-time key suffix, n feature key prefixes, n window starts and n window ends
@@ -153,7 +158,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
   private readonly cluster: SetIfNewerCluster;
   /** The reads of one event-loop turn with the same features, together (see TurnBatcher). */
   private readonly reads = new TurnBatcher(
-    (features: readonly FeatureDefinition[]) => features.map((f) => f.name).join(','),
+    (features: readonly StoredFeature[]) => features.map((f) => f.name).join(','),
     (features, parts: string[]) => this.readEntities(parts, features),
   );
 
@@ -239,7 +244,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
   async read(
     _entity: EntityName,
     entities: readonly (readonly string[])[],
-    features: readonly FeatureDefinition[],
+    features: readonly StoredFeature[],
   ): Promise<(FeatureValue | null)[][]> {
     if (features.length === 0) return entities.map(() => []);
     await this.ready();
@@ -248,7 +253,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
 
   private async readEntities(
     parts: readonly string[],
-    features: readonly FeatureDefinition[],
+    features: readonly StoredFeature[],
   ): Promise<(FeatureValue | null)[][]> {
     const now = Date.now();
     const windows = features.map((f) => f.tiles && readWindow(f.tiles, now));
@@ -263,7 +268,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
    */
   private async readOne(
     part: string,
-    features: readonly FeatureDefinition[],
+    features: readonly StoredFeature[],
     windows: readonly (WindowBounds | undefined)[],
   ): Promise<(FeatureValue | null)[]> {
     const n = features.length;
@@ -362,7 +367,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
    */
   private async readPerNode(
     parts: readonly string[],
-    features: readonly FeatureDefinition[],
+    features: readonly StoredFeature[],
     windows: readonly (WindowBounds | undefined)[],
   ): Promise<(FeatureValue | null)[][]> {
     const n = features.length;
@@ -442,7 +447,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
 function toValues(
   reply: readonly (string | null)[],
   at: number,
-  features: readonly FeatureDefinition[],
+  features: readonly StoredFeature[],
   windows: readonly (WindowBounds | undefined)[],
 ): (FeatureValue | null)[] {
   const n = features.length;

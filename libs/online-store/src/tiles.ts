@@ -81,7 +81,7 @@ export interface WindowValue {
  * when no event falls in the window (the value is absent, as for every feature).
  */
 export function mergeTiles(
-  feature: FeatureDefinition,
+  feature: Pick<FeatureDefinition, 'type' | 'tiles'>,
   encoded: readonly string[],
   window: WindowBounds,
 ): WindowValue | null {

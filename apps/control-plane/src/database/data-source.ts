@@ -8,12 +8,14 @@ import { Initial1764250000000 } from './migrations/1764250000000-initial';
 import { FeatureVersions1764900000000 } from './migrations/1764900000000-feature-versions';
 import { ApiKeyExpiry1764950000000 } from './migrations/1764950000000-api-key-expiry';
 import { AuditAppendOnly1765000000000 } from './migrations/1765000000000-audit-append-only';
+import { DropFeatureDefinitions1765100000000 } from './migrations/1765100000000-drop-feature-definitions';
 
 export const MIGRATIONS = [
   Initial1764250000000,
   FeatureVersions1764900000000,
   ApiKeyExpiry1764950000000,
   AuditAppendOnly1765000000000,
+  DropFeatureDefinitions1765100000000,
 ];
 
 const logger = new Logger('postgres');

@@ -19,19 +19,6 @@ export type JsonObject = Record<string, any>;
 
 export type JobKind = 'flink-sql' | 'pyspark';
 
-/** A feature of libs/contracts FEATURES, synced at boot: what the API lists. */
-@Entity({ name: 'feature_definitions' })
-export class FeatureDefinitionEntity {
-  @PrimaryColumn({ type: 'text' }) name!: string;
-  @Column({ type: 'text' }) entity!: string;
-  @Column({ type: 'text', name: 'key_template' }) keyTemplate!: string;
-  @Column({ type: 'text' }) type!: string;
-  @Column({ type: 'text' }) engine!: string;
-  @Column({ type: 'text', name: 'produced_by' }) producedBy!: string;
-  @Column({ type: 'text' }) description!: string;
-  @UpdateDateColumn({ type: 'timestamptz', name: 'synced_at' }) syncedAt!: Date;
-}
-
 /** An applied definition (immutable; a removal is a version with `removed`). */
 @Entity({ name: 'feature_versions' })
 export class FeatureVersionEntity {
@@ -166,7 +153,6 @@ export class ApiKeyEntity {
 }
 
 export const ENTITIES = [
-  FeatureDefinitionEntity,
   FeatureVersionEntity,
   JobEntity,
   JobVersionEntity,

@@ -123,3 +123,16 @@ describe('planChanges: stored definitions', () => {
     expect(plan.nothing_to_do).toBe(true);
   });
 });
+
+describe('the window text', () => {
+  it('a version recorded before the export carried `window` plans as unchanged', () => {
+    const old = desired.features.map((f) => {
+      const copy: ExportedFeature = { ...f };
+      delete copy.window;
+      return copy;
+    });
+    const plan = planChanges(desired, registered(old), [job(A)], [live(A)]);
+    expect(plan.features.filter((f) => f.change !== 'none')).toEqual([]);
+    expect(plan.nothing_to_do).toBe(true);
+  });
+});

@@ -61,8 +61,18 @@ export interface FeaturePlan {
   nothing_to_do: boolean;
 }
 
-/** Equal definitions, whatever the order of their fields (jsonb does not keep it). */
-const canonical = (f: ExportedFeature) => JSON.stringify(f, Object.keys(f).sort());
+/**
+ * Equal definitions, whatever the order of their fields (jsonb does not keep it). `window` only
+ * restates window_ms as written (`24h`), and versions applied before the export carried it lack
+ * it: it never makes a difference on its own.
+ */
+const canonical = (f: ExportedFeature) =>
+  JSON.stringify(
+    f,
+    Object.keys(f)
+      .filter((k) => k !== 'window')
+      .sort(),
+  );
 const same = (a: ExportedFeature, b: ExportedFeature) => canonical(a) === canonical(b);
 
 function describeCompute(f: ExportedFeature): string {

@@ -1,19 +1,12 @@
-import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, Like, Not, Repository } from 'typeorm';
 import { EXPORT_FORMAT, streamJobName } from '@fstore/definitions';
-import {
-  COMPOSITE_ID_SEPARATOR,
-  ENTITIES,
-  FEATURES,
-  featureByName,
-  featureKey,
-} from '@fstore/contracts';
+import { COMPOSITE_ID_SEPARATOR, FEATURES, featureKey } from '@fstore/contracts';
 import { OnlineStore } from '@fstore/online-store';
 import {
   BatchRunEntity,
   DeploymentEntity,
-  FeatureDefinitionEntity,
   FeatureVersionEntity,
   JobVersionEntity,
   JsonObject,
@@ -21,6 +14,7 @@ import {
 import { AuditService } from '../audit/audit.service';
 import { Principal } from '../auth/api-keys.service';
 import { FeaturePlan, LiveJob, planChanges, RegisteredFeature } from './feature-plan';
+import { CatalogFeature, currentCatalog } from './feature-catalog';
 import { PlanRequestDto } from './features-plan.dto';
 import { InvalidField } from '@fstore/rest-api';
 import { NotFound, Unavailable } from '../errors/domain-errors';
@@ -37,10 +31,8 @@ export type LazyOnlineStore = (() => OnlineStore) & { close: () => Promise<void>
  * time would cost a pass over the cluster, so it is not offered.
  */
 @Injectable()
-export class FeaturesService implements OnModuleInit, OnApplicationShutdown {
+export class FeaturesService implements OnApplicationShutdown {
   constructor(
-    @InjectRepository(FeatureDefinitionEntity)
-    private readonly features: Repository<FeatureDefinitionEntity>,
     @InjectRepository(JobVersionEntity) private readonly versions: Repository<JobVersionEntity>,
     @InjectRepository(DeploymentEntity) private readonly deployments: Repository<DeploymentEntity>,
     @InjectRepository(BatchRunEntity) private readonly runs: Repository<BatchRunEntity>,
@@ -154,43 +146,22 @@ export class FeaturesService implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
-  /** libs/contracts FEATURES is the source of truth: the table follows it at every boot. */
-  async onModuleInit(): Promise<void> {
-    await this.features.upsert(
-      FEATURES.map((f) => ({
-        name: f.name,
-        entity: f.entity,
-        keyTemplate: featureKey(
-          f.name,
-          ENTITIES[f.entity].keyColumns.map((c) => `<${c}>`),
-        ),
-        type: f.type,
-        engine: f.engine,
-        producedBy: f.producedBy,
-        description: f.description,
-      })),
-      ['name'],
-    );
-    await this.features.delete({ name: Not(In(FEATURES.map((f) => f.name))) });
-  }
-
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
   }
 
   async list() {
-    const defs = await this.features.find({ order: { name: 'ASC' } });
-    return Promise.all(defs.map((d) => this.withFreshness(d)));
+    const catalog = await this.catalog();
+    return Promise.all(catalog.map((f) => this.withFreshness(f)));
   }
 
   async get(name: string, entityId?: string) {
-    const def = await this.features.findOneBy({ name });
-    if (!def) throw NotFound('feature', name);
-    const out = await this.withFreshness(def);
+    const feature = (await this.catalog()).find((f) => f.name === name);
+    if (!feature) throw NotFound('feature', name);
+    const out = await this.withFreshness(feature);
     if (entityId === undefined) return out;
-    const contract = featureByName(name)!;
     const parts = entityId.split(COMPOSITE_ID_SEPARATOR);
-    const columns = ENTITIES[contract.entity].keyColumns;
+    const columns = feature.keyColumns;
     if (parts.length !== columns.length || parts.some((p) => p.length === 0 || p.length > 64)) {
       throw InvalidField(
         ['query', 'entity_id'],
@@ -199,7 +170,7 @@ export class FeaturesService implements OnModuleInit, OnApplicationShutdown {
     }
     let value;
     try {
-      [[value]] = await this.store().read(contract.entity, [parts], [contract]);
+      [[value]] = await this.store().read(feature.entity, [parts], [feature.stored]);
     } catch (e) {
       throw Unavailable('online store', (e as Error).message);
     }
@@ -212,7 +183,12 @@ export class FeaturesService implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
-  private async withFreshness(def: FeatureDefinitionEntity) {
+  /** The features the system has now: the registry's, else the boot definitions. */
+  private async catalog(): Promise<CatalogFeature[]> {
+    return currentCatalog(FEATURES, await this.latestVersions(this.registry));
+  }
+
+  private async withFreshness(def: CatalogFeature) {
     // Jobs whose versions run the producing file.
     const producers = await this.versions
       .createQueryBuilder('v')
@@ -224,16 +200,13 @@ export class FeaturesService implements OnModuleInit, OnApplicationShutdown {
       where: { name: def.name },
       order: { version: 'DESC' },
     });
-    // What the definition says beyond the table's columns (aggregation, window, owner, tags).
-    const definition = featureByName(def.name)?.definition;
-    const aggregation = definition?.aggregation;
     const base = {
       name: def.name,
       entity: def.entity,
-      aggregation: aggregation?.op ?? null,
-      window: aggregation && 'window' in aggregation ? aggregation.window : null,
-      owner: definition?.owner ?? null,
-      tags: definition ? [...definition.tags] : [],
+      aggregation: def.aggregation,
+      window: def.window,
+      owner: def.owner,
+      tags: def.tags,
       key_template: def.keyTemplate,
       type: def.type,
       engine: def.engine,

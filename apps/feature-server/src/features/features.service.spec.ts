@@ -1,5 +1,5 @@
 import { FstoreConfig } from '@fstore/config';
-import { EntityName, FeatureDefinition } from '@fstore/contracts';
+import { EntityName } from '@fstore/contracts';
 import { FeatureValue, OnlineStore } from '@fstore/online-store';
 import { FeaturesService } from './features.service';
 import { ServingLog, ServingLogSink } from './serving-log';
@@ -11,9 +11,7 @@ const now = Date.now();
 function fakeStore(table: Record<string, FeatureValue>): OnlineStore {
   return {
     read: async (_: EntityName, entities: readonly (readonly string[])[], features) =>
-      entities.map((parts) =>
-        features.map((f: FeatureDefinition) => table[`${f.name} ${parts.join(':')}`] ?? null),
-      ),
+      entities.map((parts) => features.map((f) => table[`${f.name} ${parts.join(':')}`] ?? null)),
     write: async () => ({ written: 0, skippedOlder: 0 }),
     checkHealth: async () => undefined,
     close: async () => undefined,
