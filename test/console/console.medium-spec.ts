@@ -3,7 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { ControlPlaneClient } from '@fstore/client';
 import { kafkaClientConfig, loadConfig } from '@fstore/config';
-import { createControlApiKey } from '@fstore/control-plane';
+import { createControlApiKey } from '@fstore/control-store';
 import { FlinkJobs } from '@fstore/flink';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser';

@@ -7,7 +7,7 @@ import { Pool } from 'pg';
 import { UsersRepository } from '@fstore/auth';
 import { loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { featureByName, FEATURES } from '@fstore/contracts';
-import { createControlApiKey } from '@fstore/control-plane';
+import { createControlApiKey } from '@fstore/control-store';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 
 // The contract: every documented route of the running services is called with good and bad

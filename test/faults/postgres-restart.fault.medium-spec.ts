@@ -7,9 +7,7 @@ import { UsersRepository } from '@fstore/auth';
 import { loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { featureKey } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
-import { createApiKey } from '../../apps/control-plane/src/auth/api-keys.service';
-import { openDatabase } from '../../apps/control-plane/src/database/data-source';
-import { ApiKeyEntity } from '../../apps/control-plane/src/database/entities';
+import { ApiKeyEntity, createApiKey, openDatabase } from '@fstore/control-store';
 import { fstore } from '../support/cli';
 
 /**

@@ -9,7 +9,7 @@ import { Pool } from 'pg';
 import { UsersRepository } from '@fstore/auth';
 import { loadConfig } from '@fstore/config';
 import { FEATURES } from '@fstore/contracts';
-import { createControlApiKey } from '@fstore/control-plane';
+import { createControlApiKey } from '@fstore/control-store';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 
 async function main(): Promise<void> {

@@ -204,7 +204,7 @@ apikeys
   .option('--name <name>', 'who or what uses it (shown in the audit log)', 'cli')
   .option('--expires-in <duration>', 'refused after this long, e.g. 90d (default: never)', duration)
   .action(async (opts: { role: string; name: string; expiresIn?: number }) => {
-    const { createControlApiKey } = await import('@fstore/control-plane');
+    const { createControlApiKey } = await import('@fstore/control-store');
     const expiresAt = opts.expiresIn ? new Date(Date.now() + opts.expiresIn) : null;
     console.log(await createControlApiKey(loadConfig(), opts.name, opts.role, expiresAt));
     const until = expiresAt ? `, valid until ${expiresAt.toISOString()}` : '';

@@ -16,8 +16,7 @@ import { ConsoleHealthService, PROMETHEUS } from './console/console-health.servi
 import { PrometheusRepository } from './console/prometheus.repository';
 import { CONSOLE_SESSIONS, ConsoleSessions } from './console/session';
 import { SessionController } from './console/session.controller';
-import { openDatabase } from './database/data-source';
-import { ENTITIES } from './database/entities';
+import { openDatabase, ENTITIES } from '@fstore/control-store';
 import { mapControlError } from './errors/domain-errors';
 import { DeploymentsController } from './deployments/deployments.controller';
 import { DeploymentsService } from './deployments/deployments.service';

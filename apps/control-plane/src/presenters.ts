@@ -6,7 +6,7 @@ import {
   JobEntity,
   JobVersionEntity,
   OperationEntity,
-} from './database/entities';
+} from '@fstore/control-store';
 import { Accepted } from './operations/operations.service';
 import { jobSummary } from './runs/job-output';
 import {

@@ -1,13 +1,14 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { API_KEY_ROLES, type ApiKeyRole } from './auth/api-keys';
-import type {
-  DesiredState,
-  JobKind,
-  JsonObject,
-  OperationKind,
-  OperationStatus,
-  RunState,
-} from './database/entities';
+import {
+  API_KEY_ROLES,
+  type ApiKeyRole,
+  type DesiredState,
+  type JobKind,
+  type JsonObject,
+  type OperationKind,
+  type OperationStatus,
+  type RunState,
+} from '@fstore/control-store';
 import type { FeatureChange, JobAction } from './features/feature-plan';
 
 /**

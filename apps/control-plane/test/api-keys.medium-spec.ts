@@ -1,6 +1,4 @@
-import { openDatabase } from '../src/database/data-source';
-import { ApiKeyEntity } from '../src/database/entities';
-import { createApiKey } from '../src/auth/api-keys.service';
+import { ApiKeyEntity, createApiKey, openDatabase } from '@fstore/control-store';
 import { Harness } from './harness';
 
 // Issue 20, finding 9: API keys can be listed and revoked by an admin, and may expire; a revoked

@@ -18,9 +18,7 @@ import {
 import { FlinkJobs, TERMINAL_STATES } from '@fstore/flink';
 import { createApp } from '../src/app';
 import { ControlPlaneOptions } from '../src/app.module';
-import { createApiKey } from '../src/auth/api-keys.service';
-import { openDatabase } from '../src/database/data-source';
-import { ApiKeyEntity } from '../src/database/entities';
+import { ApiKeyEntity, createApiKey, openDatabase } from '@fstore/control-store';
 
 // Response bodies are checked field by field against literal expectations.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,6 +1,6 @@
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
-import { createControlApiKey } from '@fstore/control-plane';
+import { createControlApiKey } from '@fstore/control-store';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import { runningPid, spawnDaemon, stopProcess, waitUntil } from './processes';
 import { storedSecret, storeSecret } from './secrets';

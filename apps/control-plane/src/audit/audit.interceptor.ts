@@ -10,7 +10,7 @@ import { Reflector } from '@nestjs/core';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
 import { Principal } from '../auth/api-keys.service';
 import { toControlError } from '../errors/domain-errors';
-import { JsonObject } from '../database/entities';
+import { JsonObject } from '@fstore/control-store';
 import { AuditService } from './audit.service';
 
 export const AUDIT_KEY = 'fstore:audit';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { AuditEntryEntity, JsonObject } from '../database/entities';
+import { AuditEntryEntity, JsonObject } from '@fstore/control-store';
 
 export interface AuditRecord {
   actor: string;

@@ -1,9 +1,8 @@
 import { Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Audited } from '../audit/audit.interceptor';
-import { ApiKeyEntity } from '../database/entities';
+import { ApiKeyEntity, ApiKeyRole, keyUsable } from '@fstore/control-store';
 import { NotFound } from '../errors/domain-errors';
-import { ApiKeyRole, keyUsable } from './api-keys';
 import { ApiKeysService } from './api-keys.service';
 import { Principal } from './api-keys.service';
 import { CurrentPrincipal, Roles } from './auth.decorators';

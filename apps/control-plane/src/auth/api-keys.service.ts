@@ -2,8 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { ApiKeyEntity } from '../database/entities';
-import { ApiKeyRole, generateApiKey, hashApiKey, keyUsable } from './api-keys';
+import {
+  ApiKeyEntity,
+  ApiKeyRole,
+  createApiKey,
+  hashApiKey,
+  keyUsable,
+} from '@fstore/control-store';
 
 export interface Principal {
   /** Who, for the audit log: `key:<name>`. */
@@ -62,25 +67,4 @@ export class ApiKeysService {
     }
     return row;
   }
-}
-
-/** Shared by the service and the `fstore apikeys create` command. */
-export async function createApiKey(
-  keys: Repository<ApiKeyEntity>,
-  name: string,
-  role: ApiKeyRole,
-  expiresAt: Date | null = null,
-): Promise<{ id: string; key: string }> {
-  const key = generateApiKey();
-  const row = await keys.save(
-    keys.create({
-      name,
-      role,
-      prefix: key.slice(0, 10),
-      keyHash: hashApiKey(key),
-      revokedAt: null,
-      expiresAt,
-    }),
-  );
-  return { id: row.id, key };
 }

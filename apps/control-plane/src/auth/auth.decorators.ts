@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiKeyRole } from './api-keys';
+import { ApiKeyRole } from '@fstore/control-store';
 import { Principal } from './api-keys.service';
 
 export const PUBLIC_KEY = 'fstore:public';

@@ -5,7 +5,7 @@ import { AUDIT_KEY, auditTarget } from '../audit/audit.interceptor';
 import { AuditService } from '../audit/audit.service';
 import { NotAuthenticated } from '@fstore/rest-api';
 import { CsrfTokenRefused, PermissionDenied } from '../errors/domain-errors';
-import { ApiKeyRole } from './api-keys';
+import { ApiKeyRole } from '@fstore/control-store';
 import { ApiKeysService, Principal } from './api-keys.service';
 import {
   CONSOLE_SESSIONS,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Not, Repository } from 'typeorm';
 import { Principal } from '../auth/api-keys.service';
-import { DeploymentEntity, JobEntity, JobVersionEntity } from '../database/entities';
+import { DeploymentEntity, JobEntity, JobVersionEntity } from '@fstore/control-store';
 import { InvalidField } from '@fstore/rest-api';
 import {
   Conflict,

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, LessThan, Not, Repository } from 'typeorm';
 import { FstoreConfig } from '@fstore/config';
 import { CONFIG } from '../config';
-import { DeploymentEntity, OperationEntity } from '../database/entities';
+import { DeploymentEntity, OperationEntity } from '@fstore/control-store';
 import { FlinkRepository } from '../flink/flink.repository';
 import { FLINK } from '../jobs/jobs.service';
 import { OperationsService } from '../operations/operations.service';

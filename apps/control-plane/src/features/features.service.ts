@@ -10,7 +10,7 @@ import {
   FeatureVersionEntity,
   JobVersionEntity,
   JsonObject,
-} from '../database/entities';
+} from '@fstore/control-store';
 import { AuditService } from '../audit/audit.service';
 import { Principal } from '../auth/api-keys.service';
 import { FeaturePlan, LiveJob, planChanges, RegisteredFeature } from './feature-plan';

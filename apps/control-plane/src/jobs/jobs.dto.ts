@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { JobKind } from '../database/entities';
+import { JobKind } from '@fstore/control-store';
 
 export const JOB_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 

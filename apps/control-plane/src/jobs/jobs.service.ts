@@ -4,7 +4,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Not, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Principal } from '../auth/api-keys.service';
-import { DeploymentEntity, JobEntity, JobKind, JobVersionEntity } from '../database/entities';
+import { DeploymentEntity, JobEntity, JobKind, JobVersionEntity } from '@fstore/control-store';
 import { InvalidField } from '@fstore/rest-api';
 import { Conflict, NotFound } from '../errors/domain-errors';
 import { FlinkRepository } from '../flink/flink.repository';

@@ -8,7 +8,7 @@ import {
   placeholdersOf,
 } from '@fstore/flink';
 import { InvalidField } from '@fstore/rest-api';
-import { JobKind } from '../database/entities';
+import { JobKind } from '@fstore/control-store';
 import { InvalidParameter, ScriptRefused } from '../errors/domain-errors';
 import { batchJobArgs } from '../runs/batch-args';
 

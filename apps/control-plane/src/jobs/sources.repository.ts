@@ -1,7 +1,7 @@
 import { realpathSync, readFileSync, statSync } from 'fs';
 import { isAbsolute, join, normalize, sep } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
-import { JobKind } from '../database/entities';
+import { JobKind } from '@fstore/control-store';
 
 /** Where job sources may be read from, per kind: nothing outside these folders is readable. */
 export const SOURCE_FOLDERS: Record<JobKind, { folder: string; extension: string }> = {

@@ -8,7 +8,7 @@ import {
   JobVersionEntity,
   JsonObject,
   OperationEntity,
-} from '../database/entities';
+} from '@fstore/control-store';
 import { pipelineName, withoutPipelineName } from '../deployments/job-script';
 import { FlinkRepository } from '../flink/flink.repository';
 import { FLINK } from '../jobs/jobs.service';

@@ -4,7 +4,7 @@ import { randomUUID } from 'crypto';
 import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Principal } from '../auth/api-keys.service';
-import { OperationEntity, OperationKind } from '../database/entities';
+import { OperationEntity, OperationKind } from '@fstore/control-store';
 import { IdempotencyKeyReused, NotFound } from '../errors/domain-errors';
 import { QueueRepository } from '../queue/queue.repository';
 

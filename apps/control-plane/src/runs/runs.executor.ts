@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { BatchRunEntity, JobVersionEntity, OperationEntity, RunState } from '../database/entities';
+import { BatchRunEntity, JobVersionEntity, OperationEntity, RunState } from '@fstore/control-store';
 import { FstoreConfig } from '@fstore/config';
 import {
   BatchState,

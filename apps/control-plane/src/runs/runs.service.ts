@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Principal } from '../auth/api-keys.service';
-import { BatchRunEntity, JobEntity, JobVersionEntity } from '../database/entities';
+import { BatchRunEntity, JobEntity, JobVersionEntity } from '@fstore/control-store';
 import { InvalidField } from '@fstore/rest-api';
 import { FstoreConfig } from '@fstore/config';
 import { CONSISTENCY_JOB } from '@fstore/contracts';
