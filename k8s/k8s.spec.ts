@@ -332,7 +332,10 @@ describe('k8s manifests: configuration', () => {
 });
 
 describe('k8s manifests: apps', () => {
-  /** Routes an app really serves: Nest controllers' metadata, or a plain http server's `req.url`. */
+  /**
+   * Routes an app really serves: Nest controllers' metadata, or a plain http server's `req.url`,
+   * in its own source or a lib it imports (the producer's metrics server is in libs/ingest).
+   */
   function servedPaths(app: string): Set<string> {
     const src = join(PROJECT_ROOT, 'apps', app, 'src');
     const sources = (dir: string): string[] =>
@@ -341,8 +344,17 @@ describe('k8s manifests: apps', () => {
         if (statSync(p).isDirectory()) return sources(p);
         return n.endsWith('.ts') && !/\.(medium-)?spec\.ts$/.test(n) ? [p] : [];
       });
+    const own = sources(src);
+    const libs = new Set(
+      own.flatMap((file) =>
+        [...readFileSync(file, 'utf8').matchAll(/from '@fstore\/([a-z-]+)'/g)].map(([, l]) => l),
+      ),
+    );
     const paths = new Set<string>();
-    for (const file of sources(src)) {
+    for (const file of [
+      ...own,
+      ...[...libs].flatMap((l) => sources(join(PROJECT_ROOT, 'libs', l, 'src'))),
+    ]) {
       const text = readFileSync(file, 'utf8');
       if (file.endsWith('.controller.ts')) {
         const mod = jest.requireActual<Record<string, unknown>>(file);

@@ -7,7 +7,7 @@ import { kafkaClientConfig, PROJECT_ROOT } from '@fstore/config';
 import { GENERATED_LAYOUT, parseCsvLine, RawEvent } from '@fstore/events';
 import { LivyBatchesClient } from '@fstore/livy';
 import { generate } from '@fstore/generator';
-import { produce } from '@fstore/producer';
+import { produce } from '@fstore/ingest';
 import { sparkDirs, sparkKafkaJars } from '../../apps/cli/src/stack/spark';
 import { stackContext } from '../../apps/cli/src/stack/stack';
 import { sparkSubmit } from '../support/spark';

@@ -9,8 +9,7 @@ import { loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { FEATURES_DIR, TOPICS } from '@fstore/contracts';
 import { loadDefinitions, ResolvedFeature } from '@fstore/definitions';
 import { generate } from '@fstore/generator';
-import { produce } from '@fstore/producer';
-import { silentLogger } from '../../apps/producer/src/logger';
+import { produce, silentLogger } from '@fstore/ingest';
 import { fstore } from '../support/cli';
 import { featureValues, OracleValue } from '../support/interpreter';
 

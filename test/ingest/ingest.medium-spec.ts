@@ -9,7 +9,7 @@ import { PROJECT_ROOT } from '@fstore/config';
 import { TOPICS } from '@fstore/contracts';
 import { RawEvent, deriveEventId } from '@fstore/events';
 import { MalformedKind, expectedReason, generate } from '@fstore/generator';
-import { DeadLetter } from '@fstore/producer';
+import { DeadLetter } from '@fstore/ingest';
 import {
   Received,
   createTestTopics,

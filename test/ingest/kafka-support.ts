@@ -5,7 +5,7 @@ import { IHeaders, Kafka, logLevel } from 'kafkajs';
 import { PROJECT_ROOT, kafkaClientConfig, loadConfig } from '@fstore/config';
 // The producer compresses with LZ4, a codec kafkajs only has once the producer module registered
 // it: without it these consumers cannot decode a batch (kafkajs drops it silently) and time out.
-import '@fstore/producer';
+import '@fstore/ingest';
 
 /** Test helpers over the real Kafka of the local stack. */
 export const config = loadConfig();

@@ -14,8 +14,7 @@ import { kafkaClientConfig, loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { FEATURE_TOPIC_PREFIX, REGISTRY, STREAM_FEATURES } from '@fstore/contracts';
 import { compileStreamJobs } from '@fstore/definitions';
 import { FlinkJobs } from '@fstore/flink';
-import { produce } from '@fstore/producer';
-import { silentLogger } from '../../apps/producer/src/logger';
+import { produce, silentLogger } from '@fstore/ingest';
 import type { OracleEvent } from './oracle';
 
 const config = loadConfig();

@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, PROJECT_ROOT, settingsMarkdownTable } from '@f
 import type { GenerateOptions } from '@fstore/generator';
 // The defaults alone: the generator's index loads the event schema and its validators.
 import { GENERATOR_DEFAULTS as GEN } from '@fstore/generator/defaults';
-import type { IngestSummary, ProduceOptions } from '@fstore/producer';
+import type { IngestSummary, ProduceOptions } from '@fstore/ingest';
 import { StackError } from './stack/processes';
 import { call, ControlPlaneError, jobsCommand } from './control/jobs-command';
 import { formatTable } from './format-table';
@@ -389,7 +389,7 @@ program
   .option('--metrics-port <port>', 'serve /metrics on this port (service mode: setting)', int)
   .option('--json', 'print the summary as JSON')
   .action(async (o: ProduceCliOptions) => {
-    const { formatSummary, produce, ProducerError } = await import('@fstore/producer');
+    const { formatSummary, produce, ProducerError } = await import('@fstore/ingest');
     const stop = new AbortController();
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
     const print = (s: IngestSummary) => console.log(o.json ? JSON.stringify(s) : formatSummary(s));

@@ -1,12 +1,10 @@
 /**
  * The producer as a long-running service (e.g. a Kubernetes Deployment): watches the folder
  * FSTORE_PRODUCER_INPUT_DIR (or reads standard input when it is unset), serves /metrics, logs JSON,
- * and stops cleanly on SIGTERM/SIGINT. `fstore produce --dir/--stdin` runs the same code.
+ * and stops cleanly on SIGTERM/SIGINT. `fstore produce --dir/--stdin` runs the same code (libs/ingest).
  */
 import { loadConfig } from '@fstore/config';
-import { formatSummary, produce } from './produce.command';
-import { ProducerError } from './errors';
-import { jsonLogger } from './logger';
+import { formatSummary, jsonLogger, produce, ProducerError } from '@fstore/ingest';
 
 const log = jsonLogger();
 const stop = new AbortController();

@@ -1,6 +1,11 @@
+/**
+ * Producing raw events to Kafka (files, folders, standard input): the producer service
+ * (apps/producer) and `fstore produce` run this same code.
+ */
 // First: kafkajs must load its producer after the grouping patch is in place.
 import './kafkajs-patch';
 export { ProducerError } from './errors';
 export type { IngestSummary } from './ingest.service';
+export { jsonLogger, silentLogger, type Logger } from './logger';
 export type { DeadLetter } from './record-decoder';
 export { formatSummary, produce, type ProduceOptions } from './produce.command';
