@@ -1,4 +1,6 @@
-import { readFileSync, writeFileSync } from 'fs';
+import { spawnSync } from 'child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join, relative } from 'path';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { PROJECT_ROOT } from '@fstore/config';
@@ -17,14 +19,31 @@ export const documentFile = (api: ApiName) => join(PROJECT_ROOT, 'docs', 'openap
 export const typesFile = (api: ApiName) =>
   join(PROJECT_ROOT, 'libs', 'client', 'src', 'generated', `${api}.ts`);
 
-/** The document the app gives (created in preview mode: nothing is connected). */
+/**
+ * The document the app gives (created in preview mode: nothing is connected). The app writes it
+ * from its own entry point (apps/<api>/src/openapi.main.ts), run as a program: the CLI never
+ * imports another app.
+ */
 export async function generateDocument(api: ApiName): Promise<OpenAPIObject> {
-  if (api === 'feature-server') {
-    const { generateFeatureServerDocument } = await import('@fstore/feature-server');
-    return generateFeatureServerDocument();
+  const dir = mkdtempSync(join(tmpdir(), 'fstore-openapi-'));
+  try {
+    const out = join(dir, `${api}.json`);
+    const entry = join(PROJECT_ROOT, 'apps', api, 'src', 'openapi.main.ts');
+    const register = join(PROJECT_ROOT, 'bin', 'register.js');
+    const run = spawnSync(process.execPath, ['-r', register, entry, out], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    if (run.status !== 0) {
+      throw new Error(
+        `${api}: its OpenAPI document could not be generated (exit ${run.status ?? run.signal}): ${run.stderr.trim()}`,
+      );
+    }
+    return JSON.parse(readFileSync(out, 'utf8')) as OpenAPIObject;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const { generateControlPlaneDocument } = await import('@fstore/control-plane');
-  return generateControlPlaneDocument();
 }
 
 /** Formatted as the repository's Prettier settings format it (so `prettier --check` agrees). */
