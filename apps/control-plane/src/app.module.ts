@@ -10,11 +10,11 @@ import { AuditService } from './audit/audit.service';
 import { ApiKeysController } from './auth/api-keys.controller';
 import { ApiKeysService } from './auth/api-keys.service';
 import { AuthGuard } from './auth/auth.guard';
-import { CONFIG, configProvider } from './config';
+import { configProvider } from './config';
 import { ConsoleHealthController } from './console/console-health.controller';
-import { ConsoleHealthService, PROMETHEUS } from './console/console-health.service';
+import { ConsoleHealthService } from './console/console-health.service';
 import { PrometheusRepository } from './console/prometheus.repository';
-import { CONSOLE_SESSIONS, ConsoleSessions } from './console/session';
+import { ConsoleSessions } from './console/session';
 import { SessionController } from './console/session.controller';
 import { openDatabase, ENTITIES } from '@fstore/control-store';
 import { mapControlError } from './errors/domain-errors';
@@ -22,25 +22,36 @@ import { DeploymentsController } from './deployments/deployments.controller';
 import { DeploymentsService } from './deployments/deployments.service';
 import { ReconcilerService } from './deployments/reconciler.service';
 import { FeaturesController } from './features/features.controller';
-import { FeaturesService, ONLINE_STORE } from './features/features.service';
+import { FeaturesService } from './features/features.service';
 import { FlinkRepository } from './flink/flink.repository';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { JobsController } from './jobs/jobs.controller';
-import { FLINK, JobsService, SOURCES } from './jobs/jobs.service';
+import { JobsService } from './jobs/jobs.service';
 import { SourcesRepository } from './jobs/sources.repository';
 import { MetricsController } from './metrics/metrics.controller';
 import { ControlMetrics } from './metrics/metrics';
 import { OperationExecutor } from './operations/operation-executor';
 import { OperationsController } from './operations/operations.controller';
-import { OperationsService, QUEUE } from './operations/operations.service';
-import { PROCESS_ROLES, ProcessRoles, WorkerService } from './operations/worker.service';
+import { OperationsService } from './operations/operations.service';
+import { ProcessRoles, WorkerService } from './operations/worker.service';
 import { QueueRepository } from './queue/queue.repository';
-import { BATCH_RUNTIME, BatchRuntime } from './runs/batch-runtime';
+import { BatchRuntime } from './runs/batch-runtime';
 import { LivyRepository } from './runs/livy.repository';
 import { RunsController } from './runs/runs.controller';
 import { RunsExecutor } from './runs/runs.executor';
 import { RunsService } from './runs/runs.service';
+import {
+  BATCH_RUNTIME,
+  CONFIG,
+  CONSOLE_SESSIONS,
+  FLINK,
+  ONLINE_STORE,
+  PROCESS_ROLES,
+  PROMETHEUS,
+  QUEUE,
+  SOURCES,
+} from './tokens';
 
 export interface ControlPlaneOptions extends ProcessRoles {
   /** Replaces the batch runtime (Livy) — tests of the run module only. */

@@ -10,17 +10,18 @@ import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
 import { LoginThrottle } from './auth/login-throttle';
-import { PG_POOL, pgPoolProvider, usersRepositoryProvider } from './auth/users.provider';
-import { CONFIG, configProvider } from './config';
+import { pgPoolProvider, usersRepositoryProvider } from './auth/users.provider';
+import { configProvider } from './config';
 import { FeaturesController } from './features/features.controller';
 import { EntityReadLane } from './features/entity-read.lane';
 import { FeaturesService } from './features/features.service';
 import { LegacyController } from './features/legacy.controller';
-import { ONLINE_STORE, onlineStoreProvider } from './features/online-store.provider';
+import { onlineStoreProvider } from './features/online-store.provider';
 import { kafkaServingLogSink, ServingLog } from './features/serving-log';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { ServingMetrics } from './metrics/metrics';
+import { CONFIG, ONLINE_STORE, PG_POOL } from './tokens';
 
 /**
  * The users table not answering is the store being unavailable, not a server fault: 503 with the

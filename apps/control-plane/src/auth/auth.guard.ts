@@ -8,7 +8,6 @@ import { CsrfTokenRefused, PermissionDenied } from '../errors/domain-errors';
 import { ApiKeyRole } from '@fstore/control-store';
 import { ApiKeysService, Principal } from './api-keys.service';
 import {
-  CONSOLE_SESSIONS,
   ConsoleSession,
   ConsoleSessions,
   cookieValue,
@@ -17,6 +16,7 @@ import {
   SESSION_COOKIE,
 } from '../console/session';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
+import { CONSOLE_SESSIONS } from '../tokens';
 
 /**
  * Every route needs an API key (`Authorization: Bearer <key>` or `X-API-Key: <key>`) or a web

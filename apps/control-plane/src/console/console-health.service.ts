@@ -2,8 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HealthService } from '../health/health.service';
 import type { ConsoleHealthDto } from '../responses.dto';
 import { PrometheusRepository } from './prometheus.repository';
-
-export const PROMETHEUS = Symbol('PROMETHEUS');
+import { PROMETHEUS } from '../tokens';
 
 /**
  * The numbers of the health page: a fixed list, so a browser never sends PromQL of its own (the

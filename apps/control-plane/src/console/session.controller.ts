@@ -18,7 +18,8 @@ import { CurrentPrincipal, Public } from '../auth/auth.decorators';
 import { CONTROL_ERRORS as E } from '../errors/api-errors';
 import { Unavailable } from '../errors/domain-errors';
 import { SessionDto } from '../responses.dto';
-import { CONSOLE_SESSIONS, ConsoleSession, ConsoleSessions, sessionCookie } from './session';
+import { ConsoleSession, ConsoleSessions, sessionCookie } from './session';
+import { CONSOLE_SESSIONS } from '../tokens';
 
 class SignInDto {
   @ApiProperty({ description: 'a control-plane API key (fstore apikeys create)' })

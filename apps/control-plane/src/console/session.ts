@@ -1,9 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'crypto';
 import { InvalidTokenError, TokenSigner, type Role } from '@fstore/auth';
 
-/** Nest token of the ConsoleSessions (undefined: FSTORE_CONSOLE_SECRET unset, console sign-in off). */
-export const CONSOLE_SESSIONS = Symbol('CONSOLE_SESSIONS');
-
 /** The console's session cookie: HttpOnly (no page script reads it), SameSite=Strict. */
 export const SESSION_COOKIE = 'fstore_console';
 /** What a cookie-authenticated mutation must repeat from the session (a forged form cannot). */

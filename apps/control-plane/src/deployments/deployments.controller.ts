@@ -5,13 +5,13 @@ import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nes
 import { Audited } from '../audit/audit.interceptor';
 import { Principal } from '../auth/api-keys.service';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
-import { CONFIG } from '../config';
 import { IdempotencyKey } from '../operations/idempotency';
 import { presentAccepted, presentDeployment } from '../presenters';
 import { ActionDto, DeployDto, ListDeploymentsQuery } from './deployments.dto';
 import { DeploymentsService } from './deployments.service';
 import { CONTROL_ERRORS as E } from '../errors/api-errors';
 import { AcceptedDto, DeploymentDto, DeploymentListDto } from '../responses.dto';
+import { CONFIG } from '../tokens';
 
 @ApiTags('deployments')
 @ApiBearerAuth()

@@ -2,12 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, LessThan, Not, Repository } from 'typeorm';
 import { FstoreConfig } from '@fstore/config';
-import { CONFIG } from '../config';
 import { DeploymentEntity, OperationEntity } from '@fstore/control-store';
 import { FlinkRepository } from '../flink/flink.repository';
-import { FLINK } from '../jobs/jobs.service';
 import { OperationsService } from '../operations/operations.service';
 import { ControlMetrics } from '../metrics/metrics';
+import { CONFIG, FLINK } from '../tokens';
 
 /**
  * Compares what each deployment should be (desired) with what Flink says (observed) and records

@@ -18,8 +18,7 @@ import { CatalogFeature, currentCatalog } from './feature-catalog';
 import { PlanRequestDto } from './features-plan.dto';
 import { InvalidField } from '@fstore/rest-api';
 import { NotFound, Unavailable } from '../errors/domain-errors';
-
-export const ONLINE_STORE = Symbol('OnlineStore');
+import { ONLINE_STORE } from '../tokens';
 
 /** The online store, connected on first use (listing features must not need the cluster). */
 export type LazyOnlineStore = (() => OnlineStore) & { close: () => Promise<void> | undefined };

@@ -3,9 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Unavailable } from '../errors/domain-errors';
 import { FlinkRepository } from '../flink/flink.repository';
-import { FLINK } from '../jobs/jobs.service';
-import { QUEUE } from '../operations/operations.service';
 import { QueueRepository } from '../queue/queue.repository';
+import { FLINK, QUEUE } from '../tokens';
 
 const within = <T>(p: Promise<T>, ms: number): Promise<T> =>
   Promise.race([

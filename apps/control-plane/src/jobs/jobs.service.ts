@@ -10,9 +10,7 @@ import { Conflict, NotFound } from '../errors/domain-errors';
 import { FlinkRepository } from '../flink/flink.repository';
 import { checkVersion } from './placeholders';
 import { SourceNotAllowedError, SourcesRepository } from './sources.repository';
-
-export const FLINK = Symbol('FlinkRepository');
-export const SOURCES = Symbol('SourcesRepository');
+import { FLINK, SOURCES } from '../tokens';
 
 const MAX_PARAMETERS = 32;
 

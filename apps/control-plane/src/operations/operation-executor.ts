@@ -11,10 +11,10 @@ import {
 } from '@fstore/control-store';
 import { pipelineName, withoutPipelineName } from '../deployments/job-script';
 import { FlinkRepository } from '../flink/flink.repository';
-import { FLINK } from '../jobs/jobs.service';
 import { placeholderValues } from '../jobs/placeholders';
 import { RunsExecutor } from '../runs/runs.executor';
 import { isTransient, OperationFailed } from './transient';
+import { FLINK } from '../tokens';
 
 type Progress = {
   previousDesired?: DesiredState;

@@ -7,8 +7,7 @@ import { Principal } from '../auth/api-keys.service';
 import { OperationEntity, OperationKind } from '@fstore/control-store';
 import { IdempotencyKeyReused, NotFound } from '../errors/domain-errors';
 import { QueueRepository } from '../queue/queue.repository';
-
-export const QUEUE = Symbol('QueueRepository');
+import { QUEUE } from '../tokens';
 
 export interface OperationRequest {
   kind: OperationKind;

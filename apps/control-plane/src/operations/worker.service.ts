@@ -6,14 +6,11 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { FstoreConfig } from '@fstore/config';
-import { CONFIG } from '../config';
 import { ReconcilerService } from '../deployments/reconciler.service';
 import { ControlMetrics } from '../metrics/metrics';
 import { QueueRepository } from '../queue/queue.repository';
 import { OperationExecutor } from './operation-executor';
-import { QUEUE } from './operations.service';
-
-export const PROCESS_ROLES = Symbol('ProcessRoles');
+import { CONFIG, PROCESS_ROLES, QUEUE } from '../tokens';
 
 /** What this process does besides (or instead of) answering HTTP. */
 export interface ProcessRoles {

@@ -13,5 +13,3 @@ export interface BatchRuntime {
   kill(batchId: number): Promise<void>;
   ping(): Promise<void>;
 }
-
-export const BATCH_RUNTIME = Symbol('BatchRuntime');

@@ -10,14 +10,13 @@ import {
   LivyInvalidRequestError,
   LivyRequestError,
 } from '@fstore/livy';
-import { CONFIG } from '../config';
-import { SOURCES } from '../jobs/jobs.service';
 import { SourcesRepository } from '../jobs/sources.repository';
 import { OperationFailed } from '../operations/transient';
 import { RunArgumentError, submittedArgs } from './batch-args';
-import { BATCH_RUNTIME, BatchRuntime } from './batch-runtime';
+import { BatchRuntime } from './batch-runtime';
 import { withDefinitionsArg } from './definitions-arg';
 import { jobError } from './job-output';
+import { BATCH_RUNTIME, CONFIG, SOURCES } from '../tokens';
 
 const LOG_LINES = 200;
 const POLL_MS = 2000;

@@ -7,10 +7,10 @@ import { InvalidField } from '@fstore/rest-api';
 import { FstoreConfig } from '@fstore/config';
 import { CONSISTENCY_JOB } from '@fstore/contracts';
 import { ControlMetrics } from '../metrics/metrics';
-import { CONFIG } from '../config';
 import { InvalidArgument, NotFound } from '../errors/domain-errors';
 import { Accepted, OperationsService } from '../operations/operations.service';
 import { batchJobArgs, checkRunArgs, RunArgumentError } from './batch-args';
+import { CONFIG } from '../tokens';
 
 @Injectable()
 export class RunsService {

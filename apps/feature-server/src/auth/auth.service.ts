@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FstoreConfig } from '@fstore/config';
 import { SessionCheck, TokenClaims, TokenSigner, User, UsersRepository } from '@fstore/auth';
 import { NotAuthenticated, TooManyRequests } from '@fstore/rest-api';
-import { CONFIG } from '../config';
 import { LoginThrottle } from './login-throttle';
 import { TokenPair } from './login.dto';
+import { CONFIG } from '../tokens';
 
 /** Login attempts of an address that is not known (a test's inject, a Unix socket). */
 const UNKNOWN_ADDRESS = 'unknown';

@@ -3,9 +3,7 @@ import { Pool } from 'pg';
 import { FstoreConfig, postgresLogin } from '@fstore/config';
 import { UsersRepository } from '@fstore/auth';
 import { createPool } from '@fstore/postgres';
-import { CONFIG } from '../config';
-
-export const PG_POOL = Symbol('PgPool');
+import { CONFIG, PG_POOL } from '../tokens';
 
 const logger = new Logger('postgres');
 

@@ -9,7 +9,6 @@ import {
   featuresOf,
 } from '@fstore/contracts';
 import { FeatureValue, OnlineStore } from '@fstore/online-store';
-import { CONFIG } from '../config';
 import { ValidationFailed } from '@fstore/rest-api';
 import {
   BatchTooLarge,
@@ -20,8 +19,8 @@ import {
 import { ID_PART } from './features.dto';
 import { EntityFeaturesDto, FeatureValueDto } from './features.dto';
 import { IsoTimeFormatter } from './iso-time';
-import { ONLINE_STORE } from './online-store.provider';
 import { ServingLog } from './serving-log';
+import { CONFIG, ONLINE_STORE } from '../tokens';
 
 @Injectable()
 export class FeaturesService {

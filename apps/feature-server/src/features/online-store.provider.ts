@@ -1,8 +1,6 @@
 import { FstoreConfig } from '@fstore/config';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
-import { CONFIG } from '../config';
-
-export const ONLINE_STORE = Symbol('OnlineStore');
+import { CONFIG, ONLINE_STORE } from '../tokens';
 
 export const onlineStoreProvider = {
   provide: ONLINE_STORE,

@@ -6,7 +6,7 @@ import { OnlineStore } from '@fstore/online-store';
 import { Public } from '../auth/auth.decorators';
 import { SERVING_ERRORS as E } from '../errors/api-errors';
 import { StoreUnavailable } from '../errors/domain-errors';
-import { ONLINE_STORE } from '../features/online-store.provider';
+import { ONLINE_STORE } from '../tokens';
 
 const within = <T>(p: Promise<T>, ms: number): Promise<T> => {
   let timer: NodeJS.Timeout | undefined;
