@@ -1,6 +1,7 @@
 // @ts-check
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import appBoundaries from './eslint-rules/app-boundaries.mjs';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.stack/', '.venv/', 'coverage/', 'bin/', '*.config.js'] },
@@ -8,7 +9,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { project: false } },
+    plugins: { fstore: appBoundaries },
     rules: {
+      // Apps depend on libs only (eslint-rules/app-boundaries.mjs).
+      'fstore/no-cross-app-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       // A lib is used only through its public index (its @fstore/<lib> alias).
       'no-restricted-imports': [
