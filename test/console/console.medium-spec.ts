@@ -299,8 +299,12 @@ describe('web console', () => {
     expect(latest).toMatchObject({ state: 'success', args: ['1'] });
     const row = page.locator(`tr[data-run="${latest.id}"]`);
     await row.getByTestId('run-state').filter({ hasText: 'success' }).waitFor({ timeout: 10000 });
+    // The list carries no log; the row reads it from GET /v1/runs/{id} when opened.
+    const { log_tail: tail } = await operatorApi.getRun(latest.id);
+    expect(tail).toContain('sleep_job');
     await row.getByText('Log tail').click();
-    expect(await row.locator('pre').textContent()).toBe(latest.log_tail);
+    await row.locator('pre').filter({ hasText: 'sleep_job' }).waitFor({ timeout: 10000 });
+    expect(await row.locator('pre').textContent()).toBe(tail);
     await screenshot(page, 'jobs-run-succeeded');
     expect(problems).toEqual([]);
     await context.close();

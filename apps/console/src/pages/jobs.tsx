@@ -227,6 +227,8 @@ export function JobsPage({ role }: { role: Role }) {
 }
 
 function RunRow({ run: r }: { run: Run }) {
+  // Livy has a log once the run has started (queued runs have none yet).
+  const started = r.state !== 'queued' && r.state !== 'starting';
   return (
     <tr data-run={r.id}>
       <th scope="row">
@@ -237,15 +239,35 @@ function RunRow({ run: r }: { run: Run }) {
       <td>{duration(r.started_at, r.finished_at)}</td>
       <td>
         {r.error && <p class="error-text">{r.error}</p>}
-        {r.log_tail ? (
-          <details>
-            <summary>Log tail</summary>
-            <pre>{r.log_tail}</pre>
-          </details>
-        ) : (
-          !r.error && '—'
-        )}
+        {started ? <LogTail id={r.id} /> : !r.error && '—'}
       </td>
     </tr>
+  );
+}
+
+/**
+ * A run's log tail, read when opened: the list of runs does not carry it (GET /v1/runs/{id}
+ * does), so twenty rows refreshed every 5 s do not fetch twenty logs.
+ */
+function LogTail({ id }: { id: string }) {
+  const [tail, setTail] = useState<string>();
+  const [error, setError] = useState<string>();
+  const load = (open: boolean) => {
+    if (!open) return;
+    setError(undefined);
+    call((c) => c.getRun(id)).then(
+      (run) => setTail(run.log_tail ?? ''),
+      (e: unknown) => setError(describeError(e)),
+    );
+  };
+  return (
+    <details onToggle={(e) => load((e.currentTarget as HTMLDetailsElement).open)}>
+      <summary>Log tail</summary>
+      {error ? (
+        <p class="error-text">{error}</p>
+      ) : (
+        <pre data-testid="log-tail">{tail === undefined ? 'loading…' : tail || '(empty)'}</pre>
+      )}
+    </details>
   );
 }
