@@ -34,7 +34,7 @@ export const ERRORS = {
     code: 1001,
     status: 400,
     message: 'Request refused',
-    meaning: 'the HTTP layer refused the request (e.g. a malformed body it could not read)',
+    meaning: 'the HTTP layer refused the request for a reason no other code names',
     origin: 'fstore',
   }),
   tooLarge: entry({
@@ -128,6 +128,13 @@ export const ERRORS = {
     status: 400,
     message: 'Job script refused',
     meaning: 'the job script does something a job may not',
+    origin: 'fstore',
+  }),
+  unsupportedMediaType: entry({
+    code: 1415,
+    status: 415,
+    message: 'Unsupported media type',
+    meaning: 'the body is not application/json (the only type either API reads)',
     origin: 'fstore',
   }),
   tooManyRequests: entry({

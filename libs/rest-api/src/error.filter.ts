@@ -74,6 +74,8 @@ export function toDomainError(exception: unknown): DomainError {
       return new DomainError(ERRORS.tooLarge, 'Request body too large', [
         { loc: ['body'], msg: exception.message, type: 'value_error.too_large' },
       ]);
+    case 415:
+      return new DomainError(ERRORS.unsupportedMediaType, exception.message);
   }
   if (status >= 500) return Unhandled();
   return new DomainError(ERRORS.requestRefused, `Request refused: ${exception.message}`);
