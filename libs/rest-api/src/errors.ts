@@ -35,6 +35,12 @@ export const InvalidField = (loc: (string | number)[], msg: string) =>
   ValidationFailed([{ loc, msg, type: 'value_error' }]);
 export const NotAuthenticated = (reason: string) =>
   new DomainError(ERRORS.notAuthenticated, `Not authenticated: ${reason}`);
+/** The caller's role may not do this: the same words in both APIs. */
+export const PermissionDenied = (role: string, needed: string) =>
+  new DomainError(
+    ERRORS.permissionDenied,
+    `Permission denied: role ${role} may not do this (needs ${needed})`,
+  );
 /** Too many attempts: the client may try again after `retryAfterSeconds` (Retry-After). */
 export const TooManyRequests = (message: string, retryAfterSeconds: number) =>
   new DomainError(ERRORS.tooManyRequests, message, null, {

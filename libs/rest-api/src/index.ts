@@ -12,6 +12,7 @@ export {
   DomainError,
   InvalidField,
   NotAuthenticated,
+  PermissionDenied,
   TooManyRequests,
   Unavailable,
   Unhandled,

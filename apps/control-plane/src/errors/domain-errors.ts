@@ -3,18 +3,17 @@ import {
   DomainError,
   ERRORS,
   toDomainError,
+  PermissionDenied,
   Unavailable,
   type ErrorDetail,
 } from '@fstore/rest-api';
 
-export { Unavailable };
+/**
+ * The control plane's errors, each from an entry of the registry (@fstore/rest-api), which also
+ * holds the ones both APIs share (re-exported here for the control plane's modules).
+ */
+export { PermissionDenied, Unavailable };
 
-/** The control plane's own errors; the body and the shared ones are in @fstore/rest-api. */
-export const PermissionDenied = (role: string, needed: string) =>
-  new DomainError(
-    ERRORS.permissionDenied,
-    `Permission denied: role ${role} may not do this (needs ${needed})`,
-  );
 /** A console-session request that is not a read without its session's CSRF token. */
 export const CsrfTokenRefused = (header: string) =>
   new DomainError(

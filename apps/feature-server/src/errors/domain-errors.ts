@@ -5,8 +5,6 @@ export const BatchTooLarge = (size: number, max: number) =>
   new DomainError(ERRORS.tooLarge, `Batch of ${size} entities exceeds the limit of ${max}`, [
     { loc: ['body', 'ids'], msg: `at most ${max} ids per request`, type: 'value_error.too_large' },
   ]);
-export const PermissionDenied = (role: string) =>
-  new DomainError(ERRORS.permissionDenied, `Permission denied for role ${role}`);
 export const StoreUnavailable = (reason: string) => Unavailable('Feature store', reason);
 export const EntityNotFound = (entity: string, id: string) =>
   new DomainError(ERRORS.entityNotFound, `No feature value for ${entity} ${id}`);
