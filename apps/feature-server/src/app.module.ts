@@ -5,7 +5,13 @@ import { FstoreConfig } from '@fstore/config';
 import { SessionCheck, TokenSigner, UsersRepository, UsersUnavailableError } from '@fstore/auth';
 import { OnlineStore } from '@fstore/online-store';
 import { isPostgresUnavailable } from '@fstore/postgres';
-import { DomainError, ErrorFilter, FieldValidationPipe } from '@fstore/rest-api';
+import {
+  DomainError,
+  ERRORS,
+  ErrorFilter,
+  FieldValidationPipe,
+  Unavailable,
+} from '@fstore/rest-api';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
@@ -28,10 +34,8 @@ import { CONFIG, ONLINE_STORE, PG_POOL } from './tokens';
  * original API's "connection error to the database" code (1400).
  */
 export const usersUnavailable = (e: unknown): DomainError | undefined => {
-  if (e instanceof UsersUnavailableError) return new DomainError(503, 1400, e.message);
-  if (isPostgresUnavailable(e)) {
-    return new DomainError(503, 1400, `user database unavailable: ${(e as Error).message}`);
-  }
+  if (e instanceof UsersUnavailableError) return new DomainError(ERRORS.unavailable, e.message);
+  if (isPostgresUnavailable(e)) return Unavailable('user database', (e as Error).message);
   return undefined;
 };
 

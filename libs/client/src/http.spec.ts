@@ -60,6 +60,25 @@ describe('JsonApi', () => {
     expect(requests).toHaveLength(1);
   });
 
+  it("a 500's ApiError names its correlation id (the server's log line carries it)", async () => {
+    const id = '5f0c1b9e-3d2a-4c8e-9f71-2b6d0a4e8c13';
+    answers = [
+      json(500, {
+        error_code: 1999,
+        error_message: 'Unhandled error',
+        error_detail: null,
+        correlation_id: id,
+      }),
+    ];
+    const error = await api()
+      .request('POST', '/v1/b', { body: {} })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 500, errorCode: 1999, correlationId: id });
+    expect((error as Error).message).toBe(
+      `POST /v1/b answered 500 (1999) Unhandled error [correlation id ${id}]`,
+    );
+  });
+
   it('retries a GET after 503 and after a timeout, then succeeds', async () => {
     answers = [json(503, { error_code: 1400, error_message: 'down' }), silent, json(200, [1])];
     expect(await api({ retries: 2 }).request('GET', '/r')).toEqual([1]);

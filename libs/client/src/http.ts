@@ -21,11 +21,16 @@ export class ApiError extends Error {
     readonly errorDetail: ErrorDetail[] | null,
     readonly method: string,
     readonly path: string,
+    /** A 500's id, the one its server log line carries (to report the fault). */
+    readonly correlationId?: string,
   ) {
     const detail = errorDetail?.length
       ? `: ${errorDetail.map((d) => `${d.loc.join('.')} ${d.msg}`).join('; ')}`
       : '';
-    super(`${method} ${path} answered ${status} (${errorCode ?? '-'}) ${errorMessage}${detail}`);
+    const id = correlationId ? ` [correlation id ${correlationId}]` : '';
+    super(
+      `${method} ${path} answered ${status} (${errorCode ?? '-'}) ${errorMessage}${detail}${id}`,
+    );
   }
 }
 
@@ -173,6 +178,7 @@ async function toApiError(res: Response, method: string, path: string): Promise<
       (body.error_detail as ErrorDetail[] | null) ?? null,
       method,
       path,
+      typeof body.correlation_id === 'string' ? body.correlation_id : undefined,
     );
   }
   return new ApiError(

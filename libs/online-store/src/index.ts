@@ -9,3 +9,4 @@ export {
 } from './online-store';
 export { formatValue } from './values';
 export { decodeTile, encodeTile, mergeTiles, type Tile } from './tiles';
+export { isOnlineStoreUnavailable } from './availability';

@@ -1,19 +1,32 @@
 export {
+  allErrors,
+  duplicateCodes,
+  ERRORS,
+  errorsMarkdown,
+  featureNotFound,
+  type ErrorEntry,
+  type ErrorName,
+  type LegacyFeature,
+} from './error-registry';
+export {
   DomainError,
   InvalidField,
   NotAuthenticated,
+  PermissionDenied,
   TooManyRequests,
+  Unavailable,
   Unhandled,
   ValidationFailed,
   type ErrorDetail,
 } from './errors';
-export { ErrorFilter, toDomainError, type ErrorMapper } from './error.filter';
+export { ErrorFilter, toDomainError, type ErrorAnswerBody, type ErrorMapper } from './error.filter';
 export { FieldValidationPipe, UuidPipe, type FastPathDto } from './validation';
 export { HttpMetrics } from './http-metrics';
 export { exceedsJsonDepth, JsonTooDeep, useJsonBodyLimits, type JsonBodyLimits } from './json-body';
 export {
   ApiErrors,
   buildOpenApiDocument,
+  documented,
   ErrorBody,
   ErrorDetailDto,
   errorResponses,

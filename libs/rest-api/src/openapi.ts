@@ -8,6 +8,7 @@ import {
   OpenAPIObject,
   SwaggerModule,
 } from '@nestjs/swagger';
+import { ERRORS, ErrorEntry } from './error-registry';
 
 /** One entry of error_detail: where (e.g. ['body', 'ids', 3]), what, and the rule's name. */
 export class ErrorDetailDto {
@@ -28,6 +29,12 @@ export class ErrorBody {
   @ApiProperty({ type: 'integer', example: 1000 }) error_code!: number;
   @ApiProperty({ example: 'Request validation error' }) error_message!: string;
   @ApiProperty({ type: [ErrorDetailDto], nullable: true }) error_detail!: ErrorDetailDto[] | null;
+  @ApiProperty({
+    required: false,
+    format: 'uuid',
+    description: 'only in a 500 (error_code 1999): the id of its log line, to report',
+  })
+  correlation_id?: string;
 }
 
 /** An error status a route can answer with: the error_codes it carries, and when. */
@@ -37,17 +44,25 @@ export interface ErrorResponse {
 }
 export type ErrorResponses = Record<number, ErrorResponse>;
 
-/** The shared error answers (codes in errors.ts). */
+/**
+ * The answers of registry entries (error-registry.ts), by status: each status with the entries'
+ * codes and meanings. `description` replaces the meanings (a route's own words for when).
+ */
+export function documented(entries: readonly ErrorEntry[], description?: string): ErrorResponses {
+  return errorResponses(
+    ...entries.map((e) => ({
+      [e.status]: { codes: [e.code], description: description ?? e.meaning },
+    })),
+  );
+}
+
+/** The error answers both APIs share. */
 export const SHARED_ERRORS = {
-  validation: { 400: { codes: [1000], description: 'a field is invalid; the detail names it' } },
-  bodyTooLarge: { 413: { codes: [1002], description: 'the body is larger than the limit' } },
-  unauthenticated: {
-    401: { codes: [1200], description: 'missing, unknown, expired or revoked credentials' },
-  },
-  tooManyRequests: {
-    429: { codes: [1429], description: 'too many attempts; wait for Retry-After seconds' },
-  },
-  unhandled: { 500: { codes: [1999], description: 'an unexpected fault (logged)' } },
+  validation: documented([ERRORS.validation]),
+  bodyTooLarge: documented([ERRORS.tooLarge]),
+  unauthenticated: documented([ERRORS.notAuthenticated]),
+  tooManyRequests: documented([ERRORS.tooManyRequests]),
+  unhandled: documented([ERRORS.unhandled]),
 } satisfies Record<string, ErrorResponses>;
 
 /** Merges error responses; a status given twice carries the codes of both. */
@@ -59,7 +74,10 @@ export function errorResponses(...parts: ErrorResponses[]): ErrorResponses {
       merged[Number(status)] = had
         ? {
             codes: [...new Set([...had.codes, ...r.codes])],
-            description: `${had.description}; ${r.description}`,
+            description:
+              had.description === r.description
+                ? had.description
+                : `${had.description}; ${r.description}`,
           }
         : { codes: [...r.codes], description: r.description };
     }

@@ -27,7 +27,7 @@ describe('the OpenAPI documents (docs/openapi/) and the client types generated f
     expect(lintDocument(doc)).toEqual([]);
   });
 
-  it('the validator and the rules catch a dangling $ref and an answer without schema', () => {
+  it('the validator and the rules catch a dangling $ref, an answer without schema, a code not registered or of another status', () => {
     type Responses = Record<string, { content?: Record<string, { schema: object }> }>;
     const doc = structuredClone(committedDocument('feature-server')) as {
       paths: Record<string, Record<string, { responses: Responses }>>;
@@ -37,9 +37,18 @@ describe('the OpenAPI documents (docs/openapi/) and the client types generated f
       $ref: '#/components/schemas/NoSuchDto',
     };
     delete batch.responses['401'].content;
+    const enumOf = (status: string) =>
+      (
+        batch.responses[status].content!['application/json'].schema as {
+          allOf: { properties?: { error_code: { enum: number[] } } }[];
+        }
+      ).allOf[1].properties!.error_code.enum;
+    enumOf('413').push(1404, 4242);
     expect(lintDocument(doc)).toEqual([
       '$ref to undefined schema NoSuchDto',
       'POST /v1/features/batch 401: no schema',
+      'POST /v1/features/batch 413: error_code 1404 is a 404 answer',
+      'POST /v1/features/batch 413: error_code 4242 is not in the error registry',
     ]);
     const file = join(mkdtempSync(join(tmpdir(), 'openapi-')), 'broken.json');
     writeFileSync(file, JSON.stringify(doc));

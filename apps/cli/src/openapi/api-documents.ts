@@ -4,6 +4,8 @@ import { tmpdir } from 'os';
 import { join, relative } from 'path';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { PROJECT_ROOT } from '@fstore/config';
+import { FEATURES } from '@fstore/contracts';
+import { allErrors, errorsMarkdown } from '@fstore/rest-api/error-registry';
 
 /**
  * The two APIs' OpenAPI documents and what is generated from them. The apps are the source
@@ -18,6 +20,9 @@ export const documentFile = (api: ApiName) => join(PROJECT_ROOT, 'docs', 'openap
 /** The TypeScript types of the document, for @fstore/client (libs/client). */
 export const typesFile = (api: ApiName) =>
   join(PROJECT_ROOT, 'libs', 'client', 'src', 'generated', `${api}.ts`);
+
+/** The table of every error code (docs/errors.md), from the registry. */
+export const errorsTableFile = join(PROJECT_ROOT, 'docs', 'errors.md');
 
 /**
  * The document the app gives (created in preview mode: nothing is connected). The app writes it
@@ -80,6 +85,10 @@ export async function generatedFiles(): Promise<GeneratedFile[]> {
     const tsFile = typesFile(api);
     files.push({ file: tsFile, text: await formatted(tsFile, await typesOf(api, doc)) });
   }
+  files.push({
+    file: errorsTableFile,
+    text: await formatted(errorsTableFile, errorsMarkdown(FEATURES)),
+  });
   return files;
 }
 
@@ -127,9 +136,22 @@ export async function validateDocument(doc: object): Promise<string[]> {
 type Json = Record<string, unknown>;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
+/** Each registered error_code's HTTP status (libs/rest-api/src/error-registry.ts). */
+const ERROR_STATUS = new Map(allErrors(FEATURES).map((e) => [e.code, e.status]));
+
+/** The error_codes an error answer's schema lists (its error_code enum). */
+function documentedCodes(schema: Json): number[] {
+  const parts = (schema.allOf ?? []) as Json[];
+  return parts.flatMap((part) => {
+    const codes = ((part.properties as Json | undefined)?.error_code as Json | undefined)?.enum;
+    return Array.isArray(codes) ? (codes as number[]) : [];
+  });
+}
+
 /**
  * The project's rules beyond the specification: every operation has a success answer with a
- * schema (204: none), every error answer is the ErrorBody with its codes, every parameter and request body has a schema, and every $ref names a schema the
+ * schema (204: none), every error answer is the ErrorBody with its codes (each a code of the
+ * error registry with that status), every parameter and request body has a schema, and every $ref names a schema the
  * document defines.
  */
 export function lintDocument(doc: Json): string[] {
@@ -163,6 +185,14 @@ export function lintDocument(doc: Json): string[] {
           const text = JSON.stringify(schema);
           if (!text.includes('#/components/schemas/ErrorBody"') || !text.includes('"enum"')) {
             problems.push(`${where} ${status}: not an ErrorBody with its error codes`);
+          }
+          for (const code of documentedCodes(schema)) {
+            const registered = ERROR_STATUS.get(code);
+            if (registered === undefined) {
+              problems.push(`${where} ${status}: error_code ${code} is not in the error registry`);
+            } else if (String(registered) !== status) {
+              problems.push(`${where} ${status}: error_code ${code} is a ${registered} answer`);
+            }
           }
         }
       }

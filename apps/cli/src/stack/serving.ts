@@ -1,5 +1,6 @@
 import { join } from 'path';
 import { FstoreConfig, PROJECT_ROOT } from '@fstore/config';
+import { ERRORS } from '@fstore/rest-api/error-registry';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
   aptInstall,
@@ -53,7 +54,7 @@ export function nginxConf(config: FstoreConfig, pidFile: string): string {
       proxy_read_timeout 10s;
       proxy_next_upstream error timeout http_502;`;
   const throttled = JSON.stringify({
-    error_code: 1429,
+    error_code: ERRORS.tooManyRequests.code,
     error_message: 'Too many login requests from this address; retry in 1 s',
     error_detail: null,
   });

@@ -34,6 +34,8 @@ const refused = () =>
     port: 5432,
   });
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 beforeAll(() => Logger.overrideLogger(false));
 
 describe('the control plane without PostgreSQL', () => {
@@ -69,7 +71,12 @@ describe('the control plane without PostgreSQL', () => {
     syntax.code = '42601';
     expect(answer(new QueryFailedError('SELEC 1', [], syntax))).toEqual({
       status: 500,
-      body: { error_code: 1999, error_message: 'Unhandled error', error_detail: null },
+      body: {
+        error_code: 1999,
+        error_message: 'Unhandled error',
+        error_detail: null,
+        correlation_id: expect.stringMatching(UUID),
+      },
     });
     expect(answer(new TypeError('x is undefined')).status).toBe(500);
     expect(mapControlError(Conflict('taken'))).toBeUndefined();

@@ -1,14 +1,23 @@
 import { unavailability } from '@fstore/postgres';
-import { DomainError, toDomainError, type ErrorDetail } from '@fstore/rest-api';
+import {
+  DomainError,
+  ERRORS,
+  toDomainError,
+  PermissionDenied,
+  Unavailable,
+  type ErrorDetail,
+} from '@fstore/rest-api';
 
-/** The control plane's own errors; the body and the shared ones are in @fstore/rest-api. */
-export const PermissionDenied = (role: string, needed: string) =>
-  new DomainError(403, 1201, `Permission denied: role ${role} may not do this (needs ${needed})`);
+/**
+ * The control plane's errors, each from an entry of the registry (@fstore/rest-api), which also
+ * holds the ones both APIs share (re-exported here for the control plane's modules).
+ */
+export { PermissionDenied, Unavailable };
+
 /** A console-session request that is not a read without its session's CSRF token. */
 export const CsrfTokenRefused = (header: string) =>
   new DomainError(
-    403,
-    1201,
+    ERRORS.permissionDenied,
     `Permission denied: a console request that changes something needs the session's ${header} header`,
     [
       {
@@ -19,26 +28,29 @@ export const CsrfTokenRefused = (header: string) =>
     ],
   );
 export const NotFound = (what: string, id: string) =>
-  new DomainError(404, 1404, `${what} ${id} not found`);
+  new DomainError(ERRORS.notFound, `${what} ${id} not found`);
 export const Conflict = (message: string, detail: ErrorDetail[] | null = null) =>
-  new DomainError(409, 1409, message, detail);
+  new DomainError(ERRORS.exists, message, detail);
 /** An action the deployment's current state does not allow (resume a running job, …). */
 export const IllegalTransition = (action: string, target: string, state: string, why: string) =>
-  new DomainError(409, 1410, `Cannot ${action} ${target}: it is ${state}`, [
+  new DomainError(ERRORS.illegalTransition, `Cannot ${action} ${target}: it is ${state}`, [
     { loc: ['state'], msg: why, type: 'state_error.illegal_transition' },
   ]);
 export const OperationInProgress = (target: string, operationId: string) =>
-  new DomainError(409, 1411, `${target} has an operation in progress (${operationId})`, [
-    { loc: ['operation_id'], msg: operationId, type: 'state_error.operation_in_progress' },
-  ]);
+  new DomainError(
+    ERRORS.operationInProgress,
+    `${target} has an operation in progress (${operationId})`,
+    [{ loc: ['operation_id'], msg: operationId, type: 'state_error.operation_in_progress' }],
+  );
 export const IdempotencyKeyReused = (key: string) =>
-  new DomainError(409, 1412, `Idempotency-Key ${key} was already used for a different request`);
-export const Unavailable = (what: string, reason: string) =>
-  new DomainError(503, 1400, `${what} unavailable: ${reason}`);
+  new DomainError(
+    ERRORS.idempotencyKeyReused,
+    `Idempotency-Key ${key} was already used for a different request`,
+  );
 
 /**
  * The control plane's errors that are not DomainErrors: PostgreSQL down or restarting (or another
- * dependency refusing the connection) is the service being unavailable — 503 with error_code 1400,
+ * dependency refusing the connection) is the service being unavailable — 503 with ERRORS.unavailable,
  * "connection error to the database" — not an unhandled fault (500). Given to the ErrorFilter;
  * undefined = the shared mapping.
  */
@@ -61,8 +73,7 @@ export const toControlError = (e: unknown): DomainError => mapControlError(e) ??
  */
 export const InvalidParameter = (problems: { name: string; reason: string }[]) =>
   new DomainError(
-    400,
-    1420,
+    ERRORS.invalidParameter,
     `Job parameter refused: ${problems.map((p) => p.name).join(', ')}`,
     problems.map((p) => ({
       loc: ['body', 'parameters', p.name],
@@ -73,12 +84,12 @@ export const InvalidParameter = (problems: { name: string; reason: string }[]) =
 
 /** A batch-run argument the job's declaration does not allow a caller to pass (or its value). */
 export const InvalidArgument = (loc: (string | number)[], arg: string, reason: string) =>
-  new DomainError(400, 1421, `Run argument refused: ${arg}`, [
+  new DomainError(ERRORS.invalidArgument, `Run argument refused: ${arg}`, [
     { loc, msg: `${arg}: ${reason}`, type: 'value_error.argument' },
   ]);
 
 /** The job's source does something a job may not (CTAS, ADD JAR, a SET key, a connector, …). */
 export const ScriptRefused = (source: string, reason: string) =>
-  new DomainError(400, 1422, `Job script refused: ${source}`, [
+  new DomainError(ERRORS.scriptRefused, `Job script refused: ${source}`, [
     { loc: ['body', 'source'], msg: reason, type: 'value_error.script' },
   ]);

@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, Like, Not, Repository } from 'typeorm';
 import { EXPORT_FORMAT, streamJobName } from '@fstore/definitions';
 import { COMPOSITE_ID_SEPARATOR, FEATURES, featureKey } from '@fstore/contracts';
-import { OnlineStore } from '@fstore/online-store';
+import { isOnlineStoreUnavailable, OnlineStore } from '@fstore/online-store';
 import {
   BatchRunEntity,
   DeploymentEntity,
@@ -171,7 +171,9 @@ export class FeaturesService implements OnApplicationShutdown {
     try {
       [[value]] = await this.store().read(feature.entity, [parts], [feature.stored]);
     } catch (e) {
-      throw Unavailable('online store', (e as Error).message);
+      // Only the store not answering is a 503; a bug stays a 500 (with a correlation id).
+      if (isOnlineStoreUnavailable(e)) throw Unavailable('online store', (e as Error).message);
+      throw e;
     }
     return {
       ...out,

@@ -24,7 +24,7 @@ export class HealthController {
   @Public()
   @Get('health/ready')
   @ApiOkResponse({ type: ReadyDto, description: 'ready, with each dependency' })
-  @ApiErrors({ 503: { codes: [1400], description: 'a dependency does not answer' } })
+  @ApiErrors(E.dependencyUnavailable)
   ready(): Promise<ReadyDto> {
     return this.health.ready();
   }

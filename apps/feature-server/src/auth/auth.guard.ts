@@ -1,8 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Role, roleAllows, SessionCheck, TokenClaims, TokenSigner } from '@fstore/auth';
-import { NotAuthenticated } from '@fstore/rest-api';
-import { PermissionDenied } from '../errors/domain-errors';
+import { NotAuthenticated, PermissionDenied } from '@fstore/rest-api';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
 
 /** The role a route needs unless it says otherwise (@Roles). */
@@ -40,7 +39,8 @@ export class AuthGuard implements CanActivate {
     const claims = authenticate(this.signer, request.headers.authorization);
     if (!(await this.sessions.check(claims.sid))) throw SessionEnded();
     const required = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? DEFAULT_ROLES;
-    if (!roleAllows(claims.role, required)) throw PermissionDenied(claims.role);
+    if (!roleAllows(claims.role, required))
+      throw PermissionDenied(claims.role, required.join(' or '));
     request.principal = claims;
     return true;
   }

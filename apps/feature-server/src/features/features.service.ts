@@ -8,7 +8,7 @@ import {
   featureByName,
   featuresOf,
 } from '@fstore/contracts';
-import { FeatureValue, OnlineStore } from '@fstore/online-store';
+import { FeatureValue, isOnlineStoreUnavailable, OnlineStore } from '@fstore/online-store';
 import { ValidationFailed } from '@fstore/rest-api';
 import {
   BatchTooLarge,
@@ -50,9 +50,8 @@ export class FeaturesService {
   async legacy(featureName: string, keyParts: string[]): Promise<number> {
     const feature = featureByName(featureName);
     if (!feature?.legacy) throw new Error(`${featureName} has no endpoint of the original API`);
-    const { notFoundCode } = feature.legacy;
     const [[value]] = await this.read(feature.entity, [keyParts], [feature]);
-    if (!value) throw FeatureNotFound(notFoundCode, feature.name, keyParts.join('/'));
+    if (!value) throw FeatureNotFound(feature, keyParts.join('/'));
     return value.value;
   }
 
@@ -99,7 +98,10 @@ export class FeaturesService {
     try {
       rows = await this.store.read(entity, keyParts, features);
     } catch (e) {
-      throw StoreUnavailable((e as Error).message);
+      // The store not answering is a 503 the client may retry; anything else (a bug, a refused
+      // command) stays what it is and answers 500 with a correlation id (ErrorFilter).
+      if (isOnlineStoreUnavailable(e)) throw StoreUnavailable((e as Error).message);
+      throw e;
     }
     if (this.servingLog.enabled) {
       this.servingLog.record(entity, keyParts, features, rows, Date.now());

@@ -61,7 +61,7 @@ export class HealthController {
     type: ReadyDto,
     description: 'ready; the postgres check is "ok" or "unavailable: …" (login answers 503 then)',
   })
-  @ApiErrors({ 503: { codes: [1400], description: 'Redis Cluster not reachable' } })
+  @ApiErrors(E.redisUnavailable)
   async ready(): Promise<ReadyDto> {
     const [redis, postgres] = await Promise.allSettled([
       this.store.checkHealth(),

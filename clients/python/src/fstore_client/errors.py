@@ -23,8 +23,8 @@ class ApiError(FstoreError):
     """The API answered with an error body ``{error_code, error_message, error_detail}``.
 
     ``error_code`` is the API's code (1000 validation, 1200 not authenticated, 1201 permission
-    denied, 1404 / 2000+ not found, 1400 unavailable, ...; docs/openapi/*.json lists each route's
-    codes); ``None`` when the answer was not an error body.
+    denied, 1404 / 2000+ not found, 1400 unavailable, ...; docs/errors.md lists every code,
+    docs/openapi/*.json each route's codes); ``None`` when the answer was not an error body.
     """
 
     def __init__(

@@ -440,6 +440,11 @@ export interface components {
       /** @example Request validation error */
       error_message: string;
       error_detail: components['schemas']['ErrorDetailDto'][] | null;
+      /**
+       * Format: uuid
+       * @description only in a 500 (error_code 1999): the id of its log line, to report
+       */
+      correlation_id?: string;
     };
     ApiKeyDto: {
       /** Format: uuid */
@@ -983,7 +988,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1064,7 +1069,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such resource (error_code 1404) */
+      /** @description no such resource (job, version, deployment, run, operation, feature, API key) (error_code 1404) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1076,7 +1081,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1143,7 +1148,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1227,7 +1232,7 @@ export interface operations {
           };
         };
       };
-      /** @description it exists already (error_code 1409) */
+      /** @description it exists already (or a live deployment of it does) (error_code 1409) */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1239,7 +1244,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1308,7 +1313,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such resource (error_code 1404) */
+      /** @description no such resource (job, version, deployment, run, operation, feature, API key) (error_code 1404) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1320,7 +1325,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1405,7 +1410,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such resource (error_code 1404) */
+      /** @description no such resource (job, version, deployment, run, operation, feature, API key) (error_code 1404) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1417,7 +1422,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1488,7 +1493,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such resource (error_code 1404) */
+      /** @description no such resource (job, version, deployment, run, operation, feature, API key) (error_code 1404) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1500,7 +1505,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1585,7 +1590,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such resource (error_code 1404) */
+      /** @description no such resource (job, version, deployment, run, operation, feature, API key) (error_code 1404) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1609,7 +1614,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1680,7 +1685,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1749,7 +1754,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such resource (error_code 1404) */
+      /** @description no such resource (job, version, deployment, run, operation, feature, API key) (error_code 1404) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1761,7 +1766,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1846,7 +1851,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such resource (error_code 1404) */
+      /** @description no such resource (job, version, deployment, run, operation, feature, API key) (error_code 1404) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1870,7 +1875,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1955,7 +1960,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such resource (error_code 1404) */
+      /** @description no such resource (job, version, deployment, run, operation, feature, API key) (error_code 1404) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1979,7 +1984,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -2064,7 +2069,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such resource (error_code 1404) */
+      /** @description no such resource (job, version, deployment, run, operation, feature, API key) (error_code 1404) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2088,7 +2093,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -2173,7 +2178,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such resource (error_code 1404) */
+      /** @description no such resource (job, version, deployment, run, operation, feature, API key) (error_code 1404) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2197,7 +2202,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -2246,7 +2251,7 @@ export interface operations {
           'application/json': components['schemas']['AcceptedDto'];
         };
       };
-      /** @description a field is invalid; the detail names it; a run argument is refused (error_code 1000, 1421) */
+      /** @description a field is invalid; the detail names it; a run argument the job's declaration does not allow (error_code 1000, 1421) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2282,7 +2287,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such resource (error_code 1404) */
+      /** @description no such resource (job, version, deployment, run, operation, feature, API key) (error_code 1404) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2306,7 +2311,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -2376,7 +2381,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -2446,7 +2451,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such resource (error_code 1404) */
+      /** @description no such resource (job, version, deployment, run, operation, feature, API key) (error_code 1404) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2458,7 +2463,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -2527,7 +2532,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such resource (error_code 1404) */
+      /** @description no such resource (job, version, deployment, run, operation, feature, API key) (error_code 1404) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2539,7 +2544,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -2606,7 +2611,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -2677,7 +2682,7 @@ export interface operations {
           };
         };
       };
-      /** @description the body is larger than the limit (error_code 1002) */
+      /** @description the body, or the number of ids in a batch, is larger than the limit (error_code 1002) */
       413: {
         headers: {
           [name: string]: unknown;
@@ -2689,7 +2694,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -2772,7 +2777,7 @@ export interface operations {
           };
         };
       };
-      /** @description the body is larger than the limit (error_code 1002) */
+      /** @description the body, or the number of ids in a batch, is larger than the limit (error_code 1002) */
       413: {
         headers: {
           [name: string]: unknown;
@@ -2784,7 +2789,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -2856,7 +2861,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such resource (error_code 1404) */
+      /** @description no such resource (job, version, deployment, run, operation, feature, API key) (error_code 1404) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2868,7 +2873,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -2939,7 +2944,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -2982,7 +2987,7 @@ export interface operations {
           'application/json': components['schemas']['LiveDto'];
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -3014,7 +3019,7 @@ export interface operations {
           'application/json': components['schemas']['ReadyDto'];
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -3081,7 +3086,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -3153,7 +3158,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -3219,7 +3224,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -3274,7 +3279,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;

@@ -288,6 +288,11 @@ export interface components {
       /** @example Request validation error */
       error_message: string;
       error_detail: components['schemas']['ErrorDetailDto'][] | null;
+      /**
+       * Format: uuid
+       * @description only in a 500 (error_code 1999): the id of its log line, to report
+       */
+      correlation_id?: string;
     };
     WindowDto: {
       /**
@@ -450,7 +455,7 @@ export interface operations {
           };
         };
       };
-      /** @description the entity has no value at all (error_code 2000) */
+      /** @description the entity has no value of any feature (error_code 2000) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -462,7 +467,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -534,7 +539,7 @@ export interface operations {
           };
         };
       };
-      /** @description the body is larger than the limit (error_code 1002) */
+      /** @description the body, or the number of ids in a batch, is larger than the limit (error_code 1002) */
       413: {
         headers: {
           [name: string]: unknown;
@@ -546,7 +551,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -627,7 +632,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -708,7 +713,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -790,7 +795,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -871,7 +876,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -952,7 +957,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1033,7 +1038,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1114,7 +1119,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1195,7 +1200,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1278,7 +1283,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1349,7 +1354,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1414,7 +1419,7 @@ export interface operations {
           };
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1457,7 +1462,7 @@ export interface operations {
           'application/json': components['schemas']['LiveDto'];
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1489,7 +1494,7 @@ export interface operations {
           'application/json': components['schemas']['ReadyDto'];
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1532,7 +1537,7 @@ export interface operations {
           'application/json': components['schemas']['LegacyHealthDto'];
         };
       };
-      /** @description an unexpected fault (logged) (error_code 1999) */
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
       500: {
         headers: {
           [name: string]: unknown;
