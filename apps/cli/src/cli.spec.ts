@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
@@ -17,7 +17,7 @@ interface Run {
   stdout: string;
   stderr: string;
   ms: number;
-  report: { transpiled: number; cached: number; modules: string[] };
+  report: { built: number; transpiled: number; cached: number; modules: string[] };
 }
 
 function fstore(args: string[], env: Record<string, string> = {}): Run {
@@ -91,11 +91,53 @@ describe('fstore --help and --version', () => {
     }
   });
 
-  it('a second start transpiles nothing (the cache)', () => {
-    fstore(['--help']);
-    const run = fstore(['--help']);
+  it('a second start transpiles nothing (the cache, without a build)', () => {
+    fstore(['--help'], { FSTORE_BUILD: '0' });
+    const run = fstore(['--help'], { FSTORE_BUILD: '0' });
     expect(run.report.transpiled).toBe(0);
+    expect(run.report.built).toBe(0);
     expect(run.report.cached).toBeGreaterThan(0);
+  });
+});
+
+describe('the build ahead (bin/build.js)', () => {
+  beforeAll(() => {
+    // What `npm ci` (prepare) and `stack up` run; incremental, so quick when current.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require(join(PROJECT_ROOT, 'bin/build.js')) as { buildAhead(): unknown }).buildAhead();
+  }, 120000);
+
+  it('a first start after it (no transpile cache) loads every .ts file from it', () => {
+    const run = fstore(['--help'], { FSTORE_TS_CACHE: '0' });
+    expect(run.status).toBe(0);
+    const ts = run.report.modules.filter((m) => m.endsWith('.ts'));
+    expect(run.report).toMatchObject({ built: ts.length, cached: 0, transpiled: 0 });
+    expect(ts.length).toBeGreaterThan(5);
+    expect(run.report.modules.some((m) => m.includes('/node_modules/typescript/lib/'))).toBe(false);
+  });
+
+  it('a file edited since the build is transpiled, never run from the old build', () => {
+    const build = mkdtempSync(join(tmpdir(), 'fstore-build-'));
+    try {
+      // A build whose output of options.ts is stale: its key is of another content.
+      cpSync(join(PROJECT_ROOT, 'dist/build'), build, { recursive: true });
+      const options = join(build, 'apps/cli/src/options.js');
+      const text = readFileSync(options, 'utf8');
+      writeFileSync(
+        options,
+        text.replace(/^\/\/fstore-build [0-9a-f]{8}/, '//fstore-build 00000000'),
+      );
+      const run = fstore(['--help'], { FSTORE_BUILD_DIR: build, FSTORE_TS_CACHE: '0' });
+      expect(run.status).toBe(0);
+      expect(run.report.transpiled).toBe(1);
+      const required = fstore(['--help'], { FSTORE_BUILD_DIR: build, FSTORE_BUILD: 'required' });
+      expect(required.status).toBe(1);
+      expect(required.stderr).toContain(
+        'FSTORE_BUILD=required: apps/cli/src/options.ts is not in the build',
+      );
+    } finally {
+      rmSync(build, { recursive: true, force: true });
+    }
   });
 });
 
