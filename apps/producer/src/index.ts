@@ -4,3 +4,4 @@ export { ProducerError } from './errors';
 export type { IngestSummary } from './ingest.service';
 export type { DeadLetter } from './record-decoder';
 export { formatSummary, produce, type ProduceOptions } from './produce.command';
+export { COMPRESSIONS } from './kafka.repository';

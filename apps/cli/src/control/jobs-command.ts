@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { randomUUID } from 'crypto';
 import { ApiError, ApiUnavailableError, ControlPlaneClient } from '@fstore/client';
 import { loadConfig } from '@fstore/config';
-import { keyValue, keyValues, positiveInt } from '../options';
+import { isoTime, keyValue, keyValues, positiveInt } from '../options';
 import { formatTable } from '../format-table';
 
 /** A failed call to the control plane, with its error body. */
@@ -191,7 +191,7 @@ export function jobsCommand(): Command {
     jobs
       .command('run <name>')
       .description('Trigger a batch run of a PySpark job through Livy')
-      .option('--as-of <time>', 'as-of time T (ISO-8601)')
+      .option('--as-of <time>', 'as-of time T (ISO-8601)', isoTime)
       .option('--version <n>', 'job version (default: the latest)', positiveInt)
       .option('--arg <value...>', 'more arguments', []),
   ).action(
