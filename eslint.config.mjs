@@ -17,8 +17,13 @@ export default tseslint.config(
           patterns: [
             {
               // Light entry points a lib declares in tsconfig.json for the CLI's start-up are the
-              // exception (the generator's defaults, without its event schema).
-              group: ['**/libs/*/src/*', '@fstore/*/*', '!@fstore/generator/defaults'],
+              // exception (the generator's defaults and progress lines, without its event schema).
+              group: [
+                '**/libs/*/src/*',
+                '@fstore/*/*',
+                '!@fstore/generator/defaults',
+                '!@fstore/generator/progress',
+              ],
               message: 'Import a lib through @fstore/<lib> only.',
             },
           ],

@@ -29,7 +29,7 @@ import {
   writableFile,
 } from './options';
 
-type ProduceCliOptions = ProduceOptions & { json?: boolean };
+type ProduceCliOptions = ProduceOptions & { json?: boolean; quiet?: boolean };
 
 type GenerateCliOptions = Omit<GenerateOptions, 'maxDelaySeconds'> & { maxDelay: number };
 
@@ -436,7 +436,8 @@ program
   .option('--no-resume', 'ignore the checkpoint of an earlier run and send the file again')
   .option('--checkpoint-dir <folder>', 'where checkpoints live (default: setting)')
   .option('--metrics-port <port>', 'serve /metrics on this port (service mode: setting)', int)
-  .option('--json', 'print the summary as JSON')
+  .option('--json', 'print the summary as JSON (one line on stdout per input)')
+  .option('--quiet', 'no progress lines on stderr')
   .action(async function (this: Command, o: ProduceCliOptions) {
     if ([o.file, o.dir, o.stdin].filter(Boolean).length !== 1) {
       usageError(this, 'give exactly one of --file, --dir or --stdin');
@@ -444,10 +445,18 @@ program
     const { formatSummary, produce, ProducerError } = await import('@fstore/producer');
     const stop = new AbortController();
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
-    const print = (s: IngestSummary) => console.log(o.json ? JSON.stringify(s) : formatSummary(s));
+    const { fileProgressReporter } = await import('@fstore/generator/progress');
+    const reporter = o.quiet
+      ? undefined
+      : fileProgressReporter(process.stderr, Boolean(process.stderr.isTTY));
+    const print = (s: IngestSummary) => {
+      reporter?.end();
+      console.log(o.json ? JSON.stringify(s) : formatSummary(s));
+    };
     try {
-      (await produce({ ...o, signal: stop.signal })).forEach(print);
+      (await produce({ ...o, signal: stop.signal, progress: reporter?.update })).forEach(print);
     } catch (e) {
+      reporter?.end();
       // The counts line comes even on failure: what Kafka acknowledged up to it.
       if (e instanceof ProducerError) e.summaries.forEach(print);
       throw e;

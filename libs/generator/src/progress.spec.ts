@@ -1,4 +1,4 @@
-import { formatEta, ProgressBar } from './progress';
+import { fileProgressReporter, formatEta, ProgressBar } from './progress';
 
 describe('ProgressBar', () => {
   let clock: number;
@@ -47,6 +47,48 @@ describe('ProgressBar', () => {
       '45s',
       '3m05s',
       '1h02m',
+    ]);
+  });
+});
+
+describe('fileProgressReporter (fstore produce)', () => {
+  const at = (records: number, bytesDone: number) => ({
+    file: '/data/events.csv',
+    records,
+    startedAt: 0,
+    bytesDone,
+    bytesStart: 1000,
+    bytesTotal: 11_000_000,
+  });
+
+  it('not on a terminal: records/s and an ETA by the bytes left, every interval and at the end', () => {
+    let clock = 0;
+    const written: string[] = [];
+    const r = fileProgressReporter({ write: (t: string) => written.push(t) }, false, () => clock);
+    clock = 1000;
+    r.update(at(10_000, 1_001_000)); // within the first interval
+    clock = 5000;
+    r.update(at(50_000, 5_001_000));
+    clock = 10_000;
+    r.update(at(110_000, 11_000_000)); // the end: always
+    r.end();
+    expect(written).toEqual([
+      '[fstore] produce /data/events.csv: 50000 records, 45.5% of 11.0 MB, 10000 records/s, ETA 6s\n',
+      '[fstore] produce /data/events.csv: 110000 records, 100.0% of 11.0 MB, 11000 records/s, ETA done\n',
+    ]);
+  });
+
+  it('on a terminal: redrawn in place, and end() finishes the line', () => {
+    let clock = 0;
+    const written: string[] = [];
+    const r = fileProgressReporter({ write: (t: string) => written.push(t) }, true, () => clock);
+    clock = 2000;
+    r.update(at(20_000, 2_001_000));
+    r.end();
+    r.end();
+    expect(written).toEqual([
+      '\r[fstore] produce /data/events.csv: 20000 records, 18.2% of 11.0 MB, 10000 records/s, ETA 9s ',
+      '\n',
     ]);
   });
 });

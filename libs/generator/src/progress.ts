@@ -59,3 +59,55 @@ export class ProgressBar {
     if (this.terminal) this.out.write('\n');
   }
 }
+
+/** The lines of `fstore produce`: records/s and ETA by the bytes of the file still to read. */
+export interface FileProgressLike {
+  file: string;
+  records: number;
+  startedAt: number;
+  bytesDone: number;
+  bytesStart: number;
+  bytesTotal: number;
+}
+
+/**
+ * A reporter of a file's production: on a terminal one line redrawn in place (every 200 ms),
+ * anywhere else a plain line every `plainEveryMs`; `end()` finishes the terminal's line.
+ */
+export function fileProgressReporter(
+  out: { write(text: string): unknown },
+  terminal: boolean,
+  now: () => number = Date.now,
+  plainEveryMs = 5000,
+): { update(p: FileProgressLike): void; end(): void } {
+  let last = terminal ? 0 : now();
+  let drawn = false;
+  return {
+    update(p) {
+      const t = now();
+      const finished = p.bytesDone >= p.bytesTotal;
+      if (!finished && t - last < (terminal ? 200 : plainEveryMs)) return;
+      last = t;
+      const seconds = Math.max(0.001, (t - p.startedAt) / 1000);
+      const byteRate = (p.bytesDone - p.bytesStart) / seconds;
+      const eta = finished
+        ? 'done'
+        : byteRate > 0
+          ? formatEta((p.bytesTotal - p.bytesDone) / byteRate)
+          : '?';
+      const pct = p.bytesTotal > 0 ? ((p.bytesDone / p.bytesTotal) * 100).toFixed(1) : '100.0';
+      const mb = (p.bytesTotal / 1e6).toFixed(1);
+      const figures =
+        `${p.records} records, ${pct}% of ${mb} MB, ` +
+        `${Math.round(p.records / seconds)} records/s, ETA ${eta}`;
+      if (terminal) {
+        out.write(`\r[fstore] produce ${p.file}: ${figures} `);
+        drawn = true;
+      } else out.write(`[fstore] produce ${p.file}: ${figures}\n`);
+    },
+    end() {
+      if (drawn) out.write('\n');
+      drawn = false;
+    },
+  };
+}
