@@ -81,10 +81,6 @@ export function selectComponents(names: string[], withDependencies = true): Stac
 }
 
 /**
- * Brings components up (with what they depend on), then makes sure the stack's supervisor runs.
- * It holds the stack lock meanwhile, so the supervisor does not restart what it is starting.
- */
-/**
  * Brings the build ahead (bin/build.js) up to date, so that the apps started next (and restarted
  * by the supervisor) load built files instead of transpiling at start. Says so only when it had
  * something to do: an up-to-date build costs a read and a hash per file.
@@ -99,6 +95,10 @@ export function ensureBuilt(ctx: StackContext): void {
   if (result.written > 0 || result.removed > 0) ctx.log(result.summary);
 }
 
+/**
+ * Brings components up (with what they depend on), then makes sure the stack's supervisor runs.
+ * It holds the stack lock meanwhile, so the supervisor does not restart what it is starting.
+ */
 export async function stackUp(ctx: StackContext, names: string[]): Promise<ProcessStatus[]> {
   const components = selectComponents(names);
   await withStackLock(ctx, async () => {
