@@ -3,6 +3,7 @@
 // `fstore up` and `stack up` run it too, so the apps they start load built files. Incremental: a
 // file whose output is current is not transpiled again.
 //   node bin/build.js [--quiet]        (FSTORE_BUILD_DIR: where; default dist/build)
+const fs = require('fs');
 const path = require('path');
 const { createBuild } = require('./build-output');
 
@@ -28,6 +29,12 @@ module.exports = { buildAhead, buildDir };
 
 if (require.main === module) {
   const quiet = process.argv.includes('--quiet');
+  const root = path.resolve(__dirname, '..');
+  if (!fs.existsSync(path.join(root, 'tsconfig.json'))) {
+    // npm ci in a Docker stage that has only package.json and bin/: no sources to build yet
+    if (!quiet) process.stderr.write('[fstore] build: no tsconfig.json here, nothing to build\n');
+    process.exit(0);
+  }
   try {
     const { summary } = buildAhead();
     if (!quiet) process.stderr.write(`[fstore] ${summary}\n`);
