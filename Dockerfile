@@ -5,20 +5,22 @@
 #   docker build --target airflow -t ghcr.io/fstore/airflow:<tag> .   (Airflow + airflow-dags/)
 # Versions are the local stack's pins (apps/cli/src/stack/*.ts): both describe the same system.
 #
-# Why the apps run from source through bin/register.js instead of from tsc's emitted dist/:
-# the @fstore/* aliases in tsconfig.json point at libs/*/src/index.ts, and PROJECT_ROOT
-# (libs/config) and the control plane's job sources (flink-sql/, spark-jobs/) are located
-# relative to the checkout. Running the emitted JS would need a second alias map and a second
-# layout that the local stack never exercises. bin/register.js transpiles each file in memory
-# (nothing is written, so the root filesystem stays read-only) exactly as `fstore stack up` runs
-# the apps; the build stage still type-checks the whole program with tsconfig.build.json, so an
-# image is never built from code that does not compile.
+# The apps start from the build ahead (bin/build.js, dist/build/): the JavaScript of each .ts file,
+# loaded by bin/register.js under the source's own name. Not a separate layout of tsc's emitted
+# dist/: the @fstore/* aliases in tsconfig.json point at libs/*/src/index.ts, and PROJECT_ROOT
+# (libs/config) and the control plane's job sources (flink-sql/, spark-jobs/) are located relative
+# to the checkout, exactly as `fstore stack up` runs the apps. FSTORE_BUILD=required: a file not in
+# the build (or changed since) is an error, never transpiled at start; nothing is written at run
+# time, so the root filesystem stays read-only. The build stage also type-checks the whole program
+# with tsconfig.build.json, so an image is never built from code that does not compile.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /opt/fstore
 COPY package.json package-lock.json ./
+# npm ci runs the prepare script (bin/build.js); with no sources here yet it builds nothing.
+COPY bin ./bin
 RUN npm ci
 
 FROM deps AS build
@@ -26,9 +28,11 @@ COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY bin ./bin
 COPY libs ./libs
 COPY apps ./apps
+COPY features ./features
 COPY bench ./bench
 COPY test ./test
 RUN npx tsc -p tsconfig.build.json --outDir /tmp/tsc-out && rm -rf /tmp/tsc-out
+RUN node bin/build.js
 # The web console the control plane serves under /console/ (apps/console, bundled by esbuild).
 RUN npx tsc -p apps/console/tsconfig.json \
  && node -r ./bin/register -e "require('./apps/cli/src/console/build-console').buildConsole(console.log)"
@@ -36,18 +40,23 @@ RUN npx tsc -p apps/console/tsconfig.json \
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /opt/fstore
 COPY package.json package-lock.json ./
-# typescript and tsconfig-paths are runtime dependencies: bin/register.js needs them.
-RUN npm ci --omit=dev && npm cache clean --force
+COPY bin ./bin
+# tsconfig-paths is a runtime dependency (bin/register.js), and typescript: bin/transpile.js
+# reads its version and options for the build's key check.
+RUN npm ci --omit=dev && npm cache clean --force && rm -rf bin
 
 FROM ${NODE_IMAGE} AS app
-ENV NODE_ENV=production
+ENV NODE_ENV=production FSTORE_BUILD=required
 WORKDIR /opt/fstore
 COPY --from=prod-deps /opt/fstore/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY bin ./bin
 COPY --from=build /opt/fstore/libs ./libs
 COPY --from=build /opt/fstore/apps ./apps
+# The feature definitions: @fstore/contracts loads them (topics, the online store's fields).
+COPY --from=build /opt/fstore/features ./features
 COPY --from=build /opt/fstore/dist/console ./dist/console
+COPY --from=build /opt/fstore/dist/build ./dist/build
 COPY flink-sql ./flink-sql
 COPY spark-jobs ./spark-jobs
 # The image's `node` user (uid 1000); the manifests also demand runAsNonRoot.

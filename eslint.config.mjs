@@ -21,13 +21,14 @@ export default tseslint.config(
           patterns: [
             {
               // Light entry points a lib declares in tsconfig.json for the CLI's start-up are the
-              // exception (the generator's defaults, without its event schema; the error registry,
-              // without NestJS).
+              // exception (the generator's defaults and progress lines, without its event schema;
+              // the error registry, without NestJS).
               group: [
                 '**/libs/*/src/*',
                 '@fstore/*/*',
                 '!@fstore/generator/defaults',
                 '!@fstore/rest-api/error-registry',
+                '!@fstore/generator/progress',
               ],
               message: 'Import a lib through @fstore/<lib> only.',
             },

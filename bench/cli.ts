@@ -1,9 +1,13 @@
 /**
  * Benchmark: how fast the CLI answers. Each command is started R times (default 20) as a new
  * process, as a user types it, beside the floor of any Node CLI measured in the same run (`node
- * -e 0`: starting Node itself). Prints median, p99 and the ratio to that floor, warm (the
- * transpile cache filled by the first, discarded run) and cold (FSTORE_TS_CACHE=0: every module
- * transpiled on start, as after an upgrade before the cache fills).
+ * -e 0`: starting Node itself). Prints median, p99 and the ratio to that floor in three states:
+ *   built   the build ahead (`npm run build`, run by `npm ci`) and no transpile cache
+ *           (FSTORE_TS_CACHE=0): a fresh clone's first start, and every start after it
+ *   cache   no build (FSTORE_BUILD=0), the transpile cache filled by a first, discarded run
+ *   cold    neither (FSTORE_BUILD=0 FSTORE_TS_CACHE=0): every module transpiled on start, what a
+ *           start cost before the build; now only files edited since the last build are
+ * The build is brought up to date first (bin/build.js).
  *
  *   npm run bench:cli [-- --rounds R]
  *
@@ -14,6 +18,10 @@ import { spawnSync } from 'child_process';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
 import { formatTable } from '../apps/cli/src/format-table';
+
+// bin/ is plain CommonJS.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { buildAhead } = require('../bin/build') as { buildAhead(): { summary: string } };
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -48,18 +56,21 @@ const commands: [string, string[]][] = [
   ['fstore jobs --help', [fstore, 'jobs', '--help']],
   ['fstore config', [fstore, 'config']],
 ];
-const warmEnv = { ...process.env };
-const coldEnv = { ...process.env, FSTORE_TS_CACHE: '0' };
+const builtEnv = { ...process.env, FSTORE_TS_CACHE: '0' };
+const cacheEnv = { ...process.env, FSTORE_BUILD: '0' };
+const coldEnv = { ...process.env, FSTORE_BUILD: '0', FSTORE_TS_CACHE: '0' };
 
-const floor = time(['-e', '0'], warmEnv, rounds);
+console.error(buildAhead().summary);
+const floor = time(['-e', '0'], process.env, rounds);
 const floorMedian = quantile(floor, 0.5);
 const rows: string[][] = [
   ['node -e 0 (floor)', '-', floorMedian.toFixed(0), quantile(floor, 0.99).toFixed(0), '1.0'],
 ];
 for (const [label, args] of commands) {
-  time(args, warmEnv, 1); // fills the transpile cache
+  time(args, cacheEnv, 1); // fills the transpile cache
   for (const [mode, env, n] of [
-    ['warm', warmEnv, rounds],
+    ['built', builtEnv, rounds],
+    ['cache', cacheEnv, rounds],
     ['cold', coldEnv, Math.max(3, Math.floor(rounds / 4))],
   ] as const) {
     const ms = time(args, env, n);
@@ -74,4 +85,4 @@ for (const [label, args] of commands) {
   }
 }
 console.log(`CLI start-up, ${rounds} runs each (cold: a quarter), wall-clock ms`);
-console.log(formatTable(['command', 'cache', 'median', 'p99', '× floor'], rows));
+console.log(formatTable(['command', 'start', 'median', 'p99', '× floor'], rows));

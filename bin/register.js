@@ -1,82 +1,61 @@
-// Lets Node run the TypeScript sources directly, so the code always matches the checkout: each
-// .ts file outside node_modules is transpiled on load (TypeScript's transpileModule, the same
-// per-file transpile-only step as ts-node's, with tsconfig.json's options and inline source maps
-// for stack traces), and the @fstore/* lib aliases resolve through tsconfig-paths.
+// Lets Node run the TypeScript sources, so the code always matches the checkout. For each .ts
+// file outside node_modules, in this order:
+//   1. the build ahead (bin/build-output.js, dist/build/ or FSTORE_BUILD_DIR): its output for the
+//      file, when it was made from the file's current content with the same TypeScript and
+//      tsconfig.json (checked at each load, so an edit never runs old code);
+//   2. the transpile cache (bin/ts-cache.js): node_modules/.cache/fstore-ts/ or
+//      FSTORE_TS_CACHE_DIR, keyed the same way; FSTORE_TS_CACHE=0 turns it off;
+//   3. TypeScript's transpileModule (bin/transpile.js), loaded only then.
+// FSTORE_BUILD=0 ignores the build (to measure without it); FSTORE_BUILD=required refuses to
+// transpile (the Docker image: it must start from what its build stage built).
+// The @fstore/* lib aliases resolve through tsconfig-paths.
 //
 // Not ts-node's register: it loads Node's REPL module at start-up, and with it `domain`, which
 // wraps every EventEmitter emit of the process (measured: ~10 % of a feature server's CPU).
 //
-// Transpile cache (bin/ts-cache.js): the output is kept in node_modules/.cache/fstore-ts/ (or
-// FSTORE_TS_CACHE_DIR; FSTORE_TS_CACHE=0 turns it off), keyed by the sha256 of the file's content,
-// its name, TypeScript's version, tsconfig.json and the options below; TypeScript itself is loaded
-// only when a file is not in the cache. Measured (issue 17; 2 cores, load ~6; mean of 3 runs):
-//   node bin/fstore.js --help          before 5.9 s wall, 5.4 s CPU, 1,907 modules (101 .ts
-//                                      transpiled); after 0.45 s wall, 0.36 s CPU, 39 modules
-//                                      (cold cache: 2.2 s wall, 1.6 s CPU)
-//   fstore config / features list      before 6.0-6.4 s wall and CPU; after 0.2 s
-//   fstore produce (broker unreachable) before 7.4 s wall, 5.9 s CPU; after 2.3 s, 1.3 s CPU
-// (the cache does most for commands that load NestJS or kafkajs; the CLI's lazy loading,
-// apps/cli/src/main.ts, does the rest).
-//
-// FSTORE_REGISTER_REPORT=<file>: at exit, write {transpiled, cached, modules} (the files loaded)
-// there as JSON (what the CLI's start-up test checks).
+// FSTORE_REGISTER_REPORT=<file>: at exit, write {built, cached, transpiled, modules} (the files
+// loaded) there as JSON (what the CLI's start-up test checks).
 const fs = require('fs');
 const path = require('path');
 const { createTranspileCache } = require('./ts-cache');
+const { createBuild } = require('./build-output');
+const { buildDir } = require('./build');
+const { root, tsconfig, salt, transpile } = require('./transpile');
 
-const root = path.resolve(__dirname, '..');
-const tsconfigPath = process.env.TS_NODE_PROJECT || path.join(root, 'tsconfig.json');
-const tsconfigText = fs.readFileSync(tsconfigPath, 'utf8');
-const overrides = { sourceMap: false, inlineSourceMap: true, inlineSources: true };
-
-let ts;
-const typescript = () => (ts ??= require('typescript'));
-
-/** tsconfig.json as an object: plain JSON without TypeScript; comments or `extends` need it. */
-function readTsconfig() {
-  try {
-    const config = JSON.parse(tsconfigText);
-    if (config.extends === undefined) return config;
-  } catch {
-    // JSON with comments or trailing commas: TypeScript's own reader below
-  }
-  const { config, error } = typescript().readConfigFile(tsconfigPath, typescript().sys.readFile);
-  if (error) throw new Error(typescript().flattenDiagnosticMessageText(error.messageText, '\n'));
-  return config;
-}
-const tsconfig = readTsconfig();
-
-let compilerOptions;
-function transpile(source, filename) {
-  if (!compilerOptions) {
-    const parsed = typescript().parseJsonConfigFileContent(
-      tsconfig,
-      typescript().sys,
-      path.dirname(tsconfigPath),
-    );
-    compilerOptions = { ...parsed.options, ...overrides };
-  }
-  return typescript().transpileModule(source, {
-    compilerOptions,
-    fileName: path.basename(filename),
-  }).outputText;
-}
+const buildMode = process.env.FSTORE_BUILD;
+const built =
+  buildMode === '0'
+    ? undefined
+    : createBuild({ root, outDir: buildDir(root), salt, transpile }).readBuilt;
 
 const cacheOff = process.env.FSTORE_TS_CACHE === '0';
-const tsVersion = require('typescript/package.json').version;
 const transpileCached = createTranspileCache({
   dir: cacheOff
     ? undefined
     : process.env.FSTORE_TS_CACHE_DIR || path.join(root, 'node_modules', '.cache', 'fstore-ts'),
-  salt: JSON.stringify([tsVersion, tsconfigPath, tsconfigText, overrides]),
+  salt,
   transpile,
 });
+const stats = { built: 0 };
 
 require.extensions['.ts'] = function compileTypeScript(module, filename) {
   if (filename.includes(`${path.sep}node_modules${path.sep}`)) {
     throw new Error(`refusing to transpile a TypeScript file inside node_modules: ${filename}`);
   }
-  module._compile(transpileCached(fs.readFileSync(filename, 'utf8'), filename), filename);
+  const source = fs.readFileSync(filename, 'utf8');
+  const ready = built?.(filename, source);
+  if (ready !== undefined) {
+    stats.built++;
+    module._compile(ready, filename);
+    return;
+  }
+  if (buildMode === 'required') {
+    throw new Error(
+      `FSTORE_BUILD=required: ${path.relative(root, filename)} is not in the build ` +
+        `(${buildDir(root)}) or changed since; run \`npm run build\``,
+    );
+  }
+  module._compile(transpileCached(source, filename), filename);
 };
 process.setSourceMapsEnabled(true);
 
@@ -84,7 +63,8 @@ if (process.env.FSTORE_REGISTER_REPORT) {
   const report = process.env.FSTORE_REGISTER_REPORT;
   process.on('exit', () => {
     const modules = Object.keys(require.cache);
-    fs.writeFileSync(report, JSON.stringify({ ...transpileCached.stats, modules }));
+    const { transpiled, cached } = transpileCached.stats;
+    fs.writeFileSync(report, JSON.stringify({ built: stats.built, cached, transpiled, modules }));
   });
 }
 

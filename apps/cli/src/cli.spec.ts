@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
@@ -17,7 +17,7 @@ interface Run {
   stdout: string;
   stderr: string;
   ms: number;
-  report: { transpiled: number; cached: number; modules: string[] };
+  report: { built: number; transpiled: number; cached: number; modules: string[] };
 }
 
 function fstore(args: string[], env: Record<string, string> = {}): Run {
@@ -91,11 +91,53 @@ describe('fstore --help and --version', () => {
     }
   });
 
-  it('a second start transpiles nothing (the cache)', () => {
-    fstore(['--help']);
-    const run = fstore(['--help']);
+  it('a second start transpiles nothing (the cache, without a build)', () => {
+    fstore(['--help'], { FSTORE_BUILD: '0' });
+    const run = fstore(['--help'], { FSTORE_BUILD: '0' });
     expect(run.report.transpiled).toBe(0);
+    expect(run.report.built).toBe(0);
     expect(run.report.cached).toBeGreaterThan(0);
+  });
+});
+
+describe('the build ahead (bin/build.js)', () => {
+  beforeAll(() => {
+    // What `npm ci` (prepare) and `stack up` run; incremental, so quick when current.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require(join(PROJECT_ROOT, 'bin/build.js')) as { buildAhead(): unknown }).buildAhead();
+  }, 120000);
+
+  it('a first start after it (no transpile cache) loads every .ts file from it', () => {
+    const run = fstore(['--help'], { FSTORE_TS_CACHE: '0' });
+    expect(run.status).toBe(0);
+    const ts = run.report.modules.filter((m) => m.endsWith('.ts'));
+    expect(run.report).toMatchObject({ built: ts.length, cached: 0, transpiled: 0 });
+    expect(ts.length).toBeGreaterThan(5);
+    expect(run.report.modules.some((m) => m.includes('/node_modules/typescript/lib/'))).toBe(false);
+  });
+
+  it('a file edited since the build is transpiled, never run from the old build', () => {
+    const build = mkdtempSync(join(tmpdir(), 'fstore-build-'));
+    try {
+      // A build whose output of options.ts is stale: its key is of another content.
+      cpSync(join(PROJECT_ROOT, 'dist/build'), build, { recursive: true });
+      const options = join(build, 'apps/cli/src/options.js');
+      const text = readFileSync(options, 'utf8');
+      writeFileSync(
+        options,
+        text.replace(/^\/\/fstore-build [0-9a-f]{8}/, '//fstore-build 00000000'),
+      );
+      const run = fstore(['--help'], { FSTORE_BUILD_DIR: build, FSTORE_TS_CACHE: '0' });
+      expect(run.status).toBe(0);
+      expect(run.report.transpiled).toBe(1);
+      const required = fstore(['--help'], { FSTORE_BUILD_DIR: build, FSTORE_BUILD: 'required' });
+      expect(required.status).toBe(1);
+      expect(required.stderr).toContain(
+        'FSTORE_BUILD=required: apps/cli/src/options.ts is not in the build',
+      );
+    } finally {
+      rmSync(build, { recursive: true, force: true });
+    }
   });
 });
 
@@ -137,14 +179,104 @@ describe('flag validation: exit 2, a message naming the flag, nothing done', () 
       ['produce', '--dir', 'package.json'],
       "option '--dir <folder>' argument 'package.json' is invalid. expected a folder, not a file",
     ],
+    [
+      ['users', 'add', 'a@example.com', '--role', 'root'],
+      "option '--role <role>' argument 'root' is invalid. expected one of admin, operator, viewer, reader",
+    ],
+    [
+      ['apikeys', 'create', '--role', 'reader'],
+      "option '--role <role>' argument 'reader' is invalid. expected one of admin, operator, viewer",
+    ],
+    [
+      ['produce', '--file', 'package.json', '--format', 'xml'],
+      "option '--format <format>' argument 'xml' is invalid. expected one of csv, ndjson",
+    ],
+    [
+      ['produce', '--file', 'package.json', '--compression', 'zstd'],
+      "option '--compression <codec>' argument 'zstd' is invalid. expected one of none, gzip, lz4",
+    ],
+    [['produce'], 'give exactly one of --file, --dir or --stdin'],
+    [
+      ['produce', '--file', 'package.json', '--stdin'],
+      'give exactly one of --file, --dir or --stdin',
+    ],
+    [
+      ['consistency', '--since', 'yesterday'],
+      "option '--since <time>' argument 'yesterday' is invalid. expected an ISO-8601 time, e.g. 2026-01-31T12:00:00Z",
+    ],
+    [
+      ['consistency', '--since', '2026-02-01', '--until', '2026-01-01'],
+      '--since 2026-02-01 is not before --until 2026-01-01',
+    ],
+    [
+      ['jobs', 'run', 'j', '--as-of', 'later'],
+      "option '--as-of <time>' argument 'later' is invalid. expected an ISO-8601 time, e.g. 2026-01-31T12:00:00Z",
+    ],
+    [
+      ['training-set', '--entities', 'package.json', '--out', 'x'],
+      'pass exactly one of --features a,b or --entity NAME',
+    ],
+    [
+      [
+        'training-set',
+        '--entities',
+        'package.json',
+        '--out',
+        'x',
+        '--entity',
+        'a',
+        '--features',
+        'b',
+      ],
+      'pass exactly one of --features a,b or --entity NAME',
+    ],
+    [
+      ['generate', '--rows', '1', '--out', 'no-such-folder/x.csv'],
+      "option '--out <file>' argument 'no-such-folder/x.csv' is invalid. expected a file in an existing folder",
+    ],
+    [
+      ['generate', '--rows', '1', '--out', 'x.csv', '--start', '2026-02-30'],
+      "option '--start <date>' argument '2026-02-30' is invalid. expected a day as YYYY-MM-DD, e.g. 2026-01-31",
+    ],
+    [
+      ['generate', '--rows', '1', '--out', 'x.csv', '--zipf', 'abc'],
+      "option '--zipf <s>' argument 'abc' is invalid. expected a number ≥ 0, e.g. 1.1",
+    ],
   ];
 
   it.each(cases)('fstore %j', (args, message) => {
     const run = fstore(args);
     expect(run.stderr).toContain(`error: ${message}`);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
     expect(heavy(run.report.modules)).toEqual([]);
+  });
+
+  it.each([['up'], ['down'], ['status']])(
+    'stack %s of an unknown component: exit 2 naming the argument and the known ones',
+    (verb) => {
+      const run = fstore(['stack', verb, 'redis', 'nosuch']);
+      expect(run.stderr).toBe(
+        `error: argument 'components' is invalid: unknown component "nosuch" (known: monitoring, postgres, redis, kafka, flink, writer, serving, spark, livy, control-plane, airflow, core, streaming, batch)\n`,
+      );
+      expect(run.status).toBe(2);
+      expect(run.stdout).toBe('');
+    },
+  );
+
+  it('training-set of an --entities file that is not .csv or .parquet: exit 2, nothing placed', () => {
+    const run = fstore([
+      'training-set',
+      '--entities',
+      'package.json',
+      '--out',
+      'x',
+      '--entity',
+      'customer',
+    ]);
+    expect(run.stderr).toBe('[fstore] error: --entities package.json: a .csv or .parquet file\n');
+    expect(run.status).toBe(2);
   });
 
   it('features get of an unknown entity: exit 2 naming the entities, nothing asked', () => {

@@ -16,17 +16,48 @@ import { applyCommands } from './features/apply-command';
 import { featuresCommand } from './features/features-command';
 import {
   duration,
+  isoDate,
+  isoTime,
   nonNegativeInt as int,
+  nonNegativeNumber,
+  oneOf,
   positiveInt,
+  PRODUCE_CODECS,
   readableDir,
   readableFile,
   share,
+  writableFile,
 } from './options';
 
-type ProduceCliOptions = ProduceOptions & { json?: boolean };
+type ProduceCliOptions = ProduceOptions & { json?: boolean; quiet?: boolean };
+
 type GenerateCliOptions = Omit<GenerateOptions, 'maxDelaySeconds'> & { maxDelay: number };
 
 const log = (message: string) => process.stderr.write(`[fstore] ${message}\n`);
+
+/**
+ * A usage error found in an action (flags that go together or exclude each other, a name only
+ * the stack knows): commander's own form, one line on stderr, exit 2, before anything is contacted.
+ */
+const usageError = (command: Command, message: string): never =>
+  command.error(`error: ${message}`, { exitCode: 2, code: 'fstore.usage' });
+
+/**
+ * Stops with a usage error unless every name is a stack component or group; loads the stack's
+ * modules (nothing is contacted) and returns them.
+ */
+async function checkedStack(command: Command, names: string[]) {
+  const stackMod = await import('./stack/stack');
+  try {
+    stackMod.selectComponents(names);
+  } catch (e) {
+    if (!(e instanceof StackError)) throw e;
+    usageError(command, `argument 'components' is invalid: ${e.message}`);
+  }
+  return stackMod;
+}
+
+const ROLES = ['admin', 'operator', 'viewer'];
 
 /** Replaces the table that follows the README's configuration header. */
 function updateReadmeTable(): void {
@@ -126,8 +157,8 @@ const stack = program.command('stack').description('The local stack of real serv
 stack
   .command('up [components...]')
   .description('Install what is missing, start what is not running, wait until healthy')
-  .action(async (components: string[]) => {
-    const { formatStatusTable, stackContext, stackUp } = await stackModule();
+  .action(async function (this: Command, components: string[]) {
+    const { formatStatusTable, stackContext, stackUp } = await checkedStack(this, components);
     const rows = await stackUp(stackContext(log), components);
     console.log(formatStatusTable(rows));
   });
@@ -135,16 +166,16 @@ stack
 stack
   .command('down [components...]')
   .description('Stop what this stack started (data is kept)')
-  .action(async (components: string[]) => {
-    const { stackContext, stackDown } = await stackModule();
+  .action(async function (this: Command, components: string[]) {
+    const { stackContext, stackDown } = await checkedStack(this, components);
     await stackDown(stackContext(log), components);
   });
 
 stack
   .command('status [components...]')
   .description('One row per process: pid, address, health by a real round trip')
-  .action(async (components: string[]) => {
-    const { formatStatusTable, stackContext, stackStatus } = await stackModule();
+  .action(async function (this: Command, components: string[]) {
+    const { formatStatusTable, stackContext, stackStatus } = await checkedStack(this, components);
     const rows = await stackStatus(stackContext(), components);
     console.log(formatStatusTable(rows));
     if (rows.some((r) => !r.healthy)) process.exitCode = 1;
@@ -178,7 +209,11 @@ users
     'Create or update a user; the password comes from stdin or FSTORE_NEW_USER_PASSWORD ' +
       '(at least 12 characters, not a common password, repeat, run or keyboard walk)',
   )
-  .requiredOption('--role <role>', 'admin, operator, viewer or reader (serving, read-only)')
+  .requiredOption(
+    '--role <role>',
+    'admin, operator, viewer or reader (serving, read-only)',
+    oneOf([...ROLES, 'reader']),
+  )
   .action(async (email: string, opts: { role: string }) => {
     const { addUser } = await import('./users/users-command');
     await addUser(email, opts.role);
@@ -200,7 +235,7 @@ const apikeys = program.command('apikeys').description('API keys of the control 
 apikeys
   .command('create')
   .description('Create an API key; it is printed once (only its sha256 is stored)')
-  .requiredOption('--role <role>', 'admin, operator or viewer')
+  .requiredOption('--role <role>', 'admin, operator or viewer', oneOf(ROLES))
   .option('--name <name>', 'who or what uses it (shown in the audit log)', 'cli')
   .option('--expires-in <duration>', 'refused after this long, e.g. 90d (default: never)', duration)
   .action(async (opts: { role: string; name: string; expiresIn?: number }) => {
@@ -256,9 +291,11 @@ program
   .option('--out-database <db>', 'database of the output table (default: training_sets)')
   .option('--table <db.table>', "raw events (default: the source's table)")
   .option('--history-table <db.table>', 'batch snapshots (default: features.batch_feature_history)')
-  .option('--json', 'print the summary as JSON')
-  .action(
-    async (o: {
+  .option('--json', 'print the summary as JSON (one line on stdout)')
+  .option('--quiet', 'no progress lines on stderr')
+  .action(async function (
+    this: Command,
+    o: {
       entities: string;
       features?: string;
       entity?: string;
@@ -268,47 +305,54 @@ program
       table?: string;
       historyTable?: string;
       json?: boolean;
-    }) => {
-      if (Boolean(o.features) === Boolean(o.entity)) {
-        throw new ControlPlaneError('pass one of --features a,b or --entity NAME');
-      }
-      const { trainingSet, formatTrainingSummary } = await import('./training/training-set');
-      const result = await trainingSet({
-        ...o,
-        progress: (line) => process.stderr.write(`${line}\n`),
-      });
-      console.log(o.json ? JSON.stringify(result) : formatTrainingSummary(result));
+      quiet?: boolean;
     },
-  );
+  ) {
+    if (Boolean(o.features) === Boolean(o.entity)) {
+      usageError(this, 'pass exactly one of --features a,b or --entity NAME');
+    }
+    const { trainingSet, formatTrainingSummary } = await import('./training/training-set');
+    const result = await trainingSet({
+      ...o,
+      progress: o.quiet ? () => undefined : (line) => process.stderr.write(`${line}\n`),
+    });
+    console.log(o.json ? JSON.stringify(result) : formatTrainingSummary(result));
+  });
 
 program
   .command('consistency')
   .description(
     'Online/offline consistency: the values the feature server logged (FSTORE_SERVING_LOG_SAMPLE_RATE) recomputed point in time from the lake, per feature (a run of spark-jobs/consistency.py through the control plane)',
   )
-  .option('--since <time>', 'reads at or after this ISO-8601 time (default: 24 hours ago)')
-  .option('--until <time>', 'reads before this ISO-8601 time (default: now)')
+  .option('--since <time>', 'reads at or after this ISO-8601 time (default: 24 hours ago)', isoTime)
+  .option('--until <time>', 'reads before this ISO-8601 time (default: now)', isoTime)
   .option('--features <names>', 'comma-separated feature names (default: all)')
   .option('--table <db.table>', "raw events (default: the source's table)")
   .option('--history-table <db.table>', 'batch snapshots (default: features.batch_feature_history)')
-  .option('--json', 'print the report as JSON')
-  .action(
-    async (o: {
+  .option('--json', 'print the report as JSON (one line on stdout)')
+  .option('--quiet', 'no progress lines on stderr')
+  .action(async function (
+    this: Command,
+    o: {
       since?: string;
       until?: string;
       features?: string;
       table?: string;
       historyTable?: string;
       json?: boolean;
-    }) => {
-      const { consistency, formatConsistency } = await import('./training/consistency');
-      const result = await consistency({
-        ...o,
-        progress: (line) => process.stderr.write(`${line}\n`),
-      });
-      console.log(o.json ? JSON.stringify(result) : formatConsistency(result));
+      quiet?: boolean;
     },
-  );
+  ) {
+    if (o.since && o.until && Date.parse(o.since) >= Date.parse(o.until)) {
+      usageError(this, `--since ${o.since} is not before --until ${o.until}`);
+    }
+    const { consistency, formatConsistency } = await import('./training/consistency');
+    const result = await consistency({
+      ...o,
+      progress: o.quiet ? () => undefined : (line) => process.stderr.write(`${line}\n`),
+    });
+    console.log(o.json ? JSON.stringify(result) : formatConsistency(result));
+  });
 
 program
   .command('config')
@@ -347,20 +391,21 @@ program
   .command('generate')
   .description('Write a deterministic synthetic data set (CSV with EventID, or NDJSON)')
   .requiredOption('--rows <n>', 'rows to write', int)
-  .requiredOption('--out <file>', 'output file: .csv, or .ndjson/.jsonl')
+  .requiredOption('--out <file>', 'output file: .csv, or .ndjson/.jsonl', writableFile)
   .option('--seed <n>', 'PRNG seed', int, 1)
   .option('--customers <n>', 'distinct customers', int, GEN.customers)
   .option('--products <n>', 'distinct products', int, GEN.products)
   .option('--categories <n>', 'distinct categories', int, GEN.categories)
-  .option('--start <date>', 'first event day (YYYY-MM-DD, UTC)', GEN.start)
+  .option('--start <date>', 'first event day (YYYY-MM-DD, UTC)', isoDate, GEN.start)
   .option('--span-days <n>', 'days of event time covered', int, GEN.spanDays)
   .option('--duplicates <share>', 'share of redelivered rows', share, GEN.duplicates)
   .option('--max-delay <seconds>', 'largest out-of-order delay', int, GEN.maxDelaySeconds)
   .option('--malformed <share>', 'share of rows breaking a rule', share, GEN.malformed)
-  .option('--zipf <s>', 'Zipf exponent of key popularity', Number, GEN.zipf)
-  .action(async (o: GenerateCliOptions) => {
+  .option('--zipf <s>', 'Zipf exponent of key popularity', nonNegativeNumber, GEN.zipf)
+  .option('--quiet', 'no progress on stderr (the summary line is printed)')
+  .action(async (o: GenerateCliOptions & { quiet?: boolean }) => {
     const { generate } = await import('@fstore/generator');
-    const s = await generate({ ...o, maxDelaySeconds: o.maxDelay, progress: true });
+    const s = await generate({ ...o, maxDelaySeconds: o.maxDelay, progress: !o.quiet });
     console.log(JSON.stringify(s));
   });
 
@@ -374,28 +419,44 @@ program
     readableDir,
   )
   .option('--stdin', 'service mode: read standard input')
-  .option('--format <format>', 'csv or ndjson (default: from the file extension; stdin: csv)')
+  .option(
+    '--format <format>',
+    'csv or ndjson (default: from the file extension; stdin: csv)',
+    oneOf(['csv', 'ndjson']),
+  )
   // produce() applies these defaults (TOPICS of @fstore/contracts, whose index loads features/).
   .option('--topic <topic>', 'main topic (default: "ecommerce.transactions")')
   .option('--dlq-topic <topic>', 'dead-letter topic (default: "ecommerce.transactions.dlq")')
   .option('--rate <n>', 'records per second at most', int)
   .option('--batch-size <n>', 'records per produce request (default: setting)', int)
   .option('--lanes <n>', 'idempotent producers side by side (default: setting)', int)
-  .option('--compression <codec>', 'lz4, gzip or none (default: setting)')
+  .option('--compression <codec>', 'lz4, gzip or none (default: setting)', oneOf(PRODUCE_CODECS))
   .option('--connect-timeout <seconds>', 'give up when no broker answers (default: setting)', int)
   .option('--no-parse-worker', 'parse files in the main thread (default: in a worker thread)')
   .option('--no-resume', 'ignore the checkpoint of an earlier run and send the file again')
   .option('--checkpoint-dir <folder>', 'where checkpoints live (default: setting)')
   .option('--metrics-port <port>', 'serve /metrics on this port (service mode: setting)', int)
-  .option('--json', 'print the summary as JSON')
-  .action(async (o: ProduceCliOptions) => {
+  .option('--json', 'print the summary as JSON (one line on stdout per input)')
+  .option('--quiet', 'no progress lines on stderr')
+  .action(async function (this: Command, o: ProduceCliOptions) {
+    if ([o.file, o.dir, o.stdin].filter(Boolean).length !== 1) {
+      usageError(this, 'give exactly one of --file, --dir or --stdin');
+    }
     const { formatSummary, produce, ProducerError } = await import('@fstore/ingest');
     const stop = new AbortController();
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
-    const print = (s: IngestSummary) => console.log(o.json ? JSON.stringify(s) : formatSummary(s));
+    const { fileProgressReporter } = await import('@fstore/generator/progress');
+    const reporter = o.quiet
+      ? undefined
+      : fileProgressReporter(process.stderr, Boolean(process.stderr.isTTY));
+    const print = (s: IngestSummary) => {
+      reporter?.end();
+      console.log(o.json ? JSON.stringify(s) : formatSummary(s));
+    };
     try {
-      (await produce({ ...o, signal: stop.signal })).forEach(print);
+      (await produce({ ...o, signal: stop.signal, progress: reporter?.update })).forEach(print);
     } catch (e) {
+      reporter?.end();
       // The counts line comes even on failure: what Kafka acknowledged up to it.
       if (e instanceof ProducerError) e.summaries.forEach(print);
       throw e;
@@ -458,5 +519,6 @@ program.parseAsync(process.argv).catch((e: unknown) => {
   const message = e instanceof Error ? e.message : String(e);
   log(`error: ${message}`);
   if (!expected && process.env.FSTORE_DEBUG && e instanceof Error) log(e.stack ?? '');
-  process.exit(1);
+  // A bad --entities file is found before anything is contacted: a usage error, like a bad flag.
+  process.exit(name === 'TrainingSetInputError' ? 2 : 1);
 });

@@ -2,15 +2,22 @@ import { InvalidArgumentError } from 'commander';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { COMPRESSIONS } from '@fstore/ingest';
 import {
   duration,
+  isoDate,
+  isoTime,
   keyValue,
   keyValues,
   nonNegativeInt,
+  nonNegativeNumber,
+  oneOf,
   positiveInt,
+  PRODUCE_CODECS,
   readableDir,
   readableFile,
   share,
+  writableFile,
 } from './options';
 
 const invalid = (f: () => unknown) => {
@@ -93,4 +100,62 @@ describe('duration', () => {
   it.each(['0d', '90', '1w', '-1d', 'abc'])('refuses %s', (v) =>
     expect(() => duration(v)).toThrow(/expected a duration/),
   );
+});
+
+describe('oneOf, isoTime, isoDate, nonNegativeNumber, writableFile', () => {
+  it('oneOf takes only the listed values and names them', () => {
+    expect(oneOf(['csv', 'ndjson'])('csv')).toBe('csv');
+    expect(invalid(() => oneOf(['csv', 'ndjson'])('CSV'))).toBe('expected one of csv, ndjson');
+  });
+
+  it("the CLI's codecs are the producer's", () => {
+    expect([...PRODUCE_CODECS].sort()).toEqual([...COMPRESSIONS].sort());
+  });
+
+  it('isoTime takes ISO-8601 days and times, as given', () => {
+    for (const ok of [
+      '2026-01-31',
+      '2026-01-31T12:00',
+      '2026-01-31T12:00:00Z',
+      '2026-01-31 12:00:00.5+02:00',
+    ]) {
+      expect(isoTime(ok)).toBe(ok);
+    }
+    for (const bad of ['yesterday', '1700000000', '2026-1-31', '2026-01-31T25:00', '']) {
+      expect(invalid(() => isoTime(bad))).toBe(
+        'expected an ISO-8601 time, e.g. 2026-01-31T12:00:00Z',
+      );
+    }
+  });
+
+  it('isoDate takes a real day only', () => {
+    expect(isoDate('2024-02-29')).toBe('2024-02-29');
+    for (const bad of ['2026-02-30', '2026-13-01', '2026-01-31T00:00', '31.01.2026']) {
+      expect(invalid(() => isoDate(bad))).toBe('expected a day as YYYY-MM-DD, e.g. 2026-01-31');
+    }
+  });
+
+  it('nonNegativeNumber', () => {
+    expect(nonNegativeNumber('1.1')).toBe(1.1);
+    expect(nonNegativeNumber('0')).toBe(0);
+    for (const bad of ['abc', '-1', '', 'Infinity']) {
+      expect(invalid(() => nonNegativeNumber(bad))).toBe('expected a number ≥ 0, e.g. 1.1');
+    }
+  });
+
+  it('writableFile: a file in an existing folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fstore-out-'));
+    try {
+      expect(writableFile(join(dir, 'new.csv'))).toBe(join(dir, 'new.csv'));
+      expect(invalid(() => writableFile(join(dir, 'nope', 'x.csv')))).toBe(
+        `expected a file in an existing folder: ${join(dir, 'nope')} does not exist`,
+      );
+      writeFileSync(join(dir, 'file'), '');
+      expect(invalid(() => writableFile(join(dir, 'file', 'x.csv')))).toMatch(
+        /^expected a file in (an existing folder: .* cannot be written \(ENOTDIR\)|a folder: .* is a file)$/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,9 +1,10 @@
 import { InvalidArgumentError } from 'commander';
 import { accessSync, constants, statSync } from 'fs';
+import { dirname, resolve } from 'path';
 
 // Commander parsers of the CLI's flags and arguments: a bad value stops the command before it
 // does anything, with commander's message naming the flag (`option '--version <n>' argument
-// 'abc' is invalid. expected a positive integer, e.g. 3`) and exit code 1.
+// 'abc' is invalid. expected a positive integer, e.g. 3`) and exit code 2 (main.ts).
 
 /** A whole number ≥ 0. */
 export function nonNegativeInt(value: string): number {
@@ -76,3 +77,65 @@ export const readableFile = (path: string): string => check(path, 'file');
 
 /** A folder that exists and can be listed. */
 export const readableDir = (path: string): string => check(path, 'folder');
+
+/**
+ * The producer's codecs: libs/ingest's COMPRESSIONS, whose module loads kafkajs (not wanted
+ * for a flag check); options.spec.ts keeps the two equal.
+ */
+export const PRODUCE_CODECS: readonly string[] = ['none', 'gzip', 'lz4'];
+
+/** A parser that accepts only one of `values` (a role, a format, a codec). */
+export const oneOf =
+  (values: readonly string[]) =>
+  (value: string): string => {
+    if (!values.includes(value)) {
+      throw new InvalidArgumentError(`expected one of ${values.join(', ')}`);
+    }
+    return value;
+  };
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** An ISO-8601 date or time (`2026-01-31`, `2026-01-31T12:00:00Z`), kept as given. */
+export function isoTime(value: string): string {
+  if (!ISO_TIME.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new InvalidArgumentError('expected an ISO-8601 time, e.g. 2026-01-31T12:00:00Z');
+  }
+  return value;
+}
+
+/** A calendar day, YYYY-MM-DD. */
+export function isoDate(value: string): string {
+  const parsed = new Date(`${value}T00:00:00Z`);
+  const valid = /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(parsed.getTime());
+  // 2026-02-30 parses (as March 2nd): the day must come back as written
+  if (!valid || parsed.toISOString().slice(0, 10) !== value) {
+    throw new InvalidArgumentError('expected a day as YYYY-MM-DD, e.g. 2026-01-31');
+  }
+  return value;
+}
+
+/** A finite number ≥ 0 (an exponent). */
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError('expected a number ≥ 0, e.g. 1.1');
+  }
+  return n;
+}
+
+/** A file to write: its folder must exist (the file itself may not yet). */
+export function writableFile(path: string): string {
+  const folder = dirname(resolve(path));
+  let isDir: boolean;
+  try {
+    isDir = statSync(folder).isDirectory();
+    if (isDir) accessSync(folder, constants.W_OK | constants.X_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : `cannot be written (${code})`;
+    throw new InvalidArgumentError(`expected a file in an existing folder: ${folder} ${why}`);
+  }
+  if (!isDir) throw new InvalidArgumentError(`expected a file in a folder: ${folder} is a file`);
+  return path;
+}

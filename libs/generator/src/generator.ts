@@ -75,7 +75,7 @@ export interface GenerateOptions {
   malformed?: number;
   /** Zipf exponent of customer and product popularity. */
   zipf?: number;
-  /** Draw a progress bar on stderr (only when it is a terminal). */
+  /** Progress on stderr: a bar on a terminal, else a plain line every 5 s (progress.ts). */
   progress?: boolean;
   onMalformed?: (line: number, kind: MalformedKind) => void;
 }
@@ -205,7 +205,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
     malformedByKind: {},
     format,
   };
-  const bar = o.progress ? ProgressBar.forStderr(o.rows, 'rows') : undefined;
+  const bar = o.progress ? ProgressBar.forStderr(o.rows, 'rows', 'generate') : undefined;
   let prevTime = startMs;
   let prevCustomer = 0;
   let prevProduct = 0;

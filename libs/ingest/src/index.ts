@@ -5,7 +5,8 @@
 // First: kafkajs must load its producer after the grouping patch is in place.
 import './kafkajs-patch';
 export { ProducerError } from './errors';
-export type { IngestSummary } from './ingest.service';
+export type { FileProgress, IngestSummary } from './ingest.service';
 export { jsonLogger, silentLogger, type Logger } from './logger';
 export type { DeadLetter } from './record-decoder';
 export { formatSummary, produce, type ProduceOptions } from './produce.command';
+export { COMPRESSIONS } from './kafka.repository';

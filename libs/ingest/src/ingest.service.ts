@@ -26,6 +26,20 @@ export interface IngestOptions {
   /** Parse files in a worker thread while the main thread sends (default true). */
   parseInWorker?: boolean;
   signal?: AbortSignal;
+  /** Called after each batch Kafka acknowledged of a file (the CLI's progress lines). */
+  progress?: (p: FileProgress) => void;
+}
+
+/** How far the production of one file is. */
+export interface FileProgress {
+  file: string;
+  /** Records read (sent or dead-lettered) by this run, and when it started (ms since epoch). */
+  records: number;
+  startedAt: number;
+  /** Bytes of the file behind the last acknowledged batch; where this run began; the size. */
+  bytesDone: number;
+  bytesStart: number;
+  bytesTotal: number;
 }
 
 export interface IngestSummary {
@@ -155,7 +169,18 @@ export class IngestService {
           hasEventId: layout?.hasEventId ?? false,
           credits: 2,
         });
+    const progress: FileProgress = {
+      file,
+      records: 0,
+      startedAt: Date.now(),
+      bytesDone: cp.offset,
+      bytesStart: cp.offset,
+      bytesTotal: size,
+    };
     const summary = await this.pump(batches, opts, (b) => {
+      progress.records += b.read;
+      progress.bytesDone = b.endOffset;
+      opts.progress?.(progress);
       cp = {
         ...cp,
         line: b.lastLine,

@@ -5,7 +5,7 @@ import { ConfigError, kafkaClientConfig, loadConfig } from '@fstore/config';
 import { TOPICS } from '@fstore/contracts';
 import { CheckpointStore } from './checkpoint.store';
 import { asProducerError, nothingAcknowledged, ProducerError } from './errors';
-import { IngestService, IngestSummary } from './ingest.service';
+import { FileProgress, IngestService, IngestSummary } from './ingest.service';
 import { COMPRESSIONS, Compression, KafkaRepository } from './kafka.repository';
 import { jsonLogger, Logger } from './logger';
 import { ProducerMetrics } from './metrics';
@@ -37,6 +37,8 @@ export interface ProduceOptions {
   pollSeconds?: number;
   signal?: AbortSignal;
   log?: Logger;
+  /** Progress of each file (after each acknowledged batch). */
+  progress?: (p: FileProgress) => void;
 }
 
 const INPUT = /\.(csv|ndjson|jsonl)$/i;
@@ -114,6 +116,7 @@ export async function produce(opts: ProduceOptions): Promise<IngestSummary[]> {
     resume: opts.resume,
     parseInWorker: opts.parseWorker,
     signal: opts.signal,
+    progress: opts.progress,
   };
   const summaries: IngestSummary[] = [];
   try {

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { randomUUID } from 'crypto';
 import { ApiError, ApiUnavailableError, ControlPlaneClient } from '@fstore/client';
 import { loadConfig } from '@fstore/config';
-import { keyValue, keyValues, positiveInt } from '../options';
+import { isoTime, keyValue, keyValues, positiveInt } from '../options';
 import { formatTable } from '../format-table';
 
 /** A failed call to the control plane, with its error body. */
@@ -49,12 +49,53 @@ export async function call(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Follows an operation until it ends (with --wait), or until `timeoutMs` has passed. */
-export async function follow(accepted: Json, wait: boolean, timeoutMs = 600000): Promise<Json> {
+/**
+ * The step lines of a followed operation: one when its status changes (`operation 12 (deploy
+ * orders): running (3 s)`), and every `everyMs` while it stays the same, so that a wait is never
+ * silent.
+ */
+export function operationSteps(
+  log: (line: string) => void,
+  now: () => number = Date.now,
+  everyMs = 30_000,
+): (op: Json) => void {
+  const started = now();
+  let status: unknown;
+  let said = started;
+  return (op) => {
+    const t = now();
+    if (op.status === status && t - said < everyMs) return;
+    const still = op.status === status ? 'still ' : '';
+    status = op.status;
+    said = t;
+    const what = op.kind
+      ? ` (${String(op.kind)} ${String(op.target ?? '')})`.replace(' )', ')')
+      : '';
+    const attempt = Number(op.attempts) > 1 ? `, attempt ${String(op.attempts)}` : '';
+    const secs = Math.round((t - started) / 1000);
+    log(`operation ${String(op.id)}${what}: ${still}${String(op.status)}${attempt} (${secs} s)`);
+  };
+}
+
+/** Where the step lines of a wait go: stderr, unless --quiet. */
+const stepLog = (line: string) => process.stderr.write(`[fstore] ${line}\n`);
+
+/**
+ * Follows an operation until it ends (with --wait), or until `timeoutMs` has passed; its steps go
+ * to `log` (stderr by default; undefined: none).
+ */
+export async function follow(
+  accepted: Json,
+  wait: boolean,
+  timeoutMs = 600000,
+  log: ((line: string) => void) | undefined = stepLog,
+): Promise<Json> {
   if (!wait) return accepted;
   const deadline = Date.now() + timeoutMs;
+  const steps = log ? operationSteps(log) : undefined;
   for (;;) {
     const op = await call('GET', `/v1/operations/${String(accepted.operation_id)}`);
+    steps?.(op);
     if (op.status === 'succeeded') return op;
     if (op.status === 'failed')
       throw new ControlPlaneError(`operation failed: ${String(op.error)}`);
@@ -137,14 +178,17 @@ export function jobsCommand(): Command {
       );
     });
 
-  const withWait = (c: Command) => c.option('--wait', 'wait until the operation ends');
+  const withWait = (c: Command) =>
+    c
+      .option('--wait', 'wait until the operation ends (its steps on stderr)')
+      .option('--quiet', 'with --wait: no step lines');
 
   withWait(
     jobs
       .command('deploy <name>')
       .description('Deploy a version of a streaming job (default: the latest)')
       .option('--version <n>', 'job version', positiveInt),
-  ).action(async (name: string, opts: { version?: number; wait?: boolean }) => {
+  ).action(async (name: string, opts: { version?: number; wait?: boolean; quiet?: boolean }) => {
     let version = opts.version;
     if (version === undefined) {
       const job = await call('GET', `/v1/jobs/${encodeURIComponent(name)}`);
@@ -156,7 +200,7 @@ export function jobsCommand(): Command {
       { version },
       true,
     );
-    print(await follow(accepted, Boolean(opts.wait)));
+    print(await follow(accepted, Boolean(opts.wait), undefined, opts.quiet ? undefined : stepLog));
   });
 
   const liveDeployment = async (name: string): Promise<string> => {
@@ -168,10 +212,12 @@ export function jobsCommand(): Command {
   for (const action of ['pause', 'resume', 'cancel'] as const) {
     withWait(
       jobs.command(`${action} <name>`).description(`${action} the job's live deployment`),
-    ).action(async (name: string, opts: { wait?: boolean }) => {
+    ).action(async (name: string, opts: { wait?: boolean; quiet?: boolean }) => {
       const id = await liveDeployment(name);
       const accepted = await call('POST', `/v1/deployments/${id}/${action}`, {}, true);
-      print(await follow(accepted, Boolean(opts.wait)));
+      print(
+        await follow(accepted, Boolean(opts.wait), undefined, opts.quiet ? undefined : stepLog),
+      );
     });
   }
 
@@ -181,29 +227,31 @@ export function jobsCommand(): Command {
       .argument('<name>')
       .argument('<version>', 'job version', positiveInt)
       .description('Upgrade the running deployment to another version through a savepoint'),
-  ).action(async (name: string, version: number, opts: { wait?: boolean }) => {
+  ).action(async (name: string, version: number, opts: { wait?: boolean; quiet?: boolean }) => {
     const id = await liveDeployment(name);
     const accepted = await call('POST', `/v1/deployments/${id}/upgrade`, { version }, true);
-    print(await follow(accepted, Boolean(opts.wait)));
+    print(await follow(accepted, Boolean(opts.wait), undefined, opts.quiet ? undefined : stepLog));
   });
 
   withWait(
     jobs
       .command('run <name>')
       .description('Trigger a batch run of a PySpark job through Livy')
-      .option('--as-of <time>', 'as-of time T (ISO-8601)')
+      .option('--as-of <time>', 'as-of time T (ISO-8601)', isoTime)
       .option('--version <n>', 'job version (default: the latest)', positiveInt)
       .option('--arg <value...>', 'more arguments', []),
   ).action(
     async (
       name: string,
-      opts: { asOf?: string; version?: number; arg: string[]; wait?: boolean },
+      opts: { asOf?: string; version?: number; arg: string[]; wait?: boolean; quiet?: boolean },
     ) => {
       const body: Json = { args: opts.arg };
       if (opts.asOf) body.as_of = opts.asOf;
       if (opts.version !== undefined) body.version = opts.version;
       const accepted = await call('POST', `/v1/jobs/${encodeURIComponent(name)}/runs`, body, true);
-      print(await follow(accepted, Boolean(opts.wait)));
+      print(
+        await follow(accepted, Boolean(opts.wait), undefined, opts.quiet ? undefined : stepLog),
+      );
     },
   );
 

@@ -251,6 +251,7 @@ export class AirflowComponent implements StackComponent {
         what: `airflow: Airflow ${AIRFLOW_VERSION} and its dependencies from PyPI`,
         size: '~320 MB installed, a few minutes',
         log: ctx.log,
+        into: [venv.root],
       },
       join(venv.root, 'bin', 'pip'),
       ['install', '-q', ...PACKAGES, '-c', CONSTRAINTS],

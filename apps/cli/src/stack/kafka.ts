@@ -28,6 +28,7 @@ import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
   StackError,
   download,
+  MAVEN_REPOSITORY,
   ensureDir,
   probe,
   run,
@@ -169,6 +170,7 @@ export class KafkaComponent implements StackComponent {
         what: `kafka: Kafka ${KAFKA_VERSION} jars from Maven Central into ${libs}`,
         size: '~55 MB, usually under a minute',
         log: ctx.log,
+        into: [MAVEN_REPOSITORY],
       },
       'mvn',
       [

@@ -5,6 +5,7 @@ import { LivyBatchesClient } from '@fstore/livy';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
   download,
+  MAVEN_REPOSITORY,
   ensureDir,
   runningPid,
   sleep,
@@ -69,6 +70,7 @@ export class LivyComponent implements StackComponent {
         what: `livy: Livy ${LIVY_VERSION} jars from Maven Central into ${jars}`,
         size: '~75 MB, a minute or two',
         log: ctx.log,
+        into: [MAVEN_REPOSITORY],
       },
       'mvn',
       [

@@ -1,5 +1,7 @@
 import { spawn } from 'child_process';
-import { existsSync, readFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { download, isAlive, StackError } from './processes';
 
 const linux = existsSync('/proc/self/stat');
@@ -52,6 +54,33 @@ describe('download', () => {
       lines.filter((l) => /^still downloading X, \d+ s$/.test(l)).length,
     ).toBeGreaterThanOrEqual(2);
     expect(lines[lines.length - 1]).toMatch(/^downloaded X in \d+ s$/);
+  });
+
+  it('with the folders it lands in: the size so far and the rate, then the total', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fstore-download-'));
+    try {
+      writeFileSync(join(dir, 'already-there'), 'x'.repeat(5_000_000)); // not this download's
+      const lines: string[] = [];
+      const d = {
+        what: 'X',
+        size: '~3 MB',
+        log: (m: string) => lines.push(m),
+        heartbeatSeconds: 0.2,
+        into: [dir, join(dir, 'missing')],
+      };
+      const script = `head -c 1500000 /dev/zero > ${dir}/a; sleep 0.8; mkdir ${dir}/sub; head -c 1500000 /dev/zero > ${dir}/sub/b`;
+      await download(d, 'sh', ['-c', script]);
+      const still = lines.filter((l) => l.startsWith('still downloading X'));
+      expect(still.length).toBeGreaterThanOrEqual(1);
+      // every line has the form; by the time the first file is whole, its 1.5 MB
+      for (const line of still) {
+        expect(line).toMatch(/^still downloading X, \d+ s, \d+\.\d MB so far \(\d+\.\d MB\/s\)$/);
+      }
+      expect(still.some((l) => l.includes(', 1.5 MB so far'))).toBe(true);
+      expect(lines[lines.length - 1]).toMatch(/^downloaded X in \d+ s, 3\.0 MB \(\d+\.\d MB\/s\)$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails like run(): the exit code and the last lines of output, no more heartbeats', async () => {

@@ -6,7 +6,14 @@ import { Client } from 'pg';
 import { PROJECT_ROOT } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import { PostgresComponent } from './postgres';
-import { download, ensureDir, run, StackError, writeIfChanged } from './processes';
+import {
+  download,
+  ensureDir,
+  MAVEN_REPOSITORY,
+  run,
+  StackError,
+  writeIfChanged,
+} from './processes';
 import { VERSIONS } from './versions';
 
 export const SPARK_VERSION = VERSIONS.spark;
@@ -119,6 +126,7 @@ export class SparkComponent implements StackComponent {
           what: `spark: ${REQUIREMENTS} (pyspark ${SPARK_VERSION}) from PyPI into ${venv.root}`,
           size: '~320 MB, a few minutes',
           log: ctx.log,
+          into: [venv.root],
         },
         venv.python,
         ['-m', 'pip', 'install', '-q', '-r', join(PROJECT_ROOT, REQUIREMENTS)],
@@ -132,7 +140,12 @@ export class SparkComponent implements StackComponent {
     await this.installKafkaConnector(ctx);
     if (!existsSync(jdbcJar(ctx))) {
       await download(
-        { what: `spark: ${POSTGRES_JDBC} from Maven Central`, size: '~1 MB', log: ctx.log },
+        {
+          what: `spark: ${POSTGRES_JDBC} from Maven Central`,
+          size: '~1 MB',
+          log: ctx.log,
+          into: [MAVEN_REPOSITORY],
+        },
         'mvn',
         [
           '-q',
@@ -159,6 +172,7 @@ export class SparkComponent implements StackComponent {
         what: `spark: the Kafka connector ${SPARK_KAFKA_VERSION} from Maven Central`,
         size: '~6 MB',
         log: ctx.log,
+        into: [MAVEN_REPOSITORY],
       },
       'mvn',
       [

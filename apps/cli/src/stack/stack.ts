@@ -1,6 +1,7 @@
 import { formatTable } from '../format-table';
 import { existsSync } from 'fs';
-import { loadConfig } from '@fstore/config';
+import { join } from 'path';
+import { loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import { ControlPlaneComponent } from './control-plane';
 import { AirflowComponent } from './airflow';
@@ -80,12 +81,28 @@ export function selectComponents(names: string[], withDependencies = true): Stac
 }
 
 /**
+ * Brings the build ahead (bin/build.js) up to date, so that the apps started next (and restarted
+ * by the supervisor) load built files instead of transpiling at start. Says so only when it had
+ * something to do: an up-to-date build costs a read and a hash per file.
+ */
+export function ensureBuilt(ctx: StackContext): void {
+  // bin/ is plain CommonJS, outside the TypeScript program.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { buildAhead } = require(join(PROJECT_ROOT, 'bin', 'build.js')) as {
+    buildAhead(): { written: number; removed: number; summary: string };
+  };
+  const result = buildAhead();
+  if (result.written > 0 || result.removed > 0) ctx.log(result.summary);
+}
+
+/**
  * Brings components up (with what they depend on), then makes sure the stack's supervisor runs.
  * It holds the stack lock meanwhile, so the supervisor does not restart what it is starting.
  */
 export async function stackUp(ctx: StackContext, names: string[]): Promise<ProcessStatus[]> {
   const components = selectComponents(names);
   await withStackLock(ctx, async () => {
+    ensureBuilt(ctx);
     for (const component of components) {
       const t0 = Date.now();
       await component.install(ctx);
