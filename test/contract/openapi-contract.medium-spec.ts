@@ -65,7 +65,7 @@ async function call(
     auth?: string;
     headers?: Record<string, string>;
   } = {},
-): Promise<{ status: number; body: Json }> {
+): Promise<{ status: number; body: Json; headers: Headers }> {
   const path = template.replace(/\{(\w+)\}/g, (_, name: string) =>
     encodeURIComponent(options.params?.[name] ?? ''),
   );
@@ -85,7 +85,7 @@ async function call(
   ] as Json | undefined;
   if (!operation) {
     problems.push(`${api}: ${method} ${template} is not documented`);
-    return { status: res.status, body };
+    return { status: res.status, body, headers: res.headers };
   }
   seen.get(key)!.add(res.status);
   const response = (operation.responses as Json)[String(res.status)] as Json | undefined;
@@ -102,7 +102,7 @@ async function call(
       );
     }
   }
-  return { status: res.status, body };
+  return { status: res.status, body, headers: res.headers };
 }
 
 const fs = (method: string, template: string, options?: Parameters<typeof call>[3]) =>
@@ -520,6 +520,27 @@ describe('the control plane answers as docs/openapi/control-plane.json says', ()
         })
       ).status,
     ).toBe(400);
+  });
+
+  it('the web console: session sign-in, its cookie, sign-out, health', async () => {
+    expect((await cp('POST', '/v1/session', { body: { api_key: '' } })).status).toBe(400);
+    expect((await cp('POST', '/v1/session', { body: { api_key: 'no-such-key' } })).status).toBe(
+      401,
+    );
+    const signIn = await cp('POST', '/v1/session', { body: { api_key: keys.viewer } });
+    expect(signIn.status).toBe(200);
+    expect(signIn.body).toMatchObject({ role: 'viewer' });
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0];
+    expect(cookie).toMatch(/=./);
+    expect((await cp('GET', '/v1/session', { headers: { cookie } })).body).toMatchObject({
+      role: 'viewer',
+      csrf_token: signIn.body.csrf_token,
+    });
+    // The key alone is no console session.
+    expect((await cp('GET', '/v1/session', { auth: keys.viewer })).status).toBe(401);
+    expect((await cp('DELETE', '/v1/session', { headers: { cookie } })).status).toBe(204);
+    expect((await cp('GET', '/v1/console/health')).status).toBe(401);
+    expect((await cp('GET', '/v1/console/health', { auth: keys.viewer })).status).toBe(200);
   });
 
   it('audit and API keys', async () => {
