@@ -1,8 +1,12 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
+import { AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
+import { REGISTRY } from '@fstore/contracts';
+import { compileStreamJobs } from '@fstore/definitions';
 
 // The real `fstore` command (bin/fstore.js through bin/register.js), with no service running.
 
@@ -195,6 +199,14 @@ describe('flag validation: exit 2, a message naming the flag, nothing done', () 
       ['produce', '--file', 'package.json', '--compression', 'zstd'],
       "option '--compression <codec>' argument 'zstd' is invalid. expected one of none, gzip, lz4",
     ],
+    [
+      ['apikeys', 'revoke', '12'],
+      "command-argument value '12' is invalid for argument 'id'. expected an id (a UUID, e.g. 3f2c1a9e-0b4d-4c8e-9a1f-2b3c4d5e6f70)",
+    ],
+    [
+      ['jobs', 'runs', '--id', 'latest'],
+      "option '--id <run id>' argument 'latest' is invalid. expected an id (a UUID, e.g. 3f2c1a9e-0b4d-4c8e-9a1f-2b3c4d5e6f70)",
+    ],
     [['produce'], 'give exactly one of --file, --dir or --stdin'],
     [
       ['produce', '--file', 'package.json', '--stdin'],
@@ -300,5 +312,190 @@ describe('flag validation: exit 2, a message naming the flag, nothing done', () 
     expect(run.stderr).not.toMatch(/kafka/i);
     expect(run.ms).toBeLessThan(5000);
     expect(run.report.modules.some((m) => m.includes('/node_modules/kafkajs/'))).toBe(false);
+  });
+});
+
+/**
+ * A control plane for the CLI to talk to: an HTTP server of this test answering the routes the
+ * commands below call, as the real one does (JSON bodies, 202 and an operation id for the
+ * operations). What each route answers is set by the test.
+ */
+type Route = (path: string, body: unknown) => [number, unknown] | undefined;
+
+function controlPlane(route: Route): Promise<{ url: string; server: Server }> {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let text = '';
+    req.setEncoding('utf8').on('data', (c: string) => (text += c));
+    req.on('end', () => {
+      const answer = route(`${req.method} ${req.url}`, text ? JSON.parse(text) : undefined);
+      const [status, body] = answer ?? [
+        404,
+        {
+          error_code: 1004,
+          error_message: `no route ${req.method} ${req.url}`,
+          error_detail: null,
+        },
+      ];
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }),
+    ),
+  );
+}
+
+/** The real `fstore`, not blocking this process (its control plane is a server of the test). */
+function fstoreAsync(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node', [join(PROJECT_ROOT, 'bin/fstore.js'), ...args], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        FSTORE_API_KEY: 'unused',
+        FSTORE_KAFKA_BROKERS: '127.0.0.1:1',
+        ...env,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+describe('--json is one JSON document on one line; --quiet keeps only errors and the result', () => {
+  const jobs = compileStreamJobs(REGISTRY).map((j) => j.jobName);
+  const plan = {
+    features: [
+      { name: 'f1', engine: 'stream', change: 'update', from_version: 1, detail: 'window 1h' },
+    ],
+    jobs: [{ job: jobs[0], file: null, action: 'cancel', state: 'RUNNING', reason: 'no feature' }],
+    backfills: [],
+    nothing_to_do: false,
+  };
+  const empty = { features: [], jobs: [], backfills: [], nothing_to_do: true };
+  /** Deployments paused or cancelled, and whether apply was called: what the server changed. */
+  const paused = new Set<string>();
+  let applied = false;
+  let url: string;
+  let server: Server;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    ({ url, server } = await controlPlane((route) => {
+      let m: RegExpExecArray | null;
+      if (route === 'POST /v1/features/plan') {
+        // apply asks for the plan again at its end: by then nothing is left to do
+        return [200, applied ? empty : plan];
+      }
+      if (route === 'POST /v1/features/apply') {
+        applied = true;
+        return [200, { ...plan, applied: [{ name: 'f1', version: 2 }] }];
+      }
+      if ((m = /^GET \/v1\/features\/([^?]+)\?entity_id=(.*)$/.exec(route))) {
+        const id = decodeURIComponent(m[2]);
+        return [200, { name: m[1], entity_id: id, value: 1.5, event_time: null, key: `k:${id}` }];
+      }
+      if ((m = /^GET \/v1\/jobs\/([^/]+)$/.exec(route))) {
+        return [200, { name: m[1], live_deployment_id: `dep-${m[1]}` }];
+      }
+      if ((m = /^GET \/v1\/deployments\/dep-([^/]+)$/.exec(route))) {
+        const stopped = paused.has(m[1]);
+        return [
+          200,
+          {
+            id: `dep-${m[1]}`,
+            version: 1,
+            desired_state: stopped ? 'paused' : 'running',
+            observed_state: stopped ? 'FINISHED' : 'RUNNING',
+            last_savepoint: stopped ? `file:///sp/${m[1]}` : null,
+          },
+        ];
+      }
+      if ((m = /^POST \/v1\/deployments\/dep-([^/]+)\/(pause|cancel)$/.exec(route))) {
+        paused.add(m[1]);
+        return [202, { operation_id: `op-${m[2]}-${m[1]}` }];
+      }
+      if ((m = /^GET \/v1\/operations\/op-(\w+)-(.+)$/.exec(route))) {
+        return [200, { id: `op-${m[1]}-${m[2]}`, kind: m[1], target: m[2], status: 'succeeded' }];
+      }
+      return undefined;
+    }));
+    env = { FSTORE_CONTROL_URL: url, FSTORE_STACK_DIR: join(work, 'stack') };
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const reset = () => {
+    paused.clear();
+    applied = false;
+  };
+  beforeEach(reset);
+
+  it('plan --json: the plan and the drift, one line', async () => {
+    const run = await fstoreAsync(['plan', '--json'], env);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout.split('\n')).toHaveLength(2); // one line and its newline
+    expect(JSON.parse(run.stdout)).toEqual({ ...plan, drift: [] });
+  });
+
+  it('features get --json: the answers, one line', async () => {
+    const run = await fstoreAsync(['features', 'get', 'product', 'p 1', '--json'], env);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout.split('\n')).toHaveLength(2);
+    const names = REGISTRY.features.filter((f) => f.entity.name === 'product').map((f) => f.name);
+    expect(JSON.parse(run.stdout)).toEqual(
+      names.map((name) => ({ name, entity_id: 'p 1', value: 1.5, event_time: null, key: 'k:p 1' })),
+    );
+  });
+
+  it('apply: its steps and the operations it follows on stderr; --quiet: none, the same result', async () => {
+    const loud = await fstoreAsync(['apply'], env);
+    expect(loud.status).toBe(0);
+    expect(loud.stderr.split('\n')).toEqual([
+      '[fstore] registry: f1 version 2',
+      `[fstore] ${jobs[0]}: cancelling (no feature)`,
+      `[fstore] operation op-cancel-${jobs[0]} (cancel ${jobs[0]}): succeeded (0 s)`,
+      '',
+    ]);
+    expect(loud.stdout).toContain('Applied: the registry and the running jobs match features/.');
+    reset();
+    const quiet = await fstoreAsync(['apply', '--quiet'], env);
+    expect(quiet.stderr).toBe('');
+    expect(quiet.status).toBe(0);
+    expect(quiet.stdout).toBe(loud.stdout);
+  });
+
+  it('pipeline down: a line per job and per operation; --quiet: none, the same table', async () => {
+    const loud = await fstoreAsync(['pipeline', 'down'], env);
+    expect(loud.status).toBe(0);
+    for (const job of jobs) {
+      expect(loud.stderr).toContain(`[fstore] pipeline: pausing ${job} (stop with savepoint)\n`);
+      expect(loud.stderr).toContain(`[fstore] operation op-pause-${job} (pause ${job}): succeeded`);
+    }
+    expect(loud.stdout).toContain(`file:///sp/${jobs[0]}`);
+    reset();
+    const quiet = await fstoreAsync(['pipeline', 'down', '--quiet'], env);
+    expect(quiet.stderr).toBe('');
+    expect(quiet.status).toBe(0);
+    expect(quiet.stdout).toBe(loud.stdout);
+  });
+
+  it('pipeline up and apply take --quiet', () => {
+    for (const command of [['pipeline', 'up'], ['apply']]) {
+      const run = fstore([...command, '--help']);
+      expect(run.stdout).toContain('--quiet');
+    }
   });
 });

@@ -26,6 +26,7 @@ import {
   readableDir,
   readableFile,
   share,
+  uuid,
   writableFile,
 } from './options';
 
@@ -128,19 +129,21 @@ const pipeline = program.command('pipeline').description('The streaming feature 
 pipeline
   .command('up')
   .description('Start the feature writer and the four Flink SQL jobs (no duplicates on a rerun)')
-  .action(async () => {
+  .option('--quiet', 'no progress lines on stderr (errors and the table are printed)')
+  .action(async (o: { quiet?: boolean }) => {
     const { stackContext } = await stackModule();
     const { formatJobRows, pipelineUp } = await pipelineModule();
-    console.log(formatJobRows(await pipelineUp(stackContext(log))));
+    console.log(formatJobRows(await pipelineUp(stackContext(o.quiet ? undefined : log))));
   });
 
 pipeline
   .command('down')
   .description('Stop the jobs with savepoints (the next `up` resumes from them) and the writer')
-  .action(async () => {
+  .option('--quiet', 'no progress lines on stderr (errors and the table are printed)')
+  .action(async (o: { quiet?: boolean }) => {
     const { stackContext } = await stackModule();
     const { formatJobRows, pipelineDown } = await pipelineModule();
-    console.log(formatJobRows(await pipelineDown(stackContext(log))));
+    console.log(formatJobRows(await pipelineDown(stackContext(o.quiet ? undefined : log))));
   });
 
 pipeline
@@ -265,7 +268,8 @@ apikeys
   });
 
 apikeys
-  .command('revoke <id>')
+  .command('revoke')
+  .argument('<id>', "the key's id (a UUID, from `apikeys list`)", uuid)
   .description('Revoke an API key at once: its next request is refused (admin key)')
   .action(async (id: string) => {
     const key = await call('POST', `/v1/apikeys/${encodeURIComponent(id)}/revoke`, {});

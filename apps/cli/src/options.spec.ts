@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { COMPRESSIONS } from '@fstore/ingest';
+import { DomainError, UuidPipe } from '@fstore/rest-api';
 import {
   duration,
   isoDate,
@@ -17,6 +18,7 @@ import {
   readableDir,
   readableFile,
   share,
+  uuid,
   writableFile,
 } from './options';
 
@@ -110,6 +112,33 @@ describe('oneOf, isoTime, isoDate, nonNegativeNumber, writableFile', () => {
 
   it("the CLI's codecs are the producer's", () => {
     expect([...PRODUCE_CODECS].sort()).toEqual([...COMPRESSIONS].sort());
+  });
+
+  it("uuid takes the control plane's ids, and refuses what its UuidPipe refuses", () => {
+    const pipe = new UuidPipe();
+    const meta = { type: 'param', data: 'id' } as const;
+    for (const ok of [
+      '3f2c1a9e-0b4d-4c8e-9a1f-2b3c4d5e6f70',
+      '3F2C1A9E-0B4D-4C8E-9A1F-2B3C4D5E6F70',
+    ]) {
+      expect(uuid(ok)).toBe(ok);
+      expect(pipe.transform(ok, meta)).toBe(ok);
+    }
+    for (const bad of [
+      '12',
+      'abc',
+      '',
+      '3f2c1a9e-0b4d-4c8e-9a1f-2b3c4d5e6f7',
+      '3f2c1a9e0b4d4c8e9a1f2b3c4d5e6f70',
+      ' 3f2c1a9e-0b4d-4c8e-9a1f-2b3c4d5e6f70',
+      '3f2c1a9e-0b4d-4c8e-9a1f-2b3c4d5e6f70/revoke',
+      'g f2c1a9e-0b4d-4c8e-9a1f-2b3c4d5e6f70',
+    ]) {
+      expect(invalid(() => uuid(bad))).toBe(
+        'expected an id (a UUID, e.g. 3f2c1a9e-0b4d-4c8e-9a1f-2b3c4d5e6f70)',
+      );
+      expect(() => pipe.transform(bad, meta)).toThrow(DomainError);
+    }
   });
 
   it('isoTime takes ISO-8601 days and times, as given', () => {

@@ -139,3 +139,17 @@ export function writableFile(path: string): string {
   if (!isDir) throw new InvalidArgumentError(`expected a file in a folder: ${folder} is a file`);
   return path;
 }
+
+/**
+ * The control plane's ids (API keys, runs, operations, deployments) are UUIDs; its UuidPipe
+ * (@fstore/rest-api, whose module loads NestJS) refuses any other form, and options.spec.ts
+ * keeps the two in agreement. Checked here so that a mistyped id is a usage error, sent nowhere.
+ */
+export function uuid(value: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+    throw new InvalidArgumentError(
+      'expected an id (a UUID, e.g. 3f2c1a9e-0b4d-4c8e-9a1f-2b3c4d5e6f70)',
+    );
+  }
+  return value;
+}

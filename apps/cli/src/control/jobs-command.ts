@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { randomUUID } from 'crypto';
 import { ApiError, ApiUnavailableError, ControlPlaneClient } from '@fstore/client';
 import { loadConfig } from '@fstore/config';
-import { isoTime, keyValue, keyValues, positiveInt } from '../options';
+import { isoTime, keyValue, keyValues, positiveInt, uuid } from '../options';
 import { formatTable } from '../format-table';
 
 /** A failed call to the control plane, with its error body. */
@@ -258,7 +258,7 @@ export function jobsCommand(): Command {
   jobs
     .command('runs [name]')
     .description('Batch runs (newest first); with --id, one run and its log')
-    .option('--id <run id>', 'one run, with its log tail')
+    .option('--id <run id>', 'one run, with its log tail (a UUID)', uuid)
     .action(async (name: string | undefined, opts: { id?: string }) => {
       if (opts.id) {
         const run = await call('GET', `/v1/runs/${encodeURIComponent(opts.id)}`);

@@ -5,7 +5,7 @@ export function applyCommands(program: Command): void {
   program
     .command('plan')
     .description('What `fstore apply` would change: features, jobs, backfills (changes nothing)')
-    .option('--json', 'the plan as JSON')
+    .option('--json', 'the plan as JSON (one line on stdout)')
     .action(async (opts: { json?: boolean }) => (await import('./apply')).plan(opts));
 
   program
@@ -14,5 +14,8 @@ export function applyCommands(program: Command): void {
       'Make the registry and the running jobs match features/, through the control plane',
     )
     .option('--no-backfill', 'leave the batch backfills to the schedule (the daily DAG)')
-    .action(async (opts: { backfill: boolean }) => (await import('./apply')).apply(opts));
+    .option('--quiet', 'no progress lines on stderr (errors and the result are printed)')
+    .action(async (opts: { backfill: boolean; quiet?: boolean }) =>
+      (await import('./apply')).apply(opts),
+    );
 }

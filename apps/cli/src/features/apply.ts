@@ -28,7 +28,8 @@ interface PlanAnswer {
   applied?: { name: string; version: number }[];
 }
 
-const log = (m: string) => process.stderr.write(`[fstore] ${m}\n`);
+/** A line on stderr: the progress of `apply` (unless --quiet), and what it must always say. */
+const stderrLine = (m: string) => process.stderr.write(`[fstore] ${m}\n`);
 
 function request(jobs: CompiledStreamJob[]): Json {
   return {
@@ -86,29 +87,30 @@ const freshGroup = (job: CompiledStreamJob) =>
 
 async function applyJob(ctx: StackContext, job: CompiledStreamJob, action: string): Promise<void> {
   const enc = encodeURIComponent;
+  const log = ctx.log;
   if (action === 'none') return;
   if (action === 'resume') {
     const dep = await liveDeployment(job.jobName);
     log(`${job.jobName}: resuming from its savepoint`);
-    await operate(`/v1/deployments/${enc(String(dep!.id))}/resume`);
+    await operate(ctx, `/v1/deployments/${enc(String(dep!.id))}/resume`);
     return;
   }
   if (action === 'recompute') {
     const dep = await liveDeployment(job.jobName);
     if (dep) {
       log(`${job.jobName}: cancelling deployment ${String(dep.id)} (its state cannot carry over)`);
-      await operate(`/v1/deployments/${enc(String(dep.id))}/cancel`);
+      await operate(ctx, `/v1/deployments/${enc(String(dep.id))}/cancel`);
     }
   }
   const version = await registerLatest(ctx, job, { CONSUMER_GROUP: freshGroup(job) });
   if (action === 'upgrade') {
     const dep = await liveDeployment(job.jobName);
     log(`${job.jobName}: upgrading to version ${version} through a savepoint`);
-    await operate(`/v1/deployments/${enc(String(dep!.id))}/upgrade`, { version });
+    await operate(ctx, `/v1/deployments/${enc(String(dep!.id))}/upgrade`, { version });
     return;
   }
   log(`${job.jobName}: deploying version ${version} (reads ${job.source} from its beginning)`);
-  await operate(`/v1/jobs/${enc(job.jobName)}/deployments`, { version });
+  await operate(ctx, `/v1/jobs/${enc(job.jobName)}/deployments`, { version });
 }
 
 /** `fstore plan`: what `apply` would change. */
@@ -116,18 +118,22 @@ export async function plan(opts: { json?: boolean }): Promise<void> {
   const jobs = compileStreamJobs(REGISTRY);
   const plan = (await call('POST', '/v1/features/plan', request(jobs))) as unknown as PlanAnswer;
   const drift = compileDrift(REGISTRY);
-  console.log(opts.json ? JSON.stringify({ ...plan, drift }, null, 2) : formatPlan(plan, drift));
+  // --json: one compact line, like every --json of the CLI (a script reads a line per document)
+  console.log(opts.json ? JSON.stringify({ ...plan, drift }) : formatPlan(plan, drift));
 }
 
 /** `fstore apply`: the registry and the running jobs made to match features/. */
-export async function apply(opts: { backfill: boolean }): Promise<void> {
+export async function apply(opts: { backfill: boolean; quiet?: boolean }): Promise<void> {
+  // --quiet: no progress (the steps, the operations followed, the stack's lines); the files
+  // rewritten, a backfill that cannot run, errors and the result are said all the same.
+  const log = opts.quiet ? () => undefined : stderrLine;
   const ctx = stackContext(log);
   const jobs = compileStreamJobs(REGISTRY);
   for (const file of compileDrift(REGISTRY)) {
     const job = jobs.find((j) => j.file === file);
     if (!job) continue;
     writeFileSync(join(PROJECT_ROOT, file), job.sql);
-    log(`wrote ${file}`);
+    stderrLine(`wrote ${file}`);
   }
   const plan = (await call('POST', '/v1/features/apply', request(jobs))) as unknown as PlanAnswer;
   for (const a of plan.applied ?? []) log(`registry: ${a.name} version ${a.version}`);
@@ -155,7 +161,7 @@ export async function apply(opts: { backfill: boolean }): Promise<void> {
       const dep = await liveDeployment(step.job);
       if (dep) {
         log(`${step.job}: cancelling (${step.reason})`);
-        await operate(`/v1/deployments/${encodeURIComponent(String(dep.id))}/cancel`);
+        await operate(ctx, `/v1/deployments/${encodeURIComponent(String(dep.id))}/cancel`);
       }
       continue;
     }
@@ -171,7 +177,7 @@ export async function apply(opts: { backfill: boolean }): Promise<void> {
     );
   } else if (plan.backfills.length > 0) {
     if (!(await findJob(BATCH_JOB))) {
-      log(
+      stderrLine(
         `backfills skipped: no job ${BATCH_JOB} is registered (fstore jobs register ${BATCH_JOB} spark-jobs/batch_features.py)`,
       );
     } else {
@@ -182,7 +188,7 @@ export async function apply(opts: { backfill: boolean }): Promise<void> {
         { args: [], as_of: new Date().toISOString() },
         true,
       );
-      const done = await follow(accepted, true, 1_800_000);
+      const done = await follow(accepted, true, 1_800_000, log);
       log(`${BATCH_JOB}: ${String(done.status)}`);
     }
   }

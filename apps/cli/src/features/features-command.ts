@@ -114,7 +114,7 @@ export function featuresCommand(program: Command): void {
     .description(
       "An entity's current value of every feature of it, with its event time, from the running system (the control plane's GET /v1/features/{name}?entity_id=)",
     )
-    .option('--json', 'the answers as a JSON array')
+    .option('--json', 'the answers as a JSON array (one line on stdout)')
     .action(async function (this: Command, entity: string, id: string, opts: { json?: boolean }) {
       const { REGISTRY } = await definitions();
       const ofEntity = REGISTRY.features.filter((f) => f.entity.name === entity);
@@ -133,7 +133,7 @@ export function featuresCommand(program: Command): void {
         `/v1/features/${encodeURIComponent(name)}?entity_id=${encodeURIComponent(id)}`;
       const answers = await Promise.all(ofEntity.map((f) => call('GET', path(f.name))));
       if (opts.json) {
-        console.log(JSON.stringify(answers, null, 2));
+        console.log(JSON.stringify(answers)); // one line, like every --json of the CLI
         return;
       }
       const cell = (v: unknown) => (v === null || v === undefined ? '-' : String(v));

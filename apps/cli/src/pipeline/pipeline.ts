@@ -81,8 +81,9 @@ export async function liveDeployment(name: string): Promise<Json | undefined> {
   return call('GET', `/v1/deployments/${enc(String(job.live_deployment_id))}`);
 }
 
-export const operate = async (path: string, body: Json = {}) =>
-  follow(await call('POST', path, body, true), true, OPERATION_TIMEOUT_MS);
+/** One operation, followed to its end; its step lines go to the context's log (none: --quiet). */
+export const operate = async (ctx: StackContext, path: string, body: Json = {}) =>
+  follow(await call('POST', path, body, true), true, OPERATION_TIMEOUT_MS, ctx.log);
 
 /**
  * Brings up the streaming pipeline: the services it needs (the control plane among them), the
@@ -106,17 +107,17 @@ export async function pipelineUp(ctx: StackContext): Promise<JobRow[]> {
     let action: JobRow['action'] = 'already running';
     if (!dep) {
       ctx.log(`pipeline: deploying ${job.jobName} version ${version}`);
-      await operate(`/v1/jobs/${enc(job.jobName)}/deployments`, { version });
+      await operate(ctx, `/v1/jobs/${enc(job.jobName)}/deployments`, { version });
       action = 'deployed';
     } else {
       if (dep.desired_state === 'paused') {
         ctx.log(`pipeline: resuming ${job.jobName} from ${String(dep.last_savepoint)}`);
-        await operate(`/v1/deployments/${enc(String(dep.id))}/resume`);
+        await operate(ctx, `/v1/deployments/${enc(String(dep.id))}/resume`);
         action = 'resumed from savepoint';
       }
       if (Number(dep.version) !== version) {
         ctx.log(`pipeline: upgrading ${job.jobName} to version ${version}`);
-        await operate(`/v1/deployments/${enc(String(dep.id))}/upgrade`, { version });
+        await operate(ctx, `/v1/deployments/${enc(String(dep.id))}/upgrade`, { version });
         action = 'upgraded from savepoint';
       }
     }
@@ -139,7 +140,7 @@ export async function pipelineDown(ctx: StackContext): Promise<JobRow[]> {
     const dep = await liveDeployment(job.jobName);
     if (!dep || dep.desired_state !== 'running') continue;
     ctx.log(`pipeline: pausing ${job.jobName} (stop with savepoint)`);
-    await operate(`/v1/deployments/${enc(String(dep.id))}/pause`);
+    await operate(ctx, `/v1/deployments/${enc(String(dep.id))}/pause`);
     const after = await liveDeployment(job.jobName);
     rows.push({
       job: job.jobName,
