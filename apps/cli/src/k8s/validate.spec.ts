@@ -1,6 +1,8 @@
 import Ajv, { ValidateFunction } from 'ajv';
 import { loadAll } from 'js-yaml';
-import { readdirSync, readFileSync } from 'fs';
+import { spawnSync } from 'child_process';
+import { existsSync, readdirSync, readFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
 import {
@@ -8,6 +10,8 @@ import {
   CRD_SCHEMA_DIR,
   CRD_SOURCES,
   crdSchemas,
+  goDownloadCache,
+  goModuleZip,
   KINDS_WITHOUT_SCHEMA,
   keptCrdSchemas,
   keptSchemas,
@@ -274,4 +278,39 @@ export interface IWidget {
       expect(validate({ ...fd, spec: { ...fd.spec, flinkVersion: 'v2_9' } })).toBe(false);
     });
   });
+});
+
+describe("k8s schemas' downloads: the Go module cache they are measured in", () => {
+  it('a module zip is named as Go names it (capital letters escaped)', () => {
+    expect(goModuleZip('/c', 'github.com/Azure/go-autorest', 'v1.0.0-RC1')).toBe(
+      '/c/github.com/!azure/go-autorest/@v/v1.0.0-!r!c1.zip',
+    );
+  });
+
+  const go = spawnSync('go', ['version']).status === 0;
+  (go ? it : it.skip)(
+    "the zip of each Go source is where go's own download says (or absent when go has none)",
+    () => {
+      const cache = goDownloadCache();
+      expect(cache).toMatch(/\/cache\/download$/);
+      for (const source of CRD_SOURCES) {
+        if (source.registry !== 'go') continue;
+        // Offline: go answers from its cache only; never fetches in a unit test.
+        const res = spawnSync(
+          'go',
+          ['mod', 'download', '-json', `${source.module}@${source.version}`],
+          {
+            cwd: tmpdir(),
+            encoding: 'utf8',
+            env: { ...process.env, GOPROXY: 'off', GOFLAGS: '-mod=mod' },
+          },
+        );
+        // (with the proxy off, a cached module still names its .info file, beside the zip)
+        const info = JSON.parse(res.stdout) as { Info?: string };
+        const zip = goModuleZip(cache, source.module, source.version);
+        if (info.Info) expect(info.Info).toBe(zip.replace(/\.zip$/, '.info'));
+        else expect(existsSync(zip)).toBe(false);
+      }
+    },
+  );
 });

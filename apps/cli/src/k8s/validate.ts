@@ -4,7 +4,7 @@ import { join } from 'path';
 import { load, loadAll } from 'js-yaml';
 import * as ts from 'typescript';
 import { PROJECT_ROOT } from '@fstore/config';
-import { commandExists, download, run, StackError } from '../stack/processes';
+import { commandExists, download, MAVEN_REPOSITORY, run, StackError } from '../stack/processes';
 import { VERSIONS } from '../stack/versions';
 
 /**
@@ -101,6 +101,20 @@ function toolPath(cacheDir: string, name: keyof typeof TOOLS): string {
   return join(cacheDir, 'tools', `${name}-${TOOLS[name].version}`, name);
 }
 
+/**
+ * Where the go command puts the module zips it downloads (GOMODCACHE/cache/download): their
+ * growth is the size of a `go install` or `go mod download` so far (the lines of download()).
+ */
+export function goDownloadCache(env: NodeJS.ProcessEnv = process.env): string {
+  return join(run('go', ['env', 'GOMODCACHE'], { env }).trim(), 'cache', 'download');
+}
+
+/** The zip of a module version in that cache (capital letters escaped as `!x`, as Go does). */
+export function goModuleZip(cache: string, module: string, version: string): string {
+  const escape = (s: string) => s.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);
+  return join(cache, escape(module), '@v', `${escape(version)}.zip`);
+}
+
 /** Builds a pinned tool with `go install` into the cache once (Go from Debian if missing). */
 export async function ensureTool(
   cacheDir: string,
@@ -113,11 +127,17 @@ export async function ensureTool(
     throw new StackError('go is not installed (`apt-get install golang-go`, Go ≥ 1.24)');
   }
   const { module, version } = TOOLS[name];
+  const env = { ...process.env, GOBIN: join(bin, '..'), GOFLAGS: '-mod=mod' };
   await download(
-    { what: `${name} ${version} (go install ${module})`, size: '~30 MB of modules, a minute', log },
+    {
+      what: `${name} ${version} (go install ${module})`,
+      size: '~30 MB of modules, a minute',
+      log,
+      into: [goDownloadCache(env)],
+    },
     'go',
     ['install', `${module}@${version}`],
-    { env: { ...process.env, GOBIN: join(bin, '..'), GOFLAGS: '-mod=mod' } },
+    { env },
   );
   return bin;
 }
@@ -205,8 +225,17 @@ export async function updateSchemas(cacheDir: string, log: Log): Promise<string[
   const wheelDir = join(cacheDir, 'pypi', `${SCHEMA_PACKAGE.name}-${SCHEMA_PACKAGE.version}`);
   mkdirSync(wheelDir, { recursive: true });
   if (!readdirSync(wheelDir).some((f) => f.endsWith('.whl'))) {
+    // pip fetches into a temporary folder, then copies to -d at the end: that folder is made one
+    // of ours (TMPDIR) so that its growth shows the size so far; pip removes it when done.
+    const pipTmp = join(cacheDir, 'pypi', 'tmp');
+    mkdirSync(pipTmp, { recursive: true });
     await download(
-      { what: `${SCHEMA_PACKAGE.name} ${SCHEMA_PACKAGE.version} from PyPI`, size: '~23 MB', log },
+      {
+        what: `${SCHEMA_PACKAGE.name} ${SCHEMA_PACKAGE.version} from PyPI`,
+        size: '~23 MB',
+        log,
+        into: [pipTmp, wheelDir],
+      },
       'python3',
       [
         '-m',
@@ -217,6 +246,7 @@ export async function updateSchemas(cacheDir: string, log: Log): Promise<string[
         wheelDir,
         `${SCHEMA_PACKAGE.name}==${SCHEMA_PACKAGE.version}`,
       ],
+      { env: { ...process.env, TMPDIR: pipTmp } },
     );
   }
   const wheel = join(
@@ -316,7 +346,18 @@ async function crdFilesOf(
     // The checksum database is not reachable here: skip it for this module only (the proxy's
     // zip is still checked against the go.sum line `go mod download` records).
     const env = { ...process.env, GONOSUMDB: source.module, GOFLAGS: '-mod=mod' };
-    const info = JSON.parse(run('go', ['mod', 'download', '-json', ref], { env })) as {
+    const cache = goDownloadCache(env);
+    const args = ['mod', 'download', '-json', ref];
+    // Fetched once (then the cache answers at once, with nothing to report).
+    const out = existsSync(goModuleZip(cache, source.module, source.version))
+      ? run('go', args, { env })
+      : await download(
+          { what: `${ref} from the Go module proxy`, size: '~4 MB', log, into: [cache] },
+          'go',
+          args,
+          { env },
+        );
+    const info = JSON.parse(out) as {
       Dir?: string;
       Error?: string;
     };
@@ -332,7 +373,8 @@ async function crdFilesOf(
   );
   if (!existsSync(jar)) {
     mkdirSync(dir, { recursive: true });
-    await download({ what: `${coordinates} from Maven Central`, size: '~1 MB', log }, 'mvn', [
+    const what = { what: `${coordinates} from Maven Central`, size: '~1 MB', log };
+    await download({ ...what, into: [MAVEN_REPOSITORY] }, 'mvn', [
       '-q',
       '-B',
       'dependency:copy',
@@ -456,7 +498,9 @@ async function updateTypedSchemas(cacheDir: string, log: Log): Promise<string[]>
     if (!existsSync(tarball)) {
       mkdirSync(dir, { recursive: true });
       // npm pack fetches the package's tarball only: no install, node_modules untouched.
-      await download({ what: `${ref} from npm`, size: '~200 kB', log }, 'npm', [
+      // npm's own cache is not walked (it holds every package the project installed): the
+      // tarball's size is in the last line.
+      await download({ what: `${ref} from npm`, size: '~200 kB', log, into: [dir] }, 'npm', [
         'pack',
         '--silent',
         '--pack-destination',
