@@ -441,7 +441,7 @@ program
   .option('--checkpoint-dir <folder>', 'where checkpoints live (default: setting)')
   .option('--metrics-port <port>', 'serve /metrics on this port (service mode: setting)', int)
   .option('--json', 'print the summary as JSON (one line on stdout per input)')
-  .option('--quiet', 'no progress lines on stderr')
+  .option('--quiet', 'no progress lines on stderr (--file; service mode never prints them)')
   .action(async function (this: Command, o: ProduceCliOptions) {
     if ([o.file, o.dir, o.stdin].filter(Boolean).length !== 1) {
       usageError(this, 'give exactly one of --file, --dir or --stdin');
@@ -450,9 +450,12 @@ program
     const stop = new AbortController();
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
     const { fileProgressReporter } = await import('@fstore/generator/progress');
-    const reporter = o.quiet
-      ? undefined
-      : fileProgressReporter(process.stderr, Boolean(process.stderr.isTTY));
+    // Progress lines for a file only: service mode (--dir, --stdin) logs one JSON object a line
+    // on stderr for log collectors, and its progress is on /metrics.
+    const reporter =
+      o.quiet || !o.file
+        ? undefined
+        : fileProgressReporter(process.stderr, Boolean(process.stderr.isTTY));
     const print = (s: IngestSummary) => {
       reporter?.end();
       console.log(o.json ? JSON.stringify(s) : formatSummary(s));
