@@ -16,22 +16,14 @@
  * the per-row cost measured here. The figures also go to <work dir>/batch-features-result.json.
  * DuckDB comes from bench/requirements.txt, installed into the project venv when missing.
  */
-import { spawn, spawnSync } from 'child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'fs';
+import { spawnSync } from 'child_process';
+import { rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { loadConfig, PROJECT_ROOT } from '@fstore/config';
-import { REGISTRY } from '@fstore/contracts';
-import { exportDefinitions } from '@fstore/definitions';
-import { generate } from '@fstore/generator';
-import { projectVenv, sparkHome } from '../apps/cli/src/stack/spark';
+import { projectVenv } from '../apps/cli/src/stack/spark';
+import { arg } from './args';
+import { fmt, prepareEvents, runSparkBench } from './spark-bench';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
-
-const START = '2024-01-01';
-const SPAN_DAYS = 30;
 const AS_OF = '2024-01-31T00:00:00Z';
 const EXTRAPOLATE_TO = 100_000_000;
 
@@ -58,99 +50,27 @@ function ensureDuckdb(): void {
   if (pip.status !== 0) throw new Error(`pip install -r ${requirements} failed`);
 }
 
-/** spark-submit of the bench script; its progress lines go to stderr, the result is parsed. */
-function runBench(args: string[], dir: string): Promise<BenchResult> {
-  const config = loadConfig();
-  const tmp = join(dir, 'spark-tmp');
-  mkdirSync(tmp, { recursive: true });
-  const submit = [
-    '--master',
-    config.spark.master,
-    '--driver-memory',
-    '2g',
-    '--conf',
-    'spark.ui.enabled=false',
-    '--conf',
-    'spark.sql.session.timeZone=UTC',
-    '--conf',
-    'spark.driver.extraJavaOptions=-Duser.timezone=UTC',
-    '--conf',
-    'spark.sql.shuffle.partitions=4',
-    join(PROJECT_ROOT, 'bench', 'batch_features_bench.py'),
-    ...args,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(sparkHome(), 'bin', 'spark-submit'), submit, {
-      env: {
-        ...process.env,
-        SPARK_HOME: sparkHome(),
-        JAVA_HOME: config.spark.javaHome,
-        PYSPARK_PYTHON: projectVenv().python,
-        PYSPARK_DRIVER_PYTHON: projectVenv().python,
-        SPARK_LOCAL_IP: config.host,
-        SPARK_LOCAL_DIRS: tmp,
-        // Not the stack's Spark configuration: no Hive metastore, nothing but the files.
-        SPARK_CONF_DIR: join(dir, 'no-spark-conf'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      for (const line of d.toString().split('\n')) {
-        if (line.startsWith('bench:')) console.error(line);
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-      if (code === 0 && line) resolve(JSON.parse(line.slice('BENCH_RESULT '.length)));
-      else {
-        const log = join(dir, 'bench-failure.log');
-        writeFileSync(log, `${out}\n--- stderr\n${err}`);
-        const tail = [...err.split('\n').slice(-30), ...out.split('\n').slice(-10)].join('\n');
-        reject(new Error(`the benchmark run exited ${code} (output: ${log}):\n${tail}`));
-      }
-    });
-  });
-}
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-
 async function main(): Promise<void> {
   const config = loadConfig();
   const rows = Number(arg('rows', '10000000'));
   const rounds = Math.max(1, Number(arg('rounds', '2')));
   const dir = arg('work-dir', join(config.stackDir, 'bench', 'batch-features'));
   if (!Number.isInteger(rows) || rows < 1) throw new Error(`--rows must be a positive integer`);
-  mkdirSync(join(dir, 'no-spark-conf'), { recursive: true });
   ensureDuckdb();
 
-  const parquet = join(dir, `events-${rows}-seed1.parquet`);
-  const definitions = join(dir, 'definitions.json');
-  writeFileSync(definitions, JSON.stringify(exportDefinitions(REGISTRY)));
-  const args = ['--definitions', definitions, '--parquet', parquet, '--as-of', AS_OF];
+  const events = await prepareEvents(dir, rows, 'rows');
+  const args = ['--definitions', events.definitions, '--parquet', events.parquet, '--as-of', AS_OF];
   args.push('--rounds', String(rounds));
-  const csv = join(dir, `events-${rows}-seed1.csv`);
-  if (!existsSync(parquet)) {
-    console.error(`generating ${fmt(rows)} rows into ${csv}`);
-    await generate({
-      rows,
-      seed: 1,
-      out: csv,
-      start: START,
-      spanDays: SPAN_DAYS,
-      duplicates: 0,
-      malformed: 0,
-      progress: true,
-    });
-    args.push('--csv', csv);
-  }
+  if (events.generated) args.push('--csv', events.csv);
   console.error(`Spark (${config.spark.master}, 2 GB driver) and DuckDB, ${rounds} round(s) each`);
-  const r = await runBench(args, dir);
-  rmSync(csv, { force: true });
+  const r = await runSparkBench<BenchResult>({
+    script: 'batch_features_bench.py',
+    args,
+    dir,
+    shufflePartitions: 4,
+    isProgress: (line) => line.startsWith('bench:'),
+  });
+  rmSync(events.csv, { force: true });
 
   const best = (xs: number[]) => Math.min(...xs);
   const sparkRate = r.rows / best(r.spark);

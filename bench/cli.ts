@@ -18,15 +18,12 @@ import { spawnSync } from 'child_process';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
 import { formatTable } from '../apps/cli/src/format-table';
+import { arg } from './args';
 
 // bin/ is plain CommonJS.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { buildAhead } = require('../bin/build') as { buildAhead(): { summary: string } };
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const rounds = Number(arg('rounds', '20'));
 
 const quantile = (xs: number[], q: number) => {

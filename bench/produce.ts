@@ -26,11 +26,7 @@ import {
   loadConfig,
 } from '@fstore/config';
 import { generate } from '@fstore/generator';
-
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
+import { arg } from './args';
 
 interface Result {
   records: number;

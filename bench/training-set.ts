@@ -14,19 +14,11 @@
  * training set and writing it as Parquet. Prints seconds, rows/s and the ratio, and the number of
  * values that differ (must be 0); the figures also go to <work dir>/training-set-result.json.
  */
-import { spawn } from 'child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'fs';
+import { rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { loadConfig, PROJECT_ROOT } from '@fstore/config';
-import { REGISTRY } from '@fstore/contracts';
-import { exportDefinitions } from '@fstore/definitions';
-import { generate } from '@fstore/generator';
-import { projectVenv, sparkHome } from '../apps/cli/src/stack/spark';
-
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
+import { loadConfig } from '@fstore/config';
+import { arg } from './args';
+import { fmt, prepareEvents, runSparkBench } from './spark-bench';
 
 interface BenchResult {
   rows: number;
@@ -41,58 +33,6 @@ interface BenchResult {
   duckdb_version: string;
 }
 
-function runBench(args: string[], dir: string): Promise<BenchResult> {
-  const config = loadConfig();
-  const tmp = join(dir, 'spark-tmp');
-  mkdirSync(tmp, { recursive: true });
-  const submit = [
-    ...['--master', config.spark.master, '--driver-memory', '2g'],
-    ...['--conf', 'spark.ui.enabled=false', '--conf', 'spark.sql.session.timeZone=UTC'],
-    ...['--conf', 'spark.driver.extraJavaOptions=-Duser.timezone=UTC'],
-    ...['--conf', 'spark.sql.shuffle.partitions=8'],
-    join(PROJECT_ROOT, 'bench', 'training_set_bench.py'),
-    ...args,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(sparkHome(), 'bin', 'spark-submit'), submit, {
-      env: {
-        ...process.env,
-        SPARK_HOME: sparkHome(),
-        JAVA_HOME: config.spark.javaHome,
-        PYSPARK_PYTHON: projectVenv().python,
-        PYSPARK_DRIVER_PYTHON: projectVenv().python,
-        SPARK_LOCAL_IP: config.host,
-        SPARK_LOCAL_DIRS: tmp,
-        // Not the stack's Spark configuration: no Hive metastore, nothing but the files.
-        SPARK_CONF_DIR: join(dir, 'no-spark-conf'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      for (const line of d.toString().split('\n')) {
-        if (line.startsWith('bench:') || line.startsWith('training_set [')) console.error(line);
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-      if (code === 0 && line) resolve(JSON.parse(line.slice('BENCH_RESULT '.length)));
-      else {
-        const log = join(dir, 'bench-failure.log');
-        writeFileSync(log, `${out}\n--- stderr\n${err}`);
-        const tail = [...err.split('\n').slice(-30), ...out.split('\n').slice(-10)].join('\n');
-        reject(new Error(`the benchmark run exited ${code} (output: ${log}):\n${tail}`));
-      }
-    });
-  });
-}
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-
 async function main(): Promise<void> {
   const config = loadConfig();
   const events = Number(arg('events', '10000000'));
@@ -104,30 +44,19 @@ async function main(): Promise<void> {
   ] as const) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
   }
-  mkdirSync(join(dir, 'no-spark-conf'), { recursive: true });
-  const parquet = join(dir, `events-${events}-seed1.parquet`);
-  const definitions = join(dir, 'definitions.json');
-  writeFileSync(definitions, JSON.stringify(exportDefinitions(REGISTRY)));
-  const args = ['--definitions', definitions, '--parquet', parquet];
+  const generated = await prepareEvents(dir, events, 'events');
+  const args = ['--definitions', generated.definitions, '--parquet', generated.parquet];
   args.push('--rows', String(rows), '--work-dir', dir);
-  const csv = join(dir, `events-${events}-seed1.csv`);
-  if (!existsSync(parquet)) {
-    console.error(`generating ${fmt(events)} events into ${csv}`);
-    await generate({
-      rows: events,
-      seed: 1,
-      out: csv,
-      start: '2024-01-01',
-      spanDays: 30,
-      duplicates: 0,
-      malformed: 0,
-      progress: true,
-    });
-    args.push('--csv', csv);
-  }
+  if (generated.generated) args.push('--csv', generated.csv);
   console.error(`Spark (${config.spark.master}, 2 GB driver) and DuckDB`);
-  const r = await runBench(args, dir);
-  rmSync(csv, { force: true });
+  const r = await runSparkBench<BenchResult>({
+    script: 'training_set_bench.py',
+    args,
+    dir,
+    shufflePartitions: 8,
+    isProgress: (line) => line.startsWith('bench:') || line.startsWith('training_set ['),
+  });
+  rmSync(generated.csv, { force: true });
   const sparkRate = r.rows / r.spark_s;
   const duckRate = r.rows / r.duckdb_s;
   const differing = Object.values(r.differences).reduce((a, b) => a + b, 0);
