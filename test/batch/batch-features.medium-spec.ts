@@ -1,15 +1,6 @@
-import { randomUUID } from 'crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
 import { join } from 'path';
-import { PROJECT_ROOT } from '@fstore/config';
-import { FEATURES, featureByName, REGISTRY } from '@fstore/contracts';
-import { exportDefinitions } from '@fstore/definitions';
-import { LivyBatchesClient } from '@fstore/livy';
-import { RedisClusterOnlineStore } from '@fstore/online-store';
+import { FEATURES, featureByName } from '@fstore/contracts';
 import { generate } from '@fstore/generator';
-import { sparkDirs } from '../../apps/cli/src/stack/spark';
-import { stackContext } from '../../apps/cli/src/stack/stack';
 import {
   batchFeatures,
   eventTimeMs,
@@ -19,7 +10,8 @@ import {
   sameValue,
 } from '../support/oracle';
 import { keysOfRun } from '../support/redis-keys';
-import { batchOutput, sparkSubmit } from '../support/spark';
+import { BatchFeaturesRun } from '../support/batch-run';
+import { readEventsOfRun, writeNdjson } from '../support/events-file';
 
 /**
  * spark-jobs/batch_features.py on the real batch stack, compared with the oracle: 90 days of
@@ -29,18 +21,8 @@ import { batchOutput, sparkSubmit } from '../support/spark';
  * Spark process. Entity ids and categories carry a run prefix, so the Redis keys checked (and
  * removed at the end) are only this run's. Four Spark runs, 40–150 s each here.
  */
-const ctx = stackContext();
-const livy = LivyBatchesClient.fromConfig(ctx.config);
-const store = RedisClusterOnlineStore.fromConfig(ctx.config, 'fstore-admin', {
-  commandTimeoutMs: 15000,
-});
-const LOAD_JOB = join(PROJECT_ROOT, 'spark-jobs', 'load_raw_events.py');
-const JOB = join(PROJECT_ROOT, 'spark-jobs', 'batch_features.py');
-const REPORT = join(PROJECT_ROOT, 'spark-jobs', 'tests', 'jobs', 'history_report.py');
-const run = randomUUID().replace(/-/g, '');
-const db = `test_${run}`;
-const prefix = `t${run.slice(0, 8)}-`;
-const work = mkdtempSync(join(tmpdir(), 'fstore-batch-features-'));
+const batch = new BatchFeaturesRun('t', 'fstore-batch-features-');
+const { store, run, prefix, work } = batch;
 const BATCH = FEATURES.filter((f) => f.engine === 'batch').map((f) => f.name);
 // Stream time windows: computed as of T into the history, never written to Redis.
 const WINDOWS = FEATURES.filter((f) => f.engine === 'stream' && f.tiles).map((f) => f.name);
@@ -93,10 +75,6 @@ interface HistoryReport {
 let events: OracleEvent[] = [];
 /** What the history holds as of T: the batch features and the stream windows. */
 const history = (t: string) => historyFeatures(events, ms(t));
-let passwordFile: string | undefined;
-/** The definitions the job computes: the export of features/ (what `fstore features export` prints). */
-const definitionsFile = join(work, 'definitions.json');
-let dropped = false;
 
 /** Events at the edges of T_INSIDE's window, for a product and a category of their own. */
 function edgeEvents(template: Record<string, unknown>): Record<string, unknown>[] {
@@ -141,36 +119,19 @@ async function writeEvents(): Promise<string> {
     spanDays: 90,
     duplicates: 0.05,
   });
-  const rows = readFileSync(raw, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const e = JSON.parse(line);
-      return {
-        ...e,
-        customer_id: `${prefix}${e.customer_id}`,
-        product_id: `${prefix}${e.product_id}`,
-        category: `${prefix}${e.category}`,
-      };
-    });
+  const rows = readEventsOfRun(raw, prefix, ['customer_id', 'product_id', 'category']);
   rows.push(...edgeEvents(rows[0]));
-  events = rows as OracleEvent[];
+  events = rows as unknown as OracleEvent[];
   const file = join(work, `events-${run}.ndjson`);
-  writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeNdjson(file, rows);
   return file;
 }
 
-async function runBatch(asOf: string[], name: string): Promise<Summary[]> {
-  const args = ['--definitions', definitionsFile, ...asOf.flatMap((t) => ['--as-of', t])];
-  args.push('--table', `${db}.transactions`, '--history-table', `${db}.history`);
-  args.push(
-    '--redis-nodes',
-    ctx.config.redis.clusterPorts.map((p) => `${ctx.config.redis.host}:${p}`).join(','),
+const runBatch = (asOf: string[], name: string): Promise<Summary[]> =>
+  batch.runBatch<Summary>(
+    asOf.flatMap((t) => ['--as-of', t]),
+    name,
   );
-  if (passwordFile) args.push('--redis-password-file', passwordFile);
-  const id = await livy.submit({ file: JOB, args, name: `test-${name}-${db}` });
-  return batchOutput<Summary>(livy, id, 'BATCH_FEATURES_SUMMARY ');
-}
 
 const redisKeys = () => keysOfRun(store, prefix);
 
@@ -245,39 +206,15 @@ describe('batch_features through Livy: Redis and the history equal the oracle', 
   const oracle = (t: string) => batchFeatures(events, ms(t));
 
   beforeAll(async () => {
-    const conf = join(sparkDirs(ctx).conf, 'spark-defaults.conf');
-    if (!existsSync(conf)) throw new Error(`${conf} is missing: run \`fstore stack up batch\``);
-    const batchPassword = ctx.config.redis.passwords['batch-features'];
-    if (batchPassword) {
-      passwordFile = join(work, 'redis-password');
-      writeFileSync(passwordFile, batchPassword + '\n', { mode: 0o600 });
-    }
-    writeFileSync(definitionsFile, JSON.stringify(exportDefinitions(REGISTRY)));
+    batch.prepare();
     const file = await writeEvents();
-    const id = await livy.submit({
-      file: LOAD_JOB,
-      args: ['--input', file, '--table', `${db}.transactions`],
-      name: `test-load-${db}`,
-    });
-    const [load] = await batchOutput<{ loaded: number; duplicates_in_file: number }>(
-      livy,
-      id,
-      'LOAD_SUMMARY ',
-    );
+    const load = await batch.load(file);
     expect(load.loaded).toBe(new Set(events.map((e) => e.event_id)).size);
     expect(load.duplicates_in_file).toBeGreaterThan(50);
   }, 600000);
 
   afterAll(async () => {
-    const keys = await redisKeys().catch(() => new Map<string, string>());
-    await Promise.all([...keys.keys()].map((k) => store.client.del(k)));
-    await store.close();
-    if (!dropped) {
-      await sparkSubmit(ctx, REPORT, [`${db}.history`, '--drop-database', db]).catch(
-        () => undefined,
-      );
-    }
-    rmSync(work, { recursive: true, force: true });
+    await batch.cleanUp();
   }, 300000);
 
   it('as of a time inside the data: every key equals the oracle, edges of the window included', async () => {
@@ -322,11 +259,8 @@ describe('batch_features through Livy: Redis and the history equal the oracle', 
   }, 900000);
 
   it('the history holds one snapshot per as-of, equal to the oracle', async () => {
-    const out = await sparkSubmit(ctx, REPORT, [`${db}.history`, '--drop-database', db]);
-    dropped = true;
-    const line = out.split('\n').find((l) => l.startsWith('HISTORY_REPORT '));
-    expect(line).toBeDefined();
-    const report = JSON.parse(line!.slice('HISTORY_REPORT '.length)) as HistoryReport;
+    const report = (await batch.historyReport<HistoryReport>())!;
+    expect(report).toBeDefined();
     const asOfs = [T_INSIDE, T_AFTER, ...BACKFILL];
     expect(report.partitions).toEqual(
       asOfs.map((t) => `as_of_date=${t.slice(0, 10)}/as_of_ms=${ms(t)}`).sort(),

@@ -1,14 +1,5 @@
-import { randomUUID } from 'crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
 import { join } from 'path';
-import { PROJECT_ROOT } from '@fstore/config';
-import { FEATURES, REGISTRY } from '@fstore/contracts';
-import { exportDefinitions } from '@fstore/definitions';
-import { LivyBatchesClient } from '@fstore/livy';
-import { RedisClusterOnlineStore } from '@fstore/online-store';
-import { sparkDirs } from '../../apps/cli/src/stack/spark';
-import { stackContext } from '../../apps/cli/src/stack/stack';
+import { FEATURES } from '@fstore/contracts';
 import {
   batchFeatures,
   featureValues,
@@ -18,7 +9,8 @@ import {
   sameValue,
 } from '../support/oracle';
 import { keysOfRun } from '../support/redis-keys';
-import { batchOutput, sparkSubmit } from '../support/spark';
+import { BatchFeaturesRun } from '../support/batch-run';
+import { writeNdjson } from '../support/events-file';
 
 /**
  * The batch form of the stream time windows (issue 15): spark-jobs/batch_features.py computes
@@ -29,19 +21,8 @@ import { batchOutput, sparkSubmit } from '../support/spark';
  * window's edges) are loaded through Livy into a database of this run; T is the end of the current
  * tile of each granularity (1 min, 24 min, 168 min): what a read now is served online.
  */
-const ctx = stackContext();
-const livy = LivyBatchesClient.fromConfig(ctx.config);
-const store = RedisClusterOnlineStore.fromConfig(ctx.config, 'fstore-admin', {
-  commandTimeoutMs: 15000,
-});
-const LOAD_JOB = join(PROJECT_ROOT, 'spark-jobs', 'load_raw_events.py');
-const JOB = join(PROJECT_ROOT, 'spark-jobs', 'batch_features.py');
-const REPORT = join(PROJECT_ROOT, 'spark-jobs', 'tests', 'jobs', 'history_report.py');
-const run = randomUUID().replace(/-/g, '');
-const db = `test_${run}`;
-const prefix = `w${run.slice(0, 8)}-`;
-const work = mkdtempSync(join(tmpdir(), 'fstore-batch-windows-'));
-const definitionsFile = join(work, 'definitions.json');
+const batch = new BatchFeaturesRun('w', 'fstore-batch-windows-');
+const { store, run, prefix, work } = batch;
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
@@ -131,20 +112,8 @@ function eventsAround(): OracleEvent[] {
 }
 
 const events = eventsAround();
-let passwordFile: string | undefined;
-let dropped = false;
-
-async function runBatch(args: string[], name: string): Promise<Summary[]> {
-  const all = ['--definitions', definitionsFile, ...args];
-  all.push('--table', `${db}.transactions`, '--history-table', `${db}.history`);
-  all.push(
-    '--redis-nodes',
-    ctx.config.redis.clusterPorts.map((p) => `${ctx.config.redis.host}:${p}`).join(','),
-  );
-  if (passwordFile) all.push('--redis-password-file', passwordFile);
-  const id = await livy.submit({ file: JOB, args: all, name: `test-${name}-${db}` });
-  return batchOutput<Summary>(livy, id, 'BATCH_FEATURES_SUMMARY ');
-}
+const runBatch = (args: string[], name: string): Promise<Summary[]> =>
+  batch.runBatch<Summary>(args, name);
 
 /** This run's values in Redis (without the `:ts` keys). */
 async function redisValues(): Promise<Map<string, string>> {
@@ -166,38 +135,16 @@ function differences(expected: Map<string, OracleValue>, actual: Map<string, str
 }
 
 beforeAll(async () => {
-  const conf = join(sparkDirs(ctx).conf, 'spark-defaults.conf');
-  if (!existsSync(conf)) throw new Error(`${conf} is missing: run \`fstore stack up batch\``);
-  const batchPassword = ctx.config.redis.passwords['batch-features'];
-  if (batchPassword) {
-    passwordFile = join(work, 'redis-password');
-    writeFileSync(passwordFile, batchPassword + '\n', { mode: 0o600 });
-  }
-  writeFileSync(definitionsFile, JSON.stringify(exportDefinitions(REGISTRY)));
+  batch.prepare();
   const file = join(work, `events-${run}.ndjson`);
-  writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-  const id = await livy.submit({
-    file: LOAD_JOB,
-    args: ['--input', file, '--table', `${db}.transactions`],
-    name: `test-load-${db}`,
-  });
-  const [load] = await batchOutput<{ loaded: number; duplicates_in_file: number }>(
-    livy,
-    id,
-    'LOAD_SUMMARY ',
-  );
+  writeNdjson(file, events);
+  const load = await batch.load(file);
   expect(load.loaded).toBe(new Set(events.map((e) => e.event_id)).size);
   expect(load.duplicates_in_file).toBeGreaterThan(50);
 }, 600000);
 
 afterAll(async () => {
-  const keys = await keysOfRun(store, prefix).catch(() => new Map<string, string>());
-  await Promise.all([...keys.keys()].map((k) => store.client.del(k)));
-  await store.close();
-  if (!dropped) {
-    await sparkSubmit(ctx, REPORT, [`${db}.history`, '--drop-database', db]).catch(() => undefined);
-  }
-  rmSync(work, { recursive: true, force: true });
+  await batch.cleanUp();
 }, 300000);
 
 describe('stream time windows in the batch job: the history as of T equals the interpreter', () => {
@@ -243,14 +190,11 @@ describe('stream time windows in the batch job: the history as of T equals the i
   }, 600000);
 
   it('the history as of each T: every stream window of every entity equals featureValues(f, events, T), absent where it has none', async () => {
-    const out = await sparkSubmit(ctx, REPORT, [`${db}.history`, '--drop-database', db]);
-    dropped = true;
-    const line = out.split('\n').find((l) => l.startsWith('HISTORY_REPORT '));
-    expect(line).toBeDefined();
-    const report = JSON.parse(line!.slice('HISTORY_REPORT '.length)) as {
+    const report = (await batch.historyReport<{
       rows: HistoryRow[];
       properties: Record<string, string>;
-    };
+    }>())!;
+    expect(report).toBeDefined();
     expect(report.properties['fstore.online_as_of_ms']).toBe(String(LATEST));
     for (const t of AS_OF) {
       const rows = report.rows.filter((r) => r.as_of_ms === t);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ConsoleLogger } from '@nestjs/common';
@@ -21,6 +21,7 @@ import { createApp } from '../../apps/feature-server/src/app';
 import { stackContext } from '../../apps/cli/src/stack/stack';
 import { consistency, ConsistencyResult } from '../../apps/cli/src/training/consistency';
 import { OracleEvent, sameValue, streamFeatures } from '../support/oracle';
+import { readEventsOfRun, writeNdjson } from '../support/events-file';
 import { batchOutput, sparkSubmit } from '../support/spark';
 import { StreamScenario } from '../support/stream-scenario';
 
@@ -97,21 +98,10 @@ beforeAll(async () => {
     maxDelaySeconds: 6 * 3600,
   });
   const p = scenario.prefix;
-  events = readFileSync(raw, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const e = JSON.parse(line);
-      return {
-        ...e,
-        customer_id: `${p}${e.customer_id}`,
-        product_id: `${p}${e.product_id}`,
-        category: `${p}${e.category}`,
-      };
-    });
+  events = readEventsOfRun<OracleEvent>(raw, p, ['customer_id', 'product_id', 'category']);
   // The lake: the same events (load_raw_events, through Livy).
   const file = join(work, `events-${run}.ndjson`);
-  writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  writeNdjson(file, events);
   const id = await livy.submit({
     file: LOAD_JOB,
     args: ['--input', file, '--table', `${db}.transactions`],

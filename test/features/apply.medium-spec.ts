@@ -11,6 +11,7 @@ import { loadDefinitions, ResolvedFeature } from '@fstore/definitions';
 import { generate } from '@fstore/generator';
 import { produce, silentLogger } from '@fstore/ingest';
 import { fstore } from '../support/cli';
+import { readEventsOfRun, writeNdjson } from '../support/events-file';
 import { featureValues, OracleValue } from '../support/interpreter';
 
 // A user of the feature store adds, changes and removes a feature by editing features/ alone:
@@ -169,21 +170,10 @@ beforeAll(async () => {
     duplicates: 0.05,
     maxDelaySeconds: 3600,
   });
-  events = readFileSync(raw, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const e = JSON.parse(line);
-      // Ids of this run only: a rerun with the same seed must not look like redeliveries.
-      return {
-        ...e,
-        event_id: `${prefix}${e.event_id}`,
-        customer_id: `${prefix}${e.customer_id}`,
-        product_id: `${prefix}${e.product_id}`,
-      };
-    });
+  // Ids of this run only: a rerun with the same seed must not look like redeliveries.
+  events = readEventsOfRun(raw, prefix, ['event_id', 'customer_id', 'product_id']);
   const file = join(work, 'events.ndjson');
-  writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  writeNdjson(file, events);
   const [summary] = await produce({
     file,
     topic: TOPICS.transactions,

@@ -1,11 +1,12 @@
 import type { ChildProcess } from 'child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { loadConfig } from '@fstore/config';
 import { STREAM_FEATURES } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { generate } from '@fstore/generator';
+import { readEventsOfRun } from '../support/events-file';
 import { OracleEvent, sameValue, streamFeatures } from '../support/oracle';
 import { shuffled, StreamScenario } from '../support/stream-scenario';
 
@@ -59,19 +60,9 @@ async function events(prefix: string): Promise<OracleEvent[]> {
     duplicates: 0.05,
     maxDelaySeconds: 6 * 3600,
   });
-  return readFileSync(raw, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const e = JSON.parse(line);
-      return {
-        ...e,
-        customer_id: `${prefix}${e.customer_id}`,
-        product_id: `${prefix}${e.product_id}`,
-        category: `${prefix}${e.category}`,
-        transaction_date: `${e.transaction_date.slice(0, 15)}0:00`,
-      };
-    });
+  return readEventsOfRun<OracleEvent>(raw, prefix, ['customer_id', 'product_id', 'category']).map(
+    (e) => ({ ...e, transaction_date: `${e.transaction_date.slice(0, 15)}0:00` }),
+  );
 }
 
 async function produceAll(s: StreamScenario, rows: OracleEvent[]): Promise<void> {
