@@ -38,6 +38,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from batch_features import EPOCH, Definitions, FeatureDef, iso_ms, load_definitions, parse_as_of
+from fstore_lake import job_cli
 from ingest_kafka_to_lake import login_options
 from training_set import (
     DEFAULT_HISTORY_TABLE,
@@ -49,7 +50,6 @@ from training_set import (
 )
 
 SUMMARY_PREFIX = "CONSISTENCY_SUMMARY "
-ERROR_PREFIX = "FSTORE_ERROR "
 BROKERS_CONF = "spark.fstore.kafka.brokers"
 DEFAULT_SINCE = timedelta(hours=24)
 EXAMPLES_PER_FEATURE = 5
@@ -338,17 +338,6 @@ def run(spark, args, reads=None) -> dict:
     return summary
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # noqa: D102 - argparse's hook
-        fail(message, 2)
-
-
-def fail(message: str, code: int = 2):
-    print(ERROR_PREFIX + "consistency: " + message, flush=True)
-    print(ERROR_PREFIX + "consistency: " + message, file=sys.stderr, flush=True)
-    raise SystemExit(code)
-
-
 def _ms(t: datetime) -> int:
     return (t - EPOCH) // timedelta(milliseconds=1)
 
@@ -356,7 +345,7 @@ def _ms(t: datetime) -> int:
 def parse_args(argv: list[str], now: datetime | None = None) -> argparse.Namespace:
     from fstore_lake.tables import is_table_name
 
-    p = _Parser(description=__doc__.split("\n\n")[0])
+    p = job_cli.parser("consistency", __doc__.split("\n\n")[0])
     p.add_argument("--definitions", required=True, help="JSON of `fstore features export`")
     p.add_argument("--topic", required=True, help="the serving log's topic")
     p.add_argument("--brokers", help=f"bootstrap servers (default: the Spark conf {BROKERS_CONF})")
@@ -392,18 +381,7 @@ def parse_args(argv: list[str], now: datetime | None = None) -> argparse.Namespa
 
 
 def main(argv: list[str]) -> None:
-    from pyspark.sql import SparkSession
-
-    args = parse_args(argv)
-    spark = SparkSession.builder.appName("consistency").enableHiveSupport().getOrCreate()
-    spark.sparkContext.setLogLevel(args.log_level)
-    log(f"Spark {spark.version} up, master {spark.sparkContext.master}")
-    try:
-        run(spark, args)
-    except ConsistencyError as e:
-        fail(str(e))
-    finally:
-        spark.stop()
+    job_cli.run_driver("consistency", parse_args(argv), run, ConsistencyError, log)
 
 
 if __name__ == "__main__":

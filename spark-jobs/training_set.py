@@ -55,10 +55,9 @@ from batch_features import (
     load_definitions,
     parse_snapshot,
 )
-from fstore_lake import emit_line
+from fstore_lake import emit_line, job_cli
 
 SUMMARY_PREFIX = "TRAINING_SET_SUMMARY "
-ERROR_PREFIX = "FSTORE_ERROR "
 DEFAULT_TIMESTAMP_COLUMN = "event_timestamp"
 DEFAULT_OUT_DATABASE = "training_sets"
 DEFAULT_HISTORY_TABLE = "features.batch_feature_history"
@@ -538,22 +537,10 @@ def run(spark, args) -> dict:
     return summary
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # noqa: D102 - argparse's hook
-        fail(message, 2)
-
-
-def fail(message: str, code: int = 2):
-    emit_line(ERROR_PREFIX + "training_set: " + message)
-    # On both streams: whichever of them the end of Livy's log keeps.
-    print(ERROR_PREFIX + "training_set: " + message, file=sys.stderr, flush=True)
-    raise SystemExit(code)
-
-
 def parse_args(argv: list[str]) -> argparse.Namespace:
     from fstore_lake.tables import is_table_name
 
-    p = _Parser(description=__doc__.split("\n\n")[0])
+    p = job_cli.parser("training_set", __doc__.split("\n\n")[0])
     p.add_argument("--definitions", required=True, help="JSON of `fstore features export`")
     p.add_argument("--entities", help="the entity rows: a CSV (with a header) or Parquet file")
     p.add_argument("--entities-table", help="the entity rows as a lake table, database.table")
@@ -594,18 +581,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str]) -> None:
-    from pyspark.sql import SparkSession
-
-    args = parse_args(argv)
-    spark = SparkSession.builder.appName("training_set").enableHiveSupport().getOrCreate()
-    spark.sparkContext.setLogLevel(args.log_level)
-    log(f"Spark {spark.version} up, master {spark.sparkContext.master}")
-    try:
-        run(spark, args)
-    except TrainingSetError as e:
-        fail(str(e))
-    finally:
-        spark.stop()
+    job_cli.run_driver("training_set", parse_args(argv), run, TrainingSetError, log)
 
 
 if __name__ == "__main__":

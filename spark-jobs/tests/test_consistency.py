@@ -7,7 +7,6 @@ import json
 import pytest
 from batch_features import parse_definitions
 from consistency import (
-    ERROR_PREFIX,
     RECORD_SCHEMA,
     ConsistencyError,
     parse_args,
@@ -17,6 +16,7 @@ from consistency import (
     status_of,
     summarize,
 )
+from fstore_lake.job_cli import ERROR_PREFIX
 from test_batch_features import EVENTS, lake
 from test_training_set import spark, stream_export  # noqa: F401 - the Spark fixture
 

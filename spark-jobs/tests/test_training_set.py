@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 import pytest
 from batch_features import compute_features, parse_as_of, parse_definitions
 from batch_features import select_features as batch_select
+from fstore_lake.job_cli import ERROR_PREFIX
 from test_batch_features import EVENTS, ROOT, SMALL_FEATURES, lake, small_export
 from training_set import (
-    ERROR_PREFIX,
     TrainingSetError,
     check_columns,
     parse_args,
