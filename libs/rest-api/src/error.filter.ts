@@ -15,6 +15,13 @@ export interface ErrorAnswerBody {
   correlation_id?: string;
 }
 
+/** What the filter answers: the status, the headers (e.g. Retry-After) and the body. */
+export interface ErrorAnswer {
+  status: number;
+  headers: Readonly<Record<string, string>>;
+  body: ErrorAnswerBody;
+}
+
 /** The one place that turns errors into HTTP bodies. */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
@@ -28,6 +35,13 @@ export class ErrorFilter implements ExceptionFilter {
 
   /** Answers with the error's status and body (for a route served outside Nest's pipeline). */
   send(reply: FastifyReply, exception: unknown): void {
+    const { status, headers, body } = this.answer(exception);
+    for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
+    void reply.status(status).send(body);
+  }
+
+  /** The answer to `exception` (status, headers, body), its log line written. */
+  answer(exception: unknown): ErrorAnswer {
     const error = this.mapOwn(exception) ?? toDomainError(exception);
     const body: ErrorAnswerBody = {
       error_code: error.code,
@@ -48,8 +62,7 @@ export class ErrorFilter implements ExceptionFilter {
     } else if (error.status >= 500) {
       this.logger.error({ msg: error.message, cause: String(exception), code: error.code });
     }
-    for (const [name, value] of Object.entries(error.headers)) void reply.header(name, value);
-    void reply.status(error.status).send(body);
+    return { status: error.status, headers: error.headers, body };
   }
 }
 

@@ -19,7 +19,13 @@ export {
   ValidationFailed,
   type ErrorDetail,
 } from './errors';
-export { ErrorFilter, toDomainError, type ErrorAnswerBody, type ErrorMapper } from './error.filter';
+export {
+  ErrorFilter,
+  toDomainError,
+  type ErrorAnswer,
+  type ErrorAnswerBody,
+  type ErrorMapper,
+} from './error.filter';
 export { FieldValidationPipe, UuidPipe, type FastPathDto } from './validation';
 export { HttpMetrics } from './http-metrics';
 export { exceedsJsonDepth, JsonTooDeep, useJsonBodyLimits, type JsonBodyLimits } from './json-body';

@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { FastifyReply } from 'fastify';
 import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { ErrorFilter } from '@fstore/rest-api';
@@ -7,19 +6,8 @@ import { Conflict, mapControlError, toControlError } from './domain-errors';
 
 /** The status and body the control plane's error filter answers with for `e`. */
 function answer(e: unknown): { status: number; body: unknown } {
-  const sent: { status: number; body: unknown } = { status: 0, body: undefined };
-  const reply = {
-    status(code: number) {
-      sent.status = code;
-      return this;
-    },
-    send(body: unknown) {
-      sent.body = body;
-      return this;
-    },
-  } as unknown as FastifyReply;
-  new ErrorFilter(mapControlError).send(reply, e);
-  return sent;
+  const { status, body } = new ErrorFilter(mapControlError).answer(e);
+  return { status, body };
 }
 
 const restart = () => {

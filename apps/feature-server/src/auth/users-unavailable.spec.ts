@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { FastifyReply } from 'fastify';
 import { Pool } from 'pg';
 import { UsersRepository, UsersUnavailableError } from '@fstore/auth';
 import { ErrorFilter } from '@fstore/rest-api';
@@ -7,19 +6,8 @@ import { usersUnavailable } from '../app.module';
 
 /** The status and body the feature server's error filter answers with for `e`. */
 function answer(e: unknown): { status: number; body: unknown } {
-  const sent: { status: number; body: unknown } = { status: 0, body: undefined };
-  const reply = {
-    status(code: number) {
-      sent.status = code;
-      return this;
-    },
-    send(body: unknown) {
-      sent.body = body;
-      return this;
-    },
-  } as unknown as FastifyReply;
-  new ErrorFilter(usersUnavailable).send(reply, e);
-  return sent;
+  const { status, body } = new ErrorFilter(usersUnavailable).answer(e);
+  return { status, body };
 }
 
 beforeAll(() => Logger.overrideLogger(false));
