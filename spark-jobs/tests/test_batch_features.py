@@ -3,7 +3,6 @@ features in a local Spark (pyspark and Java; skipped without them)."""
 
 import copy
 import json
-import os
 import random
 import shutil
 import subprocess
@@ -886,30 +885,6 @@ EXPECTED = {
     "avg_price_7d_stream:{A}": "4.9375",
     "avg_price_7d_stream:{B}": "1.1",
 }
-
-
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory):
-    pyspark = pytest.importorskip("pyspark")
-    if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
-        pytest.skip("no Java for a local Spark")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("test_batch_features")
-        .config("spark.sql.catalogImplementation", "in-memory")
-        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("warehouse")))
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.ui.enabled", "false")
-        .getOrCreate()
-    )
-    # The executors' Python workers import the job too (the double-formatting UDF).
-    session.sparkContext.addPyFile(str(ROOT / "spark-jobs" / "batch_features.py"))
-    assert pyspark.__version__
-    yield session
-    session.stop()
 
 
 def lake(spark, name, events):

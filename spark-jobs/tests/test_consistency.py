@@ -18,7 +18,7 @@ from consistency import (
 )
 from fstore_lake.job_cli import ERROR_PREFIX
 from test_batch_features import EVENTS, lake
-from test_training_set import spark, stream_export  # noqa: F401 - the Spark fixture
+from test_training_set import stream_export
 
 MS = {
     "03-01": 1709251200000,
@@ -93,7 +93,7 @@ def test_bad_arguments_print_one_error_line(tmp_path, capsys):
     assert args.until_ms is None and args.history_table == "features.batch_feature_history"
 
 
-def reads_frame(spark, records):  # noqa: F811 - spark is the fixture
+def reads_frame(spark, records):
     rows = [
         (
             r.get("feature"),
@@ -110,7 +110,7 @@ def reads_frame(spark, records):  # noqa: F811 - spark is the fixture
     return spark.createDataFrame(rows, RECORD_SCHEMA + ", __cs_bad boolean")
 
 
-def test_reads_against_a_small_lake(spark, tmp_path):  # noqa: F811 - spark is the fixture
+def test_reads_against_a_small_lake(spark, tmp_path):
     lake(spark, "cs_lake", EVENTS + [EVENTS[0]])  # e1 redelivered: counts once
     args = parse_args(
         [

@@ -6,8 +6,6 @@ here."""
 
 import copy
 import json
-import os
-import shutil
 import time
 from datetime import UTC, datetime
 
@@ -15,7 +13,7 @@ import pytest
 from batch_features import compute_features, parse_as_of, parse_definitions
 from batch_features import select_features as batch_select
 from fstore_lake.job_cli import ERROR_PREFIX
-from test_batch_features import EVENTS, ROOT, SMALL_FEATURES, lake, small_export
+from test_batch_features import EVENTS, SMALL_FEATURES, lake, small_export
 from training_set import (
     TrainingSetError,
     check_columns,
@@ -88,30 +86,6 @@ def test_bad_arguments_print_one_error_line(tmp_path, capsys):
     assert "--out 'Bad-Name'" in capsys.readouterr().out
     args = parse_args([*base, "--entity", "customer"])
     assert (args.timestamp_column, args.out_database) == ("event_timestamp", "training_sets")
-
-
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory):
-    pytest.importorskip("pyspark")
-    if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
-        pytest.skip("no Java for a local Spark")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("test_training_set")
-        .config("spark.sql.catalogImplementation", "in-memory")
-        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("warehouse")))
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.ui.enabled", "false")
-        .getOrCreate()
-    )
-    # The reference (batch_features.compute_features) formats doubles in a UDF: the executors'
-    # Python workers import batch_features too.
-    session.sparkContext.addPyFile(str(ROOT / "spark-jobs" / "batch_features.py"))
-    yield session
-    session.stop()
 
 
 # Row times: before the events, exactly at events (e2/e8 tie at 18:00), between, at T, after.
