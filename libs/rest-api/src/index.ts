@@ -41,4 +41,5 @@ export {
   type ApiDocumentInfo,
   type ErrorResponse,
   type ErrorResponses,
+  writeOpenApiDocumentToArgument,
 } from './openapi';

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'fs';
 import { applyDecorators, INestApplication } from '@nestjs/common';
 import {
   ApiExtraModels,
@@ -190,4 +191,28 @@ export function buildOpenApiDocument(app: INestApplication, info: ApiDocumentInf
 /** Serves the document (Swagger UI at /docs, JSON at /docs-json). */
 export function serveOpenApiDocument(app: INestApplication, doc: OpenAPIObject): void {
   SwaggerModule.setup('docs', app, () => doc);
+}
+
+/**
+ * The body of an app's openapi.main.ts: writes the generated document, as JSON, to the file
+ * named by the program's argument (`fstore openapi` runs it, since the CLI never imports another
+ * app), then exits.
+ */
+export function writeOpenApiDocumentToArgument(generate: () => Promise<OpenAPIObject>): void {
+  const [out] = process.argv.slice(2);
+  if (!out) {
+    console.error('usage: openapi.main.ts <output file>');
+    process.exit(2);
+  }
+  generate().then(
+    (doc) => {
+      writeFileSync(out, JSON.stringify(doc));
+      // Nothing was connected (preview mode), but a library's timer must not hold the process.
+      process.exit(0);
+    },
+    (e: unknown) => {
+      console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+      process.exit(1);
+    },
+  );
 }
