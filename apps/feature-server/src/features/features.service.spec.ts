@@ -1,7 +1,7 @@
-import { FstoreConfig } from '@fstore/config';
 import { EntityName } from '@fstore/contracts';
 import { FeatureValue, OnlineStore } from '@fstore/online-store';
 import { FeaturesService } from './features.service';
+import { servingConfig, servingLogOff, storeReading } from './features.fakes';
 import { ServingLog, ServingLogSink } from './serving-log';
 
 const HOUR = 3600 * 1000;
@@ -9,27 +9,13 @@ const now = Date.now();
 
 /** A store answering from a table: `${feature name} ${key parts}` -> value. */
 function fakeStore(table: Record<string, FeatureValue>): OnlineStore {
-  return {
-    read: async (_: EntityName, entities: readonly (readonly string[])[], features) =>
-      entities.map((parts) => features.map((f) => table[`${f.name} ${parts.join(':')}`] ?? null)),
-    write: async () => ({ written: 0, skippedOlder: 0 }),
-    checkHealth: async () => undefined,
-    close: async () => undefined,
-  };
+  return storeReading(async (_: EntityName, entities: readonly (readonly string[])[], features) =>
+    entities.map((parts) => features.map((f) => table[`${f.name} ${parts.join(':')}`] ?? null)),
+  );
 }
 
-/** A serving log at rate 0 (off), as by default. */
-const off = new ServingLog(
-  0,
-  () => {
-    throw new Error('no sink at rate 0');
-  },
-  { logged: () => undefined, dropped: () => undefined },
-);
-
-const config = {
-  serving: { maxBatch: 10, streamMaxAgeSeconds: 3600, batchMaxAgeSeconds: 172800 },
-} as FstoreConfig;
+const off = servingLogOff;
+const config = servingConfig;
 
 describe('FeaturesService.batch', () => {
   it('gives each value its own event time and staleness, a missing one null', async () => {

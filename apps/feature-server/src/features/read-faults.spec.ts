@@ -1,11 +1,9 @@
 import { Logger, LoggerService } from '@nestjs/common';
-import { FastifyReply } from 'fastify';
-import { FstoreConfig } from '@fstore/config';
 import { OnlineStore } from '@fstore/online-store';
 import { ErrorFilter } from '@fstore/rest-api';
 import { usersUnavailable } from '../app.module';
 import { FeaturesService } from './features.service';
-import { ServingLog } from './serving-log';
+import { servingConfig, servingLogOff, storeReading } from './features.fakes';
 
 /**
  * What a feature read answers when the online store's read throws: the store not answering is
@@ -13,26 +11,10 @@ import { ServingLog } from './serving-log';
  * the log line's. The store is a stand-in that throws: a bug cannot be produced with the real one.
  */
 function storeThrowing(error: unknown): OnlineStore {
-  return {
-    read: async () => {
-      throw error;
-    },
-    write: async () => ({ written: 0, skippedOlder: 0 }),
-    checkHealth: async () => undefined,
-    close: async () => undefined,
-  };
+  return storeReading(async () => {
+    throw error;
+  });
 }
-
-const off = new ServingLog(
-  0,
-  () => {
-    throw new Error('no sink at rate 0');
-  },
-  { logged: () => undefined, dropped: () => undefined },
-);
-const config = {
-  serving: { maxBatch: 10, streamMaxAgeSeconds: 3600, batchMaxAgeSeconds: 172800 },
-} as FstoreConfig;
 
 /** The logger's error lines, as the ErrorFilter writes them. */
 const logged: unknown[] = [];
@@ -49,20 +31,14 @@ async function answerOfRead(
   store: OnlineStore,
   read: (s: FeaturesService) => Promise<unknown>,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const failure = await read(new FeaturesService(config, store, off)).then(
+  const failure = await read(new FeaturesService(servingConfig, store, servingLogOff)).then(
     () => {
       throw new Error('the read succeeded');
     },
     (e: unknown) => e,
   );
-  const sent = { status: 0, body: {} as Record<string, unknown> };
-  const reply = {
-    header: () => reply,
-    status: (code: number) => ((sent.status = code), reply),
-    send: (body: Record<string, unknown>) => ((sent.body = body), reply),
-  };
-  new ErrorFilter(usersUnavailable).send(reply as unknown as FastifyReply, failure);
-  return sent;
+  const { status, body } = new ErrorFilter(usersUnavailable).answer(failure);
+  return { status, body: { ...body } };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
