@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
 import { ApiErrors, UuidPipe } from '@fstore/rest-api';
 import { FstoreConfig } from '@fstore/config';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
@@ -13,6 +23,17 @@ import { CONTROL_ERRORS as E } from '../errors/api-errors';
 import { AcceptedDto, DeploymentDto, DeploymentListDto } from '../responses.dto';
 import { CONFIG } from '../tokens';
 
+/** An operator's change of a deployment: 202 with the operation to poll, audited as `audit`. */
+const OperatorAction = (route: string, audit: string) =>
+  applyDecorators(
+    Post(route),
+    Roles('operator'),
+    HttpCode(202),
+    Audited(audit),
+    ApiAcceptedResponse({ type: AcceptedDto }),
+    ApiErrors(E.forbidden, E.notFound, E.stateConflict),
+  );
+
 @ApiTags('deployments')
 @ApiBearerAuth()
 @ApiErrors(E.validation, E.unauthenticated, E.unavailable, E.unhandled)
@@ -24,12 +45,7 @@ export class DeploymentsController {
   ) {}
 
   /** Deploys a version of a streaming job (asynchronous: poll the operation). */
-  @Post('jobs/:name/deployments')
-  @Roles('operator')
-  @HttpCode(202)
-  @Audited('deployment.deploy')
-  @ApiAcceptedResponse({ type: AcceptedDto })
-  @ApiErrors(E.forbidden, E.notFound, E.stateConflict)
+  @OperatorAction('jobs/:name/deployments', 'deployment.deploy')
   async deploy(
     @Param('name') name: string,
     @Body() body: DeployDto,
@@ -54,12 +70,7 @@ export class DeploymentsController {
   }
 
   /** Stops the job with a savepoint. */
-  @Post('deployments/:id/pause')
-  @Roles('operator')
-  @HttpCode(202)
-  @Audited('deployment.pause')
-  @ApiAcceptedResponse({ type: AcceptedDto })
-  @ApiErrors(E.forbidden, E.notFound, E.stateConflict)
+  @OperatorAction('deployments/:id/pause', 'deployment.pause')
   async pause(
     @Param('id', UuidPipe) id: string,
     @Body() _body: ActionDto,
@@ -70,12 +81,7 @@ export class DeploymentsController {
   }
 
   /** Starts the job again from its last savepoint. */
-  @Post('deployments/:id/resume')
-  @Roles('operator')
-  @HttpCode(202)
-  @Audited('deployment.resume')
-  @ApiAcceptedResponse({ type: AcceptedDto })
-  @ApiErrors(E.forbidden, E.notFound, E.stateConflict)
+  @OperatorAction('deployments/:id/resume', 'deployment.resume')
   async resume(
     @Param('id', UuidPipe) id: string,
     @Body() _body: ActionDto,
@@ -85,12 +91,7 @@ export class DeploymentsController {
     return presentAccepted(await this.deployments.transition(id, 'resume', principal, key));
   }
 
-  @Post('deployments/:id/cancel')
-  @Roles('operator')
-  @HttpCode(202)
-  @Audited('deployment.cancel')
-  @ApiAcceptedResponse({ type: AcceptedDto })
-  @ApiErrors(E.forbidden, E.notFound, E.stateConflict)
+  @OperatorAction('deployments/:id/cancel', 'deployment.cancel')
   async cancel(
     @Param('id', UuidPipe) id: string,
     @Body() _body: ActionDto,
@@ -101,12 +102,7 @@ export class DeploymentsController {
   }
 
   /** Stops the job with a savepoint and starts the new version from it. */
-  @Post('deployments/:id/upgrade')
-  @Roles('operator')
-  @HttpCode(202)
-  @Audited('deployment.upgrade')
-  @ApiAcceptedResponse({ type: AcceptedDto })
-  @ApiErrors(E.forbidden, E.notFound, E.stateConflict)
+  @OperatorAction('deployments/:id/upgrade', 'deployment.upgrade')
   async upgrade(
     @Param('id', UuidPipe) id: string,
     @Body() body: DeployDto,
