@@ -52,7 +52,11 @@ def _base_url(conn) -> str:
 
 
 def _error_text(status: int, body: str) -> str:
-    """The control plane's error message (`error_message` or the validation details)."""
+    """The control plane's error message (`error_message` or the validation details).
+
+    Not fstore_client's ApiError.from_body: the Airflow image (Dockerfile, target airflow) and
+    the local stack's Airflow get airflow-dags/ and spark-jobs/ only, not the Python client, and
+    a task's failure wants one line of text rather than a typed exception."""
     try:
         data = json.loads(body)
     except ValueError:
