@@ -27,8 +27,7 @@ import {
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
   StackError,
-  download,
-  MAVEN_REPOSITORY,
+  mavenCopyDependencies,
   ensureDir,
   probe,
   run,
@@ -165,25 +164,15 @@ export class KafkaComponent implements StackComponent {
     const libs = kafkaLibDir(ctx);
     const marker = join(libs, '.complete');
     if (existsSync(marker)) return;
-    await download(
+    await mavenCopyDependencies(
       {
         what: `kafka: Kafka ${KAFKA_VERSION} jars from Maven Central into ${libs}`,
         size: '~55 MB, usually under a minute',
         log: ctx.log,
-        into: [MAVEN_REPOSITORY],
       },
-      'mvn',
-      [
-        '-q',
-        '-B',
-        '-f',
-        join(PROJECT_ROOT, 'stack/kafka/pom.xml'),
-        'dependency:copy-dependencies',
-        `-Dkafka.version=${KAFKA_VERSION}`,
-        `-Dlog4j.version=${LOG4J_VERSION}`,
-        '-DincludeScope=runtime',
-        `-DoutputDirectory=${libs}`,
-      ],
+      join(PROJECT_ROOT, 'stack/kafka/pom.xml'),
+      { 'kafka.version': KAFKA_VERSION, 'log4j.version': LOG4J_VERSION },
+      libs,
     );
     writeFileSync(marker, new Date().toISOString());
   }

@@ -4,8 +4,7 @@ import { PROJECT_ROOT } from '@fstore/config';
 import { LivyBatchesClient } from '@fstore/livy';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
-  download,
-  MAVEN_REPOSITORY,
+  mavenCopyDependencies,
   ensureDir,
   runningPid,
   sleep,
@@ -65,24 +64,15 @@ export class LivyComponent implements StackComponent {
     if (existsSync(join(jars, '.complete'))) return;
     const staging = `${jars}.tmp`;
     rmSync(staging, { recursive: true, force: true });
-    await download(
+    await mavenCopyDependencies(
       {
         what: `livy: Livy ${LIVY_VERSION} jars from Maven Central into ${jars}`,
         size: '~75 MB, a minute or two',
         log: ctx.log,
-        into: [MAVEN_REPOSITORY],
       },
-      'mvn',
-      [
-        '-q',
-        '-B',
-        '-f',
-        join(PROJECT_ROOT, 'stack', 'livy', 'pom.xml'),
-        'dependency:copy-dependencies',
-        `-Dlivy.version=${LIVY_VERSION}`,
-        '-DincludeScope=runtime',
-        `-DoutputDirectory=${staging}`,
-      ],
+      join(PROJECT_ROOT, 'stack', 'livy', 'pom.xml'),
+      { 'livy.version': LIVY_VERSION },
+      staging,
     );
     if (!readdirSync(staging).some((f) => f.startsWith(`livy-server-${LIVY_VERSION}`))) {
       throw new StackError(`livy: livy-server-${LIVY_VERSION}.jar is missing in ${staging}`);

@@ -322,6 +322,24 @@ export function download(
   });
 }
 
+/**
+ * Copies the runtime dependencies of one of the stack's pom.xml files (jars from Maven Central)
+ * into `outputDir`, as a download(); `properties` (e.g. the versions) go to Maven as -D.
+ */
+export function mavenCopyDependencies(
+  d: Omit<Download, 'into'>,
+  pom: string,
+  properties: Record<string, string>,
+  outputDir: string,
+): Promise<string> {
+  return download({ ...d, into: [MAVEN_REPOSITORY] }, 'mvn', [
+    ...['-q', '-B', '-f', pom, 'dependency:copy-dependencies'],
+    ...Object.entries(properties).map(([name, value]) => `-D${name}=${value}`),
+    '-DincludeScope=runtime',
+    `-DoutputDirectory=${outputDir}`,
+  ]);
+}
+
 export function commandExists(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 }

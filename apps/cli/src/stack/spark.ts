@@ -8,6 +8,7 @@ import { ProcessStatus, StackComponent, StackContext } from './component';
 import { PostgresComponent } from './postgres';
 import {
   download,
+  mavenCopyDependencies,
   ensureDir,
   MAVEN_REPOSITORY,
   run,
@@ -167,24 +168,15 @@ export class SparkComponent implements StackComponent {
     if (existsSync(join(dir, '.complete'))) return;
     const staging = `${dir}.tmp`;
     rmSync(staging, { recursive: true, force: true });
-    await download(
+    await mavenCopyDependencies(
       {
         what: `spark: the Kafka connector ${SPARK_KAFKA_VERSION} from Maven Central`,
         size: '~6 MB',
         log: ctx.log,
-        into: [MAVEN_REPOSITORY],
       },
-      'mvn',
-      [
-        '-q',
-        '-B',
-        '-f',
-        join(PROJECT_ROOT, 'stack', 'spark', 'pom.xml'),
-        'dependency:copy-dependencies',
-        `-Dspark.kafka.version=${SPARK_KAFKA_VERSION}`,
-        '-DincludeScope=runtime',
-        `-DoutputDirectory=${staging}`,
-      ],
+      join(PROJECT_ROOT, 'stack', 'spark', 'pom.xml'),
+      { 'spark.kafka.version': SPARK_KAFKA_VERSION },
+      staging,
     );
     const connector = `spark-sql-kafka-0-10_2.12-${SPARK_KAFKA_VERSION}.jar`;
     if (!readdirSync(staging).includes(connector)) {
