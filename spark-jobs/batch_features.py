@@ -292,6 +292,11 @@ def parse_definitions(data: dict) -> Definitions:
     return Definitions(sources, tuple(features))
 
 
+def feature_names(arg: str | None) -> list[str] | None:
+    """`--features a,b`: the names given (blanks dropped), None when the option is absent."""
+    return None if arg is None else [n.strip() for n in arg.split(",") if n.strip()]
+
+
 def load_definitions(path: str) -> Definitions:
     try:
         with open(path, encoding="utf-8") as f:
@@ -1098,10 +1103,7 @@ def parse_args(argv: list[str], env: dict[str, str] | None = None) -> argparse.N
             p.error(f"{name!r} is not database.table")
     try:
         args.definitions = load_definitions(args.definitions)
-        names = None
-        if args.features is not None:
-            names = [n.strip() for n in args.features.split(",") if n.strip()]
-        args.features = select_features(args.definitions, names)
+        args.features = select_features(args.definitions, feature_names(args.features))
         if args.table and len({f.source for f in args.features}) > 1:
             raise ValueError(
                 "--table: the features read more than one source; pick with --features"

@@ -37,7 +37,15 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-from batch_features import EPOCH, Definitions, FeatureDef, iso_ms, load_definitions, parse_as_of
+from batch_features import (
+    EPOCH,
+    Definitions,
+    FeatureDef,
+    feature_names,
+    iso_ms,
+    load_definitions,
+    parse_as_of,
+)
 from fstore_lake import job_cli
 from ingest_kafka_to_lake import login_options
 from training_set import (
@@ -369,10 +377,7 @@ def parse_args(argv: list[str], now: datetime | None = None) -> argparse.Namespa
         p.error("--until must be after --since")
     try:
         args.definitions = load_definitions(args.definitions)
-        names = None
-        if args.features is not None:
-            names = [n.strip() for n in args.features.split(",") if n.strip()]
-        args.features = select_features(args.definitions, names)
+        args.features = select_features(args.definitions, feature_names(args.features))
     except (ValueError, ConsistencyError) as e:
         p.error(str(e))
     if args.table and len({f.source for f in args.features if f.engine == "stream"}) > 1:

@@ -51,6 +51,7 @@ from batch_features import (
     PARTITION_COLUMN,
     Definitions,
     FeatureDef,
+    feature_names,
     iso_ms,
     load_definitions,
     parse_snapshot,
@@ -569,10 +570,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         p.error(f"--timestamp-column {args.timestamp_column!r}: not a column name")
     try:
         args.definitions = load_definitions(args.definitions)
-        names = None
-        if args.features is not None:
-            names = [n.strip() for n in args.features.split(",") if n.strip()]
-        args.features = select_features(args.definitions, names, args.entity)
+        args.features = select_features(args.definitions, feature_names(args.features), args.entity)
     except (ValueError, TrainingSetError) as e:
         p.error(str(e))
     if args.table and len({f.source for f in args.features if f.engine == "stream"}) > 1:
