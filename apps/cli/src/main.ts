@@ -29,6 +29,8 @@ import {
   uuid,
   writableFile,
 } from './options';
+// A type only: the training code itself is imported when its command runs.
+import type { TrainingSetOptions } from './training/training-set';
 
 type ProduceCliOptions = ProduceOptions & { json?: boolean; quiet?: boolean };
 
@@ -299,18 +301,7 @@ program
   .option('--quiet', 'no progress lines on stderr')
   .action(async function (
     this: Command,
-    o: {
-      entities: string;
-      features?: string;
-      entity?: string;
-      timestampColumn?: string;
-      out: string;
-      outDatabase?: string;
-      table?: string;
-      historyTable?: string;
-      json?: boolean;
-      quiet?: boolean;
-    },
+    o: Omit<TrainingSetOptions, 'progress' | 'timeoutMs'> & { json?: boolean; quiet?: boolean },
   ) {
     if (Boolean(o.features) === Boolean(o.entity)) {
       usageError(this, 'pass exactly one of --features a,b or --entity NAME');
