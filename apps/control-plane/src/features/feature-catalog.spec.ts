@@ -71,6 +71,17 @@ describe('currentCatalog', () => {
       keyTemplate: `spend_last_3:${base.keys.map((k) => `{<${k}>}`).join('_')}`,
     });
     expect(catalog).toHaveLength(booted.length + 1);
+    // The registry's version rides along (the API's registry_version, applied_by, applied_at).
+    const at = new Date('2026-11-30T12:00:00Z');
+    const withWho = currentCatalog(booted, [
+      { ...version(added), appliedBy: 'key:ops', appliedAt: at },
+    ]);
+    expect(withWho.find((f) => f.name === 'spend_last_3')!.applied).toEqual({
+      version: 1,
+      by: 'key:ops',
+      at,
+    });
+    expect(withWho.find((f) => f.name === 'units_sold')!.applied).toBeNull();
   });
 
   it('the registry’s latest version wins over the boot definition; a removal hides it', () => {

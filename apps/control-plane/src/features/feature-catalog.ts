@@ -30,6 +30,8 @@ export interface CatalogFeature {
   keyTemplate: string;
   /** What reading its value from the online store needs. */
   stored: StoredFeature;
+  /** The registry's latest version of it; null: never applied with `fstore apply`. */
+  applied: { version: number; by: string | null; at: Date | null } | null;
 }
 
 /** A definition this process booted with (features/ checked at start). */
@@ -49,11 +51,15 @@ export function fromContract(f: FeatureDefinition): CatalogFeature {
     producedBy: f.producedBy,
     keyTemplate: keyTemplate(f.name, ENTITIES[f.entity].keyColumns),
     stored: f,
+    applied: null,
   };
 }
 
 /** A definition as `fstore apply` recorded it in the registry (the export's shape). */
-export function fromRegistry(d: ExportedFeature): CatalogFeature {
+export function fromRegistry(
+  d: ExportedFeature,
+  applied: CatalogFeature['applied'] = null,
+): CatalogFeature {
   const engine = d.engine as FeatureEngine;
   const type = d.type as FeatureType;
   const windowed = d.aggregation !== 'last' && d.aggregation !== 'last_k';
@@ -82,6 +88,7 @@ export function fromRegistry(d: ExportedFeature): CatalogFeature {
         doubleSums: d.of_type === 'double',
       }),
     },
+    applied,
   };
 }
 
@@ -99,7 +106,10 @@ export function currentCatalog(
   const catalog = new Map(booted.map((f) => [f.name, fromContract(f)]));
   for (const r of registered) {
     if (r.removed) catalog.delete(r.name);
-    else catalog.set(r.name, fromRegistry(r.definition));
+    else {
+      const applied = { version: r.version, by: r.appliedBy ?? null, at: r.appliedAt ?? null };
+      catalog.set(r.name, fromRegistry(r.definition, applied));
+    }
   }
   return [...catalog.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -14,6 +14,9 @@ export interface RegisteredFeature {
   computeHash: string;
   removed: boolean;
   definition: ExportedFeature;
+  /** Who applied this version, and when (the catalog shows them; the plan does not need them). */
+  appliedBy?: string;
+  appliedAt?: Date;
 }
 
 /** A streaming job the caller's definitions compile to (flink-sql/<source>.sql). */

@@ -123,6 +123,8 @@ export class FeaturesService implements OnApplicationShutdown {
       version: r.version,
       computeHash: r.computeHash,
       removed: r.removed,
+      appliedBy: r.appliedBy,
+      appliedAt: r.appliedAt,
       definition: r.definition as RegisteredFeature['definition'],
     }));
   }
@@ -197,10 +199,6 @@ export class FeaturesService implements OnApplicationShutdown {
       .where('v.source = :source', { source: def.producedBy })
       .getRawMany<{ job_name: string }>();
     const jobs = producers.map((p) => p.job_name);
-    const applied = await this.registry.findOne({
-      where: { name: def.name },
-      order: { version: 'DESC' },
-    });
     const base = {
       name: def.name,
       entity: def.entity,
@@ -214,9 +212,9 @@ export class FeaturesService implements OnApplicationShutdown {
       produced_by: def.producedBy,
       description: def.description,
       // The registry's latest applied version (null: never applied with `fstore apply`).
-      registry_version: applied && !applied.removed ? applied.version : null,
-      applied_by: applied?.appliedBy ?? null,
-      applied_at: applied?.appliedAt ?? null,
+      registry_version: def.applied?.version ?? null,
+      applied_by: def.applied?.by ?? null,
+      applied_at: def.applied?.at ?? null,
       jobs,
     };
     if (jobs.length === 0) return { ...base, producer: null };
