@@ -17,7 +17,7 @@
  * Afterwards the variant's jobs are cancelled and its topics, consumer groups and Redis keys
  * deleted (also on failure or Ctrl-C). Figures: <stack>/data/bench/freshness-result.json.
  */
-import { ChildProcess, spawn } from 'child_process';
+import type { ChildProcess } from 'child_process';
 import { randomUUID } from 'crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
@@ -29,6 +29,7 @@ import { compileStreamJobs } from '@fstore/definitions';
 import { FlinkJobs } from '@fstore/flink';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { runningPid, StackPaths } from '../apps/cli/src/stack/processes';
+import { startWriterProcess } from '../test/support/writer-process';
 import { CpuMeter } from './serving/cpu';
 import {
   cpuPerThousand,
@@ -147,28 +148,6 @@ function jobsOf(variant: Variant, id: string, tx: string, featurePrefix: string)
       CONSUMER_GROUP: `bench-fresh-${id}-${f.name}`,
     },
   }));
-}
-
-function startWriter(group: string, featurePrefix: string, dlq: string): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['-r', './bin/register.js', 'bench/freshness/writer.ts', group, featurePrefix, dlq],
-    { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new BenchError('the feature writer did not start within 60 s'));
-    }, 60000);
-    child.stdout!.once('data', () => {
-      clearTimeout(timer);
-      resolve(child);
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new BenchError(`the feature writer exited with ${code}`));
-    });
-  });
 }
 
 async function stopWriter(child: ChildProcess): Promise<void> {
@@ -351,7 +330,13 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
     const n = await deleteKeys(env.store, entity);
     log(`  deleted ${n} Redis keys of run ${id}`);
   });
-  const writer = await startWriter(writerGroup, featurePrefix, dlq);
+  const writer = await startWriterProcess({
+    group: writerGroup,
+    topicNamespace: base,
+    deadLetterTopic: dlq,
+  }).catch((e: Error) => {
+    throw new BenchError(e.message);
+  });
   cleanups.add('stop the writer', () => stopWriter(writer));
   log(`  feature writer running (pid ${writer.pid})`);
   const meter = new CpuMeter({ taskmanager: [env.taskManagerPid], writer: [writer.pid!] });

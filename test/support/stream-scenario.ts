@@ -4,18 +4,19 @@
  * the producer. Tests that compare engines with the interpreter share it, so that each says only
  * what it checks.
  */
-import { ChildProcess, spawn } from 'child_process';
+import type { ChildProcess } from 'child_process';
 import { randomUUID } from 'crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { kafkaClientConfig, loadConfig, PROJECT_ROOT } from '@fstore/config';
+import { kafkaClientConfig, loadConfig } from '@fstore/config';
 import { FEATURE_TOPIC_PREFIX, REGISTRY, STREAM_FEATURES } from '@fstore/contracts';
 import { compileStreamJobs } from '@fstore/definitions';
 import { FlinkJobs } from '@fstore/flink';
 import { produce, silentLogger } from '@fstore/ingest';
 import type { OracleEvent } from './oracle';
+import { startWriterProcess } from './writer-process';
 
 const config = loadConfig();
 const kafka = new Kafka({
@@ -24,7 +25,7 @@ const kafka = new Kafka({
 });
 export const flink = FlinkJobs.fromConfig(config);
 
-/** The scenario's changelog topics: `test.<id>.features.<feature>` (run-writer.ts reads the same). */
+/** The scenario's changelog topics: `test.<id>.features.<feature>` (its writer reads the same). */
 const featurePrefix = (id: string) => `test.${id}.${FEATURE_TOPIC_PREFIX}`;
 
 export class StreamScenario {
@@ -112,17 +113,14 @@ export class StreamScenario {
   }
 
   /** A feature writer process on the scenario's changelogs (a test may SIGKILL it). */
-  startWriter(): Promise<ChildProcess> {
-    const child = spawn(
-      process.execPath,
-      ['-r', './bin/register.js', 'test/pipeline/run-writer.ts', `test-writer-${this.id}`, this.id],
-      { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    this.writers.add(child);
-    return new Promise((resolve, reject) => {
-      child.stdout!.once('data', () => resolve(child));
-      child.once('exit', (code) => reject(new Error(`writer exited with ${code}`)));
+  async startWriter(): Promise<ChildProcess> {
+    const child = await startWriterProcess({
+      group: `test-writer-${this.id}`,
+      topicNamespace: `test.${this.id}.`,
+      deadLetterTopic: `test.writer-dlq.${this.id}`,
     });
+    this.writers.add(child);
+    return child;
   }
 
   /** Cancels the jobs, kills the writers, deletes the topics and files. */

@@ -2,6 +2,7 @@ import { createServer } from 'http';
 import { kafkaClientConfig, loadConfig } from '@fstore/config';
 import { STREAM_FEATURES, TOPICS } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
+import { changelogTopic } from './changelog';
 import { WriterMetrics } from './metrics';
 import { FeatureWriter } from './writer';
 
@@ -20,7 +21,8 @@ async function main(): Promise<void> {
       ...kafkaClientConfig(config, 'feature-writer'),
       groupId: config.writer.groupId,
       features: STREAM_FEATURES,
-      deadLetterTopic: TOPICS.deadLetter,
+      topicOf: (f) => `${config.writer.topicNamespace}${changelogTopic(f)}`,
+      deadLetterTopic: config.writer.deadLetterTopic ?? TOPICS.deadLetter,
       retryForMs: config.writer.retrySeconds * 1000,
       log,
     },

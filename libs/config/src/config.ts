@@ -63,7 +63,15 @@ export interface FstoreConfig {
     /** The broker's own PLAIN login (local stack). */
     brokerPassword?: string;
   };
-  writer: { metricsPort: number; groupId: string; retrySeconds: number };
+  writer: {
+    metricsPort: number;
+    groupId: string;
+    retrySeconds: number;
+    /** Put before every changelog topic name the writer reads ('' in production). */
+    topicNamespace: string;
+    /** Where records that can never be applied go; undefined: the contracts' dead-letter topic. */
+    deadLetterTopic: string | undefined;
+  };
   flink: {
     restPort: number;
     gatewayPort: number;
@@ -377,6 +385,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       metricsPort: Number(s.FSTORE_WRITER_METRICS_PORT),
       groupId: s.FSTORE_WRITER_GROUP,
       retrySeconds: Number(s.FSTORE_WRITER_RETRY_SECONDS),
+      topicNamespace: s.FSTORE_WRITER_TOPIC_NAMESPACE,
+      deadLetterTopic: s.FSTORE_WRITER_DEAD_LETTER_TOPIC || undefined,
     },
     flink: {
       restPort: Number(s.FSTORE_FLINK_REST_PORT),

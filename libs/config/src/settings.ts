@@ -350,6 +350,16 @@ export const SETTINGS = {
     default: 'fstore-feature-writer',
     doc: 'Feature writer: Kafka consumer group of the changelog topics',
   },
+  FSTORE_WRITER_TOPIC_NAMESPACE: {
+    kind: 'string',
+    default: '',
+    doc: 'Feature writer: put before the changelog topic names it reads (`<namespace>features.<feature>`); tests and benchmarks run writers on topics of their own with it',
+  },
+  FSTORE_WRITER_DEAD_LETTER_TOPIC: {
+    kind: 'string',
+    default: '',
+    doc: 'Feature writer: topic of the records it can never apply (empty: the dead-letter topic of the contracts, `ecommerce.transactions.dlq`)',
+  },
   FSTORE_WRITER_RETRY_SECONDS: {
     kind: 'int',
     default: '30',
