@@ -9,6 +9,7 @@ import { FeatureVersions1764900000000 } from './migrations/1764900000000-feature
 import { ApiKeyExpiry1764950000000 } from './migrations/1764950000000-api-key-expiry';
 import { AuditAppendOnly1765000000000 } from './migrations/1765000000000-audit-append-only';
 import { DropFeatureDefinitions1765100000000 } from './migrations/1765100000000-drop-feature-definitions';
+import { AuthUsers1765200000000 } from './migrations/1765200000000-auth-users';
 
 export const MIGRATIONS = [
   Initial1764250000000,
@@ -16,6 +17,7 @@ export const MIGRATIONS = [
   ApiKeyExpiry1764950000000,
   AuditAppendOnly1765000000000,
   DropFeatureDefinitions1765100000000,
+  AuthUsers1765200000000,
 ];
 
 const logger = new Logger('postgres');
@@ -55,27 +57,41 @@ export function controlDataSource(
 }
 
 /**
- * What the runtime role may do in the schema (issue 20, finding 8): read and write the tables it
- * runs on, but the audit log only read and append (no UPDATE, DELETE or TRUNCATE: the migration's
- * trigger refuses the first two to everyone), and never DDL or the migrations table. Names are
- * identifiers checked when the configuration was loaded.
+ * What the services' roles may do (issue 20, finding 8; docs/security.md), given by the tables'
+ * owner after every migration (the tables a migration adds get theirs at once). The control
+ * plane's runtime role reads and writes the tables it runs on, but the audit log only reads and
+ * appends (no UPDATE, DELETE or TRUNCATE: the migration's trigger refuses the first two to
+ * everyone), and never DDL or the migrations table. The feature server's role reads the users
+ * (login, refresh) and keeps their sessions (login, refresh, logout); adding or removing users
+ * stays the owner's (`fstore users`), and it gets nothing in the control plane's schema. Names
+ * are identifiers checked when the configuration was loaded.
  */
-const grantsToRuntimeRole = (schema: string, role: string) => [
-  `GRANT USAGE ON SCHEMA "${schema}" TO "${role}"`,
-  `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "${schema}" TO "${role}"`,
-  `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "${schema}" TO "${role}"`,
-  `REVOKE UPDATE, DELETE, TRUNCATE ON "${schema}".audit_log FROM "${role}"`,
-  `REVOKE ALL ON "${schema}".migrations FROM "${role}"`,
-];
+export function grantsToServiceRoles(
+  schema: string,
+  roles: { control: string; serving: string },
+): string[] {
+  const { control, serving } = roles;
+  return [
+    `GRANT USAGE ON SCHEMA "${schema}" TO "${control}"`,
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "${schema}" TO "${control}"`,
+    `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "${schema}" TO "${control}"`,
+    `REVOKE UPDATE, DELETE, TRUNCATE ON "${schema}".audit_log FROM "${control}"`,
+    `REVOKE ALL ON "${schema}".migrations FROM "${control}"`,
+    `GRANT SELECT ON public.auth_users TO "${serving}"`,
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON public.auth_sessions TO "${serving}"`,
+  ];
+}
 
 /**
- * Creates the schema if needed and applies pending migrations (never synchronize) as the
- * project's role, grants the runtime role its rights, and connects as the runtime role.
+ * Creates the schema if needed, applies pending migrations (never synchronize) as the project's
+ * role and grants the services' roles their rights: what the control plane does at boot, the
+ * local stack once PostgreSQL is up (before the feature server may log anyone in) and
+ * `fstore migrate`. Idempotent; concurrent callers on one schema wait for each other.
  */
-export async function openDatabase(
+export async function migrateDatabase(
   config: FstoreConfig,
   schema = config.control.pgSchema,
-): Promise<DataSource> {
+): Promise<void> {
   const client = new Client({ ...config.postgres, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   client.on('error', poolErrorHandler('migration connection', warn));
   await client.connect();
@@ -91,13 +107,23 @@ export async function openDatabase(
     } finally {
       await owner.destroy();
     }
-    for (const sql of grantsToRuntimeRole(schema, config.postgresRoles.control.user)) {
-      await client.query(sql);
-    }
-    const ds = controlDataSource(config, schema);
-    await ds.initialize();
-    return ds;
+    const roles = {
+      control: config.postgresRoles.control.user,
+      serving: config.postgresRoles.serving.user,
+    };
+    for (const sql of grantsToServiceRoles(schema, roles)) await client.query(sql);
   } finally {
     await client.end();
   }
+}
+
+/** Migrates (migrateDatabase), then connects as the control plane's runtime role. */
+export async function openDatabase(
+  config: FstoreConfig,
+  schema = config.control.pgSchema,
+): Promise<DataSource> {
+  await migrateDatabase(config, schema);
+  const ds = controlDataSource(config, schema);
+  await ds.initialize();
+  return ds;
 }

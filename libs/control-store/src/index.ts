@@ -1,6 +1,8 @@
 /**
- * The control plane's metadata store in PostgreSQL: its tables, migrations and connection, and
- * its API keys (the control plane authenticates with them; the CLI creates them).
+ * The project's database schema in PostgreSQL: the control plane's tables, the users tables
+ * (libs/auth reads and writes them), their migrations and the services' grants; the control
+ * plane's connection, and its API keys (the control plane authenticates with them; the CLI
+ * creates them).
  */
 export {
   API_KEY_PREFIX,
@@ -13,7 +15,7 @@ export {
   keyUsable,
   type ApiKeyRole,
 } from './api-keys';
-export { controlDataSource, MIGRATIONS, openDatabase } from './data-source';
+export { controlDataSource, migrateDatabase, MIGRATIONS, openDatabase } from './data-source';
 export {
   ApiKeyEntity,
   AuditEntryEntity,
