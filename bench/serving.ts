@@ -70,7 +70,6 @@ async function createUserAndLogin(
   const pool = new Pool({ ...config.postgres, max: 1 });
   try {
     const users = new UsersRepository(pool);
-    await users.ensureSchema();
     await users.upsert(BENCH_USER, password, 'reader');
   } finally {
     await pool.end();

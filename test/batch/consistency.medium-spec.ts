@@ -116,7 +116,6 @@ beforeAll(async () => {
   // A feature server logging every value it serves.
   process.env.FSTORE_SERVING_LOG_SAMPLE_RATE = '1';
   const users = new UsersRepository(pool);
-  await users.ensureSchema();
   await users.upsert(email, password, 'reader');
   app = await createApp(new ConsoleLogger({ logLevels: ['fatal'] }));
   await app.listen(0, config.host);

@@ -119,7 +119,6 @@ let token = '';
 
 beforeAll(async () => {
   const users = new UsersRepository(pool);
-  await users.ensureSchema();
   await users.upsert(email, password, 'reader');
   keys.admin = await createControlApiKey(config, `contract-admin-${run}`, 'admin');
   keys.viewer = await createControlApiKey(config, `contract-viewer-${run}`, 'viewer');

@@ -117,7 +117,6 @@ beforeAll(async () => {
   const pool = new Pool({ ...config.postgres, max: 1 });
   try {
     const users = new UsersRepository(pool);
-    await users.ensureSchema();
     await users.upsert(email, password, 'reader');
   } finally {
     await pool.end();

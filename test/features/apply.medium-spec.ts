@@ -144,7 +144,6 @@ let events: object[] = [];
 
 beforeAll(async () => {
   const users = new UsersRepository(pool);
-  await users.ensureSchema();
   await users.upsert(email, password, 'reader');
   const login = await fetch(`${config.serving.url}/api/auth/login`, {
     method: 'POST',

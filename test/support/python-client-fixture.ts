@@ -27,7 +27,6 @@ async function main(): Promise<void> {
     const email = `python-client-${run}@example.com`;
     const password = `${randomUUID()}-Aa1`;
     const product = `py-${run}`;
-    await users.ensureSchema();
     await users.upsert(email, password, 'reader');
     const apiKey = await createControlApiKey(config, `python-client-${run}`, 'viewer');
     const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');

@@ -7,6 +7,10 @@ import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
 import { REGISTRY } from '@fstore/contracts';
 import { compileStreamJobs } from '@fstore/definitions';
+import {
+  postgresWithoutTables,
+  PostgresWithoutTables,
+} from '../../../test/support/postgres-without-tables';
 
 // The real `fstore` command (bin/fstore.js through bin/register.js), with no service running.
 
@@ -497,5 +501,44 @@ describe('--json is one JSON document on one line; --quiet keeps only errors and
       const run = fstore([...command, '--help']);
       expect(run.stdout).toContain('--quiet');
     }
+  });
+});
+
+describe('fstore users before the migrations ran (a database without the users tables)', () => {
+  let db: PostgresWithoutTables;
+  beforeAll(async () => {
+    db = await postgresWithoutTables();
+  });
+  afterAll(() => db.close());
+
+  it.each([
+    [
+      ['users', 'add', 'new.user@example.com', '--role', 'reader'],
+      { FSTORE_NEW_USER_PASSWORD: 'quiet harbor velvet orchard' },
+    ],
+    [['users', 'remove', 'new.user@example.com'], {}],
+  ])('%j: exit 1, naming the command that migrates; no table created', async (args, extra) => {
+    const before = db.statements.length;
+    const run = await fstoreAsync(args, {
+      FSTORE_PG_HOST: '127.0.0.1',
+      FSTORE_PG_PORT: String(db.port),
+      FSTORE_PG_PASSWORD: 'unused',
+      ...extra,
+    });
+    expect(run.stderr).toBe(
+      "[fstore] error: user database unavailable: the users tables do not exist: the database's " +
+        'migrations have not run (run `fstore migrate`, or start the control plane, which ' +
+        'migrates at boot)\n',
+    );
+    expect(run.status).toBe(1);
+    const sent = db.statements.slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/^(INSERT INTO|DELETE FROM) auth_users /);
+  });
+
+  it('fstore migrate is that command', () => {
+    const run = fstore(['migrate', '--help']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("Apply the database's migrations");
   });
 });

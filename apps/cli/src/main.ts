@@ -207,6 +207,19 @@ stack
     }
   });
 
+program
+  .command('migrate')
+  .description(
+    "Apply the database's migrations (the control plane's schema, the users tables) and grant " +
+      "the services' PostgreSQL roles their rights, as the project's role (idempotent)",
+  )
+  .action(async () => {
+    const { migrateDatabase } = await import('@fstore/control-store');
+    const config = loadConfig();
+    await migrateDatabase(config);
+    log(`database ${config.postgres.database} migrated (schema ${config.control.pgSchema})`);
+  });
+
 const users = program.command('users').description('Users who may log in to the services');
 users
   .command('add <email>')

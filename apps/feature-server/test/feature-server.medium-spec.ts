@@ -39,7 +39,6 @@ async function call(
 
 beforeAll(async () => {
   const users = new UsersRepository(pool);
-  await users.ensureSchema();
   await users.upsert(email, password, 'reader');
   app = await createApp(new ConsoleLogger({ logLevels: ['fatal'] }));
   await app.listen(0, config.host);

@@ -80,7 +80,6 @@ async function newUser(name: string): Promise<string> {
 const product = `p-sec-${run}`;
 
 beforeAll(async () => {
-  await users.ensureSchema();
   await store.write([
     { feature: 'units_sold', keyParts: [product], value: 3, eventTime: Date.now() },
   ]);

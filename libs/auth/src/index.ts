@@ -5,6 +5,7 @@ export { isRole, ROLES, roleAllows, type Role } from './roles';
 export { InvalidTokenError, TokenSigner, type TokenClaims, type TokenKind } from './tokens';
 export {
   UsersRepository,
+  UsersSchemaMissingError,
   UsersUnavailableError,
   type RotateResult,
   type User,

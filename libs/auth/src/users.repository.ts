@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { escapeIdentifier, Pool } from 'pg';
+import { Pool } from 'pg';
 import { hashPassword, verifyAgainstNoOne, verifyPassword } from './passwords';
 import { Role } from './roles';
 
@@ -13,6 +13,29 @@ export class UsersUnavailableError extends Error {
   }
 }
 
+/** The command that creates the users tables (and grants the feature server's role its rights). */
+const MIGRATE_COMMAND = 'fstore migrate';
+
+/**
+ * The users tables do not exist: the database's migrations have not run. A kind of
+ * UsersUnavailableError (the feature server answers 503), saying what to run.
+ */
+export class UsersSchemaMissingError extends UsersUnavailableError {
+  constructor() {
+    super(
+      `the users tables do not exist: the database's migrations have not run ` +
+        `(run \`${MIGRATE_COMMAND}\`, or start the control plane, which migrates at boot)`,
+    );
+    this.name = 'UsersSchemaMissingError';
+  }
+}
+
+/** What a failed statement on the users tables means. */
+function usersFailure(e: unknown): UsersUnavailableError {
+  if ((e as { code?: string }).code === UNDEFINED_TABLE) return new UsersSchemaMissingError();
+  return new UsersUnavailableError((e as Error).message);
+}
+
 export interface User {
   email: string;
   role: Role;
@@ -22,64 +45,19 @@ export interface User {
 export type RotateResult =
   { ok: true; user: User; gen: number } | { ok: false; reason: 'ended' | 'reused' };
 
-/** Serializes the DDL of concurrently starting servers (CREATE … IF NOT EXISTS races). */
-const SCHEMA_LOCK = 0x66_73_74_6f; // "fsto"
-
 /**
  * The users who may log in and their login sessions, in PostgreSQL. The only code that reads or
- * writes those tables. A session is one login: its tokens carry its id (sid), its refresh token
- * is good once (refresh_gen rotates), and it ends on logout, on refresh-token reuse or with its
- * user (ON DELETE CASCADE).
+ * writes those tables; their schema is a migration of libs/control-store (AuthUsers1765200000000),
+ * run before anything here: a table missing is UsersSchemaMissingError. A session is one login:
+ * its tokens carry its id (sid), its refresh token is good once (refresh_gen rotates), and it
+ * ends on logout, on refresh-token reuse or with its user (ON DELETE CASCADE).
  */
 export class UsersRepository {
   constructor(private readonly pool: Pool) {}
 
-  /**
-   * Idempotent DDL, as the tables' owner; no user input reaches it. `servingRole` (the feature
-   * server's own role) is granted what login, refresh and logout need: reading users, keeping
-   * sessions; adding or removing users stays the owner's (`fstore users`).
-   */
-  async ensureSchema(servingRole?: string): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-      await client.query(`
-        CREATE TABLE IF NOT EXISTS auth_users (
-          email         text PRIMARY KEY,
-          password_hash text NOT NULL,
-          role          text NOT NULL,
-          created_at    timestamptz NOT NULL DEFAULT now()
-        )`);
-      await client.query(`
-        CREATE TABLE IF NOT EXISTS auth_sessions (
-          sid         uuid PRIMARY KEY,
-          email       text NOT NULL REFERENCES auth_users (email) ON DELETE CASCADE,
-          refresh_gen integer NOT NULL DEFAULT 0,
-          created_at  timestamptz NOT NULL DEFAULT now(),
-          expires_at  timestamptz NOT NULL,
-          ended_at    timestamptz
-        )`);
-      await client.query(
-        'CREATE INDEX IF NOT EXISTS auth_sessions_email ON auth_sessions (email, expires_at)',
-      );
-      if (servingRole) {
-        const role = escapeIdentifier(servingRole);
-        await client.query(`GRANT SELECT ON auth_users TO ${role}`);
-        await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON auth_sessions TO ${role}`);
-      }
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
-  }
-
   async upsert(email: string, password: string, role: Role): Promise<void> {
     const hash = await hashPassword(password);
-    await this.pool.query(
+    await this.run(
       `INSERT INTO auth_users (email, password_hash, role) VALUES ($1, $2, $3)
        ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash, role = EXCLUDED.role`,
       [email.toLowerCase(), hash, role],
@@ -101,15 +79,10 @@ export class UsersRepository {
 
   /** Removes a user; their sessions go with them (so do their tokens). False if unknown. */
   async remove(email: string): Promise<boolean> {
-    try {
-      const res = await this.pool.query('DELETE FROM auth_users WHERE email = $1', [
-        email.toLowerCase(),
-      ]);
-      return (res.rowCount ?? 0) > 0;
-    } catch (e) {
-      if ((e as { code?: string }).code === UNDEFINED_TABLE) return false;
-      throw new UsersUnavailableError((e as Error).message);
-    }
+    const removed = await this.run('DELETE FROM auth_users WHERE email = $1 RETURNING email', [
+      email.toLowerCase(),
+    ]);
+    return removed.length > 0;
   }
 
   /** A new session of `email` (just authenticated), valid for `ttlSeconds` unless refreshed. */
@@ -169,18 +142,11 @@ export class UsersRepository {
     return rows.length > 0;
   }
 
-  private async run<T extends object>(sql: string, params: unknown[], retry = true): Promise<T[]> {
+  private async run<T extends object>(sql: string, params: unknown[]): Promise<T[]> {
     try {
       return (await this.pool.query<T>(sql, params)).rows;
     } catch (e) {
-      // A database whose users were added before sessions existed: add the table, once.
-      if ((e as { code?: string }).code === UNDEFINED_TABLE && retry) {
-        await this.ensureSchema().catch((ddl: Error) => {
-          throw new UsersUnavailableError(ddl.message);
-        });
-        return this.run(sql, params, false);
-      }
-      throw new UsersUnavailableError((e as Error).message);
+      throw usersFailure(e);
     }
   }
 
@@ -199,13 +165,7 @@ export class UsersRepository {
     }
   }
 
-  private async select<T extends object>(sql: string, email: string): Promise<T[]> {
-    try {
-      return (await this.pool.query<T>(sql, [email.toLowerCase()])).rows;
-    } catch (e) {
-      // No table yet means no user has been added yet.
-      if ((e as { code?: string }).code === UNDEFINED_TABLE) return [];
-      throw new UsersUnavailableError((e as Error).message);
-    }
+  private select<T extends object>(sql: string, email: string): Promise<T[]> {
+    return this.run<T>(sql, [email.toLowerCase()]);
   }
 }

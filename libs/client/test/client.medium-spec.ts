@@ -16,7 +16,6 @@ const pool = new Pool(config.postgres);
 
 beforeAll(async () => {
   const users = new UsersRepository(pool);
-  await users.ensureSchema();
   await users.upsert(email, password, 'reader');
   const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');
   try {

@@ -1,8 +1,8 @@
 import { spawnSync } from 'child_process';
 import { existsSync, readdirSync } from 'fs';
 import { join } from 'path';
-import { Client, Pool } from 'pg';
-import { UsersRepository } from '@fstore/auth';
+import { Client } from 'pg';
+import { migrateDatabase } from '@fstore/control-store';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
   aptInstall,
@@ -159,13 +159,16 @@ export class PostgresComponent implements StackComponent {
       await waitUntil('postgres', () => query(ctx, 'SELECT 1'), { timeoutMs: 10000 });
     }
     await this.serviceRoles(ctx);
+    // The users tables and the control plane's schema, and the roles' rights on them: here, before
+    // the feature server (started next) logs anyone in and before `fstore users` can work, not
+    // only when the control plane, started much later, migrates at boot.
+    await migrateDatabase(ctx.config);
   }
 
   /**
    * The services' own roles (issue 20, finding 8), without a database of their own: the feature
-   * server's and the control plane's runtime role. Their rights come from the tables' owner: the
-   * users tables' here (so a feature server started next can log users in), the control plane's
-   * schema when it migrates at boot.
+   * server's and the control plane's runtime role. Their rights come from the tables' owner, with
+   * the migrations.
    */
   private async serviceRoles(ctx: StackContext): Promise<void> {
     const port = ctx.config.postgres.port;
@@ -178,12 +181,6 @@ SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_
 SELECT format('ALTER ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %L', :'role', :'pw') \\gexec
 `;
       await this.superuserSql(ctx, sql, socketDir, { role: login.user, pw: login.password });
-    }
-    const pool = new Pool({ ...ctx.config.postgres, max: 1 });
-    try {
-      await new UsersRepository(pool).ensureSchema(ctx.config.postgresRoles.serving.user);
-    } finally {
-      await pool.end();
     }
   }
 

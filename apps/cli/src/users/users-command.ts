@@ -32,13 +32,15 @@ export async function removeUser(email: string): Promise<void> {
   if (!removed) throw new Error(`no user ${email}`);
 }
 
+/**
+ * As the tables' owner. The tables come from the migrations (`fstore migrate`, the control plane
+ * at boot, `fstore stack up postgres`): without them the work fails with UsersSchemaMissingError,
+ * which names the command to run.
+ */
 async function withUsers<T>(work: (users: UsersRepository) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const pool = new Pool({ ...config.postgres, max: 1 });
+  const pool = new Pool({ ...loadConfig().postgres, max: 1 });
   try {
-    const users = new UsersRepository(pool);
-    await users.ensureSchema(config.postgresRoles.serving.user);
-    return await work(users);
+    return await work(new UsersRepository(pool));
   } finally {
     await pool.end();
   }

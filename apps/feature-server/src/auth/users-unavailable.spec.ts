@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Pool } from 'pg';
-import { UsersRepository, UsersUnavailableError } from '@fstore/auth';
+import { UsersRepository, UsersSchemaMissingError, UsersUnavailableError } from '@fstore/auth';
 import { ErrorFilter } from '@fstore/rest-api';
 import { usersUnavailable } from '../app.module';
 
@@ -33,6 +33,19 @@ describe('login without PostgreSQL', () => {
     } finally {
       await pool.end();
     }
+  });
+
+  it('answers 503 naming the command to run when the migrations have not run (no users tables)', () => {
+    expect(answer(new UsersSchemaMissingError())).toEqual({
+      status: 503,
+      body: {
+        error_code: 1400,
+        error_message:
+          "user database unavailable: the users tables do not exist: the database's migrations " +
+          'have not run (run `fstore migrate`, or start the control plane, which migrates at boot)',
+        error_detail: null,
+      },
+    });
   });
 
   it('maps an unwrapped PostgreSQL outage the same way, and nothing else', () => {
