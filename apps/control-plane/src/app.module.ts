@@ -6,6 +6,7 @@ import { RedisClusterOnlineStore, OnlineStore } from '@fstore/online-store';
 import { ErrorFilter, FieldValidationPipe } from '@fstore/rest-api';
 import { AuditController } from './audit/audit.controller';
 import { AuditInterceptor } from './audit/audit.interceptor';
+import { TypeOrmAuditRepository } from './audit/audit.repository';
 import { AuditService } from './audit/audit.service';
 import { ApiKeysController } from './auth/api-keys.controller';
 import { ApiKeysService } from './auth/api-keys.service';
@@ -19,6 +20,7 @@ import { SessionController } from './console/session.controller';
 import { openDatabase, ENTITIES } from '@fstore/control-store';
 import { mapControlError } from './errors/domain-errors';
 import { DeploymentsController } from './deployments/deployments.controller';
+import { TypeOrmDeploymentsRepository } from './deployments/deployments.repository';
 import { DeploymentsService } from './deployments/deployments.service';
 import { ReconcilerService } from './deployments/reconciler.service';
 import { FeaturesController } from './features/features.controller';
@@ -27,12 +29,14 @@ import { FlinkRepository } from './flink/flink.repository';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { JobsController } from './jobs/jobs.controller';
+import { TypeOrmJobsRepository } from './jobs/jobs.repository';
 import { JobsService } from './jobs/jobs.service';
 import { SourcesRepository } from './jobs/sources.repository';
 import { MetricsController } from './metrics/metrics.controller';
 import { ControlMetrics } from './metrics/metrics';
 import { OperationExecutor } from './operations/operation-executor';
 import { OperationsController } from './operations/operations.controller';
+import { TypeOrmOperationsRepository } from './operations/operations.repository';
 import { OperationsService } from './operations/operations.service';
 import { ProcessRoles, WorkerService } from './operations/worker.service';
 import { QueueRepository } from './queue/queue.repository';
@@ -41,16 +45,22 @@ import { LivyRepository } from './runs/livy.repository';
 import { RunsController } from './runs/runs.controller';
 import { RunsExecutor } from './runs/runs.executor';
 import { RunsService } from './runs/runs.service';
+import { TypeOrmTransactions } from './store/typeorm-transactions';
 import {
+  AUDIT_REPOSITORY,
   BATCH_RUNTIME,
   CONFIG,
   CONSOLE_SESSIONS,
+  DEPLOYMENTS_REPOSITORY,
   FLINK,
+  JOBS_REPOSITORY,
   ONLINE_STORE,
+  OPERATIONS_REPOSITORY,
   PROCESS_ROLES,
   PROMETHEUS,
   QUEUE,
   SOURCES,
+  TRANSACTIONS,
 } from './tokens';
 
 export interface ControlPlaneOptions extends ProcessRoles {
@@ -138,6 +148,12 @@ export class AppModule {
           inject: [CONFIG],
           useFactory: (c: FstoreConfig) => PrometheusRepository.fromConfig(c),
         },
+        // PostgreSQL: the services' rules depend on these interfaces, TypeORM behind them.
+        { provide: TRANSACTIONS, useClass: TypeOrmTransactions },
+        { provide: OPERATIONS_REPOSITORY, useClass: TypeOrmOperationsRepository },
+        { provide: DEPLOYMENTS_REPOSITORY, useClass: TypeOrmDeploymentsRepository },
+        { provide: JOBS_REPOSITORY, useClass: TypeOrmJobsRepository },
+        { provide: AUDIT_REPOSITORY, useClass: TypeOrmAuditRepository },
         ConsoleHealthService,
         ApiKeysService,
         AuditService,

@@ -22,3 +22,13 @@ export const BATCH_RUNTIME = Symbol('BatchRuntime');
 export const CONSOLE_SESSIONS = Symbol('CONSOLE_SESSIONS');
 /** The Prometheus repository behind the console's health page. */
 export const PROMETHEUS = Symbol('PROMETHEUS');
+/** The Transactions over the control plane's PostgreSQL (store/transactions.ts). */
+export const TRANSACTIONS = Symbol('Transactions');
+/** The OperationsRepository (the operations table). */
+export const OPERATIONS_REPOSITORY = Symbol('OperationsRepository');
+/** The DeploymentsRepository (the deployments table). */
+export const DEPLOYMENTS_REPOSITORY = Symbol('DeploymentsRepository');
+/** The JobsRepository (jobs and their versions). */
+export const JOBS_REPOSITORY = Symbol('JobsRepository');
+/** The AuditRepository (the audit log). */
+export const AUDIT_REPOSITORY = Symbol('AuditRepository');

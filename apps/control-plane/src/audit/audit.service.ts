@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
 import { AuditEntryEntity, JsonObject } from '@fstore/control-store';
+import { Transaction } from '../store/transactions';
+import { AUDIT_REPOSITORY } from '../tokens';
+import { AuditRepository } from './audit.repository';
 
 export interface AuditRecord {
   actor: string;
@@ -14,20 +15,14 @@ export interface AuditRecord {
 /** Who did what, when, with what outcome: every admin action, accepted or refused. */
 @Injectable()
 export class AuditService {
-  constructor(
-    @InjectRepository(AuditEntryEntity) private readonly entries: Repository<AuditEntryEntity>,
-  ) {}
+  constructor(@Inject(AUDIT_REPOSITORY) private readonly entries: AuditRepository) {}
 
   /** Records an entry, inside the caller's transaction when one is given. */
-  async record(entry: AuditRecord, tx?: EntityManager): Promise<void> {
-    const repo = tx ? tx.getRepository(AuditEntryEntity) : this.entries;
-    await repo.insert({ ...entry, detail: entry.detail ?? {} });
+  async record(entry: AuditRecord, tx?: Transaction): Promise<void> {
+    await this.entries.append({ ...entry, detail: entry.detail ?? {} }, tx);
   }
 
   list(filter: { target?: string; actor?: string; limit: number }): Promise<AuditEntryEntity[]> {
-    const q = this.entries.createQueryBuilder('a').orderBy('a.id', 'DESC').limit(filter.limit);
-    if (filter.target) q.andWhere('a.target = :target', { target: filter.target });
-    if (filter.actor) q.andWhere('a.actor = :actor', { actor: filter.actor });
-    return q.getMany();
+    return this.entries.list(filter);
   }
 }

@@ -1,8 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Not, Repository } from 'typeorm';
 import { Principal } from '../auth/api-keys.service';
-import { DeploymentEntity, JobEntity, JobVersionEntity } from '@fstore/control-store';
+import { DeploymentEntity } from '@fstore/control-store';
 import { InvalidField } from '@fstore/rest-api';
 import {
   Conflict,
@@ -10,7 +8,11 @@ import {
   NotFound,
   OperationInProgress,
 } from '../errors/domain-errors';
+import { JobsRepository } from '../jobs/jobs.repository';
 import { Accepted, OperationsService } from '../operations/operations.service';
+import { Transaction } from '../store/transactions';
+import { DEPLOYMENTS_REPOSITORY, JOBS_REPOSITORY } from '../tokens';
+import { DeploymentsRepository } from './deployments.repository';
 
 type Action = 'pause' | 'resume' | 'cancel' | 'upgrade';
 
@@ -32,7 +34,8 @@ const ALLOWED: Record<Action, { from: string[]; why: string }> = {
 @Injectable()
 export class DeploymentsService {
   constructor(
-    @InjectRepository(DeploymentEntity) private readonly deployments: Repository<DeploymentEntity>,
+    @Inject(DEPLOYMENTS_REPOSITORY) private readonly deployments: DeploymentsRepository,
+    @Inject(JOBS_REPOSITORY) private readonly jobs: JobsRepository,
     @Inject(OperationsService) private readonly operations: OperationsService,
   ) {}
 
@@ -52,10 +55,7 @@ export class DeploymentsService {
       },
       async (tx, operationId) => {
         await this.streamingVersion(tx, jobName, version);
-        const live = await tx.getRepository(DeploymentEntity).findOne({
-          where: { jobName, desiredState: Not('cancelled') },
-          lock: { mode: 'pessimistic_write' },
-        });
+        const live = await this.deployments.liveOfJobLocked(jobName, tx);
         if (live) {
           throw Conflict(
             `job ${jobName} already has a live deployment (${live.id}, ${live.desiredState}); ` +
@@ -63,19 +63,22 @@ export class DeploymentsService {
             [{ loc: ['deployment_id'], msg: live.id, type: 'state_error.live_deployment' }],
           );
         }
-        const row = await tx.getRepository(DeploymentEntity).save({
-          jobName,
-          version,
-          desiredState: 'running',
-          observedState: 'NONE',
-          observedAt: null,
-          flinkJobId: null,
-          lastSavepoint: null,
-          restarts: 0,
-          drift: null,
-          driftAt: null,
-          pendingOperationId: operationId,
-        });
+        const row = await this.deployments.insert(
+          {
+            jobName,
+            version,
+            desiredState: 'running',
+            observedState: 'NONE',
+            observedAt: null,
+            flinkJobId: null,
+            lastSavepoint: null,
+            restarts: 0,
+            drift: null,
+            driftAt: null,
+            pendingOperationId: operationId,
+          },
+          tx,
+        );
         return `deployment:${row.id}`;
       },
     );
@@ -97,9 +100,7 @@ export class DeploymentsService {
         idempotencyKey,
       },
       async (tx, operationId) => {
-        const dep = await tx
-          .getRepository(DeploymentEntity)
-          .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+        const dep = await this.deployments.getLocked(id, tx);
         if (!dep) throw NotFound('deployment', id);
         const target = `deployment:${id}`;
         if (dep.pendingOperationId) throw OperationInProgress(target, dep.pendingOperationId);
@@ -121,34 +122,33 @@ export class DeploymentsService {
         }
         const desired =
           action === 'pause' ? 'paused' : action === 'cancel' ? 'cancelled' : 'running';
-        await tx
-          .getRepository(DeploymentEntity)
-          .update({ id }, { desiredState: desired, pendingOperationId: operationId });
+        await this.deployments.update(
+          id,
+          { desiredState: desired, pendingOperationId: operationId },
+          tx,
+        );
         // If the operation fails for good, the desired state goes back to this one.
         return { target, progress: { previousDesired: dep.desiredState } };
       },
     );
   }
 
-  private async streamingVersion(tx: EntityManager, jobName: string, version: number) {
-    const job = await tx.getRepository(JobEntity).findOneBy({ name: jobName });
+  private async streamingVersion(tx: Transaction, jobName: string, version: number) {
+    const job = await this.jobs.job(jobName, tx);
     if (!job) throw NotFound('job', jobName);
     if (job.kind !== 'flink-sql') {
       throw InvalidField(['path', 'name'], `job ${jobName} is a batch job: trigger a run instead`);
     }
-    const v = await tx.getRepository(JobVersionEntity).existsBy({ jobName, version });
+    const v = await this.jobs.hasVersion(jobName, version, tx);
     if (!v) throw InvalidField(['body', 'version'], `job ${jobName} has no version ${version}`);
   }
 
   list(filter: { job?: string; live?: boolean }): Promise<DeploymentEntity[]> {
-    const where: Record<string, unknown> = {};
-    if (filter.job) where.jobName = filter.job;
-    if (filter.live) where.desiredState = Not('cancelled');
-    return this.deployments.find({ where, order: { createdAt: 'DESC' }, take: 200 });
+    return this.deployments.list(filter);
   }
 
   async get(id: string): Promise<DeploymentEntity> {
-    const dep = await this.deployments.findOneBy({ id });
+    const dep = await this.deployments.get(id);
     if (!dep) throw NotFound('deployment', id);
     return dep;
   }

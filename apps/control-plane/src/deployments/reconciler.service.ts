@@ -1,12 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, LessThan, Not, Repository } from 'typeorm';
 import { FstoreConfig } from '@fstore/config';
-import { DeploymentEntity, OperationEntity } from '@fstore/control-store';
+import { DeploymentEntity } from '@fstore/control-store';
 import { FlinkRepository } from '../flink/flink.repository';
+import { OperationsRepository } from '../operations/operations.repository';
 import { OperationsService } from '../operations/operations.service';
 import { ControlMetrics } from '../metrics/metrics';
-import { CONFIG, FLINK } from '../tokens';
+import { CONFIG, DEPLOYMENTS_REPOSITORY, FLINK, OPERATIONS_REPOSITORY } from '../tokens';
+import { DeploymentsRepository } from './deployments.repository';
+
+/** What the reconciler asks Flink (FlinkRepository; an in-memory one in unit tests). */
+export type FlinkObserver = Pick<FlinkRepository, 'status' | 'restarts'>;
 
 /**
  * Compares what each deployment should be (desired) with what Flink says (observed) and records
@@ -19,29 +22,25 @@ export class ReconcilerService {
 
   constructor(
     @Inject(CONFIG) private readonly config: FstoreConfig,
-    @InjectRepository(DeploymentEntity) private readonly deployments: Repository<DeploymentEntity>,
-    @InjectRepository(OperationEntity) private readonly operations: Repository<OperationEntity>,
-    @Inject(FLINK) private readonly flink: FlinkRepository,
+    @Inject(DEPLOYMENTS_REPOSITORY) private readonly deployments: DeploymentsRepository,
+    @Inject(OPERATIONS_REPOSITORY) private readonly operations: OperationsRepository,
+    @Inject(FLINK) private readonly flink: FlinkObserver,
     @Inject(OperationsService) private readonly ops: OperationsService,
     @Inject(ControlMetrics) private readonly metrics: ControlMetrics,
   ) {}
 
   /** One pass; returns how many deployments it looked at. */
   async reconcile(): Promise<number> {
-    const deps = await this.deployments.find({
-      where: [
-        { pendingOperationId: IsNull(), desiredState: Not('cancelled'), flinkJobId: Not(IsNull()) },
-      ],
-    });
+    const deps = await this.deployments.toObserve();
     for (const dep of deps) {
       try {
         await this.reconcileOne(dep);
       } catch (e) {
         // Flink unreachable: say so, and leave observed_at at the last real observation.
-        await this.deployments.update(
-          { id: dep.id, pendingOperationId: IsNull() },
-          { drift: `cannot observe: ${(e as Error).message}`, driftAt: new Date() },
-        );
+        await this.deployments.updateIfNoOperation(dep.id, {
+          drift: `cannot observe: ${(e as Error).message}`,
+          driftAt: new Date(),
+        });
       }
     }
     await this.sweepOperations();
@@ -77,15 +76,12 @@ export class ReconcilerService {
     if (drift) observed = status?.state ?? 'VANISHED';
     const changed = dep.observedState !== observed || dep.drift !== drift;
     // Only if no operation took the deployment in the meantime.
-    await this.deployments.update(
-      { id: dep.id, pendingOperationId: IsNull() },
-      {
-        observedState: observed,
-        observedAt: now,
-        restarts,
-        ...(drift !== dep.drift ? { drift, driftAt: drift ? now : null } : {}),
-      },
-    );
+    await this.deployments.updateIfNoOperation(dep.id, {
+      observedState: observed,
+      observedAt: now,
+      restarts,
+      ...(drift !== dep.drift ? { drift, driftAt: drift ? now : null } : {}),
+    });
     if (dep.desiredState === 'running') {
       this.metrics.deploymentRunning.set(
         { deployment: dep.id },
@@ -101,13 +97,7 @@ export class ReconcilerService {
 
   /** Operations queued in PostgreSQL that Redis lost or never got (crash between the two). */
   private async sweepOperations(): Promise<void> {
-    const stale = await this.operations.find({
-      where: {
-        status: In(['queued', 'running']),
-        updatedAt: LessThan(new Date(Date.now() - 60000)),
-      },
-      take: 50,
-    });
+    const stale = await this.operations.unfinishedSince(new Date(Date.now() - 60000), 50);
     for (const op of stale) {
       if (!(await this.ops.isQueued(op.id))) {
         this.logger.warn({ msg: 're-queueing operation missing from the queue', id: op.id });

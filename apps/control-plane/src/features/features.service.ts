@@ -12,6 +12,7 @@ import {
   JsonObject,
 } from '@fstore/control-store';
 import { AuditService } from '../audit/audit.service';
+import { transactionOf } from '../store/typeorm-transactions';
 import { Principal } from '../auth/api-keys.service';
 import { FeaturePlan, LiveJob, planChanges, RegisteredFeature } from './feature-plan';
 import { CatalogFeature, currentCatalog } from './feature-catalog';
@@ -102,7 +103,7 @@ export class FeaturesService implements OnApplicationShutdown {
           outcome: 'succeeded',
           detail: { applied, jobs: plan.jobs.map((j) => ({ job: j.job, action: j.action })) },
         },
-        tx,
+        transactionOf(tx),
       );
       return { ...plan, applied };
     });

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Not, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { transactionOf } from '../store/typeorm-transactions';
 import { Principal } from '../auth/api-keys.service';
 import { DeploymentEntity, JobEntity, JobKind, JobVersionEntity } from '@fstore/control-store';
 import { InvalidField } from '@fstore/rest-api';
@@ -64,7 +65,7 @@ export class JobsService {
             parameters: version.parameters,
           },
         },
-        tx,
+        transactionOf(tx),
       );
       return row;
     });
@@ -106,7 +107,7 @@ export class JobsService {
             parameters: version.parameters,
           },
         },
-        tx,
+        transactionOf(tx),
       );
       return row;
     });

@@ -1,26 +1,43 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import {
-  DeploymentEntity,
-  DesiredState,
-  JobVersionEntity,
-  JsonObject,
-  OperationEntity,
-} from '@fstore/control-store';
+import { DeploymentEntity, DesiredState, JsonObject, OperationEntity } from '@fstore/control-store';
+import { DeploymentChanges, DeploymentsRepository } from '../deployments/deployments.repository';
 import { pipelineName, withoutPipelineName } from '../deployments/job-script';
 import { FlinkRepository } from '../flink/flink.repository';
+import { JobsRepository } from '../jobs/jobs.repository';
 import { placeholderValues } from '../jobs/placeholders';
 import { RunsExecutor } from '../runs/runs.executor';
+import { Transaction, Transactions } from '../store/transactions';
+import { OperationsRepository } from './operations.repository';
 import { isTransient, OperationFailed } from './transient';
-import { FLINK } from '../tokens';
+import {
+  DEPLOYMENTS_REPOSITORY,
+  FLINK,
+  JOBS_REPOSITORY,
+  OPERATIONS_REPOSITORY,
+  TRANSACTIONS,
+} from '../tokens';
 
 type Progress = {
   previousDesired?: DesiredState;
   flinkJobId?: string;
   savepoint?: string;
 };
+
+/** What the executor asks Flink (FlinkRepository; an in-memory one in unit tests). */
+export type FlinkControl = Pick<
+  FlinkRepository,
+  | 'submit'
+  | 'findLiveJob'
+  | 'waitUntilRunning'
+  | 'stopWithSavepoint'
+  | 'latestSavepoint'
+  | 'cancel'
+  | 'status'
+>;
+
+/** What the executor hands batch runs to (RunsExecutor). */
+export type RunExecution = Pick<RunsExecutor, 'execute' | 'fail'>;
 
 /**
  * Executes one operation, step by step, recording each step in PostgreSQL so that a retried or
@@ -33,13 +50,13 @@ export class OperationExecutor {
   private readonly logger = new Logger('worker');
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    @InjectRepository(OperationEntity) private readonly operations: Repository<OperationEntity>,
-    @InjectRepository(DeploymentEntity) private readonly deployments: Repository<DeploymentEntity>,
-    @InjectRepository(JobVersionEntity) private readonly versions: Repository<JobVersionEntity>,
-    @Inject(FLINK) private readonly flink: FlinkRepository,
+    @Inject(TRANSACTIONS) private readonly transactions: Transactions,
+    @Inject(OPERATIONS_REPOSITORY) private readonly operations: OperationsRepository,
+    @Inject(DEPLOYMENTS_REPOSITORY) private readonly deployments: DeploymentsRepository,
+    @Inject(JOBS_REPOSITORY) private readonly jobs: JobsRepository,
+    @Inject(FLINK) private readonly flink: FlinkControl,
     @Inject(AuditService) private readonly audit: AuditService,
-    @Inject(RunsExecutor) private readonly runs: RunsExecutor,
+    @Inject(RunsExecutor) private readonly runs: RunExecution,
   ) {}
 
   /**
@@ -47,14 +64,9 @@ export class OperationExecutor {
    * failure with attempts left; any other failure is recorded as the operation's outcome.
    */
   async execute(id: string, attempt: number, maxAttempts: number): Promise<void> {
-    const op = await this.operations.findOneBy({ id });
+    const op = await this.operations.get(id);
     if (!op || op.status === 'succeeded' || op.status === 'failed') return;
-    await this.operations
-      .createQueryBuilder()
-      .update()
-      .set({ status: 'running', attempts: () => 'attempts + 1' })
-      .where('id = :id', { id })
-      .execute();
+    await this.operations.markRunning(id);
     this.logger.log({ msg: 'operation started', id, kind: op.kind, target: op.target, attempt });
     try {
       if (op.kind === 'run')
@@ -65,7 +77,7 @@ export class OperationExecutor {
       const message = e instanceof Error ? e.message : String(e);
       if (isTransient(e) && attempt < maxAttempts) {
         this.logger.warn({ msg: 'operation will be retried', id, attempt, error: message });
-        await this.operations.update({ id }, { status: 'queued', error: message });
+        await this.operations.requeue(id, message);
         throw e;
       }
       this.logger.warn({ msg: 'operation failed', id, kind: op.kind, error: message });
@@ -76,7 +88,7 @@ export class OperationExecutor {
 
   private async deployment(op: OperationEntity): Promise<void> {
     const depId = op.target.replace(/^deployment:/, '');
-    const dep = await this.deployments.findOneByOrFail({ id: depId });
+    const dep = await this.deployments.getOrFail(depId);
     const progress = op.progress as Progress;
     switch (op.kind) {
       case 'deploy': {
@@ -168,10 +180,7 @@ export class OperationExecutor {
     const progress = op.progress as Progress;
     let jobId = progress.flinkJobId ?? (await this.flink.findLiveJob(name));
     if (!jobId) {
-      const version = await this.versions.findOneByOrFail({
-        jobName: dep.jobName,
-        version: versionNumber,
-      });
+      const version = await this.jobs.versionOrFail(dep.jobName, versionNumber);
       try {
         jobId = await this.flink.submit(withoutPipelineName(version.content), {
           values: placeholderValues(dep.jobName, version.source, version.parameters),
@@ -231,12 +240,12 @@ export class OperationExecutor {
     op: OperationEntity,
     progress: Progress,
     depId: string,
-    dep: Partial<DeploymentEntity>,
+    dep: DeploymentChanges,
   ): Promise<void> {
     op.progress = { ...op.progress, ...progress };
-    await this.db.transaction(async (tx) => {
-      await tx.getRepository(OperationEntity).update({ id: op.id }, { progress: op.progress });
-      await tx.getRepository(DeploymentEntity).update({ id: depId }, dep);
+    await this.transactions.run(async (tx) => {
+      await this.operations.saveProgress(op.id, op.progress, tx);
+      await this.deployments.update(depId, dep, tx);
     });
   }
 
@@ -244,20 +253,20 @@ export class OperationExecutor {
     op: OperationEntity,
     dep: DeploymentEntity,
     result: Record<string, unknown>,
-    changes: Partial<DeploymentEntity>,
+    changes: DeploymentChanges,
   ): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx
-        .getRepository(DeploymentEntity)
-        .update({ id: dep.id }, { ...changes, observedAt: new Date(), pendingOperationId: null });
+    await this.transactions.run(async (tx) => {
+      await this.deployments.update(
+        dep.id,
+        { ...changes, observedAt: new Date(), pendingOperationId: null },
+        tx,
+      );
       await this.succeed(tx, op, result);
     });
   }
 
-  private async succeed(tx: EntityManager, op: OperationEntity, result: JsonObject): Promise<void> {
-    await tx
-      .getRepository(OperationEntity)
-      .update({ id: op.id }, { status: 'succeeded', result, error: null, finishedAt: new Date() });
+  private async succeed(tx: Transaction, op: OperationEntity, result: JsonObject): Promise<void> {
+    await this.operations.succeed(op.id, result, tx);
     await this.audit.record(
       {
         actor: op.actor,
@@ -272,7 +281,7 @@ export class OperationExecutor {
 
   /** A job this operation submitted but could not bring up must not run unmanaged. */
   private async abandonSubmittedJob(op: OperationEntity): Promise<void> {
-    const fresh = await this.operations.findOneBy({ id: op.id });
+    const fresh = await this.operations.get(op.id);
     const jobId = (fresh?.progress as Progress | undefined)?.flinkJobId;
     if (!jobId || !['deploy', 'resume', 'upgrade'].includes(op.kind)) return;
     await this.flink.cancel(jobId).catch((e: Error) =>
@@ -286,26 +295,25 @@ export class OperationExecutor {
 
   /** Records the failure; the deployment goes back to the desired state it had before. */
   private async fail(op: OperationEntity, error: string): Promise<void> {
-    await this.db.transaction(async (tx) => {
+    await this.transactions.run(async (tx) => {
       if (op.target.startsWith('deployment:')) {
         const depId = op.target.replace(/^deployment:/, '');
         const previous = (op.progress as Progress).previousDesired;
         const desired: DesiredState = op.kind === 'deploy' ? 'cancelled' : (previous ?? 'running');
-        await tx.getRepository(DeploymentEntity).update(
-          { id: depId },
+        await this.deployments.update(
+          depId,
           {
             desiredState: desired,
             pendingOperationId: null,
             drift: `${op.kind} failed: ${error}`,
             driftAt: new Date(),
           },
+          tx,
         );
       } else {
         await this.runs.fail(tx, op, error);
       }
-      await tx
-        .getRepository(OperationEntity)
-        .update({ id: op.id }, { status: 'failed', error, finishedAt: new Date() });
+      await this.operations.fail(op.id, error, tx);
       await this.audit.record(
         {
           actor: op.actor,

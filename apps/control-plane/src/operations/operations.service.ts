@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'crypto';
-import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Principal } from '../auth/api-keys.service';
 import { OperationEntity, OperationKind } from '@fstore/control-store';
 import { IdempotencyKeyReused, NotFound } from '../errors/domain-errors';
 import { QueueRepository } from '../queue/queue.repository';
-import { QUEUE } from '../tokens';
+import { Transaction, Transactions } from '../store/transactions';
+import { OPERATIONS_REPOSITORY, QUEUE, TRANSACTIONS } from '../tokens';
+import { OperationsRepository } from './operations.repository';
 
 export interface OperationRequest {
   kind: OperationKind;
@@ -27,7 +27,8 @@ export interface Accepted {
 /** The operation's target, and what the worker needs to know about the state before it. */
 export type Prepared = string | { target: string; progress: Record<string, unknown> };
 
-const UNIQUE_VIOLATION = '23505';
+/** What the service asks of the queue (QueueRepository; an in-memory one in unit tests). */
+export type OperationQueue = Pick<QueueRepository, 'enqueue' | 'has'>;
 
 /**
  * Accepts asynchronous operations: checks and records them (with the state change they imply) in
@@ -39,10 +40,10 @@ export class OperationsService {
   private readonly logger = new Logger('operations');
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    @InjectRepository(OperationEntity) private readonly operations: Repository<OperationEntity>,
+    @Inject(TRANSACTIONS) private readonly transactions: Transactions,
+    @Inject(OPERATIONS_REPOSITORY) private readonly operations: OperationsRepository,
     @Inject(AuditService) private readonly audit: AuditService,
-    @Inject(QUEUE) private readonly queue: QueueRepository,
+    @Inject(QUEUE) private readonly queue: OperationQueue,
   ) {}
 
   /**
@@ -51,34 +52,36 @@ export class OperationsService {
    */
   async accept(
     req: OperationRequest,
-    prepare: (tx: EntityManager, operationId: string) => Promise<Prepared>,
+    prepare: (tx: Transaction, operationId: string) => Promise<Prepared>,
   ): Promise<Accepted> {
     if (req.idempotencyKey) {
-      const existing = await this.byKey(req);
+      const existing = await this.byKey(req.idempotencyKey, req);
       if (existing) return { operation: existing, created: false };
     }
     let operation: OperationEntity;
     try {
-      operation = await this.db.transaction(async (tx) => {
+      operation = await this.transactions.run(async (tx) => {
         const id = randomUUID();
         const prepared = await prepare(tx, id);
         const { target, progress } =
           typeof prepared === 'string' ? { target: prepared, progress: {} } : prepared;
-        const row = tx.getRepository(OperationEntity).create({
-          id,
-          idempotencyKey: req.idempotencyKey ?? null,
-          kind: req.kind,
-          target,
-          request: req.request,
-          status: 'queued',
-          attempts: 0,
-          progress,
-          result: null,
-          error: null,
-          actor: req.principal.actor,
-          finishedAt: null,
-        });
-        await tx.getRepository(OperationEntity).insert(row);
+        const row = await this.operations.insert(
+          {
+            id,
+            idempotencyKey: req.idempotencyKey ?? null,
+            kind: req.kind,
+            target,
+            request: req.request,
+            status: 'queued',
+            attempts: 0,
+            progress,
+            result: null,
+            error: null,
+            actor: req.principal.actor,
+            finishedAt: null,
+          },
+          tx,
+        );
         await this.audit.record(
           {
             actor: req.principal.actor,
@@ -93,9 +96,8 @@ export class OperationsService {
       });
     } catch (e) {
       // Two requests with the same new key at once: the loser answers with the winner's.
-      const code = (e as { driverError?: { code?: string } }).driverError?.code;
-      if (e instanceof QueryFailedError && code === UNIQUE_VIOLATION && req.idempotencyKey) {
-        const existing = await this.byKey(req);
+      if (this.transactions.isUniqueViolation(e) && req.idempotencyKey) {
+        const existing = await this.byKey(req.idempotencyKey, req);
         if (existing) return { operation: existing, created: false };
       }
       throw e;
@@ -104,11 +106,11 @@ export class OperationsService {
     return { operation, created: true };
   }
 
-  private async byKey(req: OperationRequest): Promise<OperationEntity | null> {
-    const existing = await this.operations.findOneBy({ idempotencyKey: req.idempotencyKey });
+  private async byKey(key: string, req: OperationRequest): Promise<OperationEntity | null> {
+    const existing = await this.operations.byIdempotencyKey(key);
     if (!existing) return null;
     if (existing.kind !== req.kind || !sameJson(existing.request, req.request)) {
-      throw IdempotencyKeyReused(req.idempotencyKey!);
+      throw IdempotencyKeyReused(key);
     }
     // Queued in PostgreSQL but maybe not in Redis (a crash between the two): queue it again.
     if (existing.status === 'queued') await this.enqueue(existing.id);
@@ -130,7 +132,7 @@ export class OperationsService {
   }
 
   async get(id: string): Promise<OperationEntity> {
-    const op = await this.operations.findOneBy({ id });
+    const op = await this.operations.get(id);
     if (!op) throw NotFound('operation', id);
     return op;
   }

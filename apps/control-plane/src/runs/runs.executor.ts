@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { BatchRunEntity, JobVersionEntity, OperationEntity, RunState } from '@fstore/control-store';
 import { FstoreConfig } from '@fstore/config';
 import {
@@ -12,11 +12,13 @@ import {
 } from '@fstore/livy';
 import { SourcesRepository } from '../jobs/sources.repository';
 import { OperationFailed } from '../operations/transient';
+import { Transaction, Transactions } from '../store/transactions';
+import { managerOf } from '../store/typeorm-transactions';
 import { RunArgumentError, submittedArgs } from './batch-args';
 import { BatchRuntime } from './batch-runtime';
 import { withDefinitionsArg } from './definitions-arg';
 import { jobError } from './job-output';
-import { BATCH_RUNTIME, CONFIG, SOURCES } from '../tokens';
+import { BATCH_RUNTIME, CONFIG, SOURCES, TRANSACTIONS } from '../tokens';
 
 const LOG_LINES = 200;
 const POLL_MS = 2000;
@@ -37,6 +39,7 @@ export function runStateOf(state: BatchState): RunState {
 export class RunsExecutor {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    @Inject(TRANSACTIONS) private readonly transactions: Transactions,
     @InjectRepository(BatchRunEntity) private readonly runs: Repository<BatchRunEntity>,
     @InjectRepository(JobVersionEntity) private readonly versions: Repository<JobVersionEntity>,
     @Inject(BATCH_RUNTIME) private readonly runtime: BatchRuntime,
@@ -46,7 +49,7 @@ export class RunsExecutor {
 
   async execute(
     op: OperationEntity,
-    succeed: (tx: EntityManager, result: Record<string, unknown>) => Promise<void>,
+    succeed: (tx: Transaction, result: Record<string, unknown>) => Promise<void>,
   ): Promise<void> {
     const runId = op.target.replace(/^run:/, '');
     const run = await this.runs.findOneByOrFail({ id: runId });
@@ -102,7 +105,7 @@ export class RunsExecutor {
               reason ?? `batch ${batchId} ended ${state} (see the run's log)`,
             );
           }
-          await this.db.transaction((tx) => succeed(tx, { livy_batch_id: batchId, state }));
+          await this.transactions.run((tx) => succeed(tx, { livy_batch_id: batchId, state }));
           return;
         }
         await new Promise((r) => setTimeout(r, POLL_MS));
@@ -119,11 +122,12 @@ export class RunsExecutor {
   }
 
   /** The run ends failed with the operation (its log tail, if any, is kept). */
-  async fail(tx: EntityManager, op: OperationEntity, error: string): Promise<void> {
+  async fail(tx: Transaction, op: OperationEntity, error: string): Promise<void> {
     const runId = op.target.replace(/^run:/, '');
-    const run = await tx.getRepository(BatchRunEntity).findOneBy({ id: runId });
+    const runs = managerOf(this.db, tx).getRepository(BatchRunEntity);
+    const run = await runs.findOneBy({ id: runId });
     if (!run) return;
-    await tx.getRepository(BatchRunEntity).update(
+    await runs.update(
       { id: runId },
       {
         state: run.state === 'killed' ? 'killed' : 'failed',

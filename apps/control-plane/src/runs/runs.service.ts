@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { Principal } from '../auth/api-keys.service';
 import { BatchRunEntity, JobEntity, JobVersionEntity } from '@fstore/control-store';
 import { InvalidField } from '@fstore/rest-api';
@@ -9,12 +9,14 @@ import { CONSISTENCY_JOB } from '@fstore/contracts';
 import { ControlMetrics } from '../metrics/metrics';
 import { InvalidArgument, NotFound } from '../errors/domain-errors';
 import { Accepted, OperationsService } from '../operations/operations.service';
+import { managerOf } from '../store/typeorm-transactions';
 import { batchJobArgs, checkRunArgs, RunArgumentError } from './batch-args';
 import { CONFIG } from '../tokens';
 
 @Injectable()
 export class RunsService {
   constructor(
+    @InjectDataSource() private readonly db: DataSource,
     @InjectRepository(BatchRunEntity) private readonly runs: Repository<BatchRunEntity>,
     @Inject(OperationsService) private readonly operations: OperationsService,
     @Inject(CONFIG) private readonly config: FstoreConfig,
@@ -70,7 +72,9 @@ export class RunsService {
     };
     return this.operations.accept(
       { kind: 'run', action: 'run.trigger', request, principal, idempotencyKey },
-      async (tx, operationId) => {
+      async (transaction, operationId) => {
+        // Not yet behind a runs repository (issue 22): the statements on the transaction's manager.
+        const tx = managerOf(this.db, transaction);
         const job = await tx.getRepository(JobEntity).findOneBy({ name: jobName });
         if (!job) throw NotFound('job', jobName);
         if (job.kind !== 'pyspark') {

@@ -1,0 +1,290 @@
+import { randomUUID } from 'crypto';
+import {
+  AuditEntryEntity,
+  DeploymentEntity,
+  JobEntity,
+  JobVersionEntity,
+  JsonObject,
+  OperationEntity,
+} from '@fstore/control-store';
+import { AuditRepository, NewAuditEntry } from '../audit/audit.repository';
+import {
+  DeploymentChanges,
+  DeploymentsRepository,
+  NewDeployment,
+} from '../deployments/deployments.repository';
+import { JobsRepository } from '../jobs/jobs.repository';
+import { NewOperation, OperationsRepository } from '../operations/operations.repository';
+import { Transaction, Transactions } from './transactions';
+
+/**
+ * The control plane's tables in memory, behind the same repository interfaces as PostgreSQL, so
+ * that the services' rules (transitions, drift, idempotency) are unit-tested without a database.
+ * What the rules rely on is kept: unique keys (idempotency key, one live deployment per job),
+ * updated_at on every update, rollback of a transaction that throws, rows read as copies. Not
+ * kept: row locks and isolation between concurrent transactions (the tests run one at a time);
+ * the medium tests of the TypeORM repositories cover those against PostgreSQL.
+ */
+export class InMemoryControlStore {
+  readonly tables = new InMemoryTables();
+  readonly transactions = new InMemoryTransactions(this.tables);
+  readonly operations = new InMemoryOperationsRepository(this.tables);
+  readonly deployments = new InMemoryDeploymentsRepository(this.tables);
+  readonly jobs = new InMemoryJobsRepository(this.tables);
+  readonly audit = new InMemoryAuditRepository(this.tables);
+}
+
+/** What PostgreSQL would refuse with 23505 (unique_violation). */
+export class InMemoryUniqueViolation extends Error {}
+
+class InMemoryTables {
+  operations: OperationEntity[] = [];
+  deployments: DeploymentEntity[] = [];
+  jobs: JobEntity[] = [];
+  versions: JobVersionEntity[] = [];
+  audit: AuditEntryEntity[] = [];
+  private sequence = 0;
+
+  /** The next bigint id (audit entries, job versions), as text like TypeORM reads it. */
+  nextId(): string {
+    return String(++this.sequence);
+  }
+
+  snapshot(): Omit<InMemoryTables, 'snapshot' | 'restore' | 'nextId'> {
+    return structuredClone({
+      operations: this.operations,
+      deployments: this.deployments,
+      jobs: this.jobs,
+      versions: this.versions,
+      audit: this.audit,
+    });
+  }
+
+  restore(saved: ReturnType<InMemoryTables['snapshot']>): void {
+    Object.assign(this, saved);
+  }
+}
+
+const IN_MEMORY_TRANSACTION: Transaction = { transaction: true };
+
+/** A row as a caller reads it: a copy, which the caller may change without writing it. */
+const copy = <T>(row: T | undefined): T | null => (row ? structuredClone(row) : null);
+
+export class InMemoryTransactions implements Transactions {
+  constructor(private readonly tables: InMemoryTables) {}
+
+  async run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const saved = this.tables.snapshot();
+    try {
+      return await work(IN_MEMORY_TRANSACTION);
+    } catch (e) {
+      this.tables.restore(saved);
+      throw e;
+    }
+  }
+
+  isUniqueViolation(e: unknown): boolean {
+    return e instanceof InMemoryUniqueViolation;
+  }
+}
+
+export class InMemoryOperationsRepository implements OperationsRepository {
+  constructor(private readonly tables: InMemoryTables) {}
+
+  private row(id: string): OperationEntity | undefined {
+    return this.tables.operations.find((o) => o.id === id);
+  }
+
+  private change(id: string, changes: Partial<OperationEntity>): void {
+    const row = this.row(id);
+    if (row) Object.assign(row, structuredClone(changes), { updatedAt: new Date() });
+  }
+
+  async get(id: string): Promise<OperationEntity | null> {
+    return copy(this.row(id));
+  }
+
+  async byIdempotencyKey(key: string): Promise<OperationEntity | null> {
+    return copy(this.tables.operations.find((o) => o.idempotencyKey === key));
+  }
+
+  async insert(operation: NewOperation): Promise<OperationEntity> {
+    const key = operation.idempotencyKey;
+    if (key !== null && this.tables.operations.some((o) => o.idempotencyKey === key)) {
+      throw new InMemoryUniqueViolation(`operations: idempotency_key ${key} exists`);
+    }
+    const now = new Date();
+    const row: OperationEntity = { ...structuredClone(operation), createdAt: now, updatedAt: now };
+    this.tables.operations.push(row);
+    return structuredClone(row);
+  }
+
+  async markRunning(id: string): Promise<void> {
+    const row = this.row(id);
+    if (row) this.change(id, { status: 'running', attempts: row.attempts + 1 });
+  }
+
+  async requeue(id: string, error: string): Promise<void> {
+    this.change(id, { status: 'queued', error });
+  }
+
+  async saveProgress(id: string, progress: JsonObject): Promise<void> {
+    this.change(id, { progress });
+  }
+
+  async succeed(id: string, result: JsonObject): Promise<void> {
+    this.change(id, { status: 'succeeded', result, error: null, finishedAt: new Date() });
+  }
+
+  async fail(id: string, error: string): Promise<void> {
+    this.change(id, { status: 'failed', error, finishedAt: new Date() });
+  }
+
+  async unfinishedSince(before: Date, limit: number): Promise<OperationEntity[]> {
+    return this.tables.operations
+      .filter((o) => ['queued', 'running'].includes(o.status) && o.updatedAt < before)
+      .slice(0, limit)
+      .map((o) => structuredClone(o));
+  }
+}
+
+export class InMemoryDeploymentsRepository implements DeploymentsRepository {
+  constructor(private readonly tables: InMemoryTables) {}
+
+  private row(id: string): DeploymentEntity | undefined {
+    return this.tables.deployments.find((d) => d.id === id);
+  }
+
+  private live(jobName: string): DeploymentEntity | undefined {
+    return this.tables.deployments.find(
+      (d) => d.jobName === jobName && d.desiredState !== 'cancelled',
+    );
+  }
+
+  async get(id: string): Promise<DeploymentEntity | null> {
+    return copy(this.row(id));
+  }
+
+  async getOrFail(id: string): Promise<DeploymentEntity> {
+    const row = this.row(id);
+    if (!row) throw new Error(`Could not find any entity of type "DeploymentEntity" (${id})`);
+    return structuredClone(row);
+  }
+
+  async getLocked(id: string): Promise<DeploymentEntity | null> {
+    return this.get(id);
+  }
+
+  async liveOfJobLocked(jobName: string): Promise<DeploymentEntity | null> {
+    return copy(this.live(jobName));
+  }
+
+  async insert(deployment: NewDeployment): Promise<DeploymentEntity> {
+    const { jobName, version } = deployment;
+    if (!this.tables.versions.some((v) => v.jobName === jobName && v.version === version)) {
+      throw new Error(`deployments: job ${jobName} has no version ${version} (foreign key)`);
+    }
+    if (deployment.desiredState !== 'cancelled' && this.live(jobName)) {
+      throw new InMemoryUniqueViolation(`deployments_one_live_per_job: ${jobName}`);
+    }
+    const now = new Date();
+    const row: DeploymentEntity = {
+      ...structuredClone(deployment),
+      id: randomUUID(),
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.tables.deployments.push(row);
+    return structuredClone(row);
+  }
+
+  async update(id: string, changes: DeploymentChanges): Promise<void> {
+    const row = this.row(id);
+    if (!row) return;
+    const after = { ...row, ...structuredClone(changes) };
+    if (after.desiredState !== 'cancelled') {
+      const other = this.live(after.jobName);
+      if (other && other.id !== id) {
+        throw new InMemoryUniqueViolation(`deployments_one_live_per_job: ${after.jobName}`);
+      }
+    }
+    Object.assign(row, after, { updatedAt: new Date() });
+  }
+
+  async updateIfNoOperation(id: string, changes: DeploymentChanges): Promise<void> {
+    if (this.row(id)?.pendingOperationId === null) await this.update(id, changes);
+  }
+
+  async list(filter: { job?: string; live?: boolean }): Promise<DeploymentEntity[]> {
+    return this.tables.deployments
+      .map((d, inserted) => ({ d, inserted }))
+      .filter(({ d }) => !filter.job || d.jobName === filter.job)
+      .filter(({ d }) => !filter.live || d.desiredState !== 'cancelled')
+      .sort((a, b) => b.d.createdAt.getTime() - a.d.createdAt.getTime() || b.inserted - a.inserted)
+      .slice(0, 200)
+      .map(({ d }) => structuredClone(d));
+  }
+
+  async toObserve(): Promise<DeploymentEntity[]> {
+    return this.tables.deployments
+      .filter(
+        (d) =>
+          d.pendingOperationId === null && d.desiredState !== 'cancelled' && d.flinkJobId !== null,
+      )
+      .map((d) => structuredClone(d));
+  }
+}
+
+export class InMemoryJobsRepository implements JobsRepository {
+  constructor(private readonly tables: InMemoryTables) {}
+
+  /** Registers a job and its versions 1..n (what JobsService does through the API). */
+  add(job: Omit<JobEntity, 'createdAt'>, versions: Pick<JobVersionEntity, 'source' | 'content'>[]) {
+    const now = new Date();
+    this.tables.jobs.push({ ...job, createdAt: now });
+    versions.forEach((v, i) =>
+      this.tables.versions.push({
+        id: this.tables.nextId(),
+        jobName: job.name,
+        version: i + 1,
+        source: v.source,
+        content: v.content,
+        sha256: '',
+        parameters: {},
+        createdBy: job.createdBy,
+        createdAt: now,
+      }),
+    );
+  }
+
+  async job(name: string): Promise<JobEntity | null> {
+    return copy(this.tables.jobs.find((j) => j.name === name));
+  }
+
+  async hasVersion(jobName: string, version: number): Promise<boolean> {
+    return this.tables.versions.some((v) => v.jobName === jobName && v.version === version);
+  }
+
+  async versionOrFail(jobName: string, version: number): Promise<JobVersionEntity> {
+    const row = this.tables.versions.find((v) => v.jobName === jobName && v.version === version);
+    if (!row) throw new Error(`Could not find any entity of type "JobVersionEntity" (${jobName})`);
+    return structuredClone(row);
+  }
+}
+
+export class InMemoryAuditRepository implements AuditRepository {
+  constructor(private readonly tables: InMemoryTables) {}
+
+  async append(entry: NewAuditEntry): Promise<void> {
+    this.tables.audit.push({ ...structuredClone(entry), id: this.tables.nextId(), at: new Date() });
+  }
+
+  async list(filter: { target?: string; actor?: string; limit: number }) {
+    return this.tables.audit
+      .filter((a) => !filter.target || a.target === filter.target)
+      .filter((a) => !filter.actor || a.actor === filter.actor)
+      .sort((a, b) => Number(b.id) - Number(a.id))
+      .slice(0, filter.limit)
+      .map((a) => structuredClone(a));
+  }
+}
