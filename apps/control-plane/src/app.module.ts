@@ -9,6 +9,7 @@ import { AuditInterceptor } from './audit/audit.interceptor';
 import { TypeOrmAuditRepository } from './audit/audit.repository';
 import { AuditService } from './audit/audit.service';
 import { ApiKeysController } from './auth/api-keys.controller';
+import { TypeOrmApiKeysRepository } from './auth/api-keys.repository';
 import { ApiKeysService } from './auth/api-keys.service';
 import { AuthGuard } from './auth/auth.guard';
 import { configProvider } from './config';
@@ -44,9 +45,11 @@ import { BatchRuntime } from './runs/batch-runtime';
 import { LivyRepository } from './runs/livy.repository';
 import { RunsController } from './runs/runs.controller';
 import { RunsExecutor } from './runs/runs.executor';
+import { TypeOrmRunsRepository } from './runs/runs.repository';
 import { RunsService } from './runs/runs.service';
 import { TypeOrmTransactions } from './store/typeorm-transactions';
 import {
+  API_KEYS_REPOSITORY,
   AUDIT_REPOSITORY,
   BATCH_RUNTIME,
   CONFIG,
@@ -59,6 +62,7 @@ import {
   PROCESS_ROLES,
   PROMETHEUS,
   QUEUE,
+  RUNS_REPOSITORY,
   SOURCES,
   TRANSACTIONS,
 } from './tokens';
@@ -153,7 +157,9 @@ export class AppModule {
         { provide: OPERATIONS_REPOSITORY, useClass: TypeOrmOperationsRepository },
         { provide: DEPLOYMENTS_REPOSITORY, useClass: TypeOrmDeploymentsRepository },
         { provide: JOBS_REPOSITORY, useClass: TypeOrmJobsRepository },
+        { provide: RUNS_REPOSITORY, useClass: TypeOrmRunsRepository },
         { provide: AUDIT_REPOSITORY, useClass: TypeOrmAuditRepository },
+        { provide: API_KEYS_REPOSITORY, useClass: TypeOrmApiKeysRepository },
         ConsoleHealthService,
         ApiKeysService,
         AuditService,

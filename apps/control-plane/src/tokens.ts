@@ -30,5 +30,9 @@ export const OPERATIONS_REPOSITORY = Symbol('OperationsRepository');
 export const DEPLOYMENTS_REPOSITORY = Symbol('DeploymentsRepository');
 /** The JobsRepository (jobs and their versions). */
 export const JOBS_REPOSITORY = Symbol('JobsRepository');
+/** The RunsRepository (the batch_runs table). */
+export const RUNS_REPOSITORY = Symbol('RunsRepository');
+/** The ApiKeysRepository (the api_keys table). */
+export const API_KEYS_REPOSITORY = Symbol('ApiKeysRepository');
 /** The AuditRepository (the audit log). */
 export const AUDIT_REPOSITORY = Symbol('AuditRepository');

@@ -1,14 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import {
-  ApiKeyEntity,
-  ApiKeyRole,
-  createApiKey,
-  hashApiKey,
-  keyUsable,
-} from '@fstore/control-store';
+import { ApiKeyEntity, ApiKeyRole, hashApiKey, keyUsable } from '@fstore/control-store';
+import { API_KEYS_REPOSITORY } from '../tokens';
+import { ApiKeysRepository } from './api-keys.repository';
 
 export interface Principal {
   /** Who, for the audit log: `key:<name>`. */
@@ -20,31 +14,31 @@ export interface Principal {
 @Injectable()
 export class ApiKeysService {
   constructor(
-    @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
+    @Inject(API_KEYS_REPOSITORY) private readonly keys: ApiKeysRepository,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
   /** Creates a key and returns it in clear: the only time it is visible. */
   async create(name: string, role: ApiKeyRole): Promise<{ id: string; key: string }> {
-    return createApiKey(this.keys, name, role);
+    return this.keys.create(name, role);
   }
 
   async authenticate(key: string): Promise<Principal | undefined> {
-    const row = await this.keys.findOneBy({ keyHash: hashApiKey(key), revokedAt: IsNull() });
+    const row = await this.keys.unrevokedByHash(hashApiKey(key));
     if (!row || !keyUsable(row)) return undefined;
     return { actor: `key:${row.name}`, role: row.role as ApiKeyRole, keyId: row.id };
   }
 
   /** The principal of a console session's key, while the key is still usable. */
   async authenticateById(keyId: string): Promise<Principal | undefined> {
-    const row = await this.keys.findOneBy({ id: keyId, revokedAt: IsNull() });
+    const row = await this.keys.unrevokedById(keyId);
     if (!row || !keyUsable(row)) return undefined;
     return { actor: `key:${row.name}`, role: row.role as ApiKeyRole, keyId: row.id };
   }
 
   /** Every key, newest first, without its hash (the prefix recognises it). */
   async list(): Promise<ApiKeyEntity[]> {
-    return this.keys.find({ order: { createdAt: 'DESC' } });
+    return this.keys.list();
   }
 
   /**
@@ -52,11 +46,11 @@ export class ApiKeysService {
    * key.
    */
   async revoke(id: string, principal: Principal): Promise<ApiKeyEntity | undefined> {
-    const row = await this.keys.findOneBy({ id });
+    const row = await this.keys.get(id);
     if (!row) return undefined;
     if (row.revokedAt === null) {
       row.revokedAt = new Date();
-      await this.keys.update({ id }, { revokedAt: row.revokedAt });
+      await this.keys.setRevokedAt(id, row.revokedAt);
       await this.audit.record({
         actor: principal.actor,
         action: 'apikey.revoke',

@@ -6,12 +6,15 @@ import { Transaction } from '../store/transactions';
 import { managerOf } from '../store/typeorm-transactions';
 
 /**
- * The jobs and their immutable versions, as deployments and operations read them. (JobsService's
- * own statements are to move here too: issue 22.)
+ * The jobs and their immutable versions, as deployments, runs and operations read them.
+ * (JobsService's own statements are to move here too: issue 22.)
  */
 export interface JobsRepository {
   job(name: string, tx?: Transaction): Promise<JobEntity | null>;
   hasVersion(jobName: string, version: number, tx?: Transaction): Promise<boolean>;
+  version(jobName: string, version: number, tx?: Transaction): Promise<JobVersionEntity | null>;
+  /** The job's highest version. */
+  latestVersion(jobName: string, tx?: Transaction): Promise<JobVersionEntity | null>;
   /** The version; throws (TypeORM's EntityNotFoundError) when there is none. */
   versionOrFail(jobName: string, version: number): Promise<JobVersionEntity>;
 }
@@ -26,6 +29,16 @@ export class TypeOrmJobsRepository implements JobsRepository {
 
   hasVersion(jobName: string, version: number, tx?: Transaction): Promise<boolean> {
     return managerOf(this.db, tx).getRepository(JobVersionEntity).existsBy({ jobName, version });
+  }
+
+  version(jobName: string, version: number, tx?: Transaction): Promise<JobVersionEntity | null> {
+    return managerOf(this.db, tx).getRepository(JobVersionEntity).findOneBy({ jobName, version });
+  }
+
+  latestVersion(jobName: string, tx?: Transaction): Promise<JobVersionEntity | null> {
+    return managerOf(this.db, tx)
+      .getRepository(JobVersionEntity)
+      .findOne({ where: { jobName }, order: { version: 'DESC' } });
   }
 
   versionOrFail(jobName: string, version: number): Promise<JobVersionEntity> {

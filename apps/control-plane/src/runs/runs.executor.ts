@@ -1,7 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
-import { BatchRunEntity, JobVersionEntity, OperationEntity, RunState } from '@fstore/control-store';
+import { OperationEntity, RunState } from '@fstore/control-store';
 import { FstoreConfig } from '@fstore/config';
 import {
   BatchState,
@@ -10,15 +8,23 @@ import {
   LivyInvalidRequestError,
   LivyRequestError,
 } from '@fstore/livy';
+import { JobsRepository } from '../jobs/jobs.repository';
 import { SourcesRepository } from '../jobs/sources.repository';
 import { OperationFailed } from '../operations/transient';
 import { Transaction, Transactions } from '../store/transactions';
-import { managerOf } from '../store/typeorm-transactions';
 import { RunArgumentError, submittedArgs } from './batch-args';
 import { BatchRuntime } from './batch-runtime';
 import { withDefinitionsArg } from './definitions-arg';
 import { jobError } from './job-output';
-import { BATCH_RUNTIME, CONFIG, SOURCES, TRANSACTIONS } from '../tokens';
+import { RunsRepository } from './runs.repository';
+import {
+  BATCH_RUNTIME,
+  CONFIG,
+  JOBS_REPOSITORY,
+  RUNS_REPOSITORY,
+  SOURCES,
+  TRANSACTIONS,
+} from '../tokens';
 
 const LOG_LINES = 200;
 const POLL_MS = 2000;
@@ -38,10 +44,9 @@ export function runStateOf(state: BatchState): RunState {
 @Injectable()
 export class RunsExecutor {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     @Inject(TRANSACTIONS) private readonly transactions: Transactions,
-    @InjectRepository(BatchRunEntity) private readonly runs: Repository<BatchRunEntity>,
-    @InjectRepository(JobVersionEntity) private readonly versions: Repository<JobVersionEntity>,
+    @Inject(RUNS_REPOSITORY) private readonly runs: RunsRepository,
+    @Inject(JOBS_REPOSITORY) private readonly jobs: JobsRepository,
     @Inject(BATCH_RUNTIME) private readonly runtime: BatchRuntime,
     @Inject(SOURCES) private readonly sources: SourcesRepository,
     @Inject(CONFIG) private readonly config: FstoreConfig,
@@ -52,15 +57,12 @@ export class RunsExecutor {
     succeed: (tx: Transaction, result: Record<string, unknown>) => Promise<void>,
   ): Promise<void> {
     const runId = op.target.replace(/^run:/, '');
-    const run = await this.runs.findOneByOrFail({ id: runId });
+    const run = await this.runs.getOrFail(runId);
     const name = `fstore-run-${run.id}`;
     try {
       let batchId = run.livyBatchId ?? (await this.runtime.findByName(name));
       if (batchId === undefined || batchId === null) {
-        const version = await this.versions.findOneByOrFail({
-          jobName: run.jobName,
-          version: run.version,
-        });
+        const version = await this.jobs.versionOrFail(run.jobName, run.version);
         let args: string[];
         try {
           // Checked again (the declaration or the landing folder may have changed since), then
@@ -76,10 +78,11 @@ export class RunsExecutor {
           name,
         });
       }
-      await this.runs.update(
-        { id: run.id },
-        { livyBatchId: batchId, state: 'starting', startedAt: run.startedAt ?? new Date() },
-      );
+      await this.runs.update(run.id, {
+        livyBatchId: batchId,
+        state: 'starting',
+        startedAt: run.startedAt ?? new Date(),
+      });
       for (;;) {
         const state = await this.runtime.state(batchId);
         const final = isTerminal(state);
@@ -88,16 +91,13 @@ export class RunsExecutor {
           final || state === 'running'
             ? (await this.runtime.log(batchId, LOG_LINES)).join('\n')
             : undefined;
-        await this.runs.update(
-          { id: run.id },
-          {
-            livyState: state,
-            state: runStateOf(state),
-            observedAt: new Date(),
-            ...(logTail !== undefined ? { logTail } : {}),
-            ...(final ? { finishedAt: new Date() } : {}),
-          },
-        );
+        await this.runs.update(run.id, {
+          livyState: state,
+          state: runStateOf(state),
+          observedAt: new Date(),
+          ...(logTail !== undefined ? { logTail } : {}),
+          ...(final ? { finishedAt: new Date() } : {}),
+        });
         if (final) {
           if (state !== 'success') {
             const reason = jobError(logTail ?? '');
@@ -124,16 +124,16 @@ export class RunsExecutor {
   /** The run ends failed with the operation (its log tail, if any, is kept). */
   async fail(tx: Transaction, op: OperationEntity, error: string): Promise<void> {
     const runId = op.target.replace(/^run:/, '');
-    const runs = managerOf(this.db, tx).getRepository(BatchRunEntity);
-    const run = await runs.findOneBy({ id: runId });
+    const run = await this.runs.get(runId, tx);
     if (!run) return;
-    await runs.update(
-      { id: runId },
+    await this.runs.update(
+      runId,
       {
         state: run.state === 'killed' ? 'killed' : 'failed',
         error,
         finishedAt: run.finishedAt ?? new Date(),
       },
+      tx,
     );
   }
 }

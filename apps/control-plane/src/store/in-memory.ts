@@ -1,13 +1,19 @@
 import { randomUUID } from 'crypto';
 import {
+  ApiKeyEntity,
+  ApiKeyRole,
   AuditEntryEntity,
+  BatchRunEntity,
   DeploymentEntity,
   JobEntity,
   JobVersionEntity,
   JsonObject,
+  generateApiKey,
+  hashApiKey,
   OperationEntity,
 } from '@fstore/control-store';
 import { AuditRepository, NewAuditEntry } from '../audit/audit.repository';
+import { ApiKeysRepository } from '../auth/api-keys.repository';
 import {
   DeploymentChanges,
   DeploymentsRepository,
@@ -15,6 +21,7 @@ import {
 } from '../deployments/deployments.repository';
 import { JobsRepository } from '../jobs/jobs.repository';
 import { NewOperation, OperationsRepository } from '../operations/operations.repository';
+import { NewRun, RunChanges, RunsRepository } from '../runs/runs.repository';
 import { Transaction, Transactions } from './transactions';
 
 /**
@@ -31,6 +38,8 @@ export class InMemoryControlStore {
   readonly operations = new InMemoryOperationsRepository(this.tables);
   readonly deployments = new InMemoryDeploymentsRepository(this.tables);
   readonly jobs = new InMemoryJobsRepository(this.tables);
+  readonly runs = new InMemoryRunsRepository(this.tables);
+  readonly apiKeys = new InMemoryApiKeysRepository(this.tables);
   readonly audit = new InMemoryAuditRepository(this.tables);
 }
 
@@ -42,6 +51,8 @@ class InMemoryTables {
   deployments: DeploymentEntity[] = [];
   jobs: JobEntity[] = [];
   versions: JobVersionEntity[] = [];
+  runs: BatchRunEntity[] = [];
+  apiKeys: ApiKeyEntity[] = [];
   audit: AuditEntryEntity[] = [];
   private sequence = 0;
 
@@ -56,6 +67,8 @@ class InMemoryTables {
       deployments: this.deployments,
       jobs: this.jobs,
       versions: this.versions,
+      runs: this.runs,
+      apiKeys: this.apiKeys,
       audit: this.audit,
     });
   }
@@ -265,6 +278,15 @@ export class InMemoryJobsRepository implements JobsRepository {
     return this.tables.versions.some((v) => v.jobName === jobName && v.version === version);
   }
 
+  async version(jobName: string, version: number): Promise<JobVersionEntity | null> {
+    return copy(this.tables.versions.find((v) => v.jobName === jobName && v.version === version));
+  }
+
+  async latestVersion(jobName: string): Promise<JobVersionEntity | null> {
+    const versions = this.tables.versions.filter((v) => v.jobName === jobName);
+    return copy(versions.sort((a, b) => b.version - a.version)[0]);
+  }
+
   async versionOrFail(jobName: string, version: number): Promise<JobVersionEntity> {
     const row = this.tables.versions.find((v) => v.jobName === jobName && v.version === version);
     if (!row) throw new Error(`Could not find any entity of type "JobVersionEntity" (${jobName})`);
@@ -286,5 +308,130 @@ export class InMemoryAuditRepository implements AuditRepository {
       .sort((a, b) => Number(b.id) - Number(a.id))
       .slice(0, filter.limit)
       .map((a) => structuredClone(a));
+  }
+}
+
+export class InMemoryRunsRepository implements RunsRepository {
+  constructor(private readonly tables: InMemoryTables) {}
+
+  private row(id: string): BatchRunEntity | undefined {
+    return this.tables.runs.find((r) => r.id === id);
+  }
+
+  private newestFirst(runs: BatchRunEntity[], at: (r: BatchRunEntity) => Date | null) {
+    return runs
+      .map((r, inserted) => ({ r, inserted }))
+      .sort(
+        (a, b) => (at(b.r)?.getTime() ?? 0) - (at(a.r)?.getTime() ?? 0) || b.inserted - a.inserted,
+      )
+      .map(({ r }) => r);
+  }
+
+  async get(id: string): Promise<BatchRunEntity | null> {
+    return copy(this.row(id));
+  }
+
+  async getOrFail(id: string): Promise<BatchRunEntity> {
+    const row = this.row(id);
+    if (!row) throw new Error(`Could not find any entity of type "BatchRunEntity" (${id})`);
+    return structuredClone(row);
+  }
+
+  async insert(run: NewRun): Promise<BatchRunEntity> {
+    const { jobName, version } = run;
+    if (!this.tables.versions.some((v) => v.jobName === jobName && v.version === version)) {
+      throw new Error(`batch_runs: job ${jobName} has no version ${version} (foreign key)`);
+    }
+    const row: BatchRunEntity = {
+      ...structuredClone(run),
+      id: randomUUID(),
+      createdAt: new Date(),
+    };
+    this.tables.runs.push(row);
+    return structuredClone(row);
+  }
+
+  async update(id: string, changes: RunChanges): Promise<void> {
+    const row = this.row(id);
+    if (row) Object.assign(row, structuredClone(changes));
+  }
+
+  async list(filter: { job?: string; limit: number }): Promise<BatchRunEntity[]> {
+    const runs = this.tables.runs.filter((r) => !filter.job || r.jobName === filter.job);
+    return this.newestFirst(runs, (r) => r.createdAt)
+      .slice(0, filter.limit)
+      .map((r) => structuredClone(r));
+  }
+
+  async lastSuccessOfSource(source: string): Promise<BatchRunEntity | null> {
+    const runs = this.tables.runs.filter(
+      (r) =>
+        r.state === 'success' &&
+        r.finishedAt !== null &&
+        this.tables.versions.some(
+          (v) => v.jobName === r.jobName && v.version === r.version && v.source === source,
+        ),
+    );
+    return copy(this.newestFirst(runs, (r) => r.finishedAt)[0]);
+  }
+
+  async lastSuccessPerJob(): Promise<{ job: string; finishedAt: Date | null }[]> {
+    const last = new Map<string, Date | null>();
+    for (const r of this.tables.runs.filter((x) => x.state === 'success')) {
+      const before = last.get(r.jobName) ?? null;
+      const at = r.finishedAt && (!before || r.finishedAt > before) ? r.finishedAt : before;
+      last.set(r.jobName, at);
+    }
+    return [...last].map(([job, finishedAt]) => ({ job, finishedAt }));
+  }
+}
+
+export class InMemoryApiKeysRepository implements ApiKeysRepository {
+  constructor(private readonly tables: InMemoryTables) {}
+
+  async create(name: string, role: ApiKeyRole): Promise<{ id: string; key: string }> {
+    return this.createExpiring(name, role, null);
+  }
+
+  /** A key that expires (what `fstore apikeys create --expires` records). */
+  async createExpiring(
+    name: string,
+    role: ApiKeyRole,
+    expiresAt: Date | null,
+  ): Promise<{ id: string; key: string }> {
+    const key = generateApiKey();
+    const row: ApiKeyEntity = {
+      id: randomUUID(),
+      name,
+      role,
+      prefix: key.slice(0, 10),
+      keyHash: hashApiKey(key),
+      createdAt: new Date(),
+      revokedAt: null,
+      expiresAt,
+    };
+    this.tables.apiKeys.push(row);
+    return { id: row.id, key };
+  }
+
+  async unrevokedByHash(keyHash: string): Promise<ApiKeyEntity | null> {
+    return copy(this.tables.apiKeys.find((k) => k.keyHash === keyHash && k.revokedAt === null));
+  }
+
+  async unrevokedById(id: string): Promise<ApiKeyEntity | null> {
+    return copy(this.tables.apiKeys.find((k) => k.id === id && k.revokedAt === null));
+  }
+
+  async get(id: string): Promise<ApiKeyEntity | null> {
+    return copy(this.tables.apiKeys.find((k) => k.id === id));
+  }
+
+  async list(): Promise<ApiKeyEntity[]> {
+    return [...this.tables.apiKeys].reverse().map((k) => structuredClone(k));
+  }
+
+  async setRevokedAt(id: string, revokedAt: Date): Promise<void> {
+    const row = this.tables.apiKeys.find((k) => k.id === id);
+    if (row) row.revokedAt = new Date(revokedAt);
   }
 }
