@@ -73,14 +73,16 @@ it('one live deployment per job: a second is a unique violation, after a cancel 
   expect((await deployments.list({ job: name })).map((d) => d.id)).toEqual([second.id, first.id]);
 });
 
-it('liveOfJobLocked: the job’s deployment that is not cancelled', async () => {
+it('liveOfJob, liveOfJobLocked: the job’s deployment that is not cancelled', async () => {
   const name = await job();
   const cancelled = await insert(name, { desiredState: 'cancelled' });
+  expect(await deployments.liveOfJob(name)).toBeNull();
   expect(await transactions.run((tx) => deployments.liveOfJobLocked(name, tx))).toBeNull();
   const live = await insert(name, { desiredState: 'paused' });
   const found = await transactions.run((tx) => deployments.liveOfJobLocked(name, tx));
   expect(found?.id).toBe(live.id);
   expect(found?.id).not.toBe(cancelled.id);
+  expect((await deployments.liveOfJob(name))?.id).toBe(live.id);
 });
 
 it('getLocked holds the row (FOR UPDATE) until its transaction ends', async () => {

@@ -21,6 +21,8 @@ export interface DeploymentsRepository {
   getOrFail(id: string): Promise<DeploymentEntity>;
   /** The deployment, locked (FOR UPDATE) until the transaction ends. */
   getLocked(id: string, tx: Transaction): Promise<DeploymentEntity | null>;
+  /** The job's deployment that is not cancelled (live). */
+  liveOfJob(jobName: string): Promise<DeploymentEntity | null>;
   /** The job's deployment that is not cancelled, locked (FOR UPDATE) until the transaction ends. */
   liveOfJobLocked(jobName: string, tx: Transaction): Promise<DeploymentEntity | null>;
   /** Inserts it; a second live deployment of the job is a unique violation. */
@@ -52,6 +54,10 @@ export class TypeOrmDeploymentsRepository implements DeploymentsRepository {
 
   getLocked(id: string, tx: Transaction): Promise<DeploymentEntity | null> {
     return this.rows(tx).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  liveOfJob(jobName: string): Promise<DeploymentEntity | null> {
+    return this.rows().findOneBy({ jobName, desiredState: Not('cancelled') });
   }
 
   liveOfJobLocked(jobName: string, tx: Transaction): Promise<DeploymentEntity | null> {

@@ -1,17 +1,17 @@
 import { createHash } from 'crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Not, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { transactionOf } from '../store/typeorm-transactions';
 import { Principal } from '../auth/api-keys.service';
-import { DeploymentEntity, JobEntity, JobKind, JobVersionEntity } from '@fstore/control-store';
+import { JobEntity, JobKind, JobVersionEntity } from '@fstore/control-store';
 import { InvalidField } from '@fstore/rest-api';
 import { Conflict, NotFound } from '../errors/domain-errors';
+import { DeploymentsRepository } from '../deployments/deployments.repository';
 import { FlinkRepository } from '../flink/flink.repository';
+import { Transactions } from '../store/transactions';
+import { JobsRepository } from './jobs.repository';
 import { checkVersion } from './placeholders';
 import { SourceNotAllowedError, SourcesRepository } from './sources.repository';
-import { FLINK, SOURCES } from '../tokens';
+import { DEPLOYMENTS_REPOSITORY, FLINK, JOBS_REPOSITORY, SOURCES, TRANSACTIONS } from '../tokens';
 
 const MAX_PARAMETERS = 32;
 
@@ -19,10 +19,9 @@ const MAX_PARAMETERS = 32;
 @Injectable()
 export class JobsService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    @InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>,
-    @InjectRepository(JobVersionEntity) private readonly versions: Repository<JobVersionEntity>,
-    @InjectRepository(DeploymentEntity) private readonly deployments: Repository<DeploymentEntity>,
+    @Inject(TRANSACTIONS) private readonly transactions: Transactions,
+    @Inject(JOBS_REPOSITORY) private readonly jobs: JobsRepository,
+    @Inject(DEPLOYMENTS_REPOSITORY) private readonly deployments: DeploymentsRepository,
     @Inject(SOURCES) private readonly sources: SourcesRepository,
     @Inject(FLINK) private readonly flink: FlinkRepository,
     @Inject(AuditService) private readonly audit: AuditService,
@@ -39,19 +38,23 @@ export class JobsService {
     principal: Principal,
   ): Promise<JobVersionEntity> {
     const version = this.buildVersion(input.name, input.kind, input.source, input.parameters);
-    return this.db.transaction(async (tx) => {
-      if (await tx.getRepository(JobEntity).existsBy({ name: input.name })) {
+    return this.transactions.run(async (tx) => {
+      if (await this.jobs.exists(input.name, tx)) {
         throw Conflict(`job ${input.name} exists; register a new version of it instead`);
       }
-      await tx.getRepository(JobEntity).insert({
-        name: input.name,
-        kind: input.kind,
-        description: input.description ?? '',
-        createdBy: principal.actor,
-      });
-      const row = await tx
-        .getRepository(JobVersionEntity)
-        .save({ ...version, version: 1, createdBy: principal.actor });
+      await this.jobs.insertJob(
+        {
+          name: input.name,
+          kind: input.kind,
+          description: input.description ?? '',
+          createdBy: principal.actor,
+        },
+        tx,
+      );
+      const row = await this.jobs.insertVersion(
+        { ...version, version: 1, createdBy: principal.actor },
+        tx,
+      );
       await this.audit.record(
         {
           actor: principal.actor,
@@ -65,7 +68,7 @@ export class JobsService {
             parameters: version.parameters,
           },
         },
-        transactionOf(tx),
+        tx,
       );
       return row;
     });
@@ -78,22 +81,14 @@ export class JobsService {
   ): Promise<JobVersionEntity> {
     const job = await this.getJob(name);
     const version = this.buildVersion(name, job.kind, input.source, input.parameters);
-    return this.db.transaction(async (tx) => {
+    return this.transactions.run(async (tx) => {
       // Serialise version numbering per job.
-      await tx.getRepository(JobEntity).findOne({
-        where: { name },
-        lock: { mode: 'pessimistic_write' },
-      });
-      const last = await tx
-        .getRepository(JobVersionEntity)
-        .createQueryBuilder('v')
-        .select('COALESCE(MAX(v.version), 0)', 'max')
-        .where('v.job_name = :name', { name })
-        .getRawOne<{ max: number }>();
-      const next = Number(last?.max ?? 0) + 1;
-      const row = await tx
-        .getRepository(JobVersionEntity)
-        .save({ ...version, version: next, createdBy: principal.actor });
+      await this.jobs.jobLocked(name, tx);
+      const next = (await this.jobs.maxVersion(name, tx)) + 1;
+      const row = await this.jobs.insertVersion(
+        { ...version, version: next, createdBy: principal.actor },
+        tx,
+      );
       await this.audit.record(
         {
           actor: principal.actor,
@@ -107,7 +102,7 @@ export class JobsService {
             parameters: version.parameters,
           },
         },
-        transactionOf(tx),
+        tx,
       );
       return row;
     });
@@ -148,31 +143,24 @@ export class JobsService {
   }
 
   list(): Promise<JobEntity[]> {
-    return this.jobs.find({ order: { name: 'ASC' } });
+    return this.jobs.list();
   }
 
   async getJob(name: string): Promise<JobEntity> {
-    const job = await this.jobs.findOneBy({ name });
+    const job = await this.jobs.job(name);
     if (!job) throw NotFound('job', name);
     return job;
   }
 
   async describe(name: string) {
     const job = await this.getJob(name);
-    const versions = await this.versions.find({
-      where: { jobName: name },
-      order: { version: 'ASC' },
-      select: ['jobName', 'version', 'source', 'sha256', 'parameters', 'createdBy', 'createdAt'],
-    });
-    const live = await this.deployments.findOneBy({
-      jobName: name,
-      desiredState: Not('cancelled'),
-    });
+    const versions = await this.jobs.versionSummaries(name);
+    const live = await this.deployments.liveOfJob(name);
     return { job, versions, live };
   }
 
   async getVersion(name: string, version: number): Promise<JobVersionEntity> {
-    const row = await this.versions.findOneBy({ jobName: name, version });
+    const row = await this.jobs.version(name, version);
     if (!row) throw NotFound('job version', `${name}@${version}`);
     return row;
   }

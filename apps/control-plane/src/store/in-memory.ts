@@ -19,7 +19,7 @@ import {
   DeploymentsRepository,
   NewDeployment,
 } from '../deployments/deployments.repository';
-import { JobsRepository } from '../jobs/jobs.repository';
+import { JobsRepository, NewJob, NewJobVersion } from '../jobs/jobs.repository';
 import { NewOperation, OperationsRepository } from '../operations/operations.repository';
 import { NewRun, RunChanges, RunsRepository } from '../runs/runs.repository';
 import { Transaction, Transactions } from './transactions';
@@ -188,6 +188,10 @@ export class InMemoryDeploymentsRepository implements DeploymentsRepository {
     return this.get(id);
   }
 
+  async liveOfJob(jobName: string): Promise<DeploymentEntity | null> {
+    return copy(this.live(jobName));
+  }
+
   async liveOfJobLocked(jobName: string): Promise<DeploymentEntity | null> {
     return copy(this.live(jobName));
   }
@@ -272,6 +276,63 @@ export class InMemoryJobsRepository implements JobsRepository {
 
   async job(name: string): Promise<JobEntity | null> {
     return copy(this.tables.jobs.find((j) => j.name === name));
+  }
+
+  async jobLocked(name: string): Promise<JobEntity | null> {
+    return this.job(name);
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return this.tables.jobs.some((j) => j.name === name);
+  }
+
+  async list(): Promise<JobEntity[]> {
+    return [...this.tables.jobs]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((j) => structuredClone(j));
+  }
+
+  async insertJob(job: NewJob): Promise<void> {
+    if (this.tables.jobs.some((j) => j.name === job.name)) {
+      throw new InMemoryUniqueViolation(`jobs: ${job.name} exists`);
+    }
+    this.tables.jobs.push({ ...structuredClone(job), createdAt: new Date() });
+  }
+
+  async insertVersion(version: NewJobVersion): Promise<JobVersionEntity> {
+    const { jobName } = version;
+    if (!this.tables.jobs.some((j) => j.name === jobName)) {
+      throw new Error(`job_versions: no job ${jobName} (foreign key)`);
+    }
+    if (this.tables.versions.some((v) => v.jobName === jobName && v.version === version.version)) {
+      throw new InMemoryUniqueViolation(`job_versions: ${jobName} ${version.version} exists`);
+    }
+    const row: JobVersionEntity = {
+      ...structuredClone(version),
+      id: this.tables.nextId(),
+      createdAt: new Date(),
+    };
+    this.tables.versions.push(row);
+    return structuredClone(row);
+  }
+
+  async maxVersion(jobName: string): Promise<number> {
+    return Math.max(
+      0,
+      ...this.tables.versions.filter((v) => v.jobName === jobName).map((v) => v.version),
+    );
+  }
+
+  async versionSummaries(jobName: string): Promise<JobVersionEntity[]> {
+    return this.tables.versions
+      .filter((v) => v.jobName === jobName)
+      .sort((a, b) => a.version - b.version)
+      .map((v) => {
+        const summary: Partial<JobVersionEntity> = structuredClone(v);
+        delete summary.content;
+        delete summary.id;
+        return summary as JobVersionEntity;
+      });
   }
 
   async hasVersion(jobName: string, version: number): Promise<boolean> {
