@@ -1,6 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { InMemoryControlStore } from '../store/in-memory';
 import { ApiKeysService, Principal } from './api-keys.service';
+
+// The services' logs are not what these tests look at.
+beforeAll(() => Logger.overrideLogger(false));
 
 // Which API keys authenticate, and revocation (issue 22), on the in-memory repositories.
 const admin: Principal = { actor: 'key:test-admin', role: 'admin', keyId: 'k0' };

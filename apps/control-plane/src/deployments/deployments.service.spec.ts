@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { ERRORS } from '@fstore/rest-api';
 import { AuditService } from '../audit/audit.service';
 import { Principal } from '../auth/api-keys.service';
@@ -5,6 +6,9 @@ import { OperationsService } from '../operations/operations.service';
 import { InMemoryControlStore } from '../store/in-memory';
 import { InMemoryOperationQueue } from '../store/in-memory-queue';
 import { DeploymentsService } from './deployments.service';
+
+// The services' logs are not what these tests look at.
+beforeAll(() => Logger.overrideLogger(false));
 
 // The deployment state machine and the operations' idempotency (issue 22), on the in-memory
 // repositories: what is accepted, what is refused (and then nothing is recorded).

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { loadConfig } from '@fstore/config';
 import { DeploymentEntity, DesiredState } from '@fstore/control-store';
 import { AuditService } from '../audit/audit.service';
@@ -7,6 +8,9 @@ import { InMemoryControlStore } from '../store/in-memory';
 import { InMemoryFlink } from '../store/in-memory-flink';
 import { InMemoryOperationQueue } from '../store/in-memory-queue';
 import { ReconcilerService } from './reconciler.service';
+
+// The services' logs are not what these tests look at.
+beforeAll(() => Logger.overrideLogger(false));
 
 // What the reconciler decides (issue 22): desired against observed, the drift it records, what
 // it leaves alone, and the operations it queues again; on the in-memory repositories.

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { loadConfig } from '@fstore/config';
 import { FlinkJobs } from '@fstore/flink';
 import { AuditService } from '../audit/audit.service';
@@ -6,6 +7,9 @@ import { FlinkRepository } from '../flink/flink.repository';
 import { InMemoryControlStore } from '../store/in-memory';
 import { JobsService } from './jobs.service';
 import { SourcesRepository } from './sources.repository';
+
+// The services' logs are not what these tests look at.
+beforeAll(() => Logger.overrideLogger(false));
 
 // Registering jobs and their versions (issue 22), on the in-memory repositories with the
 // checkout's real sources and Flink's script checks (which send nothing).

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { FlinkUnavailableError } from '@fstore/flink';
 import { AuditService } from '../audit/audit.service';
 import { Principal } from '../auth/api-keys.service';
@@ -8,6 +9,9 @@ import { InMemoryOperationQueue } from '../store/in-memory-queue';
 import { OperationExecutor, RunExecution } from './operation-executor';
 import { OperationsService } from './operations.service';
 import { TransientError } from './transient';
+
+// The services' logs are not what these tests look at.
+beforeAll(() => Logger.overrideLogger(false));
 
 // How the worker carries a deployment's operation through (issue 22): the steps it records, what
 // a retried attempt does not do twice, and where a failed operation leaves the deployment.

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { loadConfig } from '@fstore/config';
 import { CONSISTENCY_JOB } from '@fstore/contracts';
 import { AuditService } from '../audit/audit.service';
@@ -7,6 +8,9 @@ import { OperationsService } from '../operations/operations.service';
 import { InMemoryControlStore } from '../store/in-memory';
 import { InMemoryOperationQueue } from '../store/in-memory-queue';
 import { RunsService } from './runs.service';
+
+// The services' logs are not what these tests look at.
+beforeAll(() => Logger.overrideLogger(false));
 
 // What a run trigger accepts and refuses (issue 22), on the in-memory repositories.
 const operator: Principal = { actor: 'key:test-operator', role: 'operator', keyId: 'k1' };

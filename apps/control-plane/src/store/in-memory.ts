@@ -62,7 +62,7 @@ class InMemoryTables {
   }
 
   snapshot(): Omit<InMemoryTables, 'snapshot' | 'restore' | 'nextId'> {
-    return structuredClone({
+    return clone({
       operations: this.operations,
       deployments: this.deployments,
       jobs: this.jobs,
@@ -80,8 +80,22 @@ class InMemoryTables {
 
 const IN_MEMORY_TRANSACTION: Transaction = { transaction: true };
 
+/**
+ * A deep copy of rows (plain objects, arrays, dates, JSON values), as PostgreSQL hands out a new
+ * row on every read. Not structuredClone: under jest its dates come from another realm and fail
+ * `instanceof Date`.
+ */
+function clone<T>(value: T): T {
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (Array.isArray(value)) return value.map((v) => clone(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clone(v)])) as T;
+  }
+  return value;
+}
+
 /** A row as a caller reads it: a copy, which the caller may change without writing it. */
-const copy = <T>(row: T | undefined): T | null => (row ? structuredClone(row) : null);
+const copy = <T>(row: T | undefined): T | null => (row ? clone(row) : null);
 
 export class InMemoryTransactions implements Transactions {
   constructor(private readonly tables: InMemoryTables) {}
@@ -110,7 +124,7 @@ export class InMemoryOperationsRepository implements OperationsRepository {
 
   private change(id: string, changes: Partial<OperationEntity>): void {
     const row = this.row(id);
-    if (row) Object.assign(row, structuredClone(changes), { updatedAt: new Date() });
+    if (row) Object.assign(row, clone(changes), { updatedAt: new Date() });
   }
 
   async get(id: string): Promise<OperationEntity | null> {
@@ -127,9 +141,9 @@ export class InMemoryOperationsRepository implements OperationsRepository {
       throw new InMemoryUniqueViolation(`operations: idempotency_key ${key} exists`);
     }
     const now = new Date();
-    const row: OperationEntity = { ...structuredClone(operation), createdAt: now, updatedAt: now };
+    const row: OperationEntity = { ...clone(operation), createdAt: now, updatedAt: now };
     this.tables.operations.push(row);
-    return structuredClone(row);
+    return clone(row);
   }
 
   async markRunning(id: string): Promise<void> {
@@ -157,7 +171,7 @@ export class InMemoryOperationsRepository implements OperationsRepository {
     return this.tables.operations
       .filter((o) => ['queued', 'running'].includes(o.status) && o.updatedAt < before)
       .slice(0, limit)
-      .map((o) => structuredClone(o));
+      .map((o) => clone(o));
   }
 }
 
@@ -181,7 +195,7 @@ export class InMemoryDeploymentsRepository implements DeploymentsRepository {
   async getOrFail(id: string): Promise<DeploymentEntity> {
     const row = this.row(id);
     if (!row) throw new Error(`Could not find any entity of type "DeploymentEntity" (${id})`);
-    return structuredClone(row);
+    return clone(row);
   }
 
   async getLocked(id: string): Promise<DeploymentEntity | null> {
@@ -206,19 +220,19 @@ export class InMemoryDeploymentsRepository implements DeploymentsRepository {
     }
     const now = new Date();
     const row: DeploymentEntity = {
-      ...structuredClone(deployment),
+      ...clone(deployment),
       id: randomUUID(),
       createdAt: now,
       updatedAt: now,
     };
     this.tables.deployments.push(row);
-    return structuredClone(row);
+    return clone(row);
   }
 
   async update(id: string, changes: DeploymentChanges): Promise<void> {
     const row = this.row(id);
     if (!row) return;
-    const after = { ...row, ...structuredClone(changes) };
+    const after = { ...row, ...clone(changes) };
     if (after.desiredState !== 'cancelled') {
       const other = this.live(after.jobName);
       if (other && other.id !== id) {
@@ -239,7 +253,7 @@ export class InMemoryDeploymentsRepository implements DeploymentsRepository {
       .filter(({ d }) => !filter.live || d.desiredState !== 'cancelled')
       .sort((a, b) => b.d.createdAt.getTime() - a.d.createdAt.getTime() || b.inserted - a.inserted)
       .slice(0, 200)
-      .map(({ d }) => structuredClone(d));
+      .map(({ d }) => clone(d));
   }
 
   async toObserve(): Promise<DeploymentEntity[]> {
@@ -248,7 +262,7 @@ export class InMemoryDeploymentsRepository implements DeploymentsRepository {
         (d) =>
           d.pendingOperationId === null && d.desiredState !== 'cancelled' && d.flinkJobId !== null,
       )
-      .map((d) => structuredClone(d));
+      .map((d) => clone(d));
   }
 }
 
@@ -289,14 +303,14 @@ export class InMemoryJobsRepository implements JobsRepository {
   async list(): Promise<JobEntity[]> {
     return [...this.tables.jobs]
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .map((j) => structuredClone(j));
+      .map((j) => clone(j));
   }
 
   async insertJob(job: NewJob): Promise<void> {
     if (this.tables.jobs.some((j) => j.name === job.name)) {
       throw new InMemoryUniqueViolation(`jobs: ${job.name} exists`);
     }
-    this.tables.jobs.push({ ...structuredClone(job), createdAt: new Date() });
+    this.tables.jobs.push({ ...clone(job), createdAt: new Date() });
   }
 
   async insertVersion(version: NewJobVersion): Promise<JobVersionEntity> {
@@ -308,12 +322,12 @@ export class InMemoryJobsRepository implements JobsRepository {
       throw new InMemoryUniqueViolation(`job_versions: ${jobName} ${version.version} exists`);
     }
     const row: JobVersionEntity = {
-      ...structuredClone(version),
+      ...clone(version),
       id: this.tables.nextId(),
       createdAt: new Date(),
     };
     this.tables.versions.push(row);
-    return structuredClone(row);
+    return clone(row);
   }
 
   async maxVersion(jobName: string): Promise<number> {
@@ -328,7 +342,7 @@ export class InMemoryJobsRepository implements JobsRepository {
       .filter((v) => v.jobName === jobName)
       .sort((a, b) => a.version - b.version)
       .map((v) => {
-        const summary: Partial<JobVersionEntity> = structuredClone(v);
+        const summary: Partial<JobVersionEntity> = clone(v);
         delete summary.content;
         delete summary.id;
         return summary as JobVersionEntity;
@@ -351,7 +365,7 @@ export class InMemoryJobsRepository implements JobsRepository {
   async versionOrFail(jobName: string, version: number): Promise<JobVersionEntity> {
     const row = this.tables.versions.find((v) => v.jobName === jobName && v.version === version);
     if (!row) throw new Error(`Could not find any entity of type "JobVersionEntity" (${jobName})`);
-    return structuredClone(row);
+    return clone(row);
   }
 }
 
@@ -359,7 +373,7 @@ export class InMemoryAuditRepository implements AuditRepository {
   constructor(private readonly tables: InMemoryTables) {}
 
   async append(entry: NewAuditEntry): Promise<void> {
-    this.tables.audit.push({ ...structuredClone(entry), id: this.tables.nextId(), at: new Date() });
+    this.tables.audit.push({ ...clone(entry), id: this.tables.nextId(), at: new Date() });
   }
 
   async list(filter: { target?: string; actor?: string; limit: number }) {
@@ -368,7 +382,7 @@ export class InMemoryAuditRepository implements AuditRepository {
       .filter((a) => !filter.actor || a.actor === filter.actor)
       .sort((a, b) => Number(b.id) - Number(a.id))
       .slice(0, filter.limit)
-      .map((a) => structuredClone(a));
+      .map((a) => clone(a));
   }
 }
 
@@ -395,7 +409,7 @@ export class InMemoryRunsRepository implements RunsRepository {
   async getOrFail(id: string): Promise<BatchRunEntity> {
     const row = this.row(id);
     if (!row) throw new Error(`Could not find any entity of type "BatchRunEntity" (${id})`);
-    return structuredClone(row);
+    return clone(row);
   }
 
   async insert(run: NewRun): Promise<BatchRunEntity> {
@@ -404,24 +418,24 @@ export class InMemoryRunsRepository implements RunsRepository {
       throw new Error(`batch_runs: job ${jobName} has no version ${version} (foreign key)`);
     }
     const row: BatchRunEntity = {
-      ...structuredClone(run),
+      ...clone(run),
       id: randomUUID(),
       createdAt: new Date(),
     };
     this.tables.runs.push(row);
-    return structuredClone(row);
+    return clone(row);
   }
 
   async update(id: string, changes: RunChanges): Promise<void> {
     const row = this.row(id);
-    if (row) Object.assign(row, structuredClone(changes));
+    if (row) Object.assign(row, clone(changes));
   }
 
   async list(filter: { job?: string; limit: number }): Promise<BatchRunEntity[]> {
     const runs = this.tables.runs.filter((r) => !filter.job || r.jobName === filter.job);
     return this.newestFirst(runs, (r) => r.createdAt)
       .slice(0, filter.limit)
-      .map((r) => structuredClone(r));
+      .map((r) => clone(r));
   }
 
   async lastSuccessOfSource(source: string): Promise<BatchRunEntity | null> {
@@ -488,7 +502,7 @@ export class InMemoryApiKeysRepository implements ApiKeysRepository {
   }
 
   async list(): Promise<ApiKeyEntity[]> {
-    return [...this.tables.apiKeys].reverse().map((k) => structuredClone(k));
+    return [...this.tables.apiKeys].reverse().map((k) => clone(k));
   }
 
   async setRevokedAt(id: string, revokedAt: Date): Promise<void> {
