@@ -1,4 +1,5 @@
 import { randomUUID } from 'crypto';
+import { TypeOrmOperationsRepository } from '../src/operations/operations.repository';
 import { NewRun, TypeOrmRunsRepository } from '../src/runs/runs.repository';
 import { TypeOrmTransactions } from '../src/store/typeorm-transactions';
 import { ThrowAwaySchema } from './pg-schema';
@@ -7,11 +8,13 @@ import { ThrowAwaySchema } from './pg-schema';
 // by the executor, listed newest first, and the newest successes the metrics read.
 const pg = new ThrowAwaySchema();
 let runs: TypeOrmRunsRepository;
+let operations: TypeOrmOperationsRepository;
 let transactions: TypeOrmTransactions;
 
 beforeAll(async () => {
   await pg.start();
   runs = new TypeOrmRunsRepository(pg.db);
+  operations = new TypeOrmOperationsRepository(pg.db);
   transactions = new TypeOrmTransactions(pg.db);
 });
 afterAll(() => pg.stop());
@@ -39,8 +42,29 @@ const newRun = (jobName: string, changes: Partial<NewRun> = {}): NewRun => ({
   ...changes,
 });
 
+/** A run and its operation (batch_runs.operation_id references it, checked at commit). */
 const insert = (jobName: string, changes: Partial<NewRun> = {}) =>
-  transactions.run((tx) => runs.insert(newRun(jobName, changes), tx));
+  transactions.run(async (tx) => {
+    const run = await runs.insert(newRun(jobName, changes), tx);
+    await operations.insert(
+      {
+        id: run.operationId,
+        idempotencyKey: null,
+        kind: 'run',
+        target: `run:${run.id}`,
+        request: { job: jobName },
+        status: 'queued',
+        attempts: 0,
+        progress: {},
+        result: null,
+        error: null,
+        actor: 'key:test',
+        finishedAt: null,
+      },
+      tx,
+    );
+    return run;
+  });
 
 it('inserts a run and reads it back; updates it alone or in a transaction', async () => {
   const name = await job();
