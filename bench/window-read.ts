@@ -5,8 +5,9 @@
  * turn batcher, one READ_ENTITIES script per node, the values parsed), against a private Redis
  * Cluster it starts and removes itself: no stack, nothing else touched.
  *
- *   node -r ./bin/register bench/window-read.ts [--port 26400] [--products 2000]
- *                                               [--seconds 1.5] [--rounds 5] [--concurrency 4]
+ *   npm run bench:window-read [-- --port 26400 --products 2000 --seconds 1.5 --rounds 5
+ *                                 --concurrency 4]
+ *   (or: node -r ./bin/register bench/window-read.ts [-- …])
  *
  * Steps: start 3 redis-server masters on 127.0.0.1 (ports port..port+2, no persistence, a temp
  * dir), make them a cluster; seed the products of bench:serving's data set (4 plain features, and
@@ -57,14 +58,22 @@ class PrivateCluster {
       const server = spawn(
         'redis-server',
         [
-          '--port', String(port),
-          '--bind', '127.0.0.1',
-          '--save', '',
-          '--appendonly', 'no',
-          '--cluster-enabled', 'yes',
-          '--cluster-config-file', `nodes-${port}.conf`,
-          '--dir', this.dir,
-          '--logfile', join(this.dir, `redis-${port}.log`),
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          `nodes-${port}.conf`,
+          '--dir',
+          this.dir,
+          '--logfile',
+          join(this.dir, `redis-${port}.log`),
         ],
         { stdio: 'ignore' },
       );
@@ -74,9 +83,11 @@ class PrivateCluster {
       });
     }
     await waitFor(() => PORTS.every((port) => cli(port, 'ping') === 'PONG'), 'the servers');
-    execFileSync('redis-cli', [
-      '--cluster', 'create', ...PORTS.map((p) => `127.0.0.1:${p}`), '--cluster-yes',
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'redis-cli',
+      ['--cluster', 'create', ...PORTS.map((p) => `127.0.0.1:${p}`), '--cluster-yes'],
+      { stdio: 'ignore' },
+    );
     await waitFor(
       () => PORTS.every((port) => /cluster_state:ok/.test(cli(port, 'cluster', 'info'))),
       'cluster_state:ok',
@@ -240,7 +251,11 @@ async function main() {
   try {
     await cluster.start();
     log(`private Redis Cluster on 127.0.0.1:${PORTS.join(',')}`);
-    store = new RedisClusterOnlineStore({ host: '127.0.0.1', ports: PORTS });
+    store = new RedisClusterOnlineStore({
+      host: '127.0.0.1',
+      ports: PORTS,
+      commandTimeoutMs: 30000,
+    });
     const rows = productRows(PRODUCTS);
     await seed(store, rows);
     const plain = PRODUCT_FEATURES.map(feature);

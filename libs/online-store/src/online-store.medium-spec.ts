@@ -97,6 +97,72 @@ describe('RedisClusterOnlineStore', () => {
     expect(await store.read('customer', [[gone]], [purchases])).toEqual([[null]]);
   });
 
+  it('time windows: the script merges exactly (decimal sums at any size), the same alone and in a batch', async () => {
+    const revenue = featureByName('revenue_1h')!; // a sum of decimals, 1-minute tiles
+    const as = (op: 'count' | 'sum' | 'avg' | 'min' | 'max') => ({
+      ...revenue,
+      tiles: { ...revenue.tiles!, op },
+    });
+    const MIN = 60_000;
+    if (60_000 - (Date.now() % 60_000) < 5000) await new Promise((r) => setTimeout(r, 6000));
+    const tileNow = Math.ceil(Date.now() / MIN) * MIN;
+    // The tile k minutes back holds k + 1 events, the newest 7 ms before its end.
+    const tile = (category: string, k: number, aggregate: string) => ({
+      feature: revenue.name,
+      keyParts: [category],
+      tile: { end: tileNow - k * MIN, events: k + 1, aggregate, eventTime: tileNow - k * MIN - 7 },
+    });
+    const tiles = (category: string, aggregates: string[]) =>
+      aggregates.map((aggregate, k) => tile(category, k, aggregate));
+    const small = `cat-${randomUUID()}`;
+    const large = `cat-${randomUUID()}`;
+    const negative = `cat-${randomUUID()}`;
+    const others = Array.from({ length: 60 }, () => `cat-${randomUUID()}`);
+    await store.write([
+      ...tiles(small, ['0.10', '0.20']),
+      // Beyond 2^53 cents, mixed signs and scales; the last tile (60 minutes back) is out.
+      ...tiles(large, ['90071992547409.93', '12345678901234567890.12', '-0.05', '7', '1.5']),
+      tile(large, 60, '99999.99'),
+      ...tiles(negative, ['-5.00', '1.25']),
+      ...others.flatMap((o) => tiles(o, ['0.10', '0.20'])),
+    ]);
+    const window = { start: tileNow - 60 * MIN, end: tileNow };
+    const ops = ['sum', 'count', 'avg', 'min', 'max'] as const;
+    const expected: Record<string, Record<(typeof ops)[number] | 'eventTime', number>> = {
+      [small]: { sum: 0.3, count: 3, avg: 0.3 / 3, min: 0.1, max: 0.2, eventTime: tileNow - 7 },
+      [large]: {
+        sum: Number('12345768973227115308.50'),
+        count: 15,
+        avg: Number('12345768973227115308.50') / 15,
+        min: -0.05,
+        max: Number('12345678901234567890.12'),
+        eventTime: tileNow - 7,
+      },
+      [negative]: {
+        sum: -3.75,
+        count: 3,
+        avg: -3.75 / 3,
+        min: -5,
+        max: 1.25,
+        eventTime: tileNow - 7,
+      },
+    };
+    for (const category of [small, large, negative]) {
+      const [alone] = await store.read('category', [[category]], ops.map(as));
+      const batch = await store.read(
+        'category',
+        [[category], ...others.map((o) => [o])],
+        ops.map(as),
+      );
+      const want = expected[category];
+      expect(alone).toEqual(
+        ops.map((op) => ({ value: want[op], eventTime: want.eventTime, window })),
+      );
+      expect(batch[0]).toEqual(alone);
+      batch.slice(1).forEach((row) => expect(row[0]?.value).toBe(0.3));
+    }
+  });
+
   it('reads many entities across every node, null where absent', async () => {
     const ids = Array.from({ length: 500 }, () => `p-${randomUUID()}`);
     await store.write(

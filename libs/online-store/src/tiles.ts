@@ -63,11 +63,56 @@ function unscaled(units: bigint, scale: number): string {
 /** Sums plain-number texts: exactly (as scaled integers) unless they are doubles. */
 function sumOf(texts: string[], doubles: boolean): string {
   if (doubles) return String(texts.reduce((acc, t) => acc + Number(t), 0));
+  return exactSumOf(texts) ?? bigSumOf(texts);
+}
+
+/** The exact sum at any size: BigInts. */
+function bigSumOf(texts: string[]): string {
   const scale = Math.max(0, ...texts.map((t) => t.split('.')[1]?.length ?? 0));
   return unscaled(
     texts.reduce((acc, t) => acc + scaled(t, scale), 0n),
     scale,
   );
+}
+
+/**
+ * The same sum, written the same way, in doubles holding whole units of 10^-scale (digits read
+ * one by one, added only while every figure stays below 2^53, where doubles are exact); undefined
+ * for a text that is not a plain decimal or a sum too large for that (bigSumOf decides). BigInts
+ * cost a window of tiles several times what all the rest of its read does.
+ */
+function exactSumOf(texts: readonly string[]): string | undefined {
+  const EXACT = 2 ** 53;
+  let units = 0;
+  let scale = 0;
+  for (const text of texts) {
+    const start = text.charCodeAt(0) === 45 ? 1 : 0; // '-'
+    let value = 0;
+    let places = -1; // digits after the point; -1 before it
+    for (let i = start; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) {
+        value = value * 10 + (c - 48);
+        if (places >= 0) places++;
+      } else if (c === 46 && places < 0 && i > start)
+        places = 0; // '.'
+      else return undefined;
+    }
+    const k = Math.max(places, 0);
+    if (text.length === start || value >= EXACT || k > 15) return undefined;
+    if (k > scale) {
+      units *= 10 ** (k - scale);
+      scale = k;
+    } else value *= 10 ** (scale - k);
+    if (Math.abs(units) >= EXACT || value >= EXACT) return undefined;
+    units += start === 1 ? -value : value;
+    if (Math.abs(units) >= EXACT) return undefined;
+  }
+  const digits = String(Math.abs(units)).padStart(scale + 1, '0');
+  const sign = units < 0 ? '-' : '';
+  return scale === 0
+    ? `${sign}${digits}`
+    : `${sign}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
 }
 
 export interface WindowValue {
@@ -77,22 +122,56 @@ export interface WindowValue {
 }
 
 /**
- * The value of a window from the tiles read: those with an end inside (start, end] merged; null
- * when no event falls in the window (the value is absent, as for every feature).
+ * Number(text.slice(from, to)), without the slice for up to 15 digits (exact as integers): the
+ * three numbers of every tile are most of a window's read.
+ */
+function numberAt(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 15) return Number(text.slice(from, to));
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number(text.slice(from, to));
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * The value of a window from the tiles read (joined by ';', as READ_ENTITIES answers): those with
+ * an end inside (start, end] and events merged; null when no event falls in the window (the value
+ * is absent, as for every feature). The one statement of the merge, for every way a read goes.
  */
 export function mergeTiles(
   feature: Pick<FeatureDefinition, 'type' | 'tiles'>,
-  encoded: readonly string[],
+  joined: string,
   window: WindowBounds,
 ): WindowValue | null {
   const tiles = feature.tiles!;
-  const inside = encoded
-    .map(decodeTile)
-    .filter((t): t is Tile => !!t && t.end > window.start && t.end <= window.end && t.events > 0);
-  if (inside.length === 0) return null;
-  const events = inside.reduce((n, t) => n + t.events, 0);
-  const eventTime = Math.max(...inside.map((t) => t.eventTime));
-  const aggregates = inside.map((t) => t.aggregate).filter((a): a is string => a !== null);
+  let inside = 0;
+  let events = 0;
+  let eventTime = -Infinity;
+  const aggregates: string[] = [];
+  // One pass over the text; each tile `<end>:<events>:<aggregate>:<newest event time>`.
+  for (let at = 0; at < joined.length;) {
+    let next = joined.indexOf(';', at);
+    if (next < 0) next = joined.length;
+    const c1 = joined.indexOf(':', at);
+    const c2 = c1 < 0 || c1 > next ? -1 : joined.indexOf(':', c1 + 1);
+    const c3 = c2 < 0 || c2 > next ? -1 : joined.indexOf(':', c2 + 1);
+    if (c3 >= 0 && c3 < next) {
+      const end = numberAt(joined, at, c1);
+      const count = numberAt(joined, c1 + 1, c2);
+      if (end > window.start && end <= window.end && count > 0) {
+        const c4 = joined.indexOf(':', c3 + 1);
+        inside++;
+        events += count;
+        eventTime = Math.max(eventTime, numberAt(joined, c3 + 1, c4 < 0 || c4 > next ? next : c4));
+        if (c3 > c2 + 1) aggregates.push(joined.slice(c2 + 1, c3));
+      }
+    }
+    at = next + 1;
+  }
+  if (inside === 0) return null;
   let value: number;
   switch (tiles.op) {
     case 'count':
