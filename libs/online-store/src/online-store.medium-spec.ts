@@ -97,7 +97,7 @@ describe('RedisClusterOnlineStore', () => {
     expect(await store.read('customer', [[gone]], [purchases])).toEqual([[null]]);
   });
 
-  it('time windows: the script merges exactly (decimal sums at any size), the same alone and in a batch', async () => {
+  it('time windows: exact decimal sums at any size; count, avg, min, max of the same tiles; alone as in a batch', async () => {
     const revenue = featureByName('revenue_1h')!; // a sum of decimals, 1-minute tiles
     const as = (op: 'count' | 'sum' | 'avg' | 'min' | 'max') => ({
       ...revenue,
