@@ -22,13 +22,14 @@ export default tseslint.config(
             {
               // Light entry points a lib declares in tsconfig.json for the CLI's start-up are the
               // exception (the generator's defaults and progress lines, without its event schema;
-              // the error registry, without NestJS).
+              // the error registry, without NestJS; the job-name rule, without features/).
               group: [
                 '**/libs/*/src/*',
                 '@fstore/*/*',
                 '!@fstore/generator/defaults',
                 '!@fstore/rest-api/error-registry',
                 '!@fstore/generator/progress',
+                '!@fstore/contracts/jobs',
               ],
               message: 'Import a lib through @fstore/<lib> only.',
             },

@@ -14,6 +14,7 @@ import {
   KAFKA_SUPER_USERS,
   KAFKA_USERS,
   kafkaAcls,
+  kafkaGrants,
   KafkaPatternType,
   KafkaUser,
   loadConfig,
@@ -696,6 +697,15 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
         })),
       ]);
     }
+  });
+
+  it("a job's topic and group parameters may name what the KafkaUser flink is granted, no more", () => {
+    const flink = kafkaAcls(kafkaAclTopics(config.writer.groupId, false)).flink;
+    expect(config.flink.kafkaGrants).toEqual({
+      topics: kafkaGrants(flink, 'topic'),
+      groups: kafkaGrants(flink, 'group'),
+    });
+    expect(config.flink.kafkaGrants.topics).not.toContain('test.*');
   });
 
   it('the Flink session cluster and SQL Gateway use the configured ports, sizes and checkpoints', () => {

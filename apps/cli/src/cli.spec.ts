@@ -62,7 +62,8 @@ function heavy(modules: string[]): string[] {
       m.startsWith(features) ||
       /node_modules\/(@nestjs|kafkajs|typescript\/lib|pg|ioredis|typeorm)\//.test(m) ||
       /apps\/cli\/src\/stack\/stack\.ts$/.test(m) ||
-      /libs\/(contracts|definitions)\//.test(m),
+      // (@fstore/contracts/jobs, the job-name rule, is a light entry point without features/.)
+      (/libs\/(contracts|definitions)\//.test(m) && !m.endsWith('/libs/contracts/src/jobs.ts')),
   );
 }
 
@@ -162,6 +163,14 @@ describe('flag validation: exit 2, a message naming the flag, nothing done', () 
     [
       ['jobs', 'upgrade', 'j', '1.5'],
       "command-argument value '1.5' is invalid for argument 'version'. expected a positive integer",
+    ],
+    [
+      ['jobs', 'deploy', 'Orders'],
+      "command-argument value 'Orders' is invalid for argument 'name'. expected a job name: a lower-case letter, then lower-case letters, digits, _ or - (≤ 63)",
+    ],
+    [
+      ['jobs', 'register', 'my job', 'flink-sql/x.sql'],
+      "command-argument value 'my job' is invalid for argument 'name'. expected a job name: a lower-case letter, then lower-case letters, digits, _ or - (≤ 63)",
     ],
     [
       ['jobs', 'register', 'j', 'flink-sql/x.sql', '--param', 'FOO'],

@@ -8,6 +8,7 @@ import {
   duration,
   isoDate,
   isoTime,
+  jobName,
   keyValue,
   keyValues,
   nonNegativeInt,
@@ -138,6 +139,27 @@ describe('oneOf, isoTime, isoDate, nonNegativeNumber, writableFile', () => {
         'expected an id (a UUID, e.g. 3f2c1a9e-0b4d-4c8e-9a1f-2b3c4d5e6f70)',
       );
       expect(() => pipe.transform(bad, meta)).toThrow(DomainError);
+    }
+  });
+
+  it("jobName takes the control plane's job names and refuses the others before sending", () => {
+    for (const ok of ['j', 'last_purchase_amount', 'training-set', 'a1', `a${'b'.repeat(62)}`]) {
+      expect(jobName(ok)).toBe(ok);
+    }
+    for (const bad of [
+      '',
+      'Orders',
+      '1job',
+      '_job',
+      '-job',
+      'my job',
+      'job.v2',
+      'job/../x',
+      `a${'b'.repeat(63)}`,
+    ]) {
+      expect(invalid(() => jobName(bad))).toBe(
+        'expected a job name: a lower-case letter, then lower-case letters, digits, _ or - (≤ 63)',
+      );
     }
   });
 

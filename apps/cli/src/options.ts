@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { accessSync, constants, statSync } from 'fs';
 import { dirname, resolve } from 'path';
+import { JOB_NAME, JOB_NAME_RULE } from '@fstore/contracts/jobs';
 
 // Commander parsers of the CLI's flags and arguments: a bad value stops the command before it
 // does anything, with commander's message naming the flag (`option '--version <n>' argument
@@ -151,5 +152,15 @@ export function uuid(value: string): string {
       'expected an id (a UUID, e.g. 3f2c1a9e-0b4d-4c8e-9a1f-2b3c4d5e6f70)',
     );
   }
+  return value;
+}
+
+/**
+ * A job's name, as the control plane takes it (JOB_NAME of @fstore/contracts, the pattern its
+ * routes validate): a mistyped name is a usage error here, not a 400 from the server.
+ */
+export function jobName(value: string): string {
+  if (!JOB_NAME.test(value))
+    throw new InvalidArgumentError(`expected a job name: ${JOB_NAME_RULE}`);
   return value;
 }

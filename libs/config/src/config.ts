@@ -10,6 +10,7 @@ import {
 import {
   KAFKA_BROKER_PASSWORD_SETTING,
   KAFKA_PASSWORD_SETTINGS,
+  KafkaGrants,
   KafkaSasl,
   KafkaUser,
 } from './kafka-acl';
@@ -90,6 +91,8 @@ export interface FstoreConfig {
     jvmOpts: string;
     javaHome: string;
     requestTimeoutMs: number;
+    /** What a job's topic and group parameters may name: the `flink` user's Kafka ACLs. */
+    kafkaGrants: KafkaGrants;
   };
   spark: {
     master: string;
@@ -325,6 +328,25 @@ function checkIdentifier(name: string, value: string): string {
   return value;
 }
 
+/**
+ * A comma-separated list of Kafka grants (`name` or `name*`, kafka-acl.ts kafkaGrants): names of
+ * A-Z a-z 0-9 . _ -, a prefix ending in `*`.
+ */
+function kafkaGrantList(name: string, value: string): string[] {
+  const grants = value
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
+  const bad = grants.find((g) => !/^[A-Za-z0-9._-]+\*?$/.test(g));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      name,
+      `expected topic or group names, a prefix ending in * (e.g. features.*), got "${bad}"`,
+    );
+  }
+  return grants;
+}
+
 /** Each key's value of the setting it names (undefined: not set). */
 function settingsOf<K extends string>(
   s: Record<SettingName, string>,
@@ -416,6 +438,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       jvmOpts: s.FSTORE_FLINK_JVM_OPTS.trim(),
       javaHome: s.FSTORE_FLINK_JAVA_HOME,
       requestTimeoutMs: Number(s.FSTORE_FLINK_REQUEST_TIMEOUT_MS),
+      kafkaGrants: {
+        topics: kafkaGrantList('FSTORE_FLINK_KAFKA_TOPICS', s.FSTORE_FLINK_KAFKA_TOPICS),
+        groups: kafkaGrantList('FSTORE_FLINK_KAFKA_GROUPS', s.FSTORE_FLINK_KAFKA_GROUPS),
+      },
     },
     spark: {
       master: s.FSTORE_SPARK_MASTER,

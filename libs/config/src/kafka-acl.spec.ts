@@ -1,4 +1,4 @@
-import { kafkaClientConfig, loadConfig } from './config';
+import { ConfigError, kafkaClientConfig, loadConfig } from './config';
 import {
   KAFKA_PASSWORD_SETTINGS,
   KAFKA_SCRATCH,
@@ -6,7 +6,9 @@ import {
   KafkaAcl,
   KafkaAclTopics,
   kafkaAcls,
+  kafkaGrants,
   kafkaJaasLogin,
+  kafkaNameGranted,
 } from './kafka-acl';
 import { SETTINGS } from './settings';
 
@@ -106,5 +108,57 @@ describe('kafkaClientConfig', () => {
     expect(kafkaJaasLogin('flink', 'a"b\\c')).toBe(
       'org.apache.kafka.common.security.scram.ScramLoginModule required username="flink" password="a\\"b\\\\c";',
     );
+  });
+});
+
+describe("Kafka grants (what a Flink job's parameters may name)", () => {
+  it("lists a user's topics or groups: `name` literal, `name*` prefixed", () => {
+    const acls = kafkaAcls(topics);
+    expect(kafkaGrants(acls.flink, 'topic')).toEqual(['ecommerce.transactions', 'features.*']);
+    expect(kafkaGrants(acls.flink, 'group')).toEqual(['fstore-job-*']);
+    expect(kafkaGrants(acls['feature-server'], 'group')).toEqual([]);
+  });
+
+  it('grants a name equal to a literal or starting with a prefix, nothing else', () => {
+    const grants = ['ecommerce.transactions', 'features.*'];
+    for (const ok of ['ecommerce.transactions', 'features.x', 'features.', 'features.a.b']) {
+      expect([ok, kafkaNameGranted(ok, grants)]).toEqual([ok, true]);
+    }
+    for (const bad of [
+      'ecommerce.transactions.dlq',
+      'ecommerce.transaction',
+      'features',
+      'xfeatures.x',
+      'fstore.serving-log',
+      '',
+    ]) {
+      expect([bad, kafkaNameGranted(bad, grants)]).toEqual([bad, false]);
+    }
+    expect(kafkaNameGranted('x', [])).toBe(false);
+  });
+
+  it('grants a prefix (…_TOPIC_PREFIX) only under a prefix grant: a literal covers one name', () => {
+    const grants = ['ecommerce.transactions', 'features.*'];
+    expect(kafkaNameGranted('features.', grants, true)).toBe(true);
+    expect(kafkaNameGranted('features.v2.', grants, true)).toBe(true);
+    expect(kafkaNameGranted('ecommerce.transactions', grants, true)).toBe(false);
+    expect(kafkaNameGranted('feat', grants, true)).toBe(false);
+  });
+
+  it('reads FSTORE_FLINK_KAFKA_TOPICS/GROUPS as lists, and stops at a malformed entry naming it', () => {
+    const config = loadConfig({
+      FSTORE_STACK_DIR: '/nonexistent',
+      FSTORE_FLINK_KAFKA_TOPICS: ' in.events , out.* ,',
+      FSTORE_FLINK_KAFKA_GROUPS: '',
+    });
+    expect(config.flink.kafkaGrants).toEqual({ topics: ['in.events', 'out.*'], groups: [] });
+    for (const bad of ['out*x', 'a b', '*', "x'"]) {
+      const load = () =>
+        loadConfig({ FSTORE_STACK_DIR: '/nonexistent', FSTORE_FLINK_KAFKA_TOPICS: `ok,${bad}` });
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(
+        `FSTORE_FLINK_KAFKA_TOPICS: expected topic or group names, a prefix ending in * (e.g. features.*), got "${bad}"`,
+      );
+    }
   });
 });

@@ -145,6 +145,40 @@ export function kafkaAcls(t: KafkaAclTopics): Record<KafkaUser, KafkaAcl[]> {
   };
 }
 
+/**
+ * The topics or the consumer groups of a user's ACLs as a list of grants: `name` is the one
+ * resource of that name (a literal ACL), `name*` every resource whose name starts with `name` (a
+ * prefixed ACL). FSTORE_FLINK_KAFKA_TOPICS and FSTORE_FLINK_KAFKA_GROUPS hold the `flink` user's,
+ * so that the control plane refuses a job parameter naming a topic or group the Flink jobs could
+ * not use at registration instead of letting the job fail when it runs.
+ */
+export function kafkaGrants(acls: readonly KafkaAcl[], type: 'topic' | 'group'): string[] {
+  return acls
+    .filter((a) => a.type === type)
+    .map((a) => (a.pattern === 'prefixed' ? `${a.name}*` : a.name));
+}
+
+/**
+ * Whether `name` is granted: it is a literal grant, or starts with a prefix grant's prefix.
+ * `asPrefix`: `name` is itself a prefix of names (a `…_TOPIC_PREFIX`), so only a prefix grant it
+ * starts with covers every name it begins.
+ */
+export function kafkaNameGranted(
+  name: string,
+  grants: readonly string[],
+  asPrefix = false,
+): boolean {
+  return grants.some((g) =>
+    g.endsWith('*') ? name.startsWith(g.slice(0, -1)) : !asPrefix && name === g,
+  );
+}
+
+/** The Kafka names the Flink jobs may use (FSTORE_FLINK_KAFKA_TOPICS, FSTORE_FLINK_KAFKA_GROUPS). */
+export interface KafkaGrants {
+  topics: readonly string[];
+  groups: readonly string[];
+}
+
 /** kafkajs's `sasl` option. */
 export interface KafkaSasl {
   mechanism: 'scram-sha-512';

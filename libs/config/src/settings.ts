@@ -227,6 +227,16 @@ export const SETTINGS = {
     default: '30000',
     doc: 'Deadline of one HTTP request to the Flink REST API or SQL Gateway',
   },
+  FSTORE_FLINK_KAFKA_TOPICS: {
+    kind: 'string',
+    default: 'ecommerce.transactions,features.*,test.*,bench.*',
+    doc: "Kafka topics a Flink job's parameters (`…_TOPIC`, `…_TOPIC_PREFIX`) may name, comma-separated: the `flink` user's topic ACLs (libs/config/src/kafka-acl.ts), `name*` every topic starting with `name`; the control plane refuses another at registration (400, 1420). The default is the local stack's ACLs (with its `test.`/`bench.` scratch topics); Kubernetes sets its KafkaUser's",
+  },
+  FSTORE_FLINK_KAFKA_GROUPS: {
+    kind: 'string',
+    default: 'fstore-job-*,test-*,bench-*',
+    doc: "Consumer groups a Flink job's parameters (`…_GROUP`, `…_GROUP_ID`) may name, as FSTORE_FLINK_KAFKA_TOPICS: the `flink` user's group ACLs",
+  },
   FSTORE_SUPERVISOR_INTERVAL_SECONDS: {
     kind: 'int',
     default: '3',

@@ -35,3 +35,4 @@ export {
   type LegacyEndpoint,
   type TiledWindow,
 } from './features';
+export { JOB_NAME, JOB_NAME_RULE } from './jobs';

@@ -1,4 +1,4 @@
-import { FstoreConfig } from '@fstore/config';
+import { FstoreConfig, KafkaGrants } from '@fstore/config';
 import { FlinkError, FlinkJobError, FlinkScriptError, FlinkTimeoutError } from './errors';
 import { DEFAULT_HTTP, HttpOptions } from './http';
 import { JobDetail, JobManagerClient, JobState, rootCause } from './jobmanager.client';
@@ -50,12 +50,19 @@ export class FlinkJobs {
   readonly gateway: SqlGatewayClient;
   readonly jobManager: JobManagerClient;
   private readonly configured: Record<string, string>;
+  /** The Kafka topics and groups given values may name (undefined: any the grammar allows). */
+  private readonly grants: KafkaGrants | undefined;
 
-  constructor(endpoints: FlinkEndpoints, placeholderValues: Record<string, string> = {}) {
+  constructor(
+    endpoints: FlinkEndpoints,
+    placeholderValues: Record<string, string> = {},
+    grants?: KafkaGrants,
+  ) {
     const http = { ...DEFAULT_HTTP, ...endpoints.http };
     this.gateway = new SqlGatewayClient(endpoints.gatewayUrl, http);
     this.jobManager = new JobManagerClient(endpoints.restUrl, http);
     this.configured = placeholderValues;
+    this.grants = grants;
   }
 
   /** Clients for the project's configured Flink, with its placeholder values. */
@@ -67,17 +74,20 @@ export class FlinkJobs {
         http: { timeoutMs: config.flink.requestTimeoutMs },
       },
       configPlaceholders(config),
+      config.flink.kafkaGrants,
     );
   }
 
   /**
    * Renders and splits the script, checking it before anything reaches Flink: the given values
    * against their placeholders' types (a configuration-only one such as KAFKA_BROKERS cannot be
-   * given), every statement against the job-script policy (policy.ts), and its shape: statements
-   * that configure the session (SET, RESET, DDL) followed by exactly one INSERT or STATEMENT SET.
+   * given; a topic or group must be one the Flink user's Kafka ACLs grant, so that a version
+   * stored before that check fails its deploy here), every statement against the job-script
+   * policy (policy.ts), and its shape: statements that configure the session (SET, RESET, DDL)
+   * followed by exactly one INSERT or STATEMENT SET.
    */
   prepare(script: string, values: Record<string, string> = {}): SqlStatement[] {
-    checkParameters(values);
+    checkParameters(values, this.grants);
     const statements = splitStatements(
       renderPlaceholders(script, { ...this.configured, ...values }),
     );

@@ -12,6 +12,7 @@ export { splitStatements, sqlString, type SqlStatement, type StatementKind } fro
 export {
   checkParameters,
   configPlaceholders,
+  grantProblem,
   parameterProblem,
   placeholdersOf,
   placeholderType,

@@ -3,6 +3,7 @@ import { FlinkParameterError, FlinkPlaceholderError } from './errors';
 import {
   checkParameters,
   configPlaceholders,
+  grantProblem,
   parameterProblem,
   placeholdersOf,
   placeholderType,
@@ -140,6 +141,82 @@ describe('placeholder types', () => {
       'KAFKA_BROKERS',
       'FEATURE_TOPIC',
     ]);
+  });
+});
+
+describe("the Flink user's Kafka grants (FSTORE_FLINK_KAFKA_TOPICS, FSTORE_FLINK_KAFKA_GROUPS)", () => {
+  // Kubernetes' grants: the KafkaUser flink's ACLs, no scratch names.
+  const grants = { topics: ['ecommerce.transactions', 'features.*'], groups: ['fstore-job-*'] };
+  const TOPICS = 'FSTORE_FLINK_KAFKA_TOPICS: ecommerce.transactions, features.*';
+
+  it.each([
+    ['TRANSACTIONS_TOPIC', 'ecommerce.transactions'],
+    ['FEATURE_TOPIC', 'features.avg_review'],
+    ['SRC_TOPIC', 'features.x'],
+    ['FEATURE_TOPIC_PREFIX', 'features.'],
+    ['FEATURE_TOPIC_PREFIX', 'features.v2.'],
+    ['CONSUMER_GROUP', 'fstore-job-lpa'],
+    ['X_GROUP_ID', 'fstore-job-'],
+    ['SUFFIX', 'anything-1'],
+  ])('accepts %s = %j', (name, value) => {
+    expect(parameterProblem(name, value, grants)).toBeUndefined();
+    expect(grantProblem(name, value, grants)).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'TRANSACTIONS_TOPIC',
+      'ecommerce.transactions.dlq',
+      `must be a topic the Flink user's Kafka ACLs grant (${TOPICS})`,
+    ],
+    ['FEATURE_TOPIC', 'test.out', `must be a topic the Flink user's Kafka ACLs grant (${TOPICS})`],
+    [
+      'FEATURE_TOPIC_PREFIX',
+      'features',
+      "must start with a topic prefix the Flink user's Kafka ACLs grant (FSTORE_FLINK_KAFKA_TOPICS: features.*)",
+    ],
+    [
+      'FEATURE_TOPIC_PREFIX',
+      'ecommerce.transactions',
+      "must start with a topic prefix the Flink user's Kafka ACLs grant (FSTORE_FLINK_KAFKA_TOPICS: features.*)",
+    ],
+    [
+      'CONSUMER_GROUP',
+      'test-g',
+      "must be a consumer group the Flink user's Kafka ACLs grant (FSTORE_FLINK_KAFKA_GROUPS: fstore-job-*)",
+    ],
+    [
+      'CONSUMER_GROUP',
+      'fstore-feature-writer',
+      "must be a consumer group the Flink user's Kafka ACLs grant (FSTORE_FLINK_KAFKA_GROUPS: fstore-job-*)",
+    ],
+  ])('refuses %s = %j, naming what is granted', (name, value, reason) => {
+    expect(parameterProblem(name, value, grants)).toBe(reason);
+  });
+
+  it('checks the grammar first, and says so when nothing is granted', () => {
+    expect(parameterProblem('FEATURE_TOPIC', "x'", grants)).toMatch(/must be a Kafka topic name/);
+    expect(parameterProblem('FEATURE_TOPIC', 'x', { topics: [], groups: [] })).toBe(
+      "must be a topic the Flink user's Kafka ACLs grant (FSTORE_FLINK_KAFKA_TOPICS: none)",
+    );
+  });
+
+  it('checkParameters with grants names each parameter outside them', () => {
+    let error: unknown;
+    try {
+      checkParameters(
+        { TRANSACTIONS_TOPIC: 'ecommerce.transactions', FEATURE_TOPIC: 'x', CONSUMER_GROUP: 'g' },
+        grants,
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FlinkParameterError);
+    expect((error as FlinkParameterError).problems.map((p) => p.name)).toEqual([
+      'FEATURE_TOPIC',
+      'CONSUMER_GROUP',
+    ]);
+    expect(() => checkParameters({ FEATURE_TOPIC: 'x', CONSUMER_GROUP: 'g' })).not.toThrow();
   });
 });
 

@@ -1,4 +1,4 @@
-import { FstoreConfig } from '@fstore/config';
+import { FstoreConfig, KafkaGrants, kafkaNameGranted } from '@fstore/config';
 import { FEATURE_TOPIC_PREFIX, TOPICS } from '@fstore/contracts';
 import { FlinkParameterError, FlinkPlaceholderError } from './errors';
 import { lineAt, segments } from './lexer';
@@ -28,8 +28,16 @@ export function placeholderType(name: string): PlaceholderType {
 
 const SAFE_NAME = /^[A-Za-z0-9._-]+$/;
 
-/** Why a caller may not give `value` for placeholder `name`, or undefined if it may. */
-export function parameterProblem(name: string, value: unknown): string | undefined {
+/**
+ * Why a caller may not give `value` for placeholder `name`, or undefined if it may. With
+ * `grants` (the `flink` user's Kafka ACLs, FSTORE_FLINK_KAFKA_TOPICS/GROUPS), a topic or group
+ * must also be one the Flink jobs may use: another would fail only when the job runs.
+ */
+export function parameterProblem(
+  name: string,
+  value: unknown,
+  grants?: KafkaGrants,
+): string | undefined {
   if (!NAME.test(name)) return 'placeholder names are upper-case letters, digits and _';
   const type = placeholderType(name);
   if (type === 'config') return 'comes from configuration only; a caller may not set it';
@@ -41,13 +49,42 @@ export function parameterProblem(name: string, value: unknown): string | undefin
     return `must be ${what}: 1–${max} of A-Z a-z 0-9 . _ -`;
   }
   if (type === 'topic' && (value === '.' || value === '..')) return `must be ${what}`;
-  return undefined;
+  return grants ? grantProblem(name, value, grants) : undefined;
 }
 
-/** Checks caller-given placeholder values against their types; all problems in one error. */
-export function checkParameters(values: Readonly<Record<string, unknown>>): void {
+/** Grants as a refusal lists them. */
+const list = (grants: readonly string[]) => (grants.length > 0 ? grants.join(', ') : 'none');
+
+/**
+ * Why the Flink jobs may not use the topic or group `value` of placeholder `name` (a name the
+ * grammar accepts), or undefined if their Kafka ACLs grant it. The reason lists what is granted.
+ */
+export function grantProblem(name: string, value: string, grants: KafkaGrants): string | undefined {
+  const type = placeholderType(name);
+  if (type === 'group') {
+    if (kafkaNameGranted(value, grants.groups)) return undefined;
+    return `must be a consumer group the Flink user's Kafka ACLs grant (FSTORE_FLINK_KAFKA_GROUPS: ${list(grants.groups)})`;
+  }
+  if (type !== 'topic') return undefined;
+  if (/(^|_)TOPIC_PREFIX$/.test(name)) {
+    if (kafkaNameGranted(value, grants.topics, true)) return undefined;
+    const prefixes = grants.topics.filter((g) => g.endsWith('*'));
+    return `must start with a topic prefix the Flink user's Kafka ACLs grant (FSTORE_FLINK_KAFKA_TOPICS: ${list(prefixes)})`;
+  }
+  if (kafkaNameGranted(value, grants.topics)) return undefined;
+  return `must be a topic the Flink user's Kafka ACLs grant (FSTORE_FLINK_KAFKA_TOPICS: ${list(grants.topics)})`;
+}
+
+/**
+ * Checks caller-given placeholder values against their types (and, with `grants`, the Flink
+ * user's Kafka ACLs); all problems in one error.
+ */
+export function checkParameters(
+  values: Readonly<Record<string, unknown>>,
+  grants?: KafkaGrants,
+): void {
   const problems = Object.entries(values)
-    .map(([name, value]) => ({ name, reason: parameterProblem(name, value) }))
+    .map(([name, value]) => ({ name, reason: parameterProblem(name, value, grants) }))
     .filter((p): p is { name: string; reason: string } => p.reason !== undefined);
   if (problems.length > 0) throw new FlinkParameterError(problems);
 }

@@ -113,7 +113,8 @@ export const ERRORS = {
     code: 1420,
     status: 400,
     message: 'Job parameter refused',
-    meaning: "a job parameter is refused (its placeholder's type, or not the caller's to give)",
+    meaning:
+      "a job parameter is refused (its placeholder's type, not the caller's to give, or a Kafka topic or group the Flink user is not granted)",
     origin: 'fstore',
   }),
   invalidArgument: entry({

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { randomUUID } from 'crypto';
 import { ApiError, ApiUnavailableError, ControlPlaneClient } from '@fstore/client';
 import { loadConfig } from '@fstore/config';
-import { isoTime, keyValue, keyValues, positiveInt, uuid } from '../options';
+import { isoTime, jobName, keyValue, keyValues, positiveInt, uuid } from '../options';
 import { formatTable } from '../format-table';
 
 /** A failed call to the control plane, with its error body. */
@@ -161,7 +161,9 @@ export function jobsCommand(): Command {
     });
 
   jobs
-    .command('register <name> <source>')
+    .command('register')
+    .argument('<name>', 'job name', jobName)
+    .argument('<source>')
     .description('Register a job (or its next version) from flink-sql/ or spark-jobs/')
     .option('--param <KEY=VALUE...>', 'placeholder values / parameters', keyValue, [])
     .action(async (name: string, source: string, opts: { param: string[] }) => {
@@ -185,7 +187,8 @@ export function jobsCommand(): Command {
 
   withWait(
     jobs
-      .command('deploy <name>')
+      .command('deploy')
+      .argument('<name>', 'job name', jobName)
       .description('Deploy a version of a streaming job (default: the latest)')
       .option('--version <n>', 'job version', positiveInt),
   ).action(async (name: string, opts: { version?: number; wait?: boolean; quiet?: boolean }) => {
@@ -211,7 +214,10 @@ export function jobsCommand(): Command {
 
   for (const action of ['pause', 'resume', 'cancel'] as const) {
     withWait(
-      jobs.command(`${action} <name>`).description(`${action} the job's live deployment`),
+      jobs
+        .command(action)
+        .argument('<name>', 'job name', jobName)
+        .description(`${action} the job's live deployment`),
     ).action(async (name: string, opts: { wait?: boolean; quiet?: boolean }) => {
       const id = await liveDeployment(name);
       const accepted = await call('POST', `/v1/deployments/${id}/${action}`, {}, true);
@@ -224,7 +230,7 @@ export function jobsCommand(): Command {
   withWait(
     jobs
       .command('upgrade')
-      .argument('<name>')
+      .argument('<name>', 'job name', jobName)
       .argument('<version>', 'job version', positiveInt)
       .description('Upgrade the running deployment to another version through a savepoint'),
   ).action(async (name: string, version: number, opts: { wait?: boolean; quiet?: boolean }) => {
@@ -235,7 +241,8 @@ export function jobsCommand(): Command {
 
   withWait(
     jobs
-      .command('run <name>')
+      .command('run')
+      .argument('<name>', 'job name', jobName)
       .description('Trigger a batch run of a PySpark job through Livy')
       .option('--as-of <time>', 'as-of time T (ISO-8601)', isoTime)
       .option('--version <n>', 'job version (default: the latest)', positiveInt)
@@ -256,7 +263,8 @@ export function jobsCommand(): Command {
   );
 
   jobs
-    .command('runs [name]')
+    .command('runs')
+    .argument('[name]', 'job name', jobName)
     .description('Batch runs (newest first); with --id, one run and its log')
     .option('--id <run id>', 'one run, with its log tail (a UUID)', uuid)
     .action(async (name: string | undefined, opts: { id?: string }) => {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
-import { JOB_NAME } from '../jobs/jobs.dto';
+import { JOB_NAME } from '@fstore/contracts';
 
 export class ActionDto {
   @ApiPropertyOptional({ description: 'Same key, same operation (or the Idempotency-Key header)' })

@@ -1,13 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { JobKind } from '@fstore/control-store';
-
-export const JOB_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
+import { JOB_NAME, JOB_NAME_RULE } from '@fstore/contracts';
 
 export class RegisterJobDto {
   @ApiProperty({ example: 'last_purchase_amount', pattern: JOB_NAME.source })
   @IsString()
-  @Matches(JOB_NAME, { message: 'name must be lower-case letters, digits, _ or - (≤ 63)' })
+  @Matches(JOB_NAME, { message: `name must be ${JOB_NAME_RULE}` })
   name!: string;
 
   @ApiProperty({ enum: ['flink-sql', 'pyspark'] })
@@ -26,7 +25,7 @@ export class RegisterJobDto {
     type: 'object',
     additionalProperties: { type: 'string' },
     description:
-      'Flink SQL placeholder values, overriding configuration: only placeholders the script uses, each of its type (…_TOPIC a topic name, …_GROUP a consumer group); KAFKA_BROKERS and paths never (400 1420 names the one refused)',
+      "Flink SQL placeholder values, overriding configuration: only placeholders the script uses, each of its type (…_TOPIC a topic name, …_GROUP a consumer group, each one the Flink user's Kafka ACLs grant: FSTORE_FLINK_KAFKA_TOPICS, FSTORE_FLINK_KAFKA_GROUPS); KAFKA_BROKERS and paths never (400 1420 names the one refused)",
     example: { TRANSACTIONS_TOPIC: 'test.transactions' },
   })
   @IsOptional()

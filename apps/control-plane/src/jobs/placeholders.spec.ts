@@ -143,3 +143,81 @@ describe('checkVersion (what POST /v1/jobs and /versions refuse)', () => {
     expect(withParams.code).toBe(1420);
   });
 });
+
+describe("checkVersion: topics and groups the Flink user's Kafka ACLs do not grant", () => {
+  // Kubernetes' grants (k8s/base/config/configmap.yaml): no test./bench. scratch names.
+  const config = loadConfig({
+    FSTORE_STACK_DIR: '/nonexistent',
+    FSTORE_FLINK_KAFKA_TOPICS: 'ecommerce.transactions,features.*',
+    FSTORE_FLINK_KAFKA_GROUPS: 'fstore-job-*',
+  });
+  const flink = new FlinkRepository(FlinkJobs.fromConfig(config));
+  const source = 'flink-sql/transactions.sql';
+  const content = readFileSync(join(PROJECT_ROOT, source), 'utf8');
+  const version = (parameters: Record<string, string>) => ({
+    jobName: 'j',
+    kind: 'flink-sql' as const,
+    source,
+    content,
+    parameters,
+  });
+  const refusal = (parameters: Record<string, string>): DomainError => {
+    try {
+      checkVersion(flink, version(parameters));
+    } catch (e) {
+      if (e instanceof DomainError) return e;
+      throw e;
+    }
+    throw new Error('accepted');
+  };
+
+  it.each([
+    [{}],
+    [{ TRANSACTIONS_TOPIC: 'ecommerce.transactions' }],
+    [{ FEATURE_TOPIC_PREFIX: 'features.v2.' }],
+    [{ CONSUMER_GROUP: 'fstore-job-j-2' }],
+  ])('accepts %j', (parameters) => {
+    expect(() => checkVersion(flink, version(parameters))).not.toThrow();
+  });
+
+  it('refuses a topic outside them: 400 1420 naming the parameter and what is granted', () => {
+    const e = refusal({ TRANSACTIONS_TOPIC: 'test.tx' });
+    expect([e.status, e.code, e.message]).toEqual([
+      400,
+      1420,
+      'Job parameter refused: TRANSACTIONS_TOPIC',
+    ]);
+    expect(e.detail).toEqual([
+      {
+        loc: ['body', 'parameters', 'TRANSACTIONS_TOPIC'],
+        msg: "must be a topic the Flink user's Kafka ACLs grant (FSTORE_FLINK_KAFKA_TOPICS: ecommerce.transactions, features.*)",
+        type: 'value_error.parameter',
+      },
+    ]);
+  });
+
+  it('refuses a prefix and a group outside them, each named (in the order of the values)', () => {
+    const e = refusal({ FEATURE_TOPIC_PREFIX: 'out.', CONSUMER_GROUP: 'other-group' });
+    expect(e.detail).toEqual([
+      {
+        loc: ['body', 'parameters', 'CONSUMER_GROUP'],
+        msg: "must be a consumer group the Flink user's Kafka ACLs grant (FSTORE_FLINK_KAFKA_GROUPS: fstore-job-*)",
+        type: 'value_error.parameter',
+      },
+      {
+        loc: ['body', 'parameters', 'FEATURE_TOPIC_PREFIX'],
+        msg: "must start with a topic prefix the Flink user's Kafka ACLs grant (FSTORE_FLINK_KAFKA_TOPICS: features.*)",
+        type: 'value_error.parameter',
+      },
+    ]);
+  });
+
+  it('still says first when a parameter is malformed or not a placeholder of the script', () => {
+    expect(refusal({ TRANSACTIONS_TOPIC: "x'" }).detail![0].msg).toMatch(
+      /must be a Kafka topic name/,
+    );
+    expect(refusal({ OTHER_TOPIC: 'x' }).detail![0].msg).toMatch(
+      /has no placeholder \$\{OTHER_TOPIC\}/,
+    );
+  });
+});

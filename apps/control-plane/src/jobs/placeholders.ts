@@ -35,7 +35,9 @@ export function placeholderValues(
  * Checks a version before it is stored (400 naming the parameter or the source):
  * - flink-sql: each parameter is a placeholder the script uses outside comments, with a value of
  *   its type (@fstore/flink parameterProblem: topics and groups by grammar; brokers and paths
- *   from configuration only); the script renders and passes the job-script policy;
+ *   from configuration only); the script renders and passes the job-script policy, and its topics
+ *   and groups are ones the Flink user's Kafka ACLs grant (flink.check: FlinkJobs.prepare with
+ *   FSTORE_FLINK_KAFKA_TOPICS/GROUPS), so a job Flink could not run is refused here;
  * - pyspark: the file has an argument declaration (runs/batch-args.ts); no parameters.
  */
 export function checkVersion(

@@ -12,7 +12,7 @@ import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { Audited } from '../audit/audit.interceptor';
 import { Principal } from '../auth/api-keys.service';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
-import { JOB_NAME } from '../jobs/jobs.dto';
+import { JOB_NAME } from '@fstore/contracts';
 import { IdempotencyKey } from '../operations/idempotency';
 import { presentAccepted, presentRun } from '../presenters';
 import { TriggerRunDto } from './runs.dto';

@@ -480,7 +480,7 @@ export interface components {
        */
       source: string;
       /**
-       * @description Flink SQL placeholder values, overriding configuration: only placeholders the script uses, each of its type (…_TOPIC a topic name, …_GROUP a consumer group); KAFKA_BROKERS and paths never (400 1420 names the one refused)
+       * @description Flink SQL placeholder values, overriding configuration: only placeholders the script uses, each of its type (…_TOPIC a topic name, …_GROUP a consumer group, each one the Flink user's Kafka ACLs grant: FSTORE_FLINK_KAFKA_TOPICS, FSTORE_FLINK_KAFKA_GROUPS); KAFKA_BROKERS and paths never (400 1420 names the one refused)
        * @example {
        *       "TRANSACTIONS_TOPIC": "test.transactions"
        *     }
