@@ -24,6 +24,7 @@ async function main(): Promise<void> {
       topicOf: (f) => `${config.writer.topicNamespace}${changelogTopic(f)}`,
       deadLetterTopic: config.writer.deadLetterTopic ?? TOPICS.deadLetter,
       retryForMs: config.writer.retrySeconds * 1000,
+      replicaWait: config.writer.replicaWait,
       log,
     },
     store,

@@ -34,6 +34,12 @@ export class WriterMetrics {
     help: '1 while Redis takes writes, 0 while they fail (the writer holds its batch and retries)',
     registers: [this.registry],
   });
+  readonly replicaWaitShortfall = new Counter({
+    name: 'fstore_writer_replica_wait_shortfall_total',
+    help: 'Batches whose writes to a master fewer replicas than FSTORE_WRITER_WAIT_REPLICAS confirmed within FSTORE_WRITER_WAIT_TIMEOUT_MS (offsets committed anyway), per master',
+    labelNames: ['node'],
+    registers: [this.registry],
+  });
   readonly lag = new Gauge({
     name: 'fstore_writer_consumer_lag',
     help: 'Records behind the end of each changelog partition after the last batch',

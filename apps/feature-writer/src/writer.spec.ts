@@ -1,7 +1,7 @@
 import { STREAM_FEATURES } from '@fstore/contracts';
-import { FeatureWrite, OnlineStore } from '@fstore/online-store';
+import { FeatureWrite, OnlineStore, ReplicaAck, ReplicaWait } from '@fstore/online-store';
 import { WriterMetrics } from './metrics';
-import { FeatureWriter } from './writer';
+import { FeatureWriter, replicaShortfalls } from './writer';
 
 // The rule the fault run of issue 20 broke: a Redis outage longer than the retry period sent
 // valid updates to the dead-letter topic and committed their offsets. Now the batch is held and
@@ -20,15 +20,31 @@ function message(offset: number, customer: string, value: number) {
   };
 }
 
-function setUp(failures: number) {
+/**
+ * `acks`: what WAIT answers for a batch (a function may hold it, or fail the call); replicas 0
+ * (the default here): the writer does not wait, and writeAndWait must not be called.
+ */
+function setUp(
+  failures: number,
+  replicaWait: ReplicaWait = { replicas: 0, timeoutMs: 500 },
+  acks: () => Promise<ReplicaAck[]> = async () => [],
+) {
   const written: FeatureWrite[][] = [];
+  const waits: ReplicaWait[] = [];
+  const logged: [string, Record<string, unknown> | undefined][] = [];
   let calls = 0;
+  const write = async (rows: FeatureWrite[]) => {
+    calls++;
+    if (calls <= failures) throw new Error('connect ECONNREFUSED 127.0.0.1:7001');
+    written.push(rows);
+    return { written: rows.length, skippedOlder: 0 };
+  };
   const store = {
-    write: async (rows: FeatureWrite[]) => {
-      calls++;
-      if (calls <= failures) throw new Error('connect ECONNREFUSED 127.0.0.1:7001');
-      written.push(rows);
-      return { written: rows.length, skippedOlder: 0 };
+    write,
+    writeAndWait: async (rows: FeatureWrite[], wait: ReplicaWait) => {
+      const result = await write(rows);
+      waits.push(wait);
+      return { ...result, acks: await acks() };
     },
   } as unknown as OnlineStore;
   const metrics = new WriterMetrics();
@@ -39,7 +55,8 @@ function setUp(failures: number) {
       features: [feature],
       deadLetterTopic: 'dlq',
       retryForMs: 300,
-      log: () => undefined,
+      replicaWait,
+      log: (msg, fields) => logged.push([msg, fields]),
     },
     store,
     metrics,
@@ -66,7 +83,7 @@ function setUp(failures: number) {
     (writer as unknown as { applyBatch: (p: unknown) => Promise<void> }).applyBatch(
       payload(running),
     );
-  return { writer, written, commits, sent, metrics, apply, calls: () => calls };
+  return { writer, written, waits, logged, commits, sent, metrics, apply, calls: () => calls };
 }
 
 describe('FeatureWriter under a Redis outage', () => {
@@ -96,5 +113,106 @@ describe('FeatureWriter under a Redis outage', () => {
     await done;
     expect(t.commits).toEqual([]);
     expect(t.sent).toEqual([]);
+  });
+});
+
+describe('replicaShortfalls (which masters of a batch are short of replicas)', () => {
+  const acks = [
+    { node: '10.0.0.1:6379', acknowledged: 1 },
+    { node: '10.0.0.2:6379', acknowledged: 0 },
+    { node: '10.0.0.3:6379', acknowledged: 2 },
+  ];
+
+  it('is each master that confirmed fewer than wanted', () => {
+    expect(replicaShortfalls(acks, 1)).toEqual([{ node: '10.0.0.2:6379', acknowledged: 0 }]);
+    expect(replicaShortfalls(acks, 2)).toEqual([
+      { node: '10.0.0.1:6379', acknowledged: 1 },
+      { node: '10.0.0.2:6379', acknowledged: 0 },
+    ]);
+    expect(replicaShortfalls([], 1)).toEqual([]);
+  });
+
+  it('is none when waiting is off', () => {
+    expect(replicaShortfalls(acks, 0)).toEqual([]);
+  });
+});
+
+describe('FeatureWriter waiting for replicas before it commits (WAIT)', () => {
+  const wait = { replicas: 1, timeoutMs: 500 };
+  const committed = [[{ topic: 'features.last_purchase_amount', partition: 0, offset: '12' }]];
+  const shortfalls = async (t: ReturnType<typeof setUp>) =>
+    (await t.metrics.replicaWaitShortfall.get()).values.map((v) => [v.labels.node, v.value]);
+
+  it('commits only once every master that took writes has its replicas', async () => {
+    let confirm: (acks: ReplicaAck[]) => void = () => undefined;
+    const t = setUp(0, wait, () => new Promise((resolve) => (confirm = resolve)));
+    const done = t.apply();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.written).toHaveLength(1); // the master took the writes ...
+    expect(t.commits).toEqual([]); // ... but the offsets wait for its replicas
+    confirm([{ node: '127.0.0.1:7001', acknowledged: 1 }]);
+    await done;
+    expect(t.waits).toEqual([wait]);
+    expect(t.commits).toEqual(committed);
+    expect(await shortfalls(t)).toEqual([]);
+    expect(t.logged).toEqual([]);
+  });
+
+  it('with too few replicas in time: drops nothing, counts and warns, commits', async () => {
+    const t = setUp(0, wait, async () => [
+      { node: '127.0.0.1:7001', acknowledged: 1 },
+      { node: '127.0.0.1:7002', acknowledged: 0 },
+    ]);
+    await t.apply();
+    expect(t.written[0].map((w) => w.keyParts[0])).toEqual(['c1', 'c2']);
+    expect(t.sent).toEqual([]);
+    expect(t.commits).toEqual(committed);
+    expect(await shortfalls(t)).toEqual([['127.0.0.1:7002', 1]]);
+    expect(t.logged).toEqual([
+      [
+        'replicas did not confirm the writes in time; offsets committed anyway',
+        {
+          level: 'warn',
+          wanted: 1,
+          timeout_ms: 500,
+          masters: [{ node: '127.0.0.1:7002', acknowledged: 0 }],
+          shortfalls: 1,
+        },
+      ],
+    ]);
+    expect(t.writer.health()).toEqual({ ready: true, detail: 'ok' });
+  });
+
+  it('warns once while the shortfalls go on, and counts every one', async () => {
+    const t = setUp(0, wait, async () => [{ node: '127.0.0.1:7002', acknowledged: 0 }]);
+    await t.apply();
+    await t.apply();
+    await t.apply();
+    expect(t.commits).toHaveLength(3);
+    expect(await shortfalls(t)).toEqual([['127.0.0.1:7002', 3]]);
+    expect(t.logged).toHaveLength(1);
+  });
+
+  it('writes the batch again when a master does not answer its WAIT, and commits after', async () => {
+    let waitCalls = 0;
+    const t = setUp(0, wait, async () => {
+      if (++waitCalls === 1) throw new Error('Command timed out');
+      return [{ node: '127.0.0.1:7001', acknowledged: 1 }];
+    });
+    await t.apply();
+    expect(t.written).toHaveLength(2); // once before the failed WAIT, once after
+    expect(t.commits).toEqual(committed);
+    expect((await t.metrics.writeErrors.get()).values[0].value).toBe(1);
+    expect(await shortfalls(t)).toEqual([]);
+  });
+
+  it('does not wait when FSTORE_WRITER_WAIT_REPLICAS is 0', async () => {
+    const t = setUp(0, { replicas: 0, timeoutMs: 500 }, async () => {
+      throw new Error('writeAndWait called');
+    });
+    await t.apply();
+    expect(t.waits).toEqual([]);
+    expect(t.written).toHaveLength(1);
+    expect(t.commits).toEqual(committed);
   });
 });

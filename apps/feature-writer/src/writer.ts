@@ -1,7 +1,13 @@
 import { Consumer, EachBatchPayload, Kafka, logLevel, Producer } from 'kafkajs';
 import { KafkaSasl } from '@fstore/config';
 import { FeatureDefinition } from '@fstore/contracts';
-import { FeatureWrite, OnlineStore } from '@fstore/online-store';
+import {
+  FeatureWrite,
+  OnlineStore,
+  ReplicaAck,
+  ReplicaWait,
+  WriteResult,
+} from '@fstore/online-store';
 import { changelogTopic, decodeChangelog } from './changelog';
 import { WriterMetrics } from './metrics';
 
@@ -16,6 +22,11 @@ export interface WriterOptions {
   deadLetterTopic: string;
   /** How long Redis may fail before the writer reports itself unready (it keeps retrying). */
   retryForMs: number;
+  /**
+   * Replicas of each master that took a batch's writes to wait for (WAIT) before its offsets are
+   * committed, and for how long (FSTORE_WRITER_WAIT_REPLICAS, …_TIMEOUT_MS); 0 replicas: no wait.
+   */
+  replicaWait: ReplicaWait;
   log: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -32,11 +43,26 @@ const PARTITIONS_IN_PARALLEL = 16;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A warning about replicas falling short at most this often (with the count since the last). */
+const SHORTFALL_LOG_EVERY_MS = 30_000;
+
+/**
+ * The masters of one batch whose WAIT answered fewer replicas than `wanted` within its timeout:
+ * their share of the batch is on the master only, and a failover before the replicas catch up
+ * would lose it. None when waiting is off (`wanted` 0).
+ */
+export function replicaShortfalls(acks: readonly ReplicaAck[], wanted: number): ReplicaAck[] {
+  return wanted > 0 ? acks.filter((a) => a.acknowledged < wanted) : [];
+}
+
 /**
  * The stream-cache writer: applies the Flink jobs' changelogs to Redis Cluster. Per batch it
  * keeps the last record of each key (changelog order), writes them in one pipeline per node, and
- * commits the Kafka offsets only after Redis acknowledged. Redis applies a value only if it is
- * not older (by event time) than the stored one, so replays after a crash change nothing.
+ * commits the Kafka offsets only after Redis acknowledged: each master that took writes, and
+ * (WAIT) `replicaWait.replicas` of its replicas, so that a failover does not lose what was
+ * committed. A replica that does not confirm in time is counted and warned about, and the offsets
+ * are committed anyway: a replica down must not stop the writer. Redis applies a value only if it
+ * is not older (by event time) than the stored one, so replays after a crash change nothing.
  */
 export class FeatureWriter {
   private readonly kafka: Kafka;
@@ -45,6 +71,9 @@ export class FeatureWriter {
   private readonly byTopic: Map<string, FeatureDefinition>;
   /** When the current run of failed Redis writes began (undefined: writes work). */
   private failingSince: number | undefined;
+  /** When replicas falling short were last logged, and how many shortfalls since. */
+  private shortfallLoggedAt: number | undefined;
+  private shortfallsUnlogged = 0;
 
   constructor(
     private readonly opts: WriterOptions,
@@ -140,9 +169,19 @@ export class FeatureWriter {
     heartbeat: () => Promise<void>,
     running: () => boolean,
   ): Promise<'written' | 'stopped'> {
+    const wait = this.opts.replicaWait;
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await this.store.write(writes);
+        let result: WriteResult;
+        if (wait.replicas > 0) {
+          // A failed WAIT (the master did not answer) fails the attempt: the batch is written
+          // again, which the set-if-not-older rule makes harmless.
+          const durable = await this.store.writeAndWait(writes, wait);
+          this.noteReplicaAcks(durable.acks);
+          result = durable;
+        } else {
+          result = await this.store.write(writes);
+        }
         this.metrics.written.inc(result.written);
         this.metrics.skippedOlder.inc(result.skippedOlder);
         if (this.failingSince !== undefined) {
@@ -174,6 +213,33 @@ export class FeatureWriter {
         await heartbeat();
       }
     }
+  }
+
+  /**
+   * Counts each master whose replicas fell short, per master, and warns: at the first, then about
+   * every SHORTFALL_LOG_EVERY_MS while they go on, with how many there were since.
+   */
+  private noteReplicaAcks(acks: readonly ReplicaAck[]): void {
+    const short = replicaShortfalls(acks, this.opts.replicaWait.replicas);
+    if (short.length === 0) return;
+    for (const a of short) this.metrics.replicaWaitShortfall.inc({ node: a.node });
+    this.shortfallsUnlogged += short.length;
+    const now = Date.now();
+    if (
+      this.shortfallLoggedAt !== undefined &&
+      now - this.shortfallLoggedAt < SHORTFALL_LOG_EVERY_MS
+    ) {
+      return;
+    }
+    this.opts.log('replicas did not confirm the writes in time; offsets committed anyway', {
+      level: 'warn',
+      wanted: this.opts.replicaWait.replicas,
+      timeout_ms: this.opts.replicaWait.timeoutMs,
+      masters: short.map((a) => ({ node: a.node, acknowledged: a.acknowledged })),
+      shortfalls: this.shortfallsUnlogged,
+    });
+    this.shortfallLoggedAt = now;
+    this.shortfallsUnlogged = 0;
   }
 
   /** Ready while Redis takes writes, or has failed for less than `retryForMs`. */

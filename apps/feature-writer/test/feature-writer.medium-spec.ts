@@ -29,6 +29,7 @@ function writer(groupId: string): FeatureWriter {
       topicOf: () => topic,
       deadLetterTopic: dlq,
       retryForMs: 2000,
+      replicaWait: config.writer.replicaWait,
       log: () => undefined,
     },
     store,

@@ -30,6 +30,34 @@ describe('loadConfig', () => {
   });
 });
 
+describe("the feature writer's WAIT", () => {
+  const load = (env: Record<string, string>) => loadConfig({ FSTORE_STACK_DIR: '/none', ...env });
+
+  it('waits for one replica for 500 ms by default; 0 replicas turns it off', () => {
+    expect(load({}).writer.replicaWait).toEqual({ replicas: 1, timeoutMs: 500 });
+    expect(load({ FSTORE_WRITER_WAIT_REPLICAS: '0' }).writer.replicaWait.replicas).toBe(0);
+  });
+
+  it('takes at most half of the Redis command deadline as its timeout', () => {
+    expect(
+      load({ FSTORE_REDIS_COMMAND_TIMEOUT_MS: '3000', FSTORE_WRITER_WAIT_TIMEOUT_MS: '1500' })
+        .writer.replicaWait,
+    ).toEqual({ replicas: 1, timeoutMs: 1500 });
+    for (const timeout of ['501', '1000', '0']) {
+      expect(() => load({ FSTORE_WRITER_WAIT_TIMEOUT_MS: timeout })).toThrow(
+        new ConfigError(
+          'FSTORE_WRITER_WAIT_TIMEOUT_MS',
+          `expected 1 to half of FSTORE_REDIS_COMMAND_TIMEOUT_MS (500), got "${timeout}"`,
+        ),
+      );
+    }
+    // Not waiting: the timeout is not used, so not checked.
+    expect(() =>
+      load({ FSTORE_WRITER_WAIT_REPLICAS: '0', FSTORE_WRITER_WAIT_TIMEOUT_MS: '5000' }),
+    ).not.toThrow();
+  });
+});
+
 describe('README', () => {
   it('carries the generated configuration table (fstore config)', () => {
     const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');

@@ -72,6 +72,8 @@ export interface FstoreConfig {
     topicNamespace: string;
     /** Where records that can never be applied go; undefined: the contracts' dead-letter topic. */
     deadLetterTopic: string | undefined;
+    /** Replicas each master's WAIT asks for before offsets are committed (0: no WAIT). */
+    replicaWait: { replicas: number; timeoutMs: number };
   };
   flink: {
     restPort: number;
@@ -347,6 +349,28 @@ function kafkaGrantList(name: string, value: string): string[] {
   return grants;
 }
 
+/**
+ * The feature writer's WAIT. It holds its connection until it ends, and the writes queued behind
+ * it (other partitions' batches) must still meet the Redis command deadline: at most half of it.
+ * Longer, the client would give up on writes (or on the WAIT itself) that Redis still holds, and
+ * a replica down would stop the writer instead of costing each batch the timeout.
+ */
+function writerReplicaWait(s: Record<SettingName, string>): {
+  replicas: number;
+  timeoutMs: number;
+} {
+  const replicas = Number(s.FSTORE_WRITER_WAIT_REPLICAS);
+  const timeoutMs = Number(s.FSTORE_WRITER_WAIT_TIMEOUT_MS);
+  const deadline = Number(s.FSTORE_REDIS_COMMAND_TIMEOUT_MS);
+  if (replicas > 0 && (timeoutMs < 1 || 2 * timeoutMs > deadline)) {
+    throw new ConfigError(
+      'FSTORE_WRITER_WAIT_TIMEOUT_MS',
+      `expected 1 to half of FSTORE_REDIS_COMMAND_TIMEOUT_MS (${Math.floor(deadline / 2)}), got "${timeoutMs}"`,
+    );
+  }
+  return { replicas, timeoutMs };
+}
+
 /** Each key's value of the setting it names (undefined: not set). */
 function settingsOf<K extends string>(
   s: Record<SettingName, string>,
@@ -409,6 +433,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       retrySeconds: Number(s.FSTORE_WRITER_RETRY_SECONDS),
       topicNamespace: s.FSTORE_WRITER_TOPIC_NAMESPACE,
       deadLetterTopic: s.FSTORE_WRITER_DEAD_LETTER_TOPIC || undefined,
+      replicaWait: writerReplicaWait(s),
     },
     flink: {
       restPort: Number(s.FSTORE_FLINK_REST_PORT),

@@ -39,6 +39,9 @@ describe('Redis ACL rules', () => {
       expect(rules[user]).not.toContain('+flushall');
     }
     expect(rules.replication).toEqual(['+psync', '+replconf', '+ping']);
+    // The writer waits for replicas before it commits offsets; no other service needs WAIT.
+    expect(rules['feature-writer']).toContain('+wait');
+    expect(rules['batch-features']).not.toContain('+wait');
   });
 
   it("keeps the control plane's queue user to BullMQ's keys, without dangerous commands", () => {

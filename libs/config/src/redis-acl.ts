@@ -63,6 +63,11 @@ const READS = ['+get', '+mget', '+exists', '+hget', '+hmget', '+hgetall', '+hval
 const SCRIPTS = ['+eval', '+evalsha', '+eval_ro', '+evalsha_ro'];
 /** The writers load their set-if-not-older script once and call it by its SHA (EVALSHA). */
 const SCRIPT_LOAD = '+script|load';
+/**
+ * The feature writer waits for each master's replicas to have its writes before it commits their
+ * Kafka offsets (WAIT: FSTORE_WRITER_WAIT_REPLICAS).
+ */
+const REPLICA_WAIT = '+wait';
 /** Writes of the set-if-not-older scripts (plain values) and of time-window tiles (hashes). */
 const WRITES = ['+set', '+del', '+hset', '+hdel', '+pexpiretime', '+pexpireat', '+pexpire'];
 
@@ -95,6 +100,7 @@ export function redisClusterAclRules(
       ...SCRIPTS,
       SCRIPT_LOAD,
       ...WRITES,
+      REPLICA_WAIT,
       ...keyPatterns(stream, false),
     ],
     // redis-py's cluster client asks COMMAND for the commands' key positions.

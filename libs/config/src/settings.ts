@@ -376,6 +376,17 @@ export const SETTINGS = {
     doc: 'Feature writer: how long Redis may fail before the writer reports itself unready (it holds the batch and keeps retrying; nothing is dead-lettered)',
   },
 
+  FSTORE_WRITER_WAIT_REPLICAS: {
+    kind: 'int',
+    default: '1',
+    doc: "Feature writer: replicas of each Redis master that took a batch's writes that must confirm them (WAIT) before the batch's Kafka offsets are committed, so that a failover does not lose acknowledged writes; 0 = do not wait. Fewer in time: counted (fstore_writer_replica_wait_shortfall_total), warned about, committed anyway (docs/consistency.md)",
+  },
+  FSTORE_WRITER_WAIT_TIMEOUT_MS: {
+    kind: 'int',
+    default: '500',
+    doc: "Feature writer: how long one master's WAIT may take (a replica that is down costs each batch this long); at most half of FSTORE_REDIS_COMMAND_TIMEOUT_MS, since the writes queued behind a WAIT must still meet that deadline",
+  },
+
   FSTORE_SERVING_INSTANCE_PORTS: {
     kind: 'ports',
     default: '3001,3002',

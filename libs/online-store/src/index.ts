@@ -1,9 +1,12 @@
 export {
   RedisClusterOnlineStore,
+  type DurableWriteResult,
   type FeatureValue,
   type FeatureWrite,
   type OnlineStore,
   type RedisClusterStoreOptions,
+  type ReplicaAck,
+  type ReplicaWait,
   type StoredFeature,
   type WriteResult,
 } from './online-store';

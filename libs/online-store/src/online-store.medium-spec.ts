@@ -24,6 +24,29 @@ describe('RedisClusterOnlineStore', () => {
     expect(featureKey('last_review', ['c1', 'p1'])).toBe('last_review:{c1}_{p1}');
   });
 
+  it('writeAndWait: WAIT on each master that took writes, with the replicas that confirmed', async () => {
+    // Entities until every master owns one: the stack has 3 masters, 1 replica each.
+    const masters = new Set(
+      store.client.nodes('master').map((n) => `${n.options.host}:${n.options.port}`),
+    );
+    const rows = Array.from({ length: 30 }, () => ({
+      feature: 'avg_review',
+      keyParts: [`p-${randomUUID()}`],
+      value: 1,
+      eventTime: 1000,
+    }));
+    const done = await store.writeAndWait(rows, { replicas: 1, timeoutMs: 500 });
+    expect([done.written, done.skippedOlder]).toEqual([30, 0]);
+    expect(done.acks.map((a) => a.node).sort()).toEqual([...masters].sort());
+    expect(done.acks.map((a) => a.acknowledged)).toEqual([1, 1, 1]);
+    // More replicas than a master has: WAIT answers with the one it has, after its timeout.
+    const t0 = Date.now();
+    const short = await store.writeAndWait(rows.slice(0, 1), { replicas: 2, timeoutMs: 200 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(short.acks).toEqual([{ node: expect.any(String), acknowledged: 1 }]);
+    expect(short.written).toBe(1);
+  });
+
   it('never lets an older update overwrite a newer one', async () => {
     const p = `p-${randomUUID()}`;
     const first = await store.write([

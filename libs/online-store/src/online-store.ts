@@ -14,6 +14,7 @@ import {
   featureKeyPrefix,
 } from '@fstore/contracts';
 import { WindowBounds } from '@fstore/definitions';
+import { SerialWaits } from './serial-waits';
 import { encodeTile, mergeTiles, readWindow, Tile, tilePlacement } from './tiles';
 import { TurnBatcher } from './turn-batcher';
 import { formatValue } from './values';
@@ -42,6 +43,23 @@ export interface WriteResult {
   skippedOlder: number;
 }
 
+/** How many replicas each master that took writes should confirm, and how long to wait. */
+export interface ReplicaWait {
+  replicas: number;
+  timeoutMs: number;
+}
+
+/** One master's answer to WAIT: its address ("host:port") and the replicas that confirmed. */
+export interface ReplicaAck {
+  node: string;
+  acknowledged: number;
+}
+
+export interface DurableWriteResult extends WriteResult {
+  /** One per master that took writes of the call. */
+  acks: ReplicaAck[];
+}
+
 /**
  * What reading a feature's value needs to know about it: its key prefix (name), how a value is
  * formatted (type) and whether it is kept as time-window tiles. A checked definition
@@ -53,6 +71,12 @@ export type StoredFeature = Pick<FeatureDefinition, 'name' | 'type' | 'tiles'>;
 /** The online store's small interface (after Feast's): write a batch, read entities, health. */
 export interface OnlineStore {
   write(rows: readonly FeatureWrite[]): Promise<WriteResult>;
+  /**
+   * write(), then WAIT on each master that took writes until `wait.replicas` of its replicas
+   * have them or `wait.timeoutMs` has passed: the answers say how many did. Fails as write()
+   * does, and when a master does not answer its WAIT.
+   */
+  writeAndWait(rows: readonly FeatureWrite[], wait: ReplicaWait): Promise<DurableWriteResult>;
   /** For each entity (its key parts), the requested features' values; null where absent. */
   read(
     entity: EntityName,
@@ -156,6 +180,17 @@ export class RedisClusterOnlineStore implements OnlineStore {
     (features: readonly StoredFeature[]) => features.map((f) => f.name).join(','),
     (features, parts: string[]) => this.readEntities(parts, features),
   );
+  /** One WAIT at a time per master and wait (writeAndWait); keys "host:port replicas timeout". */
+  private readonly waits = new SerialWaits((key) => {
+    const [node, replicas, timeoutMs] = key.split(' ');
+    const master = this.cluster
+      .nodes('master')
+      .find((n) => `${n.options.host}:${n.options.port}` === node);
+    // A node the client is not connected to (dropped from its map) cannot be asked: as far as
+    // the writer can tell, no replica has the writes.
+    if (!master) return Promise.resolve(0);
+    return master.wait(Number(replicas), Number(timeoutMs));
+  });
 
   /**
    * The project's Redis Cluster as configured (host, ports, command deadline), logged in as
@@ -208,6 +243,30 @@ export class RedisClusterOnlineStore implements OnlineStore {
   }
 
   async write(rows: readonly FeatureWrite[]): Promise<WriteResult> {
+    const { written, skippedOlder } = await this.writeRows(rows);
+    return { written, skippedOlder };
+  }
+
+  async writeAndWait(
+    rows: readonly FeatureWrite[],
+    wait: ReplicaWait,
+  ): Promise<DurableWriteResult> {
+    const { written, skippedOlder, nodes } = await this.writeRows(rows);
+    // WAIT counts the replicas that have every write sent on its connection so far: it goes to
+    // the very connection that wrote, the node's one connection in ioredis.
+    const acks = await Promise.all(
+      nodes.map(async (node) => ({
+        node,
+        acknowledged: Number(await this.waits.wait(`${node} ${wait.replicas} ${wait.timeoutMs}`)),
+      })),
+    );
+    return { written, skippedOlder, acks };
+  }
+
+  /** The writes, and the masters ("host:port") that took them. */
+  private async writeRows(
+    rows: readonly FeatureWrite[],
+  ): Promise<WriteResult & { nodes: string[] }> {
     await this.ready();
     const keyed = rows.map((row) => {
       const def = featureByName(row.feature);
@@ -233,7 +292,10 @@ export class RedisClusterOnlineStore implements OnlineStore {
       },
     );
     const written = results.filter((r) => r === 1).length;
-    return { written, skippedOlder: rows.length - written };
+    // Read after the writes: a slot that moved meanwhile (a redirect refreshed the slot map)
+    // names the master that took them.
+    const nodes = [...this.groupByNode(keyed, (r) => r.key).keys()];
+    return { written, skippedOlder: rows.length - written, nodes };
   }
 
   async read(

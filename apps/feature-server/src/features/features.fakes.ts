@@ -11,6 +11,7 @@ export function storeReading(read: OnlineStore['read']): OnlineStore {
   return {
     read,
     write: async () => ({ written: 0, skippedOlder: 0 }),
+    writeAndWait: async () => ({ written: 0, skippedOlder: 0, acks: [] }),
     checkHealth: async () => undefined,
     close: async () => undefined,
   };
