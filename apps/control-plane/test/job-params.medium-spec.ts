@@ -9,7 +9,7 @@ import {
 } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { PROJECT_ROOT } from '@fstore/config';
+import { loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { BatchRuntime } from '../src/runs/batch-runtime';
 import { Harness, Json } from './harness';
 
@@ -110,6 +110,9 @@ afterAll(async () => {
 const operations = async () =>
   (await h.sql('SELECT kind, target, status FROM operations')) as Json[];
 
+/** What the control plane under test grants (FSTORE_FLINK_KAFKA_TOPICS/GROUPS; the stack's). */
+const grants = loadConfig().flink.kafkaGrants;
+
 describe('finding 1: job parameters and scripts', () => {
   it.each([
     [
@@ -135,6 +138,18 @@ describe('finding 1: job parameters and scripts', () => {
       'FEATURE_TOPIC_PREFIX',
       'x',
       'flink-sql/avg_review.sql has no placeholder ${FEATURE_TOPIC_PREFIX}',
+    ],
+    [
+      "a topic the Flink user's Kafka ACLs do not grant",
+      'TRANSACTIONS_TOPIC',
+      'ecommerce.transactions.dlq',
+      `must be a topic the Flink user's Kafka ACLs grant (FSTORE_FLINK_KAFKA_TOPICS: ${grants.topics.join(', ')})`,
+    ],
+    [
+      "a consumer group the Flink user's Kafka ACLs do not grant",
+      'CONSUMER_GROUP',
+      'fstore-feature-writer',
+      `must be a consumer group the Flink user's Kafka ACLs grant (FSTORE_FLINK_KAFKA_GROUPS: ${grants.groups.join(', ')})`,
     ],
   ])(
     '%s: register and new version are 400 1420 naming the parameter',
