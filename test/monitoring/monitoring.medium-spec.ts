@@ -83,6 +83,7 @@ describe('monitoring', () => {
       'FeatureFreshnessSlow',
       'FeatureWriterLagGrowing',
       'RedisUnavailable',
+      'ReplicaWaitShortfall',
       'ServingErrors',
       'StreamingJobNotRunning',
     ]);
