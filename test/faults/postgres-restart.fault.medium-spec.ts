@@ -1,6 +1,5 @@
 import { ChildProcess, spawn } from 'child_process';
 import { randomUUID } from 'crypto';
-import { createServer } from 'net';
 import { join } from 'path';
 import { Client, Pool } from 'pg';
 import { UsersRepository } from '@fstore/auth';
@@ -9,6 +8,7 @@ import { featureKey } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { ApiKeyEntity, createApiKey, openDatabase } from '@fstore/control-store';
 import { fstore } from '../support/cli';
+import { freePort } from '../support/free-port';
 
 /**
  * Issue 20: PostgreSQL restarts while a feature-server instance and a control plane (both of this
@@ -39,14 +39,6 @@ let featureServer: ReturnType<typeof startApp>;
 type Json = any;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, config.host, resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function call(
   url: string,

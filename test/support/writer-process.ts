@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'child_process';
-import { createServer } from 'net';
 import { loadConfig, PROJECT_ROOT } from '@fstore/config';
+import { freePort } from './free-port';
 
 /** Where a writer of one's own reads and dead-letters, beside the stack's own writer. */
 export interface WriterProcessOptions {
@@ -15,14 +15,6 @@ export interface WriterProcessOptions {
 
 const config = loadConfig();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, config.host, resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Starts the feature writer (`apps/feature-writer/src/main.ts`, the stack's own program) as a

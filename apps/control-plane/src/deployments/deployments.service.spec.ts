@@ -1,10 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ERRORS } from '@fstore/rest-api';
-import { AuditService } from '../audit/audit.service';
 import { Principal } from '../auth/api-keys.service';
-import { OperationsService } from '../operations/operations.service';
-import { InMemoryControlStore } from '../store/in-memory';
-import { InMemoryOperationQueue } from '../store/in-memory-queue';
+import { inMemoryOperations } from '../store/in-memory-operations';
 import { DeploymentsService } from './deployments.service';
 
 // The services' logs are not what these tests look at.
@@ -15,14 +12,7 @@ beforeAll(() => Logger.overrideLogger(false));
 const operator: Principal = { actor: 'key:test-operator', role: 'operator', keyId: 'k1' };
 
 function setUp() {
-  const store = new InMemoryControlStore();
-  const queue = new InMemoryOperationQueue();
-  const operations = new OperationsService(
-    store.transactions,
-    store.operations,
-    new AuditService(store.audit),
-    queue,
-  );
+  const { store, queue, operations } = inMemoryOperations();
   const deployments = new DeploymentsService(store.deployments, store.jobs, operations);
   store.jobs.add({ name: 'stream', kind: 'flink-sql', description: '', createdBy: 'key:t' }, [
     { source: 'flink-sql/transactions.sql', content: 'v1' },

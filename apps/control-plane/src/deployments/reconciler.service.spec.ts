@@ -1,12 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '@fstore/config';
 import { DeploymentEntity, DesiredState } from '@fstore/control-store';
-import { AuditService } from '../audit/audit.service';
 import { ControlMetrics } from '../metrics/metrics';
-import { OperationsService } from '../operations/operations.service';
-import { InMemoryControlStore } from '../store/in-memory';
 import { InMemoryFlink } from '../store/in-memory-flink';
-import { InMemoryOperationQueue } from '../store/in-memory-queue';
+import { inMemoryOperations } from '../store/in-memory-operations';
 import { ReconcilerService } from './reconciler.service';
 
 // The services' logs are not what these tests look at.
@@ -15,16 +12,9 @@ beforeAll(() => Logger.overrideLogger(false));
 // What the reconciler decides (issue 22): desired against observed, the drift it records, what
 // it leaves alone, and the operations it queues again; on the in-memory repositories.
 function setUp() {
-  const store = new InMemoryControlStore();
-  const queue = new InMemoryOperationQueue();
+  const { store, queue, operations } = inMemoryOperations();
   const flink = new InMemoryFlink();
   const metrics = new ControlMetrics();
-  const operations = new OperationsService(
-    store.transactions,
-    store.operations,
-    new AuditService(store.audit),
-    queue,
-  );
   const reconciler = new ReconcilerService(
     loadConfig({ FSTORE_STACK_DIR: '/nonexistent' }),
     store.deployments,

@@ -1,12 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '@fstore/config';
 import { CONSISTENCY_JOB } from '@fstore/contracts';
-import { AuditService } from '../audit/audit.service';
 import { Principal } from '../auth/api-keys.service';
 import { ControlMetrics } from '../metrics/metrics';
-import { OperationsService } from '../operations/operations.service';
-import { InMemoryControlStore } from '../store/in-memory';
-import { InMemoryOperationQueue } from '../store/in-memory-queue';
+import { inMemoryOperations } from '../store/in-memory-operations';
 import { RunsService } from './runs.service';
 
 // The services' logs are not what these tests look at.
@@ -17,14 +14,7 @@ const operator: Principal = { actor: 'key:test-operator', role: 'operator', keyI
 const BATCH = 'spark-jobs/batch_features.py';
 
 function setUp() {
-  const store = new InMemoryControlStore();
-  const queue = new InMemoryOperationQueue();
-  const operations = new OperationsService(
-    store.transactions,
-    store.operations,
-    new AuditService(store.audit),
-    queue,
-  );
+  const { store, queue, operations } = inMemoryOperations();
   const runs = new RunsService(
     store.runs,
     store.jobs,
