@@ -10,6 +10,7 @@ import { TypeOrmAuditRepository } from './audit/audit.repository';
 import { AuditService } from './audit/audit.service';
 import { ApiKeysController } from './auth/api-keys.controller';
 import { TypeOrmApiKeysRepository } from './auth/api-keys.repository';
+import { TypeOrmFeatureRegistryRepository } from './features/feature-registry.repository';
 import { ApiKeysService } from './auth/api-keys.service';
 import { AuthGuard } from './auth/auth.guard';
 import { configProvider } from './config';
@@ -50,6 +51,7 @@ import { RunsService } from './runs/runs.service';
 import { TypeOrmTransactions } from './store/typeorm-transactions';
 import {
   API_KEYS_REPOSITORY,
+  FEATURE_REGISTRY_REPOSITORY,
   AUDIT_REPOSITORY,
   BATCH_RUNTIME,
   CONFIG,
@@ -160,6 +162,7 @@ export class AppModule {
         { provide: RUNS_REPOSITORY, useClass: TypeOrmRunsRepository },
         { provide: AUDIT_REPOSITORY, useClass: TypeOrmAuditRepository },
         { provide: API_KEYS_REPOSITORY, useClass: TypeOrmApiKeysRepository },
+        { provide: FEATURE_REGISTRY_REPOSITORY, useClass: TypeOrmFeatureRegistryRepository },
         ConsoleHealthService,
         ApiKeysService,
         AuditService,

@@ -36,3 +36,5 @@ export const RUNS_REPOSITORY = Symbol('RunsRepository');
 export const API_KEYS_REPOSITORY = Symbol('ApiKeysRepository');
 /** The AuditRepository (the audit log). */
 export const AUDIT_REPOSITORY = Symbol('AuditRepository');
+/** The FeatureRegistryRepository (feature versions and what the catalog reads beside them). */
+export const FEATURE_REGISTRY_REPOSITORY = Symbol('FeatureRegistryRepository');

@@ -1,25 +1,18 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, Like, Not, Repository } from 'typeorm';
 import { EXPORT_FORMAT, streamJobName } from '@fstore/definitions';
 import { COMPOSITE_ID_SEPARATOR, FEATURES, featureKey } from '@fstore/contracts';
 import { isOnlineStoreUnavailable, OnlineStore } from '@fstore/online-store';
-import {
-  BatchRunEntity,
-  DeploymentEntity,
-  FeatureVersionEntity,
-  JobVersionEntity,
-  JsonObject,
-} from '@fstore/control-store';
+import { JsonObject } from '@fstore/control-store';
 import { AuditService } from '../audit/audit.service';
-import { transactionOf } from '../store/typeorm-transactions';
+import { Transactions } from '../store/transactions';
 import { Principal } from '../auth/api-keys.service';
-import { FeaturePlan, LiveJob, planChanges, RegisteredFeature } from './feature-plan';
+import { FeaturePlan, LiveJob, planChanges } from './feature-plan';
 import { CatalogFeature, currentCatalog } from './feature-catalog';
 import { PlanRequestDto } from './features-plan.dto';
 import { InvalidField } from '@fstore/rest-api';
 import { NotFound, Unavailable } from '../errors/domain-errors';
-import { ONLINE_STORE } from '../tokens';
+import { FEATURE_REGISTRY_REPOSITORY, ONLINE_STORE, TRANSACTIONS } from '../tokens';
+import { FeatureRegistryRepository } from './feature-registry.repository';
 
 /** The online store, connected on first use (listing features must not need the cluster). */
 export type LazyOnlineStore = (() => OnlineStore) & { close: () => Promise<void> | undefined };
@@ -33,13 +26,9 @@ export type LazyOnlineStore = (() => OnlineStore) & { close: () => Promise<void>
 @Injectable()
 export class FeaturesService implements OnApplicationShutdown {
   constructor(
-    @InjectRepository(JobVersionEntity) private readonly versions: Repository<JobVersionEntity>,
-    @InjectRepository(DeploymentEntity) private readonly deployments: Repository<DeploymentEntity>,
-    @InjectRepository(BatchRunEntity) private readonly runs: Repository<BatchRunEntity>,
-    @InjectRepository(FeatureVersionEntity)
-    private readonly registry: Repository<FeatureVersionEntity>,
+    @Inject(FEATURE_REGISTRY_REPOSITORY) private readonly registry: FeatureRegistryRepository,
+    @Inject(TRANSACTIONS) private readonly transactions: Transactions,
     @Inject(ONLINE_STORE) private readonly store: LazyOnlineStore,
-    @InjectDataSource() private readonly db: DataSource,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
@@ -48,7 +37,7 @@ export class FeaturesService implements OnApplicationShutdown {
     checkPlanRequest(request);
     return planChanges(
       request.definitions,
-      await this.latestVersions(this.registry),
+      await this.registry.latest(),
       request.jobs,
       await this.liveStreamJobs(),
     );
@@ -65,11 +54,10 @@ export class FeaturesService implements OnApplicationShutdown {
     principal: Principal,
   ): Promise<FeaturePlan & { applied: { name: string; version: number }[] }> {
     checkPlanRequest(request);
-    return this.db.transaction(async (tx) => {
-      const repo = tx.getRepository(FeatureVersionEntity);
+    return this.transactions.run(async (tx) => {
       // One apply at a time: the versions read here are the ones the new rows follow.
-      await tx.query('LOCK TABLE feature_versions IN SHARE ROW EXCLUSIVE MODE');
-      const registered = await this.latestVersions(repo);
+      await this.registry.lockForApply(tx);
+      const registered = await this.registry.latest(tx);
       const plan = planChanges(
         request.definitions,
         registered,
@@ -83,16 +71,19 @@ export class FeaturesService implements OnApplicationShutdown {
         const reg = registered.find((r) => r.name === change.name);
         const definition = wanted.get(change.name) ?? reg!.definition;
         const version = (reg?.version ?? 0) + 1;
-        await repo.insert({
-          name: change.name,
-          version,
-          computeHash: definition.compute_hash,
-          engine: definition.engine,
-          source: definition.source,
-          definition: definition as JsonObject,
-          removed: change.change === 'remove',
-          appliedBy: principal.actor,
-        });
+        await this.registry.insert(
+          {
+            name: change.name,
+            version,
+            computeHash: definition.compute_hash,
+            engine: definition.engine,
+            source: definition.source,
+            definition: definition as JsonObject,
+            removed: change.change === 'remove',
+            appliedBy: principal.actor,
+          },
+          tx,
+        );
         applied.push({ name: change.name, version });
       }
       await this.audit.record(
@@ -103,49 +94,21 @@ export class FeaturesService implements OnApplicationShutdown {
           outcome: 'succeeded',
           detail: { applied, jobs: plan.jobs.map((j) => ({ job: j.job, action: j.action })) },
         },
-        transactionOf(tx),
+        tx,
       );
       return { ...plan, applied };
     });
   }
 
-  /** The registry: each feature's latest version (removed ones included, marked). */
-  private async latestVersions(
-    repo: Repository<FeatureVersionEntity>,
-  ): Promise<RegisteredFeature[]> {
-    const rows = await repo
-      .createQueryBuilder('f')
-      .distinctOn(['f.name'])
-      .orderBy('f.name')
-      .addOrderBy('f.version', 'DESC')
-      .getMany();
-    return rows.map((r) => ({
-      name: r.name,
-      version: r.version,
-      computeHash: r.computeHash,
-      removed: r.removed,
-      appliedBy: r.appliedBy,
-      appliedAt: r.appliedAt,
-      definition: r.definition as RegisteredFeature['definition'],
-    }));
-  }
-
   /** The live deployments of the definitions' streaming jobs, with the SQL they run. */
   private async liveStreamJobs(): Promise<LiveJob[]> {
-    const live = await this.deployments.find({
-      where: { jobName: Like(`${streamJobName('')}%`), desiredState: Not('cancelled') },
-    });
-    return Promise.all(
-      live.map(async (d) => {
-        const v = await this.versions.findOneBy({ jobName: d.jobName, version: d.version });
-        return {
-          name: d.jobName,
-          deploymentId: d.id,
-          desiredState: d.desiredState,
-          sha256: v?.sha256 ?? '',
-        };
-      }),
-    );
+    const live = await this.registry.liveDeployments(streamJobName(''));
+    return live.map(({ deployment: d, sha256 }) => ({
+      name: d.jobName,
+      deploymentId: d.id,
+      desiredState: d.desiredState,
+      sha256: sha256 ?? '',
+    }));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -189,17 +152,12 @@ export class FeaturesService implements OnApplicationShutdown {
 
   /** The features the system has now: the registry's, else the boot definitions. */
   private async catalog(): Promise<CatalogFeature[]> {
-    return currentCatalog(FEATURES, await this.latestVersions(this.registry));
+    return currentCatalog(FEATURES, await this.registry.latest());
   }
 
   private async withFreshness(def: CatalogFeature) {
     // Jobs whose versions run the producing file.
-    const producers = await this.versions
-      .createQueryBuilder('v')
-      .select('DISTINCT v.job_name', 'job_name')
-      .where('v.source = :source', { source: def.producedBy })
-      .getRawMany<{ job_name: string }>();
-    const jobs = producers.map((p) => p.job_name);
+    const jobs = await this.registry.jobsRunning(def.producedBy);
     const base = {
       name: def.name,
       entity: def.entity,
@@ -220,10 +178,7 @@ export class FeaturesService implements OnApplicationShutdown {
     };
     if (jobs.length === 0) return { ...base, producer: null };
     if (def.engine === 'stream') {
-      const dep = await this.deployments.findOne({
-        where: { jobName: In(jobs), desiredState: Not('cancelled') },
-        order: { createdAt: 'DESC' },
-      });
+      const dep = await this.registry.newestLiveDeployment(jobs);
       return {
         ...base,
         producer: dep && {
@@ -237,10 +192,7 @@ export class FeaturesService implements OnApplicationShutdown {
         },
       };
     }
-    const run = await this.runs.findOne({
-      where: { jobName: In(jobs), state: 'success' },
-      order: { finishedAt: 'DESC' },
-    });
+    const run = await this.registry.newestSuccessfulRun(jobs);
     return {
       ...base,
       producer: run && {

@@ -5,6 +5,7 @@ import {
   AuditEntryEntity,
   BatchRunEntity,
   DeploymentEntity,
+  FeatureVersionEntity,
   JobEntity,
   JobVersionEntity,
   JsonObject,
@@ -19,6 +20,12 @@ import {
   DeploymentsRepository,
   NewDeployment,
 } from '../deployments/deployments.repository';
+import {
+  FeatureRegistryRepository,
+  LiveStreamDeployment,
+  NewFeatureVersion,
+} from '../features/feature-registry.repository';
+import { RegisteredFeature } from '../features/feature-plan';
 import { JobsRepository, NewJob, NewJobVersion } from '../jobs/jobs.repository';
 import { NewOperation, OperationsRepository } from '../operations/operations.repository';
 import { NewRun, RunChanges, RunsRepository } from '../runs/runs.repository';
@@ -41,6 +48,7 @@ export class InMemoryControlStore {
   readonly runs = new InMemoryRunsRepository(this.tables);
   readonly apiKeys = new InMemoryApiKeysRepository(this.tables);
   readonly audit = new InMemoryAuditRepository(this.tables);
+  readonly featureRegistry = new InMemoryFeatureRegistryRepository(this.tables);
 }
 
 /** What PostgreSQL would refuse with 23505 (unique_violation). */
@@ -54,6 +62,7 @@ class InMemoryTables {
   runs: BatchRunEntity[] = [];
   apiKeys: ApiKeyEntity[] = [];
   audit: AuditEntryEntity[] = [];
+  featureVersions: FeatureVersionEntity[] = [];
   private sequence = 0;
 
   /** The next bigint id (audit entries, job versions), as text like TypeORM reads it. */
@@ -70,6 +79,7 @@ class InMemoryTables {
       runs: this.runs,
       apiKeys: this.apiKeys,
       audit: this.audit,
+      featureVersions: this.featureVersions,
     });
   }
 
@@ -508,5 +518,68 @@ export class InMemoryApiKeysRepository implements ApiKeysRepository {
   async setRevokedAt(id: string, revokedAt: Date): Promise<void> {
     const row = this.tables.apiKeys.find((k) => k.id === id);
     if (row) row.revokedAt = new Date(revokedAt);
+  }
+}
+
+export class InMemoryFeatureRegistryRepository implements FeatureRegistryRepository {
+  constructor(private readonly tables: InMemoryTables) {}
+
+  async latest(): Promise<RegisteredFeature[]> {
+    const latest = new Map<string, FeatureVersionEntity>();
+    for (const r of this.tables.featureVersions) {
+      if ((latest.get(r.name)?.version ?? 0) < r.version) latest.set(r.name, r);
+    }
+    return [...latest.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((r) => ({
+        name: r.name,
+        version: r.version,
+        computeHash: r.computeHash,
+        removed: r.removed,
+        appliedBy: r.appliedBy,
+        appliedAt: new Date(r.appliedAt.getTime()),
+        definition: clone(r.definition) as RegisteredFeature['definition'],
+      }));
+  }
+
+  /** One caller at a time is all a unit test has. */
+  async lockForApply(): Promise<void> {}
+
+  async insert(row: NewFeatureVersion): Promise<void> {
+    const taken = this.tables.featureVersions.some(
+      (r) => r.name === row.name && r.version === row.version,
+    );
+    if (taken) throw new InMemoryUniqueViolation(`feature_versions (${row.name}, ${row.version})`);
+    this.tables.featureVersions.push({ ...clone(row), appliedAt: new Date() });
+  }
+
+  async liveDeployments(jobPrefix: string): Promise<LiveStreamDeployment[]> {
+    return this.tables.deployments
+      .filter((d) => d.jobName.startsWith(jobPrefix) && d.desiredState !== 'cancelled')
+      .map((d) => ({
+        deployment: clone(d),
+        sha256: this.tables.versions.find((v) => v.jobName === d.jobName && v.version === d.version)
+          ?.sha256,
+      }));
+  }
+
+  async jobsRunning(source: string): Promise<string[]> {
+    return [
+      ...new Set(this.tables.versions.filter((v) => v.source === source).map((v) => v.jobName)),
+    ];
+  }
+
+  async newestLiveDeployment(jobs: string[]): Promise<DeploymentEntity | null> {
+    const live = this.tables.deployments.filter(
+      (d) => jobs.includes(d.jobName) && d.desiredState !== 'cancelled',
+    );
+    return copy(live.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0]);
+  }
+
+  async newestSuccessfulRun(jobs: string[]): Promise<BatchRunEntity | null> {
+    const done = this.tables.runs.filter((r) => jobs.includes(r.jobName) && r.state === 'success');
+    return copy(
+      done.sort((a, b) => (b.finishedAt?.getTime() ?? 0) - (a.finishedAt?.getTime() ?? 0))[0],
+    );
   }
 }
