@@ -5,7 +5,7 @@
  * hand-written per-feature jobs it replaced (`flink-sql/<feature>.sql`), in the same run.
  *
  *   npm run bench:freshness [-- --rates 1000,2500,5000 --seconds 20 --warmup 5
- *                              --variants handwritten,generated]
+ *                              --variants handwritten,generated-seed,generated]
  *
  * Each variant runs on its own topics (a private input topic, private changelog topics, its own
  * consumer groups and its own feature writer process), one after the other at the same rates; the
@@ -32,6 +32,7 @@ import { runningPid, StackPaths } from '../apps/cli/src/stack/processes';
 import { startWriterProcess } from '../test/support/writer-process';
 import { CpuMeter } from './serving/cpu';
 import {
+  comparedGenerated,
   cpuPerThousand,
   formatReport,
   compare,
@@ -39,8 +40,12 @@ import {
   RateResult,
   Variant,
   VARIANT_LABEL,
+  VARIANTS,
   VariantResult,
 } from './freshness/report';
+
+/** The four seed features: what the hand-written jobs compute (stream, no windows). */
+const SEED = new Set(STREAM_FEATURES.filter((f) => !f.tiles).map((f) => f.name));
 
 const SAMPLE_EVERY = 20;
 /** The time-window feature whose freshness is measured beside last_purchase_amount's. */
@@ -127,8 +132,14 @@ interface Env {
 
 /** The variant's Flink jobs: script, name and placeholder values, on its private topics. */
 function jobsOf(variant: Variant, id: string, tx: string, featurePrefix: string) {
-  if (variant === 'generated') {
-    return compileStreamJobs(REGISTRY).map((job) => ({
+  if (variant !== 'handwritten') {
+    // generated-seed: the compiler on the hand-written jobs' four features, for a like-for-like
+    // CPU comparison of one shared source against four separate ones.
+    const registry =
+      variant === 'generated'
+        ? REGISTRY
+        : { ...REGISTRY, features: REGISTRY.features.filter((f) => SEED.has(f.name)) };
+    return compileStreamJobs(registry).map((job) => ({
       sql: job.sql,
       jobName: `bench-fresh ${job.jobName} ${id}`,
       values: {
@@ -139,7 +150,7 @@ function jobsOf(variant: Variant, id: string, tx: string, featurePrefix: string)
     }));
   }
   // The hand-written jobs that the generated one replaced: the four seed features (no windows).
-  return STREAM_FEATURES.filter((f) => !f.tiles).map((f) => ({
+  return STREAM_FEATURES.filter((f) => SEED.has(f.name)).map((f) => ({
     sql: readFileSync(join(PROJECT_ROOT, 'flink-sql', `${f.name}.sql`), 'utf8'),
     jobName: `bench-fresh ${f.name} ${id}`,
     values: {
@@ -397,12 +408,12 @@ async function main(): Promise<void> {
   const rates = arg('rates', '1000,2500,5000').split(',').map(Number);
   const seconds = Number(arg('seconds', '20'));
   const warmupSeconds = Number(arg('warmup', '5'));
-  const variants = arg('variants', 'handwritten,generated').split(',') as Variant[];
+  const variants = arg('variants', VARIANTS.join(',')).split(',') as Variant[];
   if (rates.some((r) => !(r > 0)) || !(seconds > 0) || !(warmupSeconds >= 0)) {
     throw new BenchError('--rates takes positive numbers, --seconds > 0, --warmup ≥ 0');
   }
-  if (variants.some((v) => v !== 'generated' && v !== 'handwritten')) {
-    throw new BenchError('--variants takes generated and/or handwritten');
+  if (variants.some((v) => !VARIANTS.includes(v))) {
+    throw new BenchError(`--variants takes some of ${VARIANTS.join(', ')}`);
   }
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'; // here and in the writer it starts
   const config = loadConfig();
@@ -466,7 +477,7 @@ async function main(): Promise<void> {
 
   const loadAverage = load();
   console.log(formatReport(results, seconds, loadAverage));
-  const g = results.find((v) => v.variant === 'generated');
+  const g = comparedGenerated(results);
   const h = results.find((v) => v.variant === 'handwritten');
   const dir = join(config.stackDir, 'data', 'bench');
   mkdirSync(dir, { recursive: true });

@@ -1,5 +1,6 @@
 import {
   compare,
+  comparedGenerated,
   cpuPerThousand,
   formatReport,
   highestSustained,
@@ -82,6 +83,20 @@ describe('freshness benchmark', () => {
     expect(c.sharedSourceCheaper).toBe(true);
   });
 
+  it('compares the hand-written jobs with the generated job of the same features when it ran', () => {
+    const all = variant('generated', [rate(1000)]);
+    const seed = variant('generated-seed', [rate(1000)]);
+    expect(comparedGenerated([all, seed])).toBe(seed);
+    expect(comparedGenerated([all])).toBe(all);
+    expect(comparedGenerated([variant('handwritten', [rate(1000)])])).toBeUndefined();
+    const text = formatReport(
+      [variant('handwritten', [rate(1000)]), all, seed],
+      20,
+      '1.00 2.00 3.00',
+    );
+    expect(text).toContain('generated-seed / hand-written, TaskManager CPU per event');
+  });
+
   it('falls back to every common rate when no rate was sustained by both', () => {
     const g = variant('generated', [rate(1000, { p99: 2000, tmCpuMsPer1000: 50 })]);
     const h = variant('handwritten', [rate(1000, { p99: 3000, tmCpuMsPer1000: 40 })]);
@@ -96,8 +111,11 @@ describe('freshness benchmark', () => {
     const g = variant('generated', [rate(1000, { tmCpuMsPer1000: 50 }), rate(2500)]);
     const h = variant('handwritten', [rate(1000), rate(2500, { p99: 1500 })]);
     const text = formatReport([h, g], 20, '1.00 2.00 3.00');
-    expect(text).toContain('hand-written (4 jobs), 20 s per rate; TaskManager idle 50.0 ms CPU/s');
-    expect(text).toContain('generated (1 job, statement set)');
+    expect(text).toContain(
+      'hand-written (4 jobs, the 4 seed features), 20 s per rate; TaskManager idle 50.0 ms CPU/s',
+    );
+    expect(text).toContain('generated (1 job, statement set, every stream feature)');
+    expect(text).toContain('generated / hand-written, TaskManager CPU per event');
     expect(text).toMatch(/highest rate with p99 ≤ 1 s: 1000 events\/s/);
     expect(text).toMatch(/highest rate with p99 ≤ 1 s: 2500 events\/s/);
     expect(text).toContain('TaskManager CPU per event (rates 1000): 0.50× (net of idle 1.00×)');
