@@ -2,6 +2,7 @@ import { randomUUID } from 'crypto';
 import { DeploymentEntity } from '@fstore/control-store';
 import {
   NewDeployment,
+  startingDeployment,
   TypeOrmDeploymentsRepository,
 } from '../src/deployments/deployments.repository';
 import { TypeOrmTransactions } from '../src/store/typeorm-transactions';
@@ -29,17 +30,7 @@ async function job(versions = 1): Promise<string> {
 }
 
 const newDeployment = (jobName: string, changes: Partial<NewDeployment> = {}): NewDeployment => ({
-  jobName,
-  version: 1,
-  desiredState: 'running',
-  observedState: 'NONE',
-  observedAt: null,
-  flinkJobId: null,
-  lastSavepoint: null,
-  restarts: 0,
-  drift: null,
-  driftAt: null,
-  pendingOperationId: null,
+  ...startingDeployment(jobName, 1, null),
   ...changes,
 });
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'crypto';
 import { DeploymentEntity } from '@fstore/control-store';
+import { startingDeployment } from '../src/deployments/deployments.repository';
 import { TypeOrmFeatureRegistryRepository } from '../src/features/feature-registry.repository';
 import { TypeOrmTransactions } from '../src/store/typeorm-transactions';
 import { ThrowAwaySchema } from './pg-schema';
@@ -69,19 +70,9 @@ it('reads which jobs run a file, their newest live deployment and their newest s
   await pg.job(job, 'flink-sql');
   expect(await registry.jobsRunning('flink-sql/transactions.sql')).toContain(job);
   expect(await registry.newestLiveDeployment([job])).toBeNull();
-  const deployment = await pg.db.getRepository(DeploymentEntity).save({
-    jobName: job,
-    version: 1,
-    desiredState: 'running',
-    observedState: 'NONE',
-    observedAt: null,
-    flinkJobId: null,
-    lastSavepoint: null,
-    restarts: 0,
-    drift: null,
-    driftAt: null,
-    pendingOperationId: null,
-  });
+  const deployment = await pg.db
+    .getRepository(DeploymentEntity)
+    .save(startingDeployment(job, 1, null));
   expect((await registry.newestLiveDeployment([job]))?.id).toBe(deployment.id);
   const live = await registry.liveDeployments('features-t');
   expect(live.find((l) => l.deployment.id === deployment.id)?.sha256).toBe('x'.repeat(64));

@@ -8,6 +8,27 @@ import { managerOf } from '../store/typeorm-transactions';
 /** A deployment as created: what the database fills in (id, timestamps) left out. */
 export type NewDeployment = Omit<DeploymentEntity, 'id' | 'createdAt' | 'updatedAt'>;
 
+/** A deployment as `deploy` starts it: `version` of the job to run, nothing observed yet. */
+export function startingDeployment(
+  jobName: string,
+  version: number,
+  pendingOperationId: string | null,
+): NewDeployment {
+  return {
+    jobName,
+    version,
+    desiredState: 'running',
+    observedState: 'NONE',
+    observedAt: null,
+    flinkJobId: null,
+    lastSavepoint: null,
+    restarts: 0,
+    drift: null,
+    driftAt: null,
+    pendingOperationId,
+  };
+}
+
 /** The columns an update may change. */
 export type DeploymentChanges = Partial<Omit<DeploymentEntity, 'id' | 'createdAt' | 'updatedAt'>>;
 

@@ -12,7 +12,7 @@ import { JobsRepository } from '../jobs/jobs.repository';
 import { Accepted, OperationsService } from '../operations/operations.service';
 import { Transaction } from '../store/transactions';
 import { DEPLOYMENTS_REPOSITORY, JOBS_REPOSITORY } from '../tokens';
-import { DeploymentsRepository } from './deployments.repository';
+import { DeploymentsRepository, startingDeployment } from './deployments.repository';
 
 type Action = 'pause' | 'resume' | 'cancel' | 'upgrade';
 
@@ -64,19 +64,7 @@ export class DeploymentsService {
           );
         }
         const row = await this.deployments.insert(
-          {
-            jobName,
-            version,
-            desiredState: 'running',
-            observedState: 'NONE',
-            observedAt: null,
-            flinkJobId: null,
-            lastSavepoint: null,
-            restarts: 0,
-            drift: null,
-            driftAt: null,
-            pendingOperationId: operationId,
-          },
+          startingDeployment(jobName, version, operationId),
           tx,
         );
         return `deployment:${row.id}`;
