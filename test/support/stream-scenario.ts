@@ -14,7 +14,8 @@ import { kafkaClientConfig, loadConfig } from '@fstore/config';
 import { FEATURE_TOPIC_PREFIX, REGISTRY, STREAM_FEATURES } from '@fstore/contracts';
 import { compileStreamJobs } from '@fstore/definitions';
 import { FlinkJobs } from '@fstore/flink';
-import { produce, silentLogger } from '@fstore/ingest';
+import { produce } from '@fstore/ingest';
+import { silentLogger } from '@fstore/observability';
 import type { OracleEvent } from './oracle';
 import { startWriterProcess } from './writer-process';
 

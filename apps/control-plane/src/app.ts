@@ -1,7 +1,8 @@
-import { ConsoleLogger, INestApplicationContext } from '@nestjs/common';
+import { INestApplicationContext, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@fstore/config';
+import { serviceLogger } from '@fstore/observability';
 import { serveOpenApiDocument, useJsonBodyLimits } from '@fstore/rest-api';
 import { AppModule, ControlPlaneOptions } from './app.module';
 import { serveConsole } from './console/static';
@@ -13,7 +14,7 @@ const DEFAULTS: ControlPlaneOptions = { worker: true, reconciler: true };
 /** The control plane's HTTP app (with the worker and reconciler unless switched off). */
 export async function createApp(
   options: Partial<ControlPlaneOptions> = {},
-  logger = new ConsoleLogger({ json: true }),
+  logger: LoggerService = serviceLogger('control-plane'),
 ): Promise<NestFastifyApplication> {
   const { http } = loadConfig();
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -32,7 +33,7 @@ export async function createApp(
 /** A worker process without HTTP: executes operations and (optionally) reconciles. */
 export async function createWorker(
   options: Partial<ControlPlaneOptions> = {},
-  logger = new ConsoleLogger({ json: true }),
+  logger: LoggerService = serviceLogger('control-plane'),
 ): Promise<INestApplicationContext> {
   const ctx = await NestFactory.createApplicationContext(
     AppModule.forRoot({ worker: true, reconciler: true, ...options }),

@@ -1,7 +1,8 @@
-import { ConsoleLogger } from '@nestjs/common';
+import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@fstore/config';
+import { serviceLogger } from '@fstore/observability';
 import { serveOpenApiDocument, useJsonBodyLimits } from '@fstore/rest-api';
 import { AppModule } from './app.module';
 import { EntityReadLane } from './features/entity-read.lane';
@@ -10,7 +11,7 @@ import { featureServerDocument } from './openapi';
 
 /** Builds the feature server (used by main.ts and by the tests). */
 export async function createApp(
-  logger = new ConsoleLogger({ json: true }),
+  logger: LoggerService = serviceLogger('feature-server'),
 ): Promise<NestFastifyApplication> {
   const { http } = loadConfig();
   const app = await NestFactory.create<NestFastifyApplication>(

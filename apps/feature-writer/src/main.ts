@@ -1,19 +1,18 @@
-import { createServer } from 'http';
 import { kafkaClientConfig, loadConfig } from '@fstore/config';
 import { STREAM_FEATURES, TOPICS } from '@fstore/contracts';
+import { createLogger, serveOps } from '@fstore/observability';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { changelogTopic } from './changelog';
 import { WriterMetrics } from './metrics';
 import { FeatureWriter } from './writer';
 
-const log = (msg: string, fields: Record<string, unknown> = {}) =>
-  process.stderr.write(
-    JSON.stringify({ ts: new Date().toISOString(), service: 'feature-writer', msg, ...fields }) +
-      '\n',
-  );
+// Until the configuration is read (its errors are logged too), at the default level.
+let logger = createLogger('feature-writer');
+const log = (msg: string, fields?: Record<string, unknown>) => logger.info(msg, fields);
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  logger = createLogger('feature-writer', { level: config.logLevel });
   const store = RedisClusterOnlineStore.fromConfig(config, 'feature-writer');
   const metrics = new WriterMetrics();
   const writer = new FeatureWriter(
@@ -31,32 +30,18 @@ async function main(): Promise<void> {
     metrics,
   );
   let started = false;
-  // /metrics for Prometheus; /health is liveness, /health/ready says the consumer runs and Redis
-  // takes its writes.
-  const server = createServer((req, res) => {
-    if (req.url === '/metrics') {
-      void metrics.registry.metrics().then((body) => {
-        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
-      });
-    } else if (req.url === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok' }));
-    } else if (req.url === '/health/ready') {
-      // Ready once consuming, and while Redis takes writes (or has failed only briefly).
+  // /health/ready: consuming, and Redis takes the writes (or has failed only briefly).
+  const { server } = await serveOps({
+    host: config.host,
+    port: config.writer.metricsPort,
+    registry: metrics.registry,
+    readiness: () => {
       const health = writer.health();
-      const ok = started && health.ready;
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          status: !started ? 'starting' : ok ? 'ok' : 'redis unavailable',
-          detail: health.detail,
-        }),
-      );
-    } else {
-      res.writeHead(404).end();
-    }
+      const ready = started && health.ready;
+      const status = !started ? 'starting' : ready ? 'ok' : 'redis unavailable';
+      return { ready, status, detail: health.detail };
+    },
   });
-  server.listen(config.writer.metricsPort, config.host);
   await writer.start();
   started = true;
   const shutdown = async (signal: string) => {
@@ -71,6 +56,6 @@ async function main(): Promise<void> {
 }
 
 void main().catch((e: unknown) => {
-  log('feature-writer failed', { error: e instanceof Error ? e.message : String(e) });
+  logger.error('feature-writer failed', { error: e instanceof Error ? e.message : String(e) });
   process.exit(1);
 });

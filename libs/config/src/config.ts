@@ -32,8 +32,14 @@ export class ConfigError extends Error {
 /** The one user of the stack's Prometheus (HTTP basic auth). */
 export const PROMETHEUS_USER = 'fstore';
 
+/** The services' log levels, lowest first (FSTORE_LOG_LEVEL). */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export interface FstoreConfig {
   host: string;
+  /** The lowest level the services log. */
+  logLevel: LogLevel;
   stackDir: string;
   cacheDir: string;
   /** The local stack's supervisor: check interval and longest restart backoff. */
@@ -386,6 +392,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
   const ports = (v: string) => v.split(',').map((p) => Number(p.trim()));
   return {
     host: s.FSTORE_HOST,
+    logLevel: oneOf('FSTORE_LOG_LEVEL', s.FSTORE_LOG_LEVEL, LOG_LEVELS),
     stackDir: expandPath(s.FSTORE_STACK_DIR),
     cacheDir: expandPath(s.FSTORE_CACHE_DIR),
     supervisor: {

@@ -4,6 +4,8 @@ export {
   PROJECT_ROOT,
   PROMETHEUS_USER,
   loadConfig,
+  LOG_LEVELS,
+  type LogLevel,
   postgresLogin,
   type PostgresLogin,
   type PostgresServiceRole,

@@ -19,6 +19,11 @@ export const SETTINGS = {
     default: '.stack',
     doc: 'Data, logs, pid files and generated secrets of the local stack (relative to the checkout)',
   },
+  FSTORE_LOG_LEVEL: {
+    kind: 'string',
+    default: 'info',
+    doc: 'Lowest level the services log (debug, info, warn or error): one JSON object a line on stderr',
+  },
   FSTORE_CACHE_DIR: {
     kind: 'string',
     default: '~/.cache/fstore',
@@ -510,7 +515,7 @@ export const SETTINGS = {
   FSTORE_PRODUCER_METRICS_PORT: {
     kind: 'port',
     default: '9465',
-    doc: 'Producer service: Prometheus /metrics and /healthz',
+    doc: 'Producer service: Prometheus /metrics, /health and /health/ready',
   },
   FSTORE_PRODUCER_CONNECT_TIMEOUT: {
     kind: 'int',

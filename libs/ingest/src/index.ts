@@ -6,7 +6,6 @@
 import './kafkajs-patch';
 export { ProducerError } from './errors';
 export type { FileProgress, IngestSummary } from './ingest.service';
-export { jsonLogger, silentLogger, type Logger } from './logger';
 export type { DeadLetter } from './record-decoder';
 export { formatSummary, produce, type ProduceOptions } from './produce.command';
 export { COMPRESSIONS } from './kafka.repository';

@@ -8,7 +8,7 @@ import { Batch, buildBatches } from './batcher';
 import { KafkaRepository, OutgoingMessage } from './kafka.repository';
 import { Line, readLines } from './line-reader';
 import { batchesFromWorker } from './parse-worker.client';
-import { Logger } from './logger';
+import { Logger } from '@fstore/observability';
 import { ProducerMetrics } from './metrics';
 import { InputFormat, RecordDecoder, formatOf } from './record-decoder';
 

@@ -13,7 +13,7 @@ import {
 import { KafkaSasl } from '@fstore/config';
 import { compressFrame, decompressFrame } from 'lz4-napi';
 import { ProducerError } from './errors';
-import { Logger } from './logger';
+import { Logger } from '@fstore/observability';
 
 export type Compression = 'none' | 'gzip' | 'lz4';
 export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'lz4'];

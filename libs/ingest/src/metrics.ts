@@ -1,8 +1,6 @@
-import { createServer, Server } from 'http';
-import { AddressInfo } from 'net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** The producer's Prometheus metrics (served on /metrics in service mode). */
+/** The producer's Prometheus metrics (served by @fstore/observability's serveOps in service mode). */
 export class ProducerMetrics {
   readonly registry = new Registry();
   readonly read = new Counter({
@@ -35,34 +33,5 @@ export class ProducerMetrics {
 
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'fstore_producer_' });
-  }
-
-  /** Serves /metrics and /healthz; resolves with the bound port. */
-  async serve(host: string, port: number): Promise<{ server: Server; port: number }> {
-    const server = createServer((req, res) => {
-      if (req.url === '/metrics') {
-        this.registry.metrics().then(
-          (body) => {
-            res.writeHead(200, { 'content-type': this.registry.contentType });
-            res.end(body);
-          },
-          (e: Error) => {
-            res.writeHead(500);
-            res.end(e.message);
-          },
-        );
-      } else if (req.url === '/healthz') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"status":"ok"}');
-      } else {
-        res.writeHead(404);
-        res.end();
-      }
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    return { server, port: (server.address() as AddressInfo).port };
   }
 }

@@ -6,7 +6,7 @@ import { CheckpointStore } from './checkpoint.store';
 import { ProducerError } from './errors';
 import { IngestService } from './ingest.service';
 import { KafkaRepository, RETRY_BACKOFF, retriesWithin } from './kafka.repository';
-import { silentLogger } from './logger';
+import { silentLogger } from '@fstore/observability';
 import { formatSummary, produce } from './produce.command';
 
 // The original system's sample data: 2,000 valid rows.

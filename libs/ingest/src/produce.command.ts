@@ -3,11 +3,11 @@ import { accessSync, constants, readdirSync, statSync } from 'fs';
 import { join, resolve } from 'path';
 import { ConfigError, kafkaClientConfig, loadConfig } from '@fstore/config';
 import { TOPICS } from '@fstore/contracts';
+import { createLogger, Logger, serveOps } from '@fstore/observability';
 import { CheckpointStore } from './checkpoint.store';
 import { asProducerError, nothingAcknowledged, ProducerError } from './errors';
 import { FileProgress, IngestService, IngestSummary } from './ingest.service';
 import { COMPRESSIONS, Compression, KafkaRepository } from './kafka.repository';
-import { jsonLogger, Logger } from './logger';
 import { ProducerMetrics } from './metrics';
 import { InputFormat } from './record-decoder';
 
@@ -85,7 +85,7 @@ function checkInput(flag: string, path: string, folder: boolean): void {
 export async function produce(opts: ProduceOptions): Promise<IngestSummary[]> {
   const config = loadConfig();
   const p = config.producer;
-  const log = opts.log ?? jsonLogger();
+  const log = opts.log ?? createLogger('producer', { level: config.logLevel });
   const modes = [opts.file, opts.dir, opts.stdin].filter(Boolean).length;
   if (modes !== 1) throw new ProducerError('give exactly one of --file, --dir or --stdin');
   // Before anything connects: a missing input fails at once, not after the Kafka timeout.
@@ -94,9 +94,16 @@ export async function produce(opts: ProduceOptions): Promise<IngestSummary[]> {
   const service = !opts.file;
   const metrics = new ProducerMetrics(service);
   let server: Server | undefined;
+  // Ready once connected to Kafka with both topics there; not ready again after it stops.
+  let ready = false;
   const metricsPort = opts.metricsPort ?? (service ? p.metricsPort : undefined);
   if (metricsPort !== undefined) {
-    const served = await metrics.serve(config.host, metricsPort);
+    const served = await serveOps({
+      host: config.host,
+      port: metricsPort,
+      registry: metrics.registry,
+      readiness: () => ({ ready, status: ready ? 'ok' : 'not connected to kafka' }),
+    });
     server = served.server;
     log.info('serving metrics', { url: `http://${config.host}:${served.port}/metrics` });
   }
@@ -123,6 +130,7 @@ export async function produce(opts: ProduceOptions): Promise<IngestSummary[]> {
     await kafka.connect();
     metrics.connected.set(1);
     await kafka.checkTopics([ingestOpts.topic, ingestOpts.dlqTopic]);
+    ready = true;
     const ingest = new IngestService(
       kafka,
       new CheckpointStore(opts.checkpointDir ?? p.checkpointDir),
@@ -164,6 +172,7 @@ export async function produce(opts: ProduceOptions): Promise<IngestSummary[]> {
     }
     throw error;
   } finally {
+    ready = false;
     metrics.connected.set(0);
     await kafka.disconnect();
     server?.close();

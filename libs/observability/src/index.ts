@@ -1,0 +1,3 @@
+export { createLogger, silentLogger, type Logger, type LoggerOptions } from './logger';
+export { NestJsonLogger, serviceLogger } from './nest-logger';
+export { serveOps, type OpsServerOptions, type Readiness } from './ops-server';
