@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Unavailable } from '../errors/domain-errors';
 import { FlinkRepository } from '../flink/flink.repository';
 import { QueueRepository } from '../queue/queue.repository';
-import { FLINK, QUEUE } from '../tokens';
+import { Transactions } from '../store/transactions';
+import { FLINK, QUEUE, TRANSACTIONS } from '../tokens';
 
 const within = <T>(p: Promise<T>, ms: number): Promise<T> =>
   Promise.race([
@@ -15,7 +14,7 @@ const within = <T>(p: Promise<T>, ms: number): Promise<T> =>
 @Injectable()
 export class HealthService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    @Inject(TRANSACTIONS) private readonly db: Transactions,
     @Inject(QUEUE) private readonly queue: QueueRepository,
     @Inject(FLINK) private readonly flink: FlinkRepository,
   ) {}
@@ -36,7 +35,7 @@ export class HealthService {
 
   private dependencyChecks(): Record<'postgres' | 'queue_redis' | 'flink', () => Promise<unknown>> {
     return {
-      postgres: () => this.db.query('SELECT 1'),
+      postgres: () => this.db.ping(),
       queue_redis: () => this.queue.ping(),
       flink: () => this.flink.ping(),
     };

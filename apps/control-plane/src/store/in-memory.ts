@@ -123,6 +123,8 @@ export class InMemoryTransactions implements Transactions {
   isUniqueViolation(e: unknown): boolean {
     return e instanceof InMemoryUniqueViolation;
   }
+
+  async ping(): Promise<void> {}
 }
 
 export class InMemoryOperationsRepository implements OperationsRepository {

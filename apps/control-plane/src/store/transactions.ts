@@ -13,4 +13,6 @@ export interface Transactions {
   run<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Whether the error is a unique constraint refusing a row (two writers of the same key). */
   isUniqueViolation(e: unknown): boolean;
+  /** Resolves once the database answers a statement (readiness); rejects with why it did not. */
+  ping(): Promise<void>;
 }

@@ -23,6 +23,10 @@ export class TypeOrmTransactions implements Transactions {
     const code = (e as { driverError?: { code?: string } }).driverError?.code;
     return e instanceof QueryFailedError && code === UNIQUE_VIOLATION;
   }
+
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
 }
 
 /**
