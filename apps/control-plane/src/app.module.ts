@@ -13,7 +13,6 @@ import { TypeOrmApiKeysRepository } from './auth/api-keys.repository';
 import { TypeOrmFeatureRegistryRepository } from './features/feature-registry.repository';
 import { ApiKeysService } from './auth/api-keys.service';
 import { AuthGuard } from './auth/auth.guard';
-import { configProvider } from './config';
 import { ConsoleHealthController } from './console/console-health.controller';
 import { ConsoleHealthService } from './console/console-health.service';
 import { PrometheusRepository } from './console/prometheus.repository';
@@ -70,6 +69,8 @@ import {
 } from './tokens';
 
 export interface ControlPlaneOptions extends ProcessRoles {
+  /** The configuration, read once at start (main.ts) and given to every provider. */
+  config: FstoreConfig;
   /** Replaces the batch runtime (Livy) — tests of the run module only. */
   batchRuntime?: BatchRuntime;
   /** Where flink-sql/ and spark-jobs/ are read from (default: the checkout) — tests only. */
@@ -84,13 +85,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          inject: [CONFIG],
-          extraProviders: [configProvider],
           useFactory: () => ({}),
-          dataSourceFactory: async () => {
-            const { loadConfig } = await import('@fstore/config');
-            return openDatabase(loadConfig());
-          },
+          dataSourceFactory: async () => openDatabase(options.config),
         }),
         TypeOrmModule.forFeature(ENTITIES),
       ],
@@ -108,7 +104,7 @@ export class AppModule {
         ConsoleHealthController,
       ],
       providers: [
-        configProvider,
+        { provide: CONFIG, useValue: options.config },
         {
           provide: PROCESS_ROLES,
           useValue: { worker: options.worker, reconciler: options.reconciler },

@@ -9,16 +9,18 @@ import { serveConsole } from './console/static';
 import { ControlMetrics } from './metrics/metrics';
 import { controlPlaneDocument } from './openapi';
 
-const DEFAULTS: ControlPlaneOptions = { worker: true, reconciler: true };
+const DEFAULTS = { worker: true, reconciler: true };
 
 /** The control plane's HTTP app (with the worker and reconciler unless switched off). */
 export async function createApp(
   options: Partial<ControlPlaneOptions> = {},
-  logger: LoggerService = serviceLogger('control-plane'),
+  logger?: LoggerService,
 ): Promise<NestFastifyApplication> {
-  const { http } = loadConfig();
+  const config = options.config ?? loadConfig();
+  const { http } = config;
+  logger ??= serviceLogger('control-plane', config.logLevel);
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ ...DEFAULTS, ...options }),
+    AppModule.forRoot({ ...DEFAULTS, ...options, config }),
     new FastifyAdapter({ bodyLimit: http.maxBodyBytes, trustProxy: http.trustedProxies }),
     { logger },
   );
@@ -33,11 +35,12 @@ export async function createApp(
 /** A worker process without HTTP: executes operations and (optionally) reconciles. */
 export async function createWorker(
   options: Partial<ControlPlaneOptions> = {},
-  logger: LoggerService = serviceLogger('control-plane'),
+  logger?: LoggerService,
 ): Promise<INestApplicationContext> {
+  const config = options.config ?? loadConfig();
   const ctx = await NestFactory.createApplicationContext(
-    AppModule.forRoot({ worker: true, reconciler: true, ...options }),
-    { logger },
+    AppModule.forRoot({ ...DEFAULTS, ...options, config }),
+    { logger: logger ?? serviceLogger('control-plane', config.logLevel) },
   );
   ctx.enableShutdownHooks();
   return ctx;

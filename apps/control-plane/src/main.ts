@@ -10,11 +10,15 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const args = process.argv.slice(2);
   if (args.includes('--worker-only')) {
-    await createWorker({ reconciler: !args.includes('--no-reconciler') });
+    await createWorker({ config, reconciler: !args.includes('--no-reconciler') });
     return;
   }
   const worker = !args.includes('--no-worker');
-  const app = await createApp({ worker, reconciler: worker && !args.includes('--no-reconciler') });
+  const app = await createApp({
+    config,
+    worker,
+    reconciler: worker && !args.includes('--no-reconciler'),
+  });
   await app.listen(config.control.port, config.host);
 }
 

@@ -4,7 +4,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { OpenAPIObject } from '@nestjs/swagger';
-import { PROJECT_ROOT } from '@fstore/config';
+import { loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { buildOpenApiDocument } from '@fstore/rest-api';
 import { AppModule } from './app.module';
 
@@ -28,7 +28,7 @@ export const controlPlaneDocument = (app: INestApplication): OpenAPIObject =>
 /** The document without a running app or any connection (docs/openapi/, its drift test). */
 export async function generateControlPlaneDocument(): Promise<OpenAPIObject> {
   const app = await NestFactory.create(
-    AppModule.forRoot({ worker: false, reconciler: false }),
+    AppModule.forRoot({ worker: false, reconciler: false, config: loadConfig() }),
     new FastifyAdapter(),
     { preview: true, logger: false },
   );

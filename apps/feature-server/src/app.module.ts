@@ -1,4 +1,4 @@
-import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { Pool } from 'pg';
 import { FstoreConfig } from '@fstore/config';
@@ -17,7 +17,6 @@ import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
 import { LoginThrottle } from './auth/login-throttle';
 import { pgPoolProvider, usersRepositoryProvider } from './auth/users.provider';
-import { configProvider } from './config';
 import { FeaturesController } from './features/features.controller';
 import { EntityReadLane } from './features/entity-read.lane';
 import { FeaturesService } from './features/features.service';
@@ -39,7 +38,8 @@ export const usersUnavailable = (e: unknown): DomainError | undefined => {
   return undefined;
 };
 
-@Module({
+/** The feature server's controllers and providers; the configuration is given at start. */
+const FEATURE_SERVER = {
   controllers: [
     FeaturesController,
     LegacyController,
@@ -48,7 +48,6 @@ export const usersUnavailable = (e: unknown): DomainError | undefined => {
     MetricsController,
   ],
   providers: [
-    configProvider,
     onlineStoreProvider,
     pgPoolProvider,
     usersRepositoryProvider,
@@ -95,13 +94,24 @@ export const usersUnavailable = (e: unknown): DomainError | undefined => {
     { provide: APP_FILTER, useExisting: ErrorFilter },
     EntityReadLane,
   ],
-})
+};
+
+@Module({})
 export class AppModule implements OnApplicationShutdown {
   constructor(
     @Inject(ONLINE_STORE) private readonly store: OnlineStore,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(ServingLog) private readonly servingLog: ServingLog,
   ) {}
+
+  /** The feature server with `config` (read once, by main.ts) given to every provider. */
+  static forRoot(config: FstoreConfig): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: FEATURE_SERVER.controllers,
+      providers: [{ provide: CONFIG, useValue: config }, ...FEATURE_SERVER.providers],
+    };
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([this.store.close(), this.pool.end(), this.servingLog.close()]);

@@ -11,14 +11,15 @@ import { featureServerDocument } from './openapi';
 
 /** Builds the feature server (used by main.ts and by the tests). */
 export async function createApp(
-  logger: LoggerService = serviceLogger('feature-server'),
+  logger?: LoggerService,
+  config = loadConfig(),
 ): Promise<NestFastifyApplication> {
-  const { http } = loadConfig();
+  const { http } = config;
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule,
+    AppModule.forRoot(config),
     // The client's address (per-address login limits) from the proxies' X-Forwarded-For only.
     new FastifyAdapter({ bodyLimit: http.maxBodyBytes, trustProxy: http.trustedProxies }),
-    { logger },
+    { logger: logger ?? serviceLogger('feature-server', config.logLevel) },
   );
   useJsonBodyLimits(app, { maxBytes: http.maxBodyBytes, maxDepth: http.maxJsonDepth });
   const fastify = app.getHttpAdapter().getInstance();

@@ -4,7 +4,7 @@ import { createApp } from './app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const app = await createApp();
+  const app = await createApp(undefined, config);
   await app.listen(config.serving.port, config.host);
 }
 

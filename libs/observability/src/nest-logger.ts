@@ -1,5 +1,5 @@
 import { LoggerService, LogLevel as NestLogLevel } from '@nestjs/common';
-import { loadConfig, type LogLevel } from '@fstore/config';
+import type { LogLevel } from '@fstore/config';
 import { createLogger, Logger } from './logger';
 
 /** How Nest's levels map onto ours (verbose is debug; fatal is error). */
@@ -73,7 +73,7 @@ export class NestJsonLogger implements LoggerService {
   }
 }
 
-/** A Nest app's logger: the service's structured logger at the configured level. */
-export function serviceLogger(service: string): NestJsonLogger {
-  return new NestJsonLogger(createLogger(service, { level: loadConfig().logLevel }));
+/** A Nest app's logger: the service's structured logger at `level` (config.logLevel). */
+export function serviceLogger(service: string, level: LogLevel): NestJsonLogger {
+  return new NestJsonLogger(createLogger(service, { level }));
 }
