@@ -4,7 +4,13 @@ import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 // Only light modules here: `fstore --help` must not load the stack, NestJS, kafkajs or the feature
 // definitions. Each command's modules load inside its action (`await import(…)`).
-import { ConfigError, loadConfig, PROJECT_ROOT, settingsMarkdownTable } from '@fstore/config';
+import {
+  CONFIGURATION_DOC,
+  ConfigError,
+  loadConfig,
+  PROJECT_ROOT,
+  settingsMarkdownTable,
+} from '@fstore/config';
 import type { GenerateOptions } from '@fstore/generator';
 // The defaults alone: the generator's index loads the event schema and its validators.
 import { GENERATOR_DEFAULTS as GEN } from '@fstore/generator/defaults';
@@ -62,12 +68,12 @@ async function checkedStack(command: Command, names: string[]) {
 
 const ROLES = ['admin', 'operator', 'viewer'];
 
-/** Replaces the table that follows the README's configuration header. */
-function updateReadmeTable(): void {
-  const file = join(PROJECT_ROOT, 'README.md');
+/** Replaces the configuration table of docs/configuration.md. */
+function updateConfigurationTable(): void {
+  const file = join(PROJECT_ROOT, CONFIGURATION_DOC);
   const readme = readFileSync(file, 'utf8');
   const start = readme.indexOf('| variable | default | meaning |');
-  if (start < 0) throw new Error('README.md has no configuration table');
+  if (start < 0) throw new Error(`${CONFIGURATION_DOC} has no configuration table`);
   const end = readme.indexOf('\n\n', start);
   writeFileSync(file, readme.slice(0, start) + settingsMarkdownTable() + readme.slice(end));
 }
@@ -365,9 +371,9 @@ program
 program
   .command('config')
   .description('Print the configuration reference (every environment variable and its default)')
-  .option('--update-readme', "rewrite README.md's configuration table from it")
-  .action((opts: { updateReadme?: boolean }) => {
-    if (opts.updateReadme) updateReadmeTable();
+  .option('--update-docs', `rewrite ${CONFIGURATION_DOC}'s configuration table from it`)
+  .action((opts: { updateDocs?: boolean }) => {
+    if (opts.updateDocs) updateConfigurationTable();
     else console.log(settingsMarkdownTable());
   });
 

@@ -1,6 +1,12 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { ConfigError, loadConfig, PROJECT_ROOT, settingsMarkdownTable } from './config';
+import {
+  CONFIGURATION_DOC,
+  ConfigError,
+  loadConfig,
+  PROJECT_ROOT,
+  settingsMarkdownTable,
+} from './config';
 
 describe('loadConfig', () => {
   const base = { FSTORE_STACK_DIR: '/nonexistent-stack-dir' };
@@ -58,9 +64,9 @@ describe("the feature writer's WAIT", () => {
   });
 });
 
-describe('README', () => {
+describe(CONFIGURATION_DOC, () => {
   it('carries the generated configuration table (fstore config)', () => {
-    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const readme = readFileSync(join(PROJECT_ROOT, CONFIGURATION_DOC), 'utf8');
     expect(readme).toContain(settingsMarkdownTable());
   });
 });

@@ -577,7 +577,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
   };
 }
 
-/** The README's configuration table, generated so that it cannot drift from SETTINGS. */
+/** Where the configuration reference lives (its table is generated: `fstore config --update-docs`). */
+export const CONFIGURATION_DOC = 'docs/configuration.md';
+
+/** The configuration table of CONFIGURATION_DOC, generated so that it cannot drift from SETTINGS. */
 export function settingsMarkdownTable(): string {
   const rows = (Object.entries(SETTINGS) as [SettingName, SettingSpec][]).map(([name, spec]) => {
     let def: string;

@@ -1,6 +1,7 @@
 export { SETTINGS, type SettingName, type SettingSpec } from './settings';
 export {
   ConfigError,
+  CONFIGURATION_DOC,
   PROJECT_ROOT,
   PROMETHEUS_USER,
   loadConfig,

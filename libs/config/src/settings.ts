@@ -1,6 +1,6 @@
 /**
  * Every environment variable the project reads, with its default and meaning: the one source of
- * truth for ports, addresses and tunables. The local stack, the apps, the tests and the README's
+ * truth for ports, addresses and tunables. The local stack, the apps, the tests and docs/configuration.md's
  * configuration table (`fstore config --markdown`) all read this list.
  */
 export type SettingKind = 'string' | 'port' | 'int' | 'ports' | 'secret';
