@@ -10,3 +10,18 @@ export { jsonLogger, silentLogger, type Logger } from './logger';
 export type { DeadLetter } from './record-decoder';
 export { formatSummary, produce, type ProduceOptions } from './produce.command';
 export { COMPRESSIONS } from './kafka.repository';
+export {
+  DLQ_REPLAY_GROUP,
+  ReplayError,
+  type DeadLetterListing,
+  type ReplayCounts,
+  type ReplaySummary,
+} from './dead-letter-replay';
+export { KafkaDeadLetters } from './dead-letter.repository';
+export {
+  dlqList,
+  dlqReplay,
+  formatReplayCounts,
+  type DlqListOptions,
+  type DlqReplayOptions,
+} from './dlq.command';
