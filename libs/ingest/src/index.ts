@@ -12,6 +12,8 @@ export { formatSummary, produce, type ProduceOptions } from './produce.command';
 export { COMPRESSIONS } from './kafka.repository';
 export {
   DLQ_REPLAY_GROUP,
+  listDeadLetters,
+  replayDeadLetters,
   ReplayError,
   type DeadLetterListing,
   type ReplayCounts,
