@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, PROJECT_ROOT, settingsMarkdownTable } from '@f
 import type { GenerateOptions } from '@fstore/generator';
 // The defaults alone: the generator's index loads the event schema and its validators.
 import { GENERATOR_DEFAULTS as GEN } from '@fstore/generator/defaults';
-import type { DlqReplayOptions, IngestSummary, ProduceOptions } from '@fstore/ingest';
+import type { DlqReplayOptions, IngestSummary, ProduceOptions, ReplayCounts } from '@fstore/ingest';
 import { StackError } from './stack/processes';
 import { call, ControlPlaneError, jobsCommand } from './control/jobs-command';
 import { formatTable } from './format-table';
@@ -518,8 +518,8 @@ dlq
   .option('--json', 'print the summary as JSON')
   .option('--quiet', 'no progress lines on stderr')
   .action(async function (this: Command, o: DlqReplayCliOptions) {
-    const { PRODUCER_RULES, WRITER_RULES } = await import('@fstore/contracts');
     if (o.rule !== undefined) {
+      const { PRODUCER_RULES, WRITER_RULES } = await import('@fstore/contracts');
       const rules = {
         producer: Object.keys(PRODUCER_RULES),
         'feature-writer': Object.keys(WRITER_RULES),
@@ -533,7 +533,7 @@ dlq
       }
     }
     const { dlqReplay, formatReplayCounts } = await import('@fstore/ingest');
-    let last: Parameters<typeof formatReplayCounts>[0] | undefined;
+    let last: ReplayCounts | undefined;
     let shownAt = 0;
     try {
       const summary = await dlqReplay({
