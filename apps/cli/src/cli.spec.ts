@@ -267,6 +267,14 @@ describe('flag validation: exit 2, a message naming the flag, nothing done', () 
       ['generate', '--rows', '1', '--out', 'x.csv', '--zipf', 'abc'],
       "option '--zipf <s>' argument 'abc' is invalid. expected a number ≥ 0, e.g. 1.1",
     ],
+    [
+      ['dlq', 'replay', '--service', 'spark'],
+      "option '--service <service>' argument 'spark' is invalid. expected one of producer, feature-writer",
+    ],
+    [
+      ['dlq', 'list', '--sample', '0'],
+      "option '--sample <n>' argument '0' is invalid. expected a positive integer",
+    ],
   ];
 
   it.each(cases)('fstore %j', (args, message) => {
@@ -277,6 +285,25 @@ describe('flag validation: exit 2, a message naming the flag, nothing done', () 
     expect(run.stdout).toBe('');
     expect(heavy(run.report.modules)).toEqual([]);
   });
+
+  it.each([
+    [
+      ['dlq', 'replay', '--rule', 'nope'],
+      "option '--rule <rule>' argument 'nope' is invalid. expected a rule of the producer or the feature writer: required, max_length, number, decimal, integer, min, max, range, format, date, type, column_count, quote, json, utf8, line_length, key, tile_end, event_time, value, tombstone, events, agg",
+    ],
+    [
+      ['dlq', 'replay', '--service', 'producer', '--rule', 'tombstone'],
+      "option '--rule <rule>' argument 'tombstone' is invalid. expected a rule of producer: required, max_length, number, decimal, integer, min, max, range, format, date, type, column_count, quote, json, utf8, line_length",
+    ],
+  ])(
+    'fstore %j: exit 2 before Kafka is tried (the rules are those of @fstore/contracts)',
+    (args, message) => {
+      const run = fstore(args);
+      expect(run.stderr).toBe(`error: ${message}\n`);
+      expect(run.status).toBe(2);
+      expect(run.stdout).toBe('');
+    },
+  );
 
   it.each([['up'], ['down'], ['status']])(
     'stack %s of an unknown component: exit 2 naming the argument and the known ones',

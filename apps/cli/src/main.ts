@@ -14,7 +14,7 @@ import {
 import type { GenerateOptions } from '@fstore/generator';
 // The defaults alone: the generator's index loads the event schema and its validators.
 import { GENERATOR_DEFAULTS as GEN } from '@fstore/generator/defaults';
-import type { IngestSummary, ProduceOptions } from '@fstore/ingest';
+import type { DlqReplayOptions, IngestSummary, ProduceOptions, ReplayCounts } from '@fstore/ingest';
 import { StackError } from './stack/processes';
 import { call, ControlPlaneError, jobsCommand } from './control/jobs-command';
 import { formatTable } from './format-table';
@@ -39,6 +39,11 @@ import {
 import type { TrainingSetOptions } from './training/training-set';
 
 type ProduceCliOptions = ProduceOptions & { json?: boolean; quiet?: boolean };
+
+type DlqReplayCliOptions = Omit<DlqReplayOptions, 'log' | 'progress'> & {
+  json?: boolean;
+  quiet?: boolean;
+};
 
 type GenerateCliOptions = Omit<GenerateOptions, 'maxDelaySeconds'> & { maxDelay: number };
 
@@ -480,6 +485,85 @@ program
     }
   });
 
+const dlq = program
+  .command('dlq')
+  .description(
+    'The dead-letter topic: what is in it, and replaying it after a fix (docs/dead-letter-format.md)',
+  );
+
+dlq
+  .command('list')
+  .description(
+    'Count the dead letters by service and rule, and show the newest (reads the whole topic)',
+  )
+  .option('--sample <n>', 'newest letters to show (default 10)', positiveInt)
+  .option('--dlq-topic <topic>', 'dead-letter topic (default: "ecommerce.transactions.dlq")')
+  .option('--json', 'print the listing as JSON')
+  .action(async (o: { sample?: number; dlqTopic?: string; json?: boolean }) => {
+    const { dlqList } = await import('@fstore/ingest');
+    const listing = await dlqList(o);
+    if (o.json) console.log(JSON.stringify(listing));
+    else console.log((await import('./dlq/dlq-format')).formatListing(listing));
+  });
+
+dlq
+  .command('replay')
+  .description(
+    "Replay the dead letters from the group fstore-dlq-replay's position to the end offsets at start: producer lines the current rules accept to the main topic, writer records to their changelog",
+  )
+  .option(
+    '--service <service>',
+    "only this service's letters",
+    oneOf(['producer', 'feature-writer']),
+  )
+  .option('--rule <rule>', 'only letters of this rule')
+  .option('--dry-run', 'decide and count only: send and commit nothing')
+  .option('--dlq-topic <topic>', 'dead-letter topic (default: "ecommerce.transactions.dlq")')
+  .option('--topic <topic>', 'where producer letters go (default: "ecommerce.transactions")')
+  .option('--group <group>', 'consumer group (default: "fstore-dlq-replay")')
+  .option('--json', 'print the summary as JSON')
+  .option('--quiet', 'no progress lines on stderr')
+  .action(async function (this: Command, o: DlqReplayCliOptions) {
+    if (o.rule !== undefined) {
+      const { PRODUCER_RULES, WRITER_RULES } = await import('@fstore/contracts');
+      const rules = {
+        producer: Object.keys(PRODUCER_RULES),
+        'feature-writer': Object.keys(WRITER_RULES),
+      };
+      const known = o.service ? rules[o.service] : [...new Set(Object.values(rules).flat())];
+      if (!known.includes(o.rule)) {
+        usageError(
+          this,
+          `option '--rule <rule>' argument '${o.rule}' is invalid. expected a rule of ${o.service ?? 'the producer or the feature writer'}: ${known.join(', ')}`,
+        );
+      }
+    }
+    const { dlqReplay, formatReplayCounts } = await import('@fstore/ingest');
+    let last: ReplayCounts | undefined;
+    let shownAt = 0;
+    try {
+      const summary = await dlqReplay({
+        ...o,
+        log,
+        progress: (c) => {
+          last = { ...c };
+          if (o.quiet || Date.now() - shownAt < 1000) return;
+          shownAt = Date.now();
+          log(`dlq replay: ${formatReplayCounts(c)} so far`);
+        },
+      });
+      console.log(
+        o.json
+          ? JSON.stringify(summary)
+          : `${formatReplayCounts(summary)}${summary.dry_run ? ' (dry run: nothing sent or committed)' : ''}`,
+      );
+    } catch (e) {
+      // What was replayed before the failure is committed: say how far it got.
+      if (last) log(`stopped after: ${formatReplayCounts(last)}`);
+      throw e;
+    }
+  });
+
 const k8s = program
   .command('k8s')
   .description('The production shape (k8s/): render and validate the manifests');
@@ -531,6 +615,7 @@ program.parseAsync(process.argv).catch((e: unknown) => {
     e instanceof ConfigError ||
     e instanceof ControlPlaneError ||
     name === 'ProducerError' ||
+    name === 'ReplayError' ||
     name === 'DefinitionError' ||
     name === 'TrainingSetInputError';
   const message = e instanceof Error ? e.message : String(e);

@@ -1,4 +1,4 @@
-import { ENTITIES, FeatureDefinition, featureTopic } from '@fstore/contracts';
+import { ENTITIES, FeatureDefinition, featureTopic, type WriterRule } from '@fstore/contracts';
 import { FeatureWrite, formatValue } from '@fstore/online-store';
 
 /** The changelog topic a stream feature's Flink job writes. */
@@ -6,9 +6,10 @@ export const changelogTopic = (feature: FeatureDefinition) => featureTopic(featu
 
 export type Decoded =
   | { ok: true; write: FeatureWrite; identity: string }
-  | { ok: false; rule: string; message: string };
+  | { ok: false; rule: WriterRule; message: string };
 
-const fail = (rule: string, message: string): Decoded => ({ ok: false, rule, message });
+/** Its rules are listed, with their meaning, in WRITER_RULES (docs/dead-letter-format.md). */
+const fail = (rule: WriterRule, message: string): Decoded => ({ ok: false, rule, message });
 
 /** Flink's JSON format writes TIMESTAMP(3) as `YYYY-MM-DD HH:MM:SS[.fff]`; the time is UTC. */
 export function parseEventTime(text: unknown): number | undefined {

@@ -28,6 +28,7 @@ function setUp(
   failures: number,
   replicaWait: ReplicaWait = { replicas: 0, timeoutMs: 500 },
   acks: () => Promise<ReplicaAck[]> = async () => [],
+  messages: ReturnType<typeof message>[] = [message(10, 'c1', 5), message(11, 'c2', 7)],
 ) {
   const written: FeatureWrite[][] = [];
   const waits: ReplicaWait[] = [];
@@ -71,7 +72,7 @@ function setUp(
     batch: {
       topic: 'features.last_purchase_amount',
       partition: 0,
-      messages: [message(10, 'c1', 5), message(11, 'c2', 7)],
+      messages,
       offsetLag: () => '0',
     },
     heartbeat: async () => undefined,
@@ -214,5 +215,56 @@ describe('FeatureWriter waiting for replicas before it commits (WAIT)', () => {
     expect(t.waits).toEqual([]);
     expect(t.written).toHaveLength(1);
     expect(t.commits).toEqual(committed);
+  });
+});
+
+describe('FeatureWriter dead letters', () => {
+  it('sends a record it can never apply in the envelope of @fstore/contracts, and commits past it', async () => {
+    const bad = {
+      offset: '12',
+      key: Buffer.from('{"customer_id":"c3"}'),
+      value: Buffer.from('{"value":'),
+    };
+    const t = setUp(0, undefined, undefined, [message(11, 'c2', 7), bad]);
+    await t.apply();
+    expect(t.written[0].map((w) => w.keyParts[0])).toEqual(['c2']);
+    expect(t.sent).toEqual([
+      {
+        topic: 'dlq',
+        messages: [
+          {
+            key: 'features.last_purchase_amount/0/12',
+            value: JSON.stringify({
+              service: 'feature-writer',
+              reason: {
+                field: 'record',
+                rule: 'json',
+                message: 'not JSON: Unexpected end of JSON input',
+              },
+              source: {
+                service: 'feature-writer',
+                topic: 'features.last_purchase_amount',
+                partition: 0,
+                offset: '12',
+              },
+              key_base64: bad.key.toString('base64'),
+              original_base64: bad.value.toString('base64'),
+            }),
+            headers: {
+              'fstore.service': 'feature-writer',
+              'fstore.reason.rule': 'json',
+              'fstore.reason.field': 'record',
+              'fstore.source.topic': 'features.last_purchase_amount',
+              'fstore.source.partition': '0',
+              'fstore.source.offset': '12',
+            },
+          },
+        ],
+      },
+    ]);
+    expect(t.commits).toEqual([
+      [{ topic: 'features.last_purchase_amount', partition: 0, offset: '13' }],
+    ]);
+    expect((await t.metrics.deadLettered.get()).values[0].value).toBe(1);
   });
 });

@@ -1,6 +1,12 @@
 import { Consumer, EachBatchPayload, Kafka, logLevel, Producer } from 'kafkajs';
 import { KafkaSasl } from '@fstore/config';
-import { FeatureDefinition } from '@fstore/contracts';
+import {
+  deadLetterMessage,
+  deadLetterOf,
+  FeatureDefinition,
+  type WriterDeadLetter,
+  type WriterRule,
+} from '@fstore/contracts';
 import {
   FeatureWrite,
   OnlineStore,
@@ -28,14 +34,6 @@ export interface WriterOptions {
    */
   replicaWait: ReplicaWait;
   log: (msg: string, fields?: Record<string, unknown>) => void;
-}
-
-/** What goes to the dead-letter topic for a changelog record the writer could not apply. */
-export interface WriterDeadLetter {
-  reason: { rule: string; message: string };
-  source: { service: 'feature-writer'; topic: string; partition: number; offset: string };
-  key_base64: string | null;
-  original_base64: string | null;
 }
 
 /** Changelog partitions the writer applies at the same time. */
@@ -254,15 +252,19 @@ export class FeatureWriter {
     topic: string,
     partition: number,
     m: { key: Buffer | null; value: Buffer | null; offset: string },
-    rule: string,
+    rule: WriterRule,
     message: string,
   ): WriterDeadLetter {
-    return {
-      reason: { rule, message },
-      source: { service: 'feature-writer', topic, partition, offset: m.offset },
-      key_base64: m.key?.toString('base64') ?? null,
-      original_base64: m.value?.toString('base64') ?? null,
-    };
+    return deadLetterOf({
+      service: 'feature-writer',
+      rule,
+      message,
+      topic,
+      partition,
+      offset: m.offset,
+      key: m.key,
+      value: m.value,
+    });
   }
 
   private async sendDeadLetters(
@@ -271,11 +273,7 @@ export class FeatureWriter {
   ): Promise<void> {
     await this.producer.send({
       topic: this.opts.deadLetterTopic,
-      messages: letters.map((l) => ({
-        key: `${l.source.topic}/${l.source.partition}/${l.source.offset}`,
-        value: JSON.stringify(l),
-        headers: { 'fstore-source': 'feature-writer', 'fstore-rule': l.reason.rule },
-      })),
+      messages: letters.map(deadLetterMessage),
     });
     this.metrics.deadLettered.inc({ feature: feature.name }, letters.length);
     this.opts.log('records dead-lettered', { count: letters.length, rule: letters[0].reason.rule });

@@ -36,3 +36,23 @@ export {
   type TiledWindow,
 } from './features';
 export { JOB_NAME, JOB_NAME_RULE } from './jobs';
+export {
+  DEAD_LETTER_HEADERS,
+  DEAD_LETTER_SERVICES,
+  PRODUCER_RULES,
+  WRITER_RULES,
+  deadLetterMessage,
+  deadLetterOf,
+  parseDeadLetter,
+  type DeadLetter,
+  type DeadLetterMessage,
+  type DeadLetterService,
+  type ParsedDeadLetter,
+  type ProducerDeadLetter,
+  type ProducerInput,
+  type ProducerRejection,
+  type ProducerRule,
+  type WriterDeadLetter,
+  type WriterRejection,
+  type WriterRule,
+} from './dead-letters';

@@ -7,7 +7,7 @@ export {
   parseCsvLine,
 } from './csv';
 export type { CsvLayout } from './csv';
-export { ROW, type FieldError, type Rule } from './errors';
+export { ROW, RULES, type FieldError, type Rule } from './errors';
 export { EVENT_ID_NAMESPACE, deriveEventId } from './event-id';
 export { FIELDS, GENERATED_COLUMNS, MAX_LINE_BYTES, SEED_COLUMNS } from './fields';
 export { parseNdjsonLine } from './ndjson';

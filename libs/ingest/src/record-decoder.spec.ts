@@ -40,4 +40,26 @@ describe('RecordDecoder', () => {
     const withId = d.decode(line(Buffer.from(GOOD + ',id-1')));
     expect(withId.ok && JSON.parse(withId.value).event_id).toBe('id-1');
   });
+
+  it('writes the envelope of @fstore/contracts: the input it read and every fstore.* header', () => {
+    const d = new RecordDecoder('csv', 'g.csv', GENERATED_LAYOUT);
+    const out = d.decode(line(Buffer.from(GOOD.replace(',6,', ',-6,') + ',id-1'), 4));
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(JSON.parse(out.value)).toMatchObject({
+      service: 'producer',
+      reason: { field: 'price', rule: 'min' },
+      input: { format: 'csv', has_event_id: true },
+      original_truncated: false,
+    });
+    expect(out.headers).toEqual({
+      'fstore.service': 'producer',
+      'fstore.reason.rule': 'min',
+      'fstore.reason.field': 'price',
+      'fstore.source.file': 'g.csv',
+      'fstore.source.line': '4',
+    });
+    const nd = new RecordDecoder('ndjson', 'h.ndjson').decode(line(Buffer.from('[1]'), 2));
+    expect(!nd.ok && JSON.parse(nd.value).input).toEqual({ format: 'ndjson', has_event_id: false });
+  });
 });

@@ -9,6 +9,7 @@ import {
   parseCsvLine,
   parseNdjsonLine,
 } from '@fstore/events';
+import { deadLetterMessage, deadLetterOf, type ProducerDeadLetter } from '@fstore/contracts';
 import { Line, lineBytes } from './line-reader';
 
 export type InputFormat = 'csv' | 'ndjson';
@@ -32,15 +33,8 @@ export interface Rejected {
   headers: Record<string, string>;
 }
 
-/** The dead-letter message value (JSON). */
-export interface DeadLetter {
-  reason: FieldError;
-  source: { file: string; line: number };
-  /** The input line's original bytes (without the line break), base64. */
-  original_base64: string;
-  /** True when the line exceeded MAX_LINE_BYTES and only its start is kept. */
-  original_truncated: boolean;
-}
+/** The producer's dead letter (the envelope of `@fstore/contracts`, docs/dead-letter-format.md). */
+export type DeadLetter = ProducerDeadLetter;
 
 /** Turns input lines into main-topic or dead-letter messages. */
 export class RecordDecoder {
@@ -68,23 +62,18 @@ export class RecordDecoder {
     if (result.ok) {
       return { ok: true, key: result.event.customer_id, value: JSON.stringify(result.event) };
     }
-    const letter: DeadLetter = {
-      reason: result.error,
-      source,
-      original_base64: lineBytes(line).toString('base64'),
-      original_truncated: line.truncated,
-    };
-    return {
-      ok: false,
-      reason: result.error,
-      value: JSON.stringify(letter),
-      headers: {
-        'fstore.reason.field': result.error.field,
-        'fstore.reason.rule': result.error.rule,
-        'fstore.source.file': this.sourceName,
-        'fstore.source.line': String(line.no),
-      },
-    };
+    const message = deadLetterMessage(
+      deadLetterOf({
+        service: 'producer',
+        reason: result.error,
+        file: this.sourceName,
+        line: line.no,
+        input: { format: this.format, has_event_id: this.layout?.hasEventId ?? false },
+        original: lineBytes(line),
+        truncated: line.truncated,
+      }),
+    );
+    return { ok: false, reason: result.error, value: message.value, headers: message.headers };
   }
 
   /** The CSV column holding the first invalid byte (`row` for NDJSON or when unsure). */
