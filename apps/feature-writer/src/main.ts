@@ -8,7 +8,6 @@ import { FeatureWriter } from './writer';
 
 // Until the configuration is read (its errors are logged too), at the default level.
 let logger = createLogger('feature-writer');
-const log = (msg: string, fields?: Record<string, unknown>) => logger.info(msg, fields);
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -24,7 +23,7 @@ async function main(): Promise<void> {
       deadLetterTopic: config.writer.deadLetterTopic ?? TOPICS.deadLetter,
       retryForMs: config.writer.retrySeconds * 1000,
       replicaWait: config.writer.replicaWait,
-      log,
+      log: logger,
     },
     store,
     metrics,
@@ -45,7 +44,7 @@ async function main(): Promise<void> {
   await writer.start();
   started = true;
   const shutdown = async (signal: string) => {
-    log('stopping', { signal });
+    logger.info('stopping', { signal });
     await writer.stop();
     await store.close();
     server.close();

@@ -57,7 +57,12 @@ function setUp(
       deadLetterTopic: 'dlq',
       retryForMs: 300,
       replicaWait,
-      log: (msg, fields) => logged.push([msg, fields]),
+      log: {
+        debug: (msg, fields) => logged.push([msg, fields]),
+        info: (msg, fields) => logged.push([msg, fields]),
+        warn: (msg, fields) => logged.push([msg, fields]),
+        error: (msg, fields) => logged.push([msg, fields]),
+      },
     },
     store,
     metrics,

@@ -1,5 +1,6 @@
 import { Consumer, EachBatchPayload, Kafka, logLevel, Producer } from 'kafkajs';
 import { KafkaSasl } from '@fstore/config';
+import type { Logger } from '@fstore/observability';
 import {
   deadLetterMessage,
   deadLetterOf,
@@ -33,7 +34,7 @@ export interface WriterOptions {
    * committed, and for how long (FSTORE_WRITER_WAIT_REPLICAS, …_TIMEOUT_MS); 0 replicas: no wait.
    */
   replicaWait: ReplicaWait;
-  log: (msg: string, fields?: Record<string, unknown>) => void;
+  log: Logger;
 }
 
 /** Changelog partitions the writer applies at the same time. */
@@ -103,7 +104,7 @@ export class FeatureWriter {
       partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
       eachBatch: (payload) => this.applyBatch(payload),
     });
-    this.opts.log('feature writer started', {
+    this.opts.log.info('feature writer started', {
       topics: [...this.byTopic.keys()],
       group: this.opts.groupId,
     });
@@ -183,7 +184,7 @@ export class FeatureWriter {
         this.metrics.written.inc(result.written);
         this.metrics.skippedOlder.inc(result.skippedOlder);
         if (this.failingSince !== undefined) {
-          this.opts.log('redis writes work again', {
+          this.opts.log.info('redis writes work again', {
             failed_for_s: Math.round((Date.now() - this.failingSince) / 1000),
           });
         }
@@ -200,7 +201,7 @@ export class FeatureWriter {
         // One line when it starts failing, then one about every 30 s.
         if (attempt === 0 || attempt % 6 === 0) {
           const failing = Date.now() - this.failingSince;
-          this.opts.log(
+          this.opts.log.warn(
             failing > this.opts.retryForMs
               ? 'redis unavailable, holding the batch'
               : 'redis write failed, retrying',
@@ -229,7 +230,7 @@ export class FeatureWriter {
     ) {
       return;
     }
-    this.opts.log('replicas did not confirm the writes in time; offsets committed anyway', {
+    this.opts.log.warn('replicas did not confirm the writes in time; offsets committed anyway', {
       level: 'warn',
       wanted: this.opts.replicaWait.replicas,
       timeout_ms: this.opts.replicaWait.timeoutMs,
@@ -276,6 +277,9 @@ export class FeatureWriter {
       messages: letters.map(deadLetterMessage),
     });
     this.metrics.deadLettered.inc({ feature: feature.name }, letters.length);
-    this.opts.log('records dead-lettered', { count: letters.length, rule: letters[0].reason.rule });
+    this.opts.log.warn('records dead-lettered', {
+      count: letters.length,
+      rule: letters[0].reason.rule,
+    });
   }
 }

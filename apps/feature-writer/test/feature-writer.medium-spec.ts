@@ -2,6 +2,7 @@ import { randomUUID } from 'crypto';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { kafkaClientConfig, loadConfig } from '@fstore/config';
 import { featureByName } from '@fstore/contracts';
+import { silentLogger } from '@fstore/observability';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { WriterMetrics } from '../src/metrics';
 import { FeatureWriter } from '../src/writer';
@@ -30,7 +31,7 @@ function writer(groupId: string): FeatureWriter {
       deadLetterTopic: dlq,
       retryForMs: 2000,
       replicaWait: config.writer.replicaWait,
-      log: () => undefined,
+      log: silentLogger,
     },
     store,
     new WriterMetrics(),
