@@ -484,10 +484,10 @@ describe('the control plane answers as docs/openapi/control-plane.json says', ()
     const applied = (listed.body.features as Json[]).find((f) => f.registry_version !== null);
     if (applied) {
       const answer = await cp('GET', versions, {
-        params: { name: applied.name },
+        params: { name: String(applied.name) },
         auth: keys.viewer,
       });
-      expect([answer.status, answer.body.versions[0].version]).toEqual([
+      expect([answer.status, (answer.body.versions as Json[])[0].version]).toEqual([
         200,
         applied.registry_version,
       ]);
