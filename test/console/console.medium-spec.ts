@@ -1,9 +1,11 @@
 import { randomBytes } from 'crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Browser, BrowserContext, Page } from 'playwright-core';
-import { ControlPlaneClient } from '@fstore/client';
+import { ControlPlaneClient, type PlanRequest } from '@fstore/client';
 import { kafkaClientConfig, loadConfig } from '@fstore/config';
+import { REGISTRY } from '@fstore/contracts';
 import { createControlApiKey } from '@fstore/control-store';
+import { exportDefinitions } from '@fstore/definitions';
 import { FlinkJobs } from '@fstore/flink';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser';
@@ -23,10 +25,24 @@ const product = `console-${run}`;
 const EVENT_TIME = Date.UTC(2026, 0, 2, 3, 4, 5);
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
+// A feature of this test's own in the registry (a batch feature like units_sold, so no streaming
+// job runs it), applied twice with another description; removed again at the end.
+const VERSIONED = `console_${run}`;
+const stackDefinitions = exportDefinitions(REGISTRY);
+const unitsSold = stackDefinitions.features.find((f) => f.name === 'units_sold')!;
+const versioned = (description: string): (typeof stackDefinitions.features)[number] => ({
+  ...unitsSold,
+  name: VERSIONED,
+  description,
+});
 
 let browser: Browser;
 let operatorApi: ControlPlaneClient;
 let deploymentId = '';
+/** The stack's definitions with these features, as the plan/apply request carries them. */
+const planDefinitions = (features: typeof stackDefinitions.features) =>
+  ({ ...stackDefinitions, features }) as unknown as PlanRequest['definitions'];
+let applied = false;
 const topics: string[] = [];
 const kafka = new Kafka({
   // The tests' Kafka user (topics of their own: create, delete).
@@ -73,6 +89,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  // The stack's registry as the checkout defines it: the test's feature removed (a version too).
+  if (applied) {
+    await operatorApi
+      .apply({ definitions: planDefinitions(stackDefinitions.features), jobs: [] })
+      .catch(() => undefined);
+  }
   if (deploymentId) {
     const dep = await operatorApi.getDeployment(deploymentId).catch(() => undefined);
     if (dep && dep.desired_state !== 'cancelled') {
@@ -232,6 +254,82 @@ describe('web console', () => {
     await screenshot(page, 'feature-lookup');
     expect(problems).toEqual([]);
     await context.close();
+  });
+
+  it("shows a feature's versions (who, when) and the diff of its definition, equal to the API's", async () => {
+    const adminApi = new ControlPlaneClient({ baseUrl: base, apiKey: keys.admin });
+    const apply = (client: ControlPlaneClient, description: string) =>
+      client.apply({
+        definitions: planDefinitions([...stackDefinitions.features, versioned(description)]),
+        jobs: [],
+      });
+    applied = true;
+    const first = await apply(operatorApi, `A test feature of the console (${run}), first`);
+    expect(first.applied).toEqual(expect.arrayContaining([{ name: VERSIONED, version: 1 }]));
+    const second = await apply(adminApi, `A test feature of the console (${run}), described again`);
+    expect(second.applied).toEqual([{ name: VERSIONED, version: 2 }]);
+    const api = await operatorApi.featureVersions(VERSIONED);
+    expect(api.map((v) => [v.version, v.applied_by, v.removed])).toEqual([
+      [2, `key:console-${run}-admin`, false],
+      [1, `key:console-${run}-operator`, false],
+    ]);
+
+    const { context, page, problems } = await newPage();
+    await signIn(page, 'viewer');
+    await go(page, `features/${VERSIONED}`, VERSIONED);
+    const table = page.getByTestId('versions');
+    await table.waitFor();
+    const shownRows = await table
+      .locator('tbody tr')
+      .evaluateAll((rows) =>
+        rows.map((r) => [...r.querySelectorAll('th, td')].slice(0, 4).map((c) => c.textContent)),
+      );
+    const shownAt = (iso: string) =>
+      new Date(iso)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z');
+    expect(shownRows).toEqual([
+      ['2', api[0].applied_by, shownAt(api[0].applied_at), 'changed'],
+      ['1', api[1].applied_by, shownAt(api[1].applied_at), 'added'],
+    ]);
+
+    // The newest version against the one before: only the description line differs.
+    const diff = page.getByTestId('diff');
+    await page.getByRole('heading', { level: 3, name: 'Version 2 against version 1' }).waitFor();
+    const lineCount = (definition: object) =>
+      JSON.stringify(definition, null, 2).split('\n').length;
+    expect(await diff.locator('del').allTextContents()).toEqual([
+      `-   "description": "${api[1].definition.description}",`,
+    ]);
+    expect(await diff.locator('ins').allTextContents()).toEqual([
+      `+   "description": "${api[0].definition.description}",`,
+    ]);
+    expect(await diff.locator('span').count()).toBe(lineCount(api[0].definition) - 1);
+    expect(await page.getByTestId('diff-summary').textContent()).toBe(
+      '1 line added (+), 1 line removed (-)',
+    );
+    await checkPage(page, 'feature-versions');
+
+    // Version 1, chosen with the keyboard: the whole definition added.
+    const choose = page.getByRole('button', { name: 'Diff of version 1' });
+    await choose.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 3, name: 'Version 1 (the first)' }).waitFor();
+    expect(await choose.getAttribute('aria-pressed')).toBe('true');
+    expect(await diff.locator('ins').count()).toBe(lineCount(api[1].definition));
+    expect(await diff.locator('del, span').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+
+    // At phone width too: no serious accessibility violation.
+    const phone = await newPage(PHONE);
+    await signIn(phone.page, 'viewer');
+    await go(phone.page, `features/${VERSIONED}`, VERSIONED);
+    await phone.page.getByTestId('diff').waitFor();
+    await checkPage(phone.page, 'feature-versions-phone');
+    expect(phone.problems).toEqual([]);
+    await phone.context.close();
   });
 
   it('lets an operator pause a deployment (paused in the page and in Flink), resume it, and cancel it after a confirmation', async () => {

@@ -473,7 +473,25 @@ describe('the control plane answers as docs/openapi/control-plane.json says', ()
   });
 
   it('features, plan and apply', async () => {
-    expect((await cp('GET', '/v1/features', { auth: keys.viewer })).status).toBe(200);
+    const listed = await cp('GET', '/v1/features', { auth: keys.viewer });
+    expect(listed.status).toBe(200);
+    const versions = '/v1/features/{name}/versions';
+    expect(
+      (await cp('GET', versions, { params: { name: 'no_such_feature' }, auth: keys.viewer }))
+        .status,
+    ).toBe(404);
+    // A feature `fstore apply` recorded (when the stack's registry has one): its versions' schema.
+    const applied = (listed.body.features as Json[]).find((f) => f.registry_version !== null);
+    if (applied) {
+      const answer = await cp('GET', versions, {
+        params: { name: String(applied.name) },
+        auth: keys.viewer,
+      });
+      expect([answer.status, (answer.body.versions as Json[])[0].version]).toEqual([
+        200,
+        applied.registry_version,
+      ]);
+    }
     const one = '/v1/features/{name}';
     expect(
       (await cp('GET', one, { params: { name: 'avg_review' }, auth: keys.viewer })).status,

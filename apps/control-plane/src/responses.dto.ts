@@ -271,6 +271,25 @@ export class FeatureDetailDto extends FeatureDto {
   event_time?: string | null;
 }
 
+/** One applied version of a feature (GET /v1/features/{name}/versions). */
+export class FeatureVersionDto {
+  @ApiProperty({ type: 'integer', example: 2 }) version!: number;
+  @ApiProperty({ example: 'key:alice', description: 'who applied it' }) applied_by!: string;
+  @Time() applied_at!: Date;
+  @ApiProperty({ description: 'this version removed the feature' }) removed!: boolean;
+  @ApiProperty({
+    ...JSON_OBJECT,
+    description: 'the definition as applied (one feature of `fstore features export`)',
+  })
+  definition!: Record<string, unknown>;
+}
+
+export class FeatureVersionsDto {
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: [FeatureVersionDto], description: 'newest first' })
+  versions!: FeatureVersionDto[];
+}
+
 export class FeatureChangeDto {
   @ApiProperty() name!: string;
   @ApiProperty() engine!: string;

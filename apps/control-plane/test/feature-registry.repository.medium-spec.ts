@@ -65,6 +65,27 @@ it('versions recorded in a transaction that rolls back are not kept; a version i
   expect(transactions.isUniqueViolation(refusal)).toBe(true);
 });
 
+it("answers one feature's versions newest first, with the definition as stored; none for another name", async () => {
+  await transactions.run(async (tx) => {
+    await registry.lockForApply(tx);
+    await registry.insert(version('d_feature', 1), tx);
+  });
+  await transactions.run(async (tx) => {
+    await registry.lockForApply(tx);
+    await registry.insert(version('d_feature', 2), tx);
+    await registry.insert(version('d_feature', 3, true), tx);
+  });
+  const versions = await registry.versions('d_feature');
+  expect(versions.map(({ appliedAt: _at, ...v }) => v)).toEqual([
+    { version: 3, removed: true, appliedBy: 'key:test', definition: { name: 'd_feature', n: 3 } },
+    { version: 2, removed: false, appliedBy: 'key:test', definition: { name: 'd_feature', n: 2 } },
+    { version: 1, removed: false, appliedBy: 'key:test', definition: { name: 'd_feature', n: 1 } },
+  ]);
+  expect(versions.every((v) => v.appliedAt instanceof Date)).toBe(true);
+  expect(versions[1].appliedAt.getTime()).toBeGreaterThanOrEqual(versions[2].appliedAt.getTime());
+  expect(await registry.versions('no_feature')).toEqual([]);
+});
+
 it('reads which jobs run a file, their newest live deployment and their newest successful run', async () => {
   const job = `features-t${randomUUID().slice(0, 8)}`;
   await pg.job(job, 'flink-sql');

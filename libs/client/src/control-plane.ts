@@ -4,6 +4,7 @@ import { ClientOptions, JsonApi } from './http';
 type Schemas = components['schemas'];
 export type Feature = Schemas['FeatureDto'];
 export type FeatureDetail = Schemas['FeatureDetailDto'];
+export type FeatureVersion = Schemas['FeatureVersionDto'];
 export type Job = Schemas['JobDto'];
 export type JobDetail = Schemas['JobDetailDto'];
 export type JobVersion = Schemas['JobVersionDto'];
@@ -94,6 +95,16 @@ export class ControlPlaneClient {
     return this.http.request('GET', `/v1/features/${path(name)}`, {
       query: { entity_id: entityId },
     });
+  }
+
+  /** Every version `fstore apply` recorded of one feature, newest first. */
+  async featureVersions(name: string): Promise<FeatureVersion[]> {
+    return (
+      await this.http.request<Schemas['FeatureVersionsDto']>(
+        'GET',
+        `/v1/features/${path(name)}/versions`,
+      )
+    ).versions;
   }
 
   plan(request: PlanRequest): Promise<FeaturePlan> {

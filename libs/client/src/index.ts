@@ -26,6 +26,7 @@ export {
   type FeatureApply,
   type FeatureDetail,
   type FeaturePlan,
+  type FeatureVersion,
   type Idempotent,
   type Job,
   type JobDetail,

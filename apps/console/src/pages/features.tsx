@@ -3,6 +3,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { call, describeError } from '../api';
 import { producerState, when } from '../format';
 import { useApi } from '../hooks';
+import { FeatureVersions } from './feature-versions';
 import { Problem, Scroll } from './parts';
 
 const unique = (values: string[]) => [...new Set(values)].sort();
@@ -154,6 +155,7 @@ export function FeatureDetailPage({ name }: { name: string }) {
       <h1>{name}</h1>
       <Problem error={feature.error} />
       {f && <FeatureFacts feature={f} />}
+      <FeatureVersions name={name} />
       <h2>Current value of one entity</h2>
       <form class="lookup" onSubmit={find}>
         <label for="entity_id">{f ? `${f.entity} id` : 'Entity id'}</label>

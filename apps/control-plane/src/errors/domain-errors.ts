@@ -29,6 +29,15 @@ export const CsrfTokenRefused = (header: string) =>
   );
 export const NotFound = (what: string, id: string) =>
   new DomainError(ERRORS.notFound, `${what} ${id} not found`);
+/** A feature with no version in the registry (unknown, or never applied with `fstore apply`). */
+export const NoFeatureVersions = (name: string) =>
+  new DomainError(ERRORS.notFound, `feature ${name} has no applied versions`, [
+    {
+      loc: ['path', 'name'],
+      msg: 'no version of this feature was applied with fstore apply',
+      type: 'lookup_error.no_versions',
+    },
+  ]);
 export const Conflict = (message: string, detail: ErrorDetail[] | null = null) =>
   new DomainError(ERRORS.exists, message, detail);
 /** An action the deployment's current state does not allow (resume a running job, …). */

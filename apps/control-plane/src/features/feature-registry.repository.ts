@@ -24,6 +24,16 @@ export interface NewFeatureVersion {
   appliedBy: string;
 }
 
+/** One applied version of a feature, as the registry stored it. */
+export interface FeatureVersionRecord {
+  version: number;
+  removed: boolean;
+  appliedBy: string;
+  appliedAt: Date;
+  /** The definition as applied (`fstore features export`'s JSON of the feature). */
+  definition: JsonObject;
+}
+
 /** A live deployment of a streaming job with the SHA-256 of the SQL its version runs. */
 export interface LiveStreamDeployment {
   deployment: DeploymentEntity;
@@ -41,6 +51,8 @@ export interface FeatureRegistryRepository {
   /** Holds other applies off until the transaction ends (the versions read next stay latest). */
   lockForApply(tx: Transaction): Promise<void>;
   insert(row: NewFeatureVersion, tx: Transaction): Promise<void>;
+  /** Every version of one feature, newest first (none: never applied). */
+  versions(name: string): Promise<FeatureVersionRecord[]>;
   /** The not-cancelled deployments of jobs whose names start with `jobPrefix`. */
   liveDeployments(jobPrefix: string): Promise<LiveStreamDeployment[]>;
   /** The names of the jobs that have a version running this file. */
@@ -80,6 +92,20 @@ export class TypeOrmFeatureRegistryRepository implements FeatureRegistryReposito
 
   async insert(row: NewFeatureVersion, tx: Transaction): Promise<void> {
     await managerOf(this.db, tx).getRepository(FeatureVersionEntity).insert(row);
+  }
+
+  async versions(name: string): Promise<FeatureVersionRecord[]> {
+    const rows = await this.db.getRepository(FeatureVersionEntity).find({
+      where: { name },
+      order: { version: 'DESC' },
+    });
+    return rows.map((r) => ({
+      version: r.version,
+      removed: r.removed,
+      appliedBy: r.appliedBy,
+      appliedAt: r.appliedAt,
+      definition: r.definition,
+    }));
   }
 
   async liveDeployments(jobPrefix: string): Promise<LiveStreamDeployment[]> {

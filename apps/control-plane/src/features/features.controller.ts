@@ -20,6 +20,7 @@ import {
   FeatureDetailDto,
   FeatureListDto,
   FeaturePlanDto,
+  FeatureVersionsDto,
   StreamProducerDto,
 } from '../responses.dto';
 
@@ -69,6 +70,14 @@ export class FeaturesController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<FeatureApplyDto> {
     return this.features.apply(body, principal);
+  }
+
+  /** Every applied version of the feature, newest first: who applied it, when, the definition. */
+  @Get(':name/versions')
+  @ApiOkResponse({ type: FeatureVersionsDto })
+  @ApiErrors(E.notFound)
+  versions(@Param('name') name: string): Promise<FeatureVersionsDto> {
+    return this.features.versions(name);
   }
 
   @Get(':name')

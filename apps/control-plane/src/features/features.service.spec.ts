@@ -94,4 +94,47 @@ describe('FeaturesService (the registry rules, on an in-memory store)', () => {
       detail: [expect.objectContaining({ loc: ['body', 'definitions', 'format'] })],
     });
   });
+
+  it('versions lists every applied version newest first: who, when, removed, the definition as applied', async () => {
+    const { features } = setUp();
+    const admin: Principal = { actor: 'key:test-admin', role: 'admin', keyId: 'k2' };
+    await features.apply(request(), operator);
+    const [first, second, ...rest] = exported.features;
+    const described = { ...first, description: `${first.description} (re-described)` };
+    await features.apply(request({ ...exported, features: [described, ...rest] }), admin);
+
+    const changed = await features.versions(first.name);
+    expect(changed.name).toBe(first.name);
+    expect(changed.versions.map(({ applied_at: _at, ...v }) => v)).toEqual([
+      { version: 2, applied_by: admin.actor, removed: false, definition: described },
+      { version: 1, applied_by: operator.actor, removed: false, definition: first },
+    ]);
+    const [newest, oldest] = changed.versions.map((v) => v.applied_at.getTime());
+    expect(newest).toBeGreaterThanOrEqual(oldest);
+
+    const removed = await features.versions(second.name);
+    expect(removed.versions.map((v) => [v.version, v.applied_by, v.removed])).toEqual([
+      [2, admin.actor, true],
+      [1, operator.actor, false],
+    ]);
+    // A removal records the definition it removed.
+    expect(removed.versions[0].definition).toEqual(second);
+  });
+
+  it('versions of a feature never applied is a 404 naming the feature', async () => {
+    const { features } = setUp();
+    await features.apply(request(), operator);
+    await expect(features.versions('no_such_feature')).rejects.toMatchObject({
+      status: 404,
+      code: 1404,
+      message: 'feature no_such_feature has no applied versions',
+      detail: [
+        {
+          loc: ['path', 'name'],
+          msg: 'no version of this feature was applied with fstore apply',
+          type: 'lookup_error.no_versions',
+        },
+      ],
+    });
+  });
 });

@@ -10,7 +10,7 @@ import { FeaturePlan, LiveJob, planChanges } from './feature-plan';
 import { CatalogFeature, currentCatalog } from './feature-catalog';
 import { PlanRequestDto } from './features-plan.dto';
 import { InvalidField } from '@fstore/rest-api';
-import { NotFound, Unavailable } from '../errors/domain-errors';
+import { NoFeatureVersions, NotFound, Unavailable } from '../errors/domain-errors';
 import { FEATURE_REGISTRY_REPOSITORY, ONLINE_STORE, TRANSACTIONS } from '../tokens';
 import { FeatureRegistryRepository } from './feature-registry.repository';
 
@@ -147,6 +147,25 @@ export class FeaturesService implements OnApplicationShutdown {
       key: featureKey(name, parts),
       value: value?.value ?? null,
       event_time: value ? new Date(value.eventTime).toISOString() : null,
+    };
+  }
+
+  /**
+   * Every version the registry holds of one feature, newest first, with who applied it and the
+   * definition as applied; a feature never applied with `fstore apply` has none (404).
+   */
+  async versions(name: string) {
+    const versions = await this.registry.versions(name);
+    if (versions.length === 0) throw NoFeatureVersions(name);
+    return {
+      name,
+      versions: versions.map((v) => ({
+        version: v.version,
+        applied_by: v.appliedBy,
+        applied_at: v.appliedAt,
+        removed: v.removed,
+        definition: v.definition,
+      })),
     };
   }
 

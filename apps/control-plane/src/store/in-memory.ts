@@ -23,6 +23,7 @@ import {
 import {
   FeatureRegistryRepository,
   LiveStreamDeployment,
+  FeatureVersionRecord,
   NewFeatureVersion,
 } from '../features/feature-registry.repository';
 import { RegisteredFeature } from '../features/feature-plan';
@@ -553,6 +554,19 @@ export class InMemoryFeatureRegistryRepository implements FeatureRegistryReposit
     );
     if (taken) throw new InMemoryUniqueViolation(`feature_versions (${row.name}, ${row.version})`);
     this.tables.featureVersions.push({ ...clone(row), appliedAt: new Date() });
+  }
+
+  async versions(name: string): Promise<FeatureVersionRecord[]> {
+    return this.tables.featureVersions
+      .filter((r) => r.name === name)
+      .sort((a, b) => b.version - a.version)
+      .map((r) => ({
+        version: r.version,
+        removed: r.removed,
+        appliedBy: r.appliedBy,
+        appliedAt: new Date(r.appliedAt.getTime()),
+        definition: clone(r.definition),
+      }));
   }
 
   async liveDeployments(jobPrefix: string): Promise<LiveStreamDeployment[]> {

@@ -321,6 +321,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/features/{name}/versions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['FeaturesController_versions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/features/{name}': {
     parameters: {
       query?: never;
@@ -793,6 +809,28 @@ export interface components {
       nothing_to_do: boolean;
       /** @description the registry versions recorded */
       applied: components['schemas']['AppliedFeatureDto'][];
+    };
+    FeatureVersionDto: {
+      /** @example 2 */
+      version: number;
+      /**
+       * @description who applied it
+       * @example key:alice
+       */
+      applied_by: string;
+      /** Format: date-time */
+      applied_at: string;
+      /** @description this version removed the feature */
+      removed: boolean;
+      /** @description the definition as applied (one feature of `fstore features export`) */
+      definition: {
+        [key: string]: unknown;
+      };
+    };
+    FeatureVersionsDto: {
+      name: string;
+      /** @description newest first */
+      versions: components['schemas']['FeatureVersionDto'][];
     };
     FeatureDetailDto: {
       name: string;
@@ -2786,6 +2824,87 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'] & {
             /** @enum {integer} */
             error_code?: 1002;
+          };
+        };
+      };
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1999;
+          };
+        };
+      };
+      /** @description PostgreSQL or another dependency unavailable (error_code 1400) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1400;
+          };
+        };
+      };
+    };
+  };
+  FeaturesController_versions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FeatureVersionsDto'];
+        };
+      };
+      /** @description a field is invalid; the detail names it (error_code 1000) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1000;
+          };
+        };
+      };
+      /** @description missing, unknown, expired or revoked credentials (error_code 1200) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1200;
+          };
+        };
+      };
+      /** @description no such resource (job, version, deployment, run, operation, feature, API key) (error_code 1404) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1404;
           };
         };
       };
