@@ -6,7 +6,7 @@ import { kafkaClientConfig } from '@fstore/config';
 import { deadLetterMessage, deadLetterOf, parseDeadLetter } from '@fstore/contracts';
 import { deriveEventId, SEED_COLUMNS } from '@fstore/events';
 // The replay's logic itself for the writer's letter: the CLI does not let one name a test.* topic.
-import { KafkaDeadLetters, replayDeadLetters } from '@fstore/ingest';
+import { KafkaDeadLetters, replayDeadLetters } from '@fstore/ingest/dlq';
 import { config, deleteTopics, endOffsets, fstoreEnv, kafka, readRange } from './kafka-support';
 
 // `fstore dlq list|replay` against the real Kafka of the local stack (`fstore stack up kafka`),

@@ -14,7 +14,8 @@ import {
 import type { GenerateOptions } from '@fstore/generator';
 // The defaults alone: the generator's index loads the event schema and its validators.
 import { GENERATOR_DEFAULTS as GEN } from '@fstore/generator/defaults';
-import type { DlqReplayOptions, IngestSummary, ProduceOptions, ReplayCounts } from '@fstore/ingest';
+import type { IngestSummary, ProduceOptions } from '@fstore/ingest';
+import type { DlqReplayOptions, ReplayCounts } from '@fstore/ingest/dlq';
 import { StackError } from './stack/processes';
 import { call, ControlPlaneError, jobsCommand } from './control/jobs-command';
 import { formatTable } from './format-table';
@@ -500,7 +501,7 @@ dlq
   .option('--dlq-topic <topic>', 'dead-letter topic (default: "ecommerce.transactions.dlq")')
   .option('--json', 'print the listing as JSON')
   .action(async (o: { sample?: number; dlqTopic?: string; json?: boolean }) => {
-    const { dlqList } = await import('@fstore/ingest');
+    const { dlqList } = await import('@fstore/ingest/dlq');
     const listing = await dlqList(o);
     if (o.json) console.log(JSON.stringify(listing));
     else console.log((await import('./dlq/dlq-format')).formatListing(listing));
@@ -538,7 +539,7 @@ dlq
         );
       }
     }
-    const { dlqReplay, formatReplayCounts } = await import('@fstore/ingest');
+    const { dlqReplay, formatReplayCounts } = await import('@fstore/ingest/dlq');
     let last: ReplayCounts | undefined;
     let shownAt = 0;
     try {

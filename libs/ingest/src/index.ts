@@ -9,20 +9,3 @@ export type { FileProgress, IngestSummary } from './ingest.service';
 export type { DeadLetter } from './record-decoder';
 export { formatSummary, produce, type ProduceOptions } from './produce.command';
 export { COMPRESSIONS } from './kafka.repository';
-export {
-  DLQ_REPLAY_GROUP,
-  listDeadLetters,
-  replayDeadLetters,
-  ReplayError,
-  type DeadLetterListing,
-  type ReplayCounts,
-  type ReplaySummary,
-} from './dead-letter-replay';
-export { KafkaDeadLetters } from './dead-letter.repository';
-export {
-  dlqList,
-  dlqReplay,
-  formatReplayCounts,
-  type DlqListOptions,
-  type DlqReplayOptions,
-} from './dlq.command';

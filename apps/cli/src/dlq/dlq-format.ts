@@ -1,4 +1,4 @@
-import type { DeadLetterListing } from '@fstore/ingest';
+import type { DeadLetterListing } from '@fstore/ingest/dlq';
 import { formatTable } from '../format-table';
 
 /** `fstore dlq list`'s text: the letters by service and rule, then the newest ones. */
