@@ -118,6 +118,8 @@ export interface FstoreConfig {
     heap: string;
     stateRetain: string;
     requestTimeoutMs: number;
+    /** The bearer token Livy wants on every request (FSTORE_LIVY_TOKEN). */
+    token?: string;
   };
   serving: {
     instancePorts: number[];
@@ -500,6 +502,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       heap: s.FSTORE_LIVY_HEAP,
       stateRetain: s.FSTORE_LIVY_STATE_RETAIN,
       requestTimeoutMs: Number(s.FSTORE_LIVY_REQUEST_TIMEOUT_MS),
+      token: s.FSTORE_LIVY_TOKEN,
     },
     serving: {
       instancePorts: ports(s.FSTORE_SERVING_INSTANCE_PORTS),

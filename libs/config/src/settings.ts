@@ -282,6 +282,10 @@ export const SETTINGS = {
     default: (r) => `http://${r.FSTORE_HOST}:${r.FSTORE_LIVY_PORT}`,
     doc: 'Base URL of the Livy server the clients use',
   },
+  FSTORE_LIVY_TOKEN: {
+    kind: 'secret',
+    doc: "Bearer token every request to Livy must carry (stack/livy/auth/BearerTokenFilter.java refuses others with 401): the control plane's and the stack's own clients (local stack: generated into <stack>/secrets.env)",
+  },
   FSTORE_LIVY_HEAP: { kind: 'string', default: '512m', doc: 'Livy server JVM heap (-Xmx)' },
   FSTORE_LIVY_STATE_RETAIN: {
     kind: 'string',
