@@ -36,6 +36,11 @@ export interface FstoreConfig {
   host: string;
   stackDir: string;
   cacheDir: string;
+  /** Secrets only the local stack's own servers use (no app reads them). */
+  localStack: {
+    /** Password of the local Flink's REST keystore and truststore. */
+    flinkTlsStorePassword?: string;
+  };
   /** The local stack's supervisor: check interval and longest restart backoff. */
   supervisor: { intervalSeconds: number; maxBackoffSeconds: number };
   /** The project's role, owner of the database (migrations, `fstore users`, the stack). */
@@ -82,6 +87,11 @@ export interface FstoreConfig {
     blobPort: number;
     restUrl: string;
     gatewayUrl: string;
+    /**
+     * PEM files of the mutual TLS of an https REST API and SQL Gateway: the certificate the server
+     * must present (ca), and the client's own certificate and key.
+     */
+    tls: { caFile: string; certFile: string; keyFile: string };
     taskSlots: number;
     jobManagerMemory: string;
     taskManagerMemory: string;
@@ -390,6 +400,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
     host: s.FSTORE_HOST,
     stackDir: expandPath(s.FSTORE_STACK_DIR),
     cacheDir: expandPath(s.FSTORE_CACHE_DIR),
+    localStack: { flinkTlsStorePassword: s.FSTORE_FLINK_TLS_STORE_PASSWORD },
     supervisor: {
       intervalSeconds: Math.max(1, Number(s.FSTORE_SUPERVISOR_INTERVAL_SECONDS)),
       maxBackoffSeconds: Number(s.FSTORE_SUPERVISOR_MAX_BACKOFF_SECONDS),
@@ -444,6 +455,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       blobPort: Number(s.FSTORE_FLINK_BLOB_PORT),
       restUrl: s.FSTORE_FLINK_REST_URL.replace(/\/+$/, ''),
       gatewayUrl: s.FSTORE_FLINK_GATEWAY_URL.replace(/\/+$/, ''),
+      tls: {
+        caFile: expandPath(s.FSTORE_FLINK_TLS_CA),
+        certFile: expandPath(s.FSTORE_FLINK_TLS_CERT),
+        keyFile: expandPath(s.FSTORE_FLINK_TLS_KEY),
+      },
       taskSlots: Number(s.FSTORE_FLINK_TASK_SLOTS),
       jobManagerMemory: s.FSTORE_FLINK_JOBMANAGER_MEMORY,
       taskManagerMemory: s.FSTORE_FLINK_TASKMANAGER_MEMORY,
