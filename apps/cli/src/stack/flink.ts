@@ -155,12 +155,17 @@ export function ensureFlinkTls(ctx: Pick<StackContext, 'config' | 'log'>): Flink
   chmodSync(dir, 0o700);
   const cert = join(dir, 'rest.crt');
   const key = join(dir, 'rest.key');
-  if (!existsSync(cert) || !existsSync(key)) {
-    const names = new Set(['IP:127.0.0.1', 'DNS:localhost']);
-    for (const url of [flink.restUrl, flink.gatewayUrl]) {
-      const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-      names.add(/^[\d.]+$|:/.test(host) ? `IP:${host}` : `DNS:${host}`);
-    }
+  const names = new Set(['IP:127.0.0.1', 'DNS:localhost']);
+  for (const url of [flink.restUrl, flink.gatewayUrl]) {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    names.add(/^[\d.]+$|:/.test(host) ? `IP:${host}` : `DNS:${host}`);
+  }
+  // The certificate's names, beside it: a changed FSTORE_HOST or URL makes a new certificate
+  // (the clients check the name they connect to).
+  const namesFile = join(dir, 'rest.names');
+  const namesText = [...names].join(',');
+  const current = existsSync(namesFile) ? readFileSync(namesFile, 'utf8') : undefined;
+  if (!existsSync(cert) || !existsSync(key) || current !== namesText) {
     ctx.log(`flink: generating the REST API's TLS key and certificate in ${dir}`);
     rmSync(`${key}.tmp`, { force: true });
     run('openssl', [
@@ -174,7 +179,7 @@ export function ensureFlinkTls(ctx: Pick<StackContext, 'config' | 'log'>): Flink
       '-subj',
       '/CN=fstore-flink-rest',
       '-addext',
-      `subjectAltName=${[...names].join(',')}`,
+      `subjectAltName=${namesText}`,
       '-addext',
       'extendedKeyUsage=serverAuth,clientAuth',
       '-keyout',
@@ -186,6 +191,7 @@ export function ensureFlinkTls(ctx: Pick<StackContext, 'config' | 'log'>): Flink
     chmodSync(`${cert}.tmp`, 0o600);
     renameSync(`${cert}.tmp`, cert);
     renameSync(`${key}.tmp`, key);
+    writeFileSync(namesFile, namesText, { mode: 0o600 });
   }
   const env = { ...process.env, FSTORE_TLS_STORE_PASSWORD: password };
   for (const f of [keystore, truststore]) rmSync(f, { force: true });
