@@ -1,5 +1,5 @@
 import { execFileSync } from 'child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { FstoreConfig, loadConfig } from '@fstore/config';
@@ -188,5 +188,23 @@ describe('Livy authenticates every request (issue 20, finding 2)', () => {
     expect(body.sessions).toHaveLength(body.total);
     const batchesSeen = await LivyBatchesClient.fromConfig(config).list();
     expect(batchesSeen).toHaveLength(body.total);
+  });
+});
+
+describe('the credentials are files only their owner reads', () => {
+  it('the Flink key material, its config.yaml and Livy token file are mode 600 (their folder 700)', () => {
+    const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
+    const tlsDir = join(config.stackDir, 'tls', 'flink');
+    expect(mode(tlsDir)).toBe('700');
+    const files = [
+      join(tlsDir, 'rest.key'),
+      join(tlsDir, 'rest.crt'),
+      join(tlsDir, 'rest.keystore.p12'),
+      join(tlsDir, 'rest.truststore.p12'),
+      join(config.stackDir, 'data', 'flink', 'conf', 'config.yaml'),
+      join(config.stackDir, 'data', 'livy', 'conf', 'auth-token'),
+    ];
+    expect(files.map((f) => [f, mode(f)])).toEqual(files.map((f) => [f, '600']));
+    expect(readFileSync(files[5], 'utf8')).toBe(`${config.livy.token}\n`);
   });
 });
