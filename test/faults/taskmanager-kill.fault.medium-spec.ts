@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { FstoreConfig, loadConfig, PROJECT_ROOT } from '@fstore/config';
-import { JobManagerClient } from '@fstore/flink';
+import { flinkClientTls, JobManagerClient } from '@fstore/flink';
 import { StackContext } from '../../apps/cli/src/stack/component';
 import { runningPid, StackPaths } from '../../apps/cli/src/stack/processes';
 import {
@@ -12,6 +12,7 @@ import {
   stopSupervisor,
   SUPERVISOR,
 } from '../../apps/cli/src/stack/supervisor';
+import { flinkRequest } from '../support/flink-https';
 
 /**
  * Issue 20: after a TaskManager kill nothing restarted it. The stack's supervisor restarts a
@@ -68,18 +69,16 @@ describe('the supervisor restarts a killed TaskManager', () => {
   });
 
   it('brings it back with all its slots, and counts the restart', async () => {
-    const jobManager = new JobManagerClient(config.flink.restUrl, {
-      timeoutMs: 3000,
-      retries: 0,
-      backoffMs: 0,
-    });
+    const jobManager = new JobManagerClient(
+      config.flink.restUrl,
+      { timeoutMs: 3000, retries: 0, backoffMs: 0 },
+      () => flinkClientTls(config),
+    );
     const overview = await jobManager.overview();
     expect(overview['slots-total']).toBeGreaterThanOrEqual(config.flink.taskSlots);
     const tmIds = async (): Promise<{ id: string; slotsNumber: number }[]> => {
-      const res = await fetch(`${config.flink.restUrl}/taskmanagers`, {
-        signal: AbortSignal.timeout(3000),
-      });
-      return ((await res.json()) as { taskmanagers: { id: string; slotsNumber: number }[] })
+      const res = await flinkRequest(config, `${config.flink.restUrl}/taskmanagers`);
+      return (JSON.parse(res.body) as { taskmanagers: { id: string; slotsNumber: number }[] })
         .taskmanagers;
     };
     const before = new Set((await tmIds()).map((t) => t.id));

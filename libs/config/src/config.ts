@@ -42,6 +42,11 @@ export interface FstoreConfig {
   logLevel: LogLevel;
   stackDir: string;
   cacheDir: string;
+  /** Secrets only the local stack's own servers use (no app reads them). */
+  localStack: {
+    /** Password of the local Flink's REST keystore and truststore. */
+    flinkTlsStorePassword?: string;
+  };
   /** The local stack's supervisor: check interval and longest restart backoff. */
   supervisor: { intervalSeconds: number; maxBackoffSeconds: number };
   /** The project's role, owner of the database (migrations, `fstore users`, the stack). */
@@ -88,6 +93,11 @@ export interface FstoreConfig {
     blobPort: number;
     restUrl: string;
     gatewayUrl: string;
+    /**
+     * PEM files of the mutual TLS of an https REST API and SQL Gateway: the certificate the server
+     * must present (ca), and the client's own certificate and key.
+     */
+    tls: { caFile: string; certFile: string; keyFile: string };
     taskSlots: number;
     jobManagerMemory: string;
     taskManagerMemory: string;
@@ -124,6 +134,8 @@ export interface FstoreConfig {
     heap: string;
     stateRetain: string;
     requestTimeoutMs: number;
+    /** The bearer token Livy wants on every request (FSTORE_LIVY_TOKEN). */
+    token?: string;
   };
   serving: {
     instancePorts: number[];
@@ -395,6 +407,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
     logLevel: oneOf('FSTORE_LOG_LEVEL', s.FSTORE_LOG_LEVEL, LOG_LEVELS),
     stackDir: expandPath(s.FSTORE_STACK_DIR),
     cacheDir: expandPath(s.FSTORE_CACHE_DIR),
+    localStack: { flinkTlsStorePassword: s.FSTORE_FLINK_TLS_STORE_PASSWORD },
     supervisor: {
       intervalSeconds: Math.max(1, Number(s.FSTORE_SUPERVISOR_INTERVAL_SECONDS)),
       maxBackoffSeconds: Number(s.FSTORE_SUPERVISOR_MAX_BACKOFF_SECONDS),
@@ -449,6 +462,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       blobPort: Number(s.FSTORE_FLINK_BLOB_PORT),
       restUrl: s.FSTORE_FLINK_REST_URL.replace(/\/+$/, ''),
       gatewayUrl: s.FSTORE_FLINK_GATEWAY_URL.replace(/\/+$/, ''),
+      tls: {
+        caFile: expandPath(s.FSTORE_FLINK_TLS_CA),
+        certFile: expandPath(s.FSTORE_FLINK_TLS_CERT),
+        keyFile: expandPath(s.FSTORE_FLINK_TLS_KEY),
+      },
       taskSlots: Number(s.FSTORE_FLINK_TASK_SLOTS),
       jobManagerMemory: s.FSTORE_FLINK_JOBMANAGER_MEMORY,
       taskManagerMemory: s.FSTORE_FLINK_TASKMANAGER_MEMORY,
@@ -507,6 +525,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       heap: s.FSTORE_LIVY_HEAP,
       stateRetain: s.FSTORE_LIVY_STATE_RETAIN,
       requestTimeoutMs: Number(s.FSTORE_LIVY_REQUEST_TIMEOUT_MS),
+      token: s.FSTORE_LIVY_TOKEN,
     },
     serving: {
       instancePorts: ports(s.FSTORE_SERVING_INSTANCE_PORTS),

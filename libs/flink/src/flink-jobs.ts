@@ -1,11 +1,12 @@
 import { FstoreConfig, KafkaGrants } from '@fstore/config';
 import { FlinkError, FlinkJobError, FlinkScriptError, FlinkTimeoutError } from './errors';
-import { DEFAULT_HTTP, HttpOptions } from './http';
+import { ClientTlsSource, DEFAULT_HTTP, HttpOptions } from './http';
 import { JobDetail, JobManagerClient, JobState, rootCause } from './jobmanager.client';
 import { checkParameters, configPlaceholders, renderPlaceholders } from './placeholders';
 import { checkJobScript } from './policy';
 import { SqlGatewayClient } from './sql-gateway.client';
 import { splitStatements, sqlString, SqlStatement } from './statements';
+import { flinkClientTls } from './tls';
 
 export interface FlinkEndpoints {
   /** JobManager REST API, e.g. http://127.0.0.1:8081 */
@@ -13,6 +14,8 @@ export interface FlinkEndpoints {
   /** SQL Gateway REST endpoint, e.g. http://127.0.0.1:8083 */
   gatewayUrl: string;
   http?: Partial<HttpOptions>;
+  /** Mutual TLS of https endpoints (flinkClientTls). */
+  tls?: ClientTlsSource;
 }
 
 export interface SubmitOptions {
@@ -59,8 +62,8 @@ export class FlinkJobs {
     grants?: KafkaGrants,
   ) {
     const http = { ...DEFAULT_HTTP, ...endpoints.http };
-    this.gateway = new SqlGatewayClient(endpoints.gatewayUrl, http);
-    this.jobManager = new JobManagerClient(endpoints.restUrl, http);
+    this.gateway = new SqlGatewayClient(endpoints.gatewayUrl, http, endpoints.tls);
+    this.jobManager = new JobManagerClient(endpoints.restUrl, http, endpoints.tls);
     this.configured = placeholderValues;
     this.grants = grants;
   }
@@ -72,6 +75,7 @@ export class FlinkJobs {
         restUrl: config.flink.restUrl,
         gatewayUrl: config.flink.gatewayUrl,
         http: { timeoutMs: config.flink.requestTimeoutMs },
+        tls: () => flinkClientTls(config),
       },
       configPlaceholders(config),
       config.flink.kafkaGrants,

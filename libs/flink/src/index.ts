@@ -7,7 +7,8 @@ export {
   type JobState,
   type JobSummary,
 } from './jobmanager.client';
-export { DEFAULT_HTTP, type HttpOptions } from './http';
+export { DEFAULT_HTTP, type ClientTls, type ClientTlsSource, type HttpOptions } from './http';
+export { flinkClientTls } from './tls';
 export { splitStatements, sqlString, type SqlStatement, type StatementKind } from './statements';
 export {
   checkParameters,

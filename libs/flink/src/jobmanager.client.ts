@@ -4,7 +4,7 @@ import {
   FlinkProtocolError,
   FlinkTimeoutError,
 } from './errors';
-import { FlinkHttp, HttpOptions, HttpStatusError } from './http';
+import { ClientTlsSource, FlinkHttp, HttpOptions, HttpStatusError } from './http';
 
 /** Job states of the JobManager REST API (JobStatus). */
 export type JobState =
@@ -82,8 +82,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class JobManagerClient {
   private readonly http: FlinkHttp;
 
-  constructor(baseUrl: string, opts?: HttpOptions) {
-    this.http = new FlinkHttp(baseUrl, opts);
+  constructor(baseUrl: string, opts?: HttpOptions, tls?: ClientTlsSource) {
+    this.http = new FlinkHttp(baseUrl, opts, tls);
   }
 
   get baseUrl(): string {

@@ -4,7 +4,7 @@ import {
   FlinkSqlError,
   FlinkTimeoutError,
 } from './errors';
-import { FlinkHttp, HttpOptions, HttpStatusError } from './http';
+import { ClientTlsSource, FlinkHttp, HttpOptions, HttpStatusError } from './http';
 import { rootCause } from './jobmanager.client';
 
 export type OperationStatus =
@@ -62,8 +62,8 @@ const SESSION_MISSING = /Session '([^']+)' does not exist/;
 export class SqlGatewayClient {
   private readonly http: FlinkHttp;
 
-  constructor(baseUrl: string, opts?: HttpOptions) {
-    this.http = new FlinkHttp(baseUrl, opts);
+  constructor(baseUrl: string, opts?: HttpOptions, tls?: ClientTlsSource) {
+    this.http = new FlinkHttp(baseUrl, opts, tls);
   }
 
   get baseUrl(): string {

@@ -1,5 +1,6 @@
 import axios, { AxiosError, AxiosInstance, Method } from 'axios';
 import { Agent } from 'http';
+import { Agent as HttpsAgent } from 'https';
 
 export interface HttpOptions {
   /** Deadline of one request. */
@@ -38,6 +39,23 @@ export interface JsonHttpServer {
   headers?: Record<string, string>;
   /** Keep connections open between requests (default true). */
   keepAlive?: boolean;
+  /**
+   * For an https server: the certificate(s) it must present and the client's own identity, or a
+   * function that reads them, called at the first request (so that a client can be built where
+   * the files do not exist, e.g. in unit tests that never send anything).
+   */
+  tls?: ClientTlsSource;
+}
+
+export type ClientTlsSource = ClientTls | (() => ClientTls | undefined);
+
+/** PEM texts of a mutual TLS connection. */
+export interface ClientTls {
+  /** Certificate(s) the server's chain must lead to (instead of the public roots). */
+  ca: string;
+  /** The client's certificate and private key, presented when the server asks for one. */
+  cert: string;
+  key: string;
 }
 
 /**
@@ -49,6 +67,7 @@ export interface JsonHttpServer {
  */
 export class RetryingJsonHttp {
   private readonly axios: AxiosInstance;
+  private httpsAgent?: HttpsAgent;
 
   constructor(
     readonly baseUrl: string,
@@ -74,7 +93,12 @@ export class RetryingJsonHttp {
     for (let attempt = 0; ; attempt++) {
       let transient: string;
       try {
-        const res = await this.axios.request({ method, url: path, data: body });
+        const res = await this.axios.request({
+          method,
+          url: path,
+          data: body,
+          httpsAgent: this.agentForHttps(),
+        });
         if (res.status >= 200 && res.status < 300) return res.data as T;
         const retryable = res.status === 503 || (idempotent && [502, 504].includes(res.status));
         if (!retryable) throw new HttpStatusError(res.status, res.data, method, path);
@@ -100,6 +124,17 @@ export class RetryingJsonHttp {
       }
       await sleep(this.opts.backoffMs * 2 ** attempt);
     }
+  }
+
+  private agentForHttps(): HttpsAgent {
+    if (!this.httpsAgent) {
+      const { tls } = this.server;
+      this.httpsAgent = new HttpsAgent({
+        keepAlive: this.server.keepAlive ?? true,
+        ...(typeof tls === 'function' ? tls() : tls),
+      });
+    }
+    return this.httpsAgent;
   }
 
   get<T>(path: string): Promise<T> {

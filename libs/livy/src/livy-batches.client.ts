@@ -95,19 +95,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class LivyBatchesClient {
   private readonly http: LivyHttp;
 
+  /** token: Livy's bearer token (FSTORE_LIVY_TOKEN); without it the stack's Livy answers 401. */
   constructor(
     readonly baseUrl: string,
     http: HttpOptions = DEFAULT_HTTP,
+    token?: string,
   ) {
-    this.http = new LivyHttp(baseUrl, http);
+    this.http = new LivyHttp(baseUrl, http, token);
   }
 
   static fromConfig(config: FstoreConfig, http: Partial<HttpOptions> = {}): LivyBatchesClient {
-    return new LivyBatchesClient(config.livy.url, {
-      ...DEFAULT_HTTP,
-      timeoutMs: config.livy.requestTimeoutMs,
-      ...http,
-    });
+    return new LivyBatchesClient(
+      config.livy.url,
+      { ...DEFAULT_HTTP, timeoutMs: config.livy.requestTimeoutMs, ...http },
+      config.livy.token,
+    );
   }
 
   /** Submits a batch; returns its id. */

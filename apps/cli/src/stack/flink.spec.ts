@@ -1,6 +1,13 @@
 import { load } from 'js-yaml';
 import { loadConfig } from '@fstore/config';
-import { flinkConfigYaml, flinkStateOptions, flinkWebOptions, stockJavaOpts } from './flink';
+import { flinkClientTls } from '@fstore/flink';
+import {
+  flinkConfigYaml,
+  flinkRestSslOptions,
+  flinkStateOptions,
+  flinkWebOptions,
+  stockJavaOpts,
+} from './flink';
 
 /** Flink reads nested YAML keys as dotted ones: `a: {b: 1}` is `a.b: 1`. */
 function flatten(doc: unknown, prefix = ''): Record<string, string> {
@@ -81,5 +88,55 @@ describe('the generated Flink config.yaml', () => {
     const stock = 'env:\n  java:\n    opts:\n      all: --add-exports=a --add-opens=b\n';
     expect(stockJavaOpts(stock)).toBe('--add-exports=a --add-opens=b');
     expect(stockJavaOpts('env: {}\n')).toBe('');
+  });
+});
+
+describe("the REST API's mutual TLS (issue 20, finding 2)", () => {
+  const tls = {
+    keystore: '/s/tls/flink/ks.p12',
+    truststore: '/s/tls/flink/ts.p12',
+    password: 'pw',
+  };
+
+  it('config.yaml turns on REST SSL with client authentication, with the key stores given', () => {
+    const conf = flatten(
+      load(
+        flinkConfigYaml(loadConfig({ FSTORE_STACK_DIR: '/s' }), dirs, '--add-x', undefined, tls),
+      ),
+    );
+    expect(
+      Object.fromEntries(Object.entries(conf).filter(([k]) => k.startsWith('security.'))),
+    ).toEqual({
+      'security.ssl.rest.enabled': 'true',
+      'security.ssl.rest.authentication-enabled': 'true',
+      'security.ssl.rest.keystore': '/s/tls/flink/ks.p12',
+      'security.ssl.rest.keystore-type': 'PKCS12',
+      'security.ssl.rest.keystore-password': 'pw',
+      'security.ssl.rest.key-password': 'pw',
+      'security.ssl.rest.truststore': '/s/tls/flink/ts.p12',
+      'security.ssl.rest.truststore-type': 'PKCS12',
+      'security.ssl.rest.truststore-password': 'pw',
+    });
+    expect(flinkRestSslOptions(tls)['security.ssl.rest.authentication-enabled']).toBe('true');
+  });
+
+  it('the clients default to https URLs and the stack-generated PEM files', () => {
+    const config = loadConfig({ FSTORE_STACK_DIR: '/s' });
+    expect(config.flink.restUrl).toBe('https://127.0.0.1:8081');
+    expect(config.flink.gatewayUrl).toBe('https://127.0.0.1:8083');
+    expect(config.flink.tls).toEqual({
+      caFile: '/s/tls/flink/rest.crt',
+      certFile: '/s/tls/flink/rest.crt',
+      keyFile: '/s/tls/flink/rest.key',
+    });
+    expect(() => flinkClientTls(config)).toThrow(
+      'FSTORE_FLINK_TLS_CA=/s/tls/flink/rest.crt does not exist: an https Flink needs it (the local stack generates it on `fstore stack up flink`)',
+    );
+    const plain = loadConfig({
+      FSTORE_STACK_DIR: '/s',
+      FSTORE_FLINK_REST_URL: 'http://flink:8081',
+      FSTORE_FLINK_GATEWAY_URL: 'http://gateway:8083',
+    });
+    expect(flinkClientTls(plain)).toBeUndefined();
   });
 });

@@ -12,7 +12,7 @@ import {
 } from 'fs';
 import { join } from 'path';
 import { FLINK_KAFKA_SHADED_PACKAGE, FstoreConfig, kafkaJaasLogin } from '@fstore/config';
-import { JobManagerClient, SqlGatewayClient } from '@fstore/flink';
+import { flinkClientTls, JobManagerClient, SqlGatewayClient } from '@fstore/flink';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
   aptInstall,
@@ -88,6 +88,153 @@ export function flinkDirs(ctx: StackContext) {
   };
 }
 
+/** Where the stack keeps the key material of Flink's REST mutual TLS (mode 600 files). */
+export function flinkTlsDir(ctx: Pick<StackContext, 'config'>): string {
+  return join(ctx.config.stackDir, 'tls', 'flink');
+}
+
+export interface FlinkRestTlsFiles {
+  keystore: string;
+  truststore: string;
+  password: string;
+}
+
+/**
+ * The REST SSL options of the local config.yaml (issue 20, finding 2): the JobManager's REST API
+ * and the SQL Gateway (which builds its endpoint from the same configuration, and talks to the
+ * JobManager as a REST client with the same keystore) speak TLS and refuse a client that does not
+ * present a certificate of the truststore. The truststore holds the one self-signed certificate
+ * whose key the keystore holds: only a holder of that key (the stack's clients, the control
+ * plane) gets through.
+ */
+export function flinkRestSslOptions(tls: FlinkRestTlsFiles): Record<string, string> {
+  return {
+    'security.ssl.rest.enabled': 'true',
+    'security.ssl.rest.authentication-enabled': 'true',
+    'security.ssl.rest.keystore': tls.keystore,
+    'security.ssl.rest.keystore-type': 'PKCS12',
+    'security.ssl.rest.keystore-password': tls.password,
+    'security.ssl.rest.key-password': tls.password,
+    'security.ssl.rest.truststore': tls.truststore,
+    'security.ssl.rest.truststore-type': 'PKCS12',
+    'security.ssl.rest.truststore-password': tls.password,
+  };
+}
+
+/** Flink's key stores (made by ensureFlinkTls) and their password. */
+export function flinkRestTlsFiles(ctx: Pick<StackContext, 'config'>): FlinkRestTlsFiles {
+  const password = ctx.config.localStack.flinkTlsStorePassword;
+  if (!password) throw new StackError('flink: FSTORE_FLINK_TLS_STORE_PASSWORD is not set');
+  const dir = flinkTlsDir(ctx);
+  return {
+    keystore: join(dir, 'rest.keystore.p12'),
+    truststore: join(dir, 'rest.truststore.p12'),
+    password,
+  };
+}
+
+/**
+ * The key material of Flink's REST mutual TLS, made once per stack: a self-signed certificate
+ * (RSA 2048, ten years; its names those of the REST and gateway URLs, so that the clients can
+ * check them) and its key in PEM for the Node clients (FSTORE_FLINK_TLS_CA/CERT/KEY default to
+ * them), and a PKCS12 keystore and truststore for Flink, rewritten at each start from the PEM
+ * files with FSTORE_FLINK_TLS_STORE_PASSWORD (never on a command line: openssl and keytool read
+ * it from the environment). Every file mode 600.
+ */
+export function ensureFlinkTls(ctx: Pick<StackContext, 'config' | 'log'>): FlinkRestTlsFiles {
+  const { flink } = ctx.config;
+  const { keystore, truststore, password } = flinkRestTlsFiles(ctx);
+  for (const url of [flink.restUrl, flink.gatewayUrl]) {
+    if (!url.startsWith('https:')) {
+      throw new StackError(
+        `flink: the local Flink serves its REST API and SQL Gateway with mutual TLS only; ${url} is not https`,
+      );
+    }
+  }
+  const dir = ensureDir(flinkTlsDir(ctx));
+  chmodSync(dir, 0o700);
+  const cert = join(dir, 'rest.crt');
+  const key = join(dir, 'rest.key');
+  const names = new Set(['IP:127.0.0.1', 'DNS:localhost']);
+  for (const url of [flink.restUrl, flink.gatewayUrl]) {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    names.add(/^[\d.]+$|:/.test(host) ? `IP:${host}` : `DNS:${host}`);
+  }
+  // The certificate's names, beside it: a changed FSTORE_HOST or URL makes a new certificate
+  // (the clients check the name they connect to).
+  const namesFile = join(dir, 'rest.names');
+  const namesText = [...names].join(',');
+  const current = existsSync(namesFile) ? readFileSync(namesFile, 'utf8') : undefined;
+  if (!existsSync(cert) || !existsSync(key) || current !== namesText) {
+    ctx.log(`flink: generating the REST API's TLS key and certificate in ${dir}`);
+    rmSync(`${key}.tmp`, { force: true });
+    run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=fstore-flink-rest',
+      '-addext',
+      `subjectAltName=${namesText}`,
+      '-addext',
+      'extendedKeyUsage=serverAuth,clientAuth',
+      '-keyout',
+      `${key}.tmp`,
+      '-out',
+      `${cert}.tmp`,
+    ]);
+    chmodSync(`${key}.tmp`, 0o600);
+    chmodSync(`${cert}.tmp`, 0o600);
+    renameSync(`${cert}.tmp`, cert);
+    renameSync(`${key}.tmp`, key);
+    writeFileSync(namesFile, namesText, { mode: 0o600 });
+  }
+  const env = { ...process.env, FSTORE_TLS_STORE_PASSWORD: password };
+  for (const f of [keystore, truststore]) rmSync(f, { force: true });
+  run(
+    'openssl',
+    [
+      'pkcs12',
+      '-export',
+      '-name',
+      'flink.rest',
+      '-in',
+      cert,
+      '-inkey',
+      key,
+      '-out',
+      keystore,
+      '-passout',
+      'env:FSTORE_TLS_STORE_PASSWORD',
+    ],
+    { env },
+  );
+  run(
+    join(flink.javaHome, 'bin', 'keytool'),
+    [
+      '-importcert',
+      '-noprompt',
+      '-alias',
+      'flink.rest',
+      '-file',
+      cert,
+      '-keystore',
+      truststore,
+      '-storetype',
+      'PKCS12',
+      '-storepass:env',
+      'FSTORE_TLS_STORE_PASSWORD',
+    ],
+    { env },
+  );
+  for (const f of [keystore, truststore]) chmodSync(f, 0o600);
+  return { keystore, truststore, password };
+}
+
 /**
  * The JAAS file of the Flink JVMs: their Kafka clients (the connector's shaded client, hence the
  * login module's package) log in as `flink` (libs/config/src/kafka-acl.ts). Mode 600.
@@ -145,6 +292,7 @@ export function flinkConfigYaml(
   dirs: Pick<ReturnType<typeof flinkDirs>, 'tmp' | 'checkpoints' | 'savepoints'>,
   javaModuleOpts: string,
   kafkaJaasFile?: string,
+  restTls?: FlinkRestTlsFiles,
 ): string {
   const { host } = config;
   const f = config.flink;
@@ -215,7 +363,7 @@ sql-gateway:
       address: ${host}
       bind-address: ${host}
       port: ${f.gatewayPort}
-# Metrics go to the stack's Pushgateway, which Prometheus scrapes: Flink's scrape reporter would
+${restTls ? restSslYaml(restTls) : ''}# Metrics go to the stack's Pushgateway, which Prometheus scrapes: Flink's scrape reporter would
 # listen on every interface (it has no bind address), the push reporter only connects out.
 metrics:
   reporter:
@@ -230,11 +378,18 @@ metrics:
 `;
 }
 
+/** flinkRestSslOptions as config.yaml lines (flat keys: Flink 2 reads them beside nested ones). */
+function restSslYaml(tls: FlinkRestTlsFiles): string {
+  const lines = Object.entries(flinkRestSslOptions(tls)).map(([k, v]) => `${k}: ${v}`);
+  return `# Mutual TLS of the REST API and the SQL Gateway (passwords: this file is mode 600).\n${lines.join('\n')}\n`;
+}
+
 function quickClients(ctx: StackContext) {
   const http = { timeoutMs: 3000, retries: 0, backoffMs: 0 };
+  const tls = () => flinkClientTls(ctx.config);
   return {
-    jobManager: new JobManagerClient(ctx.config.flink.restUrl, http),
-    gateway: new SqlGatewayClient(ctx.config.flink.gatewayUrl, http),
+    jobManager: new JobManagerClient(ctx.config.flink.restUrl, http, tls),
+    gateway: new SqlGatewayClient(ctx.config.flink.gatewayUrl, http, tls),
   };
 }
 
@@ -368,10 +523,13 @@ export class FlinkComponent implements StackComponent {
     const jaasFile = join(dirs.conf, 'kafka-client.jaas');
     writeIfChanged(jaasFile, flinkKafkaJaas(ctx.config), 0o600);
     const stock = readFileSync(join(stockConf, 'config.yaml'), 'utf8');
-    const yaml = flinkConfigYaml(ctx.config, dirs, stockJavaOpts(stock), jaasFile);
     const file = join(dirs.conf, 'config.yaml');
-    if (wholeCluster || !existsSync(file)) {
-      writeIfChanged(file, yaml);
+    // The key stores are rewritten only with the configuration: running processes keep theirs.
+    const whole = wholeCluster || !existsSync(file);
+    const restTls = whole ? ensureFlinkTls(ctx) : flinkRestTlsFiles(ctx);
+    const yaml = flinkConfigYaml(ctx.config, dirs, stockJavaOpts(stock), jaasFile, restTls);
+    if (whole) {
+      writeIfChanged(file, yaml, 0o600);
     } else if (readFileSync(file, 'utf8') !== yaml) {
       ctx.log(
         'flink: the settings changed since the running Flink processes started; the restarted one keeps their configuration (`fstore stack down flink` + `stack up flink` applies the new one)',
