@@ -1,6 +1,6 @@
 import { Consumer, EachBatchPayload, Kafka, logLevel, Producer } from 'kafkajs';
 import { KafkaSasl } from '@fstore/config';
-import type { Logger } from '@fstore/observability';
+import { kafkaLogCreator, type Logger } from '@fstore/observability';
 import {
   deadLetterMessage,
   deadLetterOf,
@@ -84,6 +84,7 @@ export class FeatureWriter {
       brokers: opts.brokers,
       sasl: opts.sasl,
       logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(opts.log),
     });
     this.consumer = this.kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false });
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

@@ -13,7 +13,7 @@ import {
 import { KafkaSasl } from '@fstore/config';
 import { compressFrame, decompressFrame } from 'lz4-napi';
 import { ProducerError } from './errors';
-import { Logger } from '@fstore/observability';
+import { kafkaLogCreator, Logger } from '@fstore/observability';
 
 export type Compression = 'none' | 'gzip' | 'lz4';
 export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'lz4'];
@@ -103,15 +103,10 @@ export class KafkaRepository {
         requestTimeout: 30000,
         retry: { ...RETRY_BACKOFF, retries },
         logLevel: logLevel.WARN,
-        logCreator:
-          () =>
-          ({ level, log }: LogEntry) => {
-            if (logState.quiet || /Limiting retries for the idempotent/.test(log.message)) {
-              return;
-            }
-            const { message, ...rest } = log;
-            (level <= logLevel.ERROR ? opts.log.error : opts.log.warn)(`kafkajs: ${message}`, rest);
-          },
+        logCreator: () => {
+          const write = kafkaLogCreator(opts.log, /Limiting retries for the idempotent/)();
+          return (entry: LogEntry) => (logState.quiet ? undefined : write(entry));
+        },
       });
     // Bounded, so that a broker that does not come back ends the run: ~timeoutMs of waiting.
     const retries = retriesWithin(opts.timeoutMs);

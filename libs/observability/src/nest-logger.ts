@@ -64,8 +64,10 @@ export class NestJsonLogger implements LoggerService {
       msg = message.message;
       fields.stack ??= message.stack;
     } else if (message !== null && typeof message === 'object') {
-      Object.assign(fields, message);
-      msg = typeof fields.message === 'string' ? fields.message : '';
+      // An object logged as the message: its `msg` (or `message`) is the line's, the rest fields.
+      const { msg: text, message: alt, ...rest } = message as Record<string, unknown>;
+      Object.assign(fields, rest);
+      msg = typeof text === 'string' ? text : typeof alt === 'string' ? alt : '';
     } else {
       msg = String(message);
     }

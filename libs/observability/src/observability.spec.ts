@@ -1,5 +1,5 @@
 import { Counter, Registry } from 'prom-client';
-import { createLogger, NestJsonLogger, serveOps } from './index';
+import { createLogger, kafkaLogCreator, NestJsonLogger, serveOps } from './index';
 
 function capture(level?: 'debug' | 'info' | 'warn' | 'error') {
   const lines: Record<string, unknown>[] = [];
@@ -132,5 +132,44 @@ describe('serveOps', () => {
     } finally {
       first.server.close();
     }
+  });
+});
+
+describe('kafkaLogCreator', () => {
+  it("writes kafkajs's lines through the logger at the matching level, without its own time", () => {
+    const { lines, logger } = capture('debug');
+    const write = kafkaLogCreator(logger, /ignore me/)();
+    write({
+      level: 1,
+      log: { message: 'broken', timestamp: 'x', logger: 'kafkajs', broker: 'b:1' },
+    });
+    write({ level: 2, log: { message: 'slow' } });
+    write({ level: 4, log: { message: 'joined' } });
+    write({ level: 5, log: { message: 'detail' } });
+    write({ level: 1, log: { message: 'please ignore me' } });
+    expect(lines.map(({ level, msg, broker, logger: l }) => ({ level, msg, broker, l }))).toEqual([
+      { level: 'error', msg: 'kafkajs: broken', broker: 'b:1' },
+      { level: 'warn', msg: 'kafkajs: slow' },
+      { level: 'info', msg: 'kafkajs: joined' },
+      { level: 'debug', msg: 'kafkajs: detail' },
+    ]);
+  });
+});
+
+describe('NestJsonLogger with an object message', () => {
+  it('takes the line from its msg (or message), the rest as fields, one msg key', () => {
+    const { lines, logger } = capture();
+    const nest = new NestJsonLogger(logger);
+    const raw: string[] = [];
+    const rawLogger = createLogger('x', { write: (l) => raw.push(l) });
+    new NestJsonLogger(rawLogger).log({ msg: 'worker started', queue: 'q' }, 'worker');
+    nest.log({ message: 'alt', n: 1 });
+    expect(raw[0].match(/"msg"/g)).toHaveLength(1);
+    expect(JSON.parse(raw[0])).toMatchObject({
+      msg: 'worker started',
+      queue: 'q',
+      context: 'worker',
+    });
+    expect(lines[0]).toMatchObject({ msg: 'alt', n: 1 });
   });
 });
