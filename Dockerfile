@@ -78,11 +78,17 @@ ARG LIVY_VERSION=0.7.1-incubating
 ARG SPARK_KAFKA_VERSION=3.5.7
 COPY stack/livy/pom.xml /build/livy/pom.xml
 COPY stack/spark/pom.xml /build/spark/pom.xml
+COPY stack/livy/auth/BearerTokenFilter.java /build/livy-auth/BearerTokenFilter.java
 RUN mvn -q -B -f /build/livy/pom.xml dependency:copy-dependencies -Dlivy.version=${LIVY_VERSION} \
       -DincludeScope=runtime -DoutputDirectory=/out/livy \
  && mvn -q -B -f /build/spark/pom.xml dependency:copy-dependencies \
       -Dspark.kafka.version=${SPARK_KAFKA_VERSION} -DincludeScope=runtime -DoutputDirectory=/out/spark \
- && mvn -q -B dependency:copy -Dartifact=org.postgresql:postgresql:42.7.14 -DoutputDirectory=/out/spark
+ && mvn -q -B dependency:copy -Dartifact=org.postgresql:postgresql:42.7.14 -DoutputDirectory=/out/spark \
+ && javac --release 8 -cp "$(ls /out/livy/javax.servlet-api-*.jar)" -d /build/livy-auth/classes \
+      /build/livy-auth/BearerTokenFilter.java \
+ && jar cf /out/livy/fstore-livy-auth.jar -C /build/livy-auth/classes .
+# fstore-livy-auth.jar: Livy's bearer-token filter (docs/security.md), compiled as the local stack
+# compiles it (apps/cli/src/stack/livy.ts), loaded from jars/ with the rest.
 
 # Spark's own image carries the entrypoint its executor pods need (Spark on Kubernetes); the
 # Livy pod runs the same image with its start script (k8s/base/livy/configmap.yaml).

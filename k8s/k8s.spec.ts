@@ -34,6 +34,7 @@ import {
 import { FEATURES, kafkaAclTopics, STACK_TOPICS } from '@fstore/contracts';
 import { AirflowComponent, airflowConnections } from '../apps/cli/src/stack/airflow';
 import { flinkKafkaJaas, flinkStateOptions, flinkWebOptions } from '../apps/cli/src/stack/flink';
+import { AUTH_FILTER_CLASS } from '../apps/cli/src/stack/livy';
 import { AUTH_LIMITED_PATHS } from '../apps/cli/src/stack/serving';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped YAML */
@@ -656,6 +657,28 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
     expect(init.env.map((e: Doc) => e.name)).toEqual(['FSTORE_KAFKA_FLINK_PASSWORD']);
     const livy = named('Deployment', 'livy').spec.template.spec.containers[0];
     expect(livy.env.map((e: Doc) => e.name)).toContain('FSTORE_KAFKA_INGEST_PASSWORD');
+  });
+
+  it("Livy loads the local stack's bearer-token filter, from the image, with the token from the Secret", () => {
+    const start: string = named('ConfigMap', 'livy-start').data['start.sh'];
+    expect(start).toContain('livy.server.auth.type = fstore-token');
+    expect(start).toContain(`livy.server.auth.fstore-token.class = ${AUTH_FILTER_CLASS}`);
+    expect(start).toContain('livy.server.auth.fstore-token.param.token-file = $conf/auth-token');
+    expect(start).toContain(
+      `(umask 077 && printf '%s\\n' "$FSTORE_LIVY_TOKEN" > "$conf/auth-token")`,
+    );
+    const livy = named('Deployment', 'livy').spec.template.spec.containers[0];
+    expect(
+      livy.env.find((e: Doc) => e.name === 'FSTORE_LIVY_TOKEN').valueFrom.secretKeyRef,
+    ).toEqual({ name: 'fstore-secrets', key: 'FSTORE_LIVY_TOKEN' });
+    // Every HTTP request needs the token, so the probes only open the port.
+    expect([livy.livenessProbe.tcpSocket, livy.readinessProbe.tcpSocket]).toEqual([
+      { port: 'http' },
+      { port: 'http' },
+    ]);
+    const dockerfile = readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('COPY stack/livy/auth/BearerTokenFilter.java');
+    expect(dockerfile).toContain('jar cf /out/livy/fstore-livy-auth.jar');
   });
 
   it('a KafkaUser per component with exactly the ACLs of libs/config/src/kafka-acl.ts', () => {

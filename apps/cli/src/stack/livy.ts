@@ -43,7 +43,7 @@ function livyDirs(ctx: StackContext) {
 
 /** The auth filter's source (a javax.servlet Filter Livy loads as its custom auth type). */
 const AUTH_FILTER_SOURCE = join(PROJECT_ROOT, 'stack', 'livy', 'auth', 'BearerTokenFilter.java');
-const AUTH_FILTER_CLASS = 'fstore.livy.BearerTokenFilter';
+export const AUTH_FILTER_CLASS = 'fstore.livy.BearerTokenFilter';
 
 /**
  * Compiles stack/livy/auth/BearerTokenFilter.java with the JDK's javac against Livy's own servlet
