@@ -251,6 +251,11 @@ describe('web console', () => {
     expect(api).toMatchObject({ value: 42, event_time: new Date(EVENT_TIME).toISOString() });
     expect(await page.getByTestId('value').textContent()).toBe(String(api.value));
     expect(await page.getByTestId('event-time').textContent()).toBe(api.event_time);
+    // Freshness: a batch feature's is its last run's, which the facts above show.
+    await page.getByTestId('freshness-batch').waitFor();
+    expect(await page.getByTestId('freshness-batch').textContent()).toBe(
+      'A batch feature: as fresh as its last successful run (above).',
+    );
     await screenshot(page, 'feature-lookup');
     expect(problems).toEqual([]);
     await context.close();

@@ -60,6 +60,13 @@ export class WriterMetrics {
     registers: [this.registry],
   });
 
+  readonly newestEventTime = new Gauge({
+    name: 'fstore_writer_newest_event_time_seconds',
+    help: 'Event time (epoch seconds) of the newest value the writer has written, per feature: now minus it is how old the freshest stored value is',
+    labelNames: ['feature'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

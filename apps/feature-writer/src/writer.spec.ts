@@ -110,6 +110,16 @@ describe('FeatureWriter under a Redis outage', () => {
     expect((await t.metrics.redisAvailable.get()).values[0].value).toBe(1);
   });
 
+  it('sets the newest event time written per feature, and never moves it back', async () => {
+    const t = setUp(0);
+    await t.apply();
+    const newest = async () =>
+      (await t.metrics.newestEventTime.get()).values.map((v) => [v.labels.feature, v.value]);
+    const written = t.written[0].map((w) => ('eventTime' in w ? w.eventTime : undefined));
+    const expected = Math.max(...written.filter((e): e is number => e !== undefined)) / 1000;
+    expect(await newest()).toEqual([['last_purchase_amount', expected]]);
+  });
+
   it('gives the batch up uncommitted when the partition is taken away', async () => {
     const t = setUp(1000);
     let running = true;

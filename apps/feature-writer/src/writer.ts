@@ -68,6 +68,8 @@ export class FeatureWriter {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly byTopic: Map<string, FeatureDefinition>;
+  /** Per feature, the newest event time written (epoch ms): the gauge never moves back. */
+  private readonly newestEventTime = new Map<string, number>();
   /** When the current run of failed Redis writes began (undefined: writes work). */
   private failingSince: number | undefined;
   /** When replicas falling short were last logged, and how many shortfalls since. */
@@ -150,10 +152,16 @@ export class FeatureWriter {
     );
     this.metrics.batchLatency.observe((Date.now() - t0) / 1000);
     const now = Date.now();
+    let newest = this.newestEventTime.get(feature.name) ?? -Infinity;
     for (const w of writes) {
       const eventTime = 'tile' in w ? w.tile.eventTime : w.eventTime;
-      if (eventTime !== undefined)
-        this.metrics.eventAge.observe({ feature: feature.name }, (now - eventTime) / 1000);
+      if (eventTime === undefined) continue;
+      this.metrics.eventAge.observe({ feature: feature.name }, (now - eventTime) / 1000);
+      newest = Math.max(newest, eventTime);
+    }
+    if (newest > (this.newestEventTime.get(feature.name) ?? -Infinity)) {
+      this.newestEventTime.set(feature.name, newest);
+      this.metrics.newestEventTime.set({ feature: feature.name }, newest / 1000);
     }
   }
 

@@ -3,6 +3,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { call, describeError } from '../api';
 import { producerState, when } from '../format';
 import { useApi } from '../hooks';
+import { FeatureFreshness } from './feature-freshness';
 import { FeatureVersions } from './feature-versions';
 import { Problem, Scroll } from './parts';
 
@@ -155,6 +156,7 @@ export function FeatureDetailPage({ name }: { name: string }) {
       <h1>{name}</h1>
       <Problem error={feature.error} />
       {f && <FeatureFacts feature={f} />}
+      <FeatureFreshness name={name} engine={f?.engine} />
       <FeatureVersions name={name} />
       <h2>Current value of one entity</h2>
       <form class="lookup" onSubmit={find}>

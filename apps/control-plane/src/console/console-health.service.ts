@@ -23,6 +23,11 @@ export const HEALTH_PANELS = [
       'histogram_quantile(0.99, sum by (feature, le) (rate(fstore_writer_event_age_seconds_bucket[5m])))',
   },
   {
+    name: 'newest_value_age_seconds',
+    title: 'Age of the newest stored value (s), per feature',
+    query: 'time() - max by (feature) (fstore_writer_newest_event_time_seconds)',
+  },
+  {
     name: 'writer_lag',
     title: 'Feature writer lag (records)',
     query: 'sum(fstore_writer_consumer_lag)',
