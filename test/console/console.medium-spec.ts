@@ -366,6 +366,28 @@ describe('web console', () => {
     expect(resumed.flink_job_id).not.toBe(before.flink_job_id);
     expect((await flink.status(resumed.flink_job_id!)).state).toBe('RUNNING');
 
+    // Upgrade asks first, then stops with a savepoint and starts the new version from it.
+    await operatorApi.addVersion(job, {
+      source: 'flink-sql/last_purchase_amount.sql',
+      parameters: { TRANSACTIONS_TOPIC: topics[0], FEATURE_TOPIC: topics[1] },
+    });
+    const upgradeForm = page.getByRole('form', { name: 'Upgrade a streaming deployment' });
+    await upgradeForm.getByLabel('Deployment').selectOption(deploymentId);
+    await upgradeForm.getByLabel('To version').fill('2');
+    await upgradeForm.getByRole('button', { name: 'Upgrade' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Keep it' }).click();
+    expect((await operatorApi.getDeployment(deploymentId)).version).toBe(1);
+    await upgradeForm.getByRole('button', { name: 'Upgrade' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Upgrade the deployment' }).click();
+    await page
+      .getByTestId('progress')
+      .filter({ hasText: /upgrade .* succeeded/ })
+      .waitFor({ timeout: 180000 });
+    const upgraded = await operatorApi.getDeployment(deploymentId);
+    expect(upgraded).toMatchObject({ version: 2, desired_state: 'running' });
+    expect(upgraded.flink_job_id).not.toBe(resumed.flink_job_id);
+    expect((await flink.status(upgraded.flink_job_id!)).state).toBe('RUNNING');
+
     // Cancel asks first: "Keep it" changes nothing; confirming cancels.
     await row.getByRole('button', { name: `Cancel ${job}` }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Keep it' }).click();
@@ -409,6 +431,15 @@ describe('web console', () => {
     await row.locator('pre').filter({ hasText: 'sleep_job' }).waitFor({ timeout: 10000 });
     expect(await row.locator('pre').textContent()).toBe(tail);
     await screenshot(page, 'jobs-run-succeeded');
+
+    // A backfill over a date range: a reversed range is refused at once, nothing started.
+    const backfillForm = page.getByRole('form', { name: 'Backfill a batch job over a date range' });
+    await backfillForm.getByLabel('Job').selectOption(batchJob);
+    await backfillForm.getByLabel('From', { exact: true }).fill('2024-03-02');
+    await backfillForm.getByLabel('To', { exact: true }).fill('2024-03-01');
+    await backfillForm.getByRole('button', { name: 'Backfill' }).click();
+    await page.getByText(`backfill ${batchJob}: "to" is before "from"`).waitFor();
+    expect(await operatorApi.listRuns({ job: batchJob })).toHaveLength(1);
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -430,6 +461,12 @@ describe('web console', () => {
     }
     expect(await page.getByRole('button', { name: 'Start run' }).isDisabled()).toBe(true);
     expect(await page.getByRole('button', { name: 'Deploy', exact: true }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Upgrade', exact: true }).isDisabled()).toBe(
+      true,
+    );
+    expect(await page.getByRole('button', { name: 'Backfill', exact: true }).isDisabled()).toBe(
+      true,
+    );
     await screenshot(page, 'jobs-viewer');
 
     // Forged from the page itself: with the session's CSRF token the role refuses it; without it

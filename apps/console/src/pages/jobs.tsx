@@ -1,6 +1,7 @@
 import type { Accepted, ControlPlaneClient, Deployment, Operation, Run } from '@fstore/client';
 import { useState } from 'preact/hooks';
 import { call, canOperate, describeError, type Role } from '../api';
+import { backfillDays, MAX_BACKFILL_DAYS } from '../backfill';
 import { duration, when } from '../format';
 import { useApi } from '../hooks';
 import { Confirm, Problem, Scroll } from './parts';
@@ -27,22 +28,30 @@ export function JobsPage({ role }: { role: Role }) {
   const [progress, setProgress] = useState<string>();
   const [error, setError] = useState<string>();
   const [asking, setAsking] = useState<{ deployment: Deployment; action: Action }>();
+  const [upgrading, setUpgrading] = useState<{ deployment: Deployment; version: number }>();
 
-  const start = async (what: string, request: (c: ControlPlaneClient) => Promise<Accepted>) => {
+  /** Sends the request and follows its operation; whether the operation succeeded. */
+  const start = async (
+    what: string,
+    request: (c: ControlPlaneClient) => Promise<Accepted>,
+  ): Promise<boolean> => {
     setError(undefined);
     setProgress(`${what}: sending…`);
+    let succeeded = false;
     try {
       const accepted = await call(request);
       const op = await follow(accepted, (o) =>
         setProgress(`${what}: ${o.status} (operation ${o.id})`),
       );
       if (op.status === 'failed') setError(`${what} failed: ${op.error ?? 'no reason given'}`);
+      succeeded = op.status === 'succeeded';
     } catch (e) {
       setProgress(undefined);
       setError(`${what}: ${describeError(e)}`);
     }
     deployments.reload();
     runs.reload();
+    return succeeded;
   };
 
   const act = (d: Deployment, action: Action) => {
@@ -64,6 +73,33 @@ export function JobsPage({ role }: { role: Role }) {
     const job = (form.elements.namedItem('deploy_job') as HTMLSelectElement).value;
     const version = Number((form.elements.namedItem('deploy_version') as HTMLInputElement).value);
     void start(`deploy ${job} v${version}`, (c) => c.deploy(job, version));
+  };
+  const askUpgrade = (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const id = (form.elements.namedItem('upgrade_deployment') as HTMLSelectElement).value;
+    const version = Number((form.elements.namedItem('upgrade_version') as HTMLInputElement).value);
+    const deployment = (deployments.data ?? []).find((d) => d.id === id);
+    if (deployment) setUpgrading({ deployment, version });
+  };
+  /** One run a day of the range, each started once the one before it has ended. */
+  const backfill = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const job = (form.elements.namedItem('backfill_job') as HTMLSelectElement).value;
+    const from = (form.elements.namedItem('backfill_from') as HTMLInputElement).value;
+    const to = (form.elements.namedItem('backfill_to') as HTMLInputElement).value;
+    const days = backfillDays(from, to);
+    if (!Array.isArray(days)) {
+      setProgress(undefined);
+      setError(`backfill ${job}: ${days.error}`);
+      return;
+    }
+    for (const [i, asOf] of days.entries()) {
+      const what = `backfill ${job} ${i + 1}/${days.length} (as of ${asOf})`;
+      // A failed day stops the backfill: the days after it are not started.
+      if (!(await start(what, (c) => c.triggerRun(job, { as_of: asOf })))) return;
+    }
   };
   const trigger = (event: Event) => {
     event.preventDefault();
@@ -94,6 +130,22 @@ export function JobsPage({ role }: { role: Role }) {
             const { deployment, action } = asking;
             setAsking(undefined);
             if (yes) act(deployment, action);
+          }}
+        />
+      )}
+
+      {upgrading && (
+        <Confirm
+          question={`Upgrade ${upgrading.deployment.job} (deployment ${upgrading.deployment.id.slice(0, 8)}) from version ${upgrading.deployment.version} to ${upgrading.version}? It stops with a savepoint and starts version ${upgrading.version} from it.`}
+          confirmLabel="Upgrade the deployment"
+          onAnswer={(yes) => {
+            const { deployment, version } = upgrading;
+            setUpgrading(undefined);
+            if (yes) {
+              void start(`upgrade ${deployment.job} to v${version}`, (c) =>
+                c.upgrade(deployment.id, version),
+              );
+            }
           }}
         />
       )}
@@ -181,6 +233,35 @@ export function JobsPage({ role }: { role: Role }) {
         </button>
       </form>
 
+      <form class="inline" onSubmit={askUpgrade} aria-label="Upgrade a streaming deployment">
+        <label>
+          Deployment
+          <select name="upgrade_deployment" required disabled={!operator}>
+            {(deployments.data ?? [])
+              .filter((d) => d.desired_state === 'running')
+              .map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.job} {d.id.slice(0, 8)} (v{d.version})
+                </option>
+              ))}
+          </select>
+        </label>
+        <label>
+          To version
+          <input
+            name="upgrade_version"
+            type="number"
+            min={1}
+            required
+            value="2"
+            disabled={!operator}
+          />
+        </label>
+        <button type="submit" disabled={!operator} title={!operator ? NEEDS_OPERATOR : undefined}>
+          Upgrade
+        </button>
+      </form>
+
       <h2>Batch runs</h2>
       <Problem error={runs.error} />
       <form class="inline" onSubmit={trigger} aria-label="Start a batch run">
@@ -202,6 +283,35 @@ export function JobsPage({ role }: { role: Role }) {
         </label>
         <button type="submit" disabled={!operator} title={!operator ? NEEDS_OPERATOR : undefined}>
           Start run
+        </button>
+      </form>
+      <form
+        class="inline"
+        onSubmit={(e) => void backfill(e)}
+        aria-label="Backfill a batch job over a date range"
+      >
+        <label>
+          Job
+          <select name="backfill_job" required disabled={!operator}>
+            {batchJobs.map((j) => (
+              <option key={j.name}>{j.name}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          From
+          <input name="backfill_from" type="date" required disabled={!operator} />
+        </label>
+        <label>
+          To
+          <input name="backfill_to" type="date" required disabled={!operator} />
+        </label>
+        <button
+          type="submit"
+          disabled={!operator}
+          title={!operator ? NEEDS_OPERATOR : `One run a day, at most ${MAX_BACKFILL_DAYS} days`}
+        >
+          Backfill
         </button>
       </form>
       <Scroll label="Batch runs">
