@@ -212,6 +212,13 @@ describe('web console', () => {
       await page.locator('[data-component="postgres"]').waitFor();
       expect(await page.locator('[data-component="postgres"] .badge').textContent()).toBe('ok');
       await page.getByRole('heading', { level: 3, name: 'Scrape targets up' }).waitFor();
+      // The requests the tests made are in Prometheus: the reads-per-second chart has a line (the
+      // charts refresh every 60 s).
+      const chart = page.getByTestId('chart-serving_requests_per_second');
+      await chart.locator('polyline').first().waitFor({ timeout: 75000 });
+      expect(await chart.getByRole('img').getAttribute('aria-label')).toMatch(
+        /^Feature reads per second over the last 60 minutes, from /,
+      );
       await checkPage(page, `health-${suffix}`);
       expect(problems).toEqual([]);
       await context.close();

@@ -558,6 +558,12 @@ describe('the control plane answers as docs/openapi/control-plane.json says', ()
     expect((await cp('DELETE', '/v1/session', { headers: { cookie } })).status).toBe(204);
     expect((await cp('GET', '/v1/console/health')).status).toBe(401);
     expect((await cp('GET', '/v1/console/health', { auth: keys.viewer })).status).toBe(200);
+    const history = (minutes: string) =>
+      cp('GET', '/v1/console/health/history', { query: { minutes }, auth: keys.viewer });
+    expect((await history('30')).status).toBe(200);
+    const tooShort = await history('2');
+    expect(tooShort.status).toBe(400);
+    expect(JSON.stringify(tooShort.body)).toContain('minutes');
   });
 
   it('audit and API keys', async () => {

@@ -378,3 +378,44 @@ export class ConsoleHealthDto {
   })
   metrics_error!: string | null;
 }
+
+/** One Prometheus query over time, for a chart of the console's health page. */
+export class HealthHistoryPanelDto {
+  @ApiProperty({ example: 'freshness_p99_seconds' }) name!: string;
+  @ApiProperty({ example: 'Freshness p99 (s), per feature' }) title!: string;
+  @ApiProperty({ description: 'the PromQL it is' }) query!: string;
+  @ApiProperty({
+    description: 'at most 12 series, each its [epoch seconds, value] points (null: not a number)',
+    type: 'array',
+    items: {
+      type: 'object',
+      properties: {
+        labels: { type: 'object', additionalProperties: { type: 'string' } },
+        points: {
+          type: 'array',
+          items: {
+            type: 'array',
+            items: { type: 'number', nullable: true },
+            minItems: 2,
+            maxItems: 2,
+          },
+        },
+      },
+      required: ['labels', 'points'],
+    },
+  })
+  series!: { labels: Record<string, string>; points: [number, number | null][] }[];
+}
+
+/** The health page's panels over the last minutes (GET /v1/console/health/history). */
+export class ConsoleHealthHistoryDto {
+  @ApiProperty({ example: 60 }) minutes!: number;
+  @ApiProperty({ example: 60, description: 'seconds between two points' }) step_seconds!: number;
+  @ApiProperty({ type: [HealthHistoryPanelDto] }) panels!: HealthHistoryPanelDto[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'why the panels are empty (Prometheus not configured or not answering)',
+  })
+  metrics_error!: string | null;
+}

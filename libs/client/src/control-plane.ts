@@ -21,6 +21,7 @@ export type TriggerRun = Schemas['TriggerRunDto'];
 export type PlanRequest = Schemas['PlanRequestDto'];
 export type Session = Schemas['SessionDto'];
 export type ConsoleHealth = Schemas['ConsoleHealthDto'];
+export type ConsoleHealthHistory = Schemas['ConsoleHealthHistoryDto'];
 
 /**
  * Either an API key (scripts, the CLI) or, in a browser, the web console's session: its cookie
@@ -231,6 +232,13 @@ export class ControlPlaneClient {
   /** The dependencies and a few Prometheus numbers (the console's health page). */
   consoleHealth(): Promise<ConsoleHealth> {
     return this.http.request('GET', '/v1/console/health');
+  }
+
+  /** The health page's charted panels over the last `minutes` (5 to 1440; default 60). */
+  consoleHealthHistory(minutes?: number): Promise<ConsoleHealthHistory> {
+    return this.http.request('GET', '/v1/console/health/history', {
+      query: minutes === undefined ? {} : { minutes },
+    });
   }
 
   ready(): Promise<Schemas['ReadyDto']> {

@@ -18,6 +18,7 @@ export {
   CSRF_HEADER,
   type Accepted,
   type ConsoleHealth,
+  type ConsoleHealthHistory,
   type ApiKey,
   type AuditEntry,
   type ControlPlaneOptions,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthService } from '../health/health.service';
-import type { ConsoleHealthDto } from '../responses.dto';
+import type { ConsoleHealthDto, ConsoleHealthHistoryDto } from '../responses.dto';
 import { PrometheusRepository } from './prometheus.repository';
 import { PROMETHEUS } from '../tokens';
 
@@ -44,6 +44,13 @@ export const HEALTH_PANELS = [
   },
 ] as const;
 
+/** The panels drawn over time: every one but the list of scrape targets (a table, not a chart). */
+export const CHARTED_PANELS = HEALTH_PANELS.filter((p) => p.name !== 'targets_up');
+/** Points a chart draws per series, whatever its span. */
+export const HISTORY_POINTS = 60;
+/** Series a chart draws at most (the first by Prometheus's order). */
+export const HISTORY_SERIES = 12;
+
 @Injectable()
 export class ConsoleHealthService {
   constructor(
@@ -67,6 +74,34 @@ export class ConsoleHealthService {
       return { components, panels, metrics_error: null };
     } catch (e) {
       return { components, panels: [], metrics_error: (e as Error).message };
+    }
+  }
+
+  /** The charted panels over the last `minutes`, HISTORY_POINTS points a series. */
+  async history(minutes: number, now = Date.now()): Promise<ConsoleHealthHistoryDto> {
+    const step = Math.max(15, Math.round((minutes * 60) / HISTORY_POINTS));
+    const end = Math.floor(now / 1000);
+    const start = end - minutes * 60;
+    const empty = { minutes, step_seconds: step, panels: [] };
+    if (!this.prometheus.configured) {
+      return {
+        ...empty,
+        metrics_error: 'Prometheus is not configured (FSTORE_PROMETHEUS_PASSWORD unset)',
+      };
+    }
+    try {
+      const panels = await Promise.all(
+        CHARTED_PANELS.map(async (p) => ({
+          ...p,
+          series: (await this.prometheus.queryRange(p.query, start, end, step)).slice(
+            0,
+            HISTORY_SERIES,
+          ),
+        })),
+      );
+      return { ...empty, panels, metrics_error: null };
+    } catch (e) {
+      return { ...empty, metrics_error: (e as Error).message };
     }
   }
 }

@@ -433,6 +433,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/console/health/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['ConsoleHealthController_history'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -961,6 +977,33 @@ export interface components {
     ConsoleHealthDto: {
       components: components['schemas']['ComponentHealthDto'][];
       panels: components['schemas']['HealthPanelDto'][];
+      /** @description why the panels are empty (Prometheus not configured or not answering) */
+      metrics_error: string | null;
+    };
+    HealthHistoryPanelDto: {
+      /** @example freshness_p99_seconds */
+      name: string;
+      /** @example Freshness p99 (s), per feature */
+      title: string;
+      /** @description the PromQL it is */
+      query: string;
+      /** @description at most 12 series, each its [epoch seconds, value] points (null: not a number) */
+      series: {
+        labels: {
+          [key: string]: string;
+        };
+        points: (number | null)[][];
+      }[];
+    };
+    ConsoleHealthHistoryDto: {
+      /** @example 60 */
+      minutes: number;
+      /**
+       * @description seconds between two points
+       * @example 60
+       */
+      step_seconds: number;
+      panels: components['schemas']['HealthHistoryPanelDto'][];
       /** @description why the panels are empty (Prometheus not configured or not answering) */
       metrics_error: string | null;
     };
@@ -3384,6 +3427,75 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ConsoleHealthDto'];
+        };
+      };
+      /** @description a field is invalid; the detail names it (error_code 1000) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1000;
+          };
+        };
+      };
+      /** @description missing, unknown, expired or revoked credentials (error_code 1200) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1200;
+          };
+        };
+      };
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1999;
+          };
+        };
+      };
+    };
+  };
+  ConsoleHealthController_history: {
+    parameters: {
+      query?: {
+        minutes?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ConsoleHealthHistoryDto'];
+        };
+      };
+      /** @description a field is invalid; the detail names it (error_code 1000) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1000;
+          };
         };
       };
       /** @description missing, unknown, expired or revoked credentials (error_code 1200) */
