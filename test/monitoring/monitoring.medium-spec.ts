@@ -70,6 +70,26 @@ describe('monitoring', () => {
     expect(served.result.length).toBeGreaterThan(0);
   });
 
+  it('scrapes each Redis Cluster node through the Redis exporter (user metrics): state ok', async () => {
+    // The exporter's own job is checked up above with the others; here its key metric.
+    const deadline = Date.now() + 60000;
+    let states: { metric: { instance: string }; value: [number, string] }[] = [];
+    while (Date.now() < deadline) {
+      states = (
+        await api<{ result: typeof states }>(
+          `/api/v1/query?query=${encodeURIComponent('redis_cluster_state{job="redis"}')}`,
+        )
+      ).result;
+      if (states.length === config.redis.clusterPorts.length) break;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    expect(states.map((s) => `${s.metric.instance} ${s.value[1]}`).sort()).toEqual(
+      scrapeTargets(config)
+        .redis.map((node) => `${node} 1`)
+        .sort(),
+    );
+  });
+
   it('has the alert rules of monitoring/alerts.yml loaded', async () => {
     const { groups } = await api<{ groups: { rules: { name: string; type: string }[] }[] }>(
       '/api/v1/rules',
@@ -82,6 +102,7 @@ describe('monitoring', () => {
       'DeadLettersRising',
       'FeatureFreshnessSlow',
       'FeatureWriterLagGrowing',
+      'RedisClusterNotOk',
       'RedisUnavailable',
       'ReplicaWaitShortfall',
       'ServingErrors',

@@ -194,6 +194,8 @@ export interface FstoreConfig {
     password?: string;
     retention: string;
     pushgatewayPort: number;
+    /** The Redis exporter (the Redis user `metrics`). */
+    redisExporterPort: number;
   };
 }
 
@@ -592,6 +594,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       password: s.FSTORE_PROMETHEUS_PASSWORD,
       retention: s.FSTORE_PROMETHEUS_RETENTION,
       pushgatewayPort: Number(s.FSTORE_PUSHGATEWAY_PORT),
+      redisExporterPort: Number(s.FSTORE_REDIS_EXPORTER_PORT),
     },
   };
 }

@@ -105,6 +105,10 @@ export const SETTINGS = {
     kind: 'secret',
     doc: 'Redis user `control-plane` on the cluster: reads of feature keys only (the control plane shows stored values)',
   },
+  FSTORE_REDIS_METRICS_PASSWORD: {
+    kind: 'secret',
+    doc: "Redis user `metrics` on the cluster: the Prometheus exporter's read-only server statistics (INFO, CLUSTER INFO, SLOWLOG and LATENCY reads), no key",
+  },
   FSTORE_REDIS_QUEUE_PASSWORD: {
     kind: 'secret',
     doc: "Redis user `control-plane` on the queue Redis: the BullMQ queue's keys only (a password of its own, not the cluster's)",
@@ -653,6 +657,11 @@ export const SETTINGS = {
     kind: 'port',
     default: '9091',
     doc: "Monitoring: Prometheus Pushgateway on the stack's host, where Flink's metrics reporter pushes (Flink's scrape reporter cannot bind to one address)",
+  },
+  FSTORE_REDIS_EXPORTER_PORT: {
+    kind: 'port',
+    default: '9121',
+    doc: "Monitoring: Debian's prometheus-redis-exporter on the stack's host, scraping each Redis Cluster node as the Redis user `metrics`",
   },
 } as const satisfies Record<string, SettingSpec>;
 
