@@ -90,6 +90,26 @@ describe('monitoring', () => {
     );
   });
 
+  it('scrapes PostgreSQL through its exporter (a pg_monitor role): up, the database seen', async () => {
+    const deadline = Date.now() + 60000;
+    let up: { value: [number, string] }[] = [];
+    let backends: { metric: { datname: string } }[] = [];
+    while (Date.now() < deadline) {
+      up = (await api<{ result: typeof up }>('/api/v1/query?query=pg_up')).result;
+      backends = (
+        await api<{ result: typeof backends }>(
+          `/api/v1/query?query=${encodeURIComponent(
+            `pg_stat_database_numbackends{datname="${config.postgres.database}"}`,
+          )}`,
+        )
+      ).result;
+      if (up.length > 0 && backends.length > 0) break;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    expect(up.map((s) => s.value[1])).toEqual(['1']);
+    expect(backends.map((s) => s.metric.datname)).toEqual([config.postgres.database]);
+  });
+
   it('has the alert rules of monitoring/alerts.yml loaded', async () => {
     const { groups } = await api<{ groups: { rules: { name: string; type: string }[] }[] }>(
       '/api/v1/rules',

@@ -196,6 +196,8 @@ export interface FstoreConfig {
     pushgatewayPort: number;
     /** The Redis exporter (the Redis user `metrics`). */
     redisExporterPort: number;
+    /** The PostgreSQL exporter (the role `postgresRoles.monitor`). */
+    postgresExporterPort: number;
   };
 }
 
@@ -204,7 +206,7 @@ export interface FstoreConfig {
  * auth_users read-only, auth_sessions), `control` (the control plane at run time: its schema's
  * tables, audit_log append-only). The project's role (`config.postgres`) owns everything.
  */
-export type PostgresServiceRole = 'serving' | 'control';
+export type PostgresServiceRole = 'serving' | 'control' | 'monitor';
 
 export interface PostgresLogin {
   host: string;
@@ -430,6 +432,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
         user: checkIdentifier('FSTORE_PG_CONTROL_USER', s.FSTORE_PG_CONTROL_USER),
         password: s.FSTORE_PG_CONTROL_PASSWORD,
       },
+      monitor: {
+        user: checkIdentifier('FSTORE_PG_MONITOR_USER', s.FSTORE_PG_MONITOR_USER),
+        password: s.FSTORE_PG_MONITOR_PASSWORD,
+      },
     },
     redis: {
       host: s.FSTORE_REDIS_HOST,
@@ -595,6 +601,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       retention: s.FSTORE_PROMETHEUS_RETENTION,
       pushgatewayPort: Number(s.FSTORE_PUSHGATEWAY_PORT),
       redisExporterPort: Number(s.FSTORE_REDIS_EXPORTER_PORT),
+      postgresExporterPort: Number(s.FSTORE_POSTGRES_EXPORTER_PORT),
     },
   };
 }

@@ -60,6 +60,15 @@ export const SETTINGS = {
     kind: 'secret',
     doc: "Password of the control plane's runtime role",
   },
+  FSTORE_PG_MONITOR_USER: {
+    kind: 'string',
+    default: 'fstore_monitor',
+    doc: "The Prometheus PostgreSQL exporter's role: member of `pg_monitor` only (statistics and settings, no table of fstore's)",
+  },
+  FSTORE_PG_MONITOR_PASSWORD: {
+    kind: 'secret',
+    doc: "Password of the exporter's role",
+  },
 
   FSTORE_REDIS_CLUSTER_PORTS: {
     kind: 'ports',
@@ -657,6 +666,11 @@ export const SETTINGS = {
     kind: 'port',
     default: '9091',
     doc: "Monitoring: Prometheus Pushgateway on the stack's host, where Flink's metrics reporter pushes (Flink's scrape reporter cannot bind to one address)",
+  },
+  FSTORE_POSTGRES_EXPORTER_PORT: {
+    kind: 'port',
+    default: '9187',
+    doc: "Monitoring: Debian's prometheus-postgres-exporter on the stack's host, logged in as FSTORE_PG_MONITOR_USER",
   },
   FSTORE_REDIS_EXPORTER_PORT: {
     kind: 'port',

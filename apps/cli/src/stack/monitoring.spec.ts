@@ -16,6 +16,7 @@ describe('the local Prometheus configuration', () => {
     FSTORE_REDIS_HOST: '127.0.0.1',
     FSTORE_REDIS_CLUSTER_PORTS: '7000,7001',
     FSTORE_REDIS_EXPORTER_PORT: '9121',
+    FSTORE_POSTGRES_EXPORTER_PORT: '9187',
   });
   const jobs = (load(prometheusConfig(config, '/s/password')) as { scrape_configs: Job[] })
     .scrape_configs;
@@ -38,11 +39,15 @@ describe('the local Prometheus configuration', () => {
     });
   });
 
-  it('scrapes the fstore services directly, one job each, plus Prometheus itself', () => {
+  it('scrapes the fstore services and the PostgreSQL exporter directly, plus Prometheus itself', () => {
     expect(jobs.map((j) => j.job_name)).toEqual([
       ...Object.keys(scrapeTargets(config)),
       'prometheus',
     ]);
+    expect(job('postgres')).toEqual({
+      job_name: 'postgres',
+      static_configs: [{ targets: ['127.0.0.1:9187'] }],
+    });
     expect(job('control-plane')?.metrics_path).toBeUndefined();
     expect(job('control-plane')?.relabel_configs).toBeUndefined();
   });

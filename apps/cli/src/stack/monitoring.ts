@@ -20,6 +20,7 @@ import {
 const PROMETHEUS = 'prometheus';
 const PUSHGATEWAY = 'pushgateway';
 const REDIS_EXPORTER = 'redis-exporter';
+const POSTGRES_EXPORTER = 'postgres-exporter';
 export { PROMETHEUS_USER };
 /** The alert rules, kept in the repository and tested with `promtool test rules`. */
 export const ALERT_RULES = join(PROJECT_ROOT, 'monitoring', 'alerts.yml');
@@ -35,7 +36,7 @@ export function exporterJobs(config: FstoreConfig): Record<string, { exporter: s
 
 /**
  * What Prometheus scrapes (each job's `instance` labels): every fstore service, the Pushgateway
- * that Flink pushes to, and each Redis Cluster node through the Redis exporter.
+ * that Flink pushes to, each Redis Cluster node through the Redis exporter, PostgreSQL's exporter.
  */
 export function scrapeTargets(config: FstoreConfig): Record<string, string[]> {
   const at = (port: number) => `${config.host}:${port}`;
@@ -46,6 +47,7 @@ export function scrapeTargets(config: FstoreConfig): Record<string, string[]> {
     producer: [at(config.producer.metricsPort)],
     flink: [at(config.monitoring.pushgatewayPort)],
     redis: config.redis.clusterPorts.map((port) => `redis://${config.redis.host}:${port}`),
+    postgres: [at(config.monitoring.postgresExporterPort)],
   };
 }
 
@@ -102,14 +104,15 @@ function retention(config: FstoreConfig): string {
 /**
  * Monitoring: Prometheus (Debian's) scraping every fstore service, with the alert rules of
  * monitoring/alerts.yml, behind HTTP basic auth; a Pushgateway for Flink's metrics; the Redis
- * exporter (Debian's prometheus-redis-exporter), logged in as the Redis user `metrics`. All
+ * exporter (Debian's prometheus-redis-exporter), logged in as the Redis user `metrics`; the
+ * PostgreSQL exporter (Debian's prometheus-postgres-exporter) as a `pg_monitor` role. All
  * listen on the stack's host only. Retention: FSTORE_PROMETHEUS_RETENTION and at most 1 GB.
  */
 export class MonitoringComponent implements StackComponent {
   readonly name = 'monitoring';
 
   processNames(): string[] {
-    return [PROMETHEUS, PUSHGATEWAY, REDIS_EXPORTER];
+    return [PROMETHEUS, PUSHGATEWAY, REDIS_EXPORTER, POSTGRES_EXPORTER];
   }
 
   async install(ctx: StackContext): Promise<void> {
@@ -117,6 +120,7 @@ export class MonitoringComponent implements StackComponent {
       ['prometheus', 'prometheus'],
       ['prometheus-pushgateway', 'prometheus-pushgateway'],
       ['prometheus-redis-exporter', 'prometheus-redis-exporter'],
+      ['prometheus-postgres-exporter', 'prometheus-postgres-exporter'],
       ['htpasswd', 'apache2-utils'],
     ].filter(([command]) => !commandExists(command));
     if (missing.length > 0)
@@ -176,6 +180,35 @@ export class MonitoringComponent implements StackComponent {
     });
   }
 
+  /**
+   * The PostgreSQL exporter, as the `pg_monitor` role: address, user and password in its
+   * environment (DATA_SOURCE_URI/USER/PASS), never its command line.
+   */
+  private startPostgresExporter(ctx: StackContext): void {
+    const pg = ctx.config.postgres;
+    const login = ctx.config.postgresRoles.monitor;
+    if (!login.password) throw new StackError('monitoring: FSTORE_PG_MONITOR_PASSWORD is not set');
+    spawnDaemon(ctx.paths, {
+      name: POSTGRES_EXPORTER,
+      command: 'prometheus-postgres-exporter',
+      args: [`--web.listen-address=${this.postgresExporterAddress(ctx)}`],
+      env: {
+        PATH: process.env.PATH,
+        DATA_SOURCE_URI: `${pg.host}:${pg.port}/${pg.database}?sslmode=disable`,
+        DATA_SOURCE_USER: login.user,
+        DATA_SOURCE_PASS: login.password,
+      },
+    });
+  }
+
+  private postgresExporterAddress(ctx: StackContext): string {
+    return `${ctx.config.host}:${ctx.config.monitoring.postgresExporterPort}`;
+  }
+
+  private postgresExporterPing(ctx: StackContext): Promise<void> {
+    return httpOk(`http://${this.postgresExporterAddress(ctx)}/`);
+  }
+
   private redisExporterUrl(ctx: StackContext): string {
     return `http://${ctx.config.host}:${ctx.config.monitoring.redisExporterPort}`;
   }
@@ -185,6 +218,10 @@ export class MonitoringComponent implements StackComponent {
     const host = ctx.config.host;
     if (runningPid(ctx.paths, REDIS_EXPORTER) === undefined) {
       this.startRedisExporter(ctx);
+      started++;
+    }
+    if (runningPid(ctx.paths, POSTGRES_EXPORTER) === undefined) {
+      this.startPostgresExporter(ctx);
       started++;
     }
     if (runningPid(ctx.paths, PUSHGATEWAY) === undefined) {
@@ -231,6 +268,11 @@ export class MonitoringComponent implements StackComponent {
   }
 
   async ready(ctx: StackContext): Promise<void> {
+    await waitUntil('postgres exporter', () => this.postgresExporterPing(ctx), {
+      timeoutMs: 30000,
+      logFile: ctx.paths.logFile(POSTGRES_EXPORTER),
+      intervalMs: 300,
+    });
     await waitUntil('redis exporter', () => this.redisExporterPing(ctx), {
       timeoutMs: 30000,
       logFile: ctx.paths.logFile(REDIS_EXPORTER),
@@ -252,6 +294,7 @@ export class MonitoringComponent implements StackComponent {
     const prometheus = await probe(() => this.ping(ctx));
     const gateway = await probe(() => this.pushgatewayPing(ctx));
     const redisExporter = await probe(() => this.redisExporterPing(ctx));
+    const postgresExporter = await probe(() => this.postgresExporterPing(ctx));
     return [
       {
         component: this.name,
@@ -274,6 +317,13 @@ export class MonitoringComponent implements StackComponent {
         address: `${this.redisExporterUrl(ctx)} (Redis user metrics)`,
         ...redisExporter,
       },
+      {
+        component: this.name,
+        process: POSTGRES_EXPORTER,
+        pid: runningPid(ctx.paths, POSTGRES_EXPORTER),
+        address: `http://${this.postgresExporterAddress(ctx)} (role ${ctx.config.postgresRoles.monitor.user})`,
+        ...postgresExporter,
+      },
     ];
   }
 
@@ -281,5 +331,6 @@ export class MonitoringComponent implements StackComponent {
     await stopProcess(ctx.paths, PROMETHEUS);
     await stopProcess(ctx.paths, PUSHGATEWAY);
     await stopProcess(ctx.paths, REDIS_EXPORTER);
+    await stopProcess(ctx.paths, POSTGRES_EXPORTER);
   }
 }
