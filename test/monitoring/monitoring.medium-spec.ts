@@ -110,6 +110,24 @@ describe('monitoring', () => {
     expect(backends.map((s) => s.metric.datname)).toEqual([config.postgres.database]);
   });
 
+  it("scrapes nginx's loopback stub_status through the nginx exporter: up, requests counted", async () => {
+    const deadline = Date.now() + 60000;
+    let up: { value: [number, string] }[] = [];
+    let requests: { value: [number, string] }[] = [];
+    while (Date.now() < deadline) {
+      up = (await api<{ result: typeof up }>('/api/v1/query?query=nginx_up')).result;
+      requests = (
+        await api<{ result: typeof requests }>('/api/v1/query?query=nginx_http_requests_total')
+      ).result;
+      if (up.length > 0 && requests.length > 0) break;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    expect(up.map((s) => s.value[1])).toEqual(['1']);
+    // Its own scrapes of stub_status count as requests: never 0 once scraped.
+    expect(requests.length).toBe(1);
+    expect(Number(requests[0].value[1])).toBeGreaterThan(0);
+  });
+
   it('has the alert rules of monitoring/alerts.yml loaded', async () => {
     const { groups } = await api<{ groups: { rules: { name: string; type: string }[] }[] }>(
       '/api/v1/rules',

@@ -198,6 +198,9 @@ export interface FstoreConfig {
     redisExporterPort: number;
     /** The PostgreSQL exporter (the role `postgresRoles.monitor`). */
     postgresExporterPort: number;
+    /** nginx's stub_status listener (127.0.0.1 only) and the exporter that reads it. */
+    nginxStatusPort: number;
+    nginxExporterPort: number;
   };
 }
 
@@ -602,6 +605,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       pushgatewayPort: Number(s.FSTORE_PUSHGATEWAY_PORT),
       redisExporterPort: Number(s.FSTORE_REDIS_EXPORTER_PORT),
       postgresExporterPort: Number(s.FSTORE_POSTGRES_EXPORTER_PORT),
+      nginxStatusPort: Number(s.FSTORE_NGINX_STATUS_PORT),
+      nginxExporterPort: Number(s.FSTORE_NGINX_EXPORTER_PORT),
     },
   };
 }

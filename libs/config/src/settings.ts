@@ -672,6 +672,16 @@ export const SETTINGS = {
     default: '9187',
     doc: "Monitoring: Debian's prometheus-postgres-exporter on the stack's host, logged in as FSTORE_PG_MONITOR_USER",
   },
+  FSTORE_NGINX_STATUS_PORT: {
+    kind: 'port',
+    default: '8079',
+    doc: "Monitoring: nginx's `stub_status` (connections, requests), on 127.0.0.1 only, for the nginx exporter",
+  },
+  FSTORE_NGINX_EXPORTER_PORT: {
+    kind: 'port',
+    default: '9113',
+    doc: "Monitoring: Debian's prometheus-nginx-exporter on the stack's host, reading FSTORE_NGINX_STATUS_PORT",
+  },
   FSTORE_REDIS_EXPORTER_PORT: {
     kind: 'port',
     default: '9121',

@@ -17,6 +17,7 @@ describe('the local Prometheus configuration', () => {
     FSTORE_REDIS_CLUSTER_PORTS: '7000,7001',
     FSTORE_REDIS_EXPORTER_PORT: '9121',
     FSTORE_POSTGRES_EXPORTER_PORT: '9187',
+    FSTORE_NGINX_EXPORTER_PORT: '9113',
   });
   const jobs = (load(prometheusConfig(config, '/s/password')) as { scrape_configs: Job[] })
     .scrape_configs;
@@ -39,7 +40,7 @@ describe('the local Prometheus configuration', () => {
     });
   });
 
-  it('scrapes the fstore services and the PostgreSQL exporter directly, plus Prometheus itself', () => {
+  it('scrapes the fstore services and the PostgreSQL and nginx exporters directly, plus Prometheus itself', () => {
     expect(jobs.map((j) => j.job_name)).toEqual([
       ...Object.keys(scrapeTargets(config)),
       'prometheus',
@@ -47,6 +48,10 @@ describe('the local Prometheus configuration', () => {
     expect(job('postgres')).toEqual({
       job_name: 'postgres',
       static_configs: [{ targets: ['127.0.0.1:9187'] }],
+    });
+    expect(job('nginx')).toEqual({
+      job_name: 'nginx',
+      static_configs: [{ targets: ['127.0.0.1:9113'] }],
     });
     expect(job('control-plane')?.metrics_path).toBeUndefined();
     expect(job('control-plane')?.relabel_configs).toBeUndefined();

@@ -36,7 +36,8 @@ export function exporterJobs(config: FstoreConfig): Record<string, { exporter: s
 
 /**
  * What Prometheus scrapes (each job's `instance` labels): every fstore service, the Pushgateway
- * that Flink pushes to, each Redis Cluster node through the Redis exporter, PostgreSQL's exporter.
+ * that Flink pushes to, each Redis Cluster node through the Redis exporter, the PostgreSQL and
+ * nginx exporters.
  */
 export function scrapeTargets(config: FstoreConfig): Record<string, string[]> {
   const at = (port: number) => `${config.host}:${port}`;
@@ -48,6 +49,8 @@ export function scrapeTargets(config: FstoreConfig): Record<string, string[]> {
     flink: [at(config.monitoring.pushgatewayPort)],
     redis: config.redis.clusterPorts.map((port) => `redis://${config.redis.host}:${port}`),
     postgres: [at(config.monitoring.postgresExporterPort)],
+    // Started with nginx by the serving component: it gives up when nginx is not there.
+    nginx: [at(config.monitoring.nginxExporterPort)],
   };
 }
 
