@@ -52,7 +52,6 @@ describe('Redis ACL rules', () => {
       '+slowlog|get',
       '+slowlog|len',
       '+latency|latest',
-      '+latency|histogram',
       '+client|setname',
     ]);
     expect(rules.metrics.filter((r) => r.includes('~') || r.includes('@'))).toEqual([]);
