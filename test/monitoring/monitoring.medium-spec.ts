@@ -33,7 +33,7 @@ describe('monitoring', () => {
     ).toBe(401);
   });
 
-  it('scrapes every running fstore service and Flink (through the Pushgateway)', async () => {
+  it('scrapes every running fstore service, Flink (through the Pushgateway) and the exporters', async () => {
     const wanted = scrapeTargets(config);
     // The producer service is not part of the stack (fstore produce is a command): it may be down.
     const mustBeUp = Object.entries(wanted).filter(([job]) => job !== 'producer');
