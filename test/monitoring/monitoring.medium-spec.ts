@@ -33,7 +33,7 @@ describe('monitoring', () => {
     ).toBe(401);
   });
 
-  it('scrapes every running fstore service and Flink (through the Pushgateway)', async () => {
+  it('scrapes every running fstore service, Flink (through the Pushgateway) and the exporters', async () => {
     const wanted = scrapeTargets(config);
     // The producer service is not part of the stack (fstore produce is a command): it may be down.
     const mustBeUp = Object.entries(wanted).filter(([job]) => job !== 'producer');
@@ -70,6 +70,64 @@ describe('monitoring', () => {
     expect(served.result.length).toBeGreaterThan(0);
   });
 
+  it('scrapes each Redis Cluster node through the Redis exporter (user metrics): state ok', async () => {
+    // The exporter's own job is checked up above with the others; here its key metric.
+    const deadline = Date.now() + 60000;
+    let states: { metric: { instance: string }; value: [number, string] }[] = [];
+    while (Date.now() < deadline) {
+      states = (
+        await api<{ result: typeof states }>(
+          `/api/v1/query?query=${encodeURIComponent('redis_cluster_state{job="redis"}')}`,
+        )
+      ).result;
+      if (states.length === config.redis.clusterPorts.length) break;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    expect(states.map((s) => `${s.metric.instance} ${s.value[1]}`).sort()).toEqual(
+      scrapeTargets(config)
+        .redis.map((node) => `${node} 1`)
+        .sort(),
+    );
+  });
+
+  it('scrapes PostgreSQL through its exporter (a pg_monitor role): up, the database seen', async () => {
+    const deadline = Date.now() + 60000;
+    let up: { value: [number, string] }[] = [];
+    let backends: { metric: { datname: string } }[] = [];
+    while (Date.now() < deadline) {
+      up = (await api<{ result: typeof up }>('/api/v1/query?query=pg_up')).result;
+      backends = (
+        await api<{ result: typeof backends }>(
+          `/api/v1/query?query=${encodeURIComponent(
+            `pg_stat_database_numbackends{datname="${config.postgres.database}"}`,
+          )}`,
+        )
+      ).result;
+      if (up.length > 0 && backends.length > 0) break;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    expect(up.map((s) => s.value[1])).toEqual(['1']);
+    expect(backends.map((s) => s.metric.datname)).toEqual([config.postgres.database]);
+  });
+
+  it("scrapes nginx's loopback stub_status through the nginx exporter: up, requests counted", async () => {
+    const deadline = Date.now() + 60000;
+    let up: { value: [number, string] }[] = [];
+    let requests: { value: [number, string] }[] = [];
+    while (Date.now() < deadline) {
+      up = (await api<{ result: typeof up }>('/api/v1/query?query=nginx_up')).result;
+      requests = (
+        await api<{ result: typeof requests }>('/api/v1/query?query=nginx_http_requests_total')
+      ).result;
+      if (up.length > 0 && requests.length > 0) break;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    expect(up.map((s) => s.value[1])).toEqual(['1']);
+    // Its own scrapes of stub_status count as requests: never 0 once scraped.
+    expect(requests.length).toBe(1);
+    expect(Number(requests[0].value[1])).toBeGreaterThan(0);
+  });
+
   it('has the alert rules of monitoring/alerts.yml loaded', async () => {
     const { groups } = await api<{ groups: { rules: { name: string; type: string }[] }[] }>(
       '/api/v1/rules',
@@ -82,6 +140,7 @@ describe('monitoring', () => {
       'DeadLettersRising',
       'FeatureFreshnessSlow',
       'FeatureWriterLagGrowing',
+      'RedisClusterNotOk',
       'RedisUnavailable',
       'ReplicaWaitShortfall',
       'ServingErrors',

@@ -194,6 +194,13 @@ export interface FstoreConfig {
     password?: string;
     retention: string;
     pushgatewayPort: number;
+    /** The Redis exporter (the Redis user `metrics`). */
+    redisExporterPort: number;
+    /** The PostgreSQL exporter (the role `postgresRoles.monitor`). */
+    postgresExporterPort: number;
+    /** nginx's stub_status listener (127.0.0.1 only) and the exporter that reads it. */
+    nginxStatusPort: number;
+    nginxExporterPort: number;
   };
 }
 
@@ -202,7 +209,7 @@ export interface FstoreConfig {
  * auth_users read-only, auth_sessions), `control` (the control plane at run time: its schema's
  * tables, audit_log append-only). The project's role (`config.postgres`) owns everything.
  */
-export type PostgresServiceRole = 'serving' | 'control';
+export type PostgresServiceRole = 'serving' | 'control' | 'monitor';
 
 export interface PostgresLogin {
   host: string;
@@ -428,6 +435,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
         user: checkIdentifier('FSTORE_PG_CONTROL_USER', s.FSTORE_PG_CONTROL_USER),
         password: s.FSTORE_PG_CONTROL_PASSWORD,
       },
+      monitor: {
+        user: checkIdentifier('FSTORE_PG_MONITOR_USER', s.FSTORE_PG_MONITOR_USER),
+        password: s.FSTORE_PG_MONITOR_PASSWORD,
+      },
     },
     redis: {
       host: s.FSTORE_REDIS_HOST,
@@ -592,6 +603,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       password: s.FSTORE_PROMETHEUS_PASSWORD,
       retention: s.FSTORE_PROMETHEUS_RETENTION,
       pushgatewayPort: Number(s.FSTORE_PUSHGATEWAY_PORT),
+      redisExporterPort: Number(s.FSTORE_REDIS_EXPORTER_PORT),
+      postgresExporterPort: Number(s.FSTORE_POSTGRES_EXPORTER_PORT),
+      nginxStatusPort: Number(s.FSTORE_NGINX_STATUS_PORT),
+      nginxExporterPort: Number(s.FSTORE_NGINX_EXPORTER_PORT),
     },
   };
 }

@@ -44,6 +44,19 @@ describe('Redis ACL rules', () => {
     expect(rules['batch-features']).not.toContain('+wait');
   });
 
+  it('lets the exporter read server statistics only: no key, no CONFIG, no write', () => {
+    expect(rules.metrics).toEqual([
+      '+ping',
+      '+info',
+      '+cluster|info',
+      '+slowlog|get',
+      '+slowlog|len',
+      '+latency|latest',
+      '+client|setname',
+    ]);
+    expect(rules.metrics.filter((r) => r.includes('~') || r.includes('@'))).toEqual([]);
+  });
+
   it("keeps the control plane's queue user to BullMQ's keys, without dangerous commands", () => {
     expect(redisQueueAclRules()['control-plane']).toEqual([
       '~bull:*',

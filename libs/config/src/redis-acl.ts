@@ -16,6 +16,7 @@ export const REDIS_CLUSTER_USERS = [
   'feature-writer',
   'batch-features',
   'control-plane',
+  'metrics',
 ] as const;
 export type RedisClusterUser = (typeof REDIS_CLUSTER_USERS)[number];
 
@@ -31,6 +32,7 @@ export const REDIS_PASSWORD_SETTINGS = {
   'feature-writer': 'FSTORE_REDIS_WRITER_PASSWORD',
   'batch-features': 'FSTORE_REDIS_BATCH_PASSWORD',
   'control-plane': 'FSTORE_REDIS_CONTROL_PASSWORD',
+  metrics: 'FSTORE_REDIS_METRICS_PASSWORD',
 } as const satisfies Record<RedisClusterUser, string>;
 
 /** The setting holding each queue user's password (the admin's is the cluster's). */
@@ -77,10 +79,28 @@ function keyPatterns(features: readonly AclFeature[], readOnly: boolean): string
 }
 
 /**
+ * The Prometheus exporter (Debian's prometheus-redis-exporter 1.45) as user `metrics`: server
+ * statistics only, no key. INFO carries nearly all its metrics, CLUSTER INFO `redis_cluster_state`;
+ * it reads the slow log and latency samples and names its connection. Not CONFIG GET: the
+ * exporter asks `CONFIG GET *` (maxmemory, maxclients), which would hand out `masterauth`, the
+ * replication user's password; it notes the refusal (debug) and exports everything else. These
+ * are the commands 1.45 runs without its key/stream/Lua options (exporter/*.go, `doRedisCmd`).
+ */
+const METRICS = [
+  '+ping',
+  '+info',
+  '+cluster|info',
+  '+slowlog|get',
+  '+slowlog|len',
+  '+latency|latest',
+  '+client|setname',
+];
+
+/**
  * Each cluster user's rules (without its password): the feature server and the control plane
  * read every feature (read-only key permission: not even a script may write); the writer reads
  * and writes only the stream features' keys, the batch job only the batch features'; replicas
- * only replicate; `fstore-admin` (the stack itself, admin commands, tests) may do anything.
+ * only replicate; the exporter reads server statistics; `fstore-admin` (the stack itself, admin commands, tests) may do anything.
  * Never a FLUSHALL, CONFIG, KEYS or DEBUG for a service.
  */
 export function redisClusterAclRules(
@@ -113,6 +133,7 @@ export function redisClusterAclRules(
       ...WRITES,
       ...keyPatterns(batch, false),
     ],
+    metrics: METRICS,
   };
 }
 

@@ -60,6 +60,15 @@ export const SETTINGS = {
     kind: 'secret',
     doc: "Password of the control plane's runtime role",
   },
+  FSTORE_PG_MONITOR_USER: {
+    kind: 'string',
+    default: 'fstore_monitor',
+    doc: "The Prometheus PostgreSQL exporter's role: member of `pg_monitor` only (statistics and settings, no table of fstore's)",
+  },
+  FSTORE_PG_MONITOR_PASSWORD: {
+    kind: 'secret',
+    doc: "Password of the exporter's role",
+  },
 
   FSTORE_REDIS_CLUSTER_PORTS: {
     kind: 'ports',
@@ -104,6 +113,10 @@ export const SETTINGS = {
   FSTORE_REDIS_CONTROL_PASSWORD: {
     kind: 'secret',
     doc: 'Redis user `control-plane` on the cluster: reads of feature keys only (the control plane shows stored values)',
+  },
+  FSTORE_REDIS_METRICS_PASSWORD: {
+    kind: 'secret',
+    doc: "Redis user `metrics` on the cluster: the Prometheus exporter's read-only server statistics (INFO, CLUSTER INFO, SLOWLOG and LATENCY reads), no key",
   },
   FSTORE_REDIS_QUEUE_PASSWORD: {
     kind: 'secret',
@@ -653,6 +666,26 @@ export const SETTINGS = {
     kind: 'port',
     default: '9091',
     doc: "Monitoring: Prometheus Pushgateway on the stack's host, where Flink's metrics reporter pushes (Flink's scrape reporter cannot bind to one address)",
+  },
+  FSTORE_POSTGRES_EXPORTER_PORT: {
+    kind: 'port',
+    default: '9187',
+    doc: "Monitoring: Debian's prometheus-postgres-exporter on the stack's host, logged in as FSTORE_PG_MONITOR_USER",
+  },
+  FSTORE_NGINX_STATUS_PORT: {
+    kind: 'port',
+    default: '8079',
+    doc: "Monitoring: nginx's `stub_status` (connections, requests), on 127.0.0.1 only, for the nginx exporter",
+  },
+  FSTORE_NGINX_EXPORTER_PORT: {
+    kind: 'port',
+    default: '9113',
+    doc: "Monitoring: Debian's prometheus-nginx-exporter on the stack's host, reading FSTORE_NGINX_STATUS_PORT",
+  },
+  FSTORE_REDIS_EXPORTER_PORT: {
+    kind: 'port',
+    default: '9121',
+    doc: "Monitoring: Debian's prometheus-redis-exporter on the stack's host, scraping each Redis Cluster node as the Redis user `metrics`",
   },
 } as const satisfies Record<string, SettingSpec>;
 

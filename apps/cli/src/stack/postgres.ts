@@ -167,8 +167,8 @@ export class PostgresComponent implements StackComponent {
 
   /**
    * The services' own roles (issue 20, finding 8), without a database of their own: the feature
-   * server's and the control plane's runtime role. Their rights come from the tables' owner, with
-   * the migrations.
+   * server's and the control plane's runtime role, and the Prometheus exporter's (`pg_monitor`).
+   * The services' rights come from the tables' owner, with the migrations.
    */
   private async serviceRoles(ctx: StackContext): Promise<void> {
     const port = ctx.config.postgres.port;
@@ -176,10 +176,13 @@ export class PostgresComponent implements StackComponent {
     const socketDir = ours ? this.socketDir(ctx) : '/var/run/postgresql';
     for (const [setting, login] of Object.entries(ctx.config.postgresRoles)) {
       if (!login.password) throw new StackError(`postgres: no password for the ${setting} role`);
+      // The exporter's role reads statistics and settings as a member of pg_monitor, nothing else.
+      const monitor =
+        setting === 'monitor' ? "SELECT format('GRANT pg_monitor TO %I', :'role') \\gexec\n" : '';
       const sql = `
 SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \\gexec
 SELECT format('ALTER ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %L', :'role', :'pw') \\gexec
-`;
+${monitor}`;
       await this.superuserSql(ctx, sql, socketDir, { role: login.user, pw: login.password });
     }
   }

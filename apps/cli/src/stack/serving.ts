@@ -17,6 +17,16 @@ import {
 } from './processes';
 
 const NGINX = 'nginx';
+/** Debian's prometheus-nginx-exporter, scraped by the monitoring component's Prometheus. */
+const NGINX_EXPORTER = 'nginx-exporter';
+/** nginx's stub_status: on the loopback whatever FSTORE_HOST is, read by the nginx exporter. */
+const NGINX_STATUS_HOST = '127.0.0.1';
+const NGINX_STATUS_PATH = '/stub_status';
+export function nginxStatusUrl(config: FstoreConfig): string {
+  return `http://${NGINX_STATUS_HOST}:${config.monitoring.nginxStatusPort}${NGINX_STATUS_PATH}`;
+}
+const nginxExporterAddress = (config: FstoreConfig) =>
+  `${config.host}:${config.monitoring.nginxExporterPort}`;
 /**
  * A larger young generation: a batch read's objects live across its Redis round trip, and with
  * V8's default (16 MB) many survived a scavenge and were copied or promoted; 32 MB took ~7 % off
@@ -95,6 +105,18 @@ ${authLocations}
 ${proxy}
     }
   }
+  # nginx's own counters for the nginx exporter (monitoring): loopback only, nothing else here.
+  server {
+    listen ${NGINX_STATUS_HOST}:${config.monitoring.nginxStatusPort};
+    allow 127.0.0.1;
+    deny all;
+    location = ${NGINX_STATUS_PATH} {
+      stub_status;
+    }
+    location / {
+      return 404;
+    }
+  }
 }
 `;
 }
@@ -108,11 +130,19 @@ export class ServingComponent implements StackComponent {
   readonly dependsOn = ['postgres', 'redis'] as const;
 
   processNames(ctx: StackContext): string[] {
-    return [...ctx.config.serving.instancePorts.map(instanceName), NGINX];
+    return [...ctx.config.serving.instancePorts.map(instanceName), NGINX, NGINX_EXPORTER];
   }
 
   async install(ctx: StackContext): Promise<void> {
-    if (!commandExists('nginx')) await aptInstall(['nginx-light'], ctx.log);
+    const missing = [
+      ['nginx', 'nginx-light'],
+      ['prometheus-nginx-exporter', 'prometheus-nginx-exporter'],
+    ].filter(([command]) => !commandExists(command));
+    if (missing.length > 0)
+      await aptInstall(
+        missing.map(([, pkg]) => pkg),
+        ctx.log,
+      );
   }
 
   private nginxConfig(ctx: StackContext): { prefix: string; file: string } {
@@ -144,6 +174,21 @@ export class ServingComponent implements StackComponent {
       });
       started++;
     }
+    if (runningPid(ctx.paths, NGINX_EXPORTER) === undefined) {
+      // The exporter (0.11) exits when stub_status does not answer at its start: nginx has just
+      // been spawned, so it retries for a while.
+      spawnDaemon(ctx.paths, {
+        name: NGINX_EXPORTER,
+        command: 'prometheus-nginx-exporter',
+        args: [
+          `--web.listen-address=${nginxExporterAddress(ctx.config)}`,
+          `--nginx.scrape-uri=${nginxStatusUrl(ctx.config)}`,
+          '--nginx.retries=30',
+          '--nginx.retry-interval=1s',
+        ],
+      });
+      started++;
+    }
     return started;
   }
 
@@ -161,6 +206,10 @@ export class ServingComponent implements StackComponent {
       () => httpOk(`http://${host}:${ctx.config.serving.lbPort}/health/ready`),
       { timeoutMs: 20000, logFile: ctx.paths.logFile(NGINX) },
     );
+    await waitUntil('nginx exporter', () => httpOk(`http://${nginxExporterAddress(ctx.config)}/`), {
+      timeoutMs: 40000,
+      logFile: ctx.paths.logFile(NGINX_EXPORTER),
+    });
   }
 
   async status(ctx: StackContext): Promise<ProcessStatus[]> {
@@ -169,7 +218,7 @@ export class ServingComponent implements StackComponent {
       ...ctx.config.serving.instancePorts.map((port) => ({ name: instanceName(port), port })),
       { name: NGINX, port: ctx.config.serving.lbPort },
     ];
-    return Promise.all(
+    const processes = await Promise.all(
       rows.map(async ({ name, port }) => {
         const { healthy, detail } = await probe(() =>
           httpOk(`http://${host}:${port}/health/ready`),
@@ -184,6 +233,17 @@ export class ServingComponent implements StackComponent {
         };
       }),
     );
+    const exporter = await probe(() => httpOk(`http://${nginxExporterAddress(ctx.config)}/`));
+    return [
+      ...processes,
+      {
+        component: this.name,
+        process: NGINX_EXPORTER,
+        pid: runningPid(ctx.paths, NGINX_EXPORTER),
+        address: `http://${nginxExporterAddress(ctx.config)} (reads ${nginxStatusUrl(ctx.config)})`,
+        ...exporter,
+      },
+    ];
   }
 
   /**
@@ -205,6 +265,7 @@ export class ServingComponent implements StackComponent {
   }
 
   async stop(ctx: StackContext): Promise<void> {
+    await stopProcess(ctx.paths, NGINX_EXPORTER);
     await stopProcess(ctx.paths, NGINX, 'SIGQUIT');
     await Promise.all(
       ctx.config.serving.instancePorts.map((p) => stopProcess(ctx.paths, instanceName(p))),
