@@ -35,6 +35,8 @@ beforeAll(async () => {
   const config = loadConfig({
     FSTORE_SERVING_INSTANCE_PORTS: String(upstreamPort),
     FSTORE_SERVING_LB_PORT: String(lbPort),
+    // Its stub_status listener too: the stack's nginx holds the configured one.
+    FSTORE_NGINX_STATUS_PORT: String(await freePort()),
     FSTORE_SERVING_LB_AUTH_RATE: String(RATE),
   });
   const file = join(dir, 'nginx.conf');
