@@ -1,4 +1,5 @@
-import { freshnessOf, seconds } from './freshness';
+import { seconds } from './format';
+import { freshnessOf } from './freshness';
 
 const panel = (name: string, series: { feature: string; value: number | null }[]) => ({
   name,

@@ -1,4 +1,5 @@
-import { freshnessOf, seconds } from '../freshness';
+import { seconds } from '../format';
+import { freshnessOf } from '../freshness';
 import { useApi } from '../hooks';
 import { Problem } from './parts';
 

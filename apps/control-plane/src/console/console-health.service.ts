@@ -44,6 +44,9 @@ export const HEALTH_PANELS = [
   },
 ] as const;
 
+/** Why the panels are empty when the control plane has no Prometheus password. */
+const PROMETHEUS_NOT_CONFIGURED = 'Prometheus is not configured (FSTORE_PROMETHEUS_PASSWORD unset)';
+
 /** The panels drawn over time: every one but the list of scrape targets (a table, not a chart). */
 export const CHARTED_PANELS = HEALTH_PANELS.filter((p) => p.name !== 'targets_up');
 /** Points a chart draws per series, whatever its span. */
@@ -64,7 +67,7 @@ export class ConsoleHealthService {
       return {
         components,
         panels: [],
-        metrics_error: 'Prometheus is not configured (FSTORE_PROMETHEUS_PASSWORD unset)',
+        metrics_error: PROMETHEUS_NOT_CONFIGURED,
       };
     }
     try {
@@ -86,7 +89,7 @@ export class ConsoleHealthService {
     if (!this.prometheus.configured) {
       return {
         ...empty,
-        metrics_error: 'Prometheus is not configured (FSTORE_PROMETHEUS_PASSWORD unset)',
+        metrics_error: PROMETHEUS_NOT_CONFIGURED,
       };
     }
     try {
