@@ -122,7 +122,9 @@ describe('the supervisor leaves a component stopped on purpose down', () => {
   const env = {
     FSTORE_STACK_DIR: dir,
     FSTORE_SUPERVISOR_INTERVAL_SECONDS: INTERVAL,
-    FSTORE_REDIS_CLUSTER_PORTS: '27101,27102,27103,27104,27105,27106',
+    // A Redis node also binds its port + 10000 for the cluster bus: keep that below the kernel's
+    // ephemeral range (32768+), where an outgoing connection can hold it (CI failure, 2026-12-01).
+    FSTORE_REDIS_CLUSTER_PORTS: '17101,17102,17103,17104,17105,17106',
     FSTORE_REDIS_QUEUE_PORT: '26390',
     FSTORE_KAFKA_PORT: '29092',
     FSTORE_KAFKA_CONTROLLER_PORT: '29093',

@@ -2,7 +2,7 @@ import { spawn } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { download, isAlive, StackError } from './processes';
+import { download, isAlive, spawnDaemon, StackError, StackPaths, waitUntil } from './processes';
 
 const linux = existsSync('/proc/self/stat');
 
@@ -36,6 +36,32 @@ describe('isAlive', () => {
       }
     },
   );
+});
+
+describe('waitUntil', () => {
+  it('stops waiting when the process it waits for exits, and shows the end of its log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fstore-wait-'));
+    try {
+      const paths = new StackPaths(dir);
+      spawnDaemon(paths, {
+        name: 'doomed',
+        command: 'sh',
+        args: ['-c', 'echo "Could not bind port: Address already in use"; exit 1'],
+      });
+      const t0 = Date.now();
+      const wait = waitUntil('doomed', () => Promise.reject(new Error('Connection refused')), {
+        timeoutMs: 20000,
+        process: { paths, name: 'doomed' },
+      });
+      await expect(wait).rejects.toThrow(StackError);
+      await expect(wait).rejects.toThrow(
+        /^doomed exited while starting; the end of its log \(.*doomed\.log\):\n(.|\n)*Could not bind port: Address already in use$/,
+      );
+      expect(Date.now() - t0).toBeLessThan(10000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('download', () => {

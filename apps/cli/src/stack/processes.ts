@@ -196,7 +196,13 @@ export function sleep(ms: number): Promise<void> {
 export async function waitUntil<T>(
   what: string,
   check: () => Promise<T>,
-  opts: { timeoutMs: number; logFile?: string; intervalMs?: number },
+  opts: {
+    timeoutMs: number;
+    logFile?: string;
+    intervalMs?: number;
+    /** The stack process being waited for (its log instead of logFile): when it exits, waiting stops with the log's tail. */
+    process?: { paths: StackPaths; name: string };
+  },
 ): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
   let lastError: unknown;
@@ -205,14 +211,27 @@ export async function waitUntil<T>(
       return await check();
     } catch (e) {
       lastError = e;
+      if (opts.process && runningPid(opts.process.paths, opts.process.name) === undefined) {
+        const logFile = opts.process.paths.logFile(opts.process.name);
+        throw new StackError(
+          `${what} exited while starting; the end of its log (${logFile}):\n${logTail(logFile, 8)}`,
+        );
+      }
       await sleep(opts.intervalMs ?? 300);
     }
   }
   const reason = lastError instanceof Error ? lastError.message : String(lastError);
-  const where = opts.logFile ? `; see its log: ${opts.logFile}` : '';
+  const logFile = opts.process ? opts.process.paths.logFile(opts.process.name) : opts.logFile;
+  const where = logFile ? `; see its log: ${logFile}` : '';
   throw new StackError(
     `${what} did not become healthy within ${opts.timeoutMs / 1000}s (${reason})${where}`,
   );
+}
+
+/** The last lines of a log file, for an error message ('' when there is none). */
+export function logTail(file: string, lines: number): string {
+  if (!existsSync(file)) return '';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
 /** Runs a command to completion; a non-zero exit is an error carrying its output. */

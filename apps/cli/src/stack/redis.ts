@@ -175,7 +175,7 @@ export class RedisComponent implements StackComponent {
     for (const node of nodes(ctx)) {
       await waitUntil(`redis node ${node.port}`, () => withNode(ctx, node.port, (r) => r.ping()), {
         timeoutMs: 20000,
-        logFile: ctx.paths.logFile(node.process),
+        process: { paths: ctx.paths, name: node.process },
       });
       // A node that was already running reloads changed users (e.g. after `fstore apply` added
       // a feature, whose keys the writer and the readers need).
