@@ -126,7 +126,7 @@ describe('checkRunArgs: what callers may pass', () => {
     ],
     [
       BATCH,
-      ['--redis-password-file', '/work/main/.stack/secrets.env'],
+      ['--redis-password-file', '/srv/fstore/.stack/secrets.env'],
       0,
       '--redis-password-file',
       /credentials/,
