@@ -40,7 +40,7 @@ export const HEALTH_PANELS = [
   {
     name: 'serving_requests_per_second',
     title: 'Feature reads per second',
-    query: 'sum(rate(fstore_http_requests_total[5m]))',
+    query: 'sum(rate(fstore_http_requests_total{job="feature-server"}[5m]))',
   },
 ] as const;
 

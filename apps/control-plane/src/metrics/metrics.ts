@@ -44,8 +44,4 @@ export class ControlMetrics extends HttpMetrics {
 
   /** The last successful consistency run's report (spark-jobs/consistency.py). */
   readonly consistency = new ConsistencyGauges(this.registry);
-
-  constructor() {
-    super('fstore_control');
-  }
 }

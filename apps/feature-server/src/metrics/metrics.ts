@@ -22,7 +22,7 @@ export class ServingMetrics extends HttpMetrics {
   });
 
   constructor() {
-    super('fstore', [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
+    super([0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
   }
 
   override attach(fastify: FastifyInstance): void {
