@@ -1,6 +1,8 @@
 import { execFileSync } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'fs';
 import { tmpdir } from 'os';
+import { connect as tcpConnect } from 'net';
+import { connect as tlsConnect } from 'tls';
 import { join } from 'path';
 import { FstoreConfig, loadConfig } from '@fstore/config';
 import { FlinkJobs, FlinkUnavailableError, JobManagerClient } from '@fstore/flink';
@@ -130,6 +132,70 @@ describe('the JobManager and the SQL Gateway want a client certificate (issue 20
   });
 });
 
+/** What a client sees of a port: whether a TLS handshake it starts completes, and what it reads. */
+async function probe(
+  port: number,
+  how: 'plain' | { cert?: string; key?: string },
+  send: Buffer,
+): Promise<{ handshake: boolean; received: Buffer; error?: string }> {
+  return new Promise((resolve) => {
+    let handshake = false;
+    let received = Buffer.alloc(0);
+    let error: string | undefined;
+    const socket =
+      how === 'plain'
+        ? tcpConnect({ host: config.host, port }, () => socket.write(send))
+        : tlsConnect({ host: config.host, port, rejectUnauthorized: false, ...how }, () => {
+            handshake = true;
+            socket.write(send);
+          });
+    socket.on('data', (d: Buffer) => (received = Buffer.concat([received, d])));
+    socket.on('error', (e: Error) => (error = e.message));
+    // Flink answers a blob request at once; 3 s of silence is a refusal too.
+    const timer = setTimeout(() => socket.destroy(), 3000);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ handshake, received, error });
+    });
+  });
+}
+
+describe('Flink RPC, blobs and data exchange want the internal key (issue 20, finding 2)', () => {
+  const tlsDir = join(config.stackDir, 'tls', 'flink');
+  const identity = (purpose: string) => ({
+    cert: readFileSync(join(tlsDir, `${purpose}.crt`), 'utf8'),
+    key: readFileSync(join(tlsDir, `${purpose}.key`), 'utf8'),
+  });
+  // The blob protocol's first byte: 0 = PUT, 1 = GET; then a job id / blob key would follow.
+  const blobGet = Buffer.from([1, 0, 0, 0, 0]);
+  const ports = [
+    ['RPC', config.flink.rpcPort],
+    ['blob server', config.flink.blobPort],
+  ] as const;
+
+  it.each(ports)('%s: a plain-text request gets no answer', async (_name, port) => {
+    const seen = await probe(port, 'plain', blobGet);
+    // At most a TLS alert record (content type 21), never a byte of Flink's protocols.
+    if (seen.received.length > 0) expect(seen.received[0]).toBe(21);
+  });
+
+  it.each(ports)(
+    '%s: TLS without a certificate, with a foreign one or with the REST identity is refused',
+    async (_name, port) => {
+      for (const how of [{}, foreignIdentity(), identity('rest')]) {
+        const seen = await probe(port, how, blobGet);
+        expect([seen.received.length, seen.error]).toEqual([0, expect.stringMatching(/alert/)]);
+      }
+    },
+  );
+
+  it('the blob server completes a handshake with the internal identity (the refusals above are the key)', async () => {
+    const seen = await probe(config.flink.blobPort, identity('internal'), Buffer.alloc(0));
+    expect(seen.handshake).toBe(true);
+    expect(seen.error).toBeUndefined();
+  });
+});
+
 describe('Livy authenticates every request (issue 20, finding 2)', () => {
   const batches = `${config.livy.url}/batches`;
   const submission = {
@@ -201,10 +267,13 @@ describe('the credentials are files only their owner reads', () => {
       join(tlsDir, 'rest.crt'),
       join(tlsDir, 'rest.keystore.p12'),
       join(tlsDir, 'rest.truststore.p12'),
+      join(tlsDir, 'internal.key'),
+      join(tlsDir, 'internal.keystore.p12'),
+      join(tlsDir, 'internal.truststore.p12'),
       join(config.stackDir, 'data', 'flink', 'conf', 'config.yaml'),
       join(config.stackDir, 'data', 'livy', 'conf', 'auth-token'),
     ];
     expect(files.map((f) => [f, mode(f)])).toEqual(files.map((f) => [f, '600']));
-    expect(readFileSync(files[5], 'utf8')).toBe(`${config.livy.token}\n`);
+    expect(readFileSync(files[files.length - 1], 'utf8')).toBe(`${config.livy.token}\n`);
   });
 });

@@ -1,13 +1,7 @@
 import { load } from 'js-yaml';
 import { loadConfig } from '@fstore/config';
 import { flinkClientTls } from '@fstore/flink';
-import {
-  flinkConfigYaml,
-  flinkRestSslOptions,
-  flinkStateOptions,
-  flinkWebOptions,
-  stockJavaOpts,
-} from './flink';
+import { flinkConfigYaml, flinkStateOptions, flinkWebOptions, stockJavaOpts } from './flink';
 
 /** Flink reads nested YAML keys as dotted ones: `a: {b: 1}` is `a.b: 1`. */
 function flatten(doc: unknown, prefix = ''): Record<string, string> {
@@ -92,13 +86,14 @@ describe('the generated Flink config.yaml', () => {
 });
 
 describe("the REST API's mutual TLS (issue 20, finding 2)", () => {
-  const tls = {
-    keystore: '/s/tls/flink/ks.p12',
-    truststore: '/s/tls/flink/ts.p12',
+  const stores = (purpose: string) => ({
+    keystore: `/s/tls/flink/${purpose}.ks.p12`,
+    truststore: `/s/tls/flink/${purpose}.ts.p12`,
     password: 'pw',
-  };
+  });
+  const tls = { rest: stores('rest'), internal: stores('internal') };
 
-  it('config.yaml turns on REST SSL with client authentication, with the key stores given', () => {
+  it('config.yaml turns on REST SSL with client authentication, and internal SSL, each with its key stores', () => {
     const conf = flatten(
       load(
         flinkConfigYaml(loadConfig({ FSTORE_STACK_DIR: '/s' }), dirs, '--add-x', undefined, tls),
@@ -109,15 +104,23 @@ describe("the REST API's mutual TLS (issue 20, finding 2)", () => {
     ).toEqual({
       'security.ssl.rest.enabled': 'true',
       'security.ssl.rest.authentication-enabled': 'true',
-      'security.ssl.rest.keystore': '/s/tls/flink/ks.p12',
+      'security.ssl.rest.keystore': '/s/tls/flink/rest.ks.p12',
       'security.ssl.rest.keystore-type': 'PKCS12',
       'security.ssl.rest.keystore-password': 'pw',
       'security.ssl.rest.key-password': 'pw',
-      'security.ssl.rest.truststore': '/s/tls/flink/ts.p12',
+      'security.ssl.rest.truststore': '/s/tls/flink/rest.ts.p12',
       'security.ssl.rest.truststore-type': 'PKCS12',
       'security.ssl.rest.truststore-password': 'pw',
+      // RPC, blobs and data exchange: always mutual in Flink, with a key no REST client holds.
+      'security.ssl.internal.enabled': 'true',
+      'security.ssl.internal.keystore': '/s/tls/flink/internal.ks.p12',
+      'security.ssl.internal.keystore-type': 'PKCS12',
+      'security.ssl.internal.keystore-password': 'pw',
+      'security.ssl.internal.key-password': 'pw',
+      'security.ssl.internal.truststore': '/s/tls/flink/internal.ts.p12',
+      'security.ssl.internal.truststore-type': 'PKCS12',
+      'security.ssl.internal.truststore-password': 'pw',
     });
-    expect(flinkRestSslOptions(tls)['security.ssl.rest.authentication-enabled']).toBe('true');
   });
 
   it('the clients default to https URLs and the stack-generated PEM files', () => {

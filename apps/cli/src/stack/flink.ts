@@ -93,57 +93,71 @@ export function flinkTlsDir(ctx: Pick<StackContext, 'config'>): string {
   return join(ctx.config.stackDir, 'tls', 'flink');
 }
 
-export interface FlinkRestTlsFiles {
+/** A PKCS12 keystore and truststore of Flink, and their password. */
+export interface FlinkTlsStores {
   keystore: string;
   truststore: string;
   password: string;
 }
 
 /**
- * The REST SSL options of the local config.yaml (issue 20, finding 2): the JobManager's REST API
- * and the SQL Gateway (which builds its endpoint from the same configuration, and talks to the
- * JobManager as a REST client with the same keystore) speak TLS and refuse a client that does not
- * present a certificate of the truststore. The truststore holds the one self-signed certificate
- * whose key the keystore holds: only a holder of that key (the stack's clients, the control
- * plane) gets through.
+ * Flink's two TLS identities, each a self-signed certificate its truststore holds alone:
+ * - `rest`: the JobManager's REST API and the SQL Gateway (which builds its endpoint from the same
+ *   configuration, and talks to the JobManager as a REST client with the same keystore) speak
+ *   TLS and refuse a client without a certificate of the truststore
+ *   (security.ssl.rest.authentication-enabled). The stack's clients and the control plane hold
+ *   its key (issue 20, finding 2).
+ * - `internal`: RPC between the JobManager, the TaskManager and the SQL Gateway's client, the blob
+ *   server, and the TaskManagers' data exchange. Flink's internal TLS is always mutual (and skips
+ *   host names), so a process on the host without this key can neither ask the JobManager over
+ *   RPC nor fetch or upload blobs. Only the Flink JVMs read this key: a REST client's key does not
+ *   open the internal ports, nor the other way round.
  */
-export function flinkRestSslOptions(tls: FlinkRestTlsFiles): Record<string, string> {
-  return {
-    'security.ssl.rest.enabled': 'true',
-    'security.ssl.rest.authentication-enabled': 'true',
-    'security.ssl.rest.keystore': tls.keystore,
-    'security.ssl.rest.keystore-type': 'PKCS12',
-    'security.ssl.rest.keystore-password': tls.password,
-    'security.ssl.rest.key-password': tls.password,
-    'security.ssl.rest.truststore': tls.truststore,
-    'security.ssl.rest.truststore-type': 'PKCS12',
-    'security.ssl.rest.truststore-password': tls.password,
+export type FlinkTls = Record<'rest' | 'internal', FlinkTlsStores>;
+
+/** The SSL options of both identities (flat keys of config.yaml). */
+export function flinkSslOptions(tls: FlinkTls): Record<string, string> {
+  const stores = (purpose: keyof FlinkTls) => {
+    const t = tls[purpose];
+    return {
+      [`security.ssl.${purpose}.enabled`]: 'true',
+      ...(purpose === 'rest' ? { 'security.ssl.rest.authentication-enabled': 'true' } : {}),
+      [`security.ssl.${purpose}.keystore`]: t.keystore,
+      [`security.ssl.${purpose}.keystore-type`]: 'PKCS12',
+      [`security.ssl.${purpose}.keystore-password`]: t.password,
+      [`security.ssl.${purpose}.key-password`]: t.password,
+      [`security.ssl.${purpose}.truststore`]: t.truststore,
+      [`security.ssl.${purpose}.truststore-type`]: 'PKCS12',
+      [`security.ssl.${purpose}.truststore-password`]: t.password,
+    };
   };
+  return { ...stores('rest'), ...stores('internal') };
 }
 
 /** Flink's key stores (made by ensureFlinkTls) and their password. */
-export function flinkRestTlsFiles(ctx: Pick<StackContext, 'config'>): FlinkRestTlsFiles {
+export function flinkTlsFiles(ctx: Pick<StackContext, 'config'>): FlinkTls {
   const password = ctx.config.localStack.flinkTlsStorePassword;
   if (!password) throw new StackError('flink: FSTORE_FLINK_TLS_STORE_PASSWORD is not set');
   const dir = flinkTlsDir(ctx);
-  return {
-    keystore: join(dir, 'rest.keystore.p12'),
-    truststore: join(dir, 'rest.truststore.p12'),
+  const stores = (purpose: keyof FlinkTls): FlinkTlsStores => ({
+    keystore: join(dir, `${purpose}.keystore.p12`),
+    truststore: join(dir, `${purpose}.truststore.p12`),
     password,
-  };
+  });
+  return { rest: stores('rest'), internal: stores('internal') };
 }
 
 /**
- * The key material of Flink's REST mutual TLS, made once per stack: a self-signed certificate
- * (RSA 2048, ten years; its names those of the REST and gateway URLs, so that the clients can
- * check them) and its key in PEM for the Node clients (FSTORE_FLINK_TLS_CA/CERT/KEY default to
- * them), and a PKCS12 keystore and truststore for Flink, rewritten at each start from the PEM
- * files with FSTORE_FLINK_TLS_STORE_PASSWORD (never on a command line: openssl and keytool read
- * it from the environment). Every file mode 600.
+ * The key material of Flink's TLS, made once per stack: for each identity (FlinkTls) a
+ * self-signed certificate (RSA 2048, ten years) and its key in PEM, and a PKCS12 keystore and
+ * truststore for Flink, rewritten at each start from the PEM files with
+ * FSTORE_FLINK_TLS_STORE_PASSWORD (never on a command line: openssl and keytool read it from the
+ * environment). The REST certificate's names are those of the REST and gateway URLs, so that the
+ * Node clients (FSTORE_FLINK_TLS_CA/CERT/KEY default to its PEM files) can check them. Every file
+ * mode 600.
  */
-export function ensureFlinkTls(ctx: Pick<StackContext, 'config' | 'log'>): FlinkRestTlsFiles {
+export function ensureFlinkTls(ctx: Pick<StackContext, 'config' | 'log'>): FlinkTls {
   const { flink } = ctx.config;
-  const { keystore, truststore, password } = flinkRestTlsFiles(ctx);
   for (const url of [flink.restUrl, flink.gatewayUrl]) {
     if (!url.startsWith('https:')) {
       throw new StackError(
@@ -153,20 +167,34 @@ export function ensureFlinkTls(ctx: Pick<StackContext, 'config' | 'log'>): Flink
   }
   const dir = ensureDir(flinkTlsDir(ctx));
   chmodSync(dir, 0o700);
-  const cert = join(dir, 'rest.crt');
-  const key = join(dir, 'rest.key');
   const names = new Set(['IP:127.0.0.1', 'DNS:localhost']);
   for (const url of [flink.restUrl, flink.gatewayUrl]) {
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
     names.add(/^[\d.]+$|:/.test(host) ? `IP:${host}` : `DNS:${host}`);
   }
+  const tls = flinkTlsFiles(ctx);
+  ensureIdentity(ctx, dir, 'rest', [...names].join(','), tls.rest);
+  // Internal TLS does not check host names: the certificate names only the host.
+  ensureIdentity(ctx, dir, 'internal', `IP:127.0.0.1,DNS:localhost`, tls.internal);
+  return tls;
+}
+
+/** One identity's PEM files (made when missing or when its names changed) and key stores. */
+function ensureIdentity(
+  ctx: Pick<StackContext, 'config' | 'log'>,
+  dir: string,
+  purpose: keyof FlinkTls,
+  namesText: string,
+  stores: FlinkTlsStores,
+): void {
+  const cert = join(dir, `${purpose}.crt`);
+  const key = join(dir, `${purpose}.key`);
   // The certificate's names, beside it: a changed FSTORE_HOST or URL makes a new certificate
   // (the clients check the name they connect to).
-  const namesFile = join(dir, 'rest.names');
-  const namesText = [...names].join(',');
+  const namesFile = join(dir, `${purpose}.names`);
   const current = existsSync(namesFile) ? readFileSync(namesFile, 'utf8') : undefined;
   if (!existsSync(cert) || !existsSync(key) || current !== namesText) {
-    ctx.log(`flink: generating the REST API's TLS key and certificate in ${dir}`);
+    ctx.log(`flink: generating the ${purpose} TLS key and certificate in ${dir}`);
     rmSync(`${key}.tmp`, { force: true });
     run('openssl', [
       'req',
@@ -177,7 +205,7 @@ export function ensureFlinkTls(ctx: Pick<StackContext, 'config' | 'log'>): Flink
       '-days',
       '3650',
       '-subj',
-      '/CN=fstore-flink-rest',
+      `/CN=fstore-flink-${purpose}`,
       '-addext',
       `subjectAltName=${namesText}`,
       '-addext',
@@ -193,6 +221,7 @@ export function ensureFlinkTls(ctx: Pick<StackContext, 'config' | 'log'>): Flink
     renameSync(`${key}.tmp`, key);
     writeFileSync(namesFile, namesText, { mode: 0o600 });
   }
+  const { keystore, truststore, password } = stores;
   const env = { ...process.env, FSTORE_TLS_STORE_PASSWORD: password };
   for (const f of [keystore, truststore]) rmSync(f, { force: true });
   run(
@@ -201,7 +230,7 @@ export function ensureFlinkTls(ctx: Pick<StackContext, 'config' | 'log'>): Flink
       'pkcs12',
       '-export',
       '-name',
-      'flink.rest',
+      `flink.${purpose}`,
       '-in',
       cert,
       '-inkey',
@@ -214,12 +243,12 @@ export function ensureFlinkTls(ctx: Pick<StackContext, 'config' | 'log'>): Flink
     { env },
   );
   run(
-    join(flink.javaHome, 'bin', 'keytool'),
+    join(ctx.config.flink.javaHome, 'bin', 'keytool'),
     [
       '-importcert',
       '-noprompt',
       '-alias',
-      'flink.rest',
+      `flink.${purpose}`,
       '-file',
       cert,
       '-keystore',
@@ -232,7 +261,6 @@ export function ensureFlinkTls(ctx: Pick<StackContext, 'config' | 'log'>): Flink
     { env },
   );
   for (const f of [keystore, truststore]) chmodSync(f, 0o600);
-  return { keystore, truststore, password };
 }
 
 /**
@@ -292,7 +320,7 @@ export function flinkConfigYaml(
   dirs: Pick<ReturnType<typeof flinkDirs>, 'tmp' | 'checkpoints' | 'savepoints'>,
   javaModuleOpts: string,
   kafkaJaasFile?: string,
-  restTls?: FlinkRestTlsFiles,
+  tls?: FlinkTls,
 ): string {
   const { host } = config;
   const f = config.flink;
@@ -363,7 +391,7 @@ sql-gateway:
       address: ${host}
       bind-address: ${host}
       port: ${f.gatewayPort}
-${restTls ? restSslYaml(restTls) : ''}# Metrics go to the stack's Pushgateway, which Prometheus scrapes: Flink's scrape reporter would
+${tls ? sslYaml(tls) : ''}# Metrics go to the stack's Pushgateway, which Prometheus scrapes: Flink's scrape reporter would
 # listen on every interface (it has no bind address), the push reporter only connects out.
 metrics:
   reporter:
@@ -378,10 +406,10 @@ metrics:
 `;
 }
 
-/** flinkRestSslOptions as config.yaml lines (flat keys: Flink 2 reads them beside nested ones). */
-function restSslYaml(tls: FlinkRestTlsFiles): string {
-  const lines = Object.entries(flinkRestSslOptions(tls)).map(([k, v]) => `${k}: ${v}`);
-  return `# Mutual TLS of the REST API and the SQL Gateway (passwords: this file is mode 600).\n${lines.join('\n')}\n`;
+/** flinkSslOptions as config.yaml lines (flat keys: Flink 2 reads them beside nested ones). */
+function sslYaml(tls: FlinkTls): string {
+  const lines = Object.entries(flinkSslOptions(tls)).map(([k, v]) => `${k}: ${v}`);
+  return `# Mutual TLS of the REST API and the SQL Gateway, and of RPC, blobs and data exchange\n# (passwords: this file is mode 600).\n${lines.join('\n')}\n`;
 }
 
 function quickClients(ctx: StackContext) {
@@ -526,8 +554,8 @@ export class FlinkComponent implements StackComponent {
     const file = join(dirs.conf, 'config.yaml');
     // The key stores are rewritten only with the configuration: running processes keep theirs.
     const whole = wholeCluster || !existsSync(file);
-    const restTls = whole ? ensureFlinkTls(ctx) : flinkRestTlsFiles(ctx);
-    const yaml = flinkConfigYaml(ctx.config, dirs, stockJavaOpts(stock), jaasFile, restTls);
+    const tls = whole ? ensureFlinkTls(ctx) : flinkTlsFiles(ctx);
+    const yaml = flinkConfigYaml(ctx.config, dirs, stockJavaOpts(stock), jaasFile, tls);
     if (whole) {
       writeIfChanged(file, yaml, 0o600);
     } else if (readFileSync(file, 'utf8') !== yaml) {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { loadConfig } from '@fstore/config';
@@ -36,5 +36,16 @@ describe('the Spark configuration every Spark process reads', () => {
       join(jars, `spark-sql-kafka-0-10_2.12-${SPARK_KAFKA_VERSION}.jar`),
     ]);
     expect(setting(conf, 'spark.fstore.kafka.brokers')).toBe('k1:9092,k2:9092');
+  });
+
+  it("authenticates and encrypts the drivers' RPC, and only the stack's user reads the file", () => {
+    new SparkComponent().writeConfig(ctx);
+    const file = join(sparkDirs(ctx).conf, 'spark-defaults.conf');
+    const conf = readFileSync(file, 'utf8');
+    expect(setting(conf, 'spark.authenticate')).toBe('true');
+    expect(setting(conf, 'spark.network.crypto.enabled')).toBe('true');
+    expect(setting(conf, 'spark.ui.enabled')).toBe('false');
+    expect(setting(conf, 'spark.hadoop.javax.jdo.option.ConnectionPassword')).toBe('secret');
+    expect((statSync(file).mode & 0o777).toString(8)).toBe('600');
   });
 });
