@@ -91,6 +91,7 @@ export const presentOperation = (o: OperationEntity): OperationDto => ({
   status: o.status,
   attempts: o.attempts,
   request: o.request,
+  progress: o.progress,
   result: o.result,
   error: o.error,
   actor: o.actor,

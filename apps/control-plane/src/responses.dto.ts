@@ -5,6 +5,7 @@ import {
   type DesiredState,
   type JobKind,
   type JsonObject,
+  OPERATION_KINDS,
   type OperationKind,
   type OperationStatus,
   type RunState,
@@ -20,7 +21,6 @@ import type { FeatureChange, JobAction } from './features/feature-plan';
 const JOB_KINDS: JobKind[] = ['flink-sql', 'pyspark'];
 const DESIRED_STATES: DesiredState[] = ['running', 'paused', 'cancelled'];
 const RUN_STATES: RunState[] = ['queued', 'starting', 'running', 'success', 'failed', 'killed'];
-const OPERATION_KINDS: OperationKind[] = ['deploy', 'pause', 'resume', 'cancel', 'upgrade', 'run'];
 const OPERATION_STATUSES: OperationStatus[] = ['queued', 'running', 'succeeded', 'failed'];
 const FEATURE_CHANGES: FeatureChange[] = ['add', 'change', 'remove', 'describe', 'none'];
 const JOB_ACTIONS: JobAction[] = ['deploy', 'recompute', 'upgrade', 'resume', 'cancel', 'none'];
@@ -171,11 +171,17 @@ export class RunListDto {
 
 export class OperationDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ enum: OPERATION_KINDS }) kind!: OperationKind;
+  @ApiProperty({ enum: [...OPERATION_KINDS] }) kind!: OperationKind;
   @ApiProperty() target!: string;
   @ApiProperty({ enum: OPERATION_STATUSES }) status!: OperationStatus;
   @ApiProperty({ type: 'integer' }) attempts!: number;
   @ApiProperty(JSON_OBJECT) request!: JsonObject;
+  @ApiProperty({
+    ...JSON_OBJECT,
+    description:
+      'What is done so far; a backfill: {version, days (the as-of of each day), runs (the ids of the runs started, in order)}',
+  })
+  progress!: JsonObject;
   @ApiProperty({ ...JSON_OBJECT, nullable: true }) result!: JsonObject | null;
   @ApiProperty({ type: String, nullable: true }) error!: string | null;
   @ApiProperty() actor!: string;

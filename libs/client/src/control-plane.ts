@@ -18,6 +18,7 @@ export type FeaturePlan = Schemas['FeaturePlanDto'];
 export type FeatureApply = Schemas['FeatureApplyDto'];
 export type RegisterJob = Schemas['RegisterJobDto'];
 export type TriggerRun = Schemas['TriggerRunDto'];
+export type Backfill = Schemas['BackfillDto'];
 export type PlanRequest = Schemas['PlanRequestDto'];
 export type Session = Schemas['SessionDto'];
 export type ConsoleHealth = Schemas['ConsoleHealthDto'];
@@ -169,6 +170,11 @@ export class ControlPlaneClient {
 
   triggerRun(job: string, run: TriggerRun = {}, options: Idempotent = {}): Promise<Accepted> {
     return this.mutate(`/v1/jobs/${path(job, 'runs')}`, run, options);
+  }
+
+  /** One run a day from `from` to `to` (YYYY-MM-DD), as one operation that stops at a failure. */
+  backfill(job: string, backfill: Backfill, options: Idempotent = {}): Promise<Accepted> {
+    return this.mutate(`/v1/jobs/${path(job, 'backfills')}`, backfill, options);
   }
 
   async listRuns(filter: { job?: string; limit?: number } = {}): Promise<Run[]> {

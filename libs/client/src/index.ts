@@ -17,6 +17,7 @@ export {
   ControlPlaneClient,
   CSRF_HEADER,
   type Accepted,
+  type Backfill,
   type ConsoleHealth,
   type ConsoleHealthHistory,
   type ApiKey,

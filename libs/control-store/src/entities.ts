@@ -102,7 +102,16 @@ export class BatchRunEntity {
   @Column({ type: 'timestamptz', name: 'observed_at', nullable: true }) observedAt!: Date | null;
 }
 
-export type OperationKind = 'deploy' | 'pause' | 'resume' | 'cancel' | 'upgrade' | 'run';
+export const OPERATION_KINDS = [
+  'deploy',
+  'pause',
+  'resume',
+  'cancel',
+  'upgrade',
+  'run',
+  'backfill',
+] as const;
+export type OperationKind = (typeof OPERATION_KINDS)[number];
 export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 @Entity({ name: 'operations' })

@@ -29,6 +29,7 @@ export {
   type DesiredState,
   type JobKind,
   type JsonObject,
+  OPERATION_KINDS,
   type OperationKind,
   type OperationStatus,
   type RunState,

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { randomUUID } from 'crypto';
 import { ApiError, ApiUnavailableError, ControlPlaneClient } from '@fstore/client';
 import { loadConfig } from '@fstore/config';
-import { isoTime, jobName, keyValue, keyValues, positiveInt, uuid } from '../options';
+import { isoDate, isoTime, jobName, keyValue, keyValues, positiveInt, uuid } from '../options';
 import { formatTable } from '../format-table';
 
 /** A failed call to the control plane, with its error body. */
@@ -60,20 +60,27 @@ export function operationSteps(
   everyMs = 30_000,
 ): (op: Json) => void {
   const started = now();
-  let status: unknown;
+  let step: string | undefined;
   let said = started;
   return (op) => {
     const t = now();
-    if (op.status === status && t - said < everyMs) return;
-    const still = op.status === status ? 'still ' : '';
-    status = op.status;
+    // A backfill also says which day it is at (its runs started so far, of its days).
+    const progress = (op.progress ?? {}) as { days?: unknown[]; runs?: unknown[] };
+    const day =
+      op.kind === 'backfill' && Array.isArray(progress.days) && op.status === 'running'
+        ? `, day ${progress.runs?.length ?? 0} of ${progress.days.length}`
+        : '';
+    const current = `${String(op.status)}${day}`;
+    if (current === step && t - said < everyMs) return;
+    const still = current === step ? 'still ' : '';
+    step = current;
     said = t;
     const what = op.kind
       ? ` (${String(op.kind)} ${String(op.target ?? '')})`.replace(' )', ')')
       : '';
     const attempt = Number(op.attempts) > 1 ? `, attempt ${String(op.attempts)}` : '';
     const secs = Math.round((t - started) / 1000);
-    log(`operation ${String(op.id)}${what}: ${still}${String(op.status)}${attempt} (${secs} s)`);
+    log(`operation ${String(op.id)}${what}: ${still}${current}${attempt} (${secs} s)`);
   };
 }
 
@@ -258,6 +265,45 @@ export function jobsCommand(): Command {
       const accepted = await call('POST', `/v1/jobs/${encodeURIComponent(name)}/runs`, body, true);
       print(
         await follow(accepted, Boolean(opts.wait), undefined, opts.quiet ? undefined : stepLog),
+      );
+    },
+  );
+
+  withWait(
+    jobs
+      .command('backfill')
+      .argument('<name>', 'job name', jobName)
+      .description(
+        'One run a day from --from to --to, each as of its day (00:00 UTC), one after the other; stops at the first that fails',
+      )
+      .requiredOption('--from <date>', 'first day (YYYY-MM-DD)', isoDate)
+      .requiredOption('--to <date>', 'last day, included (YYYY-MM-DD)', isoDate)
+      .option('--version <n>', 'job version (default: the latest)', positiveInt)
+      .option('--arg <value...>', "more arguments for every day's run", []),
+  ).action(
+    async (
+      name: string,
+      opts: {
+        from: string;
+        to: string;
+        version?: number;
+        arg: string[];
+        wait?: boolean;
+        quiet?: boolean;
+      },
+    ) => {
+      const body: Json = { from: opts.from, to: opts.to, args: opts.arg };
+      if (opts.version !== undefined) body.version = opts.version;
+      const accepted = await call(
+        'POST',
+        `/v1/jobs/${encodeURIComponent(name)}/backfills`,
+        body,
+        true,
+      );
+      // A day's run takes minutes: a month of them, hours.
+      const timeoutMs = 6 * 3600_000;
+      print(
+        await follow(accepted, Boolean(opts.wait), timeoutMs, opts.quiet ? undefined : stepLog),
       );
     },
   );

@@ -1,7 +1,6 @@
 import type { Accepted, ControlPlaneClient, Deployment, Operation, Run } from '@fstore/client';
 import { useState } from 'preact/hooks';
 import { call, canOperate, describeError, type Role } from '../api';
-import { backfillDays, MAX_BACKFILL_DAYS } from '../backfill';
 import { duration, when } from '../format';
 import { useApi } from '../hooks';
 import { Confirm, Problem, Scroll } from './parts';
@@ -17,6 +16,16 @@ async function follow(accepted: Accepted, report: (op: Operation) => void): Prom
     if (op.status === 'succeeded' || op.status === 'failed') return op;
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+/** An operation's status line; a running backfill also says which day it is at. */
+function operationStep(op: Operation): string {
+  const { days, runs } = op.progress as { days?: string[]; runs?: string[] };
+  const day =
+    op.kind === 'backfill' && op.status === 'running' && Array.isArray(days)
+      ? `, day ${runs?.length ?? 0} of ${days.length}`
+      : '';
+  return `${op.status}${day} (operation ${op.id})`;
 }
 
 /** Streaming deployments (operate them) and batch runs (start one), refreshed while open. */
@@ -40,9 +49,7 @@ export function JobsPage({ role }: { role: Role }) {
     let succeeded = false;
     try {
       const accepted = await call(request);
-      const op = await follow(accepted, (o) =>
-        setProgress(`${what}: ${o.status} (operation ${o.id})`),
-      );
+      const op = await follow(accepted, (o) => setProgress(`${what}: ${operationStep(o)}`));
       if (op.status === 'failed') setError(`${what} failed: ${op.error ?? 'no reason given'}`);
       succeeded = op.status === 'succeeded';
     } catch (e) {
@@ -82,24 +89,17 @@ export function JobsPage({ role }: { role: Role }) {
     const deployment = (deployments.data ?? []).find((d) => d.id === id);
     if (deployment) setUpgrading({ deployment, version });
   };
-  /** One run a day of the range, each started once the one before it has ended. */
-  const backfill = async (event: Event) => {
+  /**
+   * One operation of the control plane: a run a day of the range, each started once the one
+   * before it has succeeded (the range is checked there: a refusal names the date).
+   */
+  const backfill = (event: Event) => {
     event.preventDefault();
     const form = event.currentTarget as HTMLFormElement;
     const job = (form.elements.namedItem('backfill_job') as HTMLSelectElement).value;
     const from = (form.elements.namedItem('backfill_from') as HTMLInputElement).value;
     const to = (form.elements.namedItem('backfill_to') as HTMLInputElement).value;
-    const days = backfillDays(from, to);
-    if (!Array.isArray(days)) {
-      setProgress(undefined);
-      setError(`backfill ${job}: ${days.error}`);
-      return;
-    }
-    for (const [i, asOf] of days.entries()) {
-      const what = `backfill ${job} ${i + 1}/${days.length} (as of ${asOf})`;
-      // A failed day stops the backfill: the days after it are not started.
-      if (!(await start(what, (c) => c.triggerRun(job, { as_of: asOf })))) return;
-    }
+    void start(`backfill ${job} ${from} to ${to}`, (c) => c.backfill(job, { from, to }));
   };
   const trigger = (event: Event) => {
     event.preventDefault();
@@ -285,11 +285,7 @@ export function JobsPage({ role }: { role: Role }) {
           Start run
         </button>
       </form>
-      <form
-        class="inline"
-        onSubmit={(e) => void backfill(e)}
-        aria-label="Backfill a batch job over a date range"
-      >
+      <form class="inline" onSubmit={backfill} aria-label="Backfill a batch job over a date range">
         <label>
           Job
           <select name="backfill_job" required disabled={!operator}>
@@ -309,7 +305,11 @@ export function JobsPage({ role }: { role: Role }) {
         <button
           type="submit"
           disabled={!operator}
-          title={!operator ? NEEDS_OPERATOR : `One run a day, at most ${MAX_BACKFILL_DAYS} days`}
+          title={
+            !operator
+              ? NEEDS_OPERATOR
+              : 'One run a day, each as of its day; stops at the first that fails'
+          }
         >
           Backfill
         </button>

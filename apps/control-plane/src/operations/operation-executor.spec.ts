@@ -20,6 +20,7 @@ const operator: Principal = { actor: 'key:test-operator', role: 'operator', keyI
 /** Runs are not what these tests are about: any run operation is a mistake here. */
 const noRuns: RunExecution = {
   execute: () => Promise.reject(new Error('no run expected')),
+  backfill: () => Promise.reject(new Error('no run expected')),
   fail: () => Promise.reject(new Error('no run expected')),
 };
 

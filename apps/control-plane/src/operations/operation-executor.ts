@@ -37,7 +37,7 @@ export type FlinkControl = Pick<
 >;
 
 /** What the executor hands batch runs to (RunsExecutor). */
-export type RunExecution = Pick<RunsExecutor, 'execute' | 'fail'>;
+export type RunExecution = Pick<RunsExecutor, 'execute' | 'backfill' | 'fail'>;
 
 /**
  * Executes one operation, step by step, recording each step in PostgreSQL so that a retried or
@@ -69,8 +69,9 @@ export class OperationExecutor {
     await this.operations.markRunning(id);
     this.logger.log({ msg: 'operation started', id, kind: op.kind, target: op.target, attempt });
     try {
-      if (op.kind === 'run')
-        await this.runs.execute(op, (tx, result) => this.succeed(tx, op, result));
+      const succeed = (tx: Transaction, result: JsonObject) => this.succeed(tx, op, result);
+      if (op.kind === 'run') await this.runs.execute(op, succeed);
+      else if (op.kind === 'backfill') await this.runs.backfill(op, succeed);
       else await this.deployment(op);
       this.logger.log({ msg: 'operation succeeded', id, kind: op.kind });
     } catch (e) {

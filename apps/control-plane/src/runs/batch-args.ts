@@ -148,6 +148,12 @@ export const BATCH_JOB_ARGS: Readonly<Record<string, BatchJobArgs>> = {
     options: {},
     positional: { type: { kind: 'int', min: 0, max: 600 }, max: 1 },
   },
+  'spark-jobs/tests/jobs/as_of_job.py': {
+    options: {
+      '--as-of': { type: { kind: 'iso-time' } },
+      '--fail-on': { type: { kind: 'iso-time' } },
+    },
+  },
   'spark-jobs/tests/jobs/fail_job.py': {
     options: { '--as-of': { type: { kind: 'iso-time' } } },
     positional: { type: { kind: 'word' }, max: 5 },

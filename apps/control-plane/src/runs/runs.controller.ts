@@ -15,7 +15,7 @@ import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { JOB_NAME } from '@fstore/contracts';
 import { IdempotencyKey } from '../operations/idempotency';
 import { presentAccepted, presentRun } from '../presenters';
-import { TriggerRunDto } from './runs.dto';
+import { BackfillDto, TriggerRunDto } from './runs.dto';
 import { RunsService } from './runs.service';
 import { CONTROL_ERRORS as E } from '../errors/api-errors';
 import { AcceptedDto, RunDto, RunListDto } from '../responses.dto';
@@ -56,6 +56,25 @@ export class RunsController {
     @IdempotencyKey() key?: string,
   ): Promise<AcceptedDto> {
     return presentAccepted(await this.runs.trigger(name, body, principal, key));
+  }
+
+  /**
+   * A backfill: one run a day from `from` to `to`, each as of its day, one after the other,
+   * stopped at the first that fails (one operation; its result lists the runs).
+   */
+  @Post('jobs/:name/backfills')
+  @Roles('operator')
+  @HttpCode(202)
+  @Audited('run.backfill')
+  @ApiAcceptedResponse({ type: AcceptedDto })
+  @ApiErrors(E.forbidden, E.validation, E.runArgument, E.notFound, E.idempotencyKeyReused)
+  async backfill(
+    @Param('name') name: string,
+    @Body() body: BackfillDto,
+    @CurrentPrincipal() principal: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<AcceptedDto> {
+    return presentAccepted(await this.runs.backfill(name, body, principal, key));
   }
 
   @Get('runs')

@@ -16,11 +16,13 @@ import { RunArgumentError, submittedArgs } from './batch-args';
 import { BatchRuntime } from './batch-runtime';
 import { withDefinitionsArg } from './definitions-arg';
 import { jobError } from './job-output';
+import { OperationsRepository } from '../operations/operations.repository';
 import { RunsRepository } from './runs.repository';
 import {
   BATCH_RUNTIME,
   CONFIG,
   JOBS_REPOSITORY,
+  OPERATIONS_REPOSITORY,
   RUNS_REPOSITORY,
   SOURCES,
   TRANSACTIONS,
@@ -37,15 +39,13 @@ export function runStateOf(state: BatchState): RunState {
   return 'running';
 }
 
-/**
- * Executes a batch run: submits it once (under a name unique to the run, looked for again
- * after a crash), follows it to its end, and keeps its state and log tail.
- */
+/** Executes batch runs: one run's operation, or a backfill's day after day. */
 @Injectable()
 export class RunsExecutor {
   constructor(
     @Inject(TRANSACTIONS) private readonly transactions: Transactions,
     @Inject(RUNS_REPOSITORY) private readonly runs: RunsRepository,
+    @Inject(OPERATIONS_REPOSITORY) private readonly operations: OperationsRepository,
     @Inject(JOBS_REPOSITORY) private readonly jobs: JobsRepository,
     @Inject(BATCH_RUNTIME) private readonly runtime: BatchRuntime,
     @Inject(SOURCES) private readonly sources: SourcesRepository,
@@ -56,7 +56,73 @@ export class RunsExecutor {
     op: OperationEntity,
     succeed: (tx: Transaction, result: Record<string, unknown>) => Promise<void>,
   ): Promise<void> {
-    const runId = op.target.replace(/^run:/, '');
+    const { batchId, state } = await this.follow(op.target.replace(/^run:/, ''));
+    await this.transactions.run((tx) => succeed(tx, { livy_batch_id: batchId, state }));
+  }
+
+  /**
+   * A backfill (RunsService.backfill): its days in order, each one run created when it starts
+   * (recorded in the operation's progress in the same transaction, so that a resumed operation
+   * follows the run it made rather than making another), the next day only after a success.
+   * The first failure ends the operation: the days after it are never started.
+   */
+  async backfill(
+    op: OperationEntity,
+    succeed: (tx: Transaction, result: Record<string, unknown>) => Promise<void>,
+  ): Promise<void> {
+    const progress = backfillProgress(op);
+    const request = op.request as { job: string; args: string[] };
+    const done: Record<string, unknown>[] = [];
+    for (const [i, asOf] of progress.days.entries()) {
+      let runId = progress.runs[i];
+      if (!runId) {
+        runId = await this.transactions.run(async (tx) => {
+          const run = await this.runs.insert(
+            {
+              jobName: request.job,
+              version: progress.version,
+              args: [...request.args, '--as-of', asOf],
+              asOf: new Date(asOf),
+              livyBatchId: null,
+              state: 'queued',
+              livyState: null,
+              logTail: null,
+              error: null,
+              operationId: op.id,
+              startedAt: null,
+              finishedAt: null,
+              observedAt: null,
+            },
+            tx,
+          );
+          progress.runs.push(run.id);
+          // The operation in hand too: a failure marks this run (fail() reads its progress).
+          op.progress = { ...progress };
+          await this.operations.saveProgress(op.id, op.progress, tx);
+          return run.id;
+        });
+      }
+      try {
+        const { batchId } = await this.follow(runId);
+        done.push({ as_of: asOf, run_id: runId, livy_batch_id: batchId });
+      } catch (e) {
+        if (!(e instanceof OperationFailed)) throw e;
+        const left = progress.days.length - i - 1;
+        throw new OperationFailed(
+          `day ${i + 1} of ${progress.days.length} (as of ${asOf}, run ${runId}) failed: ${e.message}` +
+            (left > 0 ? `; the ${left} day(s) after it were not started` : ''),
+        );
+      }
+    }
+    await this.transactions.run((tx) => succeed(tx, { days: done.length, runs: done }));
+  }
+
+  /**
+   * Submits a run once (under a name unique to the run, looked for again after a crash), follows
+   * it to its end and keeps its state and log tail. A run that does not succeed throws
+   * OperationFailed with the job's error.
+   */
+  private async follow(runId: string): Promise<{ batchId: number; state: BatchState }> {
     const run = await this.runs.getOrFail(runId);
     const name = `fstore-run-${run.id}`;
     try {
@@ -105,8 +171,7 @@ export class RunsExecutor {
               reason ?? `batch ${batchId} ended ${state} (see the run's log)`,
             );
           }
-          await this.transactions.run((tx) => succeed(tx, { livy_batch_id: batchId, state }));
-          return;
+          return { batchId, state };
         }
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
@@ -121,13 +186,17 @@ export class RunsExecutor {
     }
   }
 
-  /** The run ends failed with the operation (its log tail, if any, is kept). */
+  /**
+   * The run ends failed with the operation (its log tail, if any, is kept): a run operation's
+   * run, or the run of a backfill's day that was going on.
+   */
   async fail(tx: Transaction, op: OperationEntity, error: string): Promise<void> {
-    const runId = op.target.replace(/^run:/, '');
-    const run = await this.runs.get(runId, tx);
-    if (!run) return;
+    const runId =
+      op.kind === 'backfill' ? backfillProgress(op).runs.at(-1) : op.target.replace(/^run:/, '');
+    const run = runId ? await this.runs.get(runId, tx) : null;
+    if (!run || (op.kind === 'backfill' && run.state === 'success')) return;
     await this.runs.update(
-      runId,
+      run.id,
       {
         state: run.state === 'killed' ? 'killed' : 'failed',
         error,
@@ -136,4 +205,14 @@ export class RunsExecutor {
       tx,
     );
   }
+}
+
+/** A backfill's progress: its version and days (set when accepted), the runs made so far. */
+function backfillProgress(op: OperationEntity): {
+  version: number;
+  days: string[];
+  runs: string[];
+} {
+  const p = op.progress as { version: number; days: string[]; runs?: string[] };
+  return { version: p.version, days: p.days, runs: [...(p.runs ?? [])] };
 }

@@ -8,6 +8,8 @@ import { ControlMetrics } from '../metrics/metrics';
 import { InvalidArgument, NotFound } from '../errors/domain-errors';
 import { JobsRepository } from '../jobs/jobs.repository';
 import { Accepted, OperationsService } from '../operations/operations.service';
+import { Transaction } from '../store/transactions';
+import { backfillDays } from './backfill-days';
 import { batchJobArgs, checkRunArgs, RunArgumentError } from './batch-args';
 import { RunsRepository } from './runs.repository';
 import { CONFIG, JOBS_REPOSITORY, RUNS_REPOSITORY } from '../tokens';
@@ -54,15 +56,7 @@ export class RunsService {
     return this.operations.accept(
       { kind: 'run', action: 'run.trigger', request, principal, idempotencyKey },
       async (tx, operationId) => {
-        const job = await this.jobs.job(jobName, tx);
-        if (!job) throw NotFound('job', jobName);
-        if (job.kind !== 'pyspark') {
-          throw InvalidField(['path', 'name'], `job ${jobName} is a streaming job: deploy it`);
-        }
-        const version = input.version
-          ? await this.jobs.version(jobName, input.version, tx)
-          : await this.jobs.latestVersion(jobName, tx);
-        if (!version) throw InvalidField(['body', 'version'], `job ${jobName} has no such version`);
+        const version = await this.batchVersion(jobName, input.version, tx);
         const args = this.checkArgs(version.source, input.args ?? [], input.as_of);
         const run = await this.runs.insert(
           {
@@ -85,6 +79,60 @@ export class RunsService {
         return `run:${run.id}`;
       },
     );
+  }
+
+  /**
+   * A backfill: one run a day from `from` to `to` (both included), each as of that day 00:00
+   * UTC, the next started when the one before succeeded, stopped at the first that fails (the
+   * days after it are not started). One operation (kind `backfill`, target `job:<name>`); the
+   * worker creates each day's run when it starts it (RunsExecutor.backfill). Everything a day's
+   * run would refuse is refused here, before anything runs.
+   */
+  async backfill(
+    jobName: string,
+    input: { from: string; to: string; version?: number; args?: string[] },
+    principal: Principal,
+    idempotencyKey?: string,
+  ): Promise<Accepted> {
+    const days = backfillDays(input.from, input.to);
+    const request = {
+      job: jobName,
+      version: input.version,
+      from: input.from,
+      to: input.to,
+      args: input.args ?? [],
+    };
+    return this.operations.accept(
+      { kind: 'backfill', action: 'run.backfill', request, principal, idempotencyKey },
+      async (tx) => {
+        const version = await this.batchVersion(jobName, input.version, tx);
+        if (!batchJobArgs(version.source)?.options['--as-of']) {
+          throw InvalidField(
+            ['path', 'name'],
+            `job ${jobName} (${version.source}) takes no --as-of: it cannot be backfilled`,
+          );
+        }
+        for (const asOf of days) this.checkArgs(version.source, input.args ?? [], asOf);
+        return {
+          target: `job:${jobName}`,
+          progress: { version: version.version, days, runs: [] },
+        };
+      },
+    );
+  }
+
+  /** The job's version a run uses (the latest by default); 404/400 when there is none. */
+  private async batchVersion(jobName: string, version: number | undefined, tx: Transaction) {
+    const job = await this.jobs.job(jobName, tx);
+    if (!job) throw NotFound('job', jobName);
+    if (job.kind !== 'pyspark') {
+      throw InvalidField(['path', 'name'], `job ${jobName} is a streaming job: deploy it`);
+    }
+    const found = version
+      ? await this.jobs.version(jobName, version, tx)
+      : await this.jobs.latestVersion(jobName, tx);
+    if (!found) throw InvalidField(['body', 'version'], `job ${jobName} has no such version`);
+    return found;
   }
 
   /**

@@ -225,6 +225,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/jobs/{name}/backfills': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['RunsController_backfill'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/runs': {
     parameters: {
       query?: never;
@@ -648,6 +664,24 @@ export interface components {
       /** @description Same key, same operation (or the Idempotency-Key header) */
       idempotency_key?: string;
     };
+    BackfillDto: {
+      /**
+       * @description First day (its run is as of that day, 00:00 UTC)
+       * @example 2026-01-01
+       */
+      from: string;
+      /**
+       * @description Last day, included; at most 31 days from "from"
+       * @example 2026-01-07
+       */
+      to: string;
+      /** @description Job version; default the latest */
+      version?: number;
+      /** @description More arguments for every day's run (each day adds `--as-of <day>`): only those the job declares */
+      args?: string[];
+      /** @description Same key, same operation (or the Idempotency-Key header) */
+      idempotency_key?: string;
+    };
     RunDto: {
       /** Format: uuid */
       id: string;
@@ -685,12 +719,16 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      kind: 'deploy' | 'pause' | 'resume' | 'cancel' | 'upgrade' | 'run';
+      kind: 'deploy' | 'pause' | 'resume' | 'cancel' | 'upgrade' | 'run' | 'backfill';
       target: string;
       /** @enum {string} */
       status: 'queued' | 'running' | 'succeeded' | 'failed';
       attempts: number;
       request: {
+        [key: string]: unknown;
+      };
+      /** @description What is done so far; a backfill: {version, days (the as-of of each day), runs (the ids of the runs started, in order)} */
+      progress: {
         [key: string]: unknown;
       };
       result: {
@@ -802,10 +840,6 @@ export interface components {
       action: 'deploy' | 'recompute' | 'upgrade' | 'resume' | 'cancel' | 'none';
       /** @enum {string} */
       state: 'kept' | 'recomputed' | 'none';
-      reason: string;
-    };
-    BackfillDto: {
-      feature: string;
       reason: string;
     };
     FeaturePlanDto: {
@@ -2321,6 +2355,115 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': components['schemas']['TriggerRunDto'];
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AcceptedDto'];
+        };
+      };
+      /** @description a field is invalid; the detail names it; a run argument the job's declaration does not allow (error_code 1000, 1421) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1000 | 1421;
+          };
+        };
+      };
+      /** @description missing, unknown, expired or revoked credentials (error_code 1200) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1200;
+          };
+        };
+      };
+      /** @description the key's role may not do this (error_code 1201) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1201;
+          };
+        };
+      };
+      /** @description no such resource (job, version, deployment, run, operation, feature, API key) (error_code 1404) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1404;
+          };
+        };
+      };
+      /** @description the Idempotency-Key was used for another request (error_code 1412) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1412;
+          };
+        };
+      };
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1999;
+          };
+        };
+      };
+      /** @description PostgreSQL or another dependency unavailable (error_code 1400) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1400;
+          };
+        };
+      };
+    };
+  };
+  RunsController_backfill: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['BackfillDto'];
       };
     };
     responses: {
