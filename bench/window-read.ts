@@ -5,7 +5,7 @@
  * turn batcher, one READ_ENTITIES script per node, the values parsed), against a private Redis
  * Cluster it starts and removes itself: no stack, nothing else touched.
  *
- *   npm run bench:window-read [-- --port 26400 --products 2000 --seconds 1.5 --rounds 5
+ *   npm run bench:window-read [-- --port 16400 --products 2000 --seconds 1.5 --rounds 5
  *                                 --concurrency 4]
  *   (or: node -r ./bin/register bench/window-read.ts [-- …])
  *
@@ -35,7 +35,8 @@ import {
 } from './serving/data';
 
 const BATCH_SIZE = 100;
-const PORT = Number(arg('port', '26400'));
+// Below 22768: each node's cluster bus (port + 10000) stays out of the ephemeral port range.
+const PORT = Number(arg('port', '16400'));
 const PRODUCTS = Number(arg('products', '2000'));
 const SECONDS = Number(arg('seconds', '1.5'));
 const ROUNDS = Number(arg('rounds', '5'));
