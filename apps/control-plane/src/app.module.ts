@@ -19,6 +19,7 @@ import { PrometheusRepository } from './console/prometheus.repository';
 import { ConsoleUsersService } from './console/console-users.service';
 import { consoleUsersSource } from './console/console-users.source';
 import { ConsoleSessions } from './console/session';
+import { SignInService } from './console/sign-in.service';
 import { SessionController } from './console/session.controller';
 import { openDatabase, ENTITIES } from '@fstore/control-store';
 import { mapControlError } from './errors/domain-errors';
@@ -170,6 +171,7 @@ export class AppModule {
         { provide: FEATURE_REGISTRY_REPOSITORY, useClass: TypeOrmFeatureRegistryRepository },
         ConsoleHealthService,
         ConsoleUsersService,
+        SignInService,
         ApiKeysService,
         AuditService,
         JobsService,

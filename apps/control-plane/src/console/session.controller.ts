@@ -9,17 +9,16 @@ import {
 import { Type } from 'class-transformer';
 import { IsEmail, IsInt, IsOptional, IsString, MaxLength, Min, MinLength } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiErrors, DomainError, InvalidField, NotAuthenticated } from '@fstore/rest-api';
+import { ApiErrors, InvalidField, NotAuthenticated } from '@fstore/rest-api';
 import { UNKNOWN_ADDRESS } from '@fstore/auth';
 import { AuditService } from '../audit/audit.service';
 import { Principal } from '../auth/api-keys.service';
-import { ApiKeysService } from '../auth/api-keys.service';
 import { CurrentPrincipal, Public } from '../auth/auth.decorators';
 import { CONTROL_ERRORS as E } from '../errors/api-errors';
-import { CredentialsRefused, Unavailable } from '../errors/domain-errors';
+import { Unavailable } from '../errors/domain-errors';
 import { SessionDto } from '../responses.dto';
-import { ConsoleUsersService } from './console-users.service';
-import { ConsoleSession, ConsoleSessions, SessionCredential, sessionCookie } from './session';
+import { ConsoleSession, ConsoleSessions, sessionCookie } from './session';
+import { SignInService } from './sign-in.service';
 import { signInCredential } from './sign-in-rules';
 import { CONSOLE_SESSIONS } from '../tokens';
 
@@ -81,8 +80,7 @@ const present = (principal: Principal, session: ConsoleSession): SessionDto => (
 @Controller('v1/session')
 export class SessionController {
   constructor(
-    @Inject(ApiKeysService) private readonly keys: ApiKeysService,
-    @Inject(ConsoleUsersService) private readonly users: ConsoleUsersService,
+    @Inject(SignInService) private readonly signIns: SignInService,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(CONSOLE_SESSIONS) private readonly sessions: ConsoleSessions | undefined,
   ) {}
@@ -111,34 +109,10 @@ export class SessionController {
       );
     }
     const given = signInCredential(body);
-    let principal: Principal;
-    let credential: SessionCredential;
-    if (given.kind === 'api_key') {
-      const byKey = await this.keys.authenticate(given.apiKey);
-      if (!byKey?.keyId) {
-        throw CredentialsRefused('api_key', 'unknown, revoked or expired API key');
-      }
-      principal = byKey;
-      credential = { kind: 'api_key', keyId: byKey.keyId };
-    } else {
-      const address = request.ip || UNKNOWN_ADDRESS;
-      try {
-        principal = await this.users.signIn(given.email, given.password, address);
-      } catch (e) {
-        if (e instanceof DomainError && e.status === 403) {
-          // The right password of a user the console refuses: who tried is known, so audited.
-          await this.audit.record({
-            actor: `user:${given.email.toLowerCase()}`,
-            action: 'console.sign_in',
-            target: 'console',
-            outcome: 'refused 403',
-            detail: { signed_in_with: given.kind, error_code: e.code, error_message: e.message },
-          });
-        }
-        throw e;
-      }
-      credential = { kind: 'user', email: given.email.toLowerCase() };
-    }
+    const { principal, credential } = await this.signIns.check(
+      given,
+      request.ip || UNKNOWN_ADDRESS,
+    );
     const ttl = body.ttl_seconds ?? max;
     const { token, session } = this.sessions.open(credential, principal.role, ttl);
     reply.header('set-cookie', sessionCookie(token, ttl, request.protocol === 'https'));
