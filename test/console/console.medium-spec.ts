@@ -1,6 +1,8 @@
-import { randomBytes } from 'crypto';
+import { randomBytes, randomUUID } from 'crypto';
 import { Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
 import { Browser, BrowserContext, Page } from 'playwright-core';
+import { UsersRepository } from '@fstore/auth';
 import { ControlPlaneClient, type PlanRequest } from '@fstore/client';
 import { kafkaClientConfig, loadConfig } from '@fstore/config';
 import { REGISTRY } from '@fstore/contracts';
@@ -9,6 +11,7 @@ import { exportDefinitions } from '@fstore/definitions';
 import { FlinkJobs } from '@fstore/flink';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser';
+import { fstore } from '../support/cli';
 
 // The web console in Debian's chromium against the running stack: the control plane serves it
 // under /console/; every role signs in; a streaming deployment is paused and resumed from the page.
@@ -36,6 +39,12 @@ const versioned = (description: string): (typeof stackDefinitions.features)[numb
   description,
 });
 
+// Serving-side users (fstore users add) of this test's own, who sign in with e-mail and password.
+const userEmail = (role: string) => `console-${run}-${role}@example.com`;
+const USER_PASSWORD = `${randomUUID()}-Aa1`;
+const usersPool = new Pool({ ...config.postgres, max: 1 });
+const users = new UsersRepository(usersPool);
+
 let browser: Browser;
 let operatorApi: ControlPlaneClient;
 let deploymentId = '';
@@ -54,6 +63,9 @@ const kafka = new Kafka({
 beforeAll(async () => {
   for (const role of ROLES)
     keys[role] = await createControlApiKey(config, `console-${run}-${role}`, role);
+  for (const role of ['operator', 'viewer'] as const) {
+    await users.upsert(userEmail(role), USER_PASSWORD, role);
+  }
   operatorApi = new ControlPlaneClient({ baseUrl: base, apiKey: keys.operator });
   // A value of a real feature for one entity, to look up in the page.
   const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');
@@ -89,6 +101,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  for (const role of ['operator', 'viewer']) await users.remove(userEmail(role)).catch(() => false);
+  await usersPool.end();
   // The stack's registry as the checkout defines it: the test's feature removed (a version too).
   if (applied) {
     await operatorApi
@@ -139,6 +153,15 @@ async function signIn(page: Page, role: (typeof ROLES)[number]): Promise<void> {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('who').waitFor();
   expect(await page.getByTestId('who').textContent()).toBe(`key:console-${run}-${role} (${role})`);
+}
+
+/** A serving user signs in with e-mail and password, chosen with the radio button. */
+async function signInAsUser(page: Page, email: string, password: string): Promise<void> {
+  await page.goto(CONSOLE);
+  await page.getByRole('radio', { name: 'E-mail and password' }).check();
+  await page.getByLabel('E-mail', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
 async function checkPage(page: Page, name: string): Promise<void> {
@@ -542,10 +565,110 @@ describe('web console', () => {
     await context.close();
   });
 
+  it('signs a serving user in with e-mail and password, shown and enabled as its role, and audited', async () => {
+    const { context, page, problems } = await newPage();
+    await signInAsUser(page, userEmail('operator'), USER_PASSWORD);
+    await page.getByTestId('who').waitFor();
+    expect(await page.getByTestId('who').textContent()).toBe(
+      `user:${userEmail('operator')} (operator)`,
+    );
+    expect(await page.evaluate('document.cookie')).toBe('');
+    await go(page, 'jobs', 'Jobs');
+    await page.locator(`tr[data-deployment="${deploymentId}"]`).waitFor();
+    expect(await page.getByRole('button', { name: 'Start run' }).isDisabled()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Deploy', exact: true }).isDisabled()).toBe(
+      false,
+    );
+    await checkPage(page, 'jobs-user-operator');
+    const audited = await operatorApi.audit({ actor: `user:${userEmail('operator')}` });
+    expect(audited[0]).toMatchObject({
+      action: 'console.sign_in',
+      target: 'console',
+      outcome: 'succeeded',
+      detail: { signed_in_with: 'password' },
+    });
+    await context.close();
+
+    // A viewer user: every page, the operating buttons disabled.
+    const viewer = await newPage(PHONE);
+    await signInAsUser(viewer.page, userEmail('viewer'), USER_PASSWORD);
+    await viewer.page.getByTestId('who').waitFor();
+    expect(await viewer.page.getByTestId('who').textContent()).toBe(
+      `user:${userEmail('viewer')} (viewer)`,
+    );
+    await go(viewer.page, 'jobs', 'Jobs');
+    await viewer.page.locator(`tr[data-deployment="${deploymentId}"]`).waitFor();
+    expect(await viewer.page.getByRole('button', { name: 'Start run' }).isDisabled()).toBe(true);
+    for (const [hash, heading] of [
+      ['features', 'Features'],
+      ['audit', 'Audit log'],
+      ['health', 'Health'],
+    ]) {
+      await go(viewer.page, hash, heading);
+    }
+    await checkPage(viewer.page, 'health-user-viewer-phone');
+    expect([...problems, ...viewer.problems]).toEqual([]);
+    await viewer.context.close();
+  });
+
+  it('refuses a wrong password on the page, naming the password', async () => {
+    const { context, page, problems } = await newPage();
+    await signInAsUser(page, userEmail('viewer'), 'not-the-password');
+    expect(await page.getByRole('alert').textContent()).toBe(
+      'Not authenticated: wrong e-mail or password',
+    );
+    const password = page.getByLabel('Password', { exact: true });
+    expect(await password.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('password');
+    expect(await password.inputValue()).toBe('');
+    // An unknown e-mail: the same words (the page does not tell whether an account exists).
+    await page.getByLabel('E-mail', { exact: true }).fill(`nobody-${run}@example.com`);
+    await password.fill(USER_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await page.getByRole('alert').textContent()).toBe(
+      'Not authenticated: wrong e-mail or password',
+    );
+    await checkPage(page, 'sign-in-user-refused');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('sends a removed user back to the sign-in page at the next request (fstore users remove)', async () => {
+    const email = `console-${run}-removed@example.com`;
+    await users.upsert(email, USER_PASSWORD, 'viewer');
+    const { context, page } = await newPage();
+    await signInAsUser(page, email, USER_PASSWORD);
+    await page.getByTestId('who').waitFor();
+    await go(page, 'features', 'Features');
+    const removed = fstore('users', 'remove', email);
+    expect(removed.status).toBe(0);
+    const res = await page.request.get('/v1/session');
+    expect([res.status(), await res.json()]).toEqual([
+      401,
+      {
+        error_code: 1200,
+        error_message:
+          'Not authenticated: the user of the session was removed or may no longer use the console',
+        error_detail: null,
+      },
+    ]);
+    // The page's next request (another page) ends the session in the page too.
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { name: 'Sign in to the fstore console' }).waitFor();
+    expect(await page.getByRole('status').textContent()).toBe(
+      'Your session has ended. Sign in again.',
+    );
+    await context.close();
+  });
+
   it('can be used with the keyboard alone', async () => {
     const { context, page } = await newPage();
     await page.goto(CONSOLE);
     await page.getByRole('heading', { name: 'Sign in to the fstore console' }).waitFor();
+    // The choice comes first (its checked radio button: API key), then the key's field.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.value')).toBe('api_key');
     await page.keyboard.press('Tab');
     expect(await page.evaluate('document.activeElement?.id')).toBe('api_key');
     await page.keyboard.type(keys.viewer);

@@ -112,6 +112,8 @@ const cp = (method: string, template: string, options?: Parameters<typeof call>[
 
 const pool = new Pool(config.postgres);
 const email = `contract-${run}@example.com`;
+/** A serving user with the viewer role: signs in to the console with e-mail and password. */
+const viewerEmail = `contract-viewer-${run}@example.com`;
 const password = `${randomUUID()}-Aa1`;
 const product = `contract-${run}`;
 const keys = { admin: '', viewer: '' };
@@ -120,6 +122,7 @@ let token = '';
 beforeAll(async () => {
   const users = new UsersRepository(pool);
   await users.upsert(email, password, 'reader');
+  await users.upsert(viewerEmail, password, 'viewer');
   keys.admin = await createControlApiKey(config, `contract-admin-${run}`, 'admin');
   keys.viewer = await createControlApiKey(config, `contract-viewer-${run}`, 'viewer');
   // A value of every plain feature for one product (and the entities of the original API's
@@ -152,6 +155,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new UsersRepository(pool).remove(email).catch(() => undefined);
+  await new UsersRepository(pool).remove(viewerEmail).catch(() => undefined);
   await pool.end();
 });
 
@@ -564,6 +568,138 @@ describe('the control plane answers as docs/openapi/control-plane.json says', ()
     const tooShort = await history('2');
     expect(tooShort.status).toBe(400);
     expect(JSON.stringify(tooShort.body)).toContain('minutes');
+  });
+
+  it("the web console: a serving user's sign-in with e-mail and password", async () => {
+    const signIn = (body: unknown) => cp('POST', '/v1/session', { body });
+    // Which credential: one kind, and all of it.
+    expect(await signIn({ api_key: keys.viewer, email: viewerEmail, password })).toMatchObject({
+      status: 400,
+      body: {
+        error_code: 1000,
+        error_message: 'Request validation error',
+        error_detail: [
+          {
+            loc: ['body', 'email'],
+            msg: 'give either api_key, or email and password, not both',
+            type: 'value_error.conflict',
+          },
+          {
+            loc: ['body', 'password'],
+            msg: 'give either api_key, or email and password, not both',
+            type: 'value_error.conflict',
+          },
+        ],
+      },
+    });
+    expect(await signIn({ email: viewerEmail })).toMatchObject({
+      status: 400,
+      body: {
+        error_code: 1000,
+        error_detail: [
+          { loc: ['body', 'password'], msg: 'field required', type: 'value_error.missing' },
+        ],
+      },
+    });
+    expect((await signIn({})).body.error_detail).toEqual([
+      {
+        loc: ['body', 'api_key'],
+        msg: 'field required (or email and password)',
+        type: 'value_error.missing',
+      },
+    ]);
+    expect((await signIn({ email: 'not-an-email', password })).status).toBe(400);
+    // Wrong credentials: 401 naming the field, the same words for an unknown e-mail.
+    const wrong = {
+      status: 401,
+      body: {
+        error_code: 1200,
+        error_message: 'Not authenticated: wrong e-mail or password',
+        error_detail: [
+          {
+            loc: ['body', 'password'],
+            msg: 'wrong e-mail or password',
+            type: 'value_error.credentials',
+          },
+        ],
+      },
+    };
+    expect(await signIn({ email: viewerEmail, password: `${password}x` })).toMatchObject(wrong);
+    expect(await signIn({ email: `nobody-${run}@example.com`, password })).toMatchObject(wrong);
+    expect(await signIn({ api_key: 'fsk_no-such-key' })).toMatchObject({
+      status: 401,
+      body: {
+        error_code: 1200,
+        error_message: 'Not authenticated: unknown, revoked or expired API key',
+        error_detail: [
+          {
+            loc: ['body', 'api_key'],
+            msg: 'unknown, revoked or expired API key',
+            type: 'value_error.credentials',
+          },
+        ],
+      },
+    });
+    // A reader may only read features: the right password, refused 403.
+    expect(await signIn({ email, password })).toMatchObject({
+      status: 403,
+      body: {
+        error_code: 1201,
+        error_message: 'Permission denied: role reader may not use the console (needs viewer)',
+        error_detail: [
+          {
+            loc: ['body', 'email'],
+            msg: 'a reader may only read features; the console needs a viewer, operator or admin',
+            type: 'value_error.role',
+          },
+        ],
+      },
+    });
+    // The viewer: a session as user:<e-mail>, in any case of the e-mail.
+    const before = Date.now();
+    const opened = await signIn({ email: viewerEmail.toUpperCase(), password, ttl_seconds: 120 });
+    expect(opened.status).toBe(200);
+    expect(opened.body).toEqual({
+      actor: `user:${viewerEmail}`,
+      role: 'viewer',
+      expires_at: expect.any(String),
+      csrf_token: expect.stringMatching(/^[A-Za-z0-9_-]{24}$/),
+    });
+    const expires = Date.parse(String(opened.body.expires_at));
+    expect(expires).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 120000);
+    expect(expires).toBeLessThanOrEqual(Date.now() + 120000);
+    const cookie = (opened.headers.get('set-cookie') ?? '').split(';')[0];
+    expect((await cp('GET', '/v1/session', { headers: { cookie } })).body).toEqual(opened.body);
+    expect((await cp('GET', '/v1/jobs', { headers: { cookie } })).status).toBe(200);
+    const audit = await cp('GET', '/v1/audit', {
+      query: { actor: `user:${viewerEmail}`, limit: '5' },
+      auth: keys.admin,
+    });
+    expect((audit.body.entries as Json[]).map((e) => [e.action, e.outcome, e.detail])).toEqual([
+      [
+        'console.sign_in',
+        'succeeded',
+        { signed_in_with: 'password', expires_at: opened.body.expires_at },
+      ],
+    ]);
+    const readerAudit = await cp('GET', '/v1/audit', {
+      query: { actor: `user:${email}`, limit: '5' },
+      auth: keys.admin,
+    });
+    expect((readerAudit.body.entries as Json[]).map((e) => [e.action, e.outcome])).toEqual([
+      ['console.sign_in', 'refused 403'],
+    ]);
+    // Removing the user ends the session at its next request.
+    expect(await new UsersRepository(pool).remove(viewerEmail)).toBe(true);
+    expect(await cp('GET', '/v1/session', { headers: { cookie } })).toMatchObject({
+      status: 401,
+      body: {
+        error_code: 1200,
+        error_message:
+          'Not authenticated: the user of the session was removed or may no longer use the console',
+        error_detail: null,
+      },
+    });
   });
 
   it('audit and API keys', async () => {

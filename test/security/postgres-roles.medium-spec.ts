@@ -71,7 +71,7 @@ describe('PostgreSQL roles (issue 20, finding 8)', () => {
     );
   });
 
-  it("the control plane's runtime role appends to the audit log and can neither change nor delete a row", async () => {
+  it("the control plane's runtime role appends to the audit log and can neither change nor delete a row; it only reads the users", async () => {
     const control = await connect(postgresLogin(config, 'control'));
     await control.query(`SET search_path = "${schema}"`);
     const {
@@ -97,9 +97,31 @@ describe('PostgreSQL roles (issue 20, finding 8)', () => {
     expect(await refusal(control.query('CREATE TABLE probe (a int)'))).toEqual(
       denied(`permission denied for schema ${schema}`),
     );
-    // Users' password hashes are the feature server's business.
-    expect(await refusal(control.query('SELECT * FROM public.auth_users'))).toEqual(
-      denied('permission denied for table auth_users'),
+    // The users: read only (the web console's e-mail sign-in checks a password, and each of its
+    // session's requests that the user is still there); adding, changing or removing one stays
+    // the owner's, and the feature server's login sessions are not the control plane's.
+    await control.query(
+      'SELECT email, password_hash, role FROM public.auth_users WHERE email = $1',
+      [`${run}@example.com`],
+    );
+    expect(
+      await refusal(
+        control.query(
+          `INSERT INTO public.auth_users (email, password_hash, role) VALUES ($1, 'x', 'admin')`,
+          [`${run}@example.com`],
+        ),
+      ),
+    ).toEqual(denied('permission denied for table auth_users'));
+    expect(
+      await refusal(
+        control.query(`UPDATE public.auth_users SET role = 'admin' WHERE email = $1`, [run]),
+      ),
+    ).toEqual(denied('permission denied for table auth_users'));
+    expect(
+      await refusal(control.query('DELETE FROM public.auth_users WHERE email = $1', [run])),
+    ).toEqual(denied('permission denied for table auth_users'));
+    expect(await refusal(control.query('SELECT * FROM public.auth_sessions'))).toEqual(
+      denied('permission denied for table auth_sessions'),
     );
 
     // Even the owner cannot rewrite history: the trigger refuses it to every role.

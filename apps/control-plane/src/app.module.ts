@@ -16,7 +16,10 @@ import { AuthGuard } from './auth/auth.guard';
 import { ConsoleHealthController } from './console/console-health.controller';
 import { ConsoleHealthService } from './console/console-health.service';
 import { PrometheusRepository } from './console/prometheus.repository';
+import { ConsoleUsersService } from './console/console-users.service';
+import { consoleUsersSource } from './console/console-users.source';
 import { ConsoleSessions } from './console/session';
+import { SignInService } from './console/sign-in.service';
 import { SessionController } from './console/session.controller';
 import { openDatabase, ENTITIES } from '@fstore/control-store';
 import { mapControlError } from './errors/domain-errors';
@@ -55,6 +58,7 @@ import {
   BATCH_RUNTIME,
   CONFIG,
   CONSOLE_SESSIONS,
+  CONSOLE_USERS,
   DEPLOYMENTS_REPOSITORY,
   FLINK,
   JOBS_REPOSITORY,
@@ -146,6 +150,12 @@ export class AppModule {
               : undefined,
         },
         {
+          // The users table, read as the control plane's role on a pool of its own (public schema).
+          provide: CONSOLE_USERS,
+          inject: [CONFIG],
+          useFactory: (c: FstoreConfig) => consoleUsersSource(c),
+        },
+        {
           provide: PROMETHEUS,
           inject: [CONFIG],
           useFactory: (c: FstoreConfig) => PrometheusRepository.fromConfig(c),
@@ -160,6 +170,8 @@ export class AppModule {
         { provide: API_KEYS_REPOSITORY, useClass: TypeOrmApiKeysRepository },
         { provide: FEATURE_REGISTRY_REPOSITORY, useClass: TypeOrmFeatureRegistryRepository },
         ConsoleHealthService,
+        ConsoleUsersService,
+        SignInService,
         ApiKeysService,
         AuditService,
         JobsService,

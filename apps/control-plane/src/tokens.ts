@@ -20,6 +20,8 @@ export const PROCESS_ROLES = Symbol('ProcessRoles');
 export const BATCH_RUNTIME = Symbol('BatchRuntime');
 /** The ConsoleSessions (undefined: FSTORE_CONSOLE_SECRET unset, console sign-in off). */
 export const CONSOLE_SESSIONS = Symbol('CONSOLE_SESSIONS');
+/** The users table as the console's e-mail sign-in reads it (ConsoleUsersSource). */
+export const CONSOLE_USERS = Symbol('ConsoleUsers');
 /** The Prometheus repository behind the console's health page. */
 export const PROMETHEUS = Symbol('PROMETHEUS');
 /** The Transactions over the control plane's PostgreSQL (store/transactions.ts). */

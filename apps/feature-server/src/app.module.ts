@@ -1,8 +1,16 @@
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { Pool } from 'pg';
 import { FstoreConfig } from '@fstore/config';
-import { SessionCheck, TokenSigner, UsersRepository, UsersUnavailableError } from '@fstore/auth';
+import {
+  LoginThrottle,
+  loginLimits,
+  PasswordLogin,
+  SessionCheck,
+  TokenSigner,
+  UsersRepository,
+  UsersUnavailableError,
+} from '@fstore/auth';
 import { OnlineStore } from '@fstore/online-store';
 import { isPostgresUnavailable } from '@fstore/postgres';
 import {
@@ -15,7 +23,6 @@ import {
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
-import { LoginThrottle } from './auth/login-throttle';
 import { pgPoolProvider, usersRepositoryProvider } from './auth/users.provider';
 import { FeaturesController } from './features/features.controller';
 import { EntityReadLane } from './features/entity-read.lane';
@@ -66,15 +73,14 @@ const FEATURE_SERVER = {
         new SessionCheck((sid) => users.sessionActive(sid), c.auth.revocationCheckSeconds * 1000),
     },
     {
-      provide: LoginThrottle,
-      inject: [CONFIG],
-      useFactory: ({ auth }: FstoreConfig) =>
-        new LoginThrottle({
-          accountMax: auth.loginMaxFailures,
-          addressMax: auth.loginIpMaxFailures,
-          windowMs: auth.loginWindowSeconds * 1000,
-          lockoutMs: auth.loginLockoutSeconds * 1000,
-        }),
+      provide: PasswordLogin,
+      inject: [CONFIG, UsersRepository],
+      useFactory: ({ auth }: FstoreConfig, users: UsersRepository) => {
+        const logger = new Logger('auth');
+        return new PasswordLogin(users, new LoginThrottle(loginLimits(auth)), (w) =>
+          logger.warn(w),
+        );
+      },
     },
     { provide: ServingMetrics, useValue: new ServingMetrics() },
     {

@@ -226,6 +226,16 @@ export class ControlPlaneClient {
     });
   }
 
+  /**
+   * Opens a console session as a serving user (fstore users add): their e-mail and password, sent
+   * once; the browser keeps only the cookie.
+   */
+  signInWithPassword(email: string, password: string, ttlSeconds?: number): Promise<Session> {
+    return this.http.request('POST', '/v1/session', {
+      body: { email, password, ttl_seconds: ttlSeconds },
+    });
+  }
+
   /** The console session of this browser's cookie. */
   session(): Promise<Session> {
     return this.http.request('GET', '/v1/session');

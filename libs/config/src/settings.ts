@@ -54,7 +54,7 @@ export const SETTINGS = {
   FSTORE_PG_CONTROL_USER: {
     kind: 'string',
     default: 'fstore_control',
-    doc: "The control plane's runtime role: reads and writes its schema's tables, audit_log only SELECT and INSERT (the project's role migrates)",
+    doc: "The control plane's runtime role: reads and writes its schema's tables, audit_log only SELECT and INSERT, auth_users only SELECT (the console's e-mail sign-in; the project's role migrates)",
   },
   FSTORE_PG_CONTROL_PASSWORD: {
     kind: 'secret',
@@ -485,7 +485,7 @@ export const SETTINGS = {
   FSTORE_AUTH_LOGIN_MAX_FAILURES: {
     kind: 'int',
     default: '10',
-    doc: 'Failed logins one account may have within FSTORE_AUTH_LOGIN_WINDOW_SECONDS; then its logins answer 429 for FSTORE_AUTH_LOGIN_LOCKOUT_SECONDS (per feature-server instance)',
+    doc: 'Failed logins one account may have within FSTORE_AUTH_LOGIN_WINDOW_SECONDS; then its logins answer 429 for FSTORE_AUTH_LOGIN_LOCKOUT_SECONDS (counted per process: each feature-server instance, and the control plane for the console e-mail sign-in)',
   },
   FSTORE_AUTH_LOGIN_IP_MAX_FAILURES: {
     kind: 'int',

@@ -61,10 +61,12 @@ export function controlDataSource(
  * owner after every migration (the tables a migration adds get theirs at once). The control
  * plane's runtime role reads and writes the tables it runs on, but the audit log only reads and
  * appends (no UPDATE, DELETE or TRUNCATE: the migration's trigger refuses the first two to
- * everyone), and never DDL or the migrations table. The feature server's role reads the users
- * (login, refresh) and keeps their sessions (login, refresh, logout); adding or removing users
- * stays the owner's (`fstore users`), and it gets nothing in the control plane's schema. Names
- * are identifiers checked when the configuration was loaded.
+ * everyone), and never DDL or the migrations table; of the users tables it reads `auth_users`
+ * only (the web console's sign-in with an e-mail and password, and each of that session's
+ * requests checking the user is still there), never their login sessions. The feature server's
+ * role reads the users (login, refresh) and keeps their sessions (login, refresh, logout); adding
+ * or removing users stays the owner's (`fstore users`), and it gets nothing in the control
+ * plane's schema. Names are identifiers checked when the configuration was loaded.
  */
 export function grantsToServiceRoles(
   schema: string,
@@ -77,6 +79,7 @@ export function grantsToServiceRoles(
     `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "${schema}" TO "${control}"`,
     `REVOKE UPDATE, DELETE, TRUNCATE ON "${schema}".audit_log FROM "${control}"`,
     `REVOKE ALL ON "${schema}".migrations FROM "${control}"`,
+    `GRANT SELECT ON public.auth_users TO "${control}"`,
     `GRANT SELECT ON public.auth_users TO "${serving}"`,
     `GRANT SELECT, INSERT, UPDATE, DELETE ON public.auth_sessions TO "${serving}"`,
   ];

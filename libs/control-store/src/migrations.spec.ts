@@ -63,7 +63,7 @@ describe('AuthUsers1765200000000 (the users tables, issue 22)', () => {
 });
 
 describe('grantsToServiceRoles', () => {
-  it('gives the feature server the users tables it needs and the control plane its schema', () => {
+  it('gives the feature server the users tables it needs and the control plane its schema and the users (read only)', () => {
     expect(
       grantsToServiceRoles('control', { control: 'fstore_control', serving: 'fstore_serving' }),
     ).toEqual([
@@ -72,6 +72,7 @@ describe('grantsToServiceRoles', () => {
       'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "control" TO "fstore_control"',
       'REVOKE UPDATE, DELETE, TRUNCATE ON "control".audit_log FROM "fstore_control"',
       'REVOKE ALL ON "control".migrations FROM "fstore_control"',
+      'GRANT SELECT ON public.auth_users TO "fstore_control"',
       'GRANT SELECT ON public.auth_users TO "fstore_serving"',
       'GRANT SELECT, INSERT, UPDATE, DELETE ON public.auth_sessions TO "fstore_serving"',
     ]);

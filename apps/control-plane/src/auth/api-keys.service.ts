@@ -5,10 +5,11 @@ import { API_KEYS_REPOSITORY } from '../tokens';
 import { ApiKeysRepository } from './api-keys.repository';
 
 export interface Principal {
-  /** Who, for the audit log: `key:<name>`. */
+  /** Who, for the audit log: `key:<name>`, or `user:<e-mail>` (a console session of a user). */
   actor: string;
   role: ApiKeyRole;
-  keyId: string;
+  /** The API key (absent for a serving user signed in to the console). */
+  keyId?: string;
 }
 
 @Injectable()

@@ -1,6 +1,8 @@
 import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { LoginThrottle, PasswordLogin, type Role } from '@fstore/auth';
 import { DomainError } from '@fstore/rest-api';
+import { ConsoleUsersService } from '../console/console-users.service';
 import type { AuditService } from '../audit/audit.service';
 import { ConsoleSessions, SESSION_COOKIE } from '../console/session';
 import type { ApiKeysService, Principal } from './api-keys.service';
@@ -19,6 +21,20 @@ const keys = {
 const audited: unknown[] = [];
 const audit = { record: async (e: unknown) => void audited.push(e) } as unknown as AuditService;
 const sessions = new ConsoleSessions('a-console-secret-of-some-length', 3600);
+// The users table: who exists now, with which role (a stand-in for auth_users).
+const userRows = new Map<string, Role>();
+const users = new ConsoleUsersService({
+  login: new PasswordLogin(
+    { authenticate: async () => undefined },
+    new LoginThrottle({ accountMax: 5, addressMax: 5, windowMs: 1000, lockoutMs: 1000 }),
+    () => undefined,
+  ),
+  find: async (email) => {
+    const role = userRows.get(email);
+    return role && { email, role };
+  },
+  close: async () => undefined,
+});
 
 function handler(roles?: string[]) {
   const h = () => undefined;
@@ -36,7 +52,7 @@ function context(method: string, headers: Record<string, string>, roles?: string
   return { ctx, request };
 }
 
-const guard = new AuthGuard(new Reflector(), keys, audit, sessions);
+const guard = new AuthGuard(new Reflector(), keys, audit, sessions, users);
 const failure = (p: Promise<unknown>) =>
   p.then(
     () => undefined,
@@ -45,10 +61,11 @@ const failure = (p: Promise<unknown>) =>
 
 beforeEach(() => {
   usable = true;
+  userRows.clear();
 });
 
 describe('AuthGuard with a console session', () => {
-  const { token, session } = sessions.open(KEY_ID, 'viewer', 60);
+  const { token, session } = sessions.open({ kind: 'api_key', keyId: KEY_ID }, 'viewer', 60);
   const cookie = `${SESSION_COOKIE}=${token}`;
 
   it('lets a read through with the cookie alone, with the key and the session on the request', async () => {
@@ -76,7 +93,12 @@ describe('AuthGuard with a console session', () => {
   });
 
   it('answers 401 for an expired or forged cookie, or when the key was revoked', async () => {
-    const old = sessions.open(KEY_ID, 'viewer', 1, Date.now() - 5000).token;
+    const old = sessions.open(
+      { kind: 'api_key', keyId: KEY_ID },
+      'viewer',
+      1,
+      Date.now() - 5000,
+    ).token;
     for (const value of [old, `${token}x`, 'garbage']) {
       const c = context('GET', { cookie: `${SESSION_COOKIE}=${value}` });
       expect(await failure(guard.canActivate(c.ctx))).toMatchObject({ status: 401, code: 1200 });
@@ -93,6 +115,44 @@ describe('AuthGuard with a console session', () => {
     expect(await failure(guard.canActivate(c.ctx))).toMatchObject({
       status: 401,
       message: 'Not authenticated: unknown or revoked API key',
+    });
+  });
+});
+
+describe("AuthGuard with a serving user's console session", () => {
+  const EMAIL = 'ann@example.com';
+  const { token, session } = sessions.open({ kind: 'user', email: EMAIL }, 'operator', 60);
+  const cookie = `${SESSION_COOKIE}=${token}`;
+
+  it("lets the user's requests through as user:<e-mail> with the role the users table says now", async () => {
+    userRows.set(EMAIL, 'operator');
+    const { ctx, request } = context('GET', { cookie });
+    expect(await guard.canActivate(ctx)).toBe(true);
+    expect(request.principal).toEqual({ actor: 'user:ann@example.com', role: 'operator' });
+    expect(request.consoleSession).toEqual(session);
+    // A role lowered since the sign-in counts at the next request (not the cookie's).
+    userRows.set(EMAIL, 'viewer');
+    const write = context('POST', { cookie, 'x-csrf-token': session.csrfToken }, ['operator']);
+    expect(await failure(guard.canActivate(write.ctx))).toEqual({
+      status: 403,
+      code: 1201,
+      message: 'Permission denied: role viewer may not do this (needs operator)',
+    });
+  });
+
+  it('answers 401 once the user is removed, or has become a reader', async () => {
+    const removed = context('GET', { cookie });
+    expect(await failure(guard.canActivate(removed.ctx))).toEqual({
+      status: 401,
+      code: 1200,
+      message:
+        'Not authenticated: the user of the session was removed or may no longer use the console',
+    });
+    expect(removed.request.consoleSession).toBeUndefined();
+    userRows.set(EMAIL, 'reader');
+    expect(await failure(guard.canActivate(context('GET', { cookie }).ctx))).toMatchObject({
+      status: 401,
+      code: 1200,
     });
   });
 });

@@ -7,6 +7,7 @@ import { NotAuthenticated } from '@fstore/rest-api';
 import { CsrfTokenRefused, PermissionDenied } from '../errors/domain-errors';
 import { ApiKeyRole } from '@fstore/control-store';
 import { ApiKeysService, Principal } from './api-keys.service';
+import { ConsoleUsersService } from '../console/console-users.service';
 import {
   ConsoleSession,
   ConsoleSessions,
@@ -30,6 +31,7 @@ export class AuthGuard implements CanActivate {
     @Inject(ApiKeysService) private readonly keys: ApiKeysService,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(CONSOLE_SESSIONS) private readonly sessions: ConsoleSessions | undefined,
+    @Inject(ConsoleUsersService) private readonly users: ConsoleUsersService,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -74,13 +76,29 @@ export class AuthGuard implements CanActivate {
       if (!reads && !csrfMatches(session, headers[CSRF_HEADER])) {
         throw CsrfTokenRefused(CSRF_HEADER);
       }
-      const principal = await this.keys.authenticateById(session.keyId);
-      if (!principal) throw NotAuthenticated('the API key of the session was revoked or expired');
+      const principal = await this.principalOfSession(session);
       request.consoleSession = session;
       return principal;
     }
     const principal = await this.keys.authenticate(this.keyOf(headers));
     if (!principal) throw NotAuthenticated('unknown or revoked API key');
+    return principal;
+  }
+
+  /** The key or the user behind a session, as it is now (its role too): else 401. */
+  private async principalOfSession(session: ConsoleSession): Promise<Principal> {
+    const { credential } = session;
+    if (credential.kind === 'api_key') {
+      const principal = await this.keys.authenticateById(credential.keyId);
+      if (!principal) throw NotAuthenticated('the API key of the session was revoked or expired');
+      return principal;
+    }
+    const principal = await this.users.principalOf(credential.email);
+    if (!principal) {
+      throw NotAuthenticated(
+        'the user of the session was removed or may no longer use the console',
+      );
+    }
     return principal;
   }
 

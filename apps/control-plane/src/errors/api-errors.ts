@@ -4,6 +4,10 @@ import { documented, ERRORS, ErrorResponses, SHARED_ERRORS } from '@fstore/rest-
 export const CONTROL_ERRORS = {
   ...SHARED_ERRORS,
   forbidden: documented([ERRORS.permissionDenied], "the key's role may not do this"),
+  consoleRoleRefused: documented(
+    [ERRORS.permissionDenied],
+    "the user's role (reader) may not use the console",
+  ),
   notFound: documented([ERRORS.notFound]),
   exists: documented([ERRORS.exists]),
   stateConflict: documented(

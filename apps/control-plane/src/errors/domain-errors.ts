@@ -1,3 +1,4 @@
+import { UsersUnavailableError } from '@fstore/auth';
 import { unavailability } from '@fstore/postgres';
 import {
   DomainError,
@@ -24,6 +25,27 @@ export const CsrfTokenRefused = (header: string) =>
         loc: ['header', header],
         msg: "missing or not the session's token",
         type: 'value_error.csrf',
+      },
+    ],
+  );
+/**
+ * A console sign-in's credential refused (401): the detail names the field, with the same words
+ * whether the key, the e-mail or the password was wrong.
+ */
+export const CredentialsRefused = (field: 'api_key' | 'password', reason: string) =>
+  new DomainError(ERRORS.notAuthenticated, `Not authenticated: ${reason}`, [
+    { loc: ['body', field], msg: reason, type: 'value_error.credentials' },
+  ]);
+/** A serving user whose role has no console role (a `reader`) signed in with the right password. */
+export const RoleMayNotSignIn = (role: string) =>
+  new DomainError(
+    ERRORS.permissionDenied,
+    `Permission denied: role ${role} may not use the console (needs viewer)`,
+    [
+      {
+        loc: ['body', 'email'],
+        msg: `a ${role} may only read features; the console needs a viewer, operator or admin`,
+        type: 'value_error.role',
       },
     ],
   );
@@ -65,6 +87,8 @@ export const IdempotencyKeyReused = (key: string) =>
  */
 export function mapControlError(e: unknown): DomainError | undefined {
   if (e instanceof DomainError) return undefined;
+  // The users table (the console's e-mail sign-in) not answering: its own words, 503.
+  if (e instanceof UsersUnavailableError) return new DomainError(ERRORS.unavailable, e.message);
   const kind = unavailability(e);
   if (kind === undefined) return undefined;
   const reason = e instanceof Error ? e.message : String(e);

@@ -1,13 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FstoreConfig } from '@fstore/config';
-import { SessionCheck, TokenClaims, TokenSigner, User, UsersRepository } from '@fstore/auth';
+import {
+  PasswordLogin,
+  SessionCheck,
+  throttledMessage,
+  TokenClaims,
+  TokenSigner,
+  User,
+  UsersRepository,
+} from '@fstore/auth';
 import { NotAuthenticated, TooManyRequests } from '@fstore/rest-api';
-import { LoginThrottle } from './login-throttle';
 import { TokenPair } from './login.dto';
 import { CONFIG } from '../tokens';
-
-/** Login attempts of an address that is not known (a test's inject, a Unix socket). */
-const UNKNOWN_ADDRESS = 'unknown';
 
 @Injectable()
 export class AuthService {
@@ -18,36 +22,19 @@ export class AuthService {
     @Inject(TokenSigner) private readonly signer: TokenSigner,
     @Inject(UsersRepository) private readonly users: UsersRepository,
     @Inject(SessionCheck) private readonly sessions: SessionCheck,
-    @Inject(LoginThrottle) private readonly throttle: LoginThrottle,
+    @Inject(PasswordLogin) private readonly passwords: PasswordLogin,
   ) {}
 
-  async login(email: string, password: string, address = UNKNOWN_ADDRESS): Promise<TokenPair> {
-    const account = email.toLowerCase();
-    const throttled = this.throttle.begin(account, address);
-    if (throttled) {
-      this.logger.warn({
-        msg: 'login refused: too many failures',
-        email: account,
-        address,
-        ...throttled,
-      });
-      const whose = throttled.scope === 'account' ? 'for this account' : 'from this address';
-      const seconds = Math.ceil(throttled.retryAfterMs / 1000);
-      throw TooManyRequests(`Too many failed logins ${whose}; retry in ${seconds} s`, seconds);
-    }
-    let user: User | undefined;
-    try {
-      user = await this.users.authenticate(account, password);
-    } catch (e) {
-      this.throttle.abandoned(account, address);
-      throw e;
-    }
-    if (!user) {
-      // Structured, for alerting on guessing; never the password.
-      this.logger.warn({ msg: 'login failed', email: account, address });
+  async login(email: string, password: string, address?: string): Promise<TokenPair> {
+    const checked = await this.passwords.check(email, password, address);
+    if (!checked.ok) {
+      if (checked.reason === 'throttled') {
+        const { message, retryAfterSeconds } = throttledMessage(checked);
+        throw TooManyRequests(message, retryAfterSeconds);
+      }
       throw NotAuthenticated('wrong email or password');
     }
-    this.throttle.succeeded(account, address);
+    const { user } = checked;
     const sid = await this.users.startSession(user.email, this.config.auth.refreshTtlSeconds);
     this.sessions.remember(sid, true);
     return this.issue(user, sid, 0);

@@ -968,8 +968,15 @@ export interface components {
       checks: components['schemas']['ReadyChecksDto'];
     };
     SignInDto: {
-      /** @description a control-plane API key (fstore apikeys create) */
-      api_key: string;
+      /** @description a control-plane API key (fstore apikeys create); or give email and password */
+      api_key?: string;
+      /**
+       * @description a serving user (fstore users add), with password; instead of api_key
+       * @example ann@example.com
+       */
+      email?: string;
+      /** @description the user's password (with email) */
+      password?: string;
       /** @description a shorter session than FSTORE_CONSOLE_SESSION_TTL_SECONDS (never a longer one) */
       ttl_seconds?: number;
     };
@@ -3460,6 +3467,30 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'] & {
             /** @enum {integer} */
             error_code?: 1200;
+          };
+        };
+      };
+      /** @description the user's role (reader) may not use the console (error_code 1201) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1201;
+          };
+        };
+      };
+      /** @description too many attempts; wait for Retry-After seconds (error_code 1429) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1429;
           };
         };
       };

@@ -17,7 +17,8 @@ export const USERS_DDL_LOCK = 0x66_73_74_6f; // "fsto"
  * In `public`, not in the control plane's schema (this migration runs with the control schema as
  * search_path, hence the qualified names): the feature server's role finds them through its
  * default search_path and has no USAGE on the control plane's schema, and the control plane's
- * runtime role, which may use every table of that schema, must not read the password hashes.
+ * runtime role, which may use every table of that schema, gets only what its grants name here
+ * (since the web console's e-mail sign-in: SELECT on auth_users, nothing on auth_sessions).
  *
  * IF NOT EXISTS, with exactly ensureSchema's columns, constraints and index: an installation whose
  * tables ensureSchema made keeps them, and its users and sessions. The grants to the feature

@@ -121,3 +121,18 @@ export class LoginThrottle {
     this.addresses.undo(address);
   }
 }
+
+/** The limits of the FSTORE_AUTH_LOGIN_* settings (FstoreConfig's `auth`), the same in both servers. */
+export function loginLimits(auth: {
+  loginMaxFailures: number;
+  loginIpMaxFailures: number;
+  loginWindowSeconds: number;
+  loginLockoutSeconds: number;
+}): LoginLimits {
+  return {
+    accountMax: auth.loginMaxFailures,
+    addressMax: auth.loginIpMaxFailures,
+    windowMs: auth.loginWindowSeconds * 1000,
+    lockoutMs: auth.loginLockoutSeconds * 1000,
+  };
+}
