@@ -90,6 +90,23 @@ describe('monitoring', () => {
     );
   });
 
+  it('scrapes the queue Redis through the same exporter, logged in as its user metrics', async () => {
+    const deadline = Date.now() + 60000;
+    let up: { metric: { instance: string }; value: [number, string] }[] = [];
+    while (Date.now() < deadline) {
+      up = (
+        await api<{ result: typeof up }>(
+          `/api/v1/query?query=${encodeURIComponent('redis_up{job="redis-queue"}')}`,
+        )
+      ).result;
+      if (up.length > 0 && up[0].value[1] === '1') break;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    expect(up.map((s) => `${s.metric.instance} ${s.value[1]}`)).toEqual(
+      scrapeTargets(config)['redis-queue'].map((queue) => `${queue} 1`),
+    );
+  });
+
   it('scrapes PostgreSQL through its exporter (a pg_monitor role): up, the database seen', async () => {
     const deadline = Date.now() + 60000;
     let up: { value: [number, string] }[] = [];

@@ -685,7 +685,7 @@ export const SETTINGS = {
   FSTORE_REDIS_EXPORTER_PORT: {
     kind: 'port',
     default: '9121',
-    doc: "Monitoring: Debian's prometheus-redis-exporter on the stack's host, scraping each Redis Cluster node as the Redis user `metrics`",
+    doc: "Monitoring: Debian's prometheus-redis-exporter on the stack's host, scraping each Redis Cluster node and the queue Redis as the Redis user `metrics`",
   },
 } as const satisfies Record<string, SettingSpec>;
 

@@ -15,6 +15,7 @@ describe('the local Prometheus configuration', () => {
     FSTORE_HOST: '127.0.0.1',
     FSTORE_REDIS_HOST: '127.0.0.1',
     FSTORE_REDIS_CLUSTER_PORTS: '7000,7001',
+    FSTORE_REDIS_QUEUE_PORT: '6390',
     FSTORE_REDIS_EXPORTER_PORT: '9121',
     FSTORE_POSTGRES_EXPORTER_PORT: '9187',
     FSTORE_NGINX_EXPORTER_PORT: '9113',
@@ -32,6 +33,19 @@ describe('the local Prometheus configuration', () => {
       job_name: 'redis',
       metrics_path: '/scrape',
       static_configs: [{ targets: ['redis://127.0.0.1:7000', 'redis://127.0.0.1:7001'] }],
+      relabel_configs: [
+        { source_labels: ['__address__'], target_label: '__param_target' },
+        { source_labels: ['__address__'], target_label: 'instance' },
+        { target_label: '__address__', replacement: '127.0.0.1:9121' },
+      ],
+    });
+  });
+
+  it('scrapes the queue Redis through the same exporter, in a job of its own', () => {
+    expect(job('redis-queue')).toEqual({
+      job_name: 'redis-queue',
+      metrics_path: '/scrape',
+      static_configs: [{ targets: ['redis://127.0.0.1:6390'] }],
       relabel_configs: [
         { source_labels: ['__address__'], target_label: '__param_target' },
         { source_labels: ['__address__'], target_label: 'instance' },

@@ -31,6 +31,14 @@ export interface Versions {
   strimzi: string;
   strimziKafkaApi: string;
   flinkOperatorFlinkVersion: string;
+  /**
+   * The Prometheus exporters: the local stack runs Debian 12's packages
+   * (prometheus-redis-exporter, prometheus-postgres-exporter), which are these upstream releases;
+   * k8s/ runs the upstream images of the same releases (oliver006/redis_exporter:v…,
+   * quay.io/prometheuscommunity/postgres-exporter:v…).
+   */
+  redisExporter: string;
+  postgresExporter: string;
 }
 
 export const VERSIONS_FILE = join(PROJECT_ROOT, 'stack', 'versions.json');
