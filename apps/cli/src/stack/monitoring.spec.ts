@@ -19,6 +19,7 @@ describe('the local Prometheus configuration', () => {
     FSTORE_REDIS_EXPORTER_PORT: '9121',
     FSTORE_POSTGRES_EXPORTER_PORT: '9187',
     FSTORE_NGINX_EXPORTER_PORT: '9113',
+    FSTORE_KAFKA_METRICS_PORT: '9500',
   });
   const jobs = (load(prometheusConfig(config, '/s/password')) as { scrape_configs: Job[] })
     .scrape_configs;
@@ -54,7 +55,7 @@ describe('the local Prometheus configuration', () => {
     });
   });
 
-  it('scrapes the fstore services and the PostgreSQL and nginx exporters directly, plus Prometheus itself', () => {
+  it('scrapes the fstore services, the Kafka broker agent (FSTORE_KAFKA_METRICS_PORT) and the PostgreSQL and nginx exporters directly, plus Prometheus itself', () => {
     expect(jobs.map((j) => j.job_name)).toEqual([
       ...Object.keys(scrapeTargets(config)),
       'prometheus',
@@ -62,6 +63,10 @@ describe('the local Prometheus configuration', () => {
     expect(job('postgres')).toEqual({
       job_name: 'postgres',
       static_configs: [{ targets: ['127.0.0.1:9187'] }],
+    });
+    expect(job('kafka')).toEqual({
+      job_name: 'kafka',
+      static_configs: [{ targets: ['127.0.0.1:9500'] }],
     });
     expect(job('nginx')).toEqual({
       job_name: 'nginx',

@@ -37,7 +37,7 @@ export function exporterJobs(config: FstoreConfig): Record<string, { exporter: s
 
 /**
  * What Prometheus scrapes (each job's `instance` labels): every fstore service, the Pushgateway
- * that Flink pushes to, each Redis Cluster node and the queue Redis through the Redis exporter, the PostgreSQL and
+ * that Flink pushes to, the Kafka broker's JMX exporter agent, each Redis Cluster node and the queue Redis through the Redis exporter, the PostgreSQL and
  * nginx exporters.
  */
 export function scrapeTargets(config: FstoreConfig): Record<string, string[]> {
@@ -48,6 +48,8 @@ export function scrapeTargets(config: FstoreConfig): Record<string, string[]> {
     'feature-writer': [at(config.writer.metricsPort)],
     producer: [at(config.producer.metricsPort)],
     flink: [at(config.monitoring.pushgatewayPort)],
+    // The broker's JMX exporter agent (stack/kafka.ts, rules monitoring/kafka-metrics.yml).
+    kafka: [at(config.kafka.metricsPort)],
     redis: config.redis.clusterPorts.map((port) => `redis://${config.redis.host}:${port}`),
     // The queue Redis (BullMQ), through the same exporter as the same user `metrics`.
     'redis-queue': [`redis://${config.redis.queueHost}:${config.redis.queuePort}`],

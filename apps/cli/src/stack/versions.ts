@@ -39,6 +39,12 @@ export interface Versions {
    */
   redisExporter: string;
   postgresExporter: string;
+  /**
+   * The Prometheus JMX exporter's Java agent the local Kafka broker runs
+   * (io.prometheus.jmx:jmx_prometheus_javaagent from Maven Central: 1.1 to 1.5 are not served
+   * here, 1.0.1 is). In k8s/, Strimzi brings its own.
+   */
+  jmxExporter: string;
 }
 
 export const VERSIONS_FILE = join(PROJECT_ROOT, 'stack', 'versions.json');
