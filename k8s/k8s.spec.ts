@@ -37,6 +37,7 @@ import { flinkKafkaJaas, flinkStateOptions, flinkWebOptions } from '../apps/cli/
 import { AUTH_FILTER_CLASS } from '../apps/cli/src/stack/livy';
 import { AUTH_LIMITED_PATHS } from '../apps/cli/src/stack/serving';
 import { VERSIONS } from '../apps/cli/src/stack/versions';
+import { KAFKA_METRICS_RULES } from '../apps/cli/src/stack/kafka';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped YAML */
 type Doc = Record<string, any>;
@@ -889,6 +890,38 @@ describe('k8s manifests: monitoring', () => {
       namespaceSelector: { matchNames: ['ingress-nginx'] },
       endpoints: [{ port: 'metrics', path: '/metrics' }],
     });
+  });
+
+  it("Kafka's brokers serve the local broker's JMX exporter rules, Strimzi's Kafka Exporter the lag; PodMonitors scrape both", () => {
+    const [kafka] = ofKind('Kafka');
+    const ref = kafka.spec.kafka.metricsConfig.valueFrom.configMapKeyRef;
+    expect(kafka.spec.kafka.metricsConfig.type).toBe('jmxPrometheusExporter');
+    // The very text of the local broker's rules file (its comments included).
+    expect(named('ConfigMap', ref.name).data[ref.key]).toBe(
+      readFileSync(KAFKA_METRICS_RULES, 'utf8'),
+    );
+    expect(kafka.spec.kafkaExporter).toMatchObject({ topicRegex: '.*', groupRegex: '.*' });
+    const cluster = kafka.metadata.name;
+    const selectors = Object.fromEntries(
+      ofKind('PodMonitor').map((m) => [m.metadata.name, m.spec.selector.matchLabels]),
+    );
+    expect(selectors).toEqual({
+      'kafka-brokers': {
+        'strimzi.io/cluster': cluster,
+        'strimzi.io/kind': 'Kafka',
+        'strimzi.io/name': `${cluster}-kafka`,
+      },
+      'kafka-exporter': {
+        'strimzi.io/cluster': cluster,
+        'strimzi.io/kind': 'Kafka',
+        'strimzi.io/name': `${cluster}-kafka-exporter`,
+      },
+    });
+    for (const m of ofKind('PodMonitor'))
+      expect([m.metadata.name, m.spec.podMetricsEndpoints]).toEqual([
+        m.metadata.name,
+        [{ port: 'tcp-prometheus', path: '/metrics', interval: '15s' }],
+      ]);
   });
 
   /** Each exporter: its sidecar, the setting of its local port, the one secret it may read. */
