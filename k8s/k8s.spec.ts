@@ -36,6 +36,8 @@ import { AirflowComponent, airflowConnections } from '../apps/cli/src/stack/airf
 import { flinkKafkaJaas, flinkStateOptions, flinkWebOptions } from '../apps/cli/src/stack/flink';
 import { AUTH_FILTER_CLASS } from '../apps/cli/src/stack/livy';
 import { AUTH_LIMITED_PATHS } from '../apps/cli/src/stack/serving';
+import { VERSIONS } from '../apps/cli/src/stack/versions';
+import { KAFKA_METRICS_RULES } from '../apps/cli/src/stack/kafka';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped YAML */
 type Doc = Record<string, any>;
@@ -860,15 +862,151 @@ describe('k8s manifests: monitoring', () => {
     expect(rule.spec.groups).toEqual(source.groups);
   });
 
-  it('a ServiceMonitor scrapes each fstore service the local Prometheus scrapes', () => {
-    const monitored = ofKind('ServiceMonitor').map(
-      (m) => m.spec.selector.matchLabels['app.kubernetes.io/name'],
+  /** The Services of the manifests a ServiceMonitor of fstore's namespace selects. */
+  const monitoredServices = (m: Doc) =>
+    ofKind('Service').filter((svc) =>
+      Object.entries(m.spec.selector.matchLabels).every(([k, v]) => svc.metadata.labels?.[k] === v),
     );
-    expect(monitored.sort()).toEqual(['control-plane', 'feature-server', 'feature-writer']);
-    for (const m of ofKind('ServiceMonitor')) {
-      const name = m.spec.selector.matchLabels['app.kubernetes.io/name'];
-      const service = named('Service', name);
-      expect(service.spec.ports.map((p: any) => p.name)).toContain(m.spec.endpoints[0].port);
+
+  it('a ServiceMonitor scrapes each fstore service and exporter the local Prometheus scrapes', () => {
+    const local = ofKind('ServiceMonitor').filter((m) => !m.spec.namespaceSelector);
+    expect(local.map((m) => m.metadata.name).sort()).toEqual(
+      [
+        'control-plane',
+        'feature-server',
+        'feature-writer',
+        'postgres',
+        'redis-cluster',
+        'redis-queue',
+      ].sort(),
+    );
+    for (const m of local) {
+      const services = monitoredServices(m);
+      expect([m.metadata.name, services.length]).toEqual([m.metadata.name, 1]);
+      expect(services[0].spec.ports.map((p: any) => p.name)).toContain(m.spec.endpoints[0].port);
     }
+    // The load balancer is the ingress controller, in its own namespace, with its own metrics.
+    expect(named('ServiceMonitor', 'ingress-nginx').spec).toMatchObject({
+      namespaceSelector: { matchNames: ['ingress-nginx'] },
+      endpoints: [{ port: 'metrics', path: '/metrics' }],
+    });
+  });
+
+  it("Kafka's brokers serve the local broker's JMX exporter rules, Strimzi's Kafka Exporter the lag; PodMonitors scrape both", () => {
+    const [kafka] = ofKind('Kafka');
+    const ref = kafka.spec.kafka.metricsConfig.valueFrom.configMapKeyRef;
+    expect(kafka.spec.kafka.metricsConfig.type).toBe('jmxPrometheusExporter');
+    // The very text of the local broker's rules file (its comments included).
+    expect(named('ConfigMap', ref.name).data[ref.key]).toBe(
+      readFileSync(KAFKA_METRICS_RULES, 'utf8'),
+    );
+    expect(kafka.spec.kafkaExporter).toMatchObject({ topicRegex: '.*', groupRegex: '.*' });
+    const cluster = kafka.metadata.name;
+    const selectors = Object.fromEntries(
+      ofKind('PodMonitor').map((m) => [m.metadata.name, m.spec.selector.matchLabels]),
+    );
+    expect(selectors).toEqual({
+      'kafka-brokers': {
+        'strimzi.io/cluster': cluster,
+        'strimzi.io/kind': 'Kafka',
+        'strimzi.io/name': `${cluster}-kafka`,
+      },
+      'kafka-exporter': {
+        'strimzi.io/cluster': cluster,
+        'strimzi.io/kind': 'Kafka',
+        'strimzi.io/name': `${cluster}-kafka-exporter`,
+      },
+    });
+    for (const m of ofKind('PodMonitor'))
+      expect([m.metadata.name, m.spec.podMetricsEndpoints]).toEqual([
+        m.metadata.name,
+        [{ port: 'tcp-prometheus', path: '/metrics', interval: '15s' }],
+      ]);
+  });
+
+  /** Each exporter: its sidecar, the setting of its local port, the one secret it may read. */
+  const exporters = [
+    {
+      monitor: 'redis-cluster',
+      workload: 'redis-cluster',
+      image: `oliver006/redis_exporter:v${VERSIONS.redisExporter}`,
+      port: config.monitoring.redisExporterPort,
+      secrets: { REDIS_PASSWORD: REDIS_PASSWORD_SETTINGS.metrics },
+    },
+    {
+      monitor: 'redis-queue',
+      workload: 'redis-queue',
+      image: `oliver006/redis_exporter:v${VERSIONS.redisExporter}`,
+      port: config.monitoring.redisExporterPort,
+      secrets: { REDIS_PASSWORD: REDIS_QUEUE_PASSWORD_SETTINGS.metrics },
+    },
+    {
+      monitor: 'postgres',
+      workload: 'postgres',
+      image: `quay.io/prometheuscommunity/postgres-exporter:v${VERSIONS.postgresExporter}`,
+      port: config.monitoring.postgresExporterPort,
+      secrets: { DATA_SOURCE_PASS: 'FSTORE_PG_MONITOR_PASSWORD' },
+    },
+  ];
+
+  it.each(exporters.map((e) => [e.monitor, e] as const))(
+    "%s: an exporter sidecar of stack/versions.json, on the local port, with the metrics user's secret only, scraped",
+    (_, e) => {
+      const sts = named('StatefulSet', e.workload);
+      const [main, ...sidecars] = sts.spec.template.spec.containers;
+      expect(main.name).not.toBe('metrics');
+      expect(sidecars.map((c: Doc) => c.name)).toEqual(['metrics']);
+      const [exporter] = sidecars;
+      expect(exporter.image).toBe(e.image);
+      expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: e.port }]);
+      expect(exporter.args).toContain(`--web.listen-address=:${e.port}`);
+      const secretRefs = Object.fromEntries(
+        (exporter.env ?? [])
+          .filter((x: Doc) => x.valueFrom?.secretKeyRef)
+          .map((x: Doc) => [x.name, x.valueFrom.secretKeyRef]),
+      );
+      expect(secretRefs).toEqual(
+        Object.fromEntries(
+          Object.entries(e.secrets).map(([env, key]) => [env, { name: SECRETS, key }]),
+        ),
+      );
+      expect(exporter.envFrom).toBeUndefined();
+      for (const probe of [exporter.livenessProbe, exporter.readinessProbe])
+        expect(probe.httpGet.port).toBe('metrics');
+      const [service] = monitoredServices(named('ServiceMonitor', e.monitor));
+      expect(service.spec.selector).toEqual(sts.spec.selector.matchLabels);
+      expect(service.spec.ports).toEqual([
+        { name: 'metrics', port: e.port, targetPort: 'metrics' },
+      ]);
+    },
+  );
+
+  it('the Redis exporters log in as the user `metrics`, the PostgreSQL one as the pg_monitor role', () => {
+    for (const name of ['redis-cluster', 'redis-queue']) {
+      const exporter = named('StatefulSet', name).spec.template.spec.containers[1];
+      const env = new Map<string, Doc>(exporter.env.map((x: Doc) => [x.name, x]));
+      expect([name, env.get('REDIS_USER')?.value]).toEqual([name, 'metrics']);
+      expect(exporter.args).toContain('--redis.addr=redis://127.0.0.1:6379');
+    }
+    const pg = named('StatefulSet', 'postgres').spec.template.spec.containers[1];
+    const env = new Map<string, Doc>(pg.env.map((x: Doc) => [x.name, x]));
+    expect(env.get('DATA_SOURCE_USER')?.valueFrom).toEqual({
+      configMapKeyRef: { name: CONFIG_MAP, key: 'FSTORE_PG_MONITOR_USER' },
+    });
+    expect(env.get('DATA_SOURCE_URI')?.value).toBe(
+      `127.0.0.1:${config.postgres.port}/$(FSTORE_PG_DATABASE)?sslmode=disable`,
+    );
+    expect(configData.FSTORE_PG_MONITOR_USER).toBe(config.postgresRoles.monitor.user);
+    // The first-start script makes the role a member of pg_monitor, nothing more.
+    const init: string = named('ConfigMap', 'postgres-init').data['10-roles.sh'];
+    expect(init).toContain(`-v monitor_user="$FSTORE_PG_MONITOR_USER"`);
+    const statements = init
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.includes(':"monitor_user"'));
+    expect(statements).toEqual([
+      `CREATE ROLE :"monitor_user" LOGIN PASSWORD :'monitor_password';`,
+      `GRANT pg_monitor TO :"monitor_user";`,
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { loadConfig, PROJECT_ROOT } from '@fstore/config';
+import { STACK_TOPICS } from '@fstore/contracts';
 import { PROMETHEUS_USER, scrapeTargets } from '../../apps/cli/src/stack/monitoring';
 
 // The stack's Prometheus (issue 18): behind basic auth, scraping every fstore service and the
@@ -87,6 +88,53 @@ describe('monitoring', () => {
       scrapeTargets(config)
         .redis.map((node) => `${node} 1`)
         .sort(),
+    );
+  });
+
+  it('scrapes the queue Redis through the same exporter, logged in as its user metrics', async () => {
+    const deadline = Date.now() + 60000;
+    let up: { metric: { instance: string }; value: [number, string] }[] = [];
+    while (Date.now() < deadline) {
+      up = (
+        await api<{ result: typeof up }>(
+          `/api/v1/query?query=${encodeURIComponent('redis_up{job="redis-queue"}')}`,
+        )
+      ).result;
+      if (up.length > 0 && up[0].value[1] === '1') break;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    expect(up.map((s) => `${s.metric.instance} ${s.value[1]}`)).toEqual(
+      scrapeTargets(config)['redis-queue'].map((queue) => `${queue} 1`),
+    );
+  });
+
+  it("scrapes the Kafka broker's JMX exporter agent: no under-replicated partition, the stack's partitions led", async () => {
+    // The agent's target is checked up above with the others; here two of its series.
+    const deadline = Date.now() + 60000;
+    let under: { metric: { instance: string }; value: [number, string] }[] = [];
+    let leaders: { value: [number, string] }[] = [];
+    while (Date.now() < deadline) {
+      under = (
+        await api<{ result: typeof under }>(
+          '/api/v1/query?query=kafka_server_replicamanager_underreplicatedpartitions',
+        )
+      ).result;
+      leaders = (
+        await api<{ result: typeof leaders }>(
+          '/api/v1/query?query=kafka_server_replicamanager_leadercount',
+        )
+      ).result;
+      if (under.length > 0 && leaders.length > 0) break;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    // One broker, replication factor 1: nothing can be under-replicated.
+    expect(under.map((s) => `${s.metric.instance} ${s.value[1]}`)).toEqual(
+      scrapeTargets(config).kafka.map((agent) => `${agent} 0`),
+    );
+    // It leads every partition, at least those of the stack's topics.
+    expect(leaders).toHaveLength(1);
+    expect(Number(leaders[0].value[1])).toBeGreaterThanOrEqual(
+      STACK_TOPICS.length * config.kafka.partitions,
     );
   });
 

@@ -70,6 +70,8 @@ export interface FstoreConfig {
     brokers: string[];
     partitions: number;
     heap: string;
+    /** The broker's Prometheus metrics: the JMX exporter's Java agent (local stack). */
+    metricsPort: number;
     /** Each SCRAM user's password (FSTORE_KAFKA_*_PASSWORD); see kafka-acl.ts for its rights. */
     passwords: Record<KafkaUser, string | undefined>;
     /** The broker's own PLAIN login (local stack). */
@@ -455,6 +457,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       brokers: s.FSTORE_KAFKA_BROKERS.split(',').map((b) => b.trim()),
       partitions: Number(s.FSTORE_KAFKA_PARTITIONS),
       heap: s.FSTORE_KAFKA_HEAP,
+      metricsPort: Number(s.FSTORE_KAFKA_METRICS_PORT),
       passwords: settingsOf(s, KAFKA_PASSWORD_SETTINGS),
       brokerPassword: s[KAFKA_BROKER_PASSWORD_SETTING],
     },

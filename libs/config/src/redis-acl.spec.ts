@@ -70,6 +70,17 @@ describe('Redis ACL rules', () => {
     ]);
   });
 
+  it("gives the queue's exporter user server statistics only, no key, no CLUSTER INFO", () => {
+    expect(redisQueueAclRules().metrics).toEqual([
+      '+ping',
+      '+info',
+      '+slowlog|get',
+      '+slowlog|len',
+      '+latency|latest',
+      '+client|setname',
+    ]);
+  });
+
   it('writes users with hashed passwords, the default user off, a user without password off', () => {
     const text = redisAclFile(
       { 'feature-server': ['+get', '%R~a:*'], 'feature-writer': ['+set'] },

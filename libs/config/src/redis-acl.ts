@@ -21,7 +21,7 @@ export const REDIS_CLUSTER_USERS = [
 export type RedisClusterUser = (typeof REDIS_CLUSTER_USERS)[number];
 
 /** The users of the plain queue Redis (BullMQ). */
-export const REDIS_QUEUE_USERS = ['fstore-admin', 'control-plane'] as const;
+export const REDIS_QUEUE_USERS = ['fstore-admin', 'control-plane', 'metrics'] as const;
 export type RedisQueueUser = (typeof REDIS_QUEUE_USERS)[number];
 
 /** The setting holding each cluster user's password. */
@@ -35,10 +35,11 @@ export const REDIS_PASSWORD_SETTINGS = {
   metrics: 'FSTORE_REDIS_METRICS_PASSWORD',
 } as const satisfies Record<RedisClusterUser, string>;
 
-/** The setting holding each queue user's password (the admin's is the cluster's). */
+/** The setting holding each queue user's password (the admin's and the exporter's are the cluster's). */
 export const REDIS_QUEUE_PASSWORD_SETTINGS = {
   'fstore-admin': 'FSTORE_REDIS_ADMIN_PASSWORD',
   'control-plane': 'FSTORE_REDIS_QUEUE_PASSWORD',
+  metrics: 'FSTORE_REDIS_METRICS_PASSWORD',
 } as const satisfies Record<RedisQueueUser, string>;
 
 /** A feature as far as the ACLs care: its keys start with `<name>:`, its engine writes them. */
@@ -140,7 +141,9 @@ export function redisClusterAclRules(
 /**
  * The queue Redis: the control plane may use BullMQ's keys (`bull:…`, its queues and the tests'
  * own) with the commands BullMQ runs (its Lua scripts, blocking pops, INFO for the server
- * version, CLIENT SETNAME), no admin or dangerous command otherwise.
+ * version, CLIENT SETNAME), no admin or dangerous command otherwise. The exporter reads the same
+ * server statistics as on the cluster (no CLUSTER INFO: the exporter asks it only of a node with
+ * `cluster_enabled:1`).
  */
 export function redisQueueAclRules(): Record<RedisQueueUser, string[]> {
   return {
@@ -155,6 +158,7 @@ export function redisQueueAclRules(): Record<RedisQueueUser, string[]> {
       '+client|getname',
       '+client|id',
     ],
+    metrics: METRICS.filter((rule) => rule !== '+cluster|info'),
   };
 }
 

@@ -140,6 +140,11 @@ export const SETTINGS = {
     doc: 'Partitions of each topic the stack creates',
   },
   FSTORE_KAFKA_HEAP: { kind: 'string', default: '768m', doc: 'Kafka broker JVM heap (-Xmx)' },
+  FSTORE_KAFKA_METRICS_PORT: {
+    kind: 'port',
+    default: '9404',
+    doc: "Kafka: the broker's Prometheus metrics (the JMX exporter's Java agent, rules monitoring/kafka-metrics.yml) on the stack's host, local stack only",
+  },
   FSTORE_KAFKA_BROKER_PASSWORD: {
     kind: 'secret',
     doc: "Kafka: the broker's own login `fstore-broker` (PLAIN, on its controller and client listeners; a super user), local stack only",
@@ -685,7 +690,7 @@ export const SETTINGS = {
   FSTORE_REDIS_EXPORTER_PORT: {
     kind: 'port',
     default: '9121',
-    doc: "Monitoring: Debian's prometheus-redis-exporter on the stack's host, scraping each Redis Cluster node as the Redis user `metrics`",
+    doc: "Monitoring: Debian's prometheus-redis-exporter on the stack's host, scraping each Redis Cluster node and the queue Redis as the Redis user `metrics`",
   },
 } as const satisfies Record<string, SettingSpec>;
 

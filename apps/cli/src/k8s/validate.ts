@@ -45,6 +45,7 @@ export const CRD_SOURCES: readonly CrdSource[] = [
     version: 'v0.86.1',
     files: [
       'example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml',
+      'example/prometheus-operator-crd/monitoring.coreos.com_podmonitors.yaml',
       'example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml',
     ],
   },

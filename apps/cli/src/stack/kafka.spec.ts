@@ -1,8 +1,18 @@
+import { readFileSync } from 'fs';
 import { load } from 'js-yaml';
 import { AclOperationTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
 import { loadConfig } from '@fstore/config';
 import { flinkConfigYaml, flinkKafkaJaas } from './flink';
-import { aclEntries, kafkaSecurityProperties, stackKafkaAcls } from './kafka';
+import { join } from 'path';
+import { PROJECT_ROOT } from '@fstore/config';
+import {
+  aclEntries,
+  KAFKA_METRICS_RULES,
+  kafkaMetricsAgent,
+  kafkaSecurityProperties,
+  stackKafkaAcls,
+} from './kafka';
+import { VERSIONS } from './versions';
 
 const config = loadConfig({
   FSTORE_STACK_DIR: '/nonexistent',
@@ -76,6 +86,41 @@ describe("Flink's Kafka login", () => {
     };
     expect(yaml.env.java.opts.all).toBe(
       '--add-x -Djava.security.auth.login.config=/conf/kafka-client.jaas',
+    );
+  });
+});
+
+describe("the local broker's metrics", () => {
+  it('runs the JMX exporter agent of stack/versions.json on the stack host, at FSTORE_KAFKA_METRICS_PORT, with the repository rules', () => {
+    const c = loadConfig({
+      FSTORE_STACK_DIR: '/nonexistent',
+      FSTORE_CACHE_DIR: '/cache',
+      FSTORE_KAFKA_METRICS_PORT: '9500',
+    });
+    expect(KAFKA_METRICS_RULES).toBe(join(PROJECT_ROOT, 'monitoring', 'kafka-metrics.yml'));
+    expect(kafkaMetricsAgent(c)).toBe(
+      `-javaagent:/cache/jars/jmx_prometheus_javaagent-${VERSIONS.jmxExporter}.jar=127.0.0.1:9500:${KAFKA_METRICS_RULES}`,
+    );
+  });
+
+  it('reads only the MBeans its rules use, each rule naming a kafka_ series', () => {
+    const rules = load(readFileSync(KAFKA_METRICS_RULES, 'utf8')) as {
+      includeObjectNames: string[];
+      rules: { pattern: string; name: string; type: string }[];
+    };
+    expect(rules.includeObjectNames.map((n) => n.split(':')[0]).sort()).toEqual(
+      ['kafka.controller', 'kafka.network', 'kafka.network', 'kafka.server', 'kafka.server'].sort(),
+    );
+    for (const rule of rules.rules) {
+      expect([rule.name, /^kafka_[a-z_$0-9]+$/.test(rule.name)]).toEqual([rule.name, true]);
+      expect([rule.name, ['GAUGE', 'COUNTER'].includes(rule.type)]).toEqual([rule.name, true]);
+    }
+    expect(rules.rules.map((r) => r.name)).toEqual(
+      expect.arrayContaining([
+        'kafka_server_brokertopicmetrics_$1_total',
+        'kafka_server_replicamanager_$1',
+        'kafka_network_requestmetrics_totaltimems',
+      ]),
     );
   });
 });

@@ -10,7 +10,7 @@ import {
   logLevel,
   ResourcePatternTypes,
 } from 'kafkajs';
-import { join } from 'path';
+import { dirname, join } from 'path';
 import { kafkaAclTopics, STACK_TOPICS } from '@fstore/contracts';
 import {
   FstoreConfig,
@@ -27,6 +27,8 @@ import {
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import {
   StackError,
+  download,
+  MAVEN_REPOSITORY,
   mavenCopyDependencies,
   ensureDir,
   probe,
@@ -42,9 +44,27 @@ import { VERSIONS } from './versions';
 export const KAFKA_VERSION = VERSIONS.kafka;
 const LOG4J_VERSION = '2.24.3';
 const PROCESS = 'kafka';
+const JMX_EXPORTER = `io.prometheus.jmx:jmx_prometheus_javaagent:${VERSIONS.jmxExporter}`;
+/** The broker's metric rules (the JMX exporter's configuration), also Strimzi's in k8s/. */
+export const KAFKA_METRICS_RULES = join(PROJECT_ROOT, 'monitoring', 'kafka-metrics.yml');
 
 export function kafkaLibDir(ctx: StackContext): string {
   return join(ctx.config.cacheDir, `kafka-${KAFKA_VERSION}`, 'libs');
+}
+
+/** The JMX exporter's agent jar, beside (not in) the broker's classpath. */
+export function jmxExporterJar(cacheDir: string): string {
+  return join(cacheDir, 'jars', `jmx_prometheus_javaagent-${VERSIONS.jmxExporter}.jar`);
+}
+
+/**
+ * The broker's metrics endpoint: the Prometheus JMX exporter as a Java agent in the broker's JVM,
+ * serving the MBeans its rules pick (and the JVM's own metrics) on the stack's host only, at
+ * FSTORE_KAFKA_METRICS_PORT (`-javaagent:<jar>=<host>:<port>:<rules>`).
+ */
+export function kafkaMetricsAgent(config: FstoreConfig): string {
+  const jar = jmxExporterJar(config.cacheDir);
+  return `-javaagent:${jar}=${config.host}:${config.kafka.metricsPort}:${KAFKA_METRICS_RULES}`;
 }
 
 /** The broker's own PLAIN login (a super user, valid before any SCRAM credential exists). */
@@ -152,7 +172,10 @@ export function stackKafkaAcls(config: FstoreConfig): Record<KafkaUser, KafkaAcl
   return kafkaAcls(kafkaAclTopics(config.writer.groupId, true));
 }
 
-/** A single-node Kafka 4 broker in KRaft mode, assembled from Maven Central jars. */
+/**
+ * A single-node Kafka 4 broker in KRaft mode, assembled from Maven Central jars, with the
+ * Prometheus JMX exporter's agent serving its metrics (kafkaMetricsAgent).
+ */
 export class KafkaComponent implements StackComponent {
   readonly name = 'kafka';
 
@@ -161,6 +184,25 @@ export class KafkaComponent implements StackComponent {
   }
 
   async install(ctx: StackContext): Promise<void> {
+    const jar = jmxExporterJar(ctx.config.cacheDir);
+    if (!existsSync(jar)) {
+      await download(
+        {
+          what: `kafka: ${JMX_EXPORTER} (the broker's metrics agent) from Maven Central`,
+          size: '~1 MB',
+          log: ctx.log,
+          into: [MAVEN_REPOSITORY],
+        },
+        'mvn',
+        [
+          '-q',
+          '-B',
+          'dependency:copy',
+          `-Dartifact=${JMX_EXPORTER}`,
+          `-DoutputDirectory=${dirname(jar)}`,
+        ],
+      );
+    }
     const libs = kafkaLibDir(ctx);
     const marker = join(libs, '.complete');
     if (existsSync(marker)) return;
@@ -254,6 +296,7 @@ export class KafkaComponent implements StackComponent {
         '-XX:MaxGCPauseMillis=20',
         '-Djava.awt.headless=true',
         `-Dlog4j2.configurationFile=${log4j}`,
+        kafkaMetricsAgent(ctx.config),
         '-cp',
         classpath,
         'kafka.Kafka',

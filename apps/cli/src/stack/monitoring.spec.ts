@@ -15,9 +15,11 @@ describe('the local Prometheus configuration', () => {
     FSTORE_HOST: '127.0.0.1',
     FSTORE_REDIS_HOST: '127.0.0.1',
     FSTORE_REDIS_CLUSTER_PORTS: '7000,7001',
+    FSTORE_REDIS_QUEUE_PORT: '6390',
     FSTORE_REDIS_EXPORTER_PORT: '9121',
     FSTORE_POSTGRES_EXPORTER_PORT: '9187',
     FSTORE_NGINX_EXPORTER_PORT: '9113',
+    FSTORE_KAFKA_METRICS_PORT: '9500',
   });
   const jobs = (load(prometheusConfig(config, '/s/password')) as { scrape_configs: Job[] })
     .scrape_configs;
@@ -40,7 +42,20 @@ describe('the local Prometheus configuration', () => {
     });
   });
 
-  it('scrapes the fstore services and the PostgreSQL and nginx exporters directly, plus Prometheus itself', () => {
+  it('scrapes the queue Redis through the same exporter, in a job of its own', () => {
+    expect(job('redis-queue')).toEqual({
+      job_name: 'redis-queue',
+      metrics_path: '/scrape',
+      static_configs: [{ targets: ['redis://127.0.0.1:6390'] }],
+      relabel_configs: [
+        { source_labels: ['__address__'], target_label: '__param_target' },
+        { source_labels: ['__address__'], target_label: 'instance' },
+        { target_label: '__address__', replacement: '127.0.0.1:9121' },
+      ],
+    });
+  });
+
+  it('scrapes the fstore services, the Kafka broker agent (FSTORE_KAFKA_METRICS_PORT) and the PostgreSQL and nginx exporters directly, plus Prometheus itself', () => {
     expect(jobs.map((j) => j.job_name)).toEqual([
       ...Object.keys(scrapeTargets(config)),
       'prometheus',
@@ -48,6 +63,10 @@ describe('the local Prometheus configuration', () => {
     expect(job('postgres')).toEqual({
       job_name: 'postgres',
       static_configs: [{ targets: ['127.0.0.1:9187'] }],
+    });
+    expect(job('kafka')).toEqual({
+      job_name: 'kafka',
+      static_configs: [{ targets: ['127.0.0.1:9500'] }],
     });
     expect(job('nginx')).toEqual({
       job_name: 'nginx',

@@ -31,12 +31,13 @@ export const ALERT_RULES = join(PROJECT_ROOT, 'monitoring', 'alerts.yml');
  * the address scraped.
  */
 export function exporterJobs(config: FstoreConfig): Record<string, { exporter: string }> {
-  return { redis: { exporter: `${config.host}:${config.monitoring.redisExporterPort}` } };
+  const redis = { exporter: `${config.host}:${config.monitoring.redisExporterPort}` };
+  return { redis, 'redis-queue': redis };
 }
 
 /**
  * What Prometheus scrapes (each job's `instance` labels): every fstore service, the Pushgateway
- * that Flink pushes to, each Redis Cluster node through the Redis exporter, the PostgreSQL and
+ * that Flink pushes to, the Kafka broker's JMX exporter agent, each Redis Cluster node and the queue Redis through the Redis exporter, the PostgreSQL and
  * nginx exporters.
  */
 export function scrapeTargets(config: FstoreConfig): Record<string, string[]> {
@@ -47,7 +48,11 @@ export function scrapeTargets(config: FstoreConfig): Record<string, string[]> {
     'feature-writer': [at(config.writer.metricsPort)],
     producer: [at(config.producer.metricsPort)],
     flink: [at(config.monitoring.pushgatewayPort)],
+    // The broker's JMX exporter agent (stack/kafka.ts, rules monitoring/kafka-metrics.yml).
+    kafka: [at(config.kafka.metricsPort)],
     redis: config.redis.clusterPorts.map((port) => `redis://${config.redis.host}:${port}`),
+    // The queue Redis (BullMQ), through the same exporter as the same user `metrics`.
+    'redis-queue': [`redis://${config.redis.queueHost}:${config.redis.queuePort}`],
     postgres: [at(config.monitoring.postgresExporterPort)],
     // Started with nginx by the serving component: it gives up when nginx is not there.
     nginx: [at(config.monitoring.nginxExporterPort)],

@@ -31,6 +31,20 @@ export interface Versions {
   strimzi: string;
   strimziKafkaApi: string;
   flinkOperatorFlinkVersion: string;
+  /**
+   * The Prometheus exporters: the local stack runs Debian 12's packages
+   * (prometheus-redis-exporter, prometheus-postgres-exporter), which are these upstream releases;
+   * k8s/ runs the upstream images of the same releases (oliver006/redis_exporter:v…,
+   * quay.io/prometheuscommunity/postgres-exporter:v…).
+   */
+  redisExporter: string;
+  postgresExporter: string;
+  /**
+   * The Prometheus JMX exporter's Java agent the local Kafka broker runs
+   * (io.prometheus.jmx:jmx_prometheus_javaagent from Maven Central: 1.1 to 1.5 are not served
+   * here, 1.0.1 is). In k8s/, Strimzi brings its own.
+   */
+  jmxExporter: string;
 }
 
 export const VERSIONS_FILE = join(PROJECT_ROOT, 'stack', 'versions.json');
