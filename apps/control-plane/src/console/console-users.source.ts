@@ -17,8 +17,13 @@ export function consoleUsersSource(config: FstoreConfig): ConsoleUsersSource {
     logger.warn(m),
   );
   const users = new UsersRepository(pool);
-  const login = new PasswordLogin(users, new LoginThrottle(loginLimits(config.auth)), (w) =>
-    logger.warn(w),
-  );
+  // The limits only: the feature server's token secret, beside them, stays out.
+  const limits = loginLimits({
+    loginMaxFailures: config.auth.loginMaxFailures,
+    loginIpMaxFailures: config.auth.loginIpMaxFailures,
+    loginWindowSeconds: config.auth.loginWindowSeconds,
+    loginLockoutSeconds: config.auth.loginLockoutSeconds,
+  });
+  const login = new PasswordLogin(users, new LoginThrottle(limits), (w) => logger.warn(w));
   return { login, find: (email) => users.find(email), close: () => pool.end() };
 }
