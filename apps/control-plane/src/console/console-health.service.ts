@@ -6,7 +6,8 @@ import { PROMETHEUS } from '../tokens';
 
 /**
  * The numbers of the health page: a fixed list, so a browser never sends PromQL of its own (the
- * freshness and lag queries are those of monitoring/alerts.yml).
+ * freshness and lag queries are those of monitoring/alerts.yml; the serving, restart and batch
+ * ones those of the k8s dashboards' panels).
  */
 export const HEALTH_PANELS = [
   { name: 'targets_up', title: 'Scrape targets up', query: 'up' },
@@ -41,6 +42,28 @@ export const HEALTH_PANELS = [
     name: 'serving_requests_per_second',
     title: 'Feature reads per second',
     query: 'sum(rate(fstore_http_requests_total{job="feature-server"}[5m]))',
+  },
+  {
+    name: 'serving_latency_p99_seconds',
+    title: 'Feature read latency p99 (s)',
+    query:
+      'histogram_quantile(0.99, sum by (le) (rate(fstore_http_request_duration_seconds_bucket{job="feature-server"}[5m])))',
+  },
+  {
+    name: 'serving_errors_per_second',
+    title: 'Feature read errors per second, by status',
+    query:
+      'sum by (status) (rate(fstore_http_requests_total{job="feature-server",status=~"[45].."}[5m]))',
+  },
+  {
+    name: 'flink_job_restarts',
+    title: 'Flink job restarts, per job',
+    query: 'max by (job_name) (flink_jobmanager_job_numRestarts)',
+  },
+  {
+    name: 'batch_last_success_age_seconds',
+    title: 'Age of the last successful batch run (s), per job',
+    query: 'time() - fstore_control_batch_last_success_timestamp_seconds',
   },
 ] as const;
 
