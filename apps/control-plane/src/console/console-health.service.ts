@@ -61,6 +61,26 @@ export const HEALTH_PANELS = [
     query: 'max by (job_name) (flink_jobmanager_job_numRestarts)',
   },
   {
+    name: 'flink_checkpoint_duration_seconds',
+    title: 'Flink last checkpoint duration (s), per job',
+    query: 'max by (job_name) (flink_jobmanager_job_lastCheckpointDuration) / 1000',
+  },
+  {
+    name: 'flink_checkpoint_size_bytes',
+    title: 'Flink last checkpoint size (bytes), per job',
+    query: 'max by (job_name) (flink_jobmanager_job_lastCheckpointSize)',
+  },
+  {
+    name: 'process_cpu_cores',
+    title: 'CPU of each fstore process (cores)',
+    query: 'sum by (job, instance) (rate(process_cpu_seconds_total[1m]))',
+  },
+  {
+    name: 'process_memory_bytes',
+    title: 'Resident memory of each fstore process (bytes)',
+    query: 'sum by (job, instance) (process_resident_memory_bytes)',
+  },
+  {
     name: 'batch_last_success_age_seconds',
     title: 'Age of the last successful batch run (s), per job',
     query: 'time() - fstore_control_batch_last_success_timestamp_seconds',
