@@ -474,6 +474,37 @@ describe('the control plane answers as docs/openapi/control-plane.json says', ()
     expect((await cp('GET', '/v1/runs', { query: { limit: '0' }, auth: keys.viewer })).status).toBe(
       400,
     );
+    // Backfills: refused ones only (an accepted one would add runs; runs.medium-spec runs them).
+    const backfill = '/v1/jobs/{name}/backfills';
+    const range = { from: '2026-01-01', to: '2026-01-02' };
+    expect(
+      (await cp('POST', backfill, { params: { name: job }, body: range, auth: keys.viewer }))
+        .status,
+    ).toBe(403);
+    const reversed = await cp('POST', backfill, {
+      params: { name: job },
+      body: { from: '2026-01-02', to: '2026-01-01' },
+      auth: operator(),
+    });
+    expect([reversed.status, reversed.body.error_detail]).toEqual([
+      400,
+      [
+        {
+          loc: ['body', 'to'],
+          msg: '2026-01-01 is before "from" (2026-01-02)',
+          type: 'value_error',
+        },
+      ],
+    ]);
+    expect(
+      (
+        await cp('POST', backfill, {
+          params: { name: `${job}-none` },
+          body: range,
+          auth: operator(),
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('features, plan and apply', async () => {
