@@ -186,6 +186,17 @@ export interface FstoreConfig {
     consoleSecret?: string;
     consoleSessionTtlSeconds: number;
   };
+  /** OpenTelemetry traces of the TypeScript services (libs/observability's startTracing). */
+  tracing: {
+    /** OTLP/HTTP traces URL; undefined: tracing off. */
+    endpoint: string | undefined;
+    /** Share of new traces recorded (a sampled parent is always followed). */
+    sampleRatio: number;
+    /** The local stack's Jaeger: its OTLP/HTTP receiver and its UI/query API. */
+    jaegerOtlpPort: number;
+    jaegerQueryPort: number;
+    jaegerUrl: string;
+  };
   monitoring: {
     port: number;
     url: string;
@@ -345,6 +356,25 @@ function sampleRate(name: string, value: string): number {
     throw new ConfigError(name, `expected a number from 0 to 1 (e.g. 0.01), got "${value}"`);
   }
   return n;
+}
+
+/** An http(s) URL, or '' (undefined: tracing off). */
+function tracingEndpoint(value: string): string | undefined {
+  const url = value.trim();
+  if (url === '') return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) {
+    throw new ConfigError(
+      'FSTORE_TRACING_OTLP_ENDPOINT',
+      `expected an http(s) URL (e.g. http://127.0.0.1:4318/v1/traces) or empty (tracing off), got "${value}"`,
+    );
+  }
+  return url;
 }
 
 /** A PostgreSQL identifier the code may quote into DDL (schema names). */
@@ -595,6 +625,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       apiKey: s.FSTORE_API_KEY,
       consoleSecret: s.FSTORE_CONSOLE_SECRET,
       consoleSessionTtlSeconds: Math.max(1, Number(s.FSTORE_CONSOLE_SESSION_TTL_SECONDS)),
+    },
+    tracing: {
+      endpoint: tracingEndpoint(s.FSTORE_TRACING_OTLP_ENDPOINT),
+      sampleRatio: sampleRate('FSTORE_TRACING_SAMPLE_RATIO', s.FSTORE_TRACING_SAMPLE_RATIO),
+      jaegerOtlpPort: Number(s.FSTORE_JAEGER_OTLP_PORT),
+      jaegerQueryPort: Number(s.FSTORE_JAEGER_QUERY_PORT),
+      jaegerUrl: `http://${s.FSTORE_HOST}:${s.FSTORE_JAEGER_QUERY_PORT}`,
     },
     monitoring: {
       port: Number(s.FSTORE_PROMETHEUS_PORT),
