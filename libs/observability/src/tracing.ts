@@ -94,7 +94,12 @@ export async function startTracing(
       new UndiciInstrumentation({ requireParentforSpans: true }),
       new FastifyOtelInstrumentation({ registerOnInitialization: true }),
       new NestInstrumentation(),
-      new IORedisInstrumentation({ requireParentSpan: true }),
+      // The command's name only: the default would record EVAL's arguments (the writer's whole
+      // batch of values) and the keys (entity ids).
+      new IORedisInstrumentation({
+        requireParentSpan: true,
+        dbStatementSerializer: (command: string) => command,
+      }),
       new PgInstrumentation({ requireParentSpan: true }),
       new KafkaJsInstrumentation(),
     ],
