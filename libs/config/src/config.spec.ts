@@ -68,12 +68,16 @@ describe('tracing settings', () => {
   const load = (env: Record<string, string>) => loadConfig({ FSTORE_STACK_DIR: '/none', ...env });
 
   it('sends to the local Jaeger at 0.1 by default; an empty endpoint turns tracing off', () => {
-    expect(load({ FSTORE_HOST: '10.0.0.5' }).tracing).toEqual({
-      endpoint: 'http://10.0.0.5:4318/v1/traces',
-      sampleRatio: 0.1,
-      jaegerOtlpPort: 4318,
-      jaegerQueryPort: 16686,
-      jaegerUrl: 'http://10.0.0.5:16686',
+    const c = load({ FSTORE_HOST: '10.0.0.5' });
+    expect(c.tracing).toEqual({ endpoint: 'http://10.0.0.5:4318/v1/traces', sampleRatio: 0.1 });
+    expect(c.jaeger).toEqual({
+      otlpPort: 4318,
+      queryPort: 16686,
+      queryGrpcPort: 16685,
+      url: 'http://10.0.0.5:16686',
+      user: 'fstore',
+      password: undefined,
+      maxTraces: 10000,
     });
     expect(load({ FSTORE_JAEGER_OTLP_PORT: '14318' }).tracing.endpoint).toBe(
       'http://127.0.0.1:14318/v1/traces',

@@ -32,6 +32,9 @@ export class ConfigError extends Error {
 /** The one user of the stack's Prometheus (HTTP basic auth). */
 export const PROMETHEUS_USER = 'fstore';
 
+/** The one user of the stack's Jaeger query APIs (HTTP basic auth). */
+export const JAEGER_USER = 'fstore';
+
 /** The services' log levels, lowest first (FSTORE_LOG_LEVEL). */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -192,10 +195,17 @@ export interface FstoreConfig {
     endpoint: string | undefined;
     /** Share of new traces recorded (a sampled parent is always followed). */
     sampleRatio: number;
-    /** The local stack's Jaeger: its OTLP/HTTP receiver and its UI/query API. */
-    jaegerOtlpPort: number;
-    jaegerQueryPort: number;
-    jaegerUrl: string;
+  };
+  /** The local stack's trace store: its OTLP/HTTP receiver, UI and query APIs. */
+  jaeger: {
+    otlpPort: number;
+    queryPort: number;
+    queryGrpcPort: number;
+    url: string;
+    /** The `fstore` user of the query APIs (HTTP basic auth). */
+    user: string;
+    password?: string;
+    maxTraces: number;
   };
   monitoring: {
     port: number;
@@ -629,9 +639,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
     tracing: {
       endpoint: tracingEndpoint(s.FSTORE_TRACING_OTLP_ENDPOINT),
       sampleRatio: sampleRate('FSTORE_TRACING_SAMPLE_RATIO', s.FSTORE_TRACING_SAMPLE_RATIO),
-      jaegerOtlpPort: Number(s.FSTORE_JAEGER_OTLP_PORT),
-      jaegerQueryPort: Number(s.FSTORE_JAEGER_QUERY_PORT),
-      jaegerUrl: `http://${s.FSTORE_HOST}:${s.FSTORE_JAEGER_QUERY_PORT}`,
+    },
+    jaeger: {
+      otlpPort: Number(s.FSTORE_JAEGER_OTLP_PORT),
+      queryPort: Number(s.FSTORE_JAEGER_QUERY_PORT),
+      queryGrpcPort: Number(s.FSTORE_JAEGER_QUERY_GRPC_PORT),
+      url: `http://${s.FSTORE_HOST}:${s.FSTORE_JAEGER_QUERY_PORT}`,
+      user: JAEGER_USER,
+      password: s.FSTORE_JAEGER_PASSWORD,
+      maxTraces: Math.max(1, Number(s.FSTORE_JAEGER_MAX_TRACES)),
     },
     monitoring: {
       port: Number(s.FSTORE_PROMETHEUS_PORT),

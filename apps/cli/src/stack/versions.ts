@@ -31,6 +31,11 @@ export interface Versions {
   strimzi: string;
   strimziKafkaApi: string;
   flinkOperatorFlinkVersion: string;
+  /**
+   * The local trace store: Jaeger v2 (github.com/jaegertracing/jaeger/cmd/jaeger), built from the
+   * Go module proxy (apps/cli/src/stack/tracing.ts).
+   */
+  jaeger: string;
 }
 
 export const VERSIONS_FILE = join(PROJECT_ROOT, 'stack', 'versions.json');
