@@ -18,6 +18,9 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
+/** The longest a process waits for its last spans to be sent when it stops. */
+const SHUTDOWN_MS = 2000;
+
 const OFF: Tracing = { enabled: false, shutdown: () => Promise.resolve() };
 
 /** Paths scraped or probed every few seconds: a span for each would be noise (and cost). */
@@ -106,7 +109,16 @@ export async function startTracing(
       new KafkaJsInstrumentation(),
     ],
   });
-  return { enabled: true, shutdown: () => provider.shutdown() };
+  return {
+    enabled: true,
+    // At most 2 s: a stopping process must not wait out the exporter's timeout (10 s) when the
+    // trace store is down; the spans still buffered are lost then.
+    shutdown: () =>
+      Promise.race([
+        provider.shutdown(),
+        new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_MS).unref()),
+      ]),
+  };
 }
 
 /**
