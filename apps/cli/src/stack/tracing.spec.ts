@@ -16,7 +16,12 @@ interface JaegerConfig {
   extensions: {
     'basicauth/query': { htpasswd: { file: string } };
     jaeger_storage: { backends: { memstore: { memory: { max_traces: number } } } };
-    jaeger_query: { storage: { traces: string }; http: Endpoint; grpc: Endpoint };
+    jaeger_query: {
+      storage: { traces: string };
+      enable_tracing: boolean;
+      http: Endpoint;
+      grpc: Endpoint;
+    };
   };
   receivers: { otlp: { protocols: Record<string, Endpoint> } };
   exporters: { jaeger_storage_exporter: { trace_storage: string } };
@@ -53,6 +58,7 @@ describe('the local Jaeger', () => {
       'jaeger_query',
     ]);
     expect(parsed.service.telemetry.metrics).toEqual({ level: 'none' });
+    expect(parsed.extensions.jaeger_query.enable_tracing).toBe(false);
   });
 
   it('is built from a module of its own with the replace of Jaeger’s go.mod, one binary a version', () => {

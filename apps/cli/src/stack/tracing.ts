@@ -43,7 +43,8 @@ replace github.com/Shopify/sarama => github.com/Shopify/sarama v1.33.0
  * Jaeger v2's configuration (an OpenTelemetry Collector's): the OTLP/HTTP receiver, in-memory
  * storage of at most FSTORE_JAEGER_MAX_TRACES traces, the UI and query APIs (HTTP and gRPC)
  * behind HTTP basic auth. Everything binds to the stack's host; its own telemetry is off (the
- * Collector would otherwise serve metrics on :8888).
+ * Collector would otherwise serve metrics on :8888, the query service send its own spans to
+ * localhost:4317).
  */
 export function jaegerConfig(config: FstoreConfig, htpasswdFile: string): string {
   const t = config.jaeger;
@@ -74,6 +75,8 @@ extensions:
   jaeger_query:
     storage:
       traces: memstore
+    # Its own spans would go to an OTLP/gRPC collector on localhost:4317, retried forever.
+    enable_tracing: false
     http:
       endpoint: ${host}:${t.queryPort}
       auth:
