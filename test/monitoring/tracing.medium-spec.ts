@@ -3,6 +3,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { UsersRepository } from '@fstore/auth';
 import { JAEGER_USER, kafkaClientConfig, loadConfig } from '@fstore/config';
+import { featureKey } from '@fstore/contracts';
+import { RedisClusterOnlineStore } from '@fstore/online-store';
 
 // Traces of the stack's own services (issue 18) in the stack's Jaeger: a feature read through
 // nginx, and a deploy through the control plane with its calls to Flink. Each request carries a
@@ -98,10 +100,15 @@ describe('tracing', () => {
   it('follows a feature read through nginx: the server span and its Redis reads', async () => {
     const pool = new Pool(config.postgres);
     const users = new UsersRepository(pool);
+    const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');
     const email = `tracing-${randomUUID()}@example.com`;
     const password = `tracing-${randomUUID()}`;
+    const product = `tracing-${randomUUID()}`;
     try {
       await users.upsert(email, password, 'reader');
+      await store.write([
+        { feature: 'units_sold', keyParts: [product], value: 7, eventTime: Date.now() },
+      ]);
       const login = await fetch(`${config.serving.url}/api/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -111,10 +118,14 @@ describe('tracing', () => {
       const { access_token: token } = (await login.json()) as { access_token: string };
 
       const { traceId, traceparent, rootSpanId } = newTrace();
-      const read = await fetch(`${config.serving.url}/v1/features/product/tracing-p1`, {
+      const read = await fetch(`${config.serving.url}/v1/features/product/${product}`, {
         headers: { authorization: `Bearer ${token}`, traceparent },
       });
       expect(read.status).toBe(200);
+      expect(
+        ((await read.json()) as { features: Record<string, { value: unknown } | null> }).features
+          .units_sold,
+      ).toMatchObject({ value: 7 });
 
       const spans = await traceSpans(traceId, (all) =>
         all.some((s) => s.service === 'feature-server' && s.tags['db.system'] === 'redis'),
@@ -126,7 +137,7 @@ describe('tracing', () => {
         tags: {
           'http.request.method': 'GET',
           'http.route': '/v1/features/:entity/:id',
-          'url.path': '/v1/features/product/tracing-p1',
+          'url.path': `/v1/features/product/${product}`,
           'http.response.status_code': 200,
         },
       });
@@ -138,6 +149,8 @@ describe('tracing', () => {
       expect(redis.length).toBeGreaterThan(0);
       for (const r of redis) expect(ancestors(spans, r).map((s) => s.id)).toContain(server!.id);
     } finally {
+      await store.client.del(featureKey('units_sold', [product])).catch(() => undefined);
+      await store.close();
       await users.remove(email).catch(() => undefined);
       await pool.end();
     }
