@@ -145,9 +145,15 @@ describe('tracing', () => {
       expect(spans.filter((s) => s.parent === server!.id).map((s) => s.name)).toContain('request');
       // Every span is the feature server's, and every Redis read descends from the server span.
       expect([...new Set(spans.map((s) => s.service))]).toEqual(['feature-server']);
-      const redis = spans.filter((s) => s.tags['db.system'] === 'redis');
-      expect(redis.length).toBeGreaterThan(0);
-      for (const r of redis) expect(ancestors(spans, r).map((s) => s.id)).toContain(server!.id);
+      // One MGET of the plain features' keys (HVALS for windowed ones): the command's name only,
+      // no key or value recorded.
+      const redis = spans.filter((s) => s.tags['db.system.name'] === 'redis');
+      expect(redis.map((s) => s.name)).toContain('mget');
+      for (const r of redis) {
+        expect(['mget', 'hvals']).toContain(r.name);
+        expect(r.tags['db.query.text']).toBe(r.name);
+        expect(ancestors(spans, r).map((s) => s.id)).toContain(server!.id);
+      }
     } finally {
       await store.client.del(featureKey('units_sold', [product])).catch(() => undefined);
       await store.close();
