@@ -25,7 +25,8 @@ import { featureByName } from '@fstore/contracts';
 import { EntityFeatures, FeatureServerClient } from '@fstore/client';
 import { FeatureWrite, RedisClusterOnlineStore } from '@fstore/online-store';
 import { aptInstall, commandExists, runningPid, StackPaths } from '../apps/cli/src/stack/processes';
-import { stackContext, stackUp } from '../apps/cli/src/stack/stack';
+import { stackContext, stackDown, stackUp } from '../apps/cli/src/stack/stack';
+import type { StackContext } from '../apps/cli/src/stack/component';
 import { CpuMeter, withChildren } from './serving/cpu';
 import {
   PRODUCT_FEATURES,
@@ -40,7 +41,7 @@ import {
 } from './serving/data';
 import { httpRequest } from './serving/http';
 import { ensureFeastVenv, FEAST_VERSION, FeastServer, prepareFeastRepo } from './serving/feast';
-import { formatReport, FstoreRun, Measurements } from './serving/report';
+import { formatReport, formatTracingCost, FstoreRun, Measurements } from './serving/report';
 import { BenchError, capture, LoadResult, parseRedisBenchmarkCsv, runWrk } from './serving/wrk';
 
 const PRODUCTS = 10000;
@@ -287,8 +288,8 @@ async function main(): Promise<void> {
   if (servingUrl) {
     log(`1/5 serving tier at ${servingUrl} (given: nothing started)`);
   } else {
-    log('1/5 serving stack (fstore stack up serving)');
-    await stackUp(ctx, ['serving']);
+    log('1/5 serving stack (fstore stack up serving), tracing at the default settings');
+    await restartServing(ctx, 'default');
   }
   const config = loadConfig();
   const meter = cpuMeter(ctx.paths, config, !servingUrl);
@@ -387,6 +388,25 @@ async function main(): Promise<void> {
     const feastSingle = await wrk('Feast 1×4', feast.url, requests.feastSingle);
     const feastBatch = await wrk('Feast 100×4', feast.url, requests.feastBatch);
 
+    // Tracing's cost (issue 18): the same single GETs with the instances restarted without an
+    // endpoint, then restarted at the defaults again. Only for the serving tier this run started.
+    let tracingCost: ReturnType<typeof formatTracingCost> | undefined;
+    if (!servingUrl) {
+      log('tracing off: restarting the serving tier without FSTORE_TRACING_OTLP_ENDPOINT');
+      await restartServing(ctx, 'off');
+      const off = await wrk(
+        'fstore single GET, tracing off',
+        lbUrl,
+        requests.fstoreSingle,
+        token,
+        cpuMeter(ctx.paths, config, true),
+      );
+      log('tracing back at the defaults: restarting the serving tier');
+      await restartServing(ctx, 'default');
+      tracingCost = formatTracingCost(fstoreSingle, off);
+      if (off.failures.length > 0) throw new BenchError(`tracing-off run: ${off.failures[0]}`);
+    }
+
     const m: Measurements = {
       fstoreSingle,
       fstoreBatch,
@@ -403,6 +423,7 @@ async function main(): Promise<void> {
     };
     const { text, targetsMet, failures } = formatReport(m);
     console.log(`\n${text}`);
+    if (tracingCost) console.log(tracingCost.text);
     const resultFile = join(dataDir, 'bench', 'serving-result.json');
     writeFileSync(
       resultFile,
@@ -415,11 +436,23 @@ async function main(): Promise<void> {
           failures.join('\n  '),
       );
     }
-    if (checkTargets && !targetsMet) process.exitCode = 1;
+    if (checkTargets && (!targetsMet || tracingCost?.withinBudget === false)) process.exitCode = 1;
   } finally {
     log('stopping Feast');
     await feast.stop();
   }
+}
+
+/**
+ * Restarts the serving tier with tracing at its default settings (this process's environment
+ * without the tracing variables) or off (an empty endpoint): the instances read them at start.
+ */
+async function restartServing(ctx: StackContext, tracing: 'default' | 'off'): Promise<void> {
+  delete process.env.FSTORE_TRACING_SAMPLE_RATIO;
+  if (tracing === 'off') process.env.FSTORE_TRACING_OTLP_ENDPOINT = '';
+  else delete process.env.FSTORE_TRACING_OTLP_ENDPOINT;
+  await stackDown(ctx, ['serving']);
+  await stackUp(ctx, ['serving']);
 }
 
 /**

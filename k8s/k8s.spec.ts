@@ -218,7 +218,8 @@ describe('k8s manifests: configuration', () => {
       if (seen.has(file)) continue;
       seen.add(file);
       const text = readFileSync(file, 'utf8');
-      for (const [, spec] of text.matchAll(/(?:from|import|require\()\s*'([^']+)'/g)) {
+      // `await import('./app')` too: main.ts loads its app after starting tracing.
+      for (const [, spec] of text.matchAll(/(?:from|import|import\(|require\()\s*'([^']+)'/g)) {
         const base = spec.startsWith('.')
           ? resolve(dirname(file), spec)
           : aliases[spec]

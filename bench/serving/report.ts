@@ -135,3 +135,27 @@ export function formatReport(m: Measurements): {
   ].join('\n');
   return { text, targetsMet: failures.length === 0 && checks.every(([, ok]) => ok), failures };
 }
+
+/** Issue 18's budget: tracing at the default sampling costs at most this share of single GETs. */
+export const TRACING_MAX_COST = 0.05;
+
+/**
+ * The single-GET throughput lost to tracing at the default sampling, against tracing off in the
+ * same run: one line, with whether it is within TRACING_MAX_COST.
+ */
+export function formatTracingCost(
+  sampled: LoadResult,
+  off: LoadResult,
+): { text: string; withinBudget: boolean } {
+  const ratio = sampled.requestsPerSecond / off.requestsPerSecond;
+  const cost = 1 - ratio;
+  const withinBudget = cost <= TRACING_MAX_COST;
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  return {
+    withinBudget,
+    text:
+      `tracing: single GET ${sampled.requestsPerSecond.toFixed(0)} req/s at the default sampling, ` +
+      `${off.requestsPerSecond.toFixed(0)} req/s off: ratio ${ratio.toFixed(3)}, cost ${pct(cost)} ` +
+      `(budget ${pct(TRACING_MAX_COST)}: ${withinBudget ? 'met' : 'MISSED'})`,
+  };
+}

@@ -1,7 +1,7 @@
 import { benchProductId, productRow, rowsCsv, sameNumber } from './data';
 import { readFileSync } from 'fs';
 import { parseProcStat } from './cpu';
-import { formatReport, Measurements } from './report';
+import { formatReport, formatTracingCost, Measurements } from './report';
 import { BenchError, LoadResult, parseRedisBenchmarkCsv, parseWrkOutput } from './wrk';
 
 const wrkLine = (over: Record<string, number> = {}, statuses: Record<string, number> = {}) =>
@@ -127,5 +127,26 @@ describe('serving benchmark', () => {
     const line = '4242 (node (x) y) S 17 4242 4242 0 -1 4194560 1 0 0 0 150 30 0 0 20 0 11 0';
     expect(parseProcStat(line)).toEqual({ ppid: 17, ticks: 180 });
     expect(parseProcStat(readFileSync('/proc/self/stat', 'utf8')).ppid).toBe(process.ppid);
+  });
+});
+
+describe('formatTracingCost', () => {
+  const run = (requestsPerSecond: number): LoadResult => ({
+    requests: requestsPerSecond * 10,
+    requestsPerSecond,
+    p50Ms: 1,
+    p99Ms: 2,
+    failures: [],
+  });
+
+  it('compares the default sampling with tracing off: ratio, cost, the 5 % budget', () => {
+    expect(formatTracingCost(run(9600), run(10000))).toEqual({
+      withinBudget: true,
+      text: 'tracing: single GET 9600 req/s at the default sampling, 10000 req/s off: ratio 0.960, cost 4.0 % (budget 5.0 %: met)',
+    });
+    expect(formatTracingCost(run(9000), run(10000))).toEqual({
+      withinBudget: false,
+      text: 'tracing: single GET 9000 req/s at the default sampling, 10000 req/s off: ratio 0.900, cost 10.0 % (budget 5.0 %: MISSED)',
+    });
   });
 });

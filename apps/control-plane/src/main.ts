@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '@fstore/config';
-import { createApp, createWorker } from './app';
+import { startTracing } from '@fstore/observability';
 
 /**
  * `node bin/app.js control-plane` — API + worker + reconciler in one process;
@@ -8,6 +8,9 @@ import { createApp, createWorker } from './app';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Before the app's modules load: the instrumentations patch them as they are required.
+  await startTracing('control-plane', config.tracing);
+  const { createApp, createWorker } = await import('./app');
   const args = process.argv.slice(2);
   if (args.includes('--worker-only')) {
     await createWorker({ config, reconciler: !args.includes('--no-reconciler') });

@@ -1,9 +1,12 @@
 import 'reflect-metadata';
 import { loadConfig } from '@fstore/config';
-import { createApp } from './app';
+import { startTracing } from '@fstore/observability';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Before the app's modules load: the instrumentations patch them as they are required.
+  await startTracing('feature-server', config.tracing);
+  const { createApp } = await import('./app');
   const app = await createApp(undefined, config);
   await app.listen(config.serving.port, config.host);
 }

@@ -1,10 +1,5 @@
 import { kafkaClientConfig, loadConfig } from '@fstore/config';
-import { STREAM_FEATURES, TOPICS } from '@fstore/contracts';
-import { createLogger, serveOps } from '@fstore/observability';
-import { RedisClusterOnlineStore } from '@fstore/online-store';
-import { changelogTopic } from './changelog';
-import { WriterMetrics } from './metrics';
-import { FeatureWriter } from './writer';
+import { createLogger, serveOps, startTracing } from '@fstore/observability';
 
 // Until the configuration is read (its errors are logged too), at the default level.
 let logger = createLogger('feature-writer');
@@ -12,6 +7,13 @@ let logger = createLogger('feature-writer');
 async function main(): Promise<void> {
   const config = loadConfig();
   logger = createLogger('feature-writer', { level: config.logLevel });
+  // Before kafkajs and ioredis load: the instrumentations patch them as they are required.
+  const tracing = await startTracing('feature-writer', config.tracing);
+  const { STREAM_FEATURES, TOPICS } = await import('@fstore/contracts');
+  const { RedisClusterOnlineStore } = await import('@fstore/online-store');
+  const { changelogTopic } = await import('./changelog');
+  const { WriterMetrics } = await import('./metrics');
+  const { FeatureWriter } = await import('./writer');
   const store = RedisClusterOnlineStore.fromConfig(config, 'feature-writer');
   const metrics = new WriterMetrics();
   const writer = new FeatureWriter(
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
     await writer.stop();
     await store.close();
     server.close();
+    await tracing.shutdown();
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

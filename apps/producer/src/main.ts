@@ -5,8 +5,7 @@
  * runs the same code (libs/ingest).
  */
 import { loadConfig } from '@fstore/config';
-import { formatSummary, produce, ProducerError } from '@fstore/ingest';
-import { createLogger } from '@fstore/observability';
+import { createLogger, startTracing } from '@fstore/observability';
 
 const config = loadConfig();
 const log = createLogger('producer', { level: config.logLevel });
@@ -17,12 +16,24 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     stop.abort();
   });
 }
-const dir = config.producer.inputDir || undefined;
-produce({ dir, stdin: !dir, signal: stop.signal, log }).then(
-  (summaries) => summaries.forEach((s) => log.info(formatSummary(s))),
-  (e: unknown) => {
+
+async function main(): Promise<void> {
+  // Before kafkajs loads: its instrumentation puts each record's trace context in its headers.
+  const tracing = await startTracing('producer', config.tracing);
+  const { formatSummary, produce, ProducerError } = await import('@fstore/ingest');
+  const dir = config.producer.inputDir || undefined;
+  try {
+    const summaries = await produce({ dir, stdin: !dir, signal: stop.signal, log });
+    summaries.forEach((s) => log.info(formatSummary(s)));
+  } catch (e) {
     if (e instanceof ProducerError) e.summaries.forEach((s) => log.info(formatSummary(s)));
-    log.error(e instanceof Error ? e.message : String(e));
-    process.exit(1);
-  },
-);
+    throw e;
+  } finally {
+    await tracing.shutdown();
+  }
+}
+
+main().catch((e: unknown) => {
+  log.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+});

@@ -64,6 +64,58 @@ describe("the feature writer's WAIT", () => {
   });
 });
 
+describe('tracing settings', () => {
+  const load = (env: Record<string, string>) => loadConfig({ FSTORE_STACK_DIR: '/none', ...env });
+
+  it('sends to the local Jaeger at 0.1 by default; an empty endpoint turns tracing off', () => {
+    const c = load({ FSTORE_HOST: '10.0.0.5' });
+    expect(c.tracing).toEqual({ endpoint: 'http://10.0.0.5:4318/v1/traces', sampleRatio: 0.1 });
+    expect(c.jaeger).toEqual({
+      otlpPort: 4318,
+      queryPort: 16686,
+      queryGrpcPort: 16685,
+      url: 'http://10.0.0.5:16686',
+      user: 'fstore',
+      password: undefined,
+      maxTraces: 10000,
+    });
+    expect(load({ FSTORE_JAEGER_OTLP_PORT: '14318' }).tracing.endpoint).toBe(
+      'http://127.0.0.1:14318/v1/traces',
+    );
+    expect(load({ FSTORE_TRACING_OTLP_ENDPOINT: '' }).tracing.endpoint).toBeUndefined();
+    expect(load({ FSTORE_TRACING_OTLP_ENDPOINT: ' ' }).tracing.endpoint).toBeUndefined();
+    expect(
+      load({ FSTORE_TRACING_OTLP_ENDPOINT: 'https://otel.example:4318/v1/traces' }).tracing
+        .endpoint,
+    ).toBe('https://otel.example:4318/v1/traces');
+  });
+
+  it('refuses an endpoint that is not an http(s) URL, naming the variable', () => {
+    for (const endpoint of ['127.0.0.1:4318', 'grpc://127.0.0.1:4317', 'not a url']) {
+      expect(() => load({ FSTORE_TRACING_OTLP_ENDPOINT: endpoint })).toThrow(
+        new ConfigError(
+          'FSTORE_TRACING_OTLP_ENDPOINT',
+          `expected an http(s) URL (e.g. http://127.0.0.1:4318/v1/traces) or empty (tracing off), got "${endpoint}"`,
+        ),
+      );
+    }
+  });
+
+  it('takes a sampling ratio from 0 to 1, both included', () => {
+    expect(load({ FSTORE_TRACING_SAMPLE_RATIO: '0' }).tracing.sampleRatio).toBe(0);
+    expect(load({ FSTORE_TRACING_SAMPLE_RATIO: '1' }).tracing.sampleRatio).toBe(1);
+    expect(load({ FSTORE_TRACING_SAMPLE_RATIO: '0.25' }).tracing.sampleRatio).toBe(0.25);
+    for (const ratio of ['1.5', '-0.1', '10%', '']) {
+      expect(() => load({ FSTORE_TRACING_SAMPLE_RATIO: ratio })).toThrow(
+        new ConfigError(
+          'FSTORE_TRACING_SAMPLE_RATIO',
+          `expected a number from 0 to 1 (e.g. 0.01), got "${ratio}"`,
+        ),
+      );
+    }
+  });
+});
+
 describe(CONFIGURATION_DOC, () => {
   it('carries the generated configuration table (fstore config)', () => {
     const readme = readFileSync(join(PROJECT_ROOT, CONFIGURATION_DOC), 'utf8');

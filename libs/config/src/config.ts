@@ -32,6 +32,9 @@ export class ConfigError extends Error {
 /** The one user of the stack's Prometheus (HTTP basic auth). */
 export const PROMETHEUS_USER = 'fstore';
 
+/** The one user of the stack's Jaeger query APIs (HTTP basic auth). */
+export const JAEGER_USER = 'fstore';
+
 /** The services' log levels, lowest first (FSTORE_LOG_LEVEL). */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -187,6 +190,24 @@ export interface FstoreConfig {
     /** The web console's session cookies (signed with consoleSecret). */
     consoleSecret?: string;
     consoleSessionTtlSeconds: number;
+  };
+  /** OpenTelemetry traces of the TypeScript services (libs/observability's startTracing). */
+  tracing: {
+    /** OTLP/HTTP traces URL; undefined: tracing off. */
+    endpoint: string | undefined;
+    /** Share of new traces recorded (a sampled parent is always followed). */
+    sampleRatio: number;
+  };
+  /** The local stack's trace store: its OTLP/HTTP receiver, UI and query APIs. */
+  jaeger: {
+    otlpPort: number;
+    queryPort: number;
+    queryGrpcPort: number;
+    url: string;
+    /** The `fstore` user of the query APIs (HTTP basic auth). */
+    user: string;
+    password?: string;
+    maxTraces: number;
   };
   monitoring: {
     port: number;
@@ -347,6 +368,25 @@ function sampleRate(name: string, value: string): number {
     throw new ConfigError(name, `expected a number from 0 to 1 (e.g. 0.01), got "${value}"`);
   }
   return n;
+}
+
+/** An http(s) URL, or '' (undefined: tracing off). */
+function tracingEndpoint(value: string): string | undefined {
+  const url = value.trim();
+  if (url === '') return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) {
+    throw new ConfigError(
+      'FSTORE_TRACING_OTLP_ENDPOINT',
+      `expected an http(s) URL (e.g. http://127.0.0.1:4318/v1/traces) or empty (tracing off), got "${value}"`,
+    );
+  }
+  return url;
 }
 
 /** A PostgreSQL identifier the code may quote into DDL (schema names). */
@@ -598,6 +638,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       apiKey: s.FSTORE_API_KEY,
       consoleSecret: s.FSTORE_CONSOLE_SECRET,
       consoleSessionTtlSeconds: Math.max(1, Number(s.FSTORE_CONSOLE_SESSION_TTL_SECONDS)),
+    },
+    tracing: {
+      endpoint: tracingEndpoint(s.FSTORE_TRACING_OTLP_ENDPOINT),
+      sampleRatio: sampleRate('FSTORE_TRACING_SAMPLE_RATIO', s.FSTORE_TRACING_SAMPLE_RATIO),
+    },
+    jaeger: {
+      otlpPort: Number(s.FSTORE_JAEGER_OTLP_PORT),
+      queryPort: Number(s.FSTORE_JAEGER_QUERY_PORT),
+      queryGrpcPort: Number(s.FSTORE_JAEGER_QUERY_GRPC_PORT),
+      url: `http://${s.FSTORE_HOST}:${s.FSTORE_JAEGER_QUERY_PORT}`,
+      user: JAEGER_USER,
+      password: s.FSTORE_JAEGER_PASSWORD,
+      maxTraces: Math.max(1, Number(s.FSTORE_JAEGER_MAX_TRACES)),
     },
     monitoring: {
       port: Number(s.FSTORE_PROMETHEUS_PORT),

@@ -4,6 +4,7 @@ export {
   CONFIGURATION_DOC,
   PROJECT_ROOT,
   PROMETHEUS_USER,
+  JAEGER_USER,
   loadConfig,
   LOG_LEVELS,
   type LogLevel,

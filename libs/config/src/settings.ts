@@ -692,6 +692,40 @@ export const SETTINGS = {
     default: '9121',
     doc: "Monitoring: Debian's prometheus-redis-exporter on the stack's host, scraping each Redis Cluster node and the queue Redis as the Redis user `metrics`",
   },
+  FSTORE_JAEGER_OTLP_PORT: {
+    kind: 'port',
+    default: '4318',
+    doc: "Tracing: the local Jaeger's OTLP/HTTP receiver (spans in)",
+  },
+  FSTORE_JAEGER_QUERY_PORT: {
+    kind: 'port',
+    default: '16686',
+    doc: "Tracing: the local Jaeger's UI and query API (`/api/traces`; basic auth, user `fstore`, password FSTORE_JAEGER_PASSWORD)",
+  },
+  FSTORE_JAEGER_QUERY_GRPC_PORT: {
+    kind: 'port',
+    default: '16685',
+    doc: "Tracing: the local Jaeger's gRPC query API (same basic auth)",
+  },
+  FSTORE_JAEGER_PASSWORD: {
+    kind: 'secret',
+    doc: "Tracing: password of the `fstore` user of the local Jaeger's UI and query APIs (local stack: generated into <stack>/secrets.env)",
+  },
+  FSTORE_JAEGER_MAX_TRACES: {
+    kind: 'int',
+    default: '10000',
+    doc: 'Tracing: traces the local Jaeger keeps (in memory; the oldest go first)',
+  },
+  FSTORE_TRACING_OTLP_ENDPOINT: {
+    kind: 'string',
+    default: (r) => `http://${r.FSTORE_HOST}:${r.FSTORE_JAEGER_OTLP_PORT}/v1/traces`,
+    doc: 'Tracing: where the TypeScript services send their spans (OTLP over HTTP, the traces path); empty: tracing off, no instrumentation loaded',
+  },
+  FSTORE_TRACING_SAMPLE_RATIO: {
+    kind: 'string',
+    default: '0.1',
+    doc: 'Tracing: share of new traces recorded (0 to 1), decided where a trace starts; a request whose `traceparent` header is sampled is always recorded (parent-based)',
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;

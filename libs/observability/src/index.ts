@@ -2,3 +2,13 @@ export { createLogger, silentLogger, type Logger, type LoggerOptions } from './l
 export { NestJsonLogger, serviceLogger } from './nest-logger';
 export { serveOps, type OpsServerOptions, type Readiness } from './ops-server';
 export { kafkaLogCreator, type KafkaLogEntry } from './kafka-log';
+export {
+  annotateSpan,
+  inSpan,
+  startTracing,
+  traceContextCarrier,
+  tracingSampler,
+  type TracedService,
+  type Tracing,
+  type TracingSettings,
+} from './tracing';

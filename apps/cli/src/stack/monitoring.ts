@@ -16,6 +16,7 @@ import {
   waitUntil,
   writeIfChanged,
 } from './processes';
+import { JAEGER, JaegerProcess } from './tracing';
 
 const PROMETHEUS = 'prometheus';
 const PUSHGATEWAY = 'pushgateway';
@@ -115,12 +116,14 @@ function retention(config: FstoreConfig): string {
  * exporter (Debian's prometheus-redis-exporter), logged in as the Redis user `metrics`; the
  * PostgreSQL exporter (Debian's prometheus-postgres-exporter) as a `pg_monitor` role. All
  * listen on the stack's host only. Retention: FSTORE_PROMETHEUS_RETENTION and at most 1 GB.
+ * And the trace store, Jaeger (tracing.ts), up before the services that send it their spans.
  */
 export class MonitoringComponent implements StackComponent {
   readonly name = 'monitoring';
+  private readonly jaeger = new JaegerProcess();
 
   processNames(): string[] {
-    return [PROMETHEUS, PUSHGATEWAY, REDIS_EXPORTER, POSTGRES_EXPORTER];
+    return [PROMETHEUS, PUSHGATEWAY, REDIS_EXPORTER, POSTGRES_EXPORTER, JAEGER];
   }
 
   async install(ctx: StackContext): Promise<void> {
@@ -136,6 +139,7 @@ export class MonitoringComponent implements StackComponent {
         missing.map(([, pkg]) => pkg),
         ctx.log,
       );
+    await this.jaeger.install(ctx);
   }
 
   private url(ctx: StackContext): string {
@@ -260,6 +264,7 @@ export class MonitoringComponent implements StackComponent {
       });
       started++;
     }
+    started += await this.jaeger.start(ctx);
     return started;
   }
 
@@ -296,6 +301,7 @@ export class MonitoringComponent implements StackComponent {
       logFile: ctx.paths.logFile(PROMETHEUS),
       intervalMs: 500,
     });
+    await this.jaeger.ready(ctx);
   }
 
   async status(ctx: StackContext): Promise<ProcessStatus[]> {
@@ -332,6 +338,7 @@ export class MonitoringComponent implements StackComponent {
         address: `http://${this.postgresExporterAddress(ctx)} (role ${ctx.config.postgresRoles.monitor.user})`,
         ...postgresExporter,
       },
+      await this.jaeger.status(ctx, this.name),
     ];
   }
 
@@ -340,5 +347,6 @@ export class MonitoringComponent implements StackComponent {
     await stopProcess(ctx.paths, PUSHGATEWAY);
     await stopProcess(ctx.paths, REDIS_EXPORTER);
     await stopProcess(ctx.paths, POSTGRES_EXPORTER);
+    await this.jaeger.stop(ctx);
   }
 }

@@ -259,6 +259,8 @@ export interface Download {
    * growth is the size downloaded so far, shown with the rate.
    */
   into?: string[];
+  /** The words of the lines (default: downloading, downloaded), e.g. for a build that fetches. */
+  verbs?: { doing: string; done: string };
 }
 
 /** Bytes of the files under `paths` (missing ones count 0; links are not followed). */
@@ -302,7 +304,8 @@ export function download(
   args: string[],
   opts: SpawnOptions = {},
 ): Promise<string> {
-  d.log(`downloading ${d.what} (${d.size})`);
+  const { doing, done } = d.verbs ?? { doing: 'downloading', done: 'downloaded' };
+  d.log(`${doing} ${d.what} (${d.size})`);
   const started = Date.now();
   const seconds = () => Math.round((Date.now() - started) / 1000);
   const baseline = d.into ? bytesUnder(d.into) : 0;
@@ -320,7 +323,7 @@ export function download(
     child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const heartbeat = setInterval(
-      () => d.log(`still downloading ${d.what}, ${seconds()} s${sofar(' so far')}`),
+      () => d.log(`still ${doing} ${d.what}, ${seconds()} s${sofar(' so far')}`),
       (d.heartbeatSeconds ?? 10) * 1000,
     );
     child.on('error', (e) => {
@@ -330,7 +333,7 @@ export function download(
     child.on('close', (code, signal) => {
       clearInterval(heartbeat);
       if (code === 0) {
-        d.log(`downloaded ${d.what} in ${seconds()} s${sofar('')}`);
+        d.log(`${done} ${d.what} in ${seconds()} s${sofar('')}`);
         resolve(stdout);
         return;
       }

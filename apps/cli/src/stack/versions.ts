@@ -45,6 +45,11 @@ export interface Versions {
    * here, 1.0.1 is). In k8s/, Strimzi brings its own.
    */
   jmxExporter: string;
+  /**
+   * The local trace store: Jaeger v2 (github.com/jaegertracing/jaeger/cmd/jaeger), built from the
+   * Go module proxy (apps/cli/src/stack/tracing.ts).
+   */
+  jaeger: string;
 }
 
 export const VERSIONS_FILE = join(PROJECT_ROOT, 'stack', 'versions.json');

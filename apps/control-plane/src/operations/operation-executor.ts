@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { annotateSpan } from '@fstore/observability';
 import { AuditService } from '../audit/audit.service';
 import { DeploymentEntity, DesiredState, JsonObject, OperationEntity } from '@fstore/control-store';
 import { DeploymentChanges, DeploymentsRepository } from '../deployments/deployments.repository';
@@ -67,6 +68,7 @@ export class OperationExecutor {
     const op = await this.operations.get(id);
     if (!op || op.status === 'succeeded' || op.status === 'failed') return;
     await this.operations.markRunning(id);
+    annotateSpan({ 'fstore.operation.kind': op.kind, 'fstore.operation.target': op.target });
     this.logger.log({ msg: 'operation started', id, kind: op.kind, target: op.target, attempt });
     try {
       const succeed = (tx: Transaction, result: JsonObject) => this.succeed(tx, op, result);

@@ -6,6 +6,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { FstoreConfig } from '@fstore/config';
+import { inSpan } from '@fstore/observability';
 import { ReconcilerService } from '../deployments/reconciler.service';
 import { ControlMetrics } from '../metrics/metrics';
 import { QueueRepository } from '../queue/queue.repository';
@@ -41,7 +42,14 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         async (job) => {
           const attempt = job.attemptsMade + 1;
           const max = job.opts.attempts ?? 1;
-          await this.executor.execute(job.data.operationId, attempt, max);
+          const { operationId, trace } = job.data;
+          // A child of the request that queued it: its Flink and Livy calls join that trace.
+          await inSpan(
+            'operation',
+            { 'fstore.operation.id': operationId, 'fstore.operation.attempt': attempt },
+            trace,
+            () => this.executor.execute(operationId, attempt, max),
+          );
         },
         (e) => this.logger.error({ msg: 'queue error', error: e.message }),
       );
@@ -55,8 +63,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       const every = this.config.control.reconcileSeconds * 1000;
       this.timer = setInterval(() => {
         if (this.reconciling) return;
-        this.reconciling = this.reconciler
-          .reconcile()
+        this.reconciling = inSpan('reconcile', {}, undefined, () => this.reconciler.reconcile())
           .catch((e: Error) => this.logger.error({ msg: 'reconcile failed', error: e.message }))
           .finally(() => (this.reconciling = undefined));
       }, every);

@@ -1,9 +1,15 @@
 import { Job, Queue, Worker } from 'bullmq';
 import IORedis, { RedisOptions } from 'ioredis';
 import { FstoreConfig, redisQueueCredentials } from '@fstore/config';
+import { traceContextCarrier } from '@fstore/observability';
 
 export interface OperationJobData {
   operationId: string;
+  /**
+   * The trace context of the request that queued the operation (W3C `traceparent`, …): the
+   * worker's span of the operation is its child. Absent when nothing was traced.
+   */
+  trace?: Record<string, string>;
 }
 
 /**
@@ -34,9 +40,10 @@ export class QueueRepository {
   }
 
   async enqueue(operationId: string): Promise<void> {
+    const trace = traceContextCarrier();
     await this.queue.add(
       'operation',
-      { operationId },
+      Object.keys(trace).length > 0 ? { operationId, trace } : { operationId },
       {
         jobId: operationId,
         attempts: this.config.control.operationAttempts,
