@@ -128,6 +128,8 @@ describe('the supervisor leaves a component stopped on purpose down', () => {
     FSTORE_REDIS_QUEUE_PORT: '26390',
     FSTORE_KAFKA_PORT: '29092',
     FSTORE_KAFKA_CONTROLLER_PORT: '29093',
+    // The broker's metrics agent listens too (the shared stack's holds the default port).
+    FSTORE_KAFKA_METRICS_PORT: '29404',
     FSTORE_KAFKA_HEAP: '256m',
   };
   const config = loadConfig({ ...process.env, ...env });
