@@ -25,6 +25,20 @@ export type ConsoleHealth = Schemas['ConsoleHealthDto'];
 export type ConsoleHealthHistory = Schemas['ConsoleHealthHistoryDto'];
 
 /**
+ * Where a running backfill is, `day N of M` (N: the runs it has started so far, of its M days,
+ * from the operation's progress); undefined for any other operation or state.
+ */
+export function backfillDay(op: {
+  kind?: unknown;
+  status?: unknown;
+  progress?: unknown;
+}): string | undefined {
+  const { days, runs } = (op.progress ?? {}) as { days?: unknown; runs?: unknown };
+  if (op.kind !== 'backfill' || op.status !== 'running' || !Array.isArray(days)) return undefined;
+  return `day ${Array.isArray(runs) ? runs.length : 0} of ${days.length}`;
+}
+
+/**
  * Either an API key (scripts, the CLI) or, in a browser, the web console's session: its cookie
  * goes with every request by itself, and what is not a read carries the session's CSRF token.
  */

@@ -14,6 +14,7 @@ export {
   type TokenPair,
 } from './feature-server';
 export {
+  backfillDay,
   ControlPlaneClient,
   CSRF_HEADER,
   type Accepted,

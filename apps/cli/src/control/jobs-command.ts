@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { randomUUID } from 'crypto';
-import { ApiError, ApiUnavailableError, ControlPlaneClient } from '@fstore/client';
+import { ApiError, ApiUnavailableError, backfillDay, ControlPlaneClient } from '@fstore/client';
 import { loadConfig } from '@fstore/config';
 import { isoDate, isoTime, jobName, keyValue, keyValues, positiveInt, uuid } from '../options';
 import { formatTable } from '../format-table';
@@ -64,13 +64,9 @@ export function operationSteps(
   let said = started;
   return (op) => {
     const t = now();
-    // A backfill also says which day it is at (its runs started so far, of its days).
-    const progress = (op.progress ?? {}) as { days?: unknown[]; runs?: unknown[] };
-    const day =
-      op.kind === 'backfill' && Array.isArray(progress.days) && op.status === 'running'
-        ? `, day ${progress.runs?.length ?? 0} of ${progress.days.length}`
-        : '';
-    const current = `${String(op.status)}${day}`;
+    // A backfill also says which day it is at.
+    const day = backfillDay(op);
+    const current = `${String(op.status)}${day ? `, ${day}` : ''}`;
     if (current === step && t - said < everyMs) return;
     const still = current === step ? 'still ' : '';
     step = current;

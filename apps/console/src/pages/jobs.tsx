@@ -1,4 +1,11 @@
-import type { Accepted, ControlPlaneClient, Deployment, Operation, Run } from '@fstore/client';
+import {
+  backfillDay,
+  type Accepted,
+  type ControlPlaneClient,
+  type Deployment,
+  type Operation,
+  type Run,
+} from '@fstore/client';
 import { useState } from 'preact/hooks';
 import { call, canOperate, describeError, type Role } from '../api';
 import { duration, when } from '../format';
@@ -20,12 +27,8 @@ async function follow(accepted: Accepted, report: (op: Operation) => void): Prom
 
 /** An operation's status line; a running backfill also says which day it is at. */
 function operationStep(op: Operation): string {
-  const { days, runs } = op.progress as { days?: string[]; runs?: string[] };
-  const day =
-    op.kind === 'backfill' && op.status === 'running' && Array.isArray(days)
-      ? `, day ${runs?.length ?? 0} of ${days.length}`
-      : '';
-  return `${op.status}${day} (operation ${op.id})`;
+  const day = backfillDay(op);
+  return `${op.status}${day ? `, ${day}` : ''} (operation ${op.id})`;
 }
 
 /** Streaming deployments (operate them) and batch runs (start one), refreshed while open. */
