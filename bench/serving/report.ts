@@ -144,18 +144,27 @@ export const TRACING_MAX_COST = 0.05;
  * same run: one line, with whether it is within TRACING_MAX_COST.
  */
 export function formatTracingCost(
-  sampled: LoadResult,
-  off: LoadResult,
+  sampled: readonly LoadResult[],
+  off: readonly LoadResult[],
 ): { text: string; withinBudget: boolean } {
-  const ratio = sampled.requestsPerSecond / off.requestsPerSecond;
+  const median = (runs: readonly LoadResult[]) => {
+    const rates = runs.map((r) => r.requestsPerSecond).sort((a, b) => a - b);
+    const mid = Math.floor(rates.length / 2);
+    return rates.length % 2 === 1 ? rates[mid] : (rates[mid - 1] + rates[mid]) / 2;
+  };
+  const rounds = (runs: readonly LoadResult[]) =>
+    runs.map((r) => r.requestsPerSecond.toFixed(0)).join(', ');
+  const on = median(sampled);
+  const ratio = on / median(off);
   const cost = 1 - ratio;
   const withinBudget = cost <= TRACING_MAX_COST;
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   return {
     withinBudget,
     text:
-      `tracing: single GET ${sampled.requestsPerSecond.toFixed(0)} req/s at the default sampling, ` +
-      `${off.requestsPerSecond.toFixed(0)} req/s off: ratio ${ratio.toFixed(3)}, cost ${pct(cost)} ` +
+      `tracing: single GET median ${on.toFixed(0)} req/s at the default sampling ` +
+      `(${rounds(sampled)}), ${median(off).toFixed(0)} req/s off (${rounds(off)}): ` +
+      `ratio ${ratio.toFixed(3)}, cost ${pct(cost)} ` +
       `(budget ${pct(TRACING_MAX_COST)}: ${withinBudget ? 'met' : 'MISSED'})`,
   };
 }

@@ -139,14 +139,16 @@ describe('formatTracingCost', () => {
     failures: [],
   });
 
-  it('compares the default sampling with tracing off: ratio, cost, the 5 % budget', () => {
-    expect(formatTracingCost(run(9600), run(10000))).toEqual({
+  it('compares the medians of alternating rounds: ratio, cost, the 5 % budget', () => {
+    expect(
+      formatTracingCost([run(9600), run(5000), run(9700)], [run(10000), run(12000), run(4000)]),
+    ).toEqual({
       withinBudget: true,
-      text: 'tracing: single GET 9600 req/s at the default sampling, 10000 req/s off: ratio 0.960, cost 4.0 % (budget 5.0 %: met)',
+      text: 'tracing: single GET median 9600 req/s at the default sampling (9600, 5000, 9700), 10000 req/s off (10000, 12000, 4000): ratio 0.960, cost 4.0 % (budget 5.0 %: met)',
     });
-    expect(formatTracingCost(run(9000), run(10000))).toEqual({
+    expect(formatTracingCost([run(9000), run(8000)], [run(10000), run(10000)])).toEqual({
       withinBudget: false,
-      text: 'tracing: single GET 9000 req/s at the default sampling, 10000 req/s off: ratio 0.900, cost 10.0 % (budget 5.0 %: MISSED)',
+      text: 'tracing: single GET median 8500 req/s at the default sampling (9000, 8000), 10000 req/s off (10000, 10000): ratio 0.850, cost 15.0 % (budget 5.0 %: MISSED)',
     });
   });
 });

@@ -141,8 +141,6 @@ describe('tracing', () => {
           'http.response.status_code': 200,
         },
       });
-      // Fastify's span of the request is the server span's child.
-      expect(spans.filter((s) => s.parent === server!.id).map((s) => s.name)).toContain('request');
       // Every span is the feature server's, and every Redis read descends from the server span.
       expect([...new Set(spans.map((s) => s.service))]).toEqual(['feature-server']);
       // One MGET of the plain features' keys (HVALS for windowed ones): the command's name only,

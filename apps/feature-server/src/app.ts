@@ -2,7 +2,7 @@ import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@fstore/config';
-import { serviceLogger } from '@fstore/observability';
+import { serviceLogger, traceFastifyRequests } from '@fstore/observability';
 import { serveOpenApiDocument, useJsonBodyLimits } from '@fstore/rest-api';
 import { AppModule } from './app.module';
 import { EntityReadLane } from './features/entity-read.lane';
@@ -23,6 +23,9 @@ export async function createApp(
   );
   useJsonBodyLimits(app, { maxBytes: http.maxBodyBytes, maxDepth: http.maxJsonDepth });
   const fastify = app.getHttpAdapter().getInstance();
+  // First: the hook that decides whether a request is traced runs before the others.
+  const { endpoint, servingSampleRatio } = config.tracing;
+  traceFastifyRequests(fastify, { endpoint, sampleRatio: servingSampleRatio });
   app.get(ServingMetrics).attach(fastify);
   app.get(EntityReadLane).attach(fastify);
   app.enableShutdownHooks();

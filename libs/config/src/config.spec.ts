@@ -67,9 +67,13 @@ describe("the feature writer's WAIT", () => {
 describe('tracing settings', () => {
   const load = (env: Record<string, string>) => loadConfig({ FSTORE_STACK_DIR: '/none', ...env });
 
-  it('sends to the local Jaeger at 0.1 by default; an empty endpoint turns tracing off', () => {
+  it('sends to the local Jaeger at 0.1 (reads 0.01) by default; an empty endpoint: off', () => {
     const c = load({ FSTORE_HOST: '10.0.0.5' });
-    expect(c.tracing).toEqual({ endpoint: 'http://10.0.0.5:4318/v1/traces', sampleRatio: 0.1 });
+    expect(c.tracing).toEqual({
+      endpoint: 'http://10.0.0.5:4318/v1/traces',
+      sampleRatio: 0.1,
+      servingSampleRatio: 0.01,
+    });
     expect(c.jaeger).toEqual({
       otlpPort: 4318,
       queryPort: 16686,
@@ -105,6 +109,15 @@ describe('tracing settings', () => {
     expect(load({ FSTORE_TRACING_SAMPLE_RATIO: '0' }).tracing.sampleRatio).toBe(0);
     expect(load({ FSTORE_TRACING_SAMPLE_RATIO: '1' }).tracing.sampleRatio).toBe(1);
     expect(load({ FSTORE_TRACING_SAMPLE_RATIO: '0.25' }).tracing.sampleRatio).toBe(0.25);
+    expect(load({ FSTORE_TRACING_SERVING_SAMPLE_RATIO: '0.5' }).tracing.servingSampleRatio).toBe(
+      0.5,
+    );
+    expect(() => load({ FSTORE_TRACING_SERVING_SAMPLE_RATIO: '2' })).toThrow(
+      new ConfigError(
+        'FSTORE_TRACING_SERVING_SAMPLE_RATIO',
+        'expected a number from 0 to 1 (e.g. 0.01), got "2"',
+      ),
+    );
     for (const ratio of ['1.5', '-0.1', '10%', '']) {
       expect(() => load({ FSTORE_TRACING_SAMPLE_RATIO: ratio })).toThrow(
         new ConfigError(

@@ -197,6 +197,8 @@ export interface FstoreConfig {
     endpoint: string | undefined;
     /** Share of new traces recorded (a sampled parent is always followed). */
     sampleRatio: number;
+    /** The feature server's share of traced reads (its own, lower default). */
+    servingSampleRatio: number;
   };
   /** The local stack's trace store: its OTLP/HTTP receiver, UI and query APIs. */
   jaeger: {
@@ -642,6 +644,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
     tracing: {
       endpoint: tracingEndpoint(s.FSTORE_TRACING_OTLP_ENDPOINT),
       sampleRatio: sampleRate('FSTORE_TRACING_SAMPLE_RATIO', s.FSTORE_TRACING_SAMPLE_RATIO),
+      servingSampleRatio: sampleRate(
+        'FSTORE_TRACING_SERVING_SAMPLE_RATIO',
+        s.FSTORE_TRACING_SERVING_SAMPLE_RATIO,
+      ),
     },
     jaeger: {
       otlpPort: Number(s.FSTORE_JAEGER_OTLP_PORT),

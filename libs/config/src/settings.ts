@@ -726,6 +726,11 @@ export const SETTINGS = {
     default: '0.1',
     doc: 'Tracing: share of new traces recorded (0 to 1), decided where a trace starts; a request whose `traceparent` header is sampled is always recorded (parent-based)',
   },
+  FSTORE_TRACING_SERVING_SAMPLE_RATIO: {
+    kind: 'string',
+    default: '0.01',
+    doc: "Tracing: the feature server's share of traced reads (0 to 1), decided when a request arrives; lower than the other services' because its reads have a 5 % budget for tracing (docs/monitoring.md, Tracing). A sampled `traceparent` is always followed",
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;

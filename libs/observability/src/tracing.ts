@@ -1,6 +1,7 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import type { IncomingMessage } from 'http';
+import { OnDemandContextManager, UNTRACED_PATHS, useOnDemandContext } from './edge-sampling';
 
 /** The TypeScript services that trace; each one's name is its traces' `service.name`. */
 export type TracedService = 'feature-server' | 'control-plane' | 'feature-writer' | 'producer';
@@ -23,8 +24,11 @@ const SHUTDOWN_MS = 2000;
 
 const OFF: Tracing = { enabled: false, shutdown: () => Promise.resolve() };
 
-/** Paths scraped or probed every few seconds: a span for each would be noise (and cost). */
-const UNTRACED_PATHS = /^\/(metrics|health)(\/|\?|$)/;
+/**
+ * Services whose server spans come from traceFastifyRequests, decided before any other tracing
+ * code runs: the feature server, whose reads have a 5 % budget for tracing (edge-sampling.ts).
+ */
+const EDGE_SAMPLED: ReadonlySet<TracedService> = new Set(['feature-server']);
 
 /**
  * Where traces start, the ratio decides (by trace id, so every service of a trace agrees); where
@@ -37,10 +41,23 @@ export async function tracingSampler(ratio: number): Promise<Sampler> {
 }
 
 /**
+ * An edge-sampled service's sampler: its only roots are the server spans of requests that
+ * traceFastifyRequests already chose by the ratio, so a root is always recorded; a caller's
+ * sampled flag still decides for the rest.
+ */
+export async function edgeSampler(): Promise<Sampler> {
+  const { AlwaysOnSampler, ParentBasedSampler } = await import('@opentelemetry/sdk-trace-base');
+  return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+}
+
+/**
  * Starts OpenTelemetry tracing for one service: spans of HTTP (server and client, axios and
  * fetch), Fastify and Nest, ioredis, pg and kafkajs, batched to the OTLP endpoint. Must run before
  * the instrumented modules are loaded (main.ts imports the app only after it). With no endpoint
  * nothing is loaded or registered: no instrumentation costs the requests anything.
+ *
+ * An edge-sampled service (the feature server) gets only the Redis and PostgreSQL client
+ * instrumentations; its app adds its server spans with traceFastifyRequests.
  *
  * Client spans (Redis, PostgreSQL, outgoing HTTP) are made only inside a span (a request, an
  * operation, a Kafka batch): the background polls of BullMQ, the reconciler and the exporter
@@ -80,34 +97,48 @@ export async function startTracing(
     import('@opentelemetry/instrumentation-nestjs-core'),
     import('@fastify/otel'),
   ]);
+  const edge = EDGE_SAMPLED.has(service);
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: service }),
-    sampler: await tracingSampler(settings.sampleRatio),
+    sampler: edge ? await edgeSampler() : await tracingSampler(settings.sampleRatio),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.endpoint }))],
   });
-  // The global provider, W3C trace context (+ baggage) propagation, AsyncLocalStorage context.
-  provider.register();
+  // The global provider, W3C trace context (+ baggage) propagation, AsyncLocalStorage context
+  // (an edge-sampled service's switched on only while a traced request is in flight).
+  const contextManager = edge ? new OnDemandContextManager() : undefined;
+  provider.register({ contextManager });
+  if (contextManager) useOnDemandContext(contextManager);
+  // Client spans: made only inside a span (see above), so they cost an unsampled request of an
+  // edge-sampled service one look at the active context.
+  const clients = [
+    // The command's name only: the default would record EVAL's arguments (the writer's whole
+    // batch of values) and the keys (entity ids).
+    new IORedisInstrumentation({
+      requireParentSpan: true,
+      dbStatementSerializer: (command: string) => command,
+    }),
+    new PgInstrumentation({ requireParentSpan: true }),
+  ];
   registerInstrumentations({
     tracerProvider: provider,
-    instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req: IncomingMessage) => UNTRACED_PATHS.test(req.url ?? ''),
-        requireParentforOutgoingSpans: true,
-      }),
-      new UndiciInstrumentation({ requireParentforSpans: true }),
-      // The request and its route handler; not a span per hook (Nest adds five onRequest
-      // hooks): eight spans more a request, in the serving budget, for nothing a trace needs.
-      new FastifyOtelInstrumentation({ registerOnInitialization: true, instrumentHooks: false }),
-      new NestInstrumentation(),
-      // The command's name only: the default would record EVAL's arguments (the writer's whole
-      // batch of values) and the keys (entity ids).
-      new IORedisInstrumentation({
-        requireParentSpan: true,
-        dbStatementSerializer: (command: string) => command,
-      }),
-      new PgInstrumentation({ requireParentSpan: true }),
-      new KafkaJsInstrumentation(),
-    ],
+    instrumentations: edge
+      ? clients
+      : [
+          new HttpInstrumentation({
+            ignoreIncomingRequestHook: (req: IncomingMessage) => UNTRACED_PATHS.test(req.url ?? ''),
+            requireParentforOutgoingSpans: true,
+          }),
+          new UndiciInstrumentation({ requireParentforSpans: true }),
+          // The request and its route handler; not a span per hook (Nest adds five onRequest
+          // hooks): eight spans more a request, for nothing a trace needs.
+          new FastifyOtelInstrumentation({
+            registerOnInitialization: true,
+            instrumentHooks: false,
+          }),
+          new NestInstrumentation(),
+          ...clients,
+          new KafkaJsInstrumentation(),
+        ],
   });
   return {
     enabled: true,
