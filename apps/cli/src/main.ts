@@ -565,6 +565,27 @@ dlq
     }
   });
 
+program
+  .command('dashboards')
+  .description(
+    'Write k8s/base/monitoring/dashboards/*.json from their source, libs/observability/src/dashboards.ts (--check: only report drift)',
+  )
+  .option('--check', 'exit 1 when a checked-in file differs from what the source produces')
+  .action(async (opts: { check?: boolean }) => {
+    const { dashboardDrift, writeDashboards } = await import('@fstore/observability/dashboards');
+    if (opts.check) {
+      const drift = dashboardDrift(PROJECT_ROOT);
+      if (drift.length > 0) {
+        console.error(`out of date: ${drift.join(', ')} (run: npx fstore dashboards)`);
+        process.exitCode = 1;
+      } else console.log('the dashboards are up to date');
+      return;
+    }
+    const written = writeDashboards(PROJECT_ROOT);
+    for (const file of written) console.log(`wrote ${file}`);
+    if (written.length === 0) console.log('the dashboards are up to date');
+  });
+
 const k8s = program
   .command('k8s')
   .description('The production shape (k8s/): render and validate the manifests');
