@@ -36,6 +36,7 @@ import { AirflowComponent, airflowConnections } from '../apps/cli/src/stack/airf
 import { flinkKafkaJaas, flinkStateOptions, flinkWebOptions } from '../apps/cli/src/stack/flink';
 import { AUTH_FILTER_CLASS } from '../apps/cli/src/stack/livy';
 import { AUTH_LIMITED_PATHS } from '../apps/cli/src/stack/serving';
+import { JAEGER_INLINE_HTPASSWD, jaegerConfig, jaegerRelease } from '../apps/cli/src/stack/tracing';
 import { VERSIONS } from '../apps/cli/src/stack/versions';
 import { KAFKA_METRICS_RULES } from '../apps/cli/src/stack/kafka';
 
@@ -547,6 +548,7 @@ describe('k8s manifests: services and addresses', () => {
       ['FSTORE_LIVY_URL', ...url(config.livy.url)],
       ['FSTORE_CONTROL_URL', ...url(config.control.url)],
       ['FSTORE_SERVING_URL', ...url(config.serving.url)],
+      ['FSTORE_TRACING_OTLP_ENDPOINT', ...url(config.tracing.endpoint!)],
     ];
     for (const [name, host, port] of addresses) {
       expect([name, host, port, served(host, port)]).toEqual([name, host, port, true]);
@@ -981,6 +983,81 @@ describe('k8s manifests: monitoring', () => {
       ]);
     },
   );
+
+  it("Jaeger: the local stack's release and configuration, its password from the Secret only", () => {
+    const deployment = named('Deployment', 'jaeger');
+    const pod = deployment.spec.template.spec;
+    expect(pod.containers).toHaveLength(1);
+    const [c] = pod.containers;
+    expect(c.image).toBe(`jaegertracing/jaeger:${jaegerRelease(VERSIONS.jaeger)}`);
+    // The very configuration the local stack writes, from fstore-config's settings.
+    expect(named('ConfigMap', 'jaeger-config').data['config.yaml']).toBe(
+      jaegerConfig(config, { inline: JAEGER_INLINE_HTPASSWD }),
+    );
+    expect(c.args).toEqual(['--config', '/etc/jaeger/config.yaml']);
+    const configVolume = pod.volumes.find((v: Doc) => v.configMap?.name === 'jaeger-config');
+    expect(c.volumeMounts).toContainEqual({
+      name: configVolume.name,
+      mountPath: '/etc/jaeger',
+      readOnly: true,
+    });
+    expect(c.ports).toEqual([
+      { name: 'otlp-http', containerPort: config.jaeger.otlpPort },
+      { name: 'query-http', containerPort: config.jaeger.queryPort },
+      { name: 'query-grpc', containerPort: config.jaeger.queryGrpcPort },
+    ]);
+    // One secret, its own (the inline htpasswd line names it), and nothing of fstore-config's.
+    const secretRefs = (c.env ?? []).filter((x: Doc) => x.valueFrom?.secretKeyRef);
+    expect(secretRefs).toEqual([
+      {
+        name: 'FSTORE_JAEGER_PASSWORD',
+        valueFrom: { secretKeyRef: { name: SECRETS, key: 'FSTORE_JAEGER_PASSWORD' } },
+      },
+    ]);
+    expect(JAEGER_INLINE_HTPASSWD).toBe('fstore:${env:FSTORE_JAEGER_PASSWORD}');
+    expect(c.envFrom).toBeUndefined();
+    // In memory: one pod, never two at once.
+    expect([deployment.spec.replicas, deployment.spec.strategy.type]).toEqual([1, 'Recreate']);
+  });
+
+  it('every app sends its spans to that Jaeger, at the default sampling', () => {
+    expect(config.tracing.endpoint).toBe(`http://jaeger:${config.jaeger.otlpPort}/v1/traces`);
+    expect(configData.FSTORE_TRACING_SAMPLE_RATIO).toBe(
+      SETTINGS.FSTORE_TRACING_SAMPLE_RATIO.default,
+    );
+    for (const d of appDeployments)
+      expect([d.app, d.container.envFrom]).toEqual([
+        d.app,
+        [{ configMapRef: { name: CONFIG_MAP } }],
+      ]);
+  });
+
+  it("only fstore's services reach Jaeger's OTLP receiver; its query APIs ask for the password (NetworkPolicy)", () => {
+    const jaeger = named('Deployment', 'jaeger').spec.template.metadata.labels;
+    const policies = ofKind('NetworkPolicy').filter((p) =>
+      Object.entries(p.spec.podSelector.matchLabels).every(([k, v]) => jaeger[k] === v),
+    );
+    expect(policies.map((p) => p.spec.policyTypes)).toEqual([['Ingress']]);
+    const rules: Doc[] = policies[0].spec.ingress;
+    const ports = (rule: Doc) => (rule.ports ?? []).map((x: Doc) => x.port as number);
+    const allowed = (port: number) =>
+      rules
+        .filter((rule) => !rule.ports || ports(rule).includes(port))
+        .flatMap((rule) => (rule.from ?? [{ anyone: true }]) as Doc[])
+        .map((f) => (f.anyone ? 'anyone' : f.podSelector?.matchLabels?.['app.kubernetes.io/name']));
+    expect(allowed(config.jaeger.otlpPort).sort()).toEqual(
+      appDeployments.map((d) => d.labels['app.kubernetes.io/name']).sort(),
+    );
+    // The query UI and APIs: anyone in the cluster, behind basic auth (jaeger-config).
+    for (const port of [config.jaeger.queryPort, config.jaeger.queryGrpcPort])
+      expect([port, allowed(port)]).toEqual([port, ['anyone']]);
+    const auth = { authenticator: 'basicauth/query' };
+    const parsed = loadAll(named('ConfigMap', 'jaeger-config').data['config.yaml'])[0] as Doc;
+    expect([
+      parsed.extensions.jaeger_query.http.auth,
+      parsed.extensions.jaeger_query.grpc.auth,
+    ]).toEqual([auth, auth]);
+  });
 
   it('the Redis exporters log in as the user `metrics`, the PostgreSQL one as the pg_monitor role', () => {
     for (const name of ['redis-cluster', 'redis-queue']) {
