@@ -33,7 +33,20 @@ import {
 } from '@fstore/config';
 import { FEATURES, kafkaAclTopics, STACK_TOPICS } from '@fstore/contracts';
 import { AirflowComponent, airflowConnections } from '../apps/cli/src/stack/airflow';
-import { flinkKafkaJaas, flinkStateOptions, flinkWebOptions } from '../apps/cli/src/stack/flink';
+import {
+  flinkKafkaJaas,
+  flinkSslOptions,
+  flinkStateOptions,
+  flinkWebOptions,
+} from '../apps/cli/src/stack/flink';
+import {
+  K8S_FLINK_TLS_CLIENT_FILES,
+  K8S_FLINK_TLS_DIR,
+  K8S_FLINK_TLS_FILES,
+  K8S_FLINK_TLS_SECRET,
+  k8sConfigData,
+  k8sFlinkTls,
+} from '../apps/cli/src/k8s/flink-tls';
 import { AUTH_FILTER_CLASS } from '../apps/cli/src/stack/livy';
 import { AUTH_LIMITED_PATHS } from '../apps/cli/src/stack/serving';
 import { JAEGER_INLINE_HTPASSWD, jaegerConfig, jaegerRelease } from '../apps/cli/src/stack/tracing';
@@ -780,6 +793,68 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
     const gateway = named('Deployment', 'flink-sql-gateway').spec.template.spec.containers[0];
     const origin = 'web.access-control-allow-origin';
     expect(gateway.args).toContain(`-D${origin}=${flinkWebOptions(config)[origin]}`);
+  });
+
+  it("Flink's REST API and SQL Gateway speak mutual TLS as locally, with the Secret flink-tls (issue 20)", () => {
+    const ssl = flinkSslOptions(k8sFlinkTls());
+    expect(ssl['security.ssl.rest.authentication-enabled']).toBe('true');
+    const [fd] = ofKind('FlinkDeployment');
+    const conf = fd.spec.flinkConfiguration;
+    const sslKeys = (keys: string[]) => keys.filter((k) => k.startsWith('security.ssl.')).sort();
+    expect(sslKeys(Object.keys(conf))).toEqual(Object.keys(ssl).sort());
+    for (const [key, value] of Object.entries(ssl)) expect([key, conf[key]]).toEqual([key, value]);
+    const gateway = named('Deployment', 'flink-sql-gateway').spec.template.spec;
+    const gatewayOpts = (gateway.containers[0].args as string[]).filter((a) =>
+      a.startsWith('-Dsecurity.ssl.'),
+    );
+    expect(gatewayOpts.sort()).toEqual(
+      Object.entries(ssl)
+        .map(([k, v]) => `-D${k}=${v}`)
+        .sort(),
+    );
+    // Each pod mounts the Secret where the options and FSTORE_FLINK_TLS_* look.
+    const secretMount = (pod: Doc, container: Doc) => {
+      const volume = (pod.volumes as Doc[]).find(
+        (v) => v.secret?.secretName === K8S_FLINK_TLS_SECRET,
+      );
+      const mount = (container.volumeMounts as Doc[]).find((m) => m.name === volume?.name);
+      return { path: mount?.mountPath, readOnly: mount?.readOnly, items: volume?.secret.items };
+    };
+    const template = fd.spec.podTemplate.spec;
+    const main = template.containers.find((c: Doc) => c.name === 'flink-main-container');
+    expect(secretMount(template, main)).toEqual({
+      path: K8S_FLINK_TLS_DIR,
+      readOnly: true,
+      items: undefined,
+    });
+    expect(secretMount(gateway, gateway.containers[0])).toEqual({
+      path: K8S_FLINK_TLS_DIR,
+      readOnly: true,
+      items: undefined,
+    });
+    // The control plane: the REST certificate and key only, never a key store.
+    const cp = named('Deployment', 'control-plane').spec.template.spec;
+    expect(secretMount(cp, cp.containers[0])).toEqual({
+      path: K8S_FLINK_TLS_DIR,
+      readOnly: true,
+      items: K8S_FLINK_TLS_CLIENT_FILES.map((f) => ({ key: f, path: f })),
+    });
+    expect(config.flink.restUrl.startsWith('https://')).toBe(true);
+    expect(config.flink.gatewayUrl.startsWith('https://')).toBe(true);
+    expect(config.flink.tls).toEqual({
+      caFile: `${K8S_FLINK_TLS_DIR}/rest.crt`,
+      certFile: `${K8S_FLINK_TLS_DIR}/rest.crt`,
+      keyFile: `${K8S_FLINK_TLS_DIR}/rest.key`,
+    });
+    // The stores the options name are files of the Secret (fstore k8s flink-tls writes them).
+    const stores = [ssl['security.ssl.rest.keystore'], ssl['security.ssl.rest.truststore']];
+    stores.push(ssl['security.ssl.internal.keystore'], ssl['security.ssl.internal.truststore']);
+    for (const file of stores)
+      expect(K8S_FLINK_TLS_FILES).toContain(file.slice(K8S_FLINK_TLS_DIR.length + 1));
+    // The kubelet holds no client certificate: the gateway's probes only open the port.
+    for (const probe of ['livenessProbe', 'readinessProbe'])
+      expect(gateway.containers[0][probe]).toMatchObject({ tcpSocket: { port: 'rest' } });
+    expect(k8sConfigData()).toEqual(configData);
   });
 
   it("Redis users are the local stack's (libs/config/src/redis-acl.ts), each pod gets only its password", () => {

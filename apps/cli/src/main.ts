@@ -602,6 +602,19 @@ k8s
   });
 
 k8s
+  .command('flink-tls <dir>')
+  .description(
+    "Write the Secret flink-tls's files into <dir> (mode 600): Flink's REST and internal key stores and the REST certificate and key, made as the local stack makes them, for fstore-config's Flink URLs",
+  )
+  .action(async (dir: string) => {
+    const { K8S_FLINK_TLS_SECRET, writeK8sFlinkTls } = await import('./k8s/flink-tls');
+    const files = writeK8sFlinkTls(dir, log);
+    console.log(
+      `kubectl -n fstore create secret generic ${K8S_FLINK_TLS_SECRET} ${files.map((f) => `--from-file=${f}`).join(' ')}`,
+    );
+  });
+
+k8s
   .command('schemas')
   .description(
     "Refresh k8s/schemas/: the Kubernetes kinds the overlay uses (pinned PyPI package), the Prometheus Operator's CRDs (Go module proxy), Strimzi's (Maven Central) and the FlinkDeployment's (npm types of its CRD)",
