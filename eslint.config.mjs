@@ -22,7 +22,7 @@ export default tseslint.config(
             {
               // Light entry points a lib declares in tsconfig.json for the CLI's start-up are the
               // exception (the generator's defaults and progress lines, without its event schema;
-              // the error registry, without NestJS; the job-name rule, without features/), and
+              // the error registry, without NestJS; the job-name rule, without features/; the dashboards, without OpenTelemetry), and
               // entries that must stay out of an app's index (the dead-letter replay logs in as the
               // admin Kafka user, which the producer service, importing @fstore/ingest, never holds).
               group: [
@@ -33,6 +33,7 @@ export default tseslint.config(
                 '!@fstore/generator/progress',
                 '!@fstore/contracts/jobs',
                 '!@fstore/ingest/dlq',
+                '!@fstore/observability/dashboards',
               ],
               message: 'Import a lib through @fstore/<lib> only.',
             },

@@ -33,9 +33,23 @@ import {
 } from '@fstore/config';
 import { FEATURES, kafkaAclTopics, STACK_TOPICS } from '@fstore/contracts';
 import { AirflowComponent, airflowConnections } from '../apps/cli/src/stack/airflow';
-import { flinkKafkaJaas, flinkStateOptions, flinkWebOptions } from '../apps/cli/src/stack/flink';
+import {
+  flinkKafkaJaas,
+  flinkSslOptions,
+  flinkStateOptions,
+  flinkWebOptions,
+} from '../apps/cli/src/stack/flink';
+import {
+  K8S_FLINK_TLS_CLIENT_FILES,
+  K8S_FLINK_TLS_DIR,
+  K8S_FLINK_TLS_FILES,
+  K8S_FLINK_TLS_SECRET,
+  k8sConfigData,
+  k8sFlinkTls,
+} from '../apps/cli/src/k8s/flink-tls';
 import { AUTH_FILTER_CLASS } from '../apps/cli/src/stack/livy';
 import { AUTH_LIMITED_PATHS } from '../apps/cli/src/stack/serving';
+import { JAEGER_INLINE_HTPASSWD, jaegerConfig, jaegerRelease } from '../apps/cli/src/stack/tracing';
 import { VERSIONS } from '../apps/cli/src/stack/versions';
 import { KAFKA_METRICS_RULES } from '../apps/cli/src/stack/kafka';
 
@@ -547,6 +561,7 @@ describe('k8s manifests: services and addresses', () => {
       ['FSTORE_LIVY_URL', ...url(config.livy.url)],
       ['FSTORE_CONTROL_URL', ...url(config.control.url)],
       ['FSTORE_SERVING_URL', ...url(config.serving.url)],
+      ['FSTORE_TRACING_OTLP_ENDPOINT', ...url(config.tracing.endpoint!)],
     ];
     for (const [name, host, port] of addresses) {
       expect([name, host, port, served(host, port)]).toEqual([name, host, port, true]);
@@ -780,6 +795,68 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
     expect(gateway.args).toContain(`-D${origin}=${flinkWebOptions(config)[origin]}`);
   });
 
+  it("Flink's REST API and SQL Gateway speak mutual TLS as locally, with the Secret flink-tls (issue 20)", () => {
+    const ssl = flinkSslOptions(k8sFlinkTls());
+    expect(ssl['security.ssl.rest.authentication-enabled']).toBe('true');
+    const [fd] = ofKind('FlinkDeployment');
+    const conf = fd.spec.flinkConfiguration;
+    const sslKeys = (keys: string[]) => keys.filter((k) => k.startsWith('security.ssl.')).sort();
+    expect(sslKeys(Object.keys(conf))).toEqual(Object.keys(ssl).sort());
+    for (const [key, value] of Object.entries(ssl)) expect([key, conf[key]]).toEqual([key, value]);
+    const gateway = named('Deployment', 'flink-sql-gateway').spec.template.spec;
+    const gatewayOpts = (gateway.containers[0].args as string[]).filter((a) =>
+      a.startsWith('-Dsecurity.ssl.'),
+    );
+    expect(gatewayOpts.sort()).toEqual(
+      Object.entries(ssl)
+        .map(([k, v]) => `-D${k}=${v}`)
+        .sort(),
+    );
+    // Each pod mounts the Secret where the options and FSTORE_FLINK_TLS_* look.
+    const secretMount = (pod: Doc, container: Doc) => {
+      const volume = (pod.volumes as Doc[]).find(
+        (v) => v.secret?.secretName === K8S_FLINK_TLS_SECRET,
+      );
+      const mount = (container.volumeMounts as Doc[]).find((m) => m.name === volume?.name);
+      return { path: mount?.mountPath, readOnly: mount?.readOnly, items: volume?.secret.items };
+    };
+    const template = fd.spec.podTemplate.spec;
+    const main = template.containers.find((c: Doc) => c.name === 'flink-main-container');
+    expect(secretMount(template, main)).toEqual({
+      path: K8S_FLINK_TLS_DIR,
+      readOnly: true,
+      items: undefined,
+    });
+    expect(secretMount(gateway, gateway.containers[0])).toEqual({
+      path: K8S_FLINK_TLS_DIR,
+      readOnly: true,
+      items: undefined,
+    });
+    // The control plane: the REST certificate and key only, never a key store.
+    const cp = named('Deployment', 'control-plane').spec.template.spec;
+    expect(secretMount(cp, cp.containers[0])).toEqual({
+      path: K8S_FLINK_TLS_DIR,
+      readOnly: true,
+      items: K8S_FLINK_TLS_CLIENT_FILES.map((f) => ({ key: f, path: f })),
+    });
+    expect(config.flink.restUrl.startsWith('https://')).toBe(true);
+    expect(config.flink.gatewayUrl.startsWith('https://')).toBe(true);
+    expect(config.flink.tls).toEqual({
+      caFile: `${K8S_FLINK_TLS_DIR}/rest.crt`,
+      certFile: `${K8S_FLINK_TLS_DIR}/rest.crt`,
+      keyFile: `${K8S_FLINK_TLS_DIR}/rest.key`,
+    });
+    // The stores the options name are files of the Secret (fstore k8s flink-tls writes them).
+    const stores = [ssl['security.ssl.rest.keystore'], ssl['security.ssl.rest.truststore']];
+    stores.push(ssl['security.ssl.internal.keystore'], ssl['security.ssl.internal.truststore']);
+    for (const file of stores)
+      expect(K8S_FLINK_TLS_FILES).toContain(file.slice(K8S_FLINK_TLS_DIR.length + 1));
+    // The kubelet holds no client certificate: the gateway's probes only open the port.
+    for (const probe of ['livenessProbe', 'readinessProbe'])
+      expect(gateway.containers[0][probe]).toMatchObject({ tcpSocket: { port: 'rest' } });
+    expect(k8sConfigData()).toEqual(configData);
+  });
+
   it("Redis users are the local stack's (libs/config/src/redis-acl.ts), each pod gets only its password", () => {
     const data = named('ConfigMap', 'redis-config').data;
     const features = FEATURES.map((f) => ({ name: f.name, engine: f.engine }));
@@ -981,6 +1058,81 @@ describe('k8s manifests: monitoring', () => {
       ]);
     },
   );
+
+  it("Jaeger: the local stack's release and configuration, its password from the Secret only", () => {
+    const deployment = named('Deployment', 'jaeger');
+    const pod = deployment.spec.template.spec;
+    expect(pod.containers).toHaveLength(1);
+    const [c] = pod.containers;
+    expect(c.image).toBe(`jaegertracing/jaeger:${jaegerRelease(VERSIONS.jaeger)}`);
+    // The very configuration the local stack writes, from fstore-config's settings.
+    expect(named('ConfigMap', 'jaeger-config').data['config.yaml']).toBe(
+      jaegerConfig(config, { inline: JAEGER_INLINE_HTPASSWD }),
+    );
+    expect(c.args).toEqual(['--config', '/etc/jaeger/config.yaml']);
+    const configVolume = pod.volumes.find((v: Doc) => v.configMap?.name === 'jaeger-config');
+    expect(c.volumeMounts).toContainEqual({
+      name: configVolume.name,
+      mountPath: '/etc/jaeger',
+      readOnly: true,
+    });
+    expect(c.ports).toEqual([
+      { name: 'otlp-http', containerPort: config.jaeger.otlpPort },
+      { name: 'query-http', containerPort: config.jaeger.queryPort },
+      { name: 'query-grpc', containerPort: config.jaeger.queryGrpcPort },
+    ]);
+    // One secret, its own (the inline htpasswd line names it), and nothing of fstore-config's.
+    const secretRefs = (c.env ?? []).filter((x: Doc) => x.valueFrom?.secretKeyRef);
+    expect(secretRefs).toEqual([
+      {
+        name: 'FSTORE_JAEGER_PASSWORD',
+        valueFrom: { secretKeyRef: { name: SECRETS, key: 'FSTORE_JAEGER_PASSWORD' } },
+      },
+    ]);
+    expect(JAEGER_INLINE_HTPASSWD).toBe('fstore:${env:FSTORE_JAEGER_PASSWORD}');
+    expect(c.envFrom).toBeUndefined();
+    // In memory: one pod, never two at once.
+    expect([deployment.spec.replicas, deployment.spec.strategy.type]).toEqual([1, 'Recreate']);
+  });
+
+  it('every app sends its spans to that Jaeger, at the default sampling', () => {
+    expect(config.tracing.endpoint).toBe(`http://jaeger:${config.jaeger.otlpPort}/v1/traces`);
+    expect(configData.FSTORE_TRACING_SAMPLE_RATIO).toBe(
+      SETTINGS.FSTORE_TRACING_SAMPLE_RATIO.default,
+    );
+    for (const d of appDeployments)
+      expect([d.app, d.container.envFrom]).toEqual([
+        d.app,
+        [{ configMapRef: { name: CONFIG_MAP } }],
+      ]);
+  });
+
+  it("only fstore's services reach Jaeger's OTLP receiver; its query APIs ask for the password (NetworkPolicy)", () => {
+    const jaeger = named('Deployment', 'jaeger').spec.template.metadata.labels;
+    const policies = ofKind('NetworkPolicy').filter((p) =>
+      Object.entries(p.spec.podSelector.matchLabels).every(([k, v]) => jaeger[k] === v),
+    );
+    expect(policies.map((p) => p.spec.policyTypes)).toEqual([['Ingress']]);
+    const rules: Doc[] = policies[0].spec.ingress;
+    const ports = (rule: Doc) => (rule.ports ?? []).map((x: Doc) => x.port as number);
+    const allowed = (port: number) =>
+      rules
+        .filter((rule) => !rule.ports || ports(rule).includes(port))
+        .flatMap((rule) => (rule.from ?? [{ anyone: true }]) as Doc[])
+        .map((f) => (f.anyone ? 'anyone' : f.podSelector?.matchLabels?.['app.kubernetes.io/name']));
+    expect(allowed(config.jaeger.otlpPort).sort()).toEqual(
+      appDeployments.map((d) => d.labels['app.kubernetes.io/name']).sort(),
+    );
+    // The query UI and APIs: anyone in the cluster, behind basic auth (jaeger-config).
+    for (const port of [config.jaeger.queryPort, config.jaeger.queryGrpcPort])
+      expect([port, allowed(port)]).toEqual([port, ['anyone']]);
+    const auth = { authenticator: 'basicauth/query' };
+    const parsed = loadAll(named('ConfigMap', 'jaeger-config').data['config.yaml'])[0] as Doc;
+    expect([
+      parsed.extensions.jaeger_query.http.auth,
+      parsed.extensions.jaeger_query.grpc.auth,
+    ]).toEqual([auth, auth]);
+  });
 
   it('the Redis exporters log in as the user `metrics`, the PostgreSQL one as the pg_monitor role', () => {
     for (const name of ['redis-cluster', 'redis-queue']) {

@@ -241,7 +241,7 @@ describe('web console', () => {
       const chart = page.getByTestId('chart-serving_requests_per_second');
       await chart.locator('polyline').first().waitFor({ timeout: 75000 });
       expect(await chart.getByRole('img').getAttribute('aria-label')).toMatch(
-        /^Feature reads per second over the last 60 minutes, from /,
+        /^Feature reads per second, per instance over the last 60 minutes, from /,
       );
       await checkPage(page, `health-${suffix}`);
       expect(problems).toEqual([]);

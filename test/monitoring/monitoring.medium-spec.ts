@@ -1,7 +1,6 @@
-import { readdirSync, readFileSync } from 'fs';
-import { join } from 'path';
-import { loadConfig, PROJECT_ROOT } from '@fstore/config';
+import { loadConfig } from '@fstore/config';
 import { STACK_TOPICS } from '@fstore/contracts';
+import { DASHBOARDS } from '@fstore/observability';
 import { PROMETHEUS_USER, scrapeTargets } from '../../apps/cli/src/stack/monitoring';
 
 // The stack's Prometheus (issue 18): behind basic auth, scraping every fstore service and the
@@ -197,32 +196,12 @@ describe('monitoring', () => {
   });
 });
 
-interface Dashboard {
-  title: string;
-  panels: { title: string; targets: { expr: string; requiresData: boolean }[] }[];
-}
-
-describe('dashboards (k8s/base/monitoring/dashboards)', () => {
-  const dir = join(PROJECT_ROOT, 'k8s', 'base', 'monitoring', 'dashboards');
-  const boards = readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Dashboard);
-
-  it('has the serving, freshness, pipeline, batch and resources dashboards', () => {
-    expect(boards.map((b) => b.title).sort()).toEqual([
-      'fstore · batch runs',
-      'fstore · freshness',
-      'fstore · pipeline',
-      'fstore · resources',
-      'fstore · serving',
-    ]);
-  });
-
+describe('dashboards (libs/observability/src/dashboards.ts: the k8s JSON and the console panels)', () => {
   it('every panel query runs against the stack’s Prometheus; those that must have data have it', async () => {
     const problems: string[] = [];
-    for (const board of boards) {
+    for (const board of DASHBOARDS) {
       for (const panel of board.panels) {
-        for (const target of panel.targets) {
+        for (const target of panel.queries) {
           const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(target.expr)}`, {
             headers: { authorization: auth },
           });

@@ -565,6 +565,27 @@ dlq
     }
   });
 
+program
+  .command('dashboards')
+  .description(
+    'Write k8s/base/monitoring/dashboards/*.json from their source, libs/observability/src/dashboards.ts (--check: only report drift)',
+  )
+  .option('--check', 'exit 1 when a checked-in file differs from what the source produces')
+  .action(async (opts: { check?: boolean }) => {
+    const { dashboardDrift, writeDashboards } = await import('@fstore/observability/dashboards');
+    if (opts.check) {
+      const drift = dashboardDrift(PROJECT_ROOT);
+      if (drift.length > 0) {
+        console.error(`out of date: ${drift.join(', ')} (run: npx fstore dashboards)`);
+        process.exitCode = 1;
+      } else console.log('the dashboards are up to date');
+      return;
+    }
+    const written = writeDashboards(PROJECT_ROOT);
+    for (const file of written) console.log(`wrote ${file}`);
+    if (written.length === 0) console.log('the dashboards are up to date');
+  });
+
 const k8s = program
   .command('k8s')
   .description('The production shape (k8s/): render and validate the manifests');
@@ -578,6 +599,19 @@ k8s
     const { loadConfig } = await import('@fstore/config');
     const { validateProductionShape } = await import('./k8s/validate');
     process.exitCode = (await validateProductionShape(loadConfig().cacheDir, log)) ? 0 : 1;
+  });
+
+k8s
+  .command('flink-tls <dir>')
+  .description(
+    "Write the Secret flink-tls's files into <dir> (mode 600): Flink's REST and internal key stores and the REST certificate and key, made as the local stack makes them, for fstore-config's Flink URLs",
+  )
+  .action(async (dir: string) => {
+    const { K8S_FLINK_TLS_SECRET, writeK8sFlinkTls } = await import('./k8s/flink-tls');
+    const files = writeK8sFlinkTls(dir, log);
+    console.log(
+      `kubectl -n fstore create secret generic ${K8S_FLINK_TLS_SECRET} ${files.map((f) => `--from-file=${f}`).join(' ')}`,
+    );
   });
 
 k8s

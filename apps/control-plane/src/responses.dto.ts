@@ -349,8 +349,8 @@ export class SessionDto {
 
 /** One Prometheus number the console's health page shows. */
 export class HealthPanelDto {
-  @ApiProperty({ example: 'serving_p99_ms' }) name!: string;
-  @ApiProperty({ example: 'Serving latency p99 (ms)' }) title!: string;
+  @ApiProperty({ example: 'serving_latency_p99_seconds' }) name!: string;
+  @ApiProperty({ example: 'Feature read latency p99 (s)' }) title!: string;
   @ApiProperty({ description: 'the PromQL it is' }) query!: string;
   @ApiProperty({
     description: 'one sample per series, newest',
@@ -388,7 +388,7 @@ export class ConsoleHealthDto {
 /** One Prometheus query over time, for a chart of the console's health page. */
 export class HealthHistoryPanelDto {
   @ApiProperty({ example: 'freshness_p99_seconds' }) name!: string;
-  @ApiProperty({ example: 'Freshness p99 (s), per feature' }) title!: string;
+  @ApiProperty({ example: 'Event to Redis, p99 per feature (s)' }) title!: string;
   @ApiProperty({ description: 'the PromQL it is' }) query!: string;
   @ApiProperty({
     description: 'at most 12 series, each its [epoch seconds, value] points (null: not a number)',

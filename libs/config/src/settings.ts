@@ -695,26 +695,26 @@ export const SETTINGS = {
   FSTORE_JAEGER_OTLP_PORT: {
     kind: 'port',
     default: '4318',
-    doc: "Tracing: the local Jaeger's OTLP/HTTP receiver (spans in)",
+    doc: "Tracing: Jaeger's OTLP/HTTP receiver (spans in; the local stack's, and k8s/'s jaeger Service)",
   },
   FSTORE_JAEGER_QUERY_PORT: {
     kind: 'port',
     default: '16686',
-    doc: "Tracing: the local Jaeger's UI and query API (`/api/traces`; basic auth, user `fstore`, password FSTORE_JAEGER_PASSWORD)",
+    doc: "Tracing: Jaeger's UI and query API (`/api/traces`; basic auth, user `fstore`, password FSTORE_JAEGER_PASSWORD)",
   },
   FSTORE_JAEGER_QUERY_GRPC_PORT: {
     kind: 'port',
     default: '16685',
-    doc: "Tracing: the local Jaeger's gRPC query API (same basic auth)",
+    doc: "Tracing: Jaeger's gRPC query API (same basic auth)",
   },
   FSTORE_JAEGER_PASSWORD: {
     kind: 'secret',
-    doc: "Tracing: password of the `fstore` user of the local Jaeger's UI and query APIs (local stack: generated into <stack>/secrets.env)",
+    doc: "Tracing: password of the `fstore` user of Jaeger's UI and query APIs (local stack: generated into <stack>/secrets.env; k8s: a key of fstore-secrets)",
   },
   FSTORE_JAEGER_MAX_TRACES: {
     kind: 'int',
     default: '10000',
-    doc: 'Tracing: traces the local Jaeger keeps (in memory; the oldest go first)',
+    doc: 'Tracing: traces Jaeger keeps (in memory; the oldest go first)',
   },
   FSTORE_TRACING_OTLP_ENDPOINT: {
     kind: 'string',

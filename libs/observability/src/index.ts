@@ -14,3 +14,18 @@ export {
   type Tracing,
   type TracingSettings,
 } from './tracing';
+export {
+  CONSOLE_PANELS,
+  DASHBOARDS,
+  DASHBOARDS_DIR,
+  dashboardDrift,
+  dashboardFiles,
+  dashboardJson,
+  writeDashboards,
+  type ConsoleMark,
+  type ConsolePanel,
+  type Dashboard,
+  type Panel,
+  type PanelQuery,
+  type PanelUnit,
+} from './dashboards';

@@ -134,17 +134,21 @@ export function flinkSslOptions(tls: FlinkTls): Record<string, string> {
   return { ...stores('rest'), ...stores('internal') };
 }
 
-/** Flink's key stores (made by ensureFlinkTls) and their password. */
-export function flinkTlsFiles(ctx: Pick<StackContext, 'config'>): FlinkTls {
-  const password = ctx.config.localStack.flinkTlsStorePassword;
-  if (!password) throw new StackError('flink: FSTORE_FLINK_TLS_STORE_PASSWORD is not set');
-  const dir = flinkTlsDir(ctx);
+/** The key stores ensureFlinkTls makes in `dir`, by name, and their password. */
+export function flinkTlsStores(dir: string, password: string): FlinkTls {
   const stores = (purpose: keyof FlinkTls): FlinkTlsStores => ({
     keystore: join(dir, `${purpose}.keystore.p12`),
     truststore: join(dir, `${purpose}.truststore.p12`),
     password,
   });
   return { rest: stores('rest'), internal: stores('internal') };
+}
+
+/** Flink's key stores (made by ensureFlinkTls) and their password. */
+export function flinkTlsFiles(ctx: Pick<StackContext, 'config'>): FlinkTls {
+  const password = ctx.config.localStack.flinkTlsStorePassword;
+  if (!password) throw new StackError('flink: FSTORE_FLINK_TLS_STORE_PASSWORD is not set');
+  return flinkTlsStores(flinkTlsDir(ctx), password);
 }
 
 /**

@@ -46,8 +46,9 @@ export interface Versions {
    */
   jmxExporter: string;
   /**
-   * The local trace store: Jaeger v2 (github.com/jaegertracing/jaeger/cmd/jaeger), built from the
-   * Go module proxy (apps/cli/src/stack/tracing.ts).
+   * The trace store: Jaeger v2 (github.com/jaegertracing/jaeger/cmd/jaeger), a Go module version
+   * (v1.x), built from the Go module proxy for the local stack (apps/cli/src/stack/tracing.ts);
+   * k8s/ runs the image jaegertracing/jaeger of the same release's v2 tag (jaegerRelease()).
    */
   jaeger: string;
 }

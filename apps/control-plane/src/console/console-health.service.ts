@@ -1,97 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CONSOLE_PANELS, type ConsolePanel } from '@fstore/observability';
 import { HealthService } from '../health/health.service';
 import type { ConsoleHealthDto, ConsoleHealthHistoryDto } from '../responses.dto';
 import { PrometheusRepository } from './prometheus.repository';
 import { PROMETHEUS } from '../tokens';
 
+/** What the API answers of a panel (not how the source marks it). */
+const asked = ({ name, title, query }: ConsolePanel) => ({ name, title, query });
+
 /**
- * The numbers of the health page: a fixed list, so a browser never sends PromQL of its own (the
- * freshness and lag queries are those of monitoring/alerts.yml; the serving, restart and batch
- * ones those of the k8s dashboards' panels).
+ * The numbers of the health page: a fixed list, so a browser never sends PromQL of its own. They
+ * are the dashboards' queries marked for the console (libs/observability/src/dashboards.ts, the
+ * source of the k8s dashboards too).
  */
-export const HEALTH_PANELS = [
-  { name: 'targets_up', title: 'Scrape targets up', query: 'up' },
-  {
-    name: 'freshness_p50_seconds',
-    title: 'Freshness p50 (s), per feature',
-    query:
-      'histogram_quantile(0.5, sum by (feature, le) (rate(fstore_writer_event_age_seconds_bucket[5m])))',
-  },
-  {
-    name: 'freshness_p99_seconds',
-    title: 'Freshness p99 (s), per feature',
-    query:
-      'histogram_quantile(0.99, sum by (feature, le) (rate(fstore_writer_event_age_seconds_bucket[5m])))',
-  },
-  {
-    name: 'newest_value_age_seconds',
-    title: 'Age of the newest stored value (s), per feature',
-    query: 'time() - max by (feature) (fstore_writer_newest_event_time_seconds)',
-  },
-  {
-    name: 'writer_lag',
-    title: 'Feature writer lag (records)',
-    query: 'sum(fstore_writer_consumer_lag)',
-  },
-  {
-    name: 'deployments_running',
-    title: 'Streaming deployments running (1) or not (0)',
-    query: 'fstore_control_deployment_running',
-  },
-  {
-    name: 'serving_requests_per_second',
-    title: 'Feature reads per second',
-    query: 'sum(rate(fstore_http_requests_total{job="feature-server"}[5m]))',
-  },
-  {
-    name: 'serving_latency_p99_seconds',
-    title: 'Feature read latency p99 (s)',
-    query:
-      'histogram_quantile(0.99, sum by (le) (rate(fstore_http_request_duration_seconds_bucket{job="feature-server"}[5m])))',
-  },
-  {
-    name: 'serving_errors_per_second',
-    title: 'Feature read errors per second, by status',
-    query:
-      'sum by (status) (rate(fstore_http_requests_total{job="feature-server",status=~"[45].."}[5m]))',
-  },
-  {
-    name: 'flink_job_restarts',
-    title: 'Flink job restarts, per job',
-    query: 'max by (job_name) (flink_jobmanager_job_numRestarts)',
-  },
-  {
-    name: 'flink_checkpoint_duration_seconds',
-    title: 'Flink last checkpoint duration (s), per job',
-    query: 'max by (job_name) (flink_jobmanager_job_lastCheckpointDuration) / 1000',
-  },
-  {
-    name: 'flink_checkpoint_size_bytes',
-    title: 'Flink last checkpoint size (bytes), per job',
-    query: 'max by (job_name) (flink_jobmanager_job_lastCheckpointSize)',
-  },
-  {
-    name: 'process_cpu_cores',
-    title: 'CPU of each fstore process (cores)',
-    query: 'sum by (job, instance) (rate(process_cpu_seconds_total[1m]))',
-  },
-  {
-    name: 'process_memory_bytes',
-    title: 'Resident memory of each fstore process (bytes)',
-    query: 'sum by (job, instance) (process_resident_memory_bytes)',
-  },
-  {
-    name: 'batch_last_success_age_seconds',
-    title: 'Age of the last successful batch run (s), per job',
-    query: 'time() - fstore_control_batch_last_success_timestamp_seconds',
-  },
-] as const;
+export const HEALTH_PANELS = CONSOLE_PANELS.map(asked);
 
 /** Why the panels are empty when the control plane has no Prometheus password. */
 const PROMETHEUS_NOT_CONFIGURED = 'Prometheus is not configured (FSTORE_PROMETHEUS_PASSWORD unset)';
 
-/** The panels drawn over time: every one but the list of scrape targets (a table, not a chart). */
-export const CHARTED_PANELS = HEALTH_PANELS.filter((p) => p.name !== 'targets_up');
+/** The panels drawn over time: those not marked `chart: false` (the scrape targets: a list). */
+export const CHARTED_PANELS = CONSOLE_PANELS.filter((p) => p.chart).map(asked);
 /** Points a chart draws per series, whatever its span. */
 export const HISTORY_POINTS = 60;
 /** Series a chart draws at most (the first by Prometheus's order). */

@@ -1001,9 +1001,9 @@ export interface components {
       detail: string | null;
     };
     HealthPanelDto: {
-      /** @example serving_p99_ms */
+      /** @example serving_latency_p99_seconds */
       name: string;
-      /** @example Serving latency p99 (ms) */
+      /** @example Feature read latency p99 (s) */
       title: string;
       /** @description the PromQL it is */
       query: string;
@@ -1024,7 +1024,7 @@ export interface components {
     HealthHistoryPanelDto: {
       /** @example freshness_p99_seconds */
       name: string;
-      /** @example Freshness p99 (s), per feature */
+      /** @example Event to Redis, p99 per feature (s) */
       title: string;
       /** @description the PromQL it is */
       query: string;
