@@ -1100,6 +1100,9 @@ describe('k8s manifests: monitoring', () => {
     expect(configData.FSTORE_TRACING_SAMPLE_RATIO).toBe(
       SETTINGS.FSTORE_TRACING_SAMPLE_RATIO.default,
     );
+    expect(configData.FSTORE_TRACING_SERVING_SAMPLE_RATIO).toBe(
+      SETTINGS.FSTORE_TRACING_SERVING_SAMPLE_RATIO.default,
+    );
     for (const d of appDeployments)
       expect([d.app, d.container.envFrom]).toEqual([
         d.app,
