@@ -1,8 +1,12 @@
+import { randomUUID } from 'crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { join } from 'path';
 import { FstoreConfig, KafkaGrants } from '@fstore/config';
 import { FlinkError, FlinkJobError, FlinkScriptError, FlinkTimeoutError } from './errors';
 import { ClientTlsSource, DEFAULT_HTTP, HttpOptions } from './http';
 import { JobDetail, JobManagerClient, JobState, rootCause } from './jobmanager.client';
 import { checkParameters, configPlaceholders, renderPlaceholders } from './placeholders';
+import { withDedupeTtl } from './plan';
 import { checkJobScript } from './policy';
 import { SqlGatewayClient } from './sql-gateway.client';
 import { splitStatements, sqlString, SqlStatement } from './statements';
@@ -16,6 +20,17 @@ export interface FlinkEndpoints {
   http?: Partial<HttpOptions>;
   /** Mutual TLS of https endpoints (flinkClientTls). */
   tls?: ClientTlsSource;
+}
+
+/**
+ * How jobs are submitted as compiled plans: `COMPILE PLAN` into `dir`, the event-id dedupe
+ * state's TTL set in the plan (plan.ts), `EXECUTE PLAN`. `dir` must be the same path for this
+ * process and the SQL Gateway (one host, or one shared volume).
+ */
+export interface CompiledPlans {
+  dir: string;
+  /** The redelivery horizon: the Deduplicate nodes' state TTL. */
+  dedupeTtlMs: number;
 }
 
 export interface SubmitOptions {
@@ -55,17 +70,21 @@ export class FlinkJobs {
   private readonly configured: Record<string, string>;
   /** The Kafka topics and groups given values may name (undefined: any the grammar allows). */
   private readonly grants: KafkaGrants | undefined;
+  /** Undefined: the job statement is executed as written (no dedupe TTL). */
+  private readonly plans: CompiledPlans | undefined;
 
   constructor(
     endpoints: FlinkEndpoints,
     placeholderValues: Record<string, string> = {},
     grants?: KafkaGrants,
+    plans?: CompiledPlans,
   ) {
     const http = { ...DEFAULT_HTTP, ...endpoints.http };
     this.gateway = new SqlGatewayClient(endpoints.gatewayUrl, http, endpoints.tls);
     this.jobManager = new JobManagerClient(endpoints.restUrl, http, endpoints.tls);
     this.configured = placeholderValues;
     this.grants = grants;
+    this.plans = plans;
   }
 
   /** Clients for the project's configured Flink, with its placeholder values. */
@@ -79,6 +98,7 @@ export class FlinkJobs {
       },
       configPlaceholders(config),
       config.flink.kafkaGrants,
+      { dir: config.flink.planDir, dedupeTtlMs: config.flink.dedupeHorizonMs },
     );
   }
 
@@ -144,16 +164,54 @@ export class FlinkJobs {
       }
       let jobId: string | undefined;
       for (const statement of statements) {
-        const result = await this.gateway.execute(session, statement.sql, {
-          line: statement.line,
-          timeoutMs: opts.statementTimeoutMs,
-        });
+        const run = (sql: string) =>
+          this.gateway.execute(session, sql, {
+            line: statement.line,
+            timeoutMs: opts.statementTimeoutMs,
+          });
+        const isJob = statement.kind === 'insert' || statement.kind === 'statement-set';
+        const result =
+          isJob && this.plans ? await this.executeAsPlan(statement, run) : await run(statement.sql);
         jobId ??= result.jobId;
       }
       if (!jobId) throw new FlinkError('Flink accepted the script but reported no job id');
       return jobId;
     } finally {
       await this.gateway.closeSession(session).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Runs the job statement as a compiled plan whose event-id dedupe state has the horizon as its
+   * time-to-live: `COMPILE PLAN` (the gateway writes the plan), the TTL set on the Deduplicate
+   * nodes (withDedupeTtl), `EXECUTE PLAN` of the result. The plan is the one the statement would
+   * have run, so the job, its operator ids (Flink names each operator after its plan node: the
+   * same statement gives the same ids, and a savepoint of one submission restores into the next)
+   * and its other state TTLs are unchanged. Both files are removed once the job is submitted.
+   */
+  private async executeAsPlan(
+    statement: SqlStatement,
+    run: (sql: string) => Promise<{ jobId?: string }>,
+  ) {
+    const { dir, dedupeTtlMs } = this.plans!;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const base = join(dir, `plan-${randomUUID()}`);
+    const compiled = `${base}.json`;
+    const executed = `${base}-ttl.json`;
+    try {
+      // COMPILE PLAN takes the statement without its EXECUTE (`FOR STATEMENT SET BEGIN … END`).
+      const job = statement.sql.replace(/^EXECUTE\s+/i, '');
+      await run(`COMPILE PLAN ${sqlString(`file://${compiled}`)} FOR ${job}`);
+      const { plan } = withDedupeTtl(readFileSync(compiled, 'utf8'), dedupeTtlMs);
+      writeFileSync(executed, plan, { mode: 0o600, flag: 'wx' });
+      // Flink would name a plan's operators after its nodes (table.exec.uid.generation
+      // PLAN_ONLY); the hashes of the topology that a statement's job gets keep the savepoints of
+      // jobs submitted as statements restorable, and are as stable (same statement, same ids).
+      await run("SET 'table.exec.uid.generation' = 'DISABLED'");
+      return await run(`EXECUTE PLAN ${sqlString(`file://${executed}`)}`);
+    } finally {
+      rmSync(compiled, { force: true });
+      rmSync(executed, { force: true });
     }
   }
 
