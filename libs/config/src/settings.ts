@@ -287,7 +287,7 @@ export const SETTINGS = {
   FSTORE_FLINK_PLAN_DIR: {
     kind: 'string',
     default: (r) => `${r.FSTORE_STACK_DIR}/data/flink/plans`,
-    doc: 'Folder the control plane and the SQL Gateway share for compiled job plans (COMPILE PLAN, then EXECUTE PLAN with the dedupe TTL), the same path in both; each file lives only while its job is submitted (mode 600)',
+    doc: 'Folder the control plane and the SQL Gateway share for compiled job plans (COMPILE PLAN, then EXECUTE PLAN with the dedupe TTL), the same path in both; each file lives only while its job is submitted (mode 640: on Kubernetes the gateway reads it by group)',
   },
   FSTORE_SUPERVISOR_INTERVAL_SECONDS: {
     kind: 'int',

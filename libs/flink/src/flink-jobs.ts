@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { FstoreConfig, KafkaGrants } from '@fstore/config';
 import { FlinkError, FlinkJobError, FlinkScriptError, FlinkTimeoutError } from './errors';
@@ -194,7 +194,14 @@ export class FlinkJobs {
     run: (sql: string) => Promise<{ jobId?: string }>,
   ) {
     const { dir, dedupeTtlMs } = this.plans!;
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Shared by group, never with others: on Kubernetes the SQL Gateway writes the compiled plan
+    // into the folder and reads the executed one through the shared volume's group (the control
+    // plane runs with the Flink pods' fsGroup). A plan holds no secret (the SQL names brokers and
+    // topics; the Kafka login is the Flink JVMs' JAAS file).
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { recursive: true });
+      chmodSync(dir, 0o770);
+    }
     const base = join(dir, `plan-${randomUUID()}`);
     const compiled = `${base}.json`;
     const executed = `${base}-ttl.json`;
@@ -203,7 +210,7 @@ export class FlinkJobs {
       const job = statement.sql.replace(/^EXECUTE\s+/i, '');
       await run(`COMPILE PLAN ${sqlString(`file://${compiled}`)} FOR ${job}`);
       const { plan } = withDedupeTtl(readFileSync(compiled, 'utf8'), dedupeTtlMs);
-      writeFileSync(executed, plan, { mode: 0o600, flag: 'wx' });
+      writeFileSync(executed, plan, { mode: 0o640, flag: 'wx' });
       // Flink would name a plan's operators after its nodes (table.exec.uid.generation
       // PLAN_ONLY); the hashes of the topology that a statement's job gets keep the savepoints of
       // jobs submitted as statements restorable, and are as stable (same statement, same ids).
