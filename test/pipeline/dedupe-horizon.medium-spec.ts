@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'child_process';
 import { loadConfig } from '@fstore/config';
-import { FlinkJobs } from '@fstore/flink';
+import { configPlaceholders, FlinkJobs, flinkClientTls } from '@fstore/flink';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { OracleEvent, sameValue, streamFeatures } from '../support/oracle';
 import { StreamScenario } from '../support/stream-scenario';
@@ -12,6 +12,19 @@ import { StreamScenario } from '../support/stream-scenario';
 const HORIZON_MS = 20000;
 const config = loadConfig({ ...process.env, FSTORE_DEDUPE_HORIZON: `${HORIZON_MS / 1000}s` });
 const shortHorizon = FlinkJobs.fromConfig(config);
+/** The default horizon (7 days): longer than a stop and a start. */
+const longHorizon = FlinkJobs.fromConfig(loadConfig());
+/** How jobs were submitted before the horizon: the statements as written, no compiled plan. */
+const asStatements = new FlinkJobs(
+  {
+    restUrl: config.flink.restUrl,
+    gatewayUrl: config.flink.gatewayUrl,
+    http: { timeoutMs: config.flink.requestTimeoutMs },
+    tls: () => flinkClientTls(config),
+  },
+  configPlaceholders(config),
+  config.flink.kafkaGrants,
+);
 const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin', {
   commandTimeoutMs: 15000,
 });
@@ -21,8 +34,6 @@ let s: StreamScenario | undefined;
 let writer: ChildProcess | undefined;
 
 afterAll(async () => {
-  writer?.kill('SIGKILL');
-  await s?.cleanUp();
   await store.close();
 });
 
@@ -45,27 +56,39 @@ async function untilValues(expected: Map<string, { value: string; kind: string }
   }
 }
 
+/** An event of the scenario (its ids prefixed), of customer c1, one unit. */
+function eventOf(p: string) {
+  return (
+    id: string,
+    category: string,
+    product: string,
+    time: string,
+    price: string,
+    rating: number | null,
+  ): OracleEvent => ({
+    event_id: `${p}${id}`,
+    customer_id: `${p}c1`,
+    product_id: `${p}${product}`,
+    category: `${p}${category}`,
+    price,
+    quantity: 1,
+    transaction_date: `2024-03-01 ${time}`,
+    review_rating: rating,
+  });
+}
+
 describe('the dedupe horizon', () => {
+  afterEach(async () => {
+    writer?.kill('SIGKILL');
+    writer = undefined;
+    await s?.cleanUp();
+    s = undefined;
+  });
+
   it('counts a redelivery within it once and one after it again; idle Top-N state is kept', async () => {
     s = await StreamScenario.create();
     const p = s.prefix;
-    const event = (
-      id: string,
-      category: string,
-      product: string,
-      time: string,
-      price: string,
-      rating: number | null,
-    ): OracleEvent => ({
-      event_id: `${p}${id}`,
-      customer_id: `${p}c1`,
-      product_id: `${p}${product}`,
-      category: `${p}${category}`,
-      price,
-      quantity: 1,
-      transaction_date: `2024-03-01 ${time}`,
-      review_rating: rating,
-    });
+    const event = eventOf(p);
     // Category x: its 3 latest amounts sum to 35.00 while `a` counts once.
     const a = event('a', 'x', 'p0', '10:03:00', '10.00', null);
     const x = [a, event('b', 'x', 'p0', '10:02:00', '20.00', null)];
@@ -104,5 +127,33 @@ describe('the dedupe horizon', () => {
       new Map([...late].filter(([k]) => k.includes(`{${p}p1}`))),
     );
     await untilValues(late);
+  });
+
+  it('a job submitted as statements resumes as a compiled plan from its savepoint, ids kept', async () => {
+    s = await StreamScenario.create();
+    const p = s.prefix;
+    const event = eventOf(p);
+    const a = event('a', 'x', 'p0', '10:03:00', '10.00', null);
+    const x = [a, event('b', 'x', 'p0', '10:02:00', '20.00', null)];
+    x.push(event('c', 'x', 'p0', '10:01:00', '5.00', null));
+    const expected = new Map(
+      [...streamFeatures(x)].filter(([k]) => k.startsWith('revenue_category:')),
+    );
+    expect([...expected.values()].map((v) => v.value)).toEqual(['35.00']);
+
+    await s.startJobs(new Map(), asStatements);
+    writer = await s.startWriter();
+    await s.produce(x);
+    await untilValues(expected);
+    // The upgrade of a deployment made before the horizon: its savepoint into the plan's job
+    // (the same operator ids; the dedupe state, kept without a TTL so far, now with one).
+    const savepoints = await s.stopJobs();
+    await s.startJobs(savepoints, longHorizon);
+    await s.produce([a]);
+    await sleep(5000);
+    await untilValues(expected); // 35.00: `a` is still known, the redelivery counted once
+    // And the new job counts: one more event of category x.
+    await s.produce([event('d', 'x', 'p0', '10:04:00', '1.00', null)]);
+    await untilValues(new Map([[`revenue_category:{${p}x}`, { value: '31.00', kind: 'decimal' }]]));
   });
 });
