@@ -2,7 +2,7 @@ import type { ChildProcess } from 'child_process';
 import { loadConfig } from '@fstore/config';
 import { configPlaceholders, FlinkJobs, flinkClientTls } from '@fstore/flink';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
-import { OracleEvent, sameValue, streamFeatures } from '../support/oracle';
+import { OracleEvent, OracleValue, sameValue, streamFeatures } from '../support/oracle';
 import { StreamScenario } from '../support/stream-scenario';
 
 // The redelivery horizon (FSTORE_DEDUPE_HORIZON) on the real stack: the generated job submitted
@@ -40,16 +40,18 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until every key has the oracle's value; returns when it did. */
-async function untilValues(expected: Map<string, { value: string; kind: string }>) {
+async function untilValues(expected: Map<string, OracleValue>): Promise<number> {
   const keys = [...expected.keys()];
   const deadline = Date.now() + 120000;
   for (;;) {
     const actual = await Promise.all(keys.map((k) => store.client.get(k)));
-    const wrong = keys.filter((k, i) => !sameValue(expected.get(k) as never, actual[i]));
+    const wrong = keys.filter((k, i) => !sameValue(expected.get(k)!, actual[i]));
     if (wrong.length === 0) return Date.now();
     if (Date.now() > deadline) {
-      expect(Object.fromEntries(keys.map((k, i) => [k, actual[i]]))).toEqual(
-        Object.fromEntries(keys.map((k) => [k, expected.get(k)!.value])),
+      throw new Error(
+        `after 120 s, key → [expected, in Redis]: ${JSON.stringify(
+          wrong.map((k) => [k, expected.get(k)!.value, actual[keys.indexOf(k)]]),
+        )}`,
       );
     }
     await sleep(500);
@@ -96,7 +98,7 @@ describe('the dedupe horizon', () => {
     // Product p1: five ratings, 1 to 5, the newest last (avg_review 3).
     const ratings = [1, 2, 3, 4, 5].map((r) => event(`r${r}`, 'y', 'p1', `09:0${r}:00`, '1.00', r));
     const first = [...x, ...ratings];
-    const keysOf = (m: Map<string, { value: string; kind: string }>) =>
+    const keysOf = (m: Map<string, OracleValue>) =>
       new Map([...m].filter(([k]) => k.includes(`{${p}x}`) || k.includes(`{${p}p1}`)));
     const before = keysOf(streamFeatures(first));
     expect(before.get(`revenue_category:{${p}x}`)?.value).toBe('35.00');
