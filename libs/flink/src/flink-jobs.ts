@@ -2,7 +2,13 @@ import { randomUUID } from 'crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { FstoreConfig, KafkaGrants } from '@fstore/config';
-import { FlinkError, FlinkJobError, FlinkScriptError, FlinkTimeoutError } from './errors';
+import {
+  FlinkError,
+  FlinkJobError,
+  FlinkScriptError,
+  FlinkSqlError,
+  FlinkTimeoutError,
+} from './errors';
 import { ClientTlsSource, DEFAULT_HTTP, HttpOptions } from './http';
 import { JobDetail, JobManagerClient, JobState, rootCause } from './jobmanager.client';
 import { checkParameters, configPlaceholders, renderPlaceholders } from './placeholders';
@@ -185,9 +191,8 @@ export class FlinkJobs {
    * Runs the job statement as a compiled plan whose event-id dedupe state has the horizon as its
    * time-to-live: `COMPILE PLAN` (the gateway writes the plan), the TTL set on the Deduplicate
    * nodes (withDedupeTtl), `EXECUTE PLAN` of the result. The plan is the one the statement would
-   * have run, so the job, its operator ids (Flink names each operator after its plan node: the
-   * same statement gives the same ids, and a savepoint of one submission restores into the next)
-   * and its other state TTLs are unchanged. Both files are removed once the job is submitted.
+   * have run, so the job, its operator ids (below) and its other state TTLs are those of the
+   * statement's job. Both files are removed once the job is submitted.
    */
   private async executeAsPlan(
     statement: SqlStatement,
@@ -208,7 +213,15 @@ export class FlinkJobs {
     try {
       // COMPILE PLAN takes the statement without its EXECUTE (`FOR STATEMENT SET BEGIN … END`).
       const job = statement.sql.replace(/^EXECUTE\s+/i, '');
-      await run(`COMPILE PLAN ${sqlString(`file://${compiled}`)} FOR ${job}`);
+      try {
+        await run(`COMPILE PLAN ${sqlString(`file://${compiled}`)} FOR ${job}`);
+      } catch (e) {
+        // What fails to compile is the script's statement: name it, not the wrapper.
+        if (e instanceof FlinkSqlError) {
+          throw new FlinkSqlError(e.reason, { sql: statement.sql, line: statement.line }, e.detail);
+        }
+        throw e;
+      }
       const { plan } = withDedupeTtl(readFileSync(compiled, 'utf8'), dedupeTtlMs);
       writeFileSync(executed, plan, { mode: 0o640, flag: 'wx' });
       // Flink would name a plan's operators after its nodes (table.exec.uid.generation
