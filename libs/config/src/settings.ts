@@ -282,7 +282,7 @@ export const SETTINGS = {
   FSTORE_DEDUPE_HORIZON: {
     kind: 'string',
     default: '7d',
-    doc: "Redelivery horizon of the streaming jobs' event-id deduplication (`<n>s|m|h|d`, 1s to 365d): an event id is remembered this long after its first delivery, so a redelivery within it counts once and one after it counts again; the dedupe state's time-to-live, set on the jobs' compiled plans (docs/features.md)",
+    doc: "Redelivery horizon of the streaming jobs' event-id deduplication (a duration such as `90s`, `12h` or `7d`, from 1s to 365d): an event id is remembered this long after its first delivery, so a redelivery within it counts once and one after it counts again; the dedupe state's time-to-live, set on the jobs' compiled plans (docs/features.md)",
   },
   FSTORE_FLINK_PLAN_DIR: {
     kind: 'string',
