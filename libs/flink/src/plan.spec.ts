@@ -52,7 +52,8 @@ const PLAN = `{
 describe('withDedupeTtl', () => {
   it('sets the TTL of the first-row processing-time Deduplicate nodes only', () => {
     const { plan, nodes } = withDedupeTtl(PLAN, 604800000);
-    expect(nodes).toEqual([3, 9]);
+    // Renumbered in the plan's order: 1, 3, 4, 5, 6, 7, 9 → 1 … 7 (edges with them).
+    expect(nodes).toEqual([2, 7]);
     const expected = {
       flinkVersion: '2.2',
       nodes: [
@@ -62,7 +63,7 @@ describe('withDedupeTtl', () => {
           outputType: 'ROW<`event_id` VARCHAR(2147483647)>',
         },
         {
-          id: 3,
+          id: 2,
           type: 'stream-exec-deduplicate_1',
           configuration: { 'table.exec.mini-batch.enabled': 'false' },
           uniqueKeys: [0],
@@ -73,43 +74,66 @@ describe('withDedupeTtl', () => {
           description: 'Deduplicate(keep=[FirstRow], key=[event_id], order=[PROCTIME])',
         },
         {
-          id: 4,
+          id: 3,
           type: 'stream-exec-rank_1',
           state: [{ index: 0, ttl: '0 ms', name: 'rankState' }],
           description:
             'Rank(strategy=[AppendFastStrategy], rankType=[ROW_NUMBER], rankRange=[rankStart=1, rankEnd=5])',
         },
         {
-          id: 5,
+          id: 4,
           type: 'stream-exec-group-aggregate_1',
           state: [{ index: 0, ttl: '3660000 ms', name: 'groupAggregateState' }],
         },
         {
-          id: 6,
+          id: 5,
           type: 'stream-exec-deduplicate_1',
           isRowtime: false,
           keepLastRow: true,
           state: [{ index: 0, ttl: '0 ms', name: 'deduplicateState' }],
         },
         {
-          id: 7,
+          id: 6,
           type: 'stream-exec-deduplicate_1',
           isRowtime: true,
           keepLastRow: false,
           state: [{ index: 0, ttl: '0 ms', name: 'deduplicateState' }],
         },
         {
-          id: 9,
+          id: 7,
           type: 'stream-exec-deduplicate_1',
           isRowtime: false,
           keepLastRow: false,
           state: [{ index: 0, ttl: '604800000 ms', name: 'deduplicateState' }],
         },
       ],
-      edges: [{ source: 1, target: 3, shuffle: { type: 'FORWARD' }, shuffleMode: 'PIPELINED' }],
+      edges: [{ source: 1, target: 2, shuffle: { type: 'FORWARD' }, shuffleMode: 'PIPELINED' }],
     };
-    // Exactly this text: every key, value and order as Flink wrote it, only the two TTLs new.
+    // Exactly this text: every key, value and order as Flink wrote it; only the ids and two TTLs new.
     expect(plan).toBe(JSON.stringify(expected, null, 2));
+  });
+
+  it('gives the same statement compiled twice the same plan, whatever ids Flink counted to', () => {
+    const compiled = (first: number) =>
+      JSON.stringify({
+        nodes: [0, 1, 2].map((i) => ({ id: first + i, type: 'stream-exec-calc_1' })),
+        edges: [
+          { source: first, target: first + 1 },
+          { source: first + 1, target: first + 2 },
+        ],
+      });
+    const expected = {
+      nodes: [1, 2, 3].map((id) => ({ id, type: 'stream-exec-calc_1' })),
+      edges: [
+        { source: 1, target: 2 },
+        { source: 2, target: 3 },
+      ],
+    };
+    expect(JSON.parse(withDedupeTtl(compiled(580), 1000).plan)).toEqual(expected);
+    expect(withDedupeTtl(compiled(643), 1000).plan).toBe(withDedupeTtl(compiled(580), 1000).plan);
+    expect(() =>
+      withDedupeTtl('{"nodes":[{"id":5,"type":"x"}],"edges":[{"source":5,"target":6}]}', 1000),
+    ).toThrow('an edge of the compiled plan names no node: 6');
   });
 
   it('leaves a plan without a dedupe as it was', () => {

@@ -21,7 +21,7 @@ const DEDUPLICATE = /^stream-exec-deduplicate_\d+$/;
 export interface DedupeTtlResult {
   /** The plan with the new TTLs, in the layout Flink writes (two-space JSON). */
   plan: string;
-  /** The ids of the Deduplicate nodes whose state now has the TTL. */
+  /** The ids (after renumbering) of the Deduplicate nodes whose state now has the TTL. */
   nodes: number[];
 }
 
@@ -47,7 +47,7 @@ export function withDedupeTtl(planJson: string, ttlMs: number): DedupeTtlResult 
     throw new FlinkError(`the compiled plan is not JSON: ${(e as Error).message}`);
   }
   if (!Array.isArray(plan.nodes)) throw new FlinkError('the compiled plan has no "nodes" list');
-  const nodes: number[] = [];
+  const nodes: PlanNode[] = [];
   for (const node of plan.nodes as PlanNode[]) {
     if (!DEDUPLICATE.test(node.type) || node.isRowtime !== false || node.keepLastRow !== false) {
       continue;
@@ -61,7 +61,30 @@ export function withDedupeTtl(planJson: string, ttlMs: number): DedupeTtlResult 
       );
     }
     state[0].ttl = `${ttlMs} ms`;
-    nodes.push(node.id);
+    nodes.push(node);
   }
-  return { plan: JSON.stringify(plan, null, 2), nodes };
+  renumber(plan as { nodes: PlanNode[]; edges?: { source: number; target: number }[] });
+  return { plan: JSON.stringify(plan, null, 2), nodes: nodes.map((n) => n.id) };
+}
+
+/**
+ * Numbers the nodes 1, 2, … in the plan's order (and their edges with them). Flink takes node ids
+ * from a counter of the whole SQL Gateway JVM, so the same statement compiled twice gets other
+ * ids (580… then 643…, measured), and a job from one plan did not restore the savepoint of a job
+ * from the other ("Cannot map checkpoint/savepoint state for operator …"); with the ids the plan's
+ * order gives, the same statement always gives the same plan.
+ */
+function renumber(plan: { nodes: PlanNode[]; edges?: { source: number; target: number }[] }) {
+  const ids = new Map(plan.nodes.map((n, i) => [n.id, i + 1]));
+  const id = (old: number) => {
+    const next = ids.get(old);
+    if (next === undefined)
+      throw new FlinkError(`an edge of the compiled plan names no node: ${old}`);
+    return next;
+  };
+  for (const edge of plan.edges ?? []) {
+    edge.source = id(edge.source);
+    edge.target = id(edge.target);
+  }
+  for (const node of plan.nodes) node.id = id(node.id);
 }
