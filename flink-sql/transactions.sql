@@ -15,9 +15,10 @@
 -- the topic is read and deduplicated once for all of them.
 --
 -- "Latest" is by event time: the greatest (event time, event id), ties broken by event id in
--- byte order. A redelivered event id counts once. Values depend only on the set of events seen,
--- never on their arrival order, so nothing waits for a watermark: every event updates its
--- features at once. An event whose aggregated value is NULL does not count.
+-- byte order. A redelivered event id counts once within the redelivery horizon. Values depend
+-- only on the set of events seen, never on their arrival order, so nothing waits for a
+-- watermark: every event updates its features at once. An event whose aggregated value is NULL
+-- does not count.
 --
 -- Delivery: at-least-once into upsert-kafka changelogs keyed by the entity; a replayed update
 -- rewrites the same value, and the writer applies updates by event time.
@@ -252,7 +253,9 @@ CREATE TABLE units_sold_7d_changelog (
 );
 
 -- Each event once: the first delivery of an event id wins (a redelivery carries the same
--- payload).
+-- payload). The id is remembered for the redelivery horizon (FSTORE_DEDUPE_HORIZON): the
+-- control plane submits the job as a compiled plan with this dedupe's state time-to-live set
+-- to it, and a redelivery later than that counts again (docs/features.md).
 CREATE TEMPORARY VIEW transactions_unique AS
 SELECT event_id,
        customer_id,

@@ -87,10 +87,13 @@ export class StreamScenario {
     return summary;
   }
 
-  /** Submits the generated job of every source (from savepoints, if given) and waits for them. */
-  async startJobs(savepoints: Map<string, string> = new Map()): Promise<void> {
+  /**
+   * Submits the generated job of every source (from savepoints, if given) and waits for them;
+   * `jobs`: through other Flink clients (e.g. another dedupe horizon).
+   */
+  async startJobs(savepoints: Map<string, string> = new Map(), jobs = flink): Promise<void> {
     for (const job of compileStreamJobs(REGISTRY)) {
-      const jobId = await flink.submitScript(job.sql, {
+      const jobId = await jobs.submitScript(job.sql, {
         jobName: `test ${job.jobName} ${this.id}`,
         savepointPath: savepoints.get(job.source),
         values: {

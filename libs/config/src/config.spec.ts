@@ -36,6 +36,27 @@ describe('loadConfig', () => {
   });
 });
 
+describe('the dedupe horizon', () => {
+  const load = (env: Record<string, string>) => loadConfig({ FSTORE_STACK_DIR: '/none', ...env });
+
+  it('is 7 days by default and takes seconds to days', () => {
+    expect(load({}).flink.dedupeHorizonMs).toBe(604800000);
+    expect(load({ FSTORE_DEDUPE_HORIZON: '20s' }).flink.dedupeHorizonMs).toBe(20000);
+    expect(load({ FSTORE_DEDUPE_HORIZON: '90m' }).flink.dedupeHorizonMs).toBe(5400000);
+    expect(load({ FSTORE_DEDUPE_HORIZON: '36h' }).flink.dedupeHorizonMs).toBe(129600000);
+    expect(load({ FSTORE_DEDUPE_HORIZON: '365d' }).flink.dedupeHorizonMs).toBe(31536000000);
+    expect(load({}).flink.planDir).toBe('/none/data/flink/plans');
+  });
+
+  it('refuses what is not such a duration, or is beyond a year, naming the variable', () => {
+    for (const bad of ['7', '0s', '7 days', '1.5h', '-1d', '366d', '']) {
+      expect(() => load({ FSTORE_DEDUPE_HORIZON: bad })).toThrow(
+        `FSTORE_DEDUPE_HORIZON: expected a duration from 1s to 365d such as 90s, 12h or 7d, got "${bad}"`,
+      );
+    }
+  });
+});
+
 describe("the feature writer's WAIT", () => {
   const load = (env: Record<string, string>) => loadConfig({ FSTORE_STACK_DIR: '/none', ...env });
 

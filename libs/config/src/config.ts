@@ -116,6 +116,10 @@ export interface FstoreConfig {
     requestTimeoutMs: number;
     /** What a job's topic and group parameters may name: the `flink` user's Kafka ACLs. */
     kafkaGrants: KafkaGrants;
+    /** The event-id dedupe state's time-to-live (FSTORE_DEDUPE_HORIZON), in milliseconds. */
+    dedupeHorizonMs: number;
+    /** Where compiled plans are written and read, by the control plane and the SQL Gateway. */
+    planDir: string;
   };
   spark: {
     master: string;
@@ -391,6 +395,26 @@ function tracingEndpoint(value: string): string | undefined {
   return url;
 }
 
+const HORIZON_UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const MAX_HORIZON_MS = 365 * 86_400_000;
+
+/**
+ * A redelivery horizon, `<n>s|m|h|d` (the feature definitions' durations), in milliseconds: at
+ * least a second (Flink's state TTL counts whole milliseconds, and less would forget an id before
+ * a retry could come) and at most a year (beyond, the state is as good as unbounded).
+ */
+function horizon(name: string, value: string): number {
+  const m = /^([1-9]\d{0,9})([smhd])$/.exec(value.trim());
+  const ms = m ? Number(m[1]) * HORIZON_UNIT_MS[m[2]] : NaN;
+  if (!(ms >= 1000 && ms <= MAX_HORIZON_MS)) {
+    throw new ConfigError(
+      name,
+      `expected a duration from 1s to 365d such as 90s, 12h or 7d, got "${value}"`,
+    );
+  }
+  return ms;
+}
+
 /** A PostgreSQL identifier the code may quote into DDL (schema names). */
 function checkIdentifier(name: string, value: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
@@ -548,6 +572,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
         topics: kafkaGrantList('FSTORE_FLINK_KAFKA_TOPICS', s.FSTORE_FLINK_KAFKA_TOPICS),
         groups: kafkaGrantList('FSTORE_FLINK_KAFKA_GROUPS', s.FSTORE_FLINK_KAFKA_GROUPS),
       },
+      dedupeHorizonMs: horizon('FSTORE_DEDUPE_HORIZON', s.FSTORE_DEDUPE_HORIZON),
+      planDir: expandPath(s.FSTORE_FLINK_PLAN_DIR),
     },
     spark: {
       master: s.FSTORE_SPARK_MASTER,

@@ -279,6 +279,16 @@ export const SETTINGS = {
     default: 'fstore-job-*,test-*,bench-*',
     doc: "Consumer groups a Flink job's parameters (`…_GROUP`, `…_GROUP_ID`) may name, as FSTORE_FLINK_KAFKA_TOPICS: the `flink` user's group ACLs",
   },
+  FSTORE_DEDUPE_HORIZON: {
+    kind: 'string',
+    default: '7d',
+    doc: "Redelivery horizon of the streaming jobs' event-id deduplication (a duration such as `90s`, `12h` or `7d`, from 1s to 365d): an event id is remembered this long after its first delivery, so a redelivery within it counts once and one after it counts again; the dedupe state's time-to-live, set on the jobs' compiled plans (docs/features.md)",
+  },
+  FSTORE_FLINK_PLAN_DIR: {
+    kind: 'string',
+    default: (r) => `${r.FSTORE_STACK_DIR}/data/flink/plans`,
+    doc: 'Folder the control plane and the SQL Gateway share for compiled job plans (COMPILE PLAN, then EXECUTE PLAN with the dedupe TTL), the same path in both; each file lives only while its job is submitted (mode 640: on Kubernetes the gateway reads it by group)',
+  },
   FSTORE_SUPERVISOR_INTERVAL_SECONDS: {
     kind: 'int',
     default: '3',

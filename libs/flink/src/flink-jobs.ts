@@ -1,8 +1,18 @@
+import { randomUUID } from 'crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { join } from 'path';
 import { FstoreConfig, KafkaGrants } from '@fstore/config';
-import { FlinkError, FlinkJobError, FlinkScriptError, FlinkTimeoutError } from './errors';
+import {
+  FlinkError,
+  FlinkJobError,
+  FlinkScriptError,
+  FlinkSqlError,
+  FlinkTimeoutError,
+} from './errors';
 import { ClientTlsSource, DEFAULT_HTTP, HttpOptions } from './http';
 import { JobDetail, JobManagerClient, JobState, rootCause } from './jobmanager.client';
 import { checkParameters, configPlaceholders, renderPlaceholders } from './placeholders';
+import { withDedupeTtl } from './plan';
 import { checkJobScript } from './policy';
 import { SqlGatewayClient } from './sql-gateway.client';
 import { splitStatements, sqlString, SqlStatement } from './statements';
@@ -16,6 +26,17 @@ export interface FlinkEndpoints {
   http?: Partial<HttpOptions>;
   /** Mutual TLS of https endpoints (flinkClientTls). */
   tls?: ClientTlsSource;
+}
+
+/**
+ * How jobs are submitted as compiled plans: `COMPILE PLAN` into `dir`, the event-id dedupe
+ * state's TTL set in the plan (plan.ts), `EXECUTE PLAN`. `dir` must be the same path for this
+ * process and the SQL Gateway (one host, or one shared volume).
+ */
+export interface CompiledPlans {
+  dir: string;
+  /** The redelivery horizon: the Deduplicate nodes' state TTL. */
+  dedupeTtlMs: number;
 }
 
 export interface SubmitOptions {
@@ -55,17 +76,21 @@ export class FlinkJobs {
   private readonly configured: Record<string, string>;
   /** The Kafka topics and groups given values may name (undefined: any the grammar allows). */
   private readonly grants: KafkaGrants | undefined;
+  /** Undefined: the job statement is executed as written (no dedupe TTL). */
+  private readonly plans: CompiledPlans | undefined;
 
   constructor(
     endpoints: FlinkEndpoints,
     placeholderValues: Record<string, string> = {},
     grants?: KafkaGrants,
+    plans?: CompiledPlans,
   ) {
     const http = { ...DEFAULT_HTTP, ...endpoints.http };
     this.gateway = new SqlGatewayClient(endpoints.gatewayUrl, http, endpoints.tls);
     this.jobManager = new JobManagerClient(endpoints.restUrl, http, endpoints.tls);
     this.configured = placeholderValues;
     this.grants = grants;
+    this.plans = plans;
   }
 
   /** Clients for the project's configured Flink, with its placeholder values. */
@@ -79,6 +104,7 @@ export class FlinkJobs {
       },
       configPlaceholders(config),
       config.flink.kafkaGrants,
+      { dir: config.flink.planDir, dedupeTtlMs: config.flink.dedupeHorizonMs },
     );
   }
 
@@ -144,16 +170,68 @@ export class FlinkJobs {
       }
       let jobId: string | undefined;
       for (const statement of statements) {
-        const result = await this.gateway.execute(session, statement.sql, {
-          line: statement.line,
-          timeoutMs: opts.statementTimeoutMs,
-        });
+        const run = (sql: string) =>
+          this.gateway.execute(session, sql, {
+            line: statement.line,
+            timeoutMs: opts.statementTimeoutMs,
+          });
+        const isJob = statement.kind === 'insert' || statement.kind === 'statement-set';
+        const result =
+          isJob && this.plans ? await this.executeAsPlan(statement, run) : await run(statement.sql);
         jobId ??= result.jobId;
       }
       if (!jobId) throw new FlinkError('Flink accepted the script but reported no job id');
       return jobId;
     } finally {
       await this.gateway.closeSession(session).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Runs the job statement as a compiled plan whose event-id dedupe state has the horizon as its
+   * time-to-live: `COMPILE PLAN` (the gateway writes the plan), the TTL set on the Deduplicate
+   * nodes (withDedupeTtl), `EXECUTE PLAN` of the result. The plan is the one the statement would
+   * have run, so the job, its operator ids (below) and its other state TTLs are those of the
+   * statement's job. Both files are removed once the job is submitted.
+   */
+  private async executeAsPlan(
+    statement: SqlStatement,
+    run: (sql: string) => Promise<{ jobId?: string }>,
+  ) {
+    const { dir, dedupeTtlMs } = this.plans!;
+    // Shared by group, never with others: on Kubernetes the SQL Gateway writes the compiled plan
+    // into the folder and reads the executed one through the shared volume's group (the control
+    // plane runs with the Flink pods' fsGroup). A plan holds no secret (the SQL names brokers and
+    // topics; the Kafka login is the Flink JVMs' JAAS file).
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { recursive: true });
+      chmodSync(dir, 0o770);
+    }
+    const base = join(dir, `plan-${randomUUID()}`);
+    const compiled = `${base}.json`;
+    const executed = `${base}-ttl.json`;
+    try {
+      // COMPILE PLAN takes the statement without its EXECUTE (`FOR STATEMENT SET BEGIN … END`).
+      const job = statement.sql.replace(/^EXECUTE\s+/i, '');
+      try {
+        await run(`COMPILE PLAN ${sqlString(`file://${compiled}`)} FOR ${job}`);
+      } catch (e) {
+        // What fails to compile is the script's statement: name it, not the wrapper.
+        if (e instanceof FlinkSqlError) {
+          throw new FlinkSqlError(e.reason, { sql: statement.sql, line: statement.line }, e.detail);
+        }
+        throw e;
+      }
+      const { plan } = withDedupeTtl(readFileSync(compiled, 'utf8'), dedupeTtlMs);
+      writeFileSync(executed, plan, { mode: 0o640, flag: 'wx' });
+      // Flink would name a plan's operators after its nodes (table.exec.uid.generation
+      // PLAN_ONLY); the hashes of the topology that a statement's job gets keep the savepoints of
+      // jobs submitted as statements restorable, and are as stable (same statement, same ids).
+      await run("SET 'table.exec.uid.generation' = 'DISABLED'");
+      return await run(`EXECUTE PLAN ${sqlString(`file://${executed}`)}`);
+    } finally {
+      rmSync(compiled, { force: true });
+      rmSync(executed, { force: true });
     }
   }
 

@@ -1,4 +1,11 @@
-export { FlinkJobs, type FlinkEndpoints, type JobStatus, type SubmitOptions } from './flink-jobs';
+export {
+  FlinkJobs,
+  type CompiledPlans,
+  type FlinkEndpoints,
+  type JobStatus,
+  type SubmitOptions,
+} from './flink-jobs';
+export { withDedupeTtl, type DedupeTtlResult } from './plan';
 export { SqlGatewayClient, type StatementResult, type OperationStatus } from './sql-gateway.client';
 export {
   JobManagerClient,
