@@ -12,6 +12,7 @@ import {
   RedisClusterUser,
   secretsFile,
 } from '@fstore/config';
+import { serviceUser } from '../../apps/cli/src/stack/service-user';
 import {
   ENTITIES,
   FEATURES,
@@ -248,7 +249,8 @@ describe('Redis users (issue 20, finding 7)', () => {
 
   it('the secrets and the Redis configuration are readable by their owner only', () => {
     const secrets = secretsFile(config.stackDir);
-    expect(statSync(secrets).mode & 0o777).toBe(0o600);
+    // Root's stack: group the service user's, who reads it (docs/security.md).
+    expect(statSync(secrets).mode & 0o777).toBe(serviceUser() ? 0o640 : 0o600);
     const ports = [...config.redis.clusterPorts, config.redis.queuePort];
     for (const port of ports) {
       const dir = join(config.stackDir, 'data', 'redis', String(port));

@@ -14,6 +14,7 @@ import {
   StackError,
   stopProcess,
 } from './processes';
+import { asServiceUser, ownByServiceUser } from './service-user';
 import { VERSIONS } from './versions';
 
 export const AIRFLOW_VERSION = VERSIONS.airflow;
@@ -100,6 +101,21 @@ export function airflowDatabaseUrl(config: FstoreConfig): string {
   if (!password) throw new StackError('airflow: FSTORE_AIRFLOW_DB_PASSWORD is not set');
   const auth = `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
   return `postgresql+psycopg2://${auth}@${host}:${port}/${encodeURIComponent(database)}`;
+}
+
+/**
+ * The spawn options of an `airflow` command of the stack's Airflow (`db migrate`, `dags
+ * trigger`, …): airflowEnv, as the service user when root runs it, so that the files it writes
+ * in Airflow's home (logs, airflow.cfg) are the processes' as well.
+ */
+export function airflowCommandOptions(ctx: StackContext): {
+  uid?: number;
+  gid?: number;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+} {
+  const cwd = ensureDir(airflowHome(ctx));
+  return { ...asServiceUser(ctx.paths.root, { ...process.env, ...airflowEnv(ctx) }), cwd };
 }
 
 function passwordsFile(ctx: StackContext): string {
@@ -276,10 +292,10 @@ export class AirflowComponent implements StackComponent {
     const want = `${digest()} ${ctx.config.postgres.host}:${ctx.config.postgres.port}/${db.database}`;
     if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === want) return;
     ctx.log(`airflow: migrating the metadata database ${db.database}`);
+    // As the processes will run: what the migration leaves in Airflow's home is theirs.
+    ownByServiceUser(home);
     try {
-      run(airflowVenv(ctx).airflow, ['db', 'migrate'], {
-        env: { ...process.env, ...airflowEnv(ctx) },
-      });
+      run(airflowVenv(ctx).airflow, ['db', 'migrate'], airflowCommandOptions(ctx));
     } catch (e) {
       throw new StackError(`airflow: db migrate failed: ${(e as Error).message}`);
     }
@@ -323,6 +339,8 @@ export class AirflowComponent implements StackComponent {
     const env = { ...process.env, ...airflowEnv(current) };
     ensureDir(airflowHome(ctx));
     writeFileSync(stamp, keyDigest + '\n');
+    // Its logs, airflow.cfg and the password file: the processes' (the file stays mode 600).
+    ownByServiceUser(airflowHome(ctx));
     for (const p of missing) {
       const args: string[] = [p.command];
       if (p.command === 'api-server') {

@@ -28,6 +28,7 @@ import {
   stopProcess,
   writeIfChanged,
 } from './processes';
+import { ownByServiceUser, shareWithServiceUser } from './service-user';
 import { VERSIONS } from './versions';
 
 export const FLINK_VERSION = VERSIONS.flink;
@@ -176,6 +177,8 @@ export function ensureFlinkTls(ctx: Pick<StackContext, 'config' | 'log'>): Flink
   ensureIdentity(ctx, dir, 'rest', [...names].join(','), tls.rest);
   // Internal TLS does not check host names: the certificate names only the host.
   ensureIdentity(ctx, dir, 'internal', `IP:127.0.0.1,DNS:localhost`, tls.internal);
+  // The Flink JVMs and the control plane read them as the service user (root's CLI keeps them).
+  shareWithServiceUser(dir);
   return tls;
 }
 
@@ -571,6 +574,8 @@ export class FlinkComponent implements StackComponent {
     if (missing.length === 0) return 0;
     const dirs = this.writeConfig(ctx, missing.length === PROCESSES.length);
     const home = flinkHome(ctx);
+    // Configuration, logs, pid files, temp files, RocksDB, checkpoints and savepoints.
+    ownByServiceUser(dirs.root);
     const env = {
       ...process.env,
       JAVA_HOME: ctx.config.flink.javaHome,

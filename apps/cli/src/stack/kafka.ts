@@ -39,6 +39,7 @@ import {
   waitUntil,
   writeIfChanged,
 } from './processes';
+import { ownByServiceUser } from './service-user';
 import { VERSIONS } from './versions';
 
 export const KAFKA_VERSION = VERSIONS.kafka;
@@ -286,6 +287,8 @@ export class KafkaComponent implements StackComponent {
         server,
       ]);
     }
+    // The broker's log segments and metadata, and its configuration (with its password).
+    ownByServiceUser(ctx.paths.data('kafka'));
     spawnDaemon(ctx.paths, {
       name: PROCESS,
       command: 'java',

@@ -14,7 +14,8 @@ import {
   stopProcess,
   writeIfChanged,
 } from './processes';
-import { sparkEnv } from './spark';
+import { ownByServiceUser } from './service-user';
+import { ownSparkDirs, sparkEnv } from './spark';
 import { VERSIONS } from './versions';
 
 /**
@@ -165,6 +166,9 @@ log4j.logger.org.eclipse.jetty=WARN
     const dirs = this.writeConfig(ctx);
     const authJar = ensureAuthFilterJar(ctx, dirs.lib);
     const java = join(ctx.config.spark.javaHome, 'bin', 'java');
+    // Its configuration and token file, and its logs; the batches write Spark's folders.
+    ownByServiceUser(dirs.root);
+    ownSparkDirs(ctx);
     // Without LIVY_CONF_DIR Livy silently ignores livy.conf (and binds every interface).
     spawnDaemon(ctx.paths, {
       name: PROCESS,

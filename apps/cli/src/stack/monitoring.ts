@@ -16,6 +16,7 @@ import {
   waitUntil,
   writeIfChanged,
 } from './processes';
+import { ownByServiceUser } from './service-user';
 import { JAEGER, JaegerProcess } from './tracing';
 
 const PROMETHEUS = 'prometheus';
@@ -238,6 +239,7 @@ export class MonitoringComponent implements StackComponent {
     }
     if (runningPid(ctx.paths, PUSHGATEWAY) === undefined) {
       const dir = ensureDir(ctx.paths.data('pushgateway'));
+      ownByServiceUser(dir);
       spawnDaemon(ctx.paths, {
         name: PUSHGATEWAY,
         command: 'prometheus-pushgateway',
@@ -250,6 +252,9 @@ export class MonitoringComponent implements StackComponent {
     }
     if (runningPid(ctx.paths, PROMETHEUS) === undefined) {
       const { dir, config, web } = this.writeConfig(ctx);
+      ensureDir(join(dir, 'data'));
+      // Its TSDB, and its configuration and password files.
+      ownByServiceUser(dir);
       spawnDaemon(ctx.paths, {
         name: PROMETHEUS,
         command: 'prometheus',

@@ -13,6 +13,7 @@ import {
 } from 'fs';
 import { homedir } from 'os';
 import { dirname, join } from 'path';
+import { asServiceUser } from './service-user';
 
 /** Where the local stack keeps what it started: one pid file and one log per process. */
 export class StackPaths {
@@ -56,8 +57,14 @@ export interface SpawnSpec {
   args: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** An account of its own (PostgreSQL's `postgres`); by default the service user when root. */
   uid?: number;
   gid?: number;
+  /**
+   * `invoker`: runs as whoever runs the CLI (the supervisor, which must start processes as other
+   * users). Default `service`: the stack's service user when the invoker is root (service-user.ts).
+   */
+  runAs?: 'service' | 'invoker';
   /**
    * For a launcher script that execs another program (the pid stays, the command line changes):
    * strings of which one is in the command line of the running process, before and after exec.
@@ -128,13 +135,18 @@ export function spawnDaemon(paths: StackPaths, spec: SpawnSpec): number {
     fd,
     `\n--- ${new Date().toISOString()} starting ${spec.command} ${spec.args.join(' ')}\n`,
   );
+  // The log stays the invoker's: the process writes to the descriptor it is given.
+  const as =
+    spec.uid !== undefined || spec.runAs === 'invoker'
+      ? { uid: spec.uid, gid: spec.gid, env: spec.env ?? process.env }
+      : asServiceUser(paths.root, spec.env ?? process.env);
   const child = spawn(spec.command, spec.args, {
     cwd: spec.cwd,
-    env: spec.env ?? process.env,
+    env: as.env,
     detached: true,
     stdio: ['ignore', fd, fd],
-    uid: spec.uid,
-    gid: spec.gid,
+    uid: as.uid,
+    gid: as.gid,
   });
   closeSync(fd);
   if (child.pid === undefined)

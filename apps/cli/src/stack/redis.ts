@@ -22,6 +22,7 @@ import {
   waitUntil,
   writeIfChanged,
 } from './processes';
+import { ownByServiceUser } from './service-user';
 
 interface RedisNode {
   process: string;
@@ -165,6 +166,8 @@ export class RedisComponent implements StackComponent {
     for (const node of nodes(ctx)) {
       if (runningPid(ctx.paths, node.process) !== undefined) continue;
       const conf = this.writeConfig(ctx, node);
+      // The node writes its append-only files and nodes.conf there, and reads its ACL file.
+      ownByServiceUser(join(ctx.paths.data('redis'), String(node.port)));
       spawnDaemon(ctx.paths, { name: node.process, command: 'redis-server', args: [conf] });
       started++;
     }

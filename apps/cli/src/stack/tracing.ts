@@ -17,6 +17,7 @@ import {
   waitUntil,
   writeIfChanged,
 } from './processes';
+import { ownByServiceUser } from './service-user';
 import { VERSIONS } from './versions';
 
 export const JAEGER = 'jaeger';
@@ -193,6 +194,7 @@ export class JaegerProcess {
   async start(ctx: StackContext): Promise<number> {
     if (runningPid(ctx.paths, JAEGER) !== undefined) return 0;
     const config = this.writeConfig(ctx);
+    ownByServiceUser(ctx.paths.data(JAEGER));
     spawnDaemon(ctx.paths, {
       name: JAEGER,
       command: jaegerBinary(ctx.config.cacheDir),

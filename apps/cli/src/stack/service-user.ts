@@ -1,0 +1,175 @@
+import { spawnSync } from 'child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+} from 'fs';
+import { dirname, join } from 'path';
+
+/**
+ * The local stack's service user (issue 20, finding 2). `stack up` is run as root (it installs
+ * Debian packages), but no long-running process of the stack needs root: when the invoker is
+ * root, every stack process runs as this unprivileged system user (PostgreSQL as `postgres`, as
+ * before), created by the stack when missing: a system account with a group of its own, no home,
+ * no login shell and a locked password. A non-root invoker runs everything as itself, as before.
+ * The supervisor stays with the invoker (root): it starts PostgreSQL as `postgres` and the others
+ * as this user, and manages their files.
+ */
+export const SERVICE_USER = 'fstore';
+
+export interface ServiceUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+export function invokedAsRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+function ids(name: string): ServiceUser | undefined {
+  const uid = spawnSync('id', ['-u', name], { encoding: 'utf8' });
+  const gid = spawnSync('id', ['-g', name], { encoding: 'utf8' });
+  if (uid.status !== 0 || gid.status !== 0) return undefined;
+  return { name, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+let cached: ServiceUser | undefined;
+
+/**
+ * The user the stack's processes run as when the invoker is root (created when missing), or
+ * undefined for a non-root invoker: everything runs as the invoker then.
+ */
+export function serviceUser(): ServiceUser | undefined {
+  if (!invokedAsRoot()) return undefined;
+  if (cached) return cached;
+  let user = ids(SERVICE_USER);
+  if (!user) {
+    const res = spawnSync(
+      'useradd',
+      [
+        '--system',
+        '--user-group',
+        '--no-create-home',
+        '--home-dir',
+        '/nonexistent',
+        '--shell',
+        '/usr/sbin/nologin',
+        '--comment',
+        'fstore local stack services',
+        SERVICE_USER,
+      ],
+      { encoding: 'utf8' },
+    );
+    user = ids(SERVICE_USER);
+    if (!user) {
+      throw new Error(
+        `could not create the stack's service user ${SERVICE_USER}: ${(res.stderr || res.error?.message || '').trim()}`,
+      );
+    }
+  }
+  cached = user;
+  return user;
+}
+
+/** The service user's HOME while it runs stack processes: a folder of the stack's, its own. */
+export function serviceHome(stackRoot: string): string {
+  return join(stackRoot, 'home');
+}
+
+/**
+ * What a spawn needs to run a command as the service user (uid, gid, HOME and USER in its
+ * environment), or nothing for a non-root invoker. For the stack's processes and for the
+ * short-lived commands that write where the processes write (the Airflow CLI in Airflow's home,
+ * spark-submit in the warehouse): files they leave must belong to the service user.
+ */
+export function asServiceUser(
+  stackRoot: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { uid?: number; gid?: number; env: NodeJS.ProcessEnv } {
+  const user = serviceUser();
+  if (!user) return { env };
+  const home = serviceHome(stackRoot);
+  if (!existsSync(home)) mkdirSync(home, { recursive: true, mode: 0o700 });
+  chownSync(home, user.uid, user.gid);
+  return {
+    uid: user.uid,
+    gid: user.gid,
+    env: { ...env, HOME: home, USER: user.name, LOGNAME: user.name },
+  };
+}
+
+/** Hands a folder (everything in it) to the service user: the folders its processes write. */
+export function ownByServiceUser(path: string): void {
+  const user = serviceUser();
+  if (!user || !existsSync(path)) return;
+  const res = spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, path], { encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`chown -R ${user.name} ${path}: ${res.stderr.trim()}`);
+}
+
+/**
+ * Lets the service user read a secret the stack (root) keeps and the processes only read
+ * (secrets.env, Flink's key material): owner root, group the service user's, files 0640 and
+ * folders 0750, recursively. For a non-root invoker: owner only (0600, folders 0700).
+ */
+export function shareWithServiceUser(path: string): void {
+  if (!existsSync(path)) return;
+  const user = serviceUser();
+  const visit = (p: string) => {
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) return;
+    const dir = st.isDirectory();
+    if (user) {
+      chownSync(p, 0, user.gid);
+      chmodSync(p, dir ? 0o750 : 0o640);
+    } else {
+      chmodSync(p, dir ? 0o700 : 0o600);
+    }
+    if (dir) for (const name of readdirSync(p)) visit(join(p, name));
+  };
+  visit(path);
+}
+
+/** Whether the service user can enter a folder through its mode bits (not counting ACLs). */
+function traversable(dir: string, user: ServiceUser): boolean {
+  const st = statSync(dir);
+  if (st.uid === user.uid) return (st.mode & 0o100) !== 0;
+  if (st.gid === user.gid) return (st.mode & 0o010) !== 0;
+  return (st.mode & 0o001) !== 0;
+}
+
+/**
+ * Folders on the way to `paths` that the service user cannot enter (e.g. /root, 0700, on the way
+ * to the cache folder ~/.cache/fstore; a private stack in a mkdtemp folder): each needs an ACL
+ * entry letting only that user through (`setfacl -m u:fstore:x`: enter, not list).
+ */
+export function foldersToTraverse(paths: string[], user: ServiceUser): string[] {
+  const out = new Set<string>();
+  for (const p of paths) {
+    if (!existsSync(p)) continue;
+    let dir = realpathSync(p);
+    if (!statSync(dir).isDirectory()) dir = dirname(dir);
+    const chain: string[] = [];
+    for (let d = dir; ; d = dirname(d)) {
+      chain.push(d);
+      if (dirname(d) === d) break;
+    }
+    for (const d of chain.reverse()) if (!traversable(d, user)) out.add(d);
+  }
+  return [...out];
+}
+
+/** Adds the ACL entries of foldersToTraverse (setfacl: Debian's `acl`, installed by the caller). */
+export function grantTraverse(dirs: string[], user: ServiceUser): void {
+  for (const dir of dirs) {
+    const res = spawnSync('setfacl', ['-m', `u:${user.name}:x`, dir], { encoding: 'utf8' });
+    if (res.status !== 0) {
+      throw new Error(`setfacl -m u:${user.name}:x ${dir}: ${(res.stderr || '').trim()}`);
+    }
+  }
+}

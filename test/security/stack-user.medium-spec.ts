@@ -1,0 +1,146 @@
+import { spawnSync } from 'child_process';
+import { readdirSync, readFileSync, statSync } from 'fs';
+import { join } from 'path';
+import { loadConfig, secretsFile } from '@fstore/config';
+import { readPidRecord, runningPid, StackPaths } from '../../apps/cli/src/stack/processes';
+import { SERVICE_USER, serviceUser } from '../../apps/cli/src/stack/service-user';
+import { SUPERVISOR } from '../../apps/cli/src/stack/supervisor';
+
+// Issue 20, finding 2: no process of the stack runs as root. When root runs `stack up`, each
+// process the stack started (its pid file in <stack>/run) and every process of its process group
+// (nginx's worker, Airflow's task processes, …) runs as the service user — PostgreSQL as
+// `postgres` — and only the supervisor, the CLI's own loop, stays root. For a non-root invoker
+// everything runs as the invoker, as before.
+const config = loadConfig();
+const paths = new StackPaths(config.stackDir);
+const root = process.getuid?.() === 0;
+
+/** Real, effective, saved and filesystem uid of a process (/proc/<pid>/status). */
+function uids(pid: number): number[] {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return /^Uid:\s+(.*)$/m.exec(status)![1].trim().split(/\s+/).map(Number);
+}
+
+/** The processes of a process group (each stack process leads one: spawnDaemon detaches it). */
+function groupMembers(pgid: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        // "pid (comm) state ppid pgrp …": comm may hold spaces, so count after the last ")".
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pgid;
+      } catch {
+        return false; // exited meanwhile
+      }
+    });
+}
+
+function idOf(user: string): number {
+  return Number(spawnSync('id', ['-u', user], { encoding: 'utf8' }).stdout.trim());
+}
+
+/** Every process the stack runs (a pid file and a live process), but the supervisor. */
+function stackProcesses(): { name: string; pid: number }[] {
+  return readdirSync(paths.run)
+    .filter((f) => f.endsWith('.pid'))
+    .map((f) => f.slice(0, -'.pid'.length))
+    .filter((name) => name !== SUPERVISOR && readPidRecord(paths, name) !== undefined)
+    .map((name) => ({ name, pid: runningPid(paths, name)! }))
+    .filter((p) => p.pid !== undefined);
+}
+
+describe('the stack processes run unprivileged', () => {
+  it('each process and its process group run as the service user (postgres as postgres)', () => {
+    const processes = stackProcesses();
+    // The whole stack is up: every component's processes are there.
+    const names = processes.map((p) => p.name);
+    for (const name of [
+      'postgres',
+      'redis-queue',
+      'kafka',
+      'jobmanager',
+      'taskmanager',
+      'sql-gateway',
+      'feature-writer',
+      'nginx',
+      'nginx-exporter',
+      'livy',
+      'control-plane',
+      'airflow-scheduler',
+      'airflow-api-server',
+      'prometheus',
+      'jaeger',
+    ]) {
+      expect(names).toContain(name);
+    }
+    const service = root ? serviceUser()!.uid : process.getuid!();
+    const postgres = root ? idOf('postgres') : process.getuid!();
+    expect(service).not.toBe(root ? 0 : -1);
+    const seen = processes.flatMap(({ name, pid }) =>
+      groupMembers(pid).map((member) => ({ name, member, uids: uids(member) })),
+    );
+    // Leaders and their children: at least one member a process (the leader itself).
+    expect(seen.length).toBeGreaterThanOrEqual(processes.length);
+    const want = seen.map(({ name, member }) => {
+      const uid = name === 'postgres' ? postgres : service;
+      return { name, member, uids: [uid, uid, uid, uid] };
+    });
+    expect(seen).toEqual(want);
+    if (root) expect(seen.filter((s) => s.uids.includes(0))).toEqual([]);
+  });
+
+  it('the supervisor stays the invoker: it starts the others as their users', () => {
+    const pid = runningPid(paths, SUPERVISOR);
+    expect(pid).toBeDefined();
+    expect(uids(pid!)[1]).toBe(process.getuid!());
+  });
+
+  (root ? it : it.skip)(
+    'the service user is a system account without login, password or home of its own',
+    () => {
+      const passwd = spawnSync('getent', ['passwd', SERVICE_USER], { encoding: 'utf8' });
+      const [name, , uid, , , home, shell] = passwd.stdout.trim().split(':');
+      expect({ name, home, shell }).toEqual({
+        name: SERVICE_USER,
+        home: '/nonexistent',
+        shell: '/usr/sbin/nologin',
+      });
+      // useradd --system: below the first regular uid (1000 on Debian).
+      expect(Number(uid)).toBeLessThan(1000);
+      expect(Number(uid)).toBeGreaterThan(0);
+      const shadow = spawnSync('getent', ['shadow', SERVICE_USER], { encoding: 'utf8' });
+      // A locked password field ("!" or "*"): no password login.
+      expect(shadow.stdout.split(':')[1]).toMatch(/^[!*]/);
+    },
+  );
+
+  (root ? it : it.skip)(
+    'secrets.env and the Flink key material: root owns them, the service group reads them',
+    () => {
+      const gid = serviceUser()!.gid;
+      const tls = join(config.stackDir, 'tls', 'flink');
+      const files = [
+        secretsFile(config.stackDir),
+        join(tls, 'rest.key'),
+        join(tls, 'internal.key'),
+      ];
+      const got = [tls, ...files].map((f) => {
+        const st = statSync(f);
+        return { f, uid: st.uid, gid: st.gid, mode: (st.mode & 0o777).toString(8) };
+      });
+      expect(got).toEqual([
+        { f: tls, uid: 0, gid, mode: '750' },
+        ...files.map((f) => ({ f, uid: 0, gid, mode: '640' })),
+      ]);
+      // The folders the processes write are the service user's.
+      for (const dir of ['kafka', 'flink', 'livy', 'airflow', 'spark', 'warehouse', 'nginx']) {
+        expect({ dir, uid: statSync(paths.data(dir)).uid }).toEqual({
+          dir,
+          uid: serviceUser()!.uid,
+        });
+      }
+    },
+  );
+});
