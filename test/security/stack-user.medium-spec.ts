@@ -3,13 +3,14 @@ import { readdirSync, readFileSync, statSync } from 'fs';
 import { join } from 'path';
 import { loadConfig, secretsFile } from '@fstore/config';
 import { readPidRecord, runningPid, StackPaths } from '../../apps/cli/src/stack/processes';
-import { SERVICE_USER, serviceUser } from '../../apps/cli/src/stack/service-user';
+import { NGINX_USER, SERVICE_USER, serviceUser } from '../../apps/cli/src/stack/service-user';
 import { SUPERVISOR } from '../../apps/cli/src/stack/supervisor';
 
 // Issue 20, finding 2: no process of the stack runs as root. When root runs `stack up`, each
 // process the stack started (its pid file in <stack>/run) and every process of its process group
-// (nginx's worker, Airflow's task processes, …) runs as the service user — PostgreSQL as
-// `postgres` — and only the supervisor, the CLI's own loop, stays root. For a non-root invoker
+// (Airflow's task processes, Livy's spark-submit, …) runs as the service user — PostgreSQL as
+// `postgres`, nginx (master and worker) as an account of its own — and only the supervisor, the
+// CLI's own loop, stays root. For a non-root invoker
 // everything runs as the invoker, as before.
 const config = loadConfig();
 const paths = new StackPaths(config.stackDir);
@@ -51,8 +52,25 @@ function stackProcesses(): { name: string; pid: number }[] {
     .filter((p) => p.pid !== undefined);
 }
 
+/** A system account (useradd --system): no login shell, no home, a locked password. */
+function expectSystemAccount(account: string): void {
+  const passwd = spawnSync('getent', ['passwd', account], { encoding: 'utf8' });
+  const [name, , uid, , , home, shell] = passwd.stdout.trim().split(':');
+  expect({ name, home, shell }).toEqual({
+    name: account,
+    home: '/nonexistent',
+    shell: '/usr/sbin/nologin',
+  });
+  // useradd --system: below the first regular uid (1000 on Debian).
+  expect(Number(uid)).toBeLessThan(1000);
+  expect(Number(uid)).toBeGreaterThan(0);
+  const shadow = spawnSync('getent', ['shadow', account], { encoding: 'utf8' });
+  // A locked password field ("!" or "*"): no password login.
+  expect(shadow.stdout.split(':')[1]).toMatch(/^[!*]/);
+}
+
 describe('the stack processes run unprivileged', () => {
-  it('each process and its process group run as the service user (postgres as postgres)', () => {
+  it('each process and its process group run as the service user (postgres, nginx: their own)', () => {
     const processes = stackProcesses();
     // The whole stack is up: every component's processes are there.
     const names = processes.map((p) => p.name);
@@ -76,15 +94,17 @@ describe('the stack processes run unprivileged', () => {
       expect(names).toContain(name);
     }
     const service = root ? serviceUser()!.uid : process.getuid!();
-    const postgres = root ? idOf('postgres') : process.getuid!();
-    expect(service).not.toBe(root ? 0 : -1);
+    const own: Record<string, number> = root
+      ? { postgres: idOf('postgres'), nginx: serviceUser(NGINX_USER)!.uid }
+      : {};
+    expect(new Set([service, ...Object.values(own)]).size).toBe(root ? 3 : 1);
     const seen = processes.flatMap(({ name, pid }) =>
       groupMembers(pid).map((member) => ({ name, member, uids: uids(member) })),
     );
     // Leaders and their children: at least one member a process (the leader itself).
     expect(seen.length).toBeGreaterThanOrEqual(processes.length);
     const want = seen.map(({ name, member }) => {
-      const uid = name === 'postgres' ? postgres : service;
+      const uid = own[name] ?? service;
       return { name, member, uids: [uid, uid, uid, uid] };
     });
     expect(seen).toEqual(want);
@@ -98,21 +118,9 @@ describe('the stack processes run unprivileged', () => {
   });
 
   (root ? it : it.skip)(
-    'the service user is a system account without login, password or home of its own',
+    'the service users are system accounts without login, password or home of their own',
     () => {
-      const passwd = spawnSync('getent', ['passwd', SERVICE_USER], { encoding: 'utf8' });
-      const [name, , uid, , , home, shell] = passwd.stdout.trim().split(':');
-      expect({ name, home, shell }).toEqual({
-        name: SERVICE_USER,
-        home: '/nonexistent',
-        shell: '/usr/sbin/nologin',
-      });
-      // useradd --system: below the first regular uid (1000 on Debian).
-      expect(Number(uid)).toBeLessThan(1000);
-      expect(Number(uid)).toBeGreaterThan(0);
-      const shadow = spawnSync('getent', ['shadow', SERVICE_USER], { encoding: 'utf8' });
-      // A locked password field ("!" or "*"): no password login.
-      expect(shadow.stdout.split(':')[1]).toMatch(/^[!*]/);
+      for (const account of [SERVICE_USER, NGINX_USER]) expectSystemAccount(account);
     },
   );
 
@@ -134,13 +142,16 @@ describe('the stack processes run unprivileged', () => {
         { f: tls, uid: 0, gid, mode: '750' },
         ...files.map((f) => ({ f, uid: 0, gid, mode: '640' })),
       ]);
-      // The folders the processes write are the service user's.
-      for (const dir of ['kafka', 'flink', 'livy', 'airflow', 'spark', 'warehouse', 'nginx']) {
-        expect({ dir, uid: statSync(paths.data(dir)).uid }).toEqual({
+      // The folders the processes write are the service user's (nginx's, its own).
+      const owners = ['kafka', 'flink', 'livy', 'airflow', 'spark', 'warehouse', 'nginx'].map(
+        (dir) => ({ dir, uid: statSync(paths.data(dir)).uid }),
+      );
+      expect(owners).toEqual(
+        owners.map(({ dir }) => ({
           dir,
-          uid: serviceUser()!.uid,
-        });
-      }
+          uid: serviceUser(dir === 'nginx' ? NGINX_USER : SERVICE_USER)!.uid,
+        })),
+      );
     },
   );
 });

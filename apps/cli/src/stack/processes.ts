@@ -65,6 +65,8 @@ export interface SpawnSpec {
    * users). Default `service`: the stack's service user when the invoker is root (service-user.ts).
    */
   runAs?: 'service' | 'invoker';
+  /** The service account for `service` (default SERVICE_USER; nginx has one of its own). */
+  account?: string;
   /**
    * For a launcher script that execs another program (the pid stays, the command line changes):
    * strings of which one is in the command line of the running process, before and after exec.
@@ -139,7 +141,7 @@ export function spawnDaemon(paths: StackPaths, spec: SpawnSpec): number {
   const as =
     spec.uid !== undefined || spec.runAs === 'invoker'
       ? { uid: spec.uid, gid: spec.gid, env: spec.env ?? process.env }
-      : asServiceUser(paths.root, spec.env ?? process.env);
+      : asServiceUser(paths.root, spec.env ?? process.env, spec.account);
   const child = spawn(spec.command, spec.args, {
     cwd: spec.cwd,
     env: as.env,

@@ -64,9 +64,14 @@ describe("the stack's service user", () => {
       expect(opts).toEqual({
         uid: user.uid,
         gid: user.gid,
-        env: { PATH: '/usr/bin', HOME: join(dir, 'home'), USER: user.name, LOGNAME: user.name },
+        env: {
+          PATH: '/usr/bin',
+          HOME: join(dir, 'home', user.name),
+          USER: user.name,
+          LOGNAME: user.name,
+        },
       });
-      const home = statSync(join(dir, 'home'));
+      const home = statSync(join(dir, 'home', user.name));
       expect([home.uid, home.mode & 0o777]).toEqual([user.uid, 0o700]);
     } else {
       expect(opts).toEqual({ env: { PATH: '/usr/bin', HOME: '/root' } });

@@ -21,6 +21,11 @@ import { dirname, join } from 'path';
  * as this user, and manages their files.
  */
 export const SERVICE_USER = 'fstore';
+/**
+ * nginx's account, of its own: its worker parses every client's request, so it gets nothing of
+ * the stack's (its configuration holds no secret; it writes only its pid file and temp files).
+ */
+export const NGINX_USER = 'fstore-nginx';
 
 export interface ServiceUser {
   name: string;
@@ -39,16 +44,18 @@ function ids(name: string): ServiceUser | undefined {
   return { name, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-let cached: ServiceUser | undefined;
+const cached = new Map<string, ServiceUser>();
 
 /**
- * The user the stack's processes run as when the invoker is root (created when missing), or
- * undefined for a non-root invoker: everything runs as the invoker then.
+ * The account the stack's processes run as when the invoker is root (created when missing), or
+ * undefined for a non-root invoker: everything runs as the invoker then. `name`: SERVICE_USER,
+ * or NGINX_USER for nginx.
  */
-export function serviceUser(): ServiceUser | undefined {
+export function serviceUser(name: string = SERVICE_USER): ServiceUser | undefined {
   if (!invokedAsRoot()) return undefined;
-  if (cached) return cached;
-  let user = ids(SERVICE_USER);
+  const known = cached.get(name);
+  if (known) return known;
+  let user = ids(name);
   if (!user) {
     const res = spawnSync(
       'useradd',
@@ -62,24 +69,24 @@ export function serviceUser(): ServiceUser | undefined {
         '/usr/sbin/nologin',
         '--comment',
         'fstore local stack services',
-        SERVICE_USER,
+        name,
       ],
       { encoding: 'utf8' },
     );
-    user = ids(SERVICE_USER);
+    user = ids(name);
     if (!user) {
       throw new Error(
-        `could not create the stack's service user ${SERVICE_USER}: ${(res.stderr || res.error?.message || '').trim()}`,
+        `could not create the stack's service user ${name}: ${(res.stderr || res.error?.message || '').trim()}`,
       );
     }
   }
-  cached = user;
+  cached.set(name, user);
   return user;
 }
 
-/** The service user's HOME while it runs stack processes: a folder of the stack's, its own. */
-export function serviceHome(stackRoot: string): string {
-  return join(stackRoot, 'home');
+/** A service user's HOME while it runs stack processes: a folder of the stack's, its own. */
+export function serviceHome(stackRoot: string, name: string = SERVICE_USER): string {
+  return join(stackRoot, 'home', name);
 }
 
 /**
@@ -91,11 +98,14 @@ export function serviceHome(stackRoot: string): string {
 export function asServiceUser(
   stackRoot: string,
   env: NodeJS.ProcessEnv = process.env,
+  name: string = SERVICE_USER,
 ): { uid?: number; gid?: number; env: NodeJS.ProcessEnv } {
-  const user = serviceUser();
+  const user = serviceUser(name);
   if (!user) return { env };
-  const home = serviceHome(stackRoot);
-  if (!existsSync(home)) mkdirSync(home, { recursive: true, mode: 0o700 });
+  const home = serviceHome(stackRoot, name);
+  // <stack>/home open to enter (each service user's own folder in it is not).
+  mkdirSync(dirname(home), { recursive: true, mode: 0o755 });
+  if (!existsSync(home)) mkdirSync(home, { mode: 0o700 });
   chownSync(home, user.uid, user.gid);
   return {
     uid: user.uid,
@@ -105,8 +115,8 @@ export function asServiceUser(
 }
 
 /** Hands a folder (everything in it) to the service user: the folders its processes write. */
-export function ownByServiceUser(path: string): void {
-  const user = serviceUser();
+export function ownByServiceUser(path: string, name: string = SERVICE_USER): void {
+  const user = serviceUser(name);
   if (!user || !existsSync(path)) return;
   const res = spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, path], { encoding: 'utf8' });
   if (res.status !== 0) throw new Error(`chown -R ${user.name} ${path}: ${res.stderr.trim()}`);

@@ -16,7 +16,7 @@ import {
   waitUntil,
   writeIfChanged,
 } from './processes';
-import { asServiceUser, ownByServiceUser } from './service-user';
+import { asServiceUser, NGINX_USER, ownByServiceUser } from './service-user';
 
 const NGINX = 'nginx';
 /** Debian's prometheus-nginx-exporter, scraped by the monitoring component's Prometheus. */
@@ -174,7 +174,7 @@ export class ServingComponent implements StackComponent {
     const prefix = ensureDir(ctx.paths.data('nginx'));
     const file = join(prefix, 'nginx.conf');
     writeIfChanged(file, nginxConf(ctx.config, prefix, nginxTempModules()));
-    ownByServiceUser(prefix);
+    ownByServiceUser(prefix, NGINX_USER);
     return { prefix, file };
   }
 
@@ -195,7 +195,7 @@ export class ServingComponent implements StackComponent {
       // `-e stderr`: the log before the configuration is read, instead of Debian's
       // /var/log/nginx/error.log (root's). The check runs as nginx will.
       run('nginx', ['-t', '-q', '-e', 'stderr', '-p', prefix, '-c', file], {
-        ...asServiceUser(ctx.paths.root),
+        ...asServiceUser(ctx.paths.root, process.env, NGINX_USER),
         cwd: prefix,
       });
       spawnDaemon(ctx.paths, {
@@ -203,6 +203,8 @@ export class ServingComponent implements StackComponent {
         command: 'nginx',
         args: ['-e', 'stderr', '-p', prefix, '-c', file, '-g', 'daemon off;'],
         cwd: prefix,
+        // An account of its own (service-user.ts): its worker reads the clients' requests.
+        account: NGINX_USER,
       });
       started++;
     }

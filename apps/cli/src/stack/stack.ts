@@ -22,6 +22,8 @@ import { ensureSecrets } from './secrets';
 import {
   foldersToTraverse,
   grantTraverse,
+  NGINX_USER,
+  ServiceUser,
   serviceUser,
   shareWithServiceUser,
 } from './service-user';
@@ -116,22 +118,31 @@ export function ensureBuilt(ctx: StackContext): void {
  */
 export async function prepareServiceUser(ctx: StackContext): Promise<void> {
   const user = serviceUser();
-  if (!user) return;
+  const nginx = serviceUser(NGINX_USER);
+  if (!user || !nginx) return;
   ensureDir(ctx.config.cacheDir);
-  const dirs = foldersToTraverse(
+  const grants: [ServiceUser, string[]][] = [
     [
-      ctx.config.cacheDir,
-      ctx.config.stackDir,
-      PROJECT_ROOT,
-      join(PROJECT_ROOT, 'node_modules'),
-      join(PROJECT_ROOT, '.venv'),
+      user,
+      foldersToTraverse(
+        [
+          ctx.config.cacheDir,
+          ctx.config.stackDir,
+          PROJECT_ROOT,
+          join(PROJECT_ROOT, 'node_modules'),
+          join(PROJECT_ROOT, '.venv'),
+        ],
+        user,
+      ),
     ],
-    user,
-  );
-  if (dirs.length > 0) {
+    // nginx: its own folder in the stack only.
+    [nginx, foldersToTraverse([ctx.config.stackDir], nginx)],
+  ];
+  for (const [account, dirs] of grants) {
+    if (dirs.length === 0) continue;
     if (!commandExists('setfacl')) await aptInstall(['acl'], ctx.log);
-    grantTraverse(dirs, user);
-    ctx.log(`stack: the service user ${user.name} may enter ${dirs.join(', ')} (ACL, not list)`);
+    grantTraverse(dirs, account);
+    ctx.log(`stack: the service user ${account.name} may enter ${dirs.join(', ')} (ACL, not list)`);
   }
   shareWithServiceUser(secretsFile(ctx.config.stackDir));
 }
