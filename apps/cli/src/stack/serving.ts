@@ -104,9 +104,9 @@ pid ${join(dir, 'nginx.pid')};
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_temp_path ${join(dir, 'temp', 'body')};
-  proxy_temp_path ${join(dir, 'temp', 'proxy')};
-${tempModules.map((m) => `  ${m}_temp_path ${join(dir, 'temp', m)};`).join('\n')}
+  client_body_temp_path ${join(dir, 'body_temp')};
+  proxy_temp_path ${join(dir, 'proxy_temp')};
+${tempModules.map((m) => `  ${m}_temp_path ${join(dir, `${m}_temp`)};`).join('\n')}
   # Login and refresh, per client address (issue 20, finding 5).
   limit_req_zone $binary_remote_addr zone=fstore_auth:10m rate=${rate}r/s;
   limit_req_status 429;
