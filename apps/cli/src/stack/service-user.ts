@@ -174,12 +174,20 @@ export function foldersToTraverse(paths: string[], user: ServiceUser): string[] 
   return [...out];
 }
 
-/** Adds the ACL entries of foldersToTraverse (setfacl: Debian's `acl`, installed by the caller). */
-export function grantTraverse(dirs: string[], user: ServiceUser): void {
-  for (const dir of dirs) {
+/**
+ * Adds the ACL entries of foldersToTraverse that are not there yet (setfacl, getfacl: Debian's
+ * `acl`, installed by the caller); returns the folders it granted.
+ */
+export function grantTraverse(dirs: string[], user: ServiceUser): string[] {
+  const entry = new RegExp(`^user:${user.name}:[r-][w-]x$`, 'm');
+  const missing = dirs.filter(
+    (dir) => !entry.test(spawnSync('getfacl', ['-cp', dir], { encoding: 'utf8' }).stdout ?? ''),
+  );
+  for (const dir of missing) {
     const res = spawnSync('setfacl', ['-m', `u:${user.name}:x`, dir], { encoding: 'utf8' });
     if (res.status !== 0) {
       throw new Error(`setfacl -m u:${user.name}:x ${dir}: ${(res.stderr || '').trim()}`);
     }
   }
+  return missing;
 }

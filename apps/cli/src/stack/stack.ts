@@ -141,8 +141,11 @@ export async function prepareServiceUser(ctx: StackContext): Promise<void> {
   for (const [account, dirs] of grants) {
     if (dirs.length === 0) continue;
     if (!commandExists('setfacl')) await aptInstall(['acl'], ctx.log);
-    grantTraverse(dirs, account);
-    ctx.log(`stack: the service user ${account.name} may enter ${dirs.join(', ')} (ACL, not list)`);
+    const granted = grantTraverse(dirs, account);
+    if (granted.length === 0) continue;
+    ctx.log(
+      `stack: the service user ${account.name} may enter ${granted.join(', ')} (ACL, not list)`,
+    );
   }
   shareWithServiceUser(secretsFile(ctx.config.stackDir));
 }
