@@ -259,15 +259,22 @@ describe('Livy authenticates every request (issue 20, finding 2)', () => {
 });
 
 describe('the credentials are files only their owner reads', () => {
-  it('the Flink key material is 600 (its folder 700), its config.yaml and Livy token file 600', () => {
-    const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
-    // When root runs the stack, the processes run as the service user: the key material is
-    // root's, its group the service user's, 640 (folder 750); the configuration is the service
-    // user's, 600 (docs/security.md).
-    const shared = serviceUser() ? { dir: '750', file: '640' } : { dir: '700', file: '600' };
+  it('the Flink key material, its config.yaml and Livy token file: 600, their folders 700', () => {
+    // When root runs the stack, the processes run as the service user: these files are root's,
+    // their group the service user's, 640, folders 750 (docs/security.md): the processes read
+    // them, nobody else, and only root changes them.
+    const user = serviceUser();
+    const want = (dir: boolean) =>
+      user
+        ? { uid: 0, gid: user.gid, mode: dir ? '750' : '640' }
+        : { uid: process.getuid!(), mode: dir ? '700' : '600' };
+    const got = (f: string) => {
+      const st = statSync(f);
+      const mode = (st.mode & 0o777).toString(8);
+      return user ? { f, uid: st.uid, gid: st.gid, mode } : { f, uid: st.uid, mode };
+    };
     const tlsDir = join(config.stackDir, 'tls', 'flink');
-    expect(mode(tlsDir)).toBe(shared.dir);
-    const keyMaterial = [
+    const files = [
       join(tlsDir, 'rest.key'),
       join(tlsDir, 'rest.crt'),
       join(tlsDir, 'rest.keystore.p12'),
@@ -275,13 +282,14 @@ describe('the credentials are files only their owner reads', () => {
       join(tlsDir, 'internal.key'),
       join(tlsDir, 'internal.keystore.p12'),
       join(tlsDir, 'internal.truststore.p12'),
-    ];
-    expect(keyMaterial.map((f) => [f, mode(f)])).toEqual(keyMaterial.map((f) => [f, shared.file]));
-    const files = [
       join(config.stackDir, 'data', 'flink', 'conf', 'config.yaml'),
       join(config.stackDir, 'data', 'livy', 'conf', 'auth-token'),
     ];
-    expect(files.map((f) => [f, mode(f)])).toEqual(files.map((f) => [f, '600']));
+    const dirs = [tlsDir, join(config.stackDir, 'data', 'flink', 'conf')];
+    expect([...dirs, ...files].map(got)).toEqual([
+      ...dirs.map((f) => ({ f, ...want(true) })),
+      ...files.map((f) => ({ f, ...want(false) })),
+    ]);
     expect(readFileSync(files[files.length - 1], 'utf8')).toBe(`${config.livy.token}\n`);
   });
 });

@@ -125,7 +125,7 @@ describe('the stack processes run unprivileged', () => {
   );
 
   (root ? it : it.skip)(
-    'secrets.env and the Flink key material: root owns them, the service group reads them',
+    'secrets, key material and configuration are root’s, readable by the service group',
     () => {
       const gid = serviceUser()!.gid;
       const tls = join(config.stackDir, 'tls', 'flink');
@@ -142,16 +142,54 @@ describe('the stack processes run unprivileged', () => {
         { f: tls, uid: 0, gid, mode: '750' },
         ...files.map((f) => ({ f, uid: 0, gid, mode: '640' })),
       ]);
-      // The folders the processes write are the service user's (nginx's, its own).
-      const owners = ['kafka', 'flink', 'livy', 'airflow', 'spark', 'warehouse', 'nginx'].map(
-        (dir) => ({ dir, uid: statSync(paths.data(dir)).uid }),
-      );
-      expect(owners).toEqual(
-        owners.map(({ dir }) => ({
-          dir,
-          uid: serviceUser(dir === 'nginx' ? NGINX_USER : SERVICE_USER)!.uid,
-        })),
-      );
+      // What the processes write is theirs; their configuration root's, the group theirs, 640;
+      // the folders both write in, root's with the sticky bit (1770).
+      const svc = serviceUser()!;
+      const nginx = serviceUser(NGINX_USER)!;
+      const stat = (path: string) => {
+        const st = statSync(join(paths.root, 'data', path));
+        return { path, uid: st.uid, gid: st.gid, mode: (st.mode & 0o7777).toString(8) };
+      };
+      const theirs = (path: string, user = svc) => ({ path, uid: user.uid, gid: user.gid });
+      const rootFile = (path: string, mode = '640', user = svc) => ({
+        path,
+        uid: 0,
+        gid: user.gid,
+        mode,
+      });
+      const port = config.redis.clusterPorts[0];
+      const layout = [
+        rootFile('kafka', '750'),
+        rootFile('kafka/server.properties'),
+        theirs('kafka/logs'),
+        rootFile(`redis/${port}`, '1770'),
+        rootFile(`redis/${port}/redis.conf`),
+        rootFile(`redis/${port}/users.acl`),
+        theirs(`redis/${port}/nodes.conf`),
+        rootFile('flink', '1770'),
+        rootFile('flink/conf', '750'),
+        rootFile('flink/conf/config.yaml'),
+        theirs('flink/checkpoints'),
+        rootFile('livy', '1770'),
+        rootFile('livy/conf/auth-token'),
+        theirs('livy/logs'),
+        rootFile('spark/conf/spark-defaults.conf'),
+        theirs('warehouse'),
+        rootFile('airflow', '1770'),
+        rootFile('airflow/simple_auth_manager_passwords.json'),
+        theirs('airflow/logs'),
+        rootFile('prometheus/web.yml'),
+        theirs('prometheus/data'),
+        rootFile('nginx', '1770', nginx),
+        rootFile('nginx/nginx.conf', '640', nginx),
+        theirs('nginx/nginx.pid', nginx),
+      ];
+      // The mode of what the processes make is theirs to choose (their umask): not compared.
+      const seen = layout.map((l) => {
+        const st = stat(l.path);
+        return 'mode' in l ? st : { path: st.path, uid: st.uid, gid: st.gid };
+      });
+      expect(seen).toEqual(layout);
     },
   );
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { FstoreConfig, loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
@@ -13,8 +13,9 @@ import {
   spawnDaemon,
   StackError,
   stopProcess,
+  writeIfChanged,
 } from './processes';
-import { asServiceUser, ownByServiceUser } from './service-user';
+import { asServiceUser, sharedWorkDir } from './service-user';
 import { VERSIONS } from './versions';
 
 export const AIRFLOW_VERSION = VERSIONS.airflow;
@@ -116,6 +117,23 @@ export function airflowCommandOptions(ctx: StackContext): {
 } {
   const cwd = ensureDir(airflowHome(ctx));
   return { ...asServiceUser(ctx.paths.root, { ...process.env, ...airflowEnv(ctx) }), cwd };
+}
+
+/** The files root's CLI writes in Airflow's home (the rest is the processes'). */
+const ROOT_FILES = [
+  'simple_auth_manager_passwords.json',
+  '.migrated',
+  '.control-key.sha256',
+  '.unpaused',
+];
+
+/**
+ * Airflow's home for the service user (service-user.ts): the password file and the stack's
+ * stamps root's, the password file readable by the processes; their logs, airflow.cfg and the
+ * rest theirs.
+ */
+function shareHome(ctx: StackContext): void {
+  sharedWorkDir(airflowHome(ctx), ROOT_FILES);
 }
 
 function passwordsFile(ctx: StackContext): string {
@@ -293,13 +311,13 @@ export class AirflowComponent implements StackComponent {
     if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === want) return;
     ctx.log(`airflow: migrating the metadata database ${db.database}`);
     // As the processes will run: what the migration leaves in Airflow's home is theirs.
-    ownByServiceUser(home);
+    shareHome(ctx);
     try {
       run(airflowVenv(ctx).airflow, ['db', 'migrate'], airflowCommandOptions(ctx));
     } catch (e) {
       throw new StackError(`airflow: db migrate failed: ${(e as Error).message}`);
     }
-    writeFileSync(stamp, want + '\n');
+    writeIfChanged(stamp, want + '\n');
   }
 
   /** The simple auth manager's password file (plain text, as Airflow reads it): mode 600. */
@@ -307,8 +325,7 @@ export class AirflowComponent implements StackComponent {
     const { admin } = ctx.config.airflow;
     if (!admin.password) throw new StackError('airflow: FSTORE_AIRFLOW_ADMIN_PASSWORD is not set');
     const file = passwordsFile(ctx);
-    writeFileSync(file, JSON.stringify({ [admin.user]: admin.password }) + '\n', { mode: 0o600 });
-    chmodSync(file, 0o600);
+    writeIfChanged(file, JSON.stringify({ [admin.user]: admin.password }) + '\n', 0o600);
   }
 
   /** Where start() records which control-plane API key the running processes were given. */
@@ -338,9 +355,8 @@ export class AirflowComponent implements StackComponent {
     const venv = airflowVenv(ctx);
     const env = { ...process.env, ...airflowEnv(current) };
     ensureDir(airflowHome(ctx));
-    writeFileSync(stamp, keyDigest + '\n');
-    // Its logs, airflow.cfg and the password file: the processes' (the file stays mode 600).
-    ownByServiceUser(airflowHome(ctx));
+    writeIfChanged(stamp, keyDigest + '\n');
+    shareHome(ctx);
     for (const p of missing) {
       const args: string[] = [p.command];
       if (p.command === 'api-server') {
@@ -428,7 +444,7 @@ export class AirflowComponent implements StackComponent {
         await sleep(2000);
       }
       done.add(dag);
-      writeFileSync(record, [...done].join('\n') + '\n');
+      writeIfChanged(record, [...done].join('\n') + '\n');
       ctx.log(`airflow: DAG ${dag} switched on (scheduled from now on)`);
     }
   }

@@ -28,7 +28,7 @@ import {
   stopProcess,
   writeIfChanged,
 } from './processes';
-import { ownByServiceUser, shareWithServiceUser } from './service-user';
+import { sharedWorkDir, shareWithServiceUser } from './service-user';
 import { VERSIONS } from './versions';
 
 export const FLINK_VERSION = VERSIONS.flink;
@@ -574,8 +574,11 @@ export class FlinkComponent implements StackComponent {
     if (missing.length === 0) return 0;
     const dirs = this.writeConfig(ctx, missing.length === PROCESSES.length);
     const home = flinkHome(ctx);
-    // Configuration, logs, pid files, temp files, RocksDB, checkpoints and savepoints.
-    ownByServiceUser(dirs.root);
+    // The configuration root's, read by the processes (service-user.ts); the rest (logs, pid
+    // files, temp files and RocksDB, checkpoints and savepoints) theirs; the folder they start
+    // in, shared.
+    shareWithServiceUser(dirs.conf);
+    sharedWorkDir(dirs.root, ['conf']);
     const env = {
       ...process.env,
       JAVA_HOME: ctx.config.flink.javaHome,

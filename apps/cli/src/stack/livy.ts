@@ -14,7 +14,7 @@ import {
   stopProcess,
   writeIfChanged,
 } from './processes';
-import { ownByServiceUser } from './service-user';
+import { ownByServiceUser, sharedWorkDir, shareWithServiceUser } from './service-user';
 import { ownSparkDirs, sparkEnv } from './spark';
 import { VERSIONS } from './versions';
 
@@ -166,8 +166,12 @@ log4j.logger.org.eclipse.jetty=WARN
     const dirs = this.writeConfig(ctx);
     const authJar = ensureAuthFilterJar(ctx, dirs.lib);
     const java = join(ctx.config.spark.javaHome, 'bin', 'java');
-    // Its configuration and token file, and its logs; the batches write Spark's folders.
-    ownByServiceUser(dirs.root);
+    // Its configuration, token file and auth filter root's, read by Livy (service-user.ts); its
+    // logs Livy's; the folder it starts in (LIVY_HOME), shared; the batches write Spark's folders.
+    shareWithServiceUser(dirs.conf);
+    shareWithServiceUser(dirs.lib);
+    ownByServiceUser(dirs.logs);
+    sharedWorkDir(dirs.root, ['conf', 'lib']);
     ownSparkDirs(ctx);
     // Without LIVY_CONF_DIR Livy silently ignores livy.conf (and binds every interface).
     spawnDaemon(ctx.paths, {

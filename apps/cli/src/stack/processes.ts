@@ -8,9 +8,11 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'fs';
+import { randomBytes } from 'crypto';
 import { homedir } from 'os';
 import { dirname, join } from 'path';
 import { asServiceUser } from './service-user';
@@ -415,12 +417,26 @@ export async function aptInstall(packages: string[], log: (m: string) => void): 
 /**
  * Writes the file unless it already holds `content`; whether it wrote. With `mode`, the file has
  * that mode afterwards either way (a file with secrets written by an older version is narrowed).
+ * A changed file is a new one, owned by the writer, renamed into place: the CLI (root) never
+ * writes through a link left at its name in a folder a service user may write.
  */
 export function writeIfChanged(file: string, content: string, mode?: number): boolean {
   ensureDir(dirname(file));
-  const same = existsSync(file) && readFileSync(file, 'utf8') === content;
-  if (!same) writeFileSync(file, content, mode === undefined ? undefined : { mode });
-  if (mode !== undefined) chmodSync(file, mode);
+  let same = false;
+  try {
+    same = lstatSync(file).isFile() && readFileSync(file, 'utf8') === content;
+  } catch {
+    // No such file yet.
+  }
+  if (!same) {
+    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    // wx: O_CREAT|O_EXCL, which never follows a link.
+    writeFileSync(tmp, content, { mode: mode ?? 0o644, flag: 'wx' });
+    if (mode !== undefined) chmodSync(tmp, mode);
+    renameSync(tmp, file);
+  } else if (mode !== undefined) {
+    chmodSync(file, mode);
+  }
   return !same;
 }
 

@@ -123,14 +123,19 @@ export function ownByServiceUser(path: string, name: string = SERVICE_USER): voi
 }
 
 /**
- * Lets the service user read a secret the stack (root) keeps and the processes only read
- * (secrets.env, Flink's key material): owner root, group the service user's, files 0640 and
- * folders 0750, recursively. For a non-root invoker: owner only (0600, folders 0700).
+ * Lets the service user read what the stack (root) writes and the processes only read (secrets.env,
+ * Flink's key material, each process's generated configuration): owner root, group the service
+ * user's, files 0640 and folders 0750, recursively unless `recursive` is false. The service user
+ * can neither change these files nor put anything in these folders, so root never writes where
+ * that user could have left a link. For a non-root invoker: owner only (0600, folders 0700).
  */
-export function shareWithServiceUser(path: string): void {
+export function shareWithServiceUser(
+  path: string,
+  opts: { name?: string; recursive?: boolean } = {},
+): void {
   if (!existsSync(path)) return;
-  const user = serviceUser();
-  const visit = (p: string) => {
+  const user = serviceUser(opts.name);
+  const visit = (p: string, depth: number) => {
     const st = lstatSync(p);
     if (st.isSymbolicLink()) return;
     const dir = st.isDirectory();
@@ -140,9 +145,30 @@ export function shareWithServiceUser(path: string): void {
     } else {
       chmodSync(p, dir ? 0o700 : 0o600);
     }
-    if (dir) for (const name of readdirSync(p)) visit(join(p, name));
+    if (dir && (opts.recursive ?? true)) {
+      for (const name of readdirSync(p)) visit(join(p, name), depth + 1);
+    }
   };
-  visit(path);
+  visit(path, 0);
+}
+
+/**
+ * A folder where both root's CLI (the configuration it generates) and a service user (what its
+ * process makes at run time: Redis's nodes.conf, Airflow's logs, nginx's pid file) put files:
+ * owner root, group the service user's, mode 1770. The sticky bit keeps root's files root's: the
+ * service user can add files but not remove or replace those of root (which writes only new files
+ * renamed into place, writeIfChanged). Every entry but `rootFiles` is handed to the service user.
+ */
+export function sharedWorkDir(dir: string, rootFiles: string[], name: string = SERVICE_USER): void {
+  const user = serviceUser(name);
+  if (!user || !existsSync(dir)) return;
+  chownSync(dir, 0, user.gid);
+  chmodSync(dir, 0o1770);
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (rootFiles.includes(entry)) shareWithServiceUser(path, { name, recursive: false });
+    else ownByServiceUser(path, name);
+  }
 }
 
 /** Whether the service user can enter a folder through its mode bits (not counting ACLs). */

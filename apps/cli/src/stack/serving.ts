@@ -16,7 +16,7 @@ import {
   waitUntil,
   writeIfChanged,
 } from './processes';
-import { asServiceUser, NGINX_USER, ownByServiceUser } from './service-user';
+import { asServiceUser, NGINX_USER, sharedWorkDir } from './service-user';
 
 const NGINX = 'nginx';
 /** Debian's prometheus-nginx-exporter, scraped by the monitoring component's Prometheus. */
@@ -174,7 +174,8 @@ export class ServingComponent implements StackComponent {
     const prefix = ensureDir(ctx.paths.data('nginx'));
     const file = join(prefix, 'nginx.conf');
     writeIfChanged(file, nginxConf(ctx.config, prefix, nginxTempModules()));
-    ownByServiceUser(prefix, NGINX_USER);
+    // nginx.conf root's, read by nginx; its pid file and temp folders beside it, nginx's.
+    sharedWorkDir(prefix, ['nginx.conf'], NGINX_USER);
     return { prefix, file };
   }
 

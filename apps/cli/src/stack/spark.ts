@@ -15,7 +15,12 @@ import {
   StackError,
   writeIfChanged,
 } from './processes';
-import { asServiceUser, ownByServiceUser } from './service-user';
+import {
+  asServiceUser,
+  ownByServiceUser,
+  sharedWorkDir,
+  shareWithServiceUser,
+} from './service-user';
 import { VERSIONS } from './versions';
 
 export const SPARK_VERSION = VERSIONS.spark;
@@ -82,11 +87,16 @@ export function sparkKafkaJars(ctx: StackContext): string[] {
 }
 
 /**
- * Hands Spark's folders (configuration with the metastore's password, warehouse, local temp) to
- * the service user: Livy's batches and every other Spark process of the stack run as that user.
+ * Spark's folders for the service user, as whom Livy's batches and every other Spark process of
+ * the stack run (service-user.ts): the configuration (with the metastore's password) root's, read
+ * by them; the warehouse and local temp folder theirs; the folder they start in, shared.
  */
 export function ownSparkDirs(ctx: StackContext): void {
-  for (const dir of Object.values(sparkDirs(ctx))) ownByServiceUser(dir);
+  const dirs = sparkDirs(ctx);
+  shareWithServiceUser(dirs.conf);
+  ownByServiceUser(dirs.warehouse);
+  ownByServiceUser(dirs.localTmp);
+  sharedWorkDir(ctx.paths.data('spark'), ['conf']);
 }
 
 /**
