@@ -6,6 +6,7 @@ import {
   foldersToTraverse,
   invokedAsRoot,
   serviceUser,
+  sharedWorkDir,
   shareWithServiceUser,
 } from './service-user';
 
@@ -55,6 +56,31 @@ describe("the stack's service user", () => {
       expect(got.map((g) => g.mode)).toEqual(['700', '600']);
     }
   });
+
+  (invokedAsRoot() ? it : it.skip)(
+    'a shared folder: root’s files stay root’s (group readable), the rest is the user’s, 1770',
+    () => {
+      const user = serviceUser()!;
+      writeFileSync(join(dir, 'redis.conf'), 'port 1', { mode: 0o600 });
+      mkdirSync(join(dir, 'appendonlydir'));
+      writeFileSync(join(dir, 'appendonlydir', 'a.aof'), '');
+      writeFileSync(join(dir, 'nodes.conf'), '');
+      sharedWorkDir(dir, ['redis.conf']);
+      const got = ['', 'redis.conf', 'appendonlydir', 'appendonlydir/a.aof', 'nodes.conf'].map(
+        (p) => {
+          const st = statSync(join(dir, p));
+          return { p, uid: st.uid, gid: st.gid, mode: (st.mode & 0o7777).toString(8) };
+        },
+      );
+      expect(got).toEqual([
+        { p: '', uid: 0, gid: user.gid, mode: '1770' },
+        { p: 'redis.conf', uid: 0, gid: user.gid, mode: '640' },
+        { p: 'appendonlydir', uid: user.uid, gid: user.gid, mode: got[2].mode },
+        { p: 'appendonlydir/a.aof', uid: user.uid, gid: user.gid, mode: got[3].mode },
+        { p: 'nodes.conf', uid: user.uid, gid: user.gid, mode: got[4].mode },
+      ]);
+    },
+  );
 
   it('runs commands as the service user with a home of its own when root invokes', () => {
     const opts = asServiceUser(dir, { PATH: '/usr/bin', HOME: '/root' });
