@@ -176,7 +176,8 @@ describe('the stack processes run unprivileged', () => {
         rootFile('spark/conf/spark-defaults.conf'),
         theirs('warehouse'),
         rootFile('airflow', '1770'),
-        rootFile('airflow/simple_auth_manager_passwords.json'),
+        // Airflow opens it for writing.
+        { ...theirs('airflow/simple_auth_manager_passwords.json'), mode: '600' },
         theirs('airflow/logs'),
         rootFile('prometheus/web.yml'),
         theirs('prometheus/data'),

@@ -119,18 +119,17 @@ export function airflowCommandOptions(ctx: StackContext): {
   return { ...asServiceUser(ctx.paths.root, { ...process.env, ...airflowEnv(ctx) }), cwd };
 }
 
-/** The files root's CLI writes in Airflow's home (the rest is the processes'). */
-const ROOT_FILES = [
-  'simple_auth_manager_passwords.json',
-  '.migrated',
-  '.control-key.sha256',
-  '.unpaused',
-];
+/**
+ * The files root's CLI keeps in Airflow's home (the rest is the processes'). Not the password
+ * file: root writes it (a new file each time, writeIfChanged), but the API server opens it for
+ * writing (r+, a+: it locks it and adds a password for a user without one), so it is handed to
+ * the service user, mode 600.
+ */
+const ROOT_FILES = ['.migrated', '.control-key.sha256', '.unpaused'];
 
 /**
- * Airflow's home for the service user (service-user.ts): the password file and the stack's
- * stamps root's, the password file readable by the processes; their logs, airflow.cfg and the
- * rest theirs.
+ * Airflow's home for the service user (service-user.ts): the stack's stamps root's; the password
+ * file, logs, airflow.cfg and the rest the processes'.
  */
 function shareHome(ctx: StackContext): void {
   sharedWorkDir(airflowHome(ctx), ROOT_FILES);
