@@ -2,6 +2,8 @@ import { spawn, SpawnOptions, spawnSync, SpawnSyncOptions } from 'child_process'
 import {
   chmodSync,
   closeSync,
+  constants,
+  fchmodSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -435,7 +437,13 @@ export function writeIfChanged(file: string, content: string, mode?: number): bo
     if (mode !== undefined) chmodSync(tmp, mode);
     renameSync(tmp, file);
   } else if (mode !== undefined) {
-    chmodSync(file, mode);
+    // Through a descriptor: never the mode of what a link swapped in meanwhile points to.
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      fchmodSync(fd, mode);
+    } finally {
+      closeSync(fd);
+    }
   }
   return !same;
 }

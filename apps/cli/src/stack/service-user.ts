@@ -1,10 +1,14 @@
 import { spawnSync } from 'child_process';
 import {
-  chmodSync,
   chownSync,
+  closeSync,
+  constants,
   existsSync,
+  fchmodSync,
+  fchownSync,
   lstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
   realpathSync,
   statSync,
@@ -114,6 +118,27 @@ export function asServiceUser(
   };
 }
 
+/**
+ * Sets a file's or folder's owner and mode through a descriptor opened without following links:
+ * a link someone swapped in meanwhile is left alone (the CLI runs as root). Whether it did.
+ */
+export function setOwnerAndMode(path: string, uid: number, gid: number, mode: number): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') return false;
+    throw e;
+  }
+  try {
+    fchownSync(fd, uid, gid);
+    fchmodSync(fd, mode);
+    return true;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Hands a folder (everything in it) to the service user: the folders its processes write. */
 export function ownByServiceUser(path: string, name: string = SERVICE_USER): void {
   const user = serviceUser(name);
@@ -139,12 +164,8 @@ export function shareWithServiceUser(
     const st = lstatSync(p);
     if (st.isSymbolicLink()) return;
     const dir = st.isDirectory();
-    if (user) {
-      chownSync(p, 0, user.gid);
-      chmodSync(p, dir ? 0o750 : 0o640);
-    } else {
-      chmodSync(p, dir ? 0o700 : 0o600);
-    }
+    const mode = user ? (dir ? 0o750 : 0o640) : dir ? 0o700 : 0o600;
+    if (!setOwnerAndMode(p, user ? 0 : st.uid, user ? user.gid : st.gid, mode)) return;
     if (dir && (opts.recursive ?? true)) {
       for (const name of readdirSync(p)) visit(join(p, name), depth + 1);
     }
@@ -162,8 +183,7 @@ export function shareWithServiceUser(
 export function sharedWorkDir(dir: string, rootFiles: string[], name: string = SERVICE_USER): void {
   const user = serviceUser(name);
   if (!user || !existsSync(dir)) return;
-  chownSync(dir, 0, user.gid);
-  chmodSync(dir, 0o1770);
+  setOwnerAndMode(dir, 0, user.gid, 0o1770);
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
     if (rootFiles.includes(entry)) shareWithServiceUser(path, { name, recursive: false });
