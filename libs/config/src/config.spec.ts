@@ -88,12 +88,12 @@ describe("the feature writer's WAIT", () => {
 describe('tracing settings', () => {
   const load = (env: Record<string, string>) => loadConfig({ FSTORE_STACK_DIR: '/none', ...env });
 
-  it('sends to the local Jaeger at 0.1 (reads 0.01) by default; an empty endpoint: off', () => {
+  it('sends to the local Jaeger at 0.1 (reads 0.001) by default; an empty endpoint: off', () => {
     const c = load({ FSTORE_HOST: '10.0.0.5' });
     expect(c.tracing).toEqual({
       endpoint: 'http://10.0.0.5:4318/v1/traces',
       sampleRatio: 0.1,
-      servingSampleRatio: 0.01,
+      servingSampleRatio: 0.001,
     });
     expect(c.jaeger).toEqual({
       otlpPort: 4318,

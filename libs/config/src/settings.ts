@@ -738,7 +738,7 @@ export const SETTINGS = {
   },
   FSTORE_TRACING_SERVING_SAMPLE_RATIO: {
     kind: 'string',
-    default: '0.01',
+    default: '0.001',
     doc: "Tracing: the feature server's share of traced reads (0 to 1), decided when a request arrives; lower than the other services' because its reads have a 5 % budget for tracing (docs/monitoring.md, Tracing). A sampled `traceparent` is always followed",
   },
 } as const satisfies Record<string, SettingSpec>;
