@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'child_process';
 import { loadConfig } from '@fstore/config';
-import { configPlaceholders, FlinkJobs, flinkClientTls } from '@fstore/flink';
+import { FlinkJobs } from '@fstore/flink';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { OracleEvent, OracleValue, sameValue, streamFeatures } from '../support/oracle';
 import { StreamScenario } from '../support/stream-scenario';
@@ -15,16 +15,7 @@ const shortHorizon = FlinkJobs.fromConfig(config);
 /** The default horizon (7 days): longer than a stop and a start. */
 const longHorizon = FlinkJobs.fromConfig(loadConfig());
 /** How jobs were submitted before the horizon: the statements as written, no compiled plan. */
-const asStatements = new FlinkJobs(
-  {
-    restUrl: config.flink.restUrl,
-    gatewayUrl: config.flink.gatewayUrl,
-    http: { timeoutMs: config.flink.requestTimeoutMs },
-    tls: () => flinkClientTls(config),
-  },
-  configPlaceholders(config),
-  config.flink.kafkaGrants,
-);
+const asStatements = FlinkJobs.fromConfig(config, { compiledPlans: false });
 const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin', {
   commandTimeoutMs: 15000,
 });
@@ -79,6 +70,15 @@ function eventOf(p: string) {
   });
 }
 
+/** Category x's three purchases, newest first: their amounts sum to 35.00 while `a` counts once. */
+function categoryX(event: ReturnType<typeof eventOf>): OracleEvent[] {
+  return [
+    event('a', 'x', 'p0', '10:03:00', '10.00', null),
+    event('b', 'x', 'p0', '10:02:00', '20.00', null),
+    event('c', 'x', 'p0', '10:01:00', '5.00', null),
+  ];
+}
+
 describe('the dedupe horizon', () => {
   afterEach(async () => {
     writer?.kill('SIGKILL');
@@ -91,10 +91,8 @@ describe('the dedupe horizon', () => {
     s = await StreamScenario.create();
     const p = s.prefix;
     const event = eventOf(p);
-    // Category x: its 3 latest amounts sum to 35.00 while `a` counts once.
-    const a = event('a', 'x', 'p0', '10:03:00', '10.00', null);
-    const x = [a, event('b', 'x', 'p0', '10:02:00', '20.00', null)];
-    x.push(event('c', 'x', 'p0', '10:01:00', '5.00', null));
+    const x = categoryX(event);
+    const a = x[0];
     // Product p1: five ratings, 1 to 5, the newest last (avg_review 3).
     const ratings = [1, 2, 3, 4, 5].map((r) => event(`r${r}`, 'y', 'p1', `09:0${r}:00`, '1.00', r));
     const first = [...x, ...ratings];
@@ -135,9 +133,8 @@ describe('the dedupe horizon', () => {
     s = await StreamScenario.create();
     const p = s.prefix;
     const event = eventOf(p);
-    const a = event('a', 'x', 'p0', '10:03:00', '10.00', null);
-    const x = [a, event('b', 'x', 'p0', '10:02:00', '20.00', null)];
-    x.push(event('c', 'x', 'p0', '10:01:00', '5.00', null));
+    const x = categoryX(event);
+    const a = x[0];
     const expected = new Map(
       [...streamFeatures(x)].filter(([k]) => k.startsWith('revenue_category:')),
     );

@@ -93,8 +93,12 @@ export class FlinkJobs {
     this.plans = plans;
   }
 
-  /** Clients for the project's configured Flink, with its placeholder values. */
-  static fromConfig(config: FstoreConfig): FlinkJobs {
+  /**
+   * Clients for the project's configured Flink, with its placeholder values. `compiledPlans:
+   * false` submits job statements as written (no dedupe TTL): how jobs were submitted before the
+   * redelivery horizon, for tests of the switch between the two.
+   */
+  static fromConfig(config: FstoreConfig, { compiledPlans = true } = {}): FlinkJobs {
     return new FlinkJobs(
       {
         restUrl: config.flink.restUrl,
@@ -104,7 +108,9 @@ export class FlinkJobs {
       },
       configPlaceholders(config),
       config.flink.kafkaGrants,
-      { dir: config.flink.planDir, dedupeTtlMs: config.flink.dedupeHorizonMs },
+      compiledPlans
+        ? { dir: config.flink.planDir, dedupeTtlMs: config.flink.dedupeHorizonMs }
+        : undefined,
     );
   }
 
