@@ -1,6 +1,5 @@
 import { randomUUID } from 'crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
 import { LivyBatchesClient } from '@fstore/livy';
@@ -11,6 +10,7 @@ import { AirflowApi, airflowCli, DagRun } from '../support/airflow';
 import { batchFeatures, historyFeatures, OracleEvent, sameValue } from '../support/oracle';
 import { keysOfRun } from '../support/redis-keys';
 import { batchOutput, sparkSubmit } from '../support/spark';
+import { stackWorkDir } from '../support/work-dir';
 
 /**
  * airflow-dags/batch_features_daily.py run by the stack's real Airflow (scheduler, LocalExecutor,
@@ -36,7 +36,7 @@ const airflow = new AirflowApi(ctx.config);
 const run = randomUUID().replace(/-/g, '');
 const db = `test_${run}`;
 const prefix = `d${run.slice(0, 8)}-`;
-const work = mkdtempSync(join(tmpdir(), 'fstore-batch-dag-'));
+const work = stackWorkDir('fstore-batch-dag-');
 const DAG = 'batch_features_daily';
 const REPORT = join(PROJECT_ROOT, 'spark-jobs', 'tests', 'jobs', 'history_report.py');
 const DAY_MS = 86400000;

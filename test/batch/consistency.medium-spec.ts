@@ -1,6 +1,5 @@
 import { randomUUID } from 'crypto';
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
+import { rmSync } from 'fs';
 import { join } from 'path';
 import { ConsoleLogger } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -24,6 +23,7 @@ import { OracleEvent, sameValue, streamFeatures } from '../support/oracle';
 import { readEventsOfRun, writeNdjson } from '../support/events-file';
 import { batchOutput, sparkSubmit } from '../support/spark';
 import { StreamScenario } from '../support/stream-scenario';
+import { stackWorkDir } from '../support/work-dir';
 
 /**
  * Online/offline consistency on the real stack (docs/consistency.md): generated events through
@@ -43,7 +43,7 @@ const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin', {
 const pool = new Pool({ ...config.postgres, max: 2 });
 const run = randomUUID().replace(/-/g, '');
 const db = `test_${run}`;
-const work = mkdtempSync(join(tmpdir(), 'fstore-consistency-'));
+const work = stackWorkDir('fstore-consistency-');
 const LOAD_JOB = join(PROJECT_ROOT, 'spark-jobs', 'load_raw_events.py');
 const REPORT = join(PROJECT_ROOT, 'spark-jobs', 'tests', 'jobs', 'history_report.py');
 const email = `consistency-${run}@example.com`;

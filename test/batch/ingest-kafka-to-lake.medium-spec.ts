@@ -1,6 +1,5 @@
 import { randomUUID } from 'crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { basename, join } from 'path';
 import { Kafka, logLevel } from 'kafkajs';
 import { kafkaClientConfig, PROJECT_ROOT } from '@fstore/config';
@@ -11,6 +10,7 @@ import { produce } from '@fstore/ingest';
 import { sparkDirs, sparkKafkaJars } from '../../apps/cli/src/stack/spark';
 import { stackContext } from '../../apps/cli/src/stack/stack';
 import { sparkSubmit } from '../support/spark';
+import { stackWorkDir } from '../support/work-dir';
 
 /**
  * spark-jobs/ingest_kafka_to_lake.py on the real stack: events generated with redeliveries,
@@ -34,7 +34,7 @@ const db = `test_${id}`;
 const table = `${db}.transactions`;
 const topic = `test.lake.${id}`;
 const dlq = `${topic}.dlq`;
-const dir = mkdtempSync(join(tmpdir(), 'fstore-lake-ingest-'));
+const dir = stackWorkDir('fstore-lake-ingest-');
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 interface IngestSummary {

@@ -1,12 +1,12 @@
 import { randomUUID } from 'crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
 import { LivyBatchesClient } from '@fstore/livy';
 import { sparkDirs } from '../../apps/cli/src/stack/spark';
 import { stackContext } from '../../apps/cli/src/stack/stack';
 import { batchOutput, sparkSubmit } from '../support/spark';
+import { stackWorkDir } from '../support/work-dir';
 
 /**
  * spark-jobs/load_raw_events.py end to end on the real batch stack: submitted through Livy (via
@@ -21,7 +21,7 @@ const SEED = join(PROJECT_ROOT, 'samples', 'ecommerce_transactions.csv');
 const JOB = join(PROJECT_ROOT, 'spark-jobs', 'load_raw_events.py');
 const REPORT = join(PROJECT_ROOT, 'spark-jobs', 'tests', 'jobs', 'table_report.py');
 const db = `test_${randomUUID().replace(/-/g, '')}`;
-const dir = mkdtempSync(join(tmpdir(), 'fstore-load-'));
+const dir = stackWorkDir('fstore-load-');
 
 const event = (i: number, extra: Record<string, unknown> = {}) => ({
   event_id: `evt-${i}`,

@@ -1,7 +1,6 @@
 import { spawn, spawnSync } from 'child_process';
 import { randomUUID } from 'crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
 import { FEATURES, REGISTRY } from '@fstore/contracts';
@@ -17,6 +16,7 @@ import {
 } from '../../apps/cli/src/training/training-set';
 import { eventTimeMs, OracleEvent, sameValue, valueAt } from '../support/oracle';
 import { batchOutput, sparkSubmit } from '../support/spark';
+import { stackWorkDir } from '../support/work-dir';
 
 /**
  * Point-in-time correct training sets (spark-jobs/training_set.py) through the control plane, on
@@ -34,7 +34,7 @@ const livy = LivyBatchesClient.fromConfig(ctx.config);
 const run = randomUUID().replace(/-/g, '');
 const db = `test_${run}`;
 const prefix = `ts${run.slice(0, 8)}-`;
-const work = mkdtempSync(join(tmpdir(), 'fstore-training-set-'));
+const work = stackWorkDir('fstore-training-set-');
 const LOAD_JOB = join(PROJECT_ROOT, 'spark-jobs', 'load_raw_events.py');
 const BATCH_JOB = join(PROJECT_ROOT, 'spark-jobs', 'batch_features.py');
 const REPORT = join(PROJECT_ROOT, 'spark-jobs', 'tests', 'jobs', 'history_report.py');

@@ -1,7 +1,6 @@
 import { execFileSync } from 'child_process';
 import { randomBytes, randomUUID } from 'crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { Pool } from 'pg';
 import { UsersRepository } from '@fstore/auth';
@@ -14,6 +13,7 @@ import { silentLogger } from '@fstore/observability';
 import { fstore } from '../support/cli';
 import { readEventsOfRun, writeNdjson } from '../support/events-file';
 import { featureValues, OracleValue } from '../support/interpreter';
+import { stackWorkDir } from '../support/work-dir';
 
 // A user of the feature store adds, changes and removes a feature by editing features/ alone:
 // `fstore plan` lists the change, `fstore apply` makes it so through the control plane (registry
@@ -23,7 +23,7 @@ const config = loadConfig();
 const id = randomBytes(4).toString('hex');
 const NAME = `spend_last_${id}`;
 const prefix = `a${id}-`;
-const work = mkdtempSync(join(tmpdir(), 'fstore-apply-'));
+const work = stackWorkDir('fstore-apply-');
 const fileV1 = join(FEATURES_DIR, `${NAME}.ts`);
 const fileV2 = join(FEATURES_DIR, `${NAME}_v2.ts`);
 const broken = join(FEATURES_DIR, `broken_${id}.ts`);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { kafkaClientConfig } from '@fstore/config';
 import { deadLetterMessage, deadLetterOf, parseDeadLetter } from '@fstore/contracts';
@@ -8,6 +7,7 @@ import { deriveEventId, SEED_COLUMNS } from '@fstore/events';
 // The replay's logic itself for the writer's letter: the CLI does not let one name a test.* topic.
 import { KafkaDeadLetters, replayDeadLetters } from '@fstore/ingest/dlq';
 import { config, deleteTopics, endOffsets, fstoreEnv, kafka, readRange } from './kafka-support';
+import { stackWorkDir } from '../support/work-dir';
 
 // `fstore dlq list|replay` against the real Kafka of the local stack (`fstore stack up kafka`),
 // on test.* topics and a test-* group (docs/dead-letter-format.md, "Replay").
@@ -24,7 +24,7 @@ const group = `test-dlq-replay-${id}`;
 let work: string;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'fstore-dlq-'));
+  work = stackWorkDir('fstore-dlq-');
   const admin = kafka.admin();
   await admin.connect();
   try {

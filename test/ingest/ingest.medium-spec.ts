@@ -3,7 +3,6 @@ import { validateSync } from 'class-validator';
 import { spawnSync } from 'child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { get } from 'http';
-import { tmpdir } from 'os';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
 import { TOPICS } from '@fstore/contracts';
@@ -20,6 +19,7 @@ import {
   readRange,
   total,
 } from './kafka-support';
+import { stackWorkDir } from '../support/work-dir';
 
 // The producer against the real Kafka of the local stack (`fstore stack up`).
 // The original system's sample data, kept in the repository (samples/).
@@ -29,7 +29,7 @@ const SEED_ROWS = 2000;
 let work: string;
 const topicsToDelete: string[] = [];
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'fstore-ingest-'));
+  work = stackWorkDir('fstore-ingest-');
 });
 afterAll(async () => {
   rmSync(work, { recursive: true, force: true });

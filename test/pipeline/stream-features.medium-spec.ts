@@ -1,6 +1,5 @@
 import type { ChildProcess } from 'child_process';
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
+import { rmSync } from 'fs';
 import { join } from 'path';
 import { loadConfig } from '@fstore/config';
 import { STREAM_FEATURES } from '@fstore/contracts';
@@ -9,6 +8,7 @@ import { generate } from '@fstore/generator';
 import { readEventsOfRun } from '../support/events-file';
 import { OracleEvent, sameValue, streamFeatures } from '../support/oracle';
 import { shuffled, StreamScenario } from '../support/stream-scenario';
+import { stackWorkDir } from '../support/work-dir';
 
 // The whole streaming path against real Kafka, Flink and Redis Cluster: generated events with
 // repeated keys, out-of-order times, duplicate deliveries and equal timestamps → producer →
@@ -19,7 +19,7 @@ const config = loadConfig();
 const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin', {
   commandTimeoutMs: 15000,
 });
-const work = mkdtempSync(join(tmpdir(), 'fstore-stream-'));
+const work = stackWorkDir('fstore-stream-');
 const EVENTS = 20000;
 // Starting four jobs twice and waiting for quiet takes a while on a small machine.
 jest.setTimeout(300000);

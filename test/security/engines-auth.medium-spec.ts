@@ -5,6 +5,7 @@ import { connect as tcpConnect } from 'net';
 import { connect as tlsConnect } from 'tls';
 import { join } from 'path';
 import { FstoreConfig, loadConfig } from '@fstore/config';
+import { serviceUser } from '../../apps/cli/src/stack/service-user';
 import { FlinkJobs, FlinkUnavailableError, JobManagerClient } from '@fstore/flink';
 import { LivyBatchesClient, LivyRequestError } from '@fstore/livy';
 import { flinkRequest } from '../support/flink-https';
@@ -258,10 +259,21 @@ describe('Livy authenticates every request (issue 20, finding 2)', () => {
 });
 
 describe('the credentials are files only their owner reads', () => {
-  it('the Flink key material, its config.yaml and Livy token file are mode 600 (their folder 700)', () => {
-    const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
+  it('the Flink key material, its config.yaml and Livy token file: 600, their folders 700', () => {
+    // When root runs the stack, the processes run as the service user: these files are root's,
+    // their group the service user's, 640, folders 750 (docs/security.md): the processes read
+    // them, nobody else, and only root changes them.
+    const user = serviceUser();
+    const want = (dir: boolean) =>
+      user
+        ? { uid: 0, gid: user.gid, mode: dir ? '750' : '640' }
+        : { uid: process.getuid!(), mode: dir ? '700' : '600' };
+    const got = (f: string) => {
+      const st = statSync(f);
+      const mode = (st.mode & 0o777).toString(8);
+      return user ? { f, uid: st.uid, gid: st.gid, mode } : { f, uid: st.uid, mode };
+    };
     const tlsDir = join(config.stackDir, 'tls', 'flink');
-    expect(mode(tlsDir)).toBe('700');
     const files = [
       join(tlsDir, 'rest.key'),
       join(tlsDir, 'rest.crt'),
@@ -273,7 +285,11 @@ describe('the credentials are files only their owner reads', () => {
       join(config.stackDir, 'data', 'flink', 'conf', 'config.yaml'),
       join(config.stackDir, 'data', 'livy', 'conf', 'auth-token'),
     ];
-    expect(files.map((f) => [f, mode(f)])).toEqual(files.map((f) => [f, '600']));
+    const dirs = [tlsDir, join(config.stackDir, 'data', 'flink', 'conf')];
+    expect([...dirs, ...files].map(got)).toEqual([
+      ...dirs.map((f) => ({ f, ...want(true) })),
+      ...files.map((f) => ({ f, ...want(false) })),
+    ]);
     expect(readFileSync(files[files.length - 1], 'utf8')).toBe(`${config.livy.token}\n`);
   });
 });

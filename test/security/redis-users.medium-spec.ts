@@ -12,6 +12,7 @@ import {
   RedisClusterUser,
   secretsFile,
 } from '@fstore/config';
+import { serviceUser } from '../../apps/cli/src/stack/service-user';
 import {
   ENTITIES,
   FEATURES,
@@ -246,16 +247,18 @@ describe('Redis users (issue 20, finding 7)', () => {
     replication.disconnect();
   });
 
-  it('the secrets and the Redis configuration are readable by their owner only', () => {
+  it('the secrets and the Redis configuration are readable by their owner (and the service group) only', () => {
     const secrets = secretsFile(config.stackDir);
-    expect(statSync(secrets).mode & 0o777).toBe(0o600);
+    // Root's stack: group the service user's, who reads it (docs/security.md).
+    expect(statSync(secrets).mode & 0o777).toBe(serviceUser() ? 0o640 : 0o600);
     const ports = [...config.redis.clusterPorts, config.redis.queuePort];
     for (const port of ports) {
       const dir = join(config.stackDir, 'data', 'redis', String(port));
       for (const file of ['redis.conf', 'users.acl']) {
+        // Root's stack: root's, the service group (the node) reads them, 640.
         expect({ file: join(dir, file), mode: statSync(join(dir, file)).mode & 0o777 }).toEqual({
           file: join(dir, file),
-          mode: 0o600,
+          mode: serviceUser() ? 0o640 : 0o600,
         });
       }
       // Passwords appear only as SHA-256 hashes.

@@ -1,6 +1,6 @@
 import { spawn } from 'child_process';
 import { FstoreConfig } from '@fstore/config';
-import { airflowEnv, airflowToken, airflowVenv } from '../../apps/cli/src/stack/airflow';
+import { airflowCommandOptions, airflowToken, airflowVenv } from '../../apps/cli/src/stack/airflow';
 import { StackContext } from '../../apps/cli/src/stack/component';
 
 /** A DAG run as Airflow's REST API (/api/v2) shows it. */
@@ -90,8 +90,9 @@ export function airflowCli(
   args: string[],
 ): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
+    // As the stack's Airflow processes run (the service user when root): its logs are theirs.
     const child = spawn(airflowVenv(ctx).airflow, args, {
-      env: { ...process.env, ...airflowEnv(ctx) },
+      ...airflowCommandOptions(ctx),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -1,6 +1,5 @@
 import { randomUUID } from 'crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { existsSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
 import { REGISTRY } from '@fstore/contracts';
@@ -11,6 +10,8 @@ import { sparkDirs } from '../../apps/cli/src/stack/spark';
 import { stackContext } from '../../apps/cli/src/stack/stack';
 import { keysOfRun } from './redis-keys';
 import { batchOutput, sparkSubmit } from './spark';
+import { shareWithServiceUser } from '../../apps/cli/src/stack/service-user';
+import { stackWorkDir } from './work-dir';
 
 /**
  * One test run of spark-jobs/batch_features.py on the batch stack: a database of its own
@@ -37,7 +38,7 @@ export class BatchFeaturesRun {
   /** `letter` starts the run's key prefix; `workName` the name of its temporary directory. */
   constructor(letter: string, workName: string) {
     this.prefix = `${letter}${this.run.slice(0, 8)}-`;
-    this.work = mkdtempSync(join(tmpdir(), workName));
+    this.work = stackWorkDir(workName);
     this.definitionsFile = join(this.work, 'definitions.json');
   }
 
@@ -49,6 +50,9 @@ export class BatchFeaturesRun {
     if (batchPassword) {
       this.passwordFile = join(this.work, 'redis-password');
       writeFileSync(this.passwordFile, batchPassword + '\n', { mode: 0o600 });
+      // The batch (Livy's, the service user's when root runs the tests) reads it: 0640, group
+      // the service user's.
+      shareWithServiceUser(this.passwordFile);
     }
     writeFileSync(this.definitionsFile, JSON.stringify(exportDefinitions(REGISTRY)));
   }

@@ -3,14 +3,15 @@ import { writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { LivyBatchesClient } from '@fstore/livy';
-import { sparkEnv, sparkHome } from '../../apps/cli/src/stack/spark';
+import { sparkHome, sparkProcessOptions } from '../../apps/cli/src/stack/spark';
 import { StackContext } from '../../apps/cli/src/stack/component';
 
 /** spark-submit of a script in a fresh Spark process; resolves with its stdout. */
 export function sparkSubmit(ctx: StackContext, script: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
+    // As Livy's batches run (the service user when root): the warehouse's files stay theirs.
     const child = spawn(join(sparkHome(), 'bin', 'spark-submit'), [script, ...args], {
-      env: { ...process.env, ...sparkEnv(ctx) },
+      ...sparkProcessOptions(ctx),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

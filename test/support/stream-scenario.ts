@@ -6,9 +6,8 @@
  */
 import type { ChildProcess } from 'child_process';
 import { randomUUID } from 'crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { rmSync, writeFileSync } from 'fs';
 import { Kafka, logLevel } from 'kafkajs';
-import { tmpdir } from 'os';
 import { join } from 'path';
 import { kafkaClientConfig, loadConfig } from '@fstore/config';
 import { FEATURE_TOPIC_PREFIX, REGISTRY, STREAM_FEATURES } from '@fstore/contracts';
@@ -18,6 +17,7 @@ import { produce } from '@fstore/ingest';
 import { silentLogger } from '@fstore/observability';
 import type { OracleEvent } from './oracle';
 import { startWriterProcess } from './writer-process';
+import { stackWorkDir } from './work-dir';
 
 const config = loadConfig();
 const kafka = new Kafka({
@@ -46,10 +46,7 @@ export class StreamScenario {
 
   /** Creates the scenario's topics (raw, dead letters, one changelog per stream feature). */
   static async create(): Promise<StreamScenario> {
-    const s = new StreamScenario(
-      randomUUID().slice(0, 8),
-      mkdtempSync(join(tmpdir(), 'fstore-scenario-')),
-    );
+    const s = new StreamScenario(randomUUID().slice(0, 8), stackWorkDir('fstore-scenario-'));
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({

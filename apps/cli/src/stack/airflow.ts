@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { FstoreConfig, loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
@@ -13,7 +13,9 @@ import {
   spawnDaemon,
   StackError,
   stopProcess,
+  writeIfChanged,
 } from './processes';
+import { asServiceUser, sharedWorkDir } from './service-user';
 import { VERSIONS } from './versions';
 
 export const AIRFLOW_VERSION = VERSIONS.airflow;
@@ -100,6 +102,37 @@ export function airflowDatabaseUrl(config: FstoreConfig): string {
   if (!password) throw new StackError('airflow: FSTORE_AIRFLOW_DB_PASSWORD is not set');
   const auth = `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
   return `postgresql+psycopg2://${auth}@${host}:${port}/${encodeURIComponent(database)}`;
+}
+
+/**
+ * The spawn options of an `airflow` command of the stack's Airflow (`db migrate`, `dags
+ * trigger`, …): airflowEnv, as the service user when root runs it, so that the files it writes
+ * in Airflow's home (logs, airflow.cfg) are the processes' as well.
+ */
+export function airflowCommandOptions(ctx: StackContext): {
+  uid?: number;
+  gid?: number;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+} {
+  const cwd = ensureDir(airflowHome(ctx));
+  return { ...asServiceUser(ctx.paths.root, { ...process.env, ...airflowEnv(ctx) }), cwd };
+}
+
+/**
+ * The files root's CLI keeps in Airflow's home (the rest is the processes'). Not the password
+ * file: root writes it (a new file each time, writeIfChanged), but the API server opens it for
+ * writing (r+, a+: it locks it and adds a password for a user without one), so it is handed to
+ * the service user, mode 600.
+ */
+const ROOT_FILES = ['.migrated', '.control-key.sha256', '.unpaused'];
+
+/**
+ * Airflow's home for the service user (service-user.ts): the stack's stamps root's; the password
+ * file, logs, airflow.cfg and the rest the processes'.
+ */
+function shareHome(ctx: StackContext): void {
+  sharedWorkDir(airflowHome(ctx), ROOT_FILES);
 }
 
 function passwordsFile(ctx: StackContext): string {
@@ -276,14 +309,14 @@ export class AirflowComponent implements StackComponent {
     const want = `${digest()} ${ctx.config.postgres.host}:${ctx.config.postgres.port}/${db.database}`;
     if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === want) return;
     ctx.log(`airflow: migrating the metadata database ${db.database}`);
+    // As the processes will run: what the migration leaves in Airflow's home is theirs.
+    shareHome(ctx);
     try {
-      run(airflowVenv(ctx).airflow, ['db', 'migrate'], {
-        env: { ...process.env, ...airflowEnv(ctx) },
-      });
+      run(airflowVenv(ctx).airflow, ['db', 'migrate'], airflowCommandOptions(ctx));
     } catch (e) {
       throw new StackError(`airflow: db migrate failed: ${(e as Error).message}`);
     }
-    writeFileSync(stamp, want + '\n');
+    writeIfChanged(stamp, want + '\n');
   }
 
   /** The simple auth manager's password file (plain text, as Airflow reads it): mode 600. */
@@ -291,8 +324,7 @@ export class AirflowComponent implements StackComponent {
     const { admin } = ctx.config.airflow;
     if (!admin.password) throw new StackError('airflow: FSTORE_AIRFLOW_ADMIN_PASSWORD is not set');
     const file = passwordsFile(ctx);
-    writeFileSync(file, JSON.stringify({ [admin.user]: admin.password }) + '\n', { mode: 0o600 });
-    chmodSync(file, 0o600);
+    writeIfChanged(file, JSON.stringify({ [admin.user]: admin.password }) + '\n', 0o600);
   }
 
   /** Where start() records which control-plane API key the running processes were given. */
@@ -322,7 +354,8 @@ export class AirflowComponent implements StackComponent {
     const venv = airflowVenv(ctx);
     const env = { ...process.env, ...airflowEnv(current) };
     ensureDir(airflowHome(ctx));
-    writeFileSync(stamp, keyDigest + '\n');
+    writeIfChanged(stamp, keyDigest + '\n');
+    shareHome(ctx);
     for (const p of missing) {
       const args: string[] = [p.command];
       if (p.command === 'api-server') {
@@ -410,7 +443,7 @@ export class AirflowComponent implements StackComponent {
         await sleep(2000);
       }
       done.add(dag);
-      writeFileSync(record, [...done].join('\n') + '\n');
+      writeIfChanged(record, [...done].join('\n') + '\n');
       ctx.log(`airflow: DAG ${dag} switched on (scheduled from now on)`);
     }
   }

@@ -2,7 +2,8 @@ import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
 import { createControlApiKey } from '@fstore/control-store';
 import { ProcessStatus, StackComponent, StackContext } from './component';
-import { runningPid, spawnDaemon, stopProcess, waitUntil } from './processes';
+import { ensureDir, runningPid, spawnDaemon, stopProcess, waitUntil } from './processes';
+import { ownByServiceUser } from './service-user';
 import { storedSecret, storeSecret } from './secrets';
 
 const PROCESS = 'control-plane';
@@ -37,6 +38,8 @@ export class ControlPlaneComponent implements StackComponent {
     // The web console it serves under /console/ is built from apps/console (esbuild, < 1 s).
     const { buildConsole } = await import('../console/build-console');
     await buildConsole(ctx.log);
+    // Where its runs write the definitions export they give a batch job (runs/definitions-arg.ts).
+    ownByServiceUser(ensureDir(ctx.paths.data('definitions')));
     spawnDaemon(ctx.paths, {
       name: PROCESS,
       command: process.execPath,

@@ -28,6 +28,7 @@ import {
   stopProcess,
   writeIfChanged,
 } from './processes';
+import { serviceUser, setOwnerAndMode, sharedWorkDir, shareWithServiceUser } from './service-user';
 import { VERSIONS } from './versions';
 
 export const FLINK_VERSION = VERSIONS.flink;
@@ -91,6 +92,20 @@ export function flinkDirs(ctx: StackContext) {
 /** Where the stack keeps the key material of Flink's REST mutual TLS (mode 600 files). */
 export function flinkTlsDir(ctx: Pick<StackContext, 'config'>): string {
   return join(ctx.config.stackDir, 'tls', 'flink');
+}
+
+/**
+ * The folder of compiled plans (FSTORE_FLINK_PLAN_DIR, FlinkJobs): the SQL Gateway writes each
+ * compiled plan into it and reads the executed one that whoever submits writes: the control plane
+ * as the service user, or a test or benchmark run by root. So it is the service user's, with the
+ * set-group-id bit: a plan root writes (mode 640) belongs to the service user's group, which the
+ * gateway reads it through. Made before the first submission, which would otherwise make it
+ * root's. A no-op for a non-root invoker (everything runs as the invoker).
+ */
+export function shareCompiledPlans(ctx: Pick<StackContext, 'config'>): void {
+  const user = serviceUser();
+  if (!user) return;
+  setOwnerAndMode(ensureDir(ctx.config.flink.planDir), user.uid, user.gid, 0o2770);
 }
 
 /** A PKCS12 keystore and truststore of Flink, and their password. */
@@ -180,6 +195,8 @@ export function ensureFlinkTls(ctx: Pick<StackContext, 'config' | 'log'>): Flink
   ensureIdentity(ctx, dir, 'rest', [...names].join(','), tls.rest);
   // Internal TLS does not check host names: the certificate names only the host.
   ensureIdentity(ctx, dir, 'internal', `IP:127.0.0.1,DNS:localhost`, tls.internal);
+  // The Flink JVMs and the control plane read them as the service user (root's CLI keeps them).
+  shareWithServiceUser(dir);
   return tls;
 }
 
@@ -575,6 +592,12 @@ export class FlinkComponent implements StackComponent {
     if (missing.length === 0) return 0;
     const dirs = this.writeConfig(ctx, missing.length === PROCESSES.length);
     const home = flinkHome(ctx);
+    // The configuration root's, read by the processes (service-user.ts); the rest (logs, pid
+    // files, temp files and RocksDB, checkpoints and savepoints) theirs; the folder they start
+    // in, shared.
+    shareWithServiceUser(dirs.conf);
+    sharedWorkDir(dirs.root, ['conf']);
+    shareCompiledPlans(ctx);
     const env = {
       ...process.env,
       JAVA_HOME: ctx.config.flink.javaHome,

@@ -39,6 +39,7 @@ import {
   waitUntil,
   writeIfChanged,
 } from './processes';
+import { asServiceUser, ownByServiceUser, shareWithServiceUser } from './service-user';
 import { VERSIONS } from './versions';
 
 export const KAFKA_VERSION = VERSIONS.kafka;
@@ -269,22 +270,31 @@ export class KafkaComponent implements StackComponent {
   async start(ctx: StackContext): Promise<number> {
     if (runningPid(ctx.paths, PROCESS) !== undefined) return 0;
     const { server, log4j, dataDir } = this.writeConfig(ctx);
+    // The configuration (with the broker's password) root's, read by the broker; its log
+    // segments and metadata, the broker's (service-user.ts).
+    shareWithServiceUser(ctx.paths.data('kafka'), { recursive: false });
+    for (const file of [server, log4j]) shareWithServiceUser(file);
+    ownByServiceUser(dataDir);
     const classpath = join(kafkaLibDir(ctx), '*');
     if (!existsSync(join(dataDir, 'meta.properties'))) {
       // KRaft storage must be formatted once with a cluster id (22 chars of URL-safe base64).
       const clusterId = randomBytes(16).toString('base64url');
       ctx.log(`kafka: formatting storage (cluster id ${clusterId})`);
-      run('java', [
-        '-cp',
-        classpath,
-        `-Dlog4j2.configurationFile=${log4j}`,
-        'kafka.tools.StorageTool',
-        'format',
-        '-t',
-        clusterId,
-        '-c',
-        server,
-      ]);
+      run(
+        'java',
+        [
+          '-cp',
+          classpath,
+          `-Dlog4j2.configurationFile=${log4j}`,
+          'kafka.tools.StorageTool',
+          'format',
+          '-t',
+          clusterId,
+          '-c',
+          server,
+        ],
+        asServiceUser(ctx.paths.root),
+      );
     }
     spawnDaemon(ctx.paths, {
       name: PROCESS,

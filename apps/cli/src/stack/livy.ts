@@ -14,7 +14,8 @@ import {
   stopProcess,
   writeIfChanged,
 } from './processes';
-import { sparkEnv } from './spark';
+import { ownByServiceUser, sharedWorkDir, shareWithServiceUser } from './service-user';
+import { ownSparkDirs, sparkEnv } from './spark';
 import { VERSIONS } from './versions';
 
 /**
@@ -165,6 +166,13 @@ log4j.logger.org.eclipse.jetty=WARN
     const dirs = this.writeConfig(ctx);
     const authJar = ensureAuthFilterJar(ctx, dirs.lib);
     const java = join(ctx.config.spark.javaHome, 'bin', 'java');
+    // Its configuration, token file and auth filter root's, read by Livy (service-user.ts); its
+    // logs Livy's; the folder it starts in (LIVY_HOME), shared; the batches write Spark's folders.
+    shareWithServiceUser(dirs.conf);
+    shareWithServiceUser(dirs.lib);
+    ownByServiceUser(dirs.logs);
+    sharedWorkDir(dirs.root, ['conf', 'lib']);
+    ownSparkDirs(ctx);
     // Without LIVY_CONF_DIR Livy silently ignores livy.conf (and binds every interface).
     spawnDaemon(ctx.paths, {
       name: PROCESS,

@@ -1,4 +1,3 @@
-import { chmodSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { FstoreConfig, PROJECT_ROOT, PROMETHEUS_USER } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
@@ -16,6 +15,7 @@ import {
   waitUntil,
   writeIfChanged,
 } from './processes';
+import { ownByServiceUser, shareWithServiceUser } from './service-user';
 import { JAEGER, JaegerProcess } from './tracing';
 
 const PROMETHEUS = 'prometheus';
@@ -157,8 +157,7 @@ export class MonitoringComponent implements StackComponent {
     if (!pw) throw new StackError('monitoring: FSTORE_PROMETHEUS_PASSWORD is not set');
     const dir = ensureDir(ctx.paths.data('prometheus'));
     const passwordFile = join(dir, 'password');
-    writeFileSync(passwordFile, pw, { mode: 0o600 });
-    chmodSync(passwordFile, 0o600);
+    writeIfChanged(passwordFile, pw, 0o600);
     const config = join(dir, 'prometheus.yml');
     writeIfChanged(config, prometheusConfig(ctx.config, passwordFile));
     // htpasswd makes the bcrypt hash Prometheus's web config wants (2y and 2b are the same scheme).
@@ -167,8 +166,7 @@ export class MonitoringComponent implements StackComponent {
       .split(':')[1]
       .replace(/^\$2y\$/, '$2b$');
     const web = join(dir, 'web.yml');
-    writeFileSync(web, `basic_auth_users:\n  ${PROMETHEUS_USER}: '${hash}'\n`, { mode: 0o600 });
-    chmodSync(web, 0o600);
+    writeIfChanged(web, `basic_auth_users:\n  ${PROMETHEUS_USER}: '${hash}'\n`, 0o600);
     return { dir, config, web };
   }
 
@@ -238,6 +236,7 @@ export class MonitoringComponent implements StackComponent {
     }
     if (runningPid(ctx.paths, PUSHGATEWAY) === undefined) {
       const dir = ensureDir(ctx.paths.data('pushgateway'));
+      ownByServiceUser(dir);
       spawnDaemon(ctx.paths, {
         name: PUSHGATEWAY,
         command: 'prometheus-pushgateway',
@@ -250,6 +249,10 @@ export class MonitoringComponent implements StackComponent {
     }
     if (runningPid(ctx.paths, PROMETHEUS) === undefined) {
       const { dir, config, web } = this.writeConfig(ctx);
+      // Its configuration and password files root's, read by Prometheus; its TSDB Prometheus's.
+      shareWithServiceUser(dir, { recursive: false });
+      for (const file of [config, web, join(dir, 'password')]) shareWithServiceUser(file);
+      ownByServiceUser(ensureDir(join(dir, 'data')));
       spawnDaemon(ctx.paths, {
         name: PROMETHEUS,
         command: 'prometheus',

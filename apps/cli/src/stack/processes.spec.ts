@@ -1,8 +1,25 @@
 import { spawn } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { download, isAlive, spawnDaemon, StackError, StackPaths, waitUntil } from './processes';
+import {
+  download,
+  isAlive,
+  spawnDaemon,
+  StackError,
+  StackPaths,
+  waitUntil,
+  writeIfChanged,
+} from './processes';
 
 const linux = existsSync('/proc/self/stat');
 
@@ -119,5 +136,29 @@ describe('download', () => {
     const count = lines.length;
     await new Promise((r) => setTimeout(r, 150));
     expect(lines.length).toBe(count);
+  });
+});
+
+describe('writeIfChanged', () => {
+  it('replaces a link left at the file’s name instead of writing through it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fstore-write-'));
+    try {
+      const target = join(dir, 'elsewhere');
+      writeFileSync(target, 'precious\n');
+      const file = join(dir, 'server.properties');
+      symlinkSync(target, file);
+      expect(writeIfChanged(file, 'port=1\n', 0o600)).toBe(true);
+      expect(readFileSync(target, 'utf8')).toBe('precious\n');
+      expect(lstatSync(file).isSymbolicLink()).toBe(false);
+      expect([readFileSync(file, 'utf8'), lstatSync(file).mode & 0o777]).toEqual([
+        'port=1\n',
+        0o600,
+      ]);
+      // Unchanged: not written again; no temporary file left behind.
+      expect(writeIfChanged(file, 'port=1\n', 0o600)).toBe(false);
+      expect(readdirSync(dir).sort()).toEqual(['elsewhere', 'server.properties']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

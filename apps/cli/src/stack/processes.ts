@@ -2,17 +2,22 @@ import { spawn, SpawnOptions, spawnSync, SpawnSyncOptions } from 'child_process'
 import {
   chmodSync,
   closeSync,
+  constants,
+  fchmodSync,
   existsSync,
   lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'fs';
+import { randomBytes } from 'crypto';
 import { homedir } from 'os';
 import { dirname, join } from 'path';
+import { asServiceUser } from './service-user';
 
 /** Where the local stack keeps what it started: one pid file and one log per process. */
 export class StackPaths {
@@ -56,8 +61,16 @@ export interface SpawnSpec {
   args: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** An account of its own (PostgreSQL's `postgres`); by default the service user when root. */
   uid?: number;
   gid?: number;
+  /**
+   * `invoker`: runs as whoever runs the CLI (the supervisor, which must start processes as other
+   * users). Default `service`: the stack's service user when the invoker is root (service-user.ts).
+   */
+  runAs?: 'service' | 'invoker';
+  /** The service account for `service` (default SERVICE_USER; nginx has one of its own). */
+  account?: string;
   /**
    * For a launcher script that execs another program (the pid stays, the command line changes):
    * strings of which one is in the command line of the running process, before and after exec.
@@ -128,13 +141,18 @@ export function spawnDaemon(paths: StackPaths, spec: SpawnSpec): number {
     fd,
     `\n--- ${new Date().toISOString()} starting ${spec.command} ${spec.args.join(' ')}\n`,
   );
+  // The log stays the invoker's: the process writes to the descriptor it is given.
+  const as =
+    spec.uid !== undefined || spec.runAs === 'invoker'
+      ? { uid: spec.uid, gid: spec.gid, env: spec.env ?? process.env }
+      : asServiceUser(paths.root, spec.env ?? process.env, spec.account);
   const child = spawn(spec.command, spec.args, {
     cwd: spec.cwd,
-    env: spec.env ?? process.env,
+    env: as.env,
     detached: true,
     stdio: ['ignore', fd, fd],
-    uid: spec.uid,
-    gid: spec.gid,
+    uid: as.uid,
+    gid: as.gid,
   });
   closeSync(fd);
   if (child.pid === undefined)
@@ -401,12 +419,32 @@ export async function aptInstall(packages: string[], log: (m: string) => void): 
 /**
  * Writes the file unless it already holds `content`; whether it wrote. With `mode`, the file has
  * that mode afterwards either way (a file with secrets written by an older version is narrowed).
+ * A changed file is a new one, owned by the writer, renamed into place: the CLI (root) never
+ * writes through a link left at its name in a folder a service user may write.
  */
 export function writeIfChanged(file: string, content: string, mode?: number): boolean {
   ensureDir(dirname(file));
-  const same = existsSync(file) && readFileSync(file, 'utf8') === content;
-  if (!same) writeFileSync(file, content, mode === undefined ? undefined : { mode });
-  if (mode !== undefined) chmodSync(file, mode);
+  let same = false;
+  try {
+    same = lstatSync(file).isFile() && readFileSync(file, 'utf8') === content;
+  } catch {
+    // No such file yet.
+  }
+  if (!same) {
+    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    // wx: O_CREAT|O_EXCL, which never follows a link.
+    writeFileSync(tmp, content, { mode: mode ?? 0o644, flag: 'wx' });
+    if (mode !== undefined) chmodSync(tmp, mode);
+    renameSync(tmp, file);
+  } else if (mode !== undefined) {
+    // Through a descriptor: never the mode of what a link swapped in meanwhile points to.
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      fchmodSync(fd, mode);
+    } finally {
+      closeSync(fd);
+    }
+  }
   return !same;
 }
 

@@ -22,6 +22,7 @@ import {
   waitUntil,
   writeIfChanged,
 } from './processes';
+import { sharedWorkDir, shareWithServiceUser } from './service-user';
 
 interface RedisNode {
   process: string;
@@ -117,7 +118,10 @@ export class RedisComponent implements StackComponent {
         `redis: no password for user(s) ${missing.map(([u]) => u).join(', ')} (FSTORE_REDIS_*_PASSWORD)`,
       );
     }
-    return writeIfChanged(this.aclFile(ctx, node), aclText(ctx, node), 0o600);
+    const changed = writeIfChanged(this.aclFile(ctx, node), aclText(ctx, node), 0o600);
+    // Root's, read by the node (a rewritten file is a new one: share it again).
+    shareWithServiceUser(this.aclFile(ctx, node));
+    return changed;
   }
 
   private aclFile(ctx: StackContext, node: RedisNode): string {
@@ -165,6 +169,9 @@ export class RedisComponent implements StackComponent {
     for (const node of nodes(ctx)) {
       if (runningPid(ctx.paths, node.process) !== undefined) continue;
       const conf = this.writeConfig(ctx, node);
+      // Its configuration and ACL file root's, which the node reads; its append-only files and
+      // nodes.conf beside them, the node's (service-user.ts).
+      sharedWorkDir(join(ctx.paths.data('redis'), String(node.port)), ['redis.conf', 'users.acl']);
       spawnDaemon(ctx.paths, { name: node.process, command: 'redis-server', args: [conf] });
       started++;
     }

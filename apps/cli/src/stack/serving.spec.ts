@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { loadConfig } from '@fstore/config';
-import { nginxConf, nginxStatusUrl } from './serving';
+import { nginxConf, nginxStatusUrl, nginxTempModules } from './serving';
 
 describe("the serving tier's nginx.conf", () => {
   const config = loadConfig({
@@ -11,7 +11,7 @@ describe("the serving tier's nginx.conf", () => {
     FSTORE_HOST: '127.0.0.1',
     FSTORE_NGINX_STATUS_PORT: '8079',
   });
-  const conf = nginxConf(config, '/s/run/nginx.master.pid');
+  const conf = nginxConf(config, '/s/data/nginx');
 
   it('serves stub_status on a loopback-only listener of its own, nothing else there', () => {
     expect(nginxStatusUrl(config)).toBe('http://127.0.0.1:8079/stub_status');
@@ -38,8 +38,10 @@ describe("the serving tier's nginx.conf", () => {
     const dir = mkdtempSync(join(tmpdir(), 'fstore-nginx-'));
     try {
       const file = join(dir, 'nginx.conf');
-      writeFileSync(file, nginxConf(config, join(dir, 'nginx.pid')));
-      const t = spawnSync('nginx', ['-t', '-q', '-p', dir, '-c', file], { encoding: 'utf8' });
+      writeFileSync(file, nginxConf(config, dir, nginxTempModules()));
+      const t = spawnSync('nginx', ['-t', '-q', '-e', 'stderr', '-p', dir, '-c', file], {
+        encoding: 'utf8',
+      });
       expect({ status: t.status, stderr: t.stderr }).toEqual({ status: 0, stderr: '' });
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { loadConfig } from '@fstore/config';
 import { StackPaths } from './processes';
+import { serviceUser } from './service-user';
 import { SPARK_KAFKA_VERSION, SparkComponent, sparkDirs, sparkKafkaJars } from './spark';
 
 describe('the Spark configuration every Spark process reads', () => {
@@ -38,7 +39,7 @@ describe('the Spark configuration every Spark process reads', () => {
     expect(setting(conf, 'spark.fstore.kafka.brokers')).toBe('k1:9092,k2:9092');
   });
 
-  it("authenticates and encrypts the drivers' RPC, and only the stack's user reads the file", () => {
+  it("authenticates and encrypts the drivers' RPC, and only the stack's users read the file", () => {
     new SparkComponent().writeConfig(ctx);
     const file = join(sparkDirs(ctx).conf, 'spark-defaults.conf');
     const conf = readFileSync(file, 'utf8');
@@ -46,6 +47,13 @@ describe('the Spark configuration every Spark process reads', () => {
     expect(setting(conf, 'spark.network.crypto.enabled')).toBe('true');
     expect(setting(conf, 'spark.ui.enabled')).toBe('false');
     expect(setting(conf, 'spark.hadoop.javax.jdo.option.ConnectionPassword')).toBe('secret');
-    expect((statSync(file).mode & 0o777).toString(8)).toBe('600');
+    // Root's stack: root's, the service group reads it (service-user.ts); else the owner's only.
+    const st = statSync(file);
+    const user = serviceUser();
+    expect({ mode: (st.mode & 0o777).toString(8), uid: st.uid, gid: st.gid }).toEqual(
+      user
+        ? { mode: '640', uid: 0, gid: user.gid }
+        : { mode: '600', uid: process.getuid!(), gid: st.gid },
+    );
   });
 });

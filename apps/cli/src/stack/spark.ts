@@ -15,6 +15,12 @@ import {
   StackError,
   writeIfChanged,
 } from './processes';
+import {
+  asServiceUser,
+  ownByServiceUser,
+  sharedWorkDir,
+  shareWithServiceUser,
+} from './service-user';
 import { VERSIONS } from './versions';
 
 export const SPARK_VERSION = VERSIONS.spark;
@@ -78,6 +84,35 @@ export function sparkKafkaJars(ctx: StackContext): string[] {
     .filter((f) => f.endsWith('.jar'))
     .sort()
     .map((f) => join(dir, f));
+}
+
+/**
+ * Spark's folders for the service user, as whom Livy's batches and every other Spark process of
+ * the stack run (service-user.ts): the configuration (with the metastore's password) root's, read
+ * by them; the warehouse and local temp folder theirs; the folder they start in, shared.
+ */
+export function ownSparkDirs(ctx: StackContext): void {
+  const dirs = sparkDirs(ctx);
+  shareWithServiceUser(dirs.conf);
+  ownByServiceUser(dirs.warehouse);
+  ownByServiceUser(dirs.localTmp);
+  sharedWorkDir(ctx.paths.data('spark'), ['conf']);
+}
+
+/**
+ * The spawn options of a Spark process of the stack (spark-submit directly, not through Livy):
+ * sparkEnv, as the service user when root runs it, so that what it writes in the warehouse is
+ * the batches' as well.
+ */
+export function sparkProcessOptions(ctx: StackContext): {
+  uid?: number;
+  gid?: number;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+} {
+  // In a folder of Spark's: the invoker's may be one the service user cannot write.
+  const cwd = ensureDir(ctx.paths.data('spark'));
+  return { ...asServiceUser(ctx.paths.root, { ...process.env, ...sparkEnv(ctx) }), cwd };
 }
 
 /**
@@ -245,6 +280,7 @@ export class SparkComponent implements StackComponent {
     const log4j = join(sparkHome(), 'conf', 'log4j2.properties.template');
     if (existsSync(log4j))
       writeIfChanged(join(dirs.conf, 'log4j2.properties'), readFileSync(log4j, 'utf8'));
+    ownSparkDirs(ctx);
   }
 
   async start(ctx: StackContext): Promise<number> {
@@ -300,7 +336,7 @@ export class SparkComponent implements StackComponent {
   probe(ctx: StackContext): void {
     const script = join(PROJECT_ROOT, 'stack', 'spark', 'metastore_probe.py');
     const res = spawnSync(join(sparkHome(), 'bin', 'spark-submit'), [script], {
-      env: { ...process.env, ...sparkEnv(ctx) },
+      ...sparkProcessOptions(ctx),
       encoding: 'utf8',
       timeout: 600000,
     });

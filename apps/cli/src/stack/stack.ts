@@ -1,7 +1,7 @@
 import { formatTable } from '../format-table';
 import { existsSync } from 'fs';
 import { join } from 'path';
-import { loadConfig, PROJECT_ROOT } from '@fstore/config';
+import { loadConfig, PROJECT_ROOT, secretsFile } from '@fstore/config';
 import { ProcessStatus, StackComponent, StackContext } from './component';
 import { ControlPlaneComponent } from './control-plane';
 import { AirflowComponent } from './airflow';
@@ -9,9 +9,24 @@ import { FlinkComponent } from './flink';
 import { LivyComponent } from './livy';
 import { KafkaComponent } from './kafka';
 import { PostgresComponent } from './postgres';
-import { runningPid, StackError, StackPaths } from './processes';
+import {
+  aptInstall,
+  commandExists,
+  ensureDir,
+  runningPid,
+  StackError,
+  StackPaths,
+} from './processes';
 import { RedisComponent } from './redis';
 import { ensureSecrets } from './secrets';
+import {
+  foldersToTraverse,
+  grantTraverse,
+  NGINX_USER,
+  ServiceUser,
+  serviceUser,
+  shareWithServiceUser,
+} from './service-user';
 import { ServingComponent } from './serving';
 import { SparkComponent } from './spark';
 import {
@@ -96,6 +111,46 @@ export function ensureBuilt(ctx: StackContext): void {
 }
 
 /**
+ * When root runs the stack: the service user exists (service-user.ts), may enter the folders on
+ * the way to what its processes run and read (the checkout, the cache folder, the stack folder:
+ * an ACL entry for that user alone where the mode bits keep it out), and reads secrets.env
+ * (owner root, its group, 0640). A no-op for a non-root invoker.
+ */
+export async function prepareServiceUser(ctx: StackContext): Promise<void> {
+  const user = serviceUser();
+  const nginx = serviceUser(NGINX_USER);
+  if (!user || !nginx) return;
+  ensureDir(ctx.config.cacheDir);
+  const grants: [ServiceUser, string[]][] = [
+    [
+      user,
+      foldersToTraverse(
+        [
+          ctx.config.cacheDir,
+          ctx.config.stackDir,
+          PROJECT_ROOT,
+          join(PROJECT_ROOT, 'node_modules'),
+          join(PROJECT_ROOT, '.venv'),
+        ],
+        user,
+      ),
+    ],
+    // nginx: its own folder in the stack only.
+    [nginx, foldersToTraverse([ctx.config.stackDir], nginx)],
+  ];
+  for (const [account, dirs] of grants) {
+    if (dirs.length === 0) continue;
+    if (!commandExists('setfacl')) await aptInstall(['acl'], ctx.log);
+    const granted = grantTraverse(dirs, account);
+    if (granted.length === 0) continue;
+    ctx.log(
+      `stack: the service user ${account.name} may enter ${granted.join(', ')} (ACL, not list)`,
+    );
+  }
+  shareWithServiceUser(secretsFile(ctx.config.stackDir));
+}
+
+/**
  * Brings components up (with what they depend on), then makes sure the stack's supervisor runs.
  * It holds the stack lock meanwhile, so the supervisor does not restart what it is starting.
  */
@@ -103,6 +158,7 @@ export async function stackUp(ctx: StackContext, names: string[]): Promise<Proce
   const components = selectComponents(names);
   await withStackLock(ctx, async () => {
     ensureBuilt(ctx);
+    await prepareServiceUser(ctx);
     for (const component of components) {
       const t0 = Date.now();
       await component.install(ctx);

@@ -245,6 +245,9 @@ export function ensureSupervisor(ctx: StackContext): number | undefined {
     args: [join(PROJECT_ROOT, 'bin/fstore.js'), 'stack', 'supervise'],
     // Whichever checkout started it: the stack has one supervisor.
     match: ['\0stack\0supervise'],
+    // The CLI's own loop: it starts PostgreSQL as `postgres` and the rest as the service user,
+    // and hands them their folders, which takes the invoker's rights (root when root runs it).
+    runAs: 'invoker',
   });
 }
 

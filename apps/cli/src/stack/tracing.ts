@@ -17,6 +17,7 @@ import {
   waitUntil,
   writeIfChanged,
 } from './processes';
+import { shareWithServiceUser } from './service-user';
 import { VERSIONS } from './versions';
 
 export const JAEGER = 'jaeger';
@@ -207,7 +208,7 @@ export class JaegerProcess {
     const dir = ensureDir(ctx.paths.data(JAEGER));
     const htpasswd = join(dir, 'htpasswd');
     const line = run('htpasswd', ['-niBC', '10', JAEGER_USER], { input: pw }).trim();
-    writeFileSync(htpasswd, `${line}\n`, { mode: 0o600 });
+    writeIfChanged(htpasswd, `${line}\n`, 0o600);
     const config = join(dir, 'config.yaml');
     writeIfChanged(config, jaegerConfig(ctx.config, { file: htpasswd }), 0o600);
     return config;
@@ -216,6 +217,8 @@ export class JaegerProcess {
   async start(ctx: StackContext): Promise<number> {
     if (runningPid(ctx.paths, JAEGER) !== undefined) return 0;
     const config = this.writeConfig(ctx);
+    // Root's, read by Jaeger, which writes nothing (service-user.ts).
+    shareWithServiceUser(ctx.paths.data(JAEGER));
     spawnDaemon(ctx.paths, {
       name: JAEGER,
       command: jaegerBinary(ctx.config.cacheDir),
