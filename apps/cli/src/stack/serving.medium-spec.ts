@@ -5,7 +5,7 @@ import { AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { loadConfig } from '@fstore/config';
-import { nginxConf } from './serving';
+import { nginxConf, nginxTempModules } from './serving';
 
 // The load balancer's per-address limit on login and refresh (issue 20, finding 5): the stack's
 // own generated nginx.conf, run by the real nginx in front of a stand-in upstream that answers
@@ -40,7 +40,7 @@ beforeAll(async () => {
     FSTORE_SERVING_LB_AUTH_RATE: String(RATE),
   });
   const file = join(dir, 'nginx.conf');
-  writeFileSync(file, nginxConf(config, join(dir, 'nginx.pid')));
+  writeFileSync(file, nginxConf(config, dir, nginxTempModules()));
   expect(spawnSync('nginx', ['-t', '-q', '-p', dir, '-c', file]).status).toBe(0);
   nginx = spawn('nginx', ['-p', dir, '-c', file, '-g', 'daemon off;'], { stdio: 'ignore' });
   base = `http://127.0.0.1:${lbPort}`;
