@@ -5,6 +5,7 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { connect } from 'net';
 import Fastify, { FastifyInstance } from 'fastify';
 import { edgeSampler, headSampled, OnDemandContextManager, traceFastifyRequests } from './index';
 
@@ -147,6 +148,38 @@ describe('traceFastifyRequests', () => {
     const [span] = exporter.getFinishedSpans();
     expect(span.attributes['http.response.status_code']).toBe(500);
     expect(span.status.code).toBe(2);
+  });
+
+  it('ends the span of a request whose client went away before the answer as aborted', async () => {
+    coin = 0;
+    const server = Fastify();
+    traceFastifyRequests(server, { endpoint: ENDPOINT, sampleRatio: 0.5 }, contextManager, () => 0);
+    let entered!: () => void;
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
+    let answer!: () => void;
+    server.get('/slow', async () => {
+      entered();
+      await new Promise<void>((resolve) => (answer = resolve));
+      return { ok: true };
+    });
+    const address = await server.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const { port } = new URL(address);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+      await inHandler;
+      socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const [span] = exporter.getFinishedSpans();
+      expect(span.name).toBe('GET /slow');
+      expect(span.status).toEqual({ code: 2, message: 'aborted' });
+      expect(span.attributes['http.response.status_code']).toBeUndefined();
+      // Released: the storage is off again.
+      expect(context.active()).toBe(ROOT_CONTEXT);
+    } finally {
+      answer();
+      await server.close();
+    }
   });
 
   it('switches the storage off once no traced request is in flight, and on again', async () => {

@@ -5,11 +5,10 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
-  type Span,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { Context, ContextManager } from '@opentelemetry/api';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TracingSettings } from './tracing';
 
 /** The context manager startTracing registered for an edge-sampled service, if any. */
@@ -118,8 +117,10 @@ export function traceFastifyRequests(
 ): void {
   if (!settings.endpoint) return;
   const tracer = trace.getTracer('fstore');
-  const spans = new WeakMap<FastifyRequest, { span: Span; release?: () => void }>();
-  fastify.addHook('onRequest', (request, _reply, done) => {
+  // One hook, onRequest: Fastify runs every other hook kind for every request once one is added
+  // (an onRequestAbort hook also costs each request a listener); a sampled request instead ends
+  // its span on its own response's 'close'.
+  fastify.addHook('onRequest', (request, reply, done) => {
     if (
       UNTRACED_PATHS.test(request.url) ||
       !headSampled(request.headers.traceparent, settings.sampleRatio, random)
@@ -141,27 +142,19 @@ export function traceFastifyRequests(
       },
       parent,
     );
-    spans.set(request, { span, release: contextManager?.hold() });
+    const release = contextManager?.hold();
+    // 'finish' when the last byte was handed to the socket; 'close' after it, or alone when the
+    // connection went away first (aborted: no status was sent).
+    let sent = false;
+    reply.raw.once('finish', () => (sent = true));
+    reply.raw.once('close', () => {
+      release?.();
+      if (sent) span.setAttribute('http.response.status_code', reply.raw.statusCode);
+      if (!sent || reply.raw.statusCode >= 500) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: sent ? undefined : 'aborted' });
+      }
+      span.end();
+    });
     context.with(trace.setSpan(parent, span), done);
-  });
-  const end = (request: FastifyRequest, statusCode: number | undefined, aborted: boolean) => {
-    const traced = spans.get(request);
-    if (!traced) return;
-    spans.delete(request);
-    traced.release?.();
-    const { span } = traced;
-    if (statusCode !== undefined) span.setAttribute('http.response.status_code', statusCode);
-    if (aborted || (statusCode !== undefined && statusCode >= 500)) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: aborted ? 'aborted' : undefined });
-    }
-    span.end();
-  };
-  fastify.addHook('onResponse', (request, reply, done) => {
-    end(request, reply.statusCode, false);
-    done();
-  });
-  fastify.addHook('onRequestAbort', (request, done) => {
-    end(request, undefined, true);
-    done();
   });
 }
