@@ -45,6 +45,7 @@ import {
 import { httpRequest } from './serving/http';
 import { ensureFeastVenv, FEAST_VERSION, FeastServer, prepareFeastRepo } from './serving/feast';
 import { formatReport, formatTracingCost, FstoreRun, Measurements } from './serving/report';
+import { measureTracingCost } from './serving/tracing-cost';
 import { BenchError, capture, LoadResult, parseRedisBenchmarkCsv, runWrk } from './serving/wrk';
 
 const PRODUCTS = 10000;
@@ -293,8 +294,9 @@ async function main(): Promise<void> {
   const checkTargets = process.argv.includes('--check-targets');
   const servingUrl = argValue('--serving-url');
   const tracingOnly = process.argv.includes('--tracing-only');
-  if (tracingOnly && servingUrl)
-    throw new BenchError('--tracing-only restarts the serving tier: not with --serving-url');
+  const rounds = Number(argValue('--rounds') ?? DEFAULT_TRACING_ROUNDS);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new BenchError(`--rounds: a whole number of at least 1, got ${argValue('--rounds')}`);
   log(`load average at start: ${load()}`);
   // The load generators, from Debian like the stack's other packages (a fresh machine has neither).
   const tools = { wrk: 'wrk', 'redis-benchmark': 'redis-tools' };
@@ -360,9 +362,22 @@ async function main(): Promise<void> {
     return { ...r, cpuMicrosPerRequest };
   };
 
+  const tracingRounds = (requestsFile: string) => {
+    log(`tracing's cost: ${rounds} rounds of ${TRACING_ROUND_SECONDS} s, two instances of its own`);
+    return measureTracingCost(config, {
+      rounds,
+      secondsPerRound: TRACING_ROUND_SECONDS,
+      connections,
+      requestsFile,
+      luaScript: LUA,
+      token,
+      log,
+      cpuProfileDir: argValue('--cpu-prof-dir'),
+    });
+  };
   if (tracingOnly) {
     // Tracing's cost alone (no Feast, no batch runs): iterating on the instrumentation.
-    const cost = await tracingCost(ctx, config, lbUrl, requests.fstoreSingle, token, wrk);
+    const cost = formatTracingCost(await tracingRounds(requests.fstoreSingle));
     console.log(`\n${cost.text}`);
     if (checkTargets && !cost.withinBudget) process.exitCode = 1;
     return;
@@ -413,11 +428,8 @@ async function main(): Promise<void> {
     const feastSingle = await wrk('Feast 1×4', feast.url, requests.feastSingle);
     const feastBatch = await wrk('Feast 100×4', feast.url, requests.feastBatch);
 
-    // Tracing's cost (issue 18): the same single GETs with the instances restarted without an
-    // endpoint, then restarted at the defaults again. Only for the serving tier this run started.
-    const tracing = servingUrl
-      ? undefined
-      : await tracingCost(ctx, config, lbUrl, requests.fstoreSingle, token, wrk);
+    // Tracing's cost (issue 18): instances of this run's own, off and at the defaults.
+    const tracing = formatTracingCost(await tracingRounds(requests.fstoreSingle));
 
     const m: Measurements = {
       fstoreSingle,
@@ -435,7 +447,7 @@ async function main(): Promise<void> {
     };
     const { text, targetsMet, failures } = formatReport(m);
     console.log(`\n${text}`);
-    if (tracing) console.log(tracing.text);
+    console.log(tracing.text);
     const resultFile = join(dataDir, 'bench', 'serving-result.json');
     writeFileSync(
       resultFile,
@@ -448,52 +460,16 @@ async function main(): Promise<void> {
           failures.join('\n  '),
       );
     }
-    if (checkTargets && (!targetsMet || tracing?.withinBudget === false)) process.exitCode = 1;
+    if (checkTargets && (!targetsMet || !tracing.withinBudget)) process.exitCode = 1;
   } finally {
     log('stopping Feast');
     await feast.stop();
   }
 }
 
-type Wrk = (
-  label: string,
-  url: string,
-  file: string,
-  auth?: string,
-  cpu?: CpuMeter,
-) => Promise<FstoreRun>;
-
-/** Rounds of each setting in tracing's comparison: a median of three outlasts a noisy one. */
-const TRACING_ROUNDS = 3;
-
-/**
- * Tracing's cost (issue 18): single GETs at the default sampling and with the instances
- * restarted without an endpoint, alternating, TRACING_ROUNDS each (what else runs on the machine
- * moves one run by tens of percent; the medians compare the settings, not the moments); the
- * tier is left at the defaults. Only for the serving tier this run started.
- */
-async function tracingCost(
-  ctx: StackContext,
-  config: FstoreConfig,
-  lbUrl: string,
-  requestsFile: string,
-  token: string,
-  wrk: Wrk,
-): Promise<ReturnType<typeof formatTracingCost>> {
-  const sampled: FstoreRun[] = [];
-  const off: FstoreRun[] = [];
-  for (let round = 1; round <= TRACING_ROUNDS; round++) {
-    for (const setting of ['off', 'default'] as const) {
-      log(`tracing ${setting}, round ${round}/${TRACING_ROUNDS}: restarting the serving tier`);
-      await restartServing(ctx, setting);
-      const label = `fstore single GET, tracing ${setting} (round ${round})`;
-      const r = await wrk(label, lbUrl, requestsFile, token, cpuMeter(ctx.paths, config, true));
-      if (r.failures.length > 0) throw new BenchError(`${label}: ${r.failures[0]}`);
-      (setting === 'off' ? off : sampled).push(r);
-    }
-  }
-  return formatTracingCost(sampled, off);
-}
+/** Rounds of tracing's comparison (`--rounds`), and each round's length. */
+const DEFAULT_TRACING_ROUNDS = 5;
+const TRACING_ROUND_SECONDS = 10;
 
 /**
  * Restarts the serving tier with tracing at its default settings (this process's environment

@@ -131,24 +131,34 @@ describe('serving benchmark', () => {
 });
 
 describe('formatTracingCost', () => {
-  const run = (requestsPerSecond: number): LoadResult => ({
-    requests: requestsPerSecond * 10,
+  const run = (requestsPerSecond: number, cpuMicrosPerRequest = 100) => ({
+    requests: requestsPerSecond * 5,
     requestsPerSecond,
     p50Ms: 1,
     p99Ms: 2,
     failures: [],
+    cpuMicrosPerRequest,
+  });
+  const pair = (sampled: number, off: number, cpuSampled = 100, cpuOff = 100) => ({
+    sampled: run(sampled, cpuSampled),
+    off: run(off, cpuOff),
   });
 
-  it('compares the medians of alternating rounds: ratio, cost, the 5 % budget', () => {
+  it('takes the median of the rounds’ ratios, not the ratio of the medians', () => {
+    // Medians of the settings alone: 9,000 and 11,000 (cost 18 %); each round is within 4 %.
     expect(
-      formatTracingCost([run(9600), run(5000), run(9700)], [run(10000), run(12000), run(4000)]),
+      formatTracingCost([pair(5000, 5100, 101, 99), pair(9000, 9300), pair(12000, 12500, 90, 88)]),
     ).toEqual({
       withinBudget: true,
-      text: 'tracing: single GET median 9600 req/s at the default sampling (9600, 5000, 9700), 10000 req/s off (10000, 12000, 4000): ratio 0.960, cost 4.0 % (budget 5.0 %: met)',
+      text: 'tracing: single GET, 3 rounds: median ratio 0.968 (rounds 0.98, 0.97, 0.96), cost 3.2 % (budget 5.0 %: met); medians 9000 req/s and 100 µs CPU a request at the default sampling, 9300 req/s and 99 µs off',
     });
-    expect(formatTracingCost([run(9000), run(8000)], [run(10000), run(10000)])).toEqual({
+  });
+
+  it('misses the 5 % budget on a median ratio below 0.95; an even count averages the middle two', () => {
+    expect(formatTracingCost([pair(9000, 10000), pair(9200, 10000)])).toEqual({
       withinBudget: false,
-      text: 'tracing: single GET median 8500 req/s at the default sampling (9000, 8000), 10000 req/s off (10000, 10000): ratio 0.850, cost 15.0 % (budget 5.0 %: MISSED)',
+      text: 'tracing: single GET, 2 rounds: median ratio 0.910 (rounds 0.90, 0.92), cost 9.0 % (budget 5.0 %: MISSED); medians 9100 req/s and 100 µs CPU a request at the default sampling, 10000 req/s and 100 µs off',
     });
+    expect(() => formatTracingCost([])).toThrow('no rounds');
   });
 });

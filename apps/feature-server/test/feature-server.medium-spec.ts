@@ -376,7 +376,8 @@ describe('GET /v1/features/{entity}/{id} and POST /v1/features/batch', () => {
 });
 
 describe('when a Redis master is down', () => {
-  it('reports not ready and answers 503 promptly, then recovers', async () => {
+  /** A master, its replica, and a product id whose slot the master owns (`prefix`-N). */
+  async function victimWithProduct(prefix: string) {
     const nodes = ((await store.client.cluster('NODES')) as string).trim().split('\n');
     const parsed = nodes
       .map((l) => l.split(' '))
@@ -388,19 +389,75 @@ describe('when a Redis master is down', () => {
       }));
     const victim = parsed.find((n) => n.master)!;
     const replica = parsed.find((n) => n.masterId === victim.id)!;
-    // A product id whose slot the victim owns.
-    let p = '';
+    const ranges = await store.client.cluster('SLOTS');
     for (let i = 0; ; i++) {
-      p = `p-victim-${i}`;
+      const p = `${prefix}-${i}`;
       const slot = calculateSlot(`{${p}}`);
-      const range = (await store.client.cluster('SLOTS')).find(
-        ([from, to]) => slot >= from && slot <= to,
-      )!;
-      if (range[2][1] === victim.port) break;
+      const range = ranges.find(([from, to]) => slot >= from && slot <= to)!;
+      if (range[2][1] === victim.port) return { victim, replica, p };
     }
+  }
+  const pidOf = (port: number) =>
+    Number(
+      new RegExp(`redis-${port}\\s+(\\d+)`).exec(fstore('stack', 'status', 'redis').stdout)![1],
+    );
+  async function readyAgain() {
+    const deadline = Date.now() + 30000;
+    let last = 0;
+    while (Date.now() < deadline) {
+      last = (await call('/health/ready', { auth: null })).status;
+      if (last === 200) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(last).toBe(200);
+  }
 
-    const status = fstore('stack', 'status', 'redis').stdout;
-    const pidOf = (port: number) => Number(new RegExp(`redis-${port}\\s+(\\d+)`).exec(status)![1]);
+  it('answers reads of its slots from its replica until the cluster has failed over', async () => {
+    const { victim, p } = await victimWithProduct(`p-failover-${randomUUID().slice(0, 8)}`);
+    const others = Array.from({ length: 20 }, () => `p-${randomUUID()}`);
+    const done = await store.writeAndWait(
+      [p, ...others].map((id, i) => ({
+        feature: 'units_sold',
+        keyParts: [id],
+        value: i + 5,
+        eventTime: 1000,
+      })),
+      { replicas: 1, timeoutMs: 2000 },
+    );
+    expect(done.acks.every((a) => a.acknowledged === 1)).toBe(true);
+    // The server has been reading (its connections are up) when the master goes.
+    expect((await call(`/v1/features/product/${p}`)).status).toBe(200);
+    process.kill(pidOf(victim.port), 'SIGKILL');
+    const killedAt = Date.now();
+    try {
+      const single = await call(`/v1/features/product/${p}?names=units_sold`);
+      const legacy = await call(`/api/v1/offline/sold-product-units?product_id=${p}`);
+      const batch = await call('/v1/features/batch', {
+        method: 'POST',
+        body: JSON.stringify({ entity: 'product', ids: [p, ...others], features: ['units_sold'] }),
+      });
+      const ready = await call('/health/ready', { auth: null });
+      // All answered before the replica could have been promoted (cluster-node-timeout 5 s).
+      expect(Date.now() - killedAt).toBeLessThan(4000);
+      expect(single).toMatchObject({
+        status: 200,
+        body: { features: { units_sold: { value: 5 } } },
+      });
+      expect(legacy).toEqual({ status: 200, body: { units: 5 } });
+      expect(batch.status).toBe(200);
+      expect(batch.body.results.map((r: Json) => r.features.units_sold.value)).toEqual(
+        [p, ...others].map((_, i) => i + 5),
+      );
+      expect(ready.status).toBe(200);
+    } finally {
+      expect(fstore('stack', 'up', 'redis').status).toBe(0);
+    }
+    await readyAgain();
+  });
+
+  it('reports not ready and answers 503 promptly, then recovers', async () => {
+    const { victim, replica, p } = await victimWithProduct('p-victim');
+
     // Master and replica both down: no failover can hide it.
     process.kill(pidOf(victim.port), 'SIGKILL');
     process.kill(pidOf(replica.port), 'SIGKILL');
@@ -425,14 +482,7 @@ describe('when a Redis master is down', () => {
     } finally {
       expect(fstore('stack', 'up', 'redis').status).toBe(0);
     }
-    const deadline = Date.now() + 30000;
-    let last = 0;
-    while (Date.now() < deadline) {
-      last = (await call('/health/ready', { auth: null })).status;
-      if (last === 200) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(last).toBe(200);
+    await readyAgain();
     await store.write([{ feature: 'units_sold', keyParts: [p], value: 1, eventTime: Date.now() }]);
     const back = await call(`/api/v1/offline/sold-product-units?product_id=${p}`);
     expect(back).toEqual({ status: 200, body: { units: 1 } });

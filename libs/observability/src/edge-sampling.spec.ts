@@ -1,12 +1,13 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { propagation, SpanKind, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import Fastify, { FastifyInstance } from 'fastify';
-import { edgeSampler, headSampled, OnDemandContextManager, traceFastifyRequests } from './index';
+import { connect } from 'net';
+import Fastify, { FastifyInstance, FastifyRequest } from 'fastify';
+import { edgeSampler, headSampled, requestSpan, traceFastifyRequests } from './index';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const PARENT_ID = 'b7ad6b7169203331';
@@ -50,14 +51,12 @@ describe('edgeSampler', () => {
 
 describe('traceFastifyRequests', () => {
   const exporter = new InMemorySpanExporter();
-  const contextManager = new OnDemandContextManager();
   let app: FastifyInstance;
-  /** What each handler saw: the active span's id, or none. */
+  /** What each handler saw: its request's span id, or none. */
   let seen: (string | undefined)[];
   let coin: number;
 
   beforeAll(async () => {
-    context.setGlobalContextManager(contextManager.enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     trace.setGlobalTracerProvider(
       new BasicTracerProvider({
@@ -66,11 +65,12 @@ describe('traceFastifyRequests', () => {
       }),
     );
     app = Fastify();
-    traceFastifyRequests(app, { endpoint: ENDPOINT, sampleRatio: 0.5 }, contextManager, () => coin);
-    const handler = async () => {
-      // After an await: the context must survive the request's asynchronous steps.
+    traceFastifyRequests(app, { endpoint: ENDPOINT, sampleRatio: 0.5 }, () => coin);
+    const handler = async (request: FastifyRequest) => {
       await new Promise((resolve) => setImmediate(resolve));
-      seen.push(trace.getActiveSpan()?.spanContext().spanId);
+      seen.push(requestSpan(request)?.spanContext().spanId);
+      // No context manager: nothing is ever active (the span goes where it is needed by hand).
+      expect(trace.getActiveSpan()).toBeUndefined();
       return { ok: true };
     };
     app.get('/v1/features/:entity/:id', handler);
@@ -83,7 +83,6 @@ describe('traceFastifyRequests', () => {
     await app.close();
     trace.disable();
     propagation.disable();
-    context.disable();
   });
 
   beforeEach(() => {
@@ -91,7 +90,7 @@ describe('traceFastifyRequests', () => {
     seen = [];
   });
 
-  it('gives a request the ratio chose a SERVER span, active in its handler', async () => {
+  it('gives a request the ratio chose a SERVER span, its handler the span', async () => {
     coin = 0.2;
     const res = await app.inject({ url: '/v1/features/product/p-1?names=a' });
     expect(res.statusCode).toBe(200);
@@ -149,32 +148,33 @@ describe('traceFastifyRequests', () => {
     expect(span.status.code).toBe(2);
   });
 
-  it('switches the storage off once no traced request is in flight, and on again', async () => {
+  it('ends the span of a request whose client went away before the answer as aborted', async () => {
     coin = 0;
-    await app.inject({ url: '/v1/features/product/p-3' });
-    // Off: nothing is active outside the request any more.
-    expect(context.active()).toBe(ROOT_CONTEXT);
-    await app.inject({ url: '/v1/features/product/p-4' });
-    expect(seen).toHaveLength(2);
-    expect(seen.every((id) => id !== undefined)).toBe(true);
-  });
-});
-
-describe('OnDemandContextManager', () => {
-  it('keeps the storage on while any hold is open; a second release changes nothing', () => {
-    const manager = new OnDemandContextManager();
-    const key = Symbol('k');
-    const ctx = ROOT_CONTEXT.setValue(key, 1);
-    const first = manager.hold();
-    const second = manager.hold();
-    manager.with(ctx, () => expect(manager.active().getValue(key)).toBe(1));
-    first();
-    first();
-    // Still held by the second: a context set now is visible.
-    manager.with(ctx, () => expect(manager.active().getValue(key)).toBe(1));
-    second();
-    expect(manager.active()).toBe(ROOT_CONTEXT);
-    // Off, and usable again: with() switches it back on.
-    manager.with(ctx, () => expect(manager.active().getValue(key)).toBe(1));
+    const server = Fastify();
+    traceFastifyRequests(server, { endpoint: ENDPOINT, sampleRatio: 0.5 }, () => 0);
+    let entered!: () => void;
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
+    let answer!: () => void;
+    server.get('/slow', async () => {
+      entered();
+      await new Promise<void>((resolve) => (answer = resolve));
+      return { ok: true };
+    });
+    const address = await server.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const { port } = new URL(address);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+      await inHandler;
+      socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const [span] = exporter.getFinishedSpans();
+      expect(span.name).toBe('GET /slow');
+      expect(span.status).toEqual({ code: 2, message: 'aborted' });
+      expect(span.attributes['http.response.status_code']).toBeUndefined();
+    } finally {
+      answer();
+      await server.close();
+    }
   });
 });

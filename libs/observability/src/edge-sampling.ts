@@ -1,5 +1,4 @@
 import {
-  context,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -7,18 +6,8 @@ import {
   trace,
   type Span,
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import type { Context, ContextManager } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TracingSettings } from './tracing';
-
-/** The context manager startTracing registered for an edge-sampled service, if any. */
-let onDemandContext: OnDemandContextManager | undefined;
-
-/** The context manager traceFastifyRequests holds for each traced request (startTracing). */
-export function useOnDemandContext(manager: OnDemandContextManager): void {
-  onDemandContext = manager;
-}
 
 /** Paths scraped or probed every few seconds: a span for each would be noise (and cost). */
 export const UNTRACED_PATHS = /^\/(metrics|health)(\/|\?|$)/;
@@ -42,65 +31,32 @@ export function headSampled(
   return random() < ratio;
 }
 
+/** The server span of each traced request (traceFastifyRequests); an untraced one has none. */
+const requestSpans = new WeakMap<FastifyRequest, Span>();
+
 /**
- * The OTel context in an AsyncLocalStorage that is switched on only while a traced request is in
- * flight. Why: on Node 20 an enabled AsyncLocalStorage runs a hook on every promise created in
- * the process, traced or not (~6 % of the feature server's CPU a request, measured with
- * --cpu-prof); at the default sampling most requests are not traced and should not pay for it.
- * Plan to remove: Node 24 keeps the context in the async context frame, without promise hooks;
- * on it the plain AsyncLocalStorageContextManager costs nothing untraced requests would notice.
+ * The server span of a request traceFastifyRequests chose, for the code that reads for it to
+ * make its client spans children of (the online store's reads take it as their parent); undefined
+ * for a request it passed over.
  */
-export class OnDemandContextManager implements ContextManager {
-  private readonly storage = new AsyncLocalStorageContextManager();
-  private inFlight = 0;
-
-  active(): Context {
-    return this.storage.active();
-  }
-
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
-    ctx: Context,
-    fn: F,
-    thisArg?: ThisParameterType<F>,
-    ...args: A
-  ): ReturnType<F> {
-    // AsyncLocalStorage.run enables the storage again after disable().
-    return this.storage.with(ctx, fn, thisArg, ...args);
-  }
-
-  bind<T>(ctx: Context, target: T): T {
-    return this.storage.bind(ctx, target);
-  }
-
-  enable(): this {
-    this.storage.enable();
-    return this;
-  }
-
-  disable(): this {
-    this.storage.disable();
-    return this;
-  }
-
-  /** A traced request is in flight until the returned function is called (once is enough). */
-  hold(): () => void {
-    this.inFlight++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      // The last one out switches the storage off: no promise hook until the next traced request.
-      if (--this.inFlight === 0) this.storage.disable();
-    };
-  }
+export function requestSpan(request: FastifyRequest): Span | undefined {
+  return requestSpans.get(request);
 }
 
 /**
  * Server spans for a Fastify app whose requests are decided at the edge: an onRequest hook
  * decides (headSampled) and an unsampled request meets no tracing code at all, no span object,
- * no context switch. A sampled one gets a SERVER span named by its route, active (as the OTel
- * context) for the rest of the request, so the Redis and PostgreSQL instrumentations add its
- * client spans, and ended with the response's status.
+ * no context. A sampled one gets a SERVER span named by its route, ended with the response's
+ * status, and kept for the request (requestSpan): the code that reads for it passes it on as the
+ * parent of its client spans, explicitly.
+ *
+ * Why explicitly, with no OTel context manager in the process: on Node 20 an AsyncLocalStorage
+ * runs a hook on every promise of the process while it is enabled, and switching it on only
+ * while a traced request was in flight still cost the feature server 2.4 % of its single-GET
+ * throughput at a sampling of 0.001 (4.1 % against 1.7 % at 0; `npm run bench:serving --
+ * --tracing-only`, both settings loaded together). Plan to remove: Node 24 keeps the context in
+ * the async context frame, without promise hooks; there the context manager and the client
+ * instrumentations can come back.
  *
  * Why not the generic HTTP and Fastify instrumentations: they build attributes, a span and two
  * bound contexts for every request before the sampler is asked. On the feature server's single
@@ -113,13 +69,14 @@ export class OnDemandContextManager implements ContextManager {
 export function traceFastifyRequests(
   fastify: FastifyInstance,
   settings: TracingSettings,
-  contextManager: OnDemandContextManager | undefined = onDemandContext,
   random: () => number = Math.random,
 ): void {
   if (!settings.endpoint) return;
   const tracer = trace.getTracer('fstore');
-  const spans = new WeakMap<FastifyRequest, { span: Span; release?: () => void }>();
-  fastify.addHook('onRequest', (request, _reply, done) => {
+  // One hook, onRequest: Fastify runs every other hook kind for every request once one is added
+  // (an onRequestAbort hook also costs each request a listener); a sampled request instead ends
+  // its span on its own response's 'close'.
+  fastify.addHook('onRequest', (request, reply, done) => {
     if (
       UNTRACED_PATHS.test(request.url) ||
       !headSampled(request.headers.traceparent, settings.sampleRatio, random)
@@ -141,27 +98,18 @@ export function traceFastifyRequests(
       },
       parent,
     );
-    spans.set(request, { span, release: contextManager?.hold() });
-    context.with(trace.setSpan(parent, span), done);
-  });
-  const end = (request: FastifyRequest, statusCode: number | undefined, aborted: boolean) => {
-    const traced = spans.get(request);
-    if (!traced) return;
-    spans.delete(request);
-    traced.release?.();
-    const { span } = traced;
-    if (statusCode !== undefined) span.setAttribute('http.response.status_code', statusCode);
-    if (aborted || (statusCode !== undefined && statusCode >= 500)) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: aborted ? 'aborted' : undefined });
-    }
-    span.end();
-  };
-  fastify.addHook('onResponse', (request, reply, done) => {
-    end(request, reply.statusCode, false);
-    done();
-  });
-  fastify.addHook('onRequestAbort', (request, done) => {
-    end(request, undefined, true);
+    requestSpans.set(request, span);
+    // 'finish' when the last byte was handed to the socket; 'close' after it, or alone when the
+    // connection went away first (aborted: no status was sent).
+    let sent = false;
+    reply.raw.once('finish', () => (sent = true));
+    reply.raw.once('close', () => {
+      if (sent) span.setAttribute('http.response.status_code', reply.raw.statusCode);
+      if (!sent || reply.raw.statusCode >= 500) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: sent ? undefined : 'aborted' });
+      }
+      span.end();
+    });
     done();
   });
 }

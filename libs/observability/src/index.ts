@@ -2,7 +2,7 @@ export { createLogger, silentLogger, type Logger, type LoggerOptions } from './l
 export { NestJsonLogger, serviceLogger } from './nest-logger';
 export { serveOps, type OpsServerOptions, type Readiness } from './ops-server';
 export { kafkaLogCreator, type KafkaLogEntry } from './kafka-log';
-export { headSampled, OnDemandContextManager, traceFastifyRequests } from './edge-sampling';
+export { headSampled, requestSpan, traceFastifyRequests } from './edge-sampling';
 export {
   annotateSpan,
   edgeSampler,

@@ -1,7 +1,7 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import type { IncomingMessage } from 'http';
-import { OnDemandContextManager, UNTRACED_PATHS, useOnDemandContext } from './edge-sampling';
+import { UNTRACED_PATHS } from './edge-sampling';
 
 /** The TypeScript services that trace; each one's name is its traces' `service.name`. */
 export type TracedService = 'feature-server' | 'control-plane' | 'feature-writer' | 'producer';
@@ -56,8 +56,9 @@ export async function edgeSampler(): Promise<Sampler> {
  * the instrumented modules are loaded (main.ts imports the app only after it). With no endpoint
  * nothing is loaded or registered: no instrumentation costs the requests anything.
  *
- * An edge-sampled service (the feature server) gets only the Redis and PostgreSQL client
- * instrumentations; its app adds its server spans with traceFastifyRequests.
+ * An edge-sampled service (the feature server) gets no instrumentation and no context manager:
+ * its app adds its server spans with traceFastifyRequests, and its online store makes the Redis
+ * spans of a traced read, their parent passed explicitly (requestSpan).
  *
  * Client spans (Redis, PostgreSQL, outgoing HTTP) are made only inside a span (a request, an
  * operation, a Kafka batch): the background polls of BullMQ, the reconciler and the exporter
@@ -103,13 +104,11 @@ export async function startTracing(
     sampler: edge ? await edgeSampler() : await tracingSampler(settings.sampleRatio),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.endpoint }))],
   });
-  // The global provider, W3C trace context (+ baggage) propagation, AsyncLocalStorage context
-  // (an edge-sampled service's switched on only while a traced request is in flight).
-  const contextManager = edge ? new OnDemandContextManager() : undefined;
-  provider.register({ contextManager });
-  if (contextManager) useOnDemandContext(contextManager);
-  // Client spans: made only inside a span (see above), so they cost an unsampled request of an
-  // edge-sampled service one look at the active context.
+  // The global provider, W3C trace context (+ baggage) propagation, and the OTel context in an
+  // AsyncLocalStorage, except for an edge-sampled service: it has none (null), and passes its
+  // spans to where it makes client spans (edge-sampling.ts says why).
+  provider.register({ contextManager: edge ? null : undefined });
+  // Client spans: made only inside a span (see above).
   const clients = [
     // The command's name only: the default would record EVAL's arguments (the writer's whole
     // batch of values) and the keys (entity ids).
@@ -121,8 +120,9 @@ export async function startTracing(
   ];
   registerInstrumentations({
     tracerProvider: provider,
+    // An edge-sampled service has no context for an instrumentation to find its parent in.
     instrumentations: edge
-      ? clients
+      ? []
       : [
           new HttpInstrumentation({
             ignoreIncomingRequestHook: (req: IncomingMessage) => UNTRACED_PATHS.test(req.url ?? ''),

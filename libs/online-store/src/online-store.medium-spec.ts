@@ -1,5 +1,11 @@
 import calculateSlot from 'cluster-key-slot';
 import { randomUUID } from 'crypto';
+import { SpanKind, trace } from '@opentelemetry/api';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { loadConfig } from '@fstore/config';
 import { featureByName, featureKey } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from './online-store';
@@ -224,6 +230,77 @@ describe('RedisClusterOnlineStore', () => {
     // Two feature sets, one script per node each (~80 entities a node, under the 128 a script
     // reads), instead of 251 commands.
     expect(commandsSent()).toBeLessThanOrEqual(6);
+  });
+
+  it("makes a traced read's Redis spans under the parent it is given, and none without one", async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    trace.setGlobalTracerProvider(provider);
+    try {
+      const windowed = featureByName('units_sold_7d')!;
+      const ids = Array.from({ length: 30 }, () => `p-${randomUUID()}`);
+      await store.write(
+        ids.map((p) => ({ feature: 'units_sold', keyParts: [p], value: 1, eventTime: 10 })),
+      );
+      const parent = provider.getTracer('test').startSpan('GET /v1/features/:entity/:id');
+      const parentId = parent.spanContext().spanId;
+      // A turn of reads: untraced ones and one traced, sharing a batch; one entity alone.
+      await Promise.all([
+        store.read('product', [[ids[0]]], [units]),
+        store.read('product', [[ids[1]]], [units], parent),
+      ]);
+      // One script per node of the two entities, each a child of the traced read.
+      const slotNodes = (parts: string[]) =>
+        new Set(parts.map((p) => store.client.slots[calculateSlot(`{${p}}`)][0]));
+      const shared = exporter.getFinishedSpans();
+      expect(shared.map((s) => s.name)).toEqual([...slotNodes(ids.slice(0, 2))].map(() => 'eval'));
+      for (const span of shared) expect(span.parentSpanContext?.spanId).toBe(parentId);
+      exporter.reset();
+      await store.read('product', [[ids[2]]], [units, windowed], parent);
+      const single = exporter.getFinishedSpans();
+      expect(single.map((s) => s.name)).toEqual(['mget', 'hvals']);
+      const node = store.client.slots[calculateSlot(`{${ids[2]}}`)][0];
+      for (const span of single) {
+        expect(span.kind).toBe(SpanKind.CLIENT);
+        expect(span.parentSpanContext?.spanId).toBe(parentId);
+        expect(span.spanContext().traceId).toBe(parent.spanContext().traceId);
+        expect(span.attributes).toEqual({
+          'db.system.name': 'redis',
+          'db.query.text': span.name,
+          'server.address': node.split(':')[0],
+          'server.port': Number(node.split(':')[1]),
+        });
+      }
+      exporter.reset();
+      // Many entities: one script per node, each a span.
+      await store.read(
+        'product',
+        ids.map((p) => [p]),
+        [units],
+        parent,
+      );
+      const nodes = slotNodes(ids);
+      const scripts = exporter.getFinishedSpans();
+      expect(scripts.map((s) => s.name)).toEqual([...nodes].map(() => 'eval'));
+      expect(
+        new Set(
+          scripts.map((s) => `${s.attributes['server.address']}:${s.attributes['server.port']}`),
+        ),
+      ).toEqual(nodes);
+      exporter.reset();
+      await store.read(
+        'product',
+        ids.map((p) => [p]),
+        [units],
+      );
+      await store.read('product', [[ids[3]]], [units]);
+      expect(exporter.getFinishedSpans()).toEqual([]);
+    } finally {
+      trace.disable();
+      await provider.shutdown();
+    }
   });
 
   it('reads many composite entities (customer_product) by their key parts', async () => {

@@ -1,5 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
-import { Cluster, ClusterOptions } from 'ioredis';
+import { Cluster, ClusterOptions, Redis } from 'ioredis';
+import { isOnlineStoreUnavailable } from './availability';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { FstoreConfig, PROJECT_ROOT, RedisClusterUser, redisCredentials } from '@fstore/config';
@@ -14,6 +15,7 @@ import {
   featureKeyPrefix,
 } from '@fstore/contracts';
 import { WindowBounds } from '@fstore/definitions';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { SerialWaits } from './serial-waits';
 import { encodeTile, mergeTiles, readWindow, Tile, tilePlacement } from './tiles';
 import { TurnBatcher } from './turn-batcher';
@@ -77,11 +79,15 @@ export interface OnlineStore {
    * does, and when a master does not answer its WAIT.
    */
   writeAndWait(rows: readonly FeatureWrite[], wait: ReplicaWait): Promise<DurableWriteResult>;
-  /** For each entity (its key parts), the requested features' values; null where absent. */
+  /**
+   * For each entity (its key parts), the requested features' values; null where absent. With a
+   * `parent` (a traced request's span), its Redis commands get client spans under it.
+   */
   read(
     entity: EntityName,
     entities: readonly (readonly string[])[],
     features: readonly StoredFeature[],
+    parent?: Span,
   ): Promise<(FeatureValue | null)[][]>;
   /** Throws unless every master answers and the cluster state is ok. */
   checkHealth(): Promise<void>;
@@ -173,12 +179,60 @@ type SetIfNewerCluster = Cluster & {
   ): Promise<number>;
 };
 
+/**
+ * A traced read's Redis commands as client spans under `parent`, made by hand around the round
+ * trip: the feature server runs without an OTel context (libs/observability's edge-sampling.ts
+ * says why), so the ioredis instrumentation has nothing to find a parent in. Names and attributes
+ * are the instrumentation's (the command's name only: no key, no value). Without a parent it is
+ * the round trip alone (`describe`, the commands and the node's "host:port", is not called).
+ */
+async function commandSpans<T>(
+  parent: Span | undefined,
+  describe: () => { commands: readonly string[]; node?: string },
+  roundTrip: () => Promise<T>,
+): Promise<T> {
+  if (!parent) return roundTrip();
+  const { commands, node } = describe();
+  const at = node?.lastIndexOf(':') ?? -1;
+  const server =
+    node && at > 0
+      ? { 'server.address': node.slice(0, at), 'server.port': Number(node.slice(at + 1)) }
+      : {};
+  const ctx = trace.setSpan(ROOT_CONTEXT, parent);
+  const tracer = trace.getTracer('fstore');
+  const spans = commands.map((command) =>
+    tracer.startSpan(
+      command,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'db.system.name': 'redis',
+          'db.query.text': command,
+          ...server,
+        },
+      },
+      ctx,
+    ),
+  );
+  try {
+    return await roundTrip();
+  } catch (e) {
+    for (const span of spans) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+    }
+    throw e;
+  } finally {
+    for (const span of spans) span.end();
+  }
+}
+
 export class RedisClusterOnlineStore implements OnlineStore {
   private readonly cluster: SetIfNewerCluster;
   /** The reads of one event-loop turn with the same features, together (see TurnBatcher). */
   private readonly reads = new TurnBatcher(
     (features: readonly StoredFeature[]) => features.map((f) => f.name).join(','),
-    (features, parts: string[]) => this.readEntities(parts, features),
+    (features, parts: string[], parent: Span | undefined) =>
+      this.readEntities(parts, features, parent),
   );
   /** One WAIT at a time per master and wait (writeAndWait); keys "host:port replicas timeout". */
   private readonly waits = new SerialWaits((key) => {
@@ -302,21 +356,23 @@ export class RedisClusterOnlineStore implements OnlineStore {
     _entity: EntityName,
     entities: readonly (readonly string[])[],
     features: readonly StoredFeature[],
+    parent?: Span,
   ): Promise<(FeatureValue | null)[][]> {
     if (features.length === 0) return entities.map(() => []);
     await this.ready();
-    return this.reads.add(features, entities.map(entityKeyPart));
+    return this.reads.add(features, entities.map(entityKeyPart), parent);
   }
 
   private async readEntities(
     parts: readonly string[],
     features: readonly StoredFeature[],
+    parent: Span | undefined,
   ): Promise<(FeatureValue | null)[][]> {
     const now = Date.now();
     const windows = features.map((f) => f.tiles && readWindow(f.tiles, now));
     // One entity's keys share a slot: one round trip. Many entities: one script per node.
-    if (parts.length !== 1) return this.readPerNode(parts, features, windows);
-    return [await this.readOne(parts[0], features, windows)];
+    if (parts.length !== 1) return this.readPerNode(parts, features, windows, parent);
+    return [await this.readOne(parts[0], features, windows, parent)];
   }
 
   /**
@@ -327,17 +383,38 @@ export class RedisClusterOnlineStore implements OnlineStore {
     part: string,
     features: readonly StoredFeature[],
     windows: readonly (WindowBounds | undefined)[],
+    parent: Span | undefined,
   ): Promise<(FeatureValue | null)[]> {
     const n = features.length;
     const plain = features.flatMap((f, j) => (windows[j] ? [] : [j]));
     const keys = plain.map((j) => featureKeyPrefix(features[j].name) + part);
-    const pipeline = this.cluster.pipeline();
-    if (keys.length > 0) pipeline.mget(...keys, ...keys.map(eventTimeKey));
-    features.forEach((f, j) => windows[j] && pipeline.hvals(featureKeyPrefix(f.name) + part));
-    const replies = ((await pipeline.exec()) ?? []).map(([err, reply]) => {
-      if (err) throw err;
-      return reply;
+    // One pipeline, to the slot's master through the cluster client, or to one replica.
+    const roundTrip = async (client: Cluster | Redis) => {
+      const pipeline = client.pipeline();
+      if (keys.length > 0) pipeline.mget(...keys, ...keys.map(eventTimeKey));
+      features.forEach((f, j) => windows[j] && pipeline.hvals(featureKeyPrefix(f.name) + part));
+      return ((await pipeline.exec()) ?? []).map(([err, reply]) => {
+        if (err) throw err;
+        return reply;
+      });
+    };
+    const describe = (node?: string) => () => ({
+      commands: [
+        ...(keys.length > 0 ? ['mget'] : []),
+        ...features.flatMap((_, j) => (windows[j] ? ['hvals'] : [])),
+      ],
+      node: node ?? this.cluster.slots[calculateSlot(part)]?.[0],
     });
+    let replies: unknown[];
+    try {
+      replies = await commandSpans(parent, describe(), () => roundTrip(this.cluster));
+    } catch (e) {
+      // The master does not answer (killed, cut off; until the cluster has failed over): the
+      // read is answered by a replica of the slot, if one answers.
+      const replica = isOnlineStoreUnavailable(e) ? this.replicaOf(part) : undefined;
+      if (!replica) throw e;
+      replies = await commandSpans(parent, describe(replica.key), () => roundTrip(replica.node));
+    }
     // The layout READ_ENTITIES answers in: n values, then n event times.
     const flat: (string | null)[] = new Array<string | null>(2 * n).fill('');
     const plainValues = keys.length > 0 ? (replies.shift() as (string | null)[]) : [];
@@ -351,23 +428,55 @@ export class RedisClusterOnlineStore implements OnlineStore {
     return toValues(flat, 0, features, windows);
   }
 
+  /**
+   * A replica of the slot of `part` (its key part) that the client knows, for reads while the
+   * slot's master does not answer. ioredis keeps a connection per replica of the slot map in
+   * READONLY mode (made when first used), so the replica answers reads of its master's slots
+   * instead of redirecting them; its values may be behind its master's by the replication lag.
+   */
+  private replicaOf(part: string): { key: string; node: Redis } | undefined {
+    const [, ...replicas] = this.cluster.slots[calculateSlot(part)] ?? [];
+    const known = new Map(
+      this.cluster.nodes('slave').map((n) => [`${n.options.host}:${n.options.port}`, n]),
+    );
+    for (const key of replicas) {
+      const node = known.get(key);
+      if (node && node.status !== 'end') return { key, node };
+    }
+    return undefined;
+  }
+
   async checkHealth(): Promise<void> {
     await this.ready();
     const info = (await this.cluster.cluster('INFO')) as string;
     if (!/cluster_state:ok/.test(info)) throw new Error('Redis Cluster state is not ok');
-    // Every slot range's master must answer: ioredis forgets a node that dropped, so the slot
-    // map, not the client's node list, says which masters there must be.
+    // Every slot range must be readable: its master answers, or while it does not (until the
+    // cluster has failed over) a replica that reads are then sent to (readOne). ioredis forgets
+    // a node that dropped, so the slot map, not the client's node list, says which there must be.
     const slots = await this.cluster.cluster('SLOTS');
     const known = new Map(
       this.cluster.nodes('all').map((n) => [`${n.options.host}:${n.options.port}`, n]),
     );
+    const answers = async ([host, port]: readonly [string, number, ...unknown[]]) => {
+      const node = known.get(`${host}:${port}`);
+      if (!node) throw new Error('is not connected');
+      await node.ping();
+    };
     await Promise.all(
-      slots.map(async ([from, to, [host, port]]) => {
-        const node = known.get(`${host}:${port}`);
-        if (!node) throw new Error(`master ${host}:${port} (slots ${from}-${to}) is not connected`);
+      slots.map(async ([from, to, master, ...replicas]) => {
         try {
-          await node.ping();
+          await answers(master);
         } catch (e) {
+          for (const replica of replicas) {
+            if (
+              await answers(replica).then(
+                () => true,
+                () => false,
+              )
+            )
+              return;
+          }
+          const [host, port] = master;
           throw new Error(`master ${host}:${port} (slots ${from}-${to}): ${(e as Error).message}`);
         }
       }),
@@ -423,6 +532,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
     parts: readonly string[],
     features: readonly StoredFeature[],
     windows: readonly (WindowBounds | undefined)[],
+    parent: Span | undefined,
   ): Promise<(FeatureValue | null)[][]> {
     const n = features.length;
     const out: (FeatureValue | null)[][] = new Array(parts.length);
@@ -450,7 +560,11 @@ export class RedisClusterOnlineStore implements OnlineStore {
             ...windows.map((w) => (w ? 'tiles' : '')),
             ...indexes.map((i) => parts[i]),
           ];
-          const joined = await node.eval(READ_ENTITIES, 0, ...args).catch(() => undefined);
+          const joined = await commandSpans(
+            parent,
+            () => ({ commands: ['eval'], node: nodeKey }),
+            () => node.eval(READ_ENTITIES, 0, ...args),
+          ).catch(() => undefined);
           values = typeof joined === 'string' ? joined.split(',') : undefined;
           // A value with a comma in it breaks the format; the MGETs below still read it.
           if (values?.length !== 2 * n * indexes.length) values = undefined;
@@ -460,7 +574,9 @@ export class RedisClusterOnlineStore implements OnlineStore {
           return;
         }
         await Promise.all(
-          indexes.map(async (i) => (out[i] = await this.readOne(parts[i], features, windows))),
+          indexes.map(
+            async (i) => (out[i] = await this.readOne(parts[i], features, windows, parent)),
+          ),
         );
       }),
     );

@@ -53,4 +53,22 @@ describe('TurnBatcher', () => {
       { status: 'rejected', reason: new Error('group bad failed') },
     ]);
   });
+
+  it('runs a batch with the first parent one of its calls gave, none without', async () => {
+    const parents: (string | undefined)[] = [];
+    const batcher = new TurnBatcher(
+      (group: string) => group,
+      async (_group, items: string[], parent: string | undefined) => {
+        parents.push(parent);
+        return items;
+      },
+    );
+    await Promise.all([
+      batcher.add('x', ['1']),
+      batcher.add('x', ['2'], 'span-a'),
+      batcher.add('x', ['3'], 'span-b'),
+      batcher.add('y', ['4']),
+    ]);
+    expect(parents).toEqual(['span-a', undefined]);
+  });
 });

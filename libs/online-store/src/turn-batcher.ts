@@ -5,10 +5,11 @@ interface Waiter<Result> {
   reject: (error: unknown) => void;
 }
 
-interface Batch<Group, Item, Result> {
+interface Batch<Group, Item, Result, Parent> {
   group: Group;
   items: Item[];
   waiters: Waiter<Result>[];
+  parent: Parent | undefined;
 }
 
 /**
@@ -17,9 +18,12 @@ interface Batch<Group, Item, Result> {
  * requests per turn; sending their reads together costs one command per node instead of one
  * each, and per-command overhead (system calls on both ends) is what limits it, not bytes.
  * The wait is at most the rest of the current turn (the batch runs from setImmediate).
+ *
+ * A call may name a parent (a traced read's span): a batch runs with the first parent given by
+ * its calls, so the traced read that shares a batch with untraced ones still sees its command.
  */
-export class TurnBatcher<Group, Item, Result> {
-  private pending = new Map<string, Batch<Group, Item, Result>>();
+export class TurnBatcher<Group, Item, Result, Parent = never> {
+  private pending = new Map<string, Batch<Group, Item, Result, Parent>>();
   private scheduled = false;
 
   /**
@@ -28,14 +32,19 @@ export class TurnBatcher<Group, Item, Result> {
    */
   constructor(
     private readonly groupKey: (group: Group) => string,
-    private readonly run: (group: Group, items: Item[]) => Promise<Result[]>,
+    private readonly run: (
+      group: Group,
+      items: Item[],
+      parent: Parent | undefined,
+    ) => Promise<Result[]>,
   ) {}
 
-  add(group: Group, items: readonly Item[]): Promise<Result[]> {
+  add(group: Group, items: readonly Item[], parent?: Parent): Promise<Result[]> {
     return new Promise((resolve, reject) => {
       const key = this.groupKey(group);
       let batch = this.pending.get(key);
-      if (!batch) this.pending.set(key, (batch = { group, items: [], waiters: [] }));
+      if (!batch) this.pending.set(key, (batch = { group, items: [], waiters: [], parent }));
+      else if (batch.parent === undefined) batch.parent = parent;
       batch.waiters.push({ from: batch.items.length, count: items.length, resolve, reject });
       for (const item of items) batch.items.push(item);
       if (!this.scheduled) {
@@ -52,10 +61,15 @@ export class TurnBatcher<Group, Item, Result> {
     for (const batch of batches.values()) void this.settle(batch);
   }
 
-  private async settle({ group, items, waiters }: Batch<Group, Item, Result>): Promise<void> {
+  private async settle({
+    group,
+    items,
+    waiters,
+    parent,
+  }: Batch<Group, Item, Result, Parent>): Promise<void> {
     let results: Result[];
     try {
-      results = await this.run(group, items);
+      results = await this.run(group, items, parent);
     } catch (e) {
       for (const w of waiters) w.reject(e);
       return;

@@ -34,7 +34,7 @@ const nginxExporterAddress = (config: FstoreConfig) =>
  * V8's default (16 MB) many survived a scavenge and were copied or promoted; 32 MB took ~7 % off
  * a 100-entity batch's CPU (k8s/base/feature-server/deployment.yaml sets the same).
  */
-const FEATURE_SERVER_NODE_FLAGS = ['--max-semi-space-size=32'];
+export const FEATURE_SERVER_NODE_FLAGS = ['--max-semi-space-size=32'];
 const instanceName = (port: number) => `feature-server-${port}`;
 
 /** The routes that run scrypt for anyone who asks: nginx rate-limits them per client address. */

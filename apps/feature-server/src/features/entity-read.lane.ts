@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { roleAllows, SessionCheck, TokenClaims, TokenSigner } from '@fstore/auth';
+import { requestSpan } from '@fstore/observability';
 import { ErrorFilter } from '@fstore/rest-api';
 import { authenticate, DEFAULT_ROLES, SessionEnded } from '../auth/auth.guard';
 import { EntityParams, FeatureNamesQuery } from './features.dto';
@@ -48,7 +49,7 @@ export class EntityReadLane {
     const active = this.sessions.cached(claims.sid);
     if (active === false) return false;
     const answer = () =>
-      this.features.entity(params.entity, params.id, query.names).then(
+      this.features.entity(params.entity, params.id, query.names, requestSpan(request)).then(
         (found) => void reply.send(found),
         (e: unknown) => this.errors.send(reply, e),
       );

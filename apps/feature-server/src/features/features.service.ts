@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Span } from '@opentelemetry/api';
 import { FstoreConfig } from '@fstore/config';
 import {
   COMPOSITE_ID_SEPARATOR,
@@ -32,25 +33,36 @@ export class FeaturesService {
     @Inject(ServingLog) private readonly servingLog: ServingLog,
   ) {}
 
-  async entity(entity: EntityName, id: string, names?: string[]): Promise<EntityFeaturesDto> {
+  /** `parent` of this and the other reads: a traced request's span (OnlineStore.read). */
+  async entity(
+    entity: EntityName,
+    id: string,
+    names?: string[],
+    parent?: Span,
+  ): Promise<EntityFeaturesDto> {
     const features = this.selectFeatures(entity, names, ['query', 'names']);
-    const [result] = await this.readMany(entity, [id], features, () => ['path', 'id']);
+    const [result] = await this.readMany(entity, [id], features, () => ['path', 'id'], parent);
     if (Object.values(result.features).every((v) => v === null)) throw EntityNotFound(entity, id);
     return result;
   }
 
-  async batch(entity: EntityName, ids: string[], names?: string[]): Promise<EntityFeaturesDto[]> {
+  async batch(
+    entity: EntityName,
+    ids: string[],
+    names?: string[],
+    parent?: Span,
+  ): Promise<EntityFeaturesDto[]> {
     const max = this.config.serving.maxBatch;
     if (ids.length > max) throw BatchTooLarge(ids.length, max);
     const features = this.selectFeatures(entity, names, ['body', 'features']);
-    return this.readMany(entity, ids, features, (i) => ['body', 'ids', String(i)]);
+    return this.readMany(entity, ids, features, (i) => ['body', 'ids', String(i)], parent);
   }
 
   /** One feature of one entity, for the original API: the value or its 404 code. */
-  async legacy(featureName: string, keyParts: string[]): Promise<number> {
+  async legacy(featureName: string, keyParts: string[], parent?: Span): Promise<number> {
     const feature = featureByName(featureName);
     if (!feature?.legacy) throw new Error(`${featureName} has no endpoint of the original API`);
-    const [[value]] = await this.read(feature.entity, [keyParts], [feature]);
+    const [[value]] = await this.read(feature.entity, [keyParts], [feature], parent);
     if (!value) throw FeatureNotFound(feature, keyParts.join('/'));
     return value.value;
   }
@@ -76,9 +88,10 @@ export class FeaturesService {
     ids: string[],
     features: FeatureDefinition[],
     locOf: (index: number) => string[],
+    parent: Span | undefined,
   ): Promise<EntityFeaturesDto[]> {
     const keyParts = ids.map((id, i) => this.parseId(entity, id, () => locOf(i)));
-    const rows = await this.read(entity, keyParts, features);
+    const rows = await this.read(entity, keyParts, features, parent);
     const now = Date.now();
     const { streamMaxAgeSeconds, batchMaxAgeSeconds } = this.config.serving;
     const maxAges = features.map(
@@ -93,10 +106,15 @@ export class FeaturesService {
     });
   }
 
-  private async read(entity: EntityName, keyParts: string[][], features: FeatureDefinition[]) {
+  private async read(
+    entity: EntityName,
+    keyParts: string[][],
+    features: FeatureDefinition[],
+    parent?: Span,
+  ) {
     let rows: Awaited<ReturnType<OnlineStore['read']>>;
     try {
-      rows = await this.store.read(entity, keyParts, features);
+      rows = await this.store.read(entity, keyParts, features, parent);
     } catch (e) {
       // The store not answering is a 503 the client may retry; anything else (a bug, a refused
       // command) stays what it is and answers 500 with a correlation id (ErrorFilter).
