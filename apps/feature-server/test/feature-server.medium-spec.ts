@@ -376,25 +376,35 @@ describe('GET /v1/features/{entity}/{id} and POST /v1/features/batch', () => {
 });
 
 describe('when a Redis master is down', () => {
-  /** A master, its replica, and a product id whose slot the master owns (`prefix`-N). */
+  /**
+   * A master, its replica, and a product id whose slot the master owns (`prefix`-N), from the
+   * slot map once the cluster has settled: state ok and every master with a replica again (a
+   * node restarted by the test before rejoins as a replica; until then the map is in flux).
+   */
   async function victimWithProduct(prefix: string) {
-    const nodes = ((await store.client.cluster('NODES')) as string).trim().split('\n');
-    const parsed = nodes
-      .map((l) => l.split(' '))
-      .map((f) => ({
-        id: f[0],
-        port: Number(f[1].split(':')[1].split('@')[0]),
-        master: f[2].includes('master'),
-        masterId: f[3],
-      }));
-    const victim = parsed.find((n) => n.master)!;
-    const replica = parsed.find((n) => n.masterId === victim.id)!;
-    const ranges = await store.client.cluster('SLOTS');
+    const deadline = Date.now() + 30000;
+    let ranges = await store.client.cluster('SLOTS');
+    for (;;) {
+      const info = (await store.client.cluster('INFO')) as string;
+      const masters = new Set(ranges.map((r) => r[2][1]));
+      const settled =
+        /cluster_state:ok/.test(info) &&
+        masters.size === 3 &&
+        ranges.every((r) => r.length >= 4 && !masters.has(r[3][1]));
+      if (settled) break;
+      if (Date.now() > deadline)
+        throw new Error(`the cluster did not settle: ${JSON.stringify(ranges)}`);
+      await new Promise((r) => setTimeout(r, 500));
+      ranges = await store.client.cluster('SLOTS');
+    }
+    const [, , master, replica] = ranges[0];
     for (let i = 0; ; i++) {
       const p = `${prefix}-${i}`;
       const slot = calculateSlot(`{${p}}`);
       const range = ranges.find(([from, to]) => slot >= from && slot <= to)!;
-      if (range[2][1] === victim.port) return { victim, replica, p };
+      if (range[2][1] === master[1]) {
+        return { victim: { port: master[1] }, replica: { port: replica[1] }, p };
+      }
     }
   }
   const pidOf = (port: number) =>
