@@ -379,9 +379,9 @@ describe('GET /v1/features/{entity}/{id} and POST /v1/features/batch', () => {
 describe('when a Redis master is down', () => {
   /**
    * Each node's view of the slot map (ranges with their master's and replicas' ports) once they
-   * all agree, the state is ok on every node and every master has a replica: after a failover
-   * or a restart the views differ for a while, and a victim picked from one of them may not be
-   * the slot's master any more.
+   * all agree, the state is ok on every node and every master has a replica in sync: after a
+   * failover or a restart the views differ for a while, and a victim picked from one of them may
+   * not be the slot's master any more.
    */
   async function settledSlotMap(): Promise<[number, number, number, number[]][]> {
     const login = redisCredentials(config, 'fstore-admin');
@@ -394,6 +394,11 @@ describe('when a Redis master is down', () => {
           try {
             await node.connect();
             const info = (await node.cluster('INFO')) as string;
+            // A master's replica in sync (a restarted node resyncs before WAIT counts it).
+            const replication = await node.info('replication');
+            const synced = /role:master/.test(replication)
+              ? /slave0:.*state=online/.test(replication)
+              : /master_link_status:up/.test(replication);
             const ranges = await node.cluster('SLOTS');
             const map = ranges
               .map(([from, to, master, ...replicas]) => [
@@ -403,7 +408,7 @@ describe('when a Redis master is down', () => {
                 replicas.map((r) => r[1]).sort(),
               ])
               .sort((x, y) => (x[0] as number) - (y[0] as number));
-            return { ok: /cluster_state:ok/.test(info), map: JSON.stringify(map) };
+            return { ok: /cluster_state:ok/.test(info) && synced, map: JSON.stringify(map) };
           } catch (e) {
             return { ok: false, map: String(e) };
           } finally {
