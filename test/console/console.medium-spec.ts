@@ -238,8 +238,12 @@ describe('web console', () => {
       await page.getByRole('heading', { level: 3, name: 'Scrape targets up' }).waitFor();
       // The requests the tests made are in Prometheus: the reads-per-second chart has a line (the
       // charts refresh every 60 s).
+      // Attached, not visible: a constant rate (the scrapes alone) is drawn as a horizontal line,
+      // whose box has no height, and Playwright counts an empty box as hidden.
       const chart = page.getByTestId('chart-serving_requests_per_second');
-      await chart.locator('polyline').first().waitFor({ timeout: 75000 });
+      await chart.locator('polyline').first().waitFor({ state: 'attached', timeout: 75000 });
+      const points = await chart.locator('polyline').first().getAttribute('points');
+      expect(points?.trim().split(/\s+/).length).toBeGreaterThanOrEqual(2);
       expect(await chart.getByRole('img').getAttribute('aria-label')).toMatch(
         /^Feature reads per second, per instance over the last 60 minutes, from /,
       );
