@@ -308,7 +308,7 @@ async function main(): Promise<void> {
     log(`1/5 serving tier at ${servingUrl} (given: nothing started)`);
   } else {
     log('1/5 serving stack (fstore stack up serving), tracing at the default settings');
-    await restartServing(ctx, 'default');
+    await restartServing(ctx);
   }
   const config = loadConfig();
   const meter = cpuMeter(ctx.paths, config, !servingUrl);
@@ -473,13 +473,12 @@ const TRACING_ROUND_SECONDS = 10;
 
 /**
  * Restarts the serving tier with tracing at its default settings (this process's environment
- * without the tracing variables) or off (an empty endpoint): the instances read them at start.
+ * without the tracing variables): the instances read them at start.
  */
-async function restartServing(ctx: StackContext, tracing: 'default' | 'off'): Promise<void> {
+async function restartServing(ctx: StackContext): Promise<void> {
   delete process.env.FSTORE_TRACING_SAMPLE_RATIO;
   delete process.env.FSTORE_TRACING_SERVING_SAMPLE_RATIO;
-  if (tracing === 'off') process.env.FSTORE_TRACING_OTLP_ENDPOINT = '';
-  else delete process.env.FSTORE_TRACING_OTLP_ENDPOINT;
+  delete process.env.FSTORE_TRACING_OTLP_ENDPOINT;
   await stackDown(ctx, ['serving']);
   await stackUp(ctx, ['serving']);
 }

@@ -1,9 +1,9 @@
 import { ChildProcess, spawn } from 'child_process';
 import { writeFileSync } from 'fs';
-import { createServer } from 'net';
 import { join } from 'path';
 import { FstoreConfig, PROJECT_ROOT } from '@fstore/config';
 import { FEATURE_SERVER_NODE_FLAGS } from '../../apps/cli/src/stack/serving';
+import { freePort } from '../../test/support/free-port';
 import { CpuMeter } from './cpu';
 import { httpRequest } from './http';
 import { BenchError, LoadResult, runWrk } from './wrk';
@@ -28,15 +28,6 @@ export interface TracingCostOptions {
   log: (m: string) => void;
   /** A folder for each instance's V8 CPU profile (--cpu-prof), written when it stops. */
   cpuProfileDir?: string;
-}
-
-/** A loopback port nothing listens on now. */
-async function freePort(host: string): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**
@@ -88,7 +79,7 @@ async function startInstance(
   setting: TracingSetting,
   cpuProfileDir?: string,
 ): Promise<Instance> {
-  const port = await freePort(config.host);
+  const port = await freePort();
   const profile = cpuProfileDir ? cpuProfileFlags(cpuProfileDir, setting) : [];
   const child = spawn(
     process.execPath,
