@@ -3,9 +3,7 @@ import Redis, { Cluster } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { kafkaClientConfig, loadConfig, redisCredentials } from '@fstore/config';
-import { StackPaths } from '../../apps/cli/src/stack/processes';
-import { stopSupervisor } from '../../apps/cli/src/stack/supervisor';
-import { fstore } from '../support/cli';
+import { fstore, stopStackSupervisor } from '../support/cli';
 
 // These tests talk to the real services `fstore stack up` started (the test command starts them).
 const config = loadConfig();
@@ -151,7 +149,7 @@ describe('fstore stack', () => {
   it('reports a killed process as down, and `stack up` brings it back', async () => {
     // Without the supervisor, which would restart it first (taskmanager-kill.fault covers that);
     // `stack up` starts the supervisor again.
-    await stopSupervisor({ config, paths: new StackPaths(config.stackDir), log: () => undefined });
+    await stopStackSupervisor();
     const before = fstore('stack', 'status', 'redis');
     expect(before.status).toBe(0);
     const row = before.stdout

@@ -1,5 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
-import { Cluster, ClusterOptions } from 'ioredis';
+import { Cluster, ClusterOptions, Redis } from 'ioredis';
+import { isOnlineStoreUnavailable } from './availability';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { FstoreConfig, PROJECT_ROOT, RedisClusterUser, redisCredentials } from '@fstore/config';
@@ -387,22 +388,33 @@ export class RedisClusterOnlineStore implements OnlineStore {
     const n = features.length;
     const plain = features.flatMap((f, j) => (windows[j] ? [] : [j]));
     const keys = plain.map((j) => featureKeyPrefix(features[j].name) + part);
-    const pipeline = this.cluster.pipeline();
-    if (keys.length > 0) pipeline.mget(...keys, ...keys.map(eventTimeKey));
-    features.forEach((f, j) => windows[j] && pipeline.hvals(featureKeyPrefix(f.name) + part));
-    const describe = () => ({
+    // One pipeline, to the slot's master through the cluster client, or to one replica.
+    const roundTrip = async (client: Cluster | Redis) => {
+      const pipeline = client.pipeline();
+      if (keys.length > 0) pipeline.mget(...keys, ...keys.map(eventTimeKey));
+      features.forEach((f, j) => windows[j] && pipeline.hvals(featureKeyPrefix(f.name) + part));
+      return ((await pipeline.exec()) ?? []).map(([err, reply]) => {
+        if (err) throw err;
+        return reply;
+      });
+    };
+    const describe = (node?: string) => () => ({
       commands: [
         ...(keys.length > 0 ? ['mget'] : []),
         ...features.flatMap((_, j) => (windows[j] ? ['hvals'] : [])),
       ],
-      node: this.cluster.slots[calculateSlot(part)]?.[0],
+      node: node ?? this.cluster.slots[calculateSlot(part)]?.[0],
     });
-    const replies = ((await commandSpans(parent, describe, () => pipeline.exec())) ?? []).map(
-      ([err, reply]) => {
-        if (err) throw err;
-        return reply;
-      },
-    );
+    let replies: unknown[];
+    try {
+      replies = await commandSpans(parent, describe(), () => roundTrip(this.cluster));
+    } catch (e) {
+      // The master does not answer (killed, cut off; until the cluster has failed over): the
+      // read is answered by a replica of the slot, if one answers.
+      const replica = isOnlineStoreUnavailable(e) ? this.replicaOf(part) : undefined;
+      if (!replica) throw e;
+      replies = await commandSpans(parent, describe(replica.key), () => roundTrip(replica.node));
+    }
     // The layout READ_ENTITIES answers in: n values, then n event times.
     const flat: (string | null)[] = new Array<string | null>(2 * n).fill('');
     const plainValues = keys.length > 0 ? (replies.shift() as (string | null)[]) : [];
@@ -416,23 +428,55 @@ export class RedisClusterOnlineStore implements OnlineStore {
     return toValues(flat, 0, features, windows);
   }
 
+  /**
+   * A replica of the slot of `part` (its key part) that the client knows, for reads while the
+   * slot's master does not answer. ioredis keeps a connection per replica of the slot map in
+   * READONLY mode (made when first used), so the replica answers reads of its master's slots
+   * instead of redirecting them; its values may be behind its master's by the replication lag.
+   */
+  private replicaOf(part: string): { key: string; node: Redis } | undefined {
+    const [, ...replicas] = this.cluster.slots[calculateSlot(part)] ?? [];
+    const known = new Map(
+      this.cluster.nodes('slave').map((n) => [`${n.options.host}:${n.options.port}`, n]),
+    );
+    for (const key of replicas) {
+      const node = known.get(key);
+      if (node && node.status !== 'end') return { key, node };
+    }
+    return undefined;
+  }
+
   async checkHealth(): Promise<void> {
     await this.ready();
     const info = (await this.cluster.cluster('INFO')) as string;
     if (!/cluster_state:ok/.test(info)) throw new Error('Redis Cluster state is not ok');
-    // Every slot range's master must answer: ioredis forgets a node that dropped, so the slot
-    // map, not the client's node list, says which masters there must be.
+    // Every slot range must be readable: its master answers, or while it does not (until the
+    // cluster has failed over) a replica that reads are then sent to (readOne). ioredis forgets
+    // a node that dropped, so the slot map, not the client's node list, says which there must be.
     const slots = await this.cluster.cluster('SLOTS');
     const known = new Map(
       this.cluster.nodes('all').map((n) => [`${n.options.host}:${n.options.port}`, n]),
     );
+    const answers = async ([host, port]: readonly [string, number, ...unknown[]]) => {
+      const node = known.get(`${host}:${port}`);
+      if (!node) throw new Error('is not connected');
+      await node.ping();
+    };
     await Promise.all(
-      slots.map(async ([from, to, [host, port]]) => {
-        const node = known.get(`${host}:${port}`);
-        if (!node) throw new Error(`master ${host}:${port} (slots ${from}-${to}) is not connected`);
+      slots.map(async ([from, to, master, ...replicas]) => {
         try {
-          await node.ping();
+          await answers(master);
         } catch (e) {
+          for (const replica of replicas) {
+            if (
+              await answers(replica).then(
+                () => true,
+                () => false,
+              )
+            )
+              return;
+          }
+          const [host, port] = master;
           throw new Error(`master ${host}:${port} (slots ${from}-${to}): ${(e as Error).message}`);
         }
       }),
