@@ -30,6 +30,8 @@ import { FlinkJobs } from '@fstore/flink';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { runningPid, StackPaths } from '../apps/cli/src/stack/processes';
 import { startWriterProcess } from '../test/support/writer-process';
+import { Cleanups } from './cleanups';
+import { deleteEntityKeys } from './redis';
 import { CpuMeter } from './serving/cpu';
 import {
   comparedGenerated,
@@ -100,24 +102,6 @@ function event(entity: string, run: string, i: number, now: number, sampled: boo
   };
 }
 
-/** Undo steps, run newest first: at the end of a variant, on failure, on Ctrl-C. */
-class Cleanups {
-  private readonly steps: { what: string; run: () => Promise<unknown> }[] = [];
-  add(what: string, run: () => Promise<unknown>): void {
-    this.steps.push({ what, run });
-  }
-  async runAll(): Promise<void> {
-    while (this.steps.length > 0) {
-      const step = this.steps.pop()!;
-      try {
-        await step.run();
-      } catch (e) {
-        log(`cleanup: ${step.what} failed: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-  }
-}
-
 interface Env {
   config: FstoreConfig;
   flink: FlinkJobs;
@@ -168,20 +152,6 @@ async function stopWriter(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
   await exited;
   clearTimeout(timer);
-}
-
-/** Deletes the variant's keys (all under entity ids starting with `entity`) from every master. */
-async function deleteKeys(store: RedisClusterOnlineStore, entity: string): Promise<number> {
-  let deleted = 0;
-  for (const node of store.client.nodes('master')) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `*{${entity}*`, 'COUNT', 1000);
-      for (const k of keys) deleted += await node.del(k);
-      cursor = next;
-    } while (cursor !== '0');
-  }
-  return deleted;
 }
 
 async function otherRunningJobs(flink: FlinkJobs, mine: Set<string>): Promise<number> {
@@ -338,7 +308,7 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
   log(`  ${mine.size} job(s) running`);
 
   cleanups.add('delete the Redis keys', async () => {
-    const n = await deleteKeys(env.store, entity);
+    const n = await deleteEntityKeys(env.store, entity);
     log(`  deleted ${n} Redis keys of run ${id}`);
   });
   const writer = await startWriterProcess({
@@ -437,7 +407,7 @@ async function main(): Promise<void> {
   const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin', {
     commandTimeoutMs: 15000,
   });
-  const cleanups = new Cleanups();
+  const cleanups = new Cleanups(log);
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) return;

@@ -17,12 +17,9 @@
  * fstore (single GET, batch 100×4), redis-benchmark GET and Feast (1×4, 100×4) with wrk, and print
  * the table and the issue's targets. Any non-2xx answer or socket error fails the run.
  */
-import { randomBytes } from 'crypto';
 import { mkdirSync, writeFileSync } from 'fs';
 import { loadavg } from 'os';
 import { join } from 'path';
-import { Pool } from 'pg';
-import { UsersRepository } from '@fstore/auth';
 import { FstoreConfig, loadConfig, redisCredentials } from '@fstore/config';
 import { featureByName, featureKey } from '@fstore/contracts';
 import { EntityFeatures, FeatureServerClient } from '@fstore/client';
@@ -30,6 +27,8 @@ import { FeatureWrite, RedisClusterOnlineStore } from '@fstore/online-store';
 import { aptInstall, commandExists, runningPid, StackPaths } from '../apps/cli/src/stack/processes';
 import { stackContext, stackDown, stackUp } from '../apps/cli/src/stack/stack';
 import type { StackContext } from '../apps/cli/src/stack/component';
+import { createUserAndLogin } from './reader';
+import { usedMemory } from './redis';
 import { CpuMeter, withChildren } from './serving/cpu';
 import {
   PRODUCT_FEATURES,
@@ -66,25 +65,6 @@ const load = () =>
     .map((x) => x.toFixed(2))
     .join(' ');
 
-/** A reader's client of the feature server through nginx, and its access token (for wrk). */
-async function createUserAndLogin(
-  config: FstoreConfig,
-  lbUrl: string,
-): Promise<{ client: FeatureServerClient; token: string }> {
-  const password = randomBytes(24).toString('base64url');
-  const pool = new Pool({ ...config.postgres, max: 1 });
-  try {
-    const users = new UsersRepository(pool);
-    await users.upsert(BENCH_USER, password, 'reader');
-  } finally {
-    await pool.end();
-  }
-  const client = new FeatureServerClient({ baseUrl: lbUrl });
-  const { access_token } = await client.login(BENCH_USER, password);
-  if (!access_token) throw new BenchError('login through nginx: no access_token');
-  return { client, token: access_token };
-}
-
 async function seedFstore(config: FstoreConfig, rows: ProductRow[], eventTime: number) {
   const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin', {
     commandTimeoutMs: 10000,
@@ -109,13 +89,6 @@ async function seedFstore(config: FstoreConfig, rows: ProductRow[], eventTime: n
     log(`seeded ${written} values (${rows.length} products × ${PRODUCT_FEATURES.length} features)`);
     // Redis memory the windows take: used_memory over the masters before and after their tiles
     // (re-seeding over existing keys of an earlier run reads as ~0: the figure is for a fresh run).
-    const usedMemory = async () => {
-      let total = 0;
-      for (const node of store.client.nodes('master')) {
-        total += Number(/used_memory:(\d+)/.exec(await node.info('memory'))?.[1] ?? NaN);
-      }
-      return total;
-    };
     // An earlier run's tiles sit in other slots of the same ring and still count for up to a
     // window: the products' window keys start empty.
     for (let i = 0; i < rows.length; i += 500) {
@@ -127,7 +100,7 @@ async function seedFstore(config: FstoreConfig, rows: ProductRow[], eventTime: n
           ),
       );
     }
-    const before = await usedMemory();
+    const before = await usedMemory(store);
     let tiles = 0;
     for (let i = 0; i < rows.length; i += 500) {
       const writes: FeatureWrite[] = rows
@@ -142,7 +115,7 @@ async function seedFstore(config: FstoreConfig, rows: ProductRow[], eventTime: n
       tiles += (await store.write(writes)).written;
     }
     const windowKeys = rows.length * WINDOW_FEATURES.length;
-    const perThousand = ((await usedMemory()) - before) / (windowKeys / 1000);
+    const perThousand = ((await usedMemory(store)) - before) / (windowKeys / 1000);
     log(
       `seeded ${tiles} tiles (${WINDOW_FEATURES.join(', ')}: ${TILES_PER_PRODUCT} per product); ` +
         `Redis memory per 1,000 window keys of ${TILES_PER_PRODUCT} tiles: ${(perThousand / 1024).toFixed(0)} KiB`,
@@ -315,7 +288,7 @@ async function main(): Promise<void> {
   const { connections, durationSeconds, feastPort, feastWorkers } = config.bench;
   for (const f of PRODUCT_FEATURES) if (!featureByName(f)) throw new BenchError(`unknown ${f}`);
   const lbUrl = servingUrl ?? config.serving.url;
-  const { client, token } = await createUserAndLogin(config, lbUrl);
+  const { client, token } = await createUserAndLogin(config, lbUrl, BENCH_USER);
   log(`logged in through nginx (${lbUrl}) as ${BENCH_USER} (reader)`);
 
   log(`2/5 seeding ${PRODUCTS} products into fstore's Redis layout`);

@@ -66,7 +66,13 @@ export interface JobExceptions {
 export interface CheckpointStats {
   counts: { completed: number; failed: number; in_progress: number };
   latest: {
-    completed: { id: number; external_path: string; latest_ack_timestamp: number } | null;
+    completed: {
+      id: number;
+      external_path: string;
+      latest_ack_timestamp: number;
+      /** Bytes of the job's whole state in the checkpoint (incremental ones included). */
+      state_size?: number;
+    } | null;
     savepoint: { id: number; external_path: string } | null;
   };
 }
