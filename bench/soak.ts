@@ -354,7 +354,14 @@ async function bringUp(): Promise<void> {
   const ctx = stackContext(log);
   try {
     log('bringing up the pipeline (fstore pipeline up), serving and monitoring');
-    await pipelineUp(ctx);
+    // A deployment the control plane still holds as live while Flink lost its job (VANISHED)
+    // would make a soak with nothing processed: say so instead.
+    const idle = (await pipelineUp(ctx)).filter((job) => job.state !== 'RUNNING');
+    if (idle.length > 0) {
+      throw new Error(
+        idle.map((job) => `${job.job} is ${job.state} (${job.detail ?? ''})`).join('; '),
+      );
+    }
     await stackUp(ctx, ['serving', 'monitoring']);
   } catch (e) {
     throw new BenchError(
