@@ -4,6 +4,7 @@ import { DeploymentEntity, DesiredState } from '@fstore/control-store';
 import { ControlMetrics } from '../metrics/metrics';
 import { InMemoryFlink } from '../store/in-memory-flink';
 import { inMemoryOperations } from '../store/in-memory-operations';
+import { DeploymentsService } from './deployments.service';
 import { ReconcilerService } from './reconciler.service';
 
 // The services' logs are not what these tests look at.
@@ -22,6 +23,7 @@ function setUp() {
     flink,
     operations,
     metrics,
+    new DeploymentsService(store.deployments, store.jobs, operations),
   );
   store.jobs.add({ name: 'stream', kind: 'flink-sql', description: '', createdBy: 'key:t' }, [
     { source: 'flink-sql/transactions.sql', content: 'v1' },

@@ -4,6 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import { Principal } from '../auth/api-keys.service';
 import { DeploymentsService } from '../deployments/deployments.service';
 import { InMemoryControlStore } from '../store/in-memory';
+import { InMemoryCheckpoints } from '../store/in-memory-checkpoints';
 import { InMemoryFlink } from '../store/in-memory-flink';
 import { InMemoryOperationQueue } from '../store/in-memory-queue';
 import { OperationExecutor, RunExecution } from './operation-executor';
@@ -27,6 +28,7 @@ const noRuns: RunExecution = {
 function setUp() {
   const store = new InMemoryControlStore();
   const flink = new InMemoryFlink();
+  const checkpoints = new InMemoryCheckpoints();
   const audit = new AuditService(store.audit);
   const operations = new OperationsService(
     store.transactions,
@@ -43,12 +45,13 @@ function setUp() {
     flink,
     audit,
     noRuns,
+    checkpoints,
   );
   store.jobs.add({ name: 'stream', kind: 'flink-sql', description: '', createdBy: 'key:t' }, [
     { source: 'flink-sql/transactions.sql', content: "INSERT INTO sink SELECT 'v1'" },
     { source: 'flink-sql/transactions.sql', content: "INSERT INTO sink SELECT 'v2'" },
   ]);
-  return { store, flink, deployments, executor };
+  return { store, flink, checkpoints, deployments, executor };
 }
 
 async function deployed() {
