@@ -244,7 +244,10 @@ describe('a paused deployment', () => {
 
   it('vanished while paused: drift only, nothing to recover (resume starts it)', async () => {
     const { store, reconciler, deployment } = setUp();
-    const dep = await deployment('paused', { observedState: 'FINISHED', lastSavepoint: 'file:/sp' });
+    const dep = await deployment('paused', {
+      observedState: 'FINISHED',
+      lastSavepoint: 'file:/sp',
+    });
     await reconciler.reconcile();
     expect(store.tables.operations).toHaveLength(0);
     expect(await store.deployments.get(dep.id)).toMatchObject({

@@ -73,9 +73,7 @@ export class ReconcilerService {
     if (!status) {
       drift = `vanished: Flink does not know job ${dep.flinkJobId}`;
       if (dep.desiredState === 'running') {
-        const earlier = await this.operations.byIdempotencyKey(
-          recoverKey(dep.id, dep.flinkJobId!),
-        );
+        const earlier = await this.operations.byIdempotencyKey(recoverKey(dep.id, dep.flinkJobId!));
         // Tried once for this job: a failed recovery is not retried blindly; say why it stays.
         if (earlier?.status === 'failed') drift += `; recover failed: ${earlier.error}`;
         recover = !earlier;

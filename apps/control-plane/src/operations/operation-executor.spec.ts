@@ -291,9 +291,15 @@ describe('recover (a job Flink no longer knows)', () => {
 
   it.each([
     ['the savepoint, newer than the last checkpoint', at(30), 'file:/savepoints/sp-a', 'savepoint'],
-    ['the checkpoint, newer than the savepoint', at(5), 'file:///checkpoints/job-1/chk-3', 'checkpoint'],
+    [
+      'the checkpoint, newer than the savepoint',
+      at(5),
+      'file:///checkpoints/job-1/chk-3',
+      'checkpoint',
+    ],
   ] as const)('restores from %s', async (_, savepointAt, expected, kind) => {
-    const { store, flink, checkpoints, executor, recover } = await vanished('file:/savepoints/sp-a');
+    const { store, flink, checkpoints, executor, recover } =
+      await vanished('file:/savepoints/sp-a');
     checkpoints.addCheckpoint('job-1', 3, at(20));
     checkpoints.savepoints.set('file:/savepoints/sp-a', savepointAt);
     const op = await recover();
