@@ -773,6 +773,7 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
     expect(opts.get('rest.port')).toBe(String(f.restPort));
     expect(opts.get('execution.checkpointing.interval')).toBe(f.checkpointInterval);
     expect(opts.get('execution.checkpointing.dir')).toBe(conf['execution.checkpointing.dir']);
+    expect(conf['execution.checkpointing.dir']).toBe(`file://${f.checkpointDir}`);
     expect(opts.get('env.java.opts.sql-gateway')).toBe(`-Xmx${f.gatewayHeap} ${f.jvmOpts}`);
     expect(opts.get('state.backend.type')).toBe(f.stateBackend);
     expect(opts.get('execution.checkpointing.incremental')).toBe(String(f.incrementalCheckpoints));

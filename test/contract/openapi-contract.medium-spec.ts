@@ -363,7 +363,7 @@ describe('the control plane answers as docs/openapi/control-plane.json says', ()
       (await cp('GET', '/v1/deployments/{id}', { params: { id: 'not-a-uuid' }, auth: keys.viewer }))
         .status,
     ).toBe(400);
-    for (const action of ['pause', 'resume', 'cancel']) {
+    for (const action of ['pause', 'resume', 'cancel', 'recover']) {
       const route = `/v1/deployments/{id}/${action}`;
       expect(
         (await cp('POST', route, { params: { id: unknown }, body: {}, auth: keys.viewer })).status,

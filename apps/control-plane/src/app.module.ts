@@ -27,6 +27,7 @@ import { DeploymentsController } from './deployments/deployments.controller';
 import { TypeOrmDeploymentsRepository } from './deployments/deployments.repository';
 import { DeploymentsService } from './deployments/deployments.service';
 import { ReconcilerService } from './deployments/reconciler.service';
+import { FsCheckpointsRepository } from './flink/checkpoints.repository';
 import { FeaturesController } from './features/features.controller';
 import { FeaturesService } from './features/features.service';
 import { FlinkRepository } from './flink/flink.repository';
@@ -56,6 +57,7 @@ import {
   FEATURE_REGISTRY_REPOSITORY,
   AUDIT_REPOSITORY,
   BATCH_RUNTIME,
+  CHECKPOINTS,
   CONFIG,
   CONSOLE_SESSIONS,
   CONSOLE_USERS,
@@ -118,6 +120,11 @@ export class AppModule {
           provide: FLINK,
           inject: [CONFIG],
           useFactory: (c: FstoreConfig) => FlinkRepository.fromConfig(c),
+        },
+        {
+          provide: CHECKPOINTS,
+          inject: [CONFIG],
+          useFactory: (c: FstoreConfig) => new FsCheckpointsRepository(c.flink.checkpointDir),
         },
         {
           provide: QUEUE,

@@ -11,7 +11,7 @@ import { AppModule } from './app.module';
 const INFO = {
   title: 'fstore control plane',
   description:
-    'Jobs and immutable versions, Flink deployments (deploy/pause/resume/upgrade/cancel), ' +
+    'Jobs and immutable versions, Flink deployments (deploy/pause/resume/upgrade/recover/cancel), ' +
     'Spark batch runs, features and their freshness, audit. Mutations are asynchronous: ' +
     '202 with an operation id (GET /v1/operations/{id}); send an Idempotency-Key. Every error ' +
     'answers {error_code, error_message, error_detail} (ErrorBody).',

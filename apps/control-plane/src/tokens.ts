@@ -40,3 +40,5 @@ export const API_KEYS_REPOSITORY = Symbol('ApiKeysRepository');
 export const AUDIT_REPOSITORY = Symbol('AuditRepository');
 /** The FeatureRegistryRepository (feature versions and what the catalog reads beside them). */
 export const FEATURE_REGISTRY_REPOSITORY = Symbol('FeatureRegistryRepository');
+/** The CheckpointsRepository (Flink's retained checkpoints and savepoints on the filesystem). */
+export const CHECKPOINTS = Symbol('CheckpointsRepository');

@@ -174,6 +174,11 @@ export class ControlPlaneClient {
     return this.mutate(`/v1/deployments/${path(deploymentId, 'resume')}`, {}, options);
   }
 
+  /** Starts a vanished Flink job again from its newest retained checkpoint or savepoint. */
+  recover(deploymentId: string, options: Idempotent = {}): Promise<Accepted> {
+    return this.mutate(`/v1/deployments/${path(deploymentId, 'recover')}`, {}, options);
+  }
+
   cancel(deploymentId: string, options: Idempotent = {}): Promise<Accepted> {
     return this.mutate(`/v1/deployments/${path(deploymentId, 'cancel')}`, {}, options);
   }

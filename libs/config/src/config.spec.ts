@@ -46,6 +46,8 @@ describe('the dedupe horizon', () => {
     expect(load({ FSTORE_DEDUPE_HORIZON: '36h' }).flink.dedupeHorizonMs).toBe(129600000);
     expect(load({ FSTORE_DEDUPE_HORIZON: '365d' }).flink.dedupeHorizonMs).toBe(31536000000);
     expect(load({}).flink.planDir).toBe('/none/data/flink/plans');
+    expect(load({}).flink.checkpointDir).toBe('/none/data/flink/checkpoints');
+    expect(load({ FSTORE_FLINK_CHECKPOINT_DIR: '/ckpt' }).flink.checkpointDir).toBe('/ckpt');
   });
 
   it('refuses what is not such a duration, or is beyond a year, naming the variable', () => {

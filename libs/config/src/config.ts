@@ -120,6 +120,8 @@ export interface FstoreConfig {
     dedupeHorizonMs: number;
     /** Where compiled plans are written and read, by the control plane and the SQL Gateway. */
     planDir: string;
+    /** Where Flink retains checkpoints (`<dir>/<flink job id>/chk-<n>`), a local path. */
+    checkpointDir: string;
   };
   spark: {
     master: string;
@@ -574,6 +576,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       },
       dedupeHorizonMs: horizon('FSTORE_DEDUPE_HORIZON', s.FSTORE_DEDUPE_HORIZON),
       planDir: expandPath(s.FSTORE_FLINK_PLAN_DIR),
+      checkpointDir: expandPath(s.FSTORE_FLINK_CHECKPOINT_DIR),
     },
     spark: {
       master: s.FSTORE_SPARK_MASTER,

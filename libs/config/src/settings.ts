@@ -284,6 +284,11 @@ export const SETTINGS = {
     default: '7d',
     doc: "Redelivery horizon of the streaming jobs' event-id deduplication (a duration such as `90s`, `12h` or `7d`, from 1s to 365d): an event id is remembered this long after its first delivery, so a redelivery within it counts once and one after it counts again; the dedupe state's time-to-live, set on the jobs' compiled plans (docs/features.md)",
   },
+  FSTORE_FLINK_CHECKPOINT_DIR: {
+    kind: 'string',
+    default: (r) => `${r.FSTORE_STACK_DIR}/data/flink/checkpoints`,
+    doc: "Folder of Flink's retained checkpoints (execution.checkpointing.dir, `<dir>/<flink job id>/chk-<n>/_metadata`): the local stack's Flink writes them there, and the control plane's `recover` restores a vanished job from the newest complete one of its last Flink job",
+  },
   FSTORE_FLINK_PLAN_DIR: {
     kind: 'string',
     default: (r) => `${r.FSTORE_STACK_DIR}/data/flink/plans`,

@@ -108,6 +108,7 @@ export const OPERATION_KINDS = [
   'resume',
   'cancel',
   'upgrade',
+  'recover',
   'run',
   'backfill',
 ] as const;

@@ -215,12 +215,16 @@ export function jobsCommand(): Command {
     return String(job.live_deployment_id);
   };
 
-  for (const action of ['pause', 'resume', 'cancel'] as const) {
+  for (const action of ['pause', 'resume', 'recover', 'cancel'] as const) {
     withWait(
       jobs
         .command(action)
         .argument('<name>', 'job name', jobName)
-        .description(`${action} the job's live deployment`),
+        .description(
+          action === 'recover'
+            ? "Start the live deployment's job that Flink no longer knows again, from its newest retained checkpoint or savepoint"
+            : `${action} the job's live deployment`,
+        ),
     ).action(async (name: string, opts: { wait?: boolean; quiet?: boolean }) => {
       const id = await liveDeployment(name);
       const accepted = await call('POST', `/v1/deployments/${id}/${action}`, {}, true);

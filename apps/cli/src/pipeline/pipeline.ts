@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import { REGISTRY } from '@fstore/contracts';
 import { CompiledStreamJob, compileStreamJobs } from '@fstore/definitions';
+import { FlinkJobNotFoundError, FlinkJobs } from '@fstore/flink';
 import { call, ControlPlaneError, follow, Json } from '../control/jobs-command';
 import { compileDrift } from '../features/compile-drift';
 import { StackContext } from '../stack/component';
@@ -27,6 +28,7 @@ export interface JobRow {
     | 'deployed'
     | 'resumed from savepoint'
     | 'upgraded from savepoint'
+    | 'recovered from checkpoint'
     | 'stopped with savepoint'
     | '-';
   detail?: string;
@@ -86,10 +88,57 @@ export const operate = async (ctx: StackContext, path: string, body: Json = {}) 
   follow(await call('POST', path, body, true), true, OPERATION_TIMEOUT_MS, ctx.log);
 
 /**
+ * Whether Flink no longer knows the deployment's job (a JobManager restarted without high
+ * availability forgets every job). Asked of Flink itself: right after `stack up` the control
+ * plane's last observation may predate the restart.
+ */
+async function flinkForgot(ctx: StackContext, dep: Json): Promise<boolean> {
+  if (dep.observed_state === 'VANISHED') return true;
+  if (!dep.flink_job_id) return false;
+  try {
+    await FlinkJobs.fromConfig(ctx.config).status(String(dep.flink_job_id));
+    return false;
+  } catch (e) {
+    if (e instanceof FlinkJobNotFoundError) return true;
+    throw e;
+  }
+}
+
+/**
+ * Recovers a deployment meant to run whose job Flink forgot (from the newest retained checkpoint
+ * or savepoint), or follows the operation that already does: the reconciler queues one itself
+ * when it sees the job vanished, and may be first.
+ */
+async function recoverVanished(ctx: StackContext, job: string, dep: Json): Promise<boolean> {
+  const id = enc(String(dep.id));
+  let pending = dep.pending_operation_id ? String(dep.pending_operation_id) : undefined;
+  if (!pending) {
+    if (!(await flinkForgot(ctx, dep))) return false;
+    ctx.log(
+      `pipeline: Flink no longer knows job ${String(dep.flink_job_id)} of ${job}: ` +
+        'recovering it from its newest checkpoint',
+    );
+    try {
+      await operate(ctx, `/v1/deployments/${id}/recover`);
+      return true;
+    } catch (e) {
+      // 409: the reconciler's recovery took the deployment first.
+      if (!(e instanceof ControlPlaneError && e.message.startsWith('409'))) throw e;
+      pending = String((await call('GET', `/v1/deployments/${id}`)).pending_operation_id ?? '');
+      if (!pending) throw e;
+    }
+  }
+  const op = await follow({ operation_id: pending }, true, OPERATION_TIMEOUT_MS, ctx.log);
+  return op.kind === 'recover';
+}
+
+/**
  * Brings up the streaming pipeline: the services it needs (the control plane among them), the
  * feature writer, and through the control plane one deployment per compiled job. Idempotent: a
- * job running its latest version is left alone; a paused one (`pipeline down`) resumes from its
- * savepoint; one running an older version is upgraded through a savepoint.
+ * job running its latest version is left alone; one whose Flink job vanished (a JobManager
+ * restart forgets its jobs) is recovered from its newest checkpoint; a paused one (`pipeline
+ * down`) resumes from its savepoint; one running an older version is upgraded through a
+ * savepoint.
  */
 export async function pipelineUp(ctx: StackContext): Promise<JobRow[]> {
   await stackUp(ctx, ['redis', 'kafka', 'flink', 'writer', 'control-plane']);
@@ -110,12 +159,16 @@ export async function pipelineUp(ctx: StackContext): Promise<JobRow[]> {
       await operate(ctx, `/v1/jobs/${enc(job.jobName)}/deployments`, { version });
       action = 'deployed';
     } else {
-      if (dep.desired_state === 'paused') {
+      if (dep.desired_state === 'running' && (await recoverVanished(ctx, job.jobName, dep))) {
+        action = 'recovered from checkpoint';
+        dep = await liveDeployment(job.jobName);
+      }
+      if (dep?.desired_state === 'paused') {
         ctx.log(`pipeline: resuming ${job.jobName} from ${String(dep.last_savepoint)}`);
         await operate(ctx, `/v1/deployments/${enc(String(dep.id))}/resume`);
         action = 'resumed from savepoint';
       }
-      if (Number(dep.version) !== version) {
+      if (dep && Number(dep.version) !== version) {
         ctx.log(`pipeline: upgrading ${job.jobName} to version ${version}`);
         await operate(ctx, `/v1/deployments/${enc(String(dep.id))}/upgrade`, { version });
         action = 'upgraded from savepoint';

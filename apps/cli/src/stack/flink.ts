@@ -84,7 +84,8 @@ export function flinkDirs(ctx: StackContext) {
     log: join(root, 'log'),
     pid: join(root, 'pid'),
     tmp: join(root, 'tmp'),
-    checkpoints: join(root, 'checkpoints'),
+    // The control plane restores a vanished job from here (`recover`): one setting for both.
+    checkpoints: ctx.config.flink.checkpointDir,
     savepoints: join(root, 'savepoints'),
   };
 }

@@ -91,6 +91,21 @@ export class DeploymentsController {
     return presentAccepted(await this.deployments.transition(id, 'resume', principal, key));
   }
 
+  /**
+   * Starts a job Flink no longer knows (vanished) again, same version, from the newest complete
+   * retained checkpoint of its last Flink job or the last savepoint, whichever is newer; fails
+   * rather than start from empty state. The reconciler queues it itself for a vanished job.
+   */
+  @OperatorAction('deployments/:id/recover', 'deployment.recover')
+  async recover(
+    @Param('id', UuidPipe) id: string,
+    @Body() _body: ActionDto,
+    @CurrentPrincipal() principal: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<AcceptedDto> {
+    return presentAccepted(await this.deployments.transition(id, 'recover', principal, key));
+  }
+
   @OperatorAction('deployments/:id/cancel', 'deployment.cancel')
   async cancel(
     @Param('id', UuidPipe) id: string,

@@ -216,6 +216,8 @@ describe('transitions', () => {
     ['upgrade', 'paused', 'only a running deployment can be upgraded'],
     ['cancel', 'cancelled', 'the deployment is already cancelled'],
     ['resume', 'cancelled', 'only a paused deployment can be resumed'],
+    ['recover', 'paused', 'only a deployment meant to run can be recovered'],
+    ['recover', 'cancelled', 'only a deployment meant to run can be recovered'],
   ] as const)('refuses %s when it is %s', async (action, state, why) => {
     const { store, deployments, id } = await running();
     await store.deployments.update(id, { desiredState: state, lastSavepoint: 'file:/sp' });
@@ -268,6 +270,39 @@ describe('transitions', () => {
       version: 1, // the worker changes the version when the new one runs
       pendingOperationId: operation.id,
     });
+  });
+
+  it('recover: of a deployment meant to run, fixing the Flink job it recovers', async () => {
+    const { store, queue, deployments, id } = await running();
+    const { operation } = await deployments.transition(id, 'recover', operator);
+    expect(operation).toMatchObject({
+      kind: 'recover',
+      target: `deployment:${id}`,
+      request: { deployment: id },
+      progress: { previousDesired: 'running', vanishedJobId: 'j1' },
+    });
+    expect(await store.deployments.get(id)).toMatchObject({
+      desiredState: 'running',
+      flinkJobId: 'j1',
+      pendingOperationId: operation.id,
+    });
+    expect(queue.queued).toContain(operation.id);
+    expect((await store.audit.list({ limit: 1 }))[0]).toMatchObject({
+      actor: 'key:test-operator',
+      action: 'deployment.recover',
+      outcome: 'accepted',
+    });
+  });
+
+  it('recover needs a Flink job to recover', async () => {
+    const { store, deployments, id } = await running();
+    await store.deployments.update(id, { flinkJobId: null });
+    await expect(deployments.transition(id, 'recover', operator)).rejects.toMatchObject({
+      code: ERRORS.illegalTransition.code,
+      message: `Cannot recover deployment:${id}: it is running`,
+      detail: [{ loc: ['state'], msg: 'it never had a Flink job' }],
+    });
+    expect(await store.deployments.get(id)).toMatchObject({ pendingOperationId: null });
   });
 
   it('cancel from running or paused', async () => {

@@ -14,7 +14,7 @@ import { Transaction } from '../store/transactions';
 import { DEPLOYMENTS_REPOSITORY, JOBS_REPOSITORY } from '../tokens';
 import { DeploymentsRepository, startingDeployment } from './deployments.repository';
 
-type Action = 'pause' | 'resume' | 'cancel' | 'upgrade';
+type Action = 'pause' | 'resume' | 'cancel' | 'upgrade' | 'recover';
 
 /**
  * The deployment state machine, on the desired state (what the API asked for). An accepted
@@ -23,12 +23,15 @@ type Action = 'pause' | 'resume' | 'cancel' | 'upgrade';
  *
  *   deploy → running ──pause──► paused ──resume──► running
  *            running ──upgrade(v)──► running (v)      any ──cancel──► cancelled
+ *            running ──recover──► running (its vanished Flink job resubmitted from its newest
+ *                                  retained checkpoint or savepoint; the worker checks Flink)
  */
 const ALLOWED: Record<Action, { from: string[]; why: string }> = {
   pause: { from: ['running'], why: 'only a running deployment can be paused' },
   resume: { from: ['paused'], why: 'only a paused deployment can be resumed' },
   cancel: { from: ['running', 'paused'], why: 'the deployment is already cancelled' },
   upgrade: { from: ['running'], why: 'only a running deployment can be upgraded' },
+  recover: { from: ['running'], why: 'only a deployment meant to run can be recovered' },
 };
 
 @Injectable()
@@ -99,6 +102,9 @@ export class DeploymentsService {
         if (action === 'resume' && !dep.lastSavepoint) {
           throw IllegalTransition(action, target, dep.desiredState, 'there is no savepoint');
         }
+        if (action === 'recover' && !dep.flinkJobId) {
+          throw IllegalTransition(action, target, dep.desiredState, 'it never had a Flink job');
+        }
         if (action === 'upgrade') {
           if (version === dep.version) {
             throw InvalidField(
@@ -116,7 +122,10 @@ export class DeploymentsService {
           tx,
         );
         // If the operation fails for good, the desired state goes back to this one.
-        return { target, progress: { previousDesired: dep.desiredState } };
+        const progress: Record<string, unknown> = { previousDesired: dep.desiredState };
+        // The job to recover, fixed now: once the new one is submitted the deployment names it.
+        if (action === 'recover') progress.vanishedJobId = dep.flinkJobId;
+        return { target, progress };
       },
     );
   }

@@ -4,6 +4,7 @@ import { DeploymentEntity, DesiredState } from '@fstore/control-store';
 import { ControlMetrics } from '../metrics/metrics';
 import { InMemoryFlink } from '../store/in-memory-flink';
 import { inMemoryOperations } from '../store/in-memory-operations';
+import { DeploymentsService } from './deployments.service';
 import { ReconcilerService } from './reconciler.service';
 
 // The services' logs are not what these tests look at.
@@ -22,6 +23,7 @@ function setUp() {
     flink,
     operations,
     metrics,
+    new DeploymentsService(store.deployments, store.jobs, operations),
   );
   store.jobs.add({ name: 'stream', kind: 'flink-sql', description: '', createdBy: 'key:t' }, [
     { source: 'flink-sql/transactions.sql', content: 'v1' },
@@ -82,14 +84,99 @@ describe('a deployment meant to run', () => {
     expect(await running(dep.id)).toBe(0);
   });
 
-  it('vanished: Flink does not know the job', async () => {
+  it('vanished: Flink does not know the job; recorded, then a recover operation owns it', async () => {
+    const { store, queue, reconciler, deployment } = setUp();
+    const dep = await deployment('running');
+    await reconciler.reconcile();
+    expect(store.tables.operations).toHaveLength(1);
+    const [op] = store.tables.operations;
+    expect(op).toMatchObject({
+      kind: 'recover',
+      target: `deployment:${dep.id}`,
+      idempotencyKey: `recover:${dep.id}:j1`,
+      request: { deployment: dep.id },
+      status: 'queued',
+      progress: { previousDesired: 'running', vanishedJobId: 'j1' },
+      actor: 'system:reconciler',
+    });
+    expect(queue.queued).toEqual([op.id]);
+    expect(await store.deployments.get(dep.id)).toMatchObject({
+      desiredState: 'running',
+      observedState: 'VANISHED',
+      drift: 'vanished: Flink does not know job j1',
+      pendingOperationId: op.id,
+    });
+    expect(await store.audit.list({ actor: 'system:reconciler', limit: 10 })).toMatchObject([
+      {
+        action: 'deployment.recover',
+        target: `deployment:${dep.id}`,
+        outcome: 'accepted',
+        detail: { operation_id: op.id, request: { deployment: dep.id } },
+      },
+    ]);
+  });
+
+  it('recovers a vanished job once: not again on later passes, nor after it failed', async () => {
+    const { store, queue, reconciler, deployment } = setUp();
+    const dep = await deployment('running');
+    await reconciler.reconcile();
+    await reconciler.reconcile(); // the operation owns the deployment: not observed
+    expect(store.tables.operations).toHaveLength(1);
+    // The worker failed it (what OperationExecutor.fail records): the drift says why, and stays.
+    const [op] = store.tables.operations;
+    await store.operations.fail(op.id, 'no complete retained checkpoint of Flink job j1');
+    await store.deployments.update(dep.id, {
+      pendingOperationId: null,
+      drift: 'recover failed: no complete retained checkpoint of Flink job j1',
+    });
+    await reconciler.reconcile();
+    await reconciler.reconcile();
+    expect(store.tables.operations).toHaveLength(1);
+    expect(queue.queued).toEqual([op.id]);
+    expect(await store.deployments.get(dep.id)).toMatchObject({
+      observedState: 'VANISHED',
+      drift:
+        'vanished: Flink does not know job j1; recover failed: no complete retained checkpoint of Flink job j1',
+      pendingOperationId: null,
+    });
+  });
+
+  it('a later Flink job of the deployment that vanishes is recovered again', async () => {
     const { store, reconciler, deployment } = setUp();
     const dep = await deployment('running');
     await reconciler.reconcile();
-    expect(await store.deployments.get(dep.id)).toMatchObject({
-      observedState: 'VANISHED',
-      drift: 'vanished: Flink does not know job j1',
-    });
+    const [first] = store.tables.operations;
+    // Recovered as job j2 (what OperationExecutor.finish records), which vanishes too.
+    await store.operations.succeed(first.id, {});
+    await store.deployments.update(dep.id, { pendingOperationId: null, flinkJobId: 'j2' });
+    await reconciler.reconcile();
+    expect(store.tables.operations.map((o) => o.idempotencyKey)).toEqual([
+      `recover:${dep.id}:j1`,
+      `recover:${dep.id}:j2`,
+    ]);
+  });
+
+  it('an operator’s operation that took the deployment first wins; the pass goes on', async () => {
+    const { store, flink, reconciler, deployment } = setUp();
+    store.jobs.add({ name: 'other', kind: 'flink-sql', description: '', createdBy: 'key:t' }, [
+      { source: 'flink-sql/transactions.sql', content: 'v1' },
+    ]);
+    const dep = await deployment('running');
+    const other = await deployment('running', { jobName: 'other', flinkJobId: 'j9' });
+    flink.jobs.set('j9', { state: 'RUNNING', restarts: 0 });
+    // Between the reconciler's read and its transition, an operator pauses the deployment.
+    const toObserve = store.deployments.toObserve.bind(store.deployments);
+    store.deployments.toObserve = async () => {
+      const rows = await toObserve();
+      await store.deployments.update(dep.id, {
+        desiredState: 'paused',
+        pendingOperationId: '00000000-0000-4000-8000-000000000002',
+      });
+      return rows;
+    };
+    expect(await reconciler.reconcile()).toBe(2);
+    expect(store.tables.operations).toHaveLength(0);
+    expect(await store.deployments.get(other.id)).toMatchObject({ observedState: 'RUNNING' });
   });
 
   it('keeps a restart note (and its time) while the job runs on, until someone acts', async () => {
@@ -153,6 +240,21 @@ describe('a paused deployment', () => {
       drift: null,
     });
     expect(await running(dep.id)).toBeUndefined();
+  });
+
+  it('vanished while paused: drift only, nothing to recover (resume starts it)', async () => {
+    const { store, reconciler, deployment } = setUp();
+    const dep = await deployment('paused', {
+      observedState: 'FINISHED',
+      lastSavepoint: 'file:/sp',
+    });
+    await reconciler.reconcile();
+    expect(store.tables.operations).toHaveLength(0);
+    expect(await store.deployments.get(dep.id)).toMatchObject({
+      observedState: 'VANISHED',
+      drift: 'vanished: Flink does not know job j1',
+      pendingOperationId: null,
+    });
   });
 });
 

@@ -6,15 +6,29 @@ import { OperationsRepository } from '../operations/operations.repository';
 import { OperationsService } from '../operations/operations.service';
 import { ControlMetrics } from '../metrics/metrics';
 import { CONFIG, DEPLOYMENTS_REPOSITORY, FLINK, OPERATIONS_REPOSITORY } from '../tokens';
+import { Principal } from '../auth/api-keys.service';
 import { DeploymentsRepository } from './deployments.repository';
+import { DeploymentsService } from './deployments.service';
 
 /** What the reconciler asks Flink (FlinkRepository; an in-memory one in unit tests). */
 export type FlinkObserver = Pick<FlinkRepository, 'status' | 'restarts'>;
 
+/** Who the reconciler's own operations are audited as. */
+export const RECONCILER: Principal = { actor: 'system:reconciler', role: 'operator' };
+
+/**
+ * The idempotency key of the recovery of one vanished Flink job: one operation per job, however
+ * many passes (or reconcilers) see it vanished.
+ */
+export const recoverKey = (deploymentId: string, flinkJobId: string) =>
+  `recover:${deploymentId}:${flinkJobId}`;
+
 /**
  * Compares what each deployment should be (desired) with what Flink says (observed) and records
  * drift: failed, restarted, vanished, or running/stopped against the wish. Deployments that an
- * operation owns are left to it. Also re-queues operations that never reached the queue.
+ * operation owns are left to it. A deployment meant to run whose job Flink forgot (a JobManager
+ * restarted without high availability) gets a `recover` operation. Also re-queues operations that
+ * never reached the queue.
  */
 @Injectable()
 export class ReconcilerService {
@@ -27,6 +41,7 @@ export class ReconcilerService {
     @Inject(FLINK) private readonly flink: FlinkObserver,
     @Inject(OperationsService) private readonly ops: OperationsService,
     @Inject(ControlMetrics) private readonly metrics: ControlMetrics,
+    @Inject(DeploymentsService) private readonly deploymentsService: DeploymentsService,
   ) {}
 
   /** One pass; returns how many deployments it looked at. */
@@ -54,8 +69,15 @@ export class ReconcilerService {
     let observed = status?.state ?? 'VANISHED';
     let restarts = dep.restarts;
     let drift: string | null = null;
+    let recover = false;
     if (!status) {
       drift = `vanished: Flink does not know job ${dep.flinkJobId}`;
+      if (dep.desiredState === 'running') {
+        const earlier = await this.operations.byIdempotencyKey(recoverKey(dep.id, dep.flinkJobId!));
+        // Tried once for this job: a failed recovery is not retried blindly; say why it stays.
+        if (earlier?.status === 'failed') drift += `; recover failed: ${earlier.error}`;
+        recover = !earlier;
+      }
     } else {
       restarts = await this.flink.restarts(dep.flinkJobId!).catch(() => dep.restarts);
       if (dep.desiredState === 'running') {
@@ -92,6 +114,35 @@ export class ReconcilerService {
     }
     if (changed) {
       this.logger.log({ msg: 'observed', deployment: dep.id, observed, drift });
+    }
+    // After the observation is recorded: the operation then owns the deployment.
+    if (recover) await this.queueRecover(dep);
+  }
+
+  private async queueRecover(dep: DeploymentEntity): Promise<void> {
+    const key = recoverKey(dep.id, dep.flinkJobId!);
+    try {
+      const { operation, created } = await this.deploymentsService.transition(
+        dep.id,
+        'recover',
+        RECONCILER,
+        key,
+      );
+      if (created) {
+        this.logger.warn({
+          msg: 'recovering a vanished job',
+          deployment: dep.id,
+          flink_job_id: dep.flinkJobId,
+          operation_id: operation.id,
+        });
+      }
+    } catch (e) {
+      // An operator's operation took the deployment in the meantime: it decides.
+      this.logger.warn({
+        msg: 'could not queue the recovery of a vanished job',
+        deployment: dep.id,
+        error: (e as Error).message,
+      });
     }
   }
 

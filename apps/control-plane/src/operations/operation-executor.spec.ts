@@ -4,6 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import { Principal } from '../auth/api-keys.service';
 import { DeploymentsService } from '../deployments/deployments.service';
 import { InMemoryControlStore } from '../store/in-memory';
+import { InMemoryCheckpoints } from '../store/in-memory-checkpoints';
 import { InMemoryFlink } from '../store/in-memory-flink';
 import { InMemoryOperationQueue } from '../store/in-memory-queue';
 import { OperationExecutor, RunExecution } from './operation-executor';
@@ -27,6 +28,7 @@ const noRuns: RunExecution = {
 function setUp() {
   const store = new InMemoryControlStore();
   const flink = new InMemoryFlink();
+  const checkpoints = new InMemoryCheckpoints();
   const audit = new AuditService(store.audit);
   const operations = new OperationsService(
     store.transactions,
@@ -43,12 +45,13 @@ function setUp() {
     flink,
     audit,
     noRuns,
+    checkpoints,
   );
   store.jobs.add({ name: 'stream', kind: 'flink-sql', description: '', createdBy: 'key:t' }, [
     { source: 'flink-sql/transactions.sql', content: "INSERT INTO sink SELECT 'v1'" },
     { source: 'flink-sql/transactions.sql', content: "INSERT INTO sink SELECT 'v2'" },
   ]);
-  return { store, flink, deployments, executor };
+  return { store, flink, checkpoints, deployments, executor };
 }
 
 async function deployed() {
@@ -224,6 +227,173 @@ describe('pause, resume, upgrade, cancel', () => {
       desiredState: 'cancelled',
       observedState: 'CANCELED',
       pendingOperationId: null,
+    });
+  });
+});
+
+describe('recover (a job Flink no longer knows)', () => {
+  const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute));
+
+  /** A deployed job (job-1) that Flink forgot, as after a JobManager restart without HA. */
+  async function vanished(lastSavepoint: string | null = null) {
+    const s = await deployed();
+    s.flink.jobs.delete('job-1');
+    await s.store.deployments.update(s.id, { lastSavepoint, observedState: 'VANISHED' });
+    const recover = async () => {
+      const { operation } = await s.deployments.transition(s.id, 'recover', operator);
+      return operation;
+    };
+    return { ...s, recover };
+  }
+
+  it('resubmits the same version from the newest complete checkpoint of the vanished job', async () => {
+    const { store, flink, checkpoints, executor, id, recover } = await vanished();
+    checkpoints.addCheckpoint('job-1', 2, at(2));
+    checkpoints.addCheckpoint('job-1', 11, at(11));
+    checkpoints.addCheckpoint('other-job', 12, at(12));
+    const op = await recover();
+    await executor.execute(op.id, 1, 3);
+    expect(flink.jobs.get('job-2')!.options).toMatchObject({
+      jobName: `fstore/stream/${op.id}`,
+      savepointPath: 'file:///checkpoints/job-1/chk-11',
+    });
+    expect(flink.jobs.get('job-2')!.script).toContain("SELECT 'v1'");
+    expect(await store.operations.get(op.id)).toMatchObject({
+      status: 'succeeded',
+      result: {
+        flink_job_id: 'job-2',
+        previous_flink_job_id: 'job-1',
+        restored_from: 'file:///checkpoints/job-1/chk-11',
+        restored_kind: 'checkpoint',
+      },
+      progress: {
+        vanishedJobId: 'job-1',
+        restoreFrom: 'file:///checkpoints/job-1/chk-11',
+        restoreKind: 'checkpoint',
+        flinkJobId: 'job-2',
+      },
+    });
+    expect(await store.deployments.get(id)).toMatchObject({
+      desiredState: 'running',
+      observedState: 'RUNNING',
+      version: 1,
+      flinkJobId: 'job-2',
+      drift: null,
+      restarts: 0,
+      pendingOperationId: null,
+    });
+    expect((await store.audit.list({ target: op.target, limit: 1 }))[0]).toMatchObject({
+      action: 'operation.recover',
+      outcome: 'succeeded',
+      detail: { operation_id: op.id, restored_from: 'file:///checkpoints/job-1/chk-11' },
+    });
+  });
+
+  it.each([
+    ['the savepoint, newer than the last checkpoint', at(30), 'file:/savepoints/sp-a', 'savepoint'],
+    [
+      'the checkpoint, newer than the savepoint',
+      at(5),
+      'file:///checkpoints/job-1/chk-3',
+      'checkpoint',
+    ],
+  ] as const)('restores from %s', async (_, savepointAt, expected, kind) => {
+    const { store, flink, checkpoints, executor, recover } =
+      await vanished('file:/savepoints/sp-a');
+    checkpoints.addCheckpoint('job-1', 3, at(20));
+    checkpoints.savepoints.set('file:/savepoints/sp-a', savepointAt);
+    const op = await recover();
+    await executor.execute(op.id, 1, 3);
+    expect(flink.jobs.get('job-2')!.options!.savepointPath).toBe(expected);
+    expect(await store.operations.get(op.id)).toMatchObject({
+      status: 'succeeded',
+      result: { restored_from: expected, restored_kind: kind },
+    });
+  });
+
+  it('a last savepoint no longer on disk is not a state to restore: the checkpoint is', async () => {
+    const { flink, checkpoints, executor, recover } = await vanished('file:/savepoints/gone');
+    checkpoints.addCheckpoint('job-1', 1, at(1));
+    const op = await recover();
+    await executor.execute(op.id, 1, 3);
+    expect(flink.jobs.get('job-2')!.options!.savepointPath).toBe('file:///checkpoints/job-1/chk-1');
+  });
+
+  it('with no checkpoint and no savepoint: fails, never starts from empty state; the drift says why', async () => {
+    const { store, flink, executor, id, recover } = await vanished();
+    const op = await recover();
+    await executor.execute(op.id, 1, 3);
+    const error =
+      'no complete retained checkpoint of Flink job job-1 in /checkpoints/job-1 and no savepoint: ' +
+      'not starting from empty state, which would lose the aggregation and dedupe state ' +
+      '(cancel and deploy again to start afresh)';
+    expect(await store.operations.get(op.id)).toMatchObject({ status: 'failed', error });
+    expect([...flink.jobs.keys()]).toEqual([]);
+    expect(await store.deployments.get(id)).toMatchObject({
+      desiredState: 'running',
+      flinkJobId: 'job-1',
+      pendingOperationId: null,
+      drift: `recover failed: ${error}`,
+    });
+    expect((await store.audit.list({ target: op.target, limit: 1 }))[0]).toMatchObject({
+      action: 'operation.recover',
+      outcome: 'failed',
+    });
+  });
+
+  it('names a savepoint that is gone when there is no checkpoint either', async () => {
+    const { store, executor, recover } = await vanished('file:/savepoints/gone');
+    const op = await recover();
+    await executor.execute(op.id, 1, 3);
+    expect((await store.operations.get(op.id))!.error).toContain(
+      'in /checkpoints/job-1 and the savepoint file:/savepoints/gone is gone: not starting',
+    );
+  });
+
+  it('refuses a job Flink still runs: nothing is submitted', async () => {
+    const { store, flink, checkpoints, executor, recover } = await deployed().then(async (s) => ({
+      ...s,
+      recover: async () => (await s.deployments.transition(s.id, 'recover', operator)).operation,
+    }));
+    checkpoints.addCheckpoint('job-1', 1, at(1));
+    const op = await recover();
+    await executor.execute(op.id, 1, 3);
+    expect(await store.operations.get(op.id)).toMatchObject({
+      status: 'failed',
+      error: 'Flink still knows job job-1 (RUNNING): there is nothing to recover',
+    });
+    expect([...flink.jobs.keys()]).toEqual(['job-1']);
+    expect(flink.jobs.get('job-1')!.state).toBe('RUNNING');
+  });
+
+  it('a retried attempt submits once, from the state the first attempt chose', async () => {
+    const { store, flink, checkpoints, executor, recover } = await vanished();
+    checkpoints.addCheckpoint('job-1', 4, at(4));
+    const op = await recover();
+    flink.startFailure = new TransientError('the JobManager restarts');
+    await expect(executor.execute(op.id, 1, 3)).rejects.toThrow('the JobManager restarts');
+    // A newer checkpoint of the old job appears (it cannot; but the choice must not move).
+    checkpoints.addCheckpoint('job-1', 5, at(5));
+    await executor.execute(op.id, 2, 3);
+    expect([...flink.jobs.keys()]).toEqual(['job-2']);
+    expect(await store.operations.get(op.id)).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+      result: { flink_job_id: 'job-2', restored_from: 'file:///checkpoints/job-1/chk-4' },
+    });
+  });
+
+  it('failing for good after submitting: the new job is cancelled, the deployment still to run', async () => {
+    const { store, flink, checkpoints, executor, id, recover } = await vanished();
+    checkpoints.addCheckpoint('job-1', 1, at(1));
+    const op = await recover();
+    flink.startFailure = new Error('a task failed to start');
+    await executor.execute(op.id, 1, 3);
+    expect(flink.jobs.get('job-2')!.state).toBe('CANCELED');
+    expect(await store.deployments.get(id)).toMatchObject({
+      desiredState: 'running',
+      pendingOperationId: null,
+      drift: 'recover failed: job job-2 did not start: a task failed to start',
     });
   });
 });

@@ -4,6 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import { DeploymentEntity, DesiredState, JsonObject, OperationEntity } from '@fstore/control-store';
 import { DeploymentChanges, DeploymentsRepository } from '../deployments/deployments.repository';
 import { pipelineName, withoutPipelineName } from '../deployments/job-script';
+import { CheckpointsRepository, RetainedState } from '../flink/checkpoints.repository';
 import { FlinkRepository } from '../flink/flink.repository';
 import { JobsRepository } from '../jobs/jobs.repository';
 import { placeholderValues } from '../jobs/placeholders';
@@ -11,7 +12,9 @@ import { RunsExecutor } from '../runs/runs.executor';
 import { Transaction, Transactions } from '../store/transactions';
 import { OperationsRepository } from './operations.repository';
 import { isTransient, OperationFailed } from './transient';
+import { TERMINAL_STATES } from '@fstore/flink';
 import {
+  CHECKPOINTS,
   DEPLOYMENTS_REPOSITORY,
   FLINK,
   JOBS_REPOSITORY,
@@ -23,6 +26,10 @@ type Progress = {
   previousDesired?: DesiredState;
   flinkJobId?: string;
   savepoint?: string;
+  /** recover: the Flink job that vanished, and the state chosen to restore it from. */
+  vanishedJobId?: string;
+  restoreFrom?: string;
+  restoreKind?: RetainedState['kind'];
 };
 
 /** What the executor asks Flink (FlinkRepository; an in-memory one in unit tests). */
@@ -58,6 +65,7 @@ export class OperationExecutor {
     @Inject(FLINK) private readonly flink: FlinkControl,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(RunsExecutor) private readonly runs: RunExecution,
+    @Inject(CHECKPOINTS) private readonly checkpoints: CheckpointsRepository,
   ) {}
 
   /**
@@ -155,6 +163,26 @@ export class OperationExecutor {
         );
         return;
       }
+      case 'recover': {
+        const vanished = progress.vanishedJobId ?? dep.flinkJobId;
+        if (!vanished) throw new OperationFailed('the deployment has no Flink job to recover');
+        const from = progress.restoreFrom
+          ? { path: progress.restoreFrom, kind: progress.restoreKind ?? 'checkpoint' }
+          : await this.restorable(op, dep, vanished);
+        const jobId = await this.submit(op, dep, dep.version, from.path);
+        await this.finish(
+          op,
+          dep,
+          {
+            flink_job_id: jobId,
+            previous_flink_job_id: vanished,
+            restored_from: from.path,
+            restored_kind: from.kind,
+          },
+          { flinkJobId: jobId, observedState: 'RUNNING', restarts: 0, drift: null },
+        );
+        return;
+      }
       case 'cancel': {
         let state = dep.observedState;
         if (dep.flinkJobId) {
@@ -208,6 +236,48 @@ export class OperationExecutor {
       throw new OperationFailed(`job ${jobId} did not start: ${(e as Error).message}`);
     }
     return jobId;
+  }
+
+  /**
+   * What a vanished job restarts from: the newest of its last job's newest complete retained
+   * checkpoint and the deployment's last savepoint (by the time their _metadata was written).
+   * Never nothing: a job started from empty state would silently lose its aggregations and
+   * dedupe state, so without either the operation fails and a human decides. Recorded before
+   * the job is submitted, so that a resumed operation submits from the same state.
+   */
+  private async restorable(
+    op: OperationEntity,
+    dep: DeploymentEntity,
+    vanished: string,
+  ): Promise<Pick<RetainedState, 'path' | 'kind'>> {
+    const status = await this.flink.status(vanished);
+    if (status && !TERMINAL_STATES.includes(status.state)) {
+      throw new OperationFailed(
+        `Flink still knows job ${vanished} (${status.state}): there is nothing to recover`,
+      );
+    }
+    const candidates = [
+      await this.checkpoints.latestCheckpoint(vanished),
+      dep.lastSavepoint ? await this.checkpoints.savepoint(dep.lastSavepoint) : undefined,
+    ].filter((s): s is RetainedState => s !== undefined);
+    const newest = candidates.sort((a, b) => b.modifiedAt.getTime() - a.modifiedAt.getTime())[0];
+    if (!newest) {
+      throw new OperationFailed(
+        `no complete retained checkpoint of Flink job ${vanished} in ` +
+          `${this.checkpoints.checkpointsOf(vanished)} and ` +
+          (dep.lastSavepoint ? `the savepoint ${dep.lastSavepoint} is gone` : 'no savepoint') +
+          ': not starting from empty state, which would lose the aggregation and dedupe state ' +
+          '(cancel and deploy again to start afresh)',
+      );
+    }
+    op.progress = {
+      ...op.progress,
+      vanishedJobId: vanished,
+      restoreFrom: newest.path,
+      restoreKind: newest.kind,
+    };
+    await this.transactions.run((tx) => this.operations.saveProgress(op.id, op.progress, tx));
+    return newest;
   }
 
   /** Stops the deployment's job with a savepoint (or finds the one a previous attempt took). */
@@ -286,7 +356,7 @@ export class OperationExecutor {
   private async abandonSubmittedJob(op: OperationEntity): Promise<void> {
     const fresh = await this.operations.get(op.id);
     const jobId = (fresh?.progress as Progress | undefined)?.flinkJobId;
-    if (!jobId || !['deploy', 'resume', 'upgrade'].includes(op.kind)) return;
+    if (!jobId || !['deploy', 'resume', 'upgrade', 'recover'].includes(op.kind)) return;
     await this.flink.cancel(jobId).catch((e: Error) =>
       this.logger.warn({
         msg: 'could not cancel the job of a failed operation',

@@ -6,6 +6,7 @@ import { Principal } from '../auth/api-keys.service';
 import { SourcesRepository } from '../jobs/sources.repository';
 import { ControlMetrics } from '../metrics/metrics';
 import { OperationExecutor } from '../operations/operation-executor';
+import { InMemoryCheckpoints } from '../store/in-memory-checkpoints';
 import { InMemoryFlink } from '../store/in-memory-flink';
 import { inMemoryOperations } from '../store/in-memory-operations';
 import { BatchRuntime } from './batch-runtime';
@@ -70,6 +71,7 @@ function setUp(failingAsOf: string[] = []) {
       new SourcesRepository(),
       config,
     ),
+    new InMemoryCheckpoints(),
   );
   store.jobs.add({ name: 'daily', kind: 'pyspark', description: '', createdBy: 'key:t' }, [
     { source: AS_OF_JOB, content: '' },

@@ -120,7 +120,7 @@ class Run(TypedDict, total=False):
 
 class Operation(TypedDict):
     id: str
-    kind: Literal["deploy", "pause", "resume", "cancel", "upgrade", "run"]
+    kind: Literal["deploy", "pause", "resume", "cancel", "upgrade", "recover", "run", "backfill"]
     target: str
     status: Literal["queued", "running", "succeeded", "failed"]
     attempts: int

@@ -177,6 +177,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/deployments/{id}/recover': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['DeploymentsController_recover'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/deployments/{id}/cancel': {
     parameters: {
       query?: never;
@@ -719,7 +735,7 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      kind: 'deploy' | 'pause' | 'resume' | 'cancel' | 'upgrade' | 'run' | 'backfill';
+      kind: 'deploy' | 'pause' | 'resume' | 'cancel' | 'upgrade' | 'recover' | 'run' | 'backfill';
       target: string;
       /** @enum {string} */
       status: 'queued' | 'running' | 'succeeded' | 'failed';
@@ -2024,6 +2040,115 @@ export interface operations {
     };
   };
   DeploymentsController_resume: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ActionDto'];
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AcceptedDto'];
+        };
+      };
+      /** @description a field is invalid; the detail names it (error_code 1000) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1000;
+          };
+        };
+      };
+      /** @description missing, unknown, expired or revoked credentials (error_code 1200) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1200;
+          };
+        };
+      };
+      /** @description the key's role may not do this (error_code 1201) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1201;
+          };
+        };
+      };
+      /** @description no such resource (job, version, deployment, run, operation, feature, API key) (error_code 1404) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1404;
+          };
+        };
+      };
+      /** @description a live deployment exists, the state does not allow it, an operation is in progress, or the Idempotency-Key was used for another request (error_code 1409, 1410, 1411, 1412) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1409 | 1410 | 1411 | 1412;
+          };
+        };
+      };
+      /** @description an unexpected fault: logged with the correlation_id the body carries (error_code 1999) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1999;
+          };
+        };
+      };
+      /** @description PostgreSQL or another dependency unavailable (error_code 1400) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'] & {
+            /** @enum {integer} */
+            error_code?: 1400;
+          };
+        };
+      };
+    };
+  };
+  DeploymentsController_recover: {
     parameters: {
       query?: never;
       header?: never;
