@@ -36,7 +36,7 @@ const NOPERM_KEY =
 
 const stream = FEATURES.find((f) => f.engine === 'stream' && !f.tiles)!;
 // A time-window count (as in the online store's medium test): tiles in one string, each record
-// written in place by the writer's Lua script (STRLEN, GETRANGE, SETRANGE), read with MGET.
+// written in place by the writer's Lua script (GETRANGE, SETRANGE), read with MGET.
 const windowed = featureByName('purchases_1h')!;
 const batch = FEATURES.find((f) => f.engine === 'batch')!;
 const partsOf = (f: FeatureDefinition, id: string) =>

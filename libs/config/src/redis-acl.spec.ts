@@ -37,7 +37,7 @@ describe('Redis ACL rules', () => {
         expect.arrayContaining(['+set', '+del', '+evalsha', '+script|load', '+hset', '+pexpireat']),
       );
       // Time windows: WRITE_TILE's reads and writes of one record of the window's string.
-      expect(rules[user]).toEqual(expect.arrayContaining(['+strlen', '+getrange', '+setrange']));
+      expect(rules[user]).toEqual(expect.arrayContaining(['+getrange', '+setrange']));
       expect(rules[user]).not.toContain('+@all');
       expect(rules[user]).not.toContain('+flushall');
     }

@@ -80,7 +80,6 @@ const WRITES = [
   '+del',
   '+hset',
   '+hdel',
-  '+strlen',
   '+getrange',
   '+setrange',
   '+pexpiretime',

@@ -109,8 +109,9 @@ local HEADER, SLACK = ${TILES_HEADER_LENGTH}, ${TILE_WIDTH_SLACK}
 local function pad(s, width) return s .. string.rep(' ', width - #s) end
 local function header(width) return string.format('${TILES_FORMAT}:%04d;', width) end
 if #tile + SLACK > ${MAX_TILE_WIDTH} then return redis.error_reply('tile too long: ' .. #tile) end
-local length = redis.pcall('STRLEN', key)
-if type(length) == 'table' then
+-- The header (or '' for no key) in one command; a hash fails it (WRONGTYPE).
+local head = redis.pcall('GETRANGE', key, 0, HEADER - 1)
+if type(head) == 'table' then
   local g, slots = tonumber(ARGV[5]), tonumber(ARGV[6])
   local expiry = redis.call('PEXPIRETIME', key)
   local fields = redis.call('HGETALL', key)
@@ -130,14 +131,14 @@ if type(length) == 'table' then
   redis.call('DEL', key)
   redis.call('SET', key, table.concat(out))
   if expiry > 0 then redis.call('PEXPIREAT', key, expiry) end
-  length = redis.call('STRLEN', key)
+  head = header(width)
 end
 local width
-if length == 0 then
+if head == '' then
   width = #tile + SLACK
   redis.call('SET', key, header(width))
 else
-  width = tonumber(redis.call('GETRANGE', key, 2, 5))
+  width = tonumber(string.sub(head, 3, 6))
   if #tile > width then
     local old, grown = redis.call('GET', key), #tile + SLACK
     local out = { header(grown) }
