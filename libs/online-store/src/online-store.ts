@@ -111,16 +111,18 @@ const SET_IF_NEWER = readFileSync(
   'utf8',
 );
 
-// Reads the plain values of entities of several slots that all live on the node it runs on (Redis
-// 7 script flags). ARGV: n, the event-time key suffix, n feature key prefixes, then one entity key
-// part per entity. For each entity, one MGET (its keys share a slot) of the value keys (prefix ..
-// part) and their event-time keys (.. suffix). Sending the parts, not the keys, keeps the request
-// small; the pieces come from featureKeyPrefix, entityKeyPart and EVENT_TIME_KEY_SUFFIX, so the
-// format stays theirs. The answer is one string: per entity n values then n event times, joined
-// by commas, a missing key empty (values are plain numbers, never empty). One bulk reply instead
-// of one per key is cheaper to build and to parse. Time windows are not read here: every byte a
-// script gets from a command and returns costs the node ~5 ns (Lua strings), so a window's tiles
-// (~1-3 KB) cost several times a plain command's overhead (bench/window-read.ts).
+// Reads entities of several slots that all live on the node it runs on (Redis 7 script flags).
+// ARGV: n, w, the event-time key suffix, n plain features' key prefixes, w time windows' key
+// prefixes, then one entity key part per entity. For each entity, one MGET (its keys share a slot)
+// of its plain value keys (prefix .. part), their event-time keys (.. suffix) and its windows'
+// strings of tiles. Sending the parts, not the keys, keeps the request small; the pieces come from
+// featureKeyPrefix, entityKeyPart and EVENT_TIME_KEY_SUFFIX, so the format stays theirs. The
+// answer is an array: first one string, per entity n values then n event times, joined by commas,
+// a missing key empty (values are plain numbers, never empty): one bulk reply instead of one per
+// key is cheaper to build and to parse; then, per entity, its w windows' strings (nil: no key),
+// each an element of its own. A window is not joined into the string nor looked into: every byte
+// a script gets costs the node ~2 ns and every byte it joins ~5 ns more (Lua strings), as much as
+// the rest of the read (bench/window-read.ts, docs/benchmarks.md).
 const READ_ENTITIES = `#!lua flags=no-writes,allow-cross-slot-keys
 local n, w = tonumber(ARGV[1]), tonumber(ARGV[2])
 local suffix = ARGV[3]
