@@ -15,7 +15,8 @@
  * seeded; then alternate rounds of batches of 100 products reading the 4 plain features or the 2
  * windowed ones, and measure the CPU each round took in this process (the reader) and in the
  * three Redis processes. Prints, per kind of value, the median over the rounds of CPU µs per value
- * read, and the ratio windowed / plain. The servers are stopped on the way out (also on failure
+ * read, and the ratio windowed / plain; and, once, the CPU per tile of writing every tile again
+ * (the writer's side: this process and Redis). The servers are stopped on the way out (also on failure
  * or Ctrl-C).
  */
 import { ChildProcess, execFileSync, spawn } from 'child_process';
@@ -29,6 +30,7 @@ import {
   PRODUCT_FEATURES,
   productRows,
   sameNumber,
+  TILES_PER_PRODUCT,
   WINDOW_FEATURES,
   WindowFeature,
   windowTiles,
@@ -137,10 +139,14 @@ const RUN_START = Date.now();
 const newestTileEnd = (f: WindowFeature) =>
   Math.ceil(RUN_START / granularityOf(f)) * granularityOf(f);
 
-async function seed(store: RedisClusterOnlineStore, rows: ReturnType<typeof productRows>) {
+async function seed(
+  store: RedisClusterOnlineStore,
+  rows: ReturnType<typeof productRows>,
+  windowsOnly = false,
+) {
   for (let i = 0; i < rows.length; i += 500) {
     const writes: FeatureWrite[] = rows.slice(i, i + 500).flatMap((r, k) => [
-      ...PRODUCT_FEATURES.map((f) => ({
+      ...(windowsOnly ? [] : PRODUCT_FEATURES).map((f) => ({
         feature: f,
         keyParts: [r.productId],
         value: r.values[f],
@@ -266,6 +272,16 @@ async function main() {
       `seeded and checked ${PRODUCTS} products: ${PRODUCT_FEATURES.join(', ')} plain; ` +
         `${WINDOW_FEATURES.join(', ')} windowed (24 tiles each)`,
     );
+    // The writer's side: every tile written again (a replay: same tiles, same result), the CPU
+    // of this process (the store's write, as the feature writer calls it) and of Redis per tile.
+    const tileWrites = PRODUCTS * WINDOW_FEATURES.length * TILES_PER_PRODUCT;
+    await seed(store, rows, true); // warm-up
+    const write0 = process.cpuUsage();
+    const writeRedis0 = cluster.cpuNs();
+    await seed(store, rows, true);
+    const writeCpu = process.cpuUsage(write0);
+    const writeRedisUs = (cluster.cpuNs() - writeRedis0) / 1000;
+    const writerUs = (writeCpu.user + writeCpu.system) / tileWrites;
     const ids = rows.map((r) => [r.productId]);
     // Warm-up: JIT, connections, script cache.
     await round(cluster, store, ids, plain);
@@ -290,6 +306,9 @@ async function main() {
         row('windowed', w),
         `windowed / plain: ${(w.total / p.total).toFixed(2)}× ` +
           `(reader ${(w.reader / p.reader).toFixed(2)}×, redis ${(w.redis / p.redis).toFixed(2)}×)`,
+        `tile writes (${tileWrites}, a replay of every tile): CPU µs per tile: writer ` +
+          `${writerUs.toFixed(2)}, redis ${(writeRedisUs / tileWrites).toFixed(2)}, total ` +
+          `${(writerUs + writeRedisUs / tileWrites).toFixed(2)}`,
       ].join('\n'),
     );
   } finally {

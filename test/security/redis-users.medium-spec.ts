@@ -35,8 +35,8 @@ const NOPERM_KEY =
   'NOPERM this user has no permissions to access one of the keys used as arguments';
 
 const stream = FEATURES.find((f) => f.engine === 'stream' && !f.tiles)!;
-// A time-window count (as in the online store's medium test): tiles in a hash, written by the
-// writer's Lua script, read with HVALS.
+// A time-window count (as in the online store's medium test): tiles in one string, each record
+// written in place by the writer's Lua script (GETRANGE, SETRANGE), read with MGET.
 const windowed = featureByName('purchases_1h')!;
 const batch = FEATURES.find((f) => f.engine === 'batch')!;
 const partsOf = (f: FeatureDefinition, id: string) =>
@@ -145,7 +145,7 @@ describe('Redis users (issue 20, finding 7)', () => {
     ).toBe(WRONGPASS);
   });
 
-  it("the writer writes the stream features' keys (values and window hashes) and nothing else", async () => {
+  it("the writer writes the stream features' keys (values and windows' tiles) and nothing else", async () => {
     const writer = storeAs('feature-writer');
     const parts = partsOf(stream, 'writer');
     expect(

@@ -18,6 +18,7 @@ describe('Redis ACL rules', () => {
         '+set',
         '+del',
         '+hset',
+        '+setrange',
         '+script|load',
         '+flushall',
         '+@all',
@@ -35,6 +36,8 @@ describe('Redis ACL rules', () => {
       expect(rules[user]).toEqual(
         expect.arrayContaining(['+set', '+del', '+evalsha', '+script|load', '+hset', '+pexpireat']),
       );
+      // Time windows: WRITE_TILE's reads and writes of one record of the window's string.
+      expect(rules[user]).toEqual(expect.arrayContaining(['+getrange', '+setrange']));
       expect(rules[user]).not.toContain('+@all');
       expect(rules[user]).not.toContain('+flushall');
     }

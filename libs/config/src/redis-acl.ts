@@ -61,7 +61,7 @@ const CLUSTER_CLIENT = [
   '+asking',
 ];
 
-/** Reads of values, event times and window hashes; scripts run as the caller (same checks). */
+/** Reads of values, event times and windows; scripts run as the caller (same checks). */
 const READS = ['+get', '+mget', '+exists', '+hget', '+hmget', '+hgetall', '+hvals', '+pttl'];
 const SCRIPTS = ['+eval', '+evalsha', '+eval_ro', '+evalsha_ro'];
 /** The writers load their set-if-not-older script once and call it by its SHA (EVALSHA). */
@@ -71,8 +71,21 @@ const SCRIPT_LOAD = '+script|load';
  * Kafka offsets (WAIT: FSTORE_WRITER_WAIT_REPLICAS).
  */
 const REPLICA_WAIT = '+wait';
-/** Writes of the set-if-not-older scripts (plain values) and of time-window tiles (hashes). */
-const WRITES = ['+set', '+del', '+hset', '+hdel', '+pexpiretime', '+pexpireat', '+pexpire'];
+/**
+ * Writes of the set-if-not-older scripts (plain values) and of time-window tiles (WRITE_TILE: a
+ * record of the window's string in place; HGETALL, in READS, packs a hash of the older format).
+ */
+const WRITES = [
+  '+set',
+  '+del',
+  '+hset',
+  '+hdel',
+  '+getrange',
+  '+setrange',
+  '+pexpiretime',
+  '+pexpireat',
+  '+pexpire',
+];
 
 /** Key patterns of the given features' keys: `<name>:…` (values, `:ts` keys, window hashes). */
 function keyPatterns(features: readonly AclFeature[], readOnly: boolean): string[] {

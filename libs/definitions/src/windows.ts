@@ -38,7 +38,7 @@ export function tileSlots(windowMs: number, granularityMs: number): number {
   return windowMs / granularityMs + 1;
 }
 
-/** The slot (hash field) of a tile: its index modulo the slot count, a ring. */
+/** The slot (record in the window's string) of a tile: its index modulo the slot count, a ring. */
 export function tileSlot(tileEnd: number, windowMs: number, granularityMs: number): number {
   return (tileEnd / granularityMs) % tileSlots(windowMs, granularityMs);
 }

@@ -9,6 +9,7 @@ import {
 import { loadConfig } from '@fstore/config';
 import { featureByName, featureKey } from '@fstore/contracts';
 import { RedisClusterOnlineStore } from './online-store';
+import { decodeTile, packTiles } from './tiles';
 
 const config = loadConfig();
 const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');
@@ -87,7 +88,20 @@ describe('RedisClusterOnlineStore', () => {
     // In the window: this tile and 59 before it. Out: 60 tiles back (same slot as one ahead).
     await store.write([tile(tileNow, 2), tile(tileNow - 59 * MIN, 3), tile(tileNow - 60 * MIN, 7)]);
     const key = `purchases_1h:{${c}}`;
-    expect(await store.client.hlen(key)).toBe(3);
+    // One string, the records where packTiles puts them (a gap: SETRANGE's zero bytes).
+    const tiles = purchases.tiles!;
+    const stored = async () => (await store.client.get(key))!.replace(/\0/g, ' ');
+    expect(await stored()).toBe(
+      packTiles(
+        tiles,
+        [tileNow, tileNow - 59 * MIN, tileNow - 60 * MIN].map((e, i) => ({
+          end: e,
+          events: [2, 3, 7][i],
+          aggregate: null,
+          eventTime: e - 1,
+        })),
+      ),
+    );
     const ttl = await store.client.pttl(key);
     expect(ttl).toBeGreaterThan(tileNow + 60 * MIN - Date.now() - 1000);
     expect(ttl).toBeLessThanOrEqual(tileNow + 60 * MIN - now);
@@ -101,9 +115,26 @@ describe('RedisClusterOnlineStore', () => {
     // tile never replaces a newer one in its slot.
     await store.write([tile(tileNow + MIN, 1)]);
     await store.write([tile(tileNow - 60 * MIN, 9)]);
-    expect(await store.client.hget(key, String((tileNow / MIN + 1) % 61))).toMatch(
-      new RegExp(`^${tileNow + MIN}:1:`),
+    expect(decodeTile(tiles, await stored(), (tileNow / MIN + 1) % 61)).toEqual({
+      end: tileNow + MIN,
+      events: 1,
+      aggregate: null,
+      eventTime: tileNow + MIN - 1,
+    });
+    // A window stored as a hash (format 0, field = slot, value = `<end>:<events>:<aggregate>:
+    // <event time>`): the next tile written packs it into a string of the same tiles.
+    const old = `c-${randomUUID()}`;
+    const oldKey = `purchases_1h:{${old}}`;
+    await store.client.hset(
+      oldKey,
+      String((tileNow / MIN - 1) % 61),
+      `${tileNow - MIN}:4::${tileNow - MIN - 9}`,
     );
+    await store.write([{ ...tile(tileNow, 1), keyParts: [old] }]);
+    expect(await store.client.type(oldKey)).toBe('string');
+    expect(await store.read('customer', [[old]], [purchases])).toEqual([
+      [{ value: 5, eventTime: tileNow - 1, window: { start: tileNow - 60 * MIN, end: tileNow } }],
+    ]);
     // Many entities go through the per-node script, with plain features beside the window.
     const others = Array.from({ length: 200 }, () => `c-${randomUUID()}`);
     await store.write(others.map((o, i) => ({ ...tile(tileNow, i + 1), keyParts: [o] })));
@@ -260,7 +291,8 @@ describe('RedisClusterOnlineStore', () => {
       exporter.reset();
       await store.read('product', [[ids[2]]], [units, windowed], parent);
       const single = exporter.getFinishedSpans();
-      expect(single.map((s) => s.name)).toEqual(['mget', 'hvals']);
+      // The plain values and the window's string: one MGET.
+      expect(single.map((s) => s.name)).toEqual(['mget']);
       const node = store.client.slots[calculateSlot(`{${ids[2]}}`)][0];
       for (const span of single) {
         expect(span.kind).toBe(SpanKind.CLIENT);

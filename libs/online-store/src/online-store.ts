@@ -14,10 +14,10 @@ import {
   featureKey,
   featureKeyPrefix,
 } from '@fstore/contracts';
-import { WindowBounds } from '@fstore/definitions';
+import { tileSlots, WindowBounds } from '@fstore/definitions';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { SerialWaits } from './serial-waits';
-import { encodeTile, mergeTiles, readWindow, Tile, tilePlacement } from './tiles';
+import { encodeTile, mergeTiles, readWindow, Tile, tilePlacement, WRITE_TILE } from './tiles';
 import { TurnBatcher } from './turn-batcher';
 import { formatValue } from './values';
 
@@ -112,71 +112,44 @@ const SET_IF_NEWER = readFileSync(
 );
 
 // Reads entities of several slots that all live on the node it runs on (Redis 7 script flags).
-// ARGV: n, the event-time key suffix, n feature key prefixes, n kinds ('' for a plain feature,
-// 'tiles' for a time window), then one entity key part per entity. For each entity, one MGET (its
-// keys share a slot) of its plain features' value keys (prefix .. part) and their event-time keys
-// (.. suffix), and one HVALS per time-window feature. Sending the parts, not the keys, keeps the
-// request small; the pieces come from featureKeyPrefix, entityKeyPart and EVENT_TIME_KEY_SUFFIX,
-// so the format stays theirs. The answer is one string: per entity n values then n event times,
-// joined by commas, a missing key empty (values are plain numbers, never empty); a window's value
-// is all its tiles joined by ';' and its event time empty. One bulk reply instead of one per key
-// is cheaper to build and to parse. The tiles are not looked at here: in this Lua each string
-// operation on a tile costs the node more (~0.7 µs) than the reader spends parsing and merging
-// the tile (mergeTiles, bench/window-read.ts), and all but one of a ring's tiles are in the window.
+// ARGV: n, w, the event-time key suffix, n plain features' key prefixes, w time windows' key
+// prefixes, then one entity key part per entity. For each entity, one MGET (its keys share a slot)
+// of its plain value keys (prefix .. part), their event-time keys (.. suffix) and its windows'
+// strings of tiles. Sending the parts, not the keys, keeps the request small; the pieces come from
+// featureKeyPrefix, entityKeyPart and EVENT_TIME_KEY_SUFFIX, so the format stays theirs. The
+// answer is an array: first one string, per entity n values then n event times, joined by commas,
+// a missing key empty (values are plain numbers, never empty): one bulk reply instead of one per
+// key is cheaper to build and to parse; then, per entity, its w windows' strings (nil: no key),
+// each an element of its own. A window is not joined into the string nor looked into: every byte
+// a script gets costs the node ~2 ns and every byte it joins ~5 ns more (Lua strings), as much as
+// the rest of the read (bench/window-read.ts, docs/benchmarks.md).
 const READ_ENTITIES = `#!lua flags=no-writes,allow-cross-slot-keys
-local n = tonumber(ARGV[1])
-local suffix = ARGV[2]
-local plain, tiled = {}, {}
-for j = 1, n do
-  if ARGV[n + 2 + j] == '' then plain[#plain + 1] = j else tiled[#tiled + 1] = j end
-end
-local out, keys, at = {}, {}, 0
-for i = 2 * n + 3, #ARGV do
-  if #plain > 0 then
-    for p = 1, #plain do
-      local key = ARGV[plain[p] + 2] .. ARGV[i]
-      keys[p] = key
-      keys[#plain + p] = key .. suffix
-    end
-    local values = redis.call('MGET', unpack(keys, 1, 2 * #plain))
-    for p = 1, #plain do
-      out[at + plain[p]] = values[p] or ''
-      out[at + n + plain[p]] = values[#plain + p] or ''
-    end
+local n, w = tonumber(ARGV[1]), tonumber(ARGV[2])
+local suffix = ARGV[3]
+local joined, keys, at = {}, {}, 0
+local reply = { '' }
+for i = n + w + 4, #ARGV do
+  for j = 1, n do
+    local key = ARGV[j + 3] .. ARGV[i]
+    keys[j] = key
+    keys[n + j] = key .. suffix
   end
-  for t = 1, #tiled do
-    local j = tiled[t]
-    out[at + j] = table.concat(redis.call('HVALS', ARGV[j + 2] .. ARGV[i]), ';')
-    out[at + n + j] = ''
-  end
+  for t = 1, w do keys[2 * n + t] = ARGV[n + t + 3] .. ARGV[i] end
+  local values = redis.call('MGET', unpack(keys, 1, 2 * n + w))
+  for j = 1, 2 * n do joined[at + j] = values[j] or '' end
+  for t = 1, w do reply[#reply + 1] = values[2 * n + t] end
   at = at + 2 * n
 end
-return table.concat(out, ',')`;
-
-// Stores one tile of a time-window feature in its slot of the entity's hash, unless the slot holds
-// a newer tile, and pushes the key's expiry out to the newest tile's (never back). ARGV: the slot,
-// the tile's end, the encoded tile, the expiry (epoch ms). An expiry already past deletes the key:
-// its tiles are outside every window a reader can ask for.
-const WRITE_TILE = `
-local stored = redis.call('HGET', KEYS[1], ARGV[1])
-if stored and tonumber(string.match(stored, '^[^:]+')) > tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-local expiry = redis.call('PEXPIRETIME', KEYS[1])
-if expiry < tonumber(ARGV[4]) then redis.call('PEXPIREAT', KEYS[1], ARGV[4]) end
-return 1`;
+reply[1] = table.concat(joined, ',')
+return reply`;
 
 /** The most entities one READ_ENTITIES call reads (~1 ms of its node's time). */
 const ENTITIES_PER_SCRIPT = 128;
 
 type SetIfNewerCluster = Cluster & {
   setIfNewer(valueKey: string, tsKey: string, value: string, eventTime: string): Promise<number>;
-  writeTile(
-    key: string,
-    slot: string,
-    tileEnd: string,
-    tile: string,
-    expireAt: string,
-  ): Promise<number>;
+  /** WRITE_TILE (tiles.ts): slot, lap, record, expiry, g, S. */
+  writeTile(key: string, ...args: string[]): Promise<number>;
 };
 
 /**
@@ -328,8 +301,11 @@ export class RedisClusterOnlineStore implements OnlineStore {
       const key = featureKey(def.name, row.keyParts);
       if ('tile' in row) {
         if (!def.tiles) throw new RangeError(`${def.name} is not a time-window feature`);
-        const { field, expireAt } = tilePlacement(def.tiles, row.tile.end);
-        return { key, tile: [field, String(row.tile.end), encodeTile(row.tile), String(expireAt)] };
+        const { tiles } = def;
+        const { slot, lap, expireAt } = tilePlacement(tiles, row.tile.end);
+        const record = encodeTile(tiles, row.tile);
+        const ring = [tiles.granularityMs, tileSlots(tiles.windowMs, tiles.granularityMs)];
+        return { key, tile: [slot, lap, record, expireAt, ...ring].map(String) };
       }
       const value = row.value === null ? '' : formatValue(def.type, row.value);
       const eventTime = row.eventTime === undefined ? '' : String(Math.trunc(row.eventTime));
@@ -340,9 +316,9 @@ export class RedisClusterOnlineStore implements OnlineStore {
       (r) => r.key,
       (pipeline, r) => {
         const commands = pipeline as unknown as SetIfNewerCluster;
-        return 'tile' in r
-          ? commands.writeTile(r.key, ...(r.tile as [string, string, string, string]))
-          : commands.setIfNewer(r.key, eventTimeKey(r.key), r.value, r.eventTime);
+        return r.tile
+          ? commands.writeTile(r.key, ...r.tile)
+          : commands.setIfNewer(r.key, eventTimeKey(r.key), r.value!, r.eventTime!);
       },
     );
     const written = results.filter((r) => r === 1).length;
@@ -376,8 +352,8 @@ export class RedisClusterOnlineStore implements OnlineStore {
   }
 
   /**
-   * One entity in one pipeline to its slot's node: an MGET of its plain values and their event
-   * times, an HVALS of each time-window feature's tiles.
+   * One entity in one round trip to its slot's node: an MGET of its plain values, their event
+   * times and its time windows' strings of tiles.
    */
   private async readOne(
     part: string,
@@ -387,25 +363,17 @@ export class RedisClusterOnlineStore implements OnlineStore {
   ): Promise<(FeatureValue | null)[]> {
     const n = features.length;
     const plain = features.flatMap((f, j) => (windows[j] ? [] : [j]));
-    const keys = plain.map((j) => featureKeyPrefix(features[j].name) + part);
-    // One pipeline, to the slot's master through the cluster client, or to one replica.
-    const roundTrip = async (client: Cluster | Redis) => {
-      const pipeline = client.pipeline();
-      if (keys.length > 0) pipeline.mget(...keys, ...keys.map(eventTimeKey));
-      features.forEach((f, j) => windows[j] && pipeline.hvals(featureKeyPrefix(f.name) + part));
-      return ((await pipeline.exec()) ?? []).map(([err, reply]) => {
-        if (err) throw err;
-        return reply;
-      });
-    };
+    const tiled = features.flatMap((f, j) => (windows[j] ? [j] : []));
+    const keyOf = (j: number) => featureKeyPrefix(features[j].name) + part;
+    const keys = plain.map(keyOf);
+    const mget = [...keys, ...keys.map(eventTimeKey), ...tiled.map(keyOf)];
+    // To the slot's master through the cluster client, or to one replica.
+    const roundTrip = (client: Cluster | Redis) => client.mget(...mget);
     const describe = (node?: string) => () => ({
-      commands: [
-        ...(keys.length > 0 ? ['mget'] : []),
-        ...features.flatMap((_, j) => (windows[j] ? ['hvals'] : [])),
-      ],
+      commands: ['mget'],
       node: node ?? this.cluster.slots[calculateSlot(part)]?.[0],
     });
-    let replies: unknown[];
+    let replies: (string | null)[];
     try {
       replies = await commandSpans(parent, describe(), () => roundTrip(this.cluster));
     } catch (e) {
@@ -417,14 +385,11 @@ export class RedisClusterOnlineStore implements OnlineStore {
     }
     // The layout READ_ENTITIES answers in: n values, then n event times.
     const flat: (string | null)[] = new Array<string | null>(2 * n).fill('');
-    const plainValues = keys.length > 0 ? (replies.shift() as (string | null)[]) : [];
     plain.forEach((j, p) => {
-      flat[j] = plainValues[p];
-      flat[n + j] = plainValues[plain.length + p];
+      flat[j] = replies[p];
+      flat[n + j] = replies[plain.length + p];
     });
-    features.forEach((_, j) => {
-      if (windows[j]) flat[j] = (replies.shift() as string[]).join(';');
-    });
+    tiled.forEach((j, t) => (flat[j] = replies[2 * plain.length + t]));
     return toValues(flat, 0, features, windows);
   }
 
@@ -542,6 +507,9 @@ export class RedisClusterOnlineStore implements OnlineStore {
         .map((node) => [`${node.options.host}:${node.options.port}`, node]),
     );
     const prefixes = features.map((f) => featureKeyPrefix(f.name));
+    const plain = features.flatMap((f, j) => (windows[j] ? [] : [j]));
+    const tiled = features.flatMap((f, j) => (windows[j] ? [j] : []));
+    const np = plain.length;
     // A script holds its node while it runs: each reads at most ENTITIES_PER_SCRIPT entities,
     // and a node's larger share goes as several scripts on its connection, whose answers the
     // server can start on while the node runs the next.
@@ -551,26 +519,42 @@ export class RedisClusterOnlineStore implements OnlineStore {
     await Promise.all(
       scripts.map(async ([nodeKey, indexes]) => {
         const node = nodes.get(nodeKey);
-        let values: string[] | undefined;
+        let reply: unknown;
         if (node) {
-          const args = [
-            n,
-            EVENT_TIME_KEY_SUFFIX,
-            ...prefixes,
-            ...windows.map((w) => (w ? 'tiles' : '')),
-            ...indexes.map((i) => parts[i]),
-          ];
-          const joined = await commandSpans(
+          reply = await commandSpans(
             parent,
             () => ({ commands: ['eval'], node: nodeKey }),
-            () => node.eval(READ_ENTITIES, 0, ...args),
+            () =>
+              node.eval(
+                READ_ENTITIES,
+                0,
+                np,
+                tiled.length,
+                EVENT_TIME_KEY_SUFFIX,
+                ...plain.map((j) => prefixes[j]),
+                ...tiled.map((j) => prefixes[j]),
+                ...indexes.map((i) => parts[i]),
+              ),
           ).catch(() => undefined);
-          values = typeof joined === 'string' ? joined.split(',') : undefined;
-          // A value with a comma in it breaks the format; the MGETs below still read it.
-          if (values?.length !== 2 * n * indexes.length) values = undefined;
         }
-        if (values) {
-          indexes.forEach((i, k) => (out[i] = toValues(values, 2 * n * k, features, windows)));
+        const strings = reply as (string | null)[] | undefined;
+        const values = typeof strings?.[0] === 'string' ? strings[0].split(',') : undefined;
+        // A value with a comma in it breaks the format; the MGETs below still read it.
+        if (
+          strings?.length === 1 + tiled.length * indexes.length &&
+          (np === 0 || values?.length === 2 * np * indexes.length)
+        ) {
+          const flat = new Array<string | null>(2 * n).fill('');
+          indexes.forEach((i, k) => {
+            for (let p = 0; p < np; p++) {
+              flat[plain[p]] = values![2 * np * k + p];
+              flat[n + plain[p]] = values![2 * np * k + np + p];
+            }
+            for (let t = 0; t < tiled.length; t++) {
+              flat[tiled[t]] = strings[1 + tiled.length * k + t];
+            }
+            out[i] = toValues(flat, 0, features, windows);
+          });
           return;
         }
         await Promise.all(
