@@ -43,6 +43,9 @@ async function main(): Promise<void> {
       return { ready, status, detail: health.detail };
     },
   });
+  // Windows of the old layout (hashes) read as absent until packed: before the first write.
+  const packed = await store.packFormat0Windows(STREAM_FEATURES);
+  if (packed > 0) logger.info('time windows packed into the current layout', { keys: packed });
   await writer.start();
   started = true;
   const shutdown = async (signal: string) => {

@@ -71,6 +71,8 @@ const SCRIPT_LOAD = '+script|load';
  * Kafka offsets (WAIT: FSTORE_WRITER_WAIT_REPLICAS).
  */
 const REPLICA_WAIT = '+wait';
+/** The writer finds the windows of the old layout (hashes) to pack when it starts. */
+const FORMAT_0_SCAN = '+scan';
 /**
  * Writes of the set-if-not-older scripts (plain values) and of time-window tiles (WRITE_TILE: a
  * record of the window's string in place; HGETALL, in READS, packs a hash of the older format).
@@ -135,6 +137,7 @@ export function redisClusterAclRules(
       SCRIPT_LOAD,
       ...WRITES,
       REPLICA_WAIT,
+      FORMAT_0_SCAN,
       ...keyPatterns(stream, false),
     ],
     // redis-py's cluster client asks COMMAND for the commands' key positions.

@@ -135,6 +135,34 @@ describe('RedisClusterOnlineStore', () => {
     expect(await store.read('customer', [[old]], [purchases])).toEqual([
       [{ value: 5, eventTime: tileNow - 1, window: { start: tileNow - 60 * MIN, end: tileNow } }],
     ]);
+    // The writer packs the hashes left when it starts (as its own Redis user: SCAN in its ACL),
+    // so that an entity with no new event reads its window too; a second pass packs nothing.
+    const idle = `c-${randomUUID()}`;
+    const idleKey = `purchases_1h:{${idle}}`;
+    await store.client.hset(
+      idleKey,
+      String((tileNow / MIN - 2) % 61),
+      `${tileNow - 2 * MIN}:3::${tileNow - 2 * MIN - 9}`,
+    );
+    await store.client.pexpireat(idleKey, tileNow + 58 * MIN);
+    const writer = RedisClusterOnlineStore.fromConfig(config, 'feature-writer');
+    try {
+      expect(await writer.packFormat0Windows([purchases])).toBeGreaterThanOrEqual(1);
+      expect(await store.client.type(idleKey)).toBe('string');
+      expect(await store.client.pexpiretime(idleKey)).toBe(tileNow + 58 * MIN);
+      expect(await store.read('customer', [[idle]], [purchases])).toEqual([
+        [
+          {
+            value: 3,
+            eventTime: tileNow - 2 * MIN - 9,
+            window: { start: tileNow - 60 * MIN, end: tileNow },
+          },
+        ],
+      ]);
+      expect(await writer.packFormat0Windows([purchases])).toBe(0);
+    } finally {
+      await writer.close();
+    }
     // Many entities go through the per-node script, with plain features beside the window.
     const others = Array.from({ length: 200 }, () => `c-${randomUUID()}`);
     await store.write(others.map((o, i) => ({ ...tile(tileNow, i + 1), keyParts: [o] })));

@@ -17,7 +17,15 @@ import {
 import { tileSlots, WindowBounds } from '@fstore/definitions';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { SerialWaits } from './serial-waits';
-import { encodeTile, mergeTiles, readWindow, Tile, tilePlacement, WRITE_TILE } from './tiles';
+import {
+  encodeTile,
+  mergeTiles,
+  PACK_WINDOW_HASH,
+  readWindow,
+  Tile,
+  tilePlacement,
+  WRITE_TILE,
+} from './tiles';
 import { TurnBatcher } from './turn-batcher';
 import { formatValue } from './values';
 
@@ -150,6 +158,8 @@ type SetIfNewerCluster = Cluster & {
   setIfNewer(valueKey: string, tsKey: string, value: string, eventTime: string): Promise<number>;
   /** WRITE_TILE (tiles.ts): slot, lap, record, expiry, g, S. */
   writeTile(key: string, ...args: string[]): Promise<number>;
+  /** PACK_WINDOW_HASH (tiles.ts): g, S. */
+  packWindowHash(key: string, g: string, slots: string): Promise<number>;
 };
 
 /**
@@ -260,6 +270,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
     ) as SetIfNewerCluster;
     this.cluster.defineCommand('setIfNewer', { numberOfKeys: 2, lua: SET_IF_NEWER });
     this.cluster.defineCommand('writeTile', { numberOfKeys: 1, lua: WRITE_TILE });
+    this.cluster.defineCommand('packWindowHash', { numberOfKeys: 1, lua: PACK_WINDOW_HASH });
     // Errors reach callers through the failed commands; this keeps ioredis from logging them too.
     this.cluster.on('error', () => undefined);
   }
@@ -446,6 +457,39 @@ export class RedisClusterOnlineStore implements OnlineStore {
         }
       }),
     );
+  }
+
+  /**
+   * Packs every time-window key of these features still stored as a hash (format 0, before
+   * 2026-12) into its format-1 string, master by master (SCAN … TYPE hash), and returns how many
+   * it packed. A reader's MGET answers nil for a hash, so such a window would read as absent until
+   * its entity's next event; the writer runs this when it starts. Idempotent.
+   */
+  async packFormat0Windows(features: readonly FeatureDefinition[]): Promise<number> {
+    await this.ready();
+    let packed = 0;
+    for (const def of features) {
+      if (!def.tiles) continue;
+      const g = String(def.tiles.granularityMs);
+      const slots = String(tileSlots(def.tiles.windowMs, def.tiles.granularityMs));
+      for (const node of this.cluster.nodes('master')) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(
+            cursor,
+            'MATCH',
+            `${featureKeyPrefix(def.name)}*`,
+            'COUNT',
+            1000,
+            'TYPE',
+            'hash',
+          );
+          cursor = next;
+          for (const key of keys) packed += await this.cluster.packWindowHash(key, g, slots);
+        } while (cursor !== '0');
+      }
+    }
+    return packed;
   }
 
   async close(): Promise<void> {

@@ -96,26 +96,17 @@ export function tilePlacement(tiles: TiledWindow, tileEnd: number) {
   return { ...ringOf(tiles, tileEnd), expireAt: tilesExpireAt(tileEnd, tiles.windowMs) };
 }
 
-// Stores one tile in its record of the window's string, unless the record holds a newer tile (a
-// greater lap: same slot), and pushes the key's expiry out to the newest tile's (never back).
-// KEYS[1]: the window's key; ARGV: the slot, the tile's lap, its record, the expiry (epoch ms),
-// g and S (for a hash of format 0). An expiry already past deletes the key: its tiles are outside
-// every window a reader can ask for. SET … KEEPTTL when the records are widened keeps that expiry.
-// A hash under the key (format 0, before this one: field = slot, value = `<end>:<events>:
-// <aggregate>:<newest event time>`) is first packed into a string of the same tiles and expiry.
-export const WRITE_TILE = `
-local key, slot, lap, tile = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+// The start of both scripts: the layout's helpers, and the packing of a format-0 hash (field =
+// slot, value = `<end>:<events>:<aggregate>:<newest event time>`) into a format-1 string of the
+// same tiles and expiry, at least `width` wide; returns the new header.
+const TILES_LUA = `
 local HEADER, SLACK = ${TILES_HEADER_LENGTH}, ${TILE_WIDTH_SLACK}
 local function pad(s, width) return s .. string.rep(' ', width - #s) end
 local function header(width) return string.format('${TILES_FORMAT}:%04d;', width) end
-if #tile + SLACK > ${MAX_TILE_WIDTH} then return redis.error_reply('tile too long: ' .. #tile) end
--- The header (or '' for no key) in one command; a hash fails it (WRONGTYPE).
-local head = redis.pcall('GETRANGE', key, 0, HEADER - 1)
-if type(head) == 'table' then
-  local g, slots = tonumber(ARGV[5]), tonumber(ARGV[6])
+local function packHash(key, g, slots, width)
   local expiry = redis.call('PEXPIRETIME', key)
   local fields = redis.call('HGETALL', key)
-  local tiles, last, width = {}, -1, #tile + SLACK
+  local tiles, last = {}, -1
   for i = 1, #fields, 2 do
     local s = tonumber(fields[i])
     local e, mid, t = string.match(fields[i + 1], '^(%d+):(%d+:[^:]*):(%d+)$')
@@ -131,7 +122,24 @@ if type(head) == 'table' then
   redis.call('DEL', key)
   redis.call('SET', key, table.concat(out))
   if expiry > 0 then redis.call('PEXPIREAT', key, expiry) end
-  head = header(width)
+  return header(width)
+end
+`;
+
+// Stores one tile in its record of the window's string, unless the record holds a newer tile (a
+// greater lap: same slot), and pushes the key's expiry out to the newest tile's (never back).
+// KEYS[1]: the window's key; ARGV: the slot, the tile's lap, its record, the expiry (epoch ms),
+// g and S (for a hash of format 0). An expiry already past deletes the key: its tiles are outside
+// every window a reader can ask for. SET … KEEPTTL when the records are widened keeps that expiry.
+// A hash under the key (format 0, before this one: field = slot, value = `<end>:<events>:
+// <aggregate>:<newest event time>`) is first packed into a string of the same tiles and expiry.
+export const WRITE_TILE = `${TILES_LUA}
+local key, slot, lap, tile = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+if #tile + SLACK > ${MAX_TILE_WIDTH} then return redis.error_reply('tile too long: ' .. #tile) end
+-- The header (or '' for no key) in one command; a hash fails it (WRONGTYPE).
+local head = redis.pcall('GETRANGE', key, 0, HEADER - 1)
+if type(head) == 'table' then
+  head = packHash(key, tonumber(ARGV[5]), tonumber(ARGV[6]), #tile + SLACK)
 end
 local width
 if head == '' then
@@ -155,6 +163,16 @@ if stored and stored > lap then return 0 end
 redis.call('SETRANGE', key, at, pad(tile, width))
 local expiry = redis.call('PEXPIRETIME', key)
 if expiry < tonumber(ARGV[4]) then redis.call('PEXPIREAT', key, ARGV[4]) end
+return 1`;
+
+// Packs the format-0 hash under KEYS[1] into its format-1 string (ARGV: g, S); 0 when the key is
+// not a hash (packed meanwhile, or gone). The writer runs it over every hash of its time-window
+// features when it starts (RedisClusterOnlineStore.packFormat0Windows), so that no window stays
+// unreadable until its entity's next event.
+export const PACK_WINDOW_HASH = `${TILES_LUA}
+local head = redis.pcall('GETRANGE', KEYS[1], 0, HEADER - 1)
+if type(head) ~= 'table' then return 0 end
+packHash(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), SLACK)
 return 1`;
 
 export const readWindow = (tiles: TiledWindow, readTime: number): WindowBounds =>
