@@ -222,7 +222,10 @@ describe('GET /v1/features/{entity}/{id} and POST /v1/features/batch', () => {
     const p = `p-${randomUUID()}`;
     // A time window's tile: the window the read covers comes with the value.
     const g = featureByName('units_sold_7d')!.tiles!.granularityMs;
-    const tileEnd = Math.ceil(Date.now() / g) * g;
+    // The tile of the event (its event time inside it, as the stream job writes tiles), and the
+    // window a read now covers (which ends at the tile of the read time).
+    const tileEnd = Math.ceil(eventTime / g) * g;
+    const windowEnd = Math.ceil(Date.now() / g) * g;
     await store.write([
       { feature: 'avg_review', keyParts: [p], value: 4.2, eventTime },
       { feature: 'units_sold', keyParts: [p], value: 3, eventTime },
@@ -249,8 +252,8 @@ describe('GET /v1/features/{entity}/{id} and POST /v1/features/batch', () => {
           event_time: at,
           stale: true,
           window: {
-            start: new Date(tileEnd - 7 * 86_400_000).toISOString(),
-            end: new Date(tileEnd).toISOString(),
+            start: new Date(windowEnd - 7 * 86_400_000).toISOString(),
+            end: new Date(windowEnd).toISOString(),
           },
         },
       },

@@ -67,6 +67,23 @@ describe('decodeChangelog', () => {
         json({ events: 1, event_time: '1970-01-01 00:00:59' }),
       ),
     ).toMatchObject({ ok: true, write: { tile: { aggregate: null, events: 1 } } });
+    // The newest event time must lie inside its tile: (end − 1 min, end] here.
+    for (const eventTime of ['1970-01-01 00:01:00.001', '1970-01-01 00:00:00']) {
+      expect(
+        decodeChangelog(
+          count,
+          json({ customer_id: 'c1', tile_end: 60_000 }),
+          json({ events: 1, event_time: eventTime }),
+        ),
+      ).toMatchObject({ ok: false, rule: 'event_time' });
+    }
+    expect(
+      decodeChangelog(
+        count,
+        json({ customer_id: 'c1', tile_end: 60_000 }),
+        json({ events: 1, event_time: '1970-01-01 00:00:00.001' }),
+      ),
+    ).toMatchObject({ ok: true });
     expect(
       decodeChangelog(count, json({ customer_id: 'c1', tile_end: 59_000 }), null),
     ).toMatchObject({ ok: false, rule: 'tile_end' });

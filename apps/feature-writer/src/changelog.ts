@@ -100,6 +100,15 @@ function decodeTile(
   const eventTime = parseEventTime(row.event_time);
   if (eventTime === undefined)
     return fail('event_time', `not a timestamp: ${String(row.event_time)}`);
+  // A tile's newest event lies inside it, (end − g, end]: the stored record keeps its age from
+  // the end (encodeTile), and a record that cannot be stored must not hold its batch forever.
+  const age = (end as number) - eventTime;
+  if (age < 0 || age >= feature.tiles!.granularityMs) {
+    return fail(
+      'event_time',
+      `${String(row.event_time)} is not inside the tile ending ${new Date(end as number).toISOString()}`,
+    );
+  }
   if (!Number.isSafeInteger(row.events) || (row.events as number) < 1) {
     return fail('events', `not a positive count: ${JSON.stringify(row.events)}`);
   }

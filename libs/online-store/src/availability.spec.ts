@@ -98,6 +98,13 @@ describe('isOnlineStoreUnavailable', () => {
     expect(isOnlineStoreUnavailable(new Error('read failed', { cause: own }))).toBe(true);
   });
 
+  it("is true for the cluster client's redirections running out (ioredis's message)", () => {
+    // ioredis/built/cluster/index.js handleError: a command routed maxRedirections times.
+    const e = new Error('Too many Cluster redirections. Last error: Error: Connection is closed.');
+    expect(isOnlineStoreUnavailable(e)).toBe(true);
+    expect(isOnlineStoreUnavailable(new Error('Too many redirections in my loop'))).toBe(false);
+  });
+
   it('is false for a bug', () => {
     expect(
       isOnlineStoreUnavailable(

@@ -26,6 +26,13 @@ const CLIENT_MESSAGES = [
   // RedisClusterOnlineStore's own, when the cluster does not become ready.
   'Redis Cluster is not reachable',
 ];
+/**
+ * The cluster client's error for a command it could not route in `maxRedirections` tries: each
+ * try went to a node that was gone (a killed master, until the cluster fails over) or answered
+ * a redirect or TRYAGAIN. Seen for a single-entity MGET with a master killed (the pipeline of
+ * the same command reported the node's "Connection is closed." instead).
+ */
+const REDIRECTIONS_EXHAUSTED = /^Too many Cluster redirections\./;
 /** Redis's replies while the cluster or a node cannot serve (not a refused command). */
 const UNAVAILABLE_REPLIES = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|BUSY)\b/;
 
@@ -44,7 +51,7 @@ export function isOnlineStoreUnavailable(e: unknown): boolean {
   const code = (e as { code?: unknown }).code;
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
   if (CLIENT_ERROR_NAMES.has(e.name)) return true;
-  if (CLIENT_MESSAGES.includes(e.message)) return true;
+  if (CLIENT_MESSAGES.includes(e.message) || REDIRECTIONS_EXHAUSTED.test(e.message)) return true;
   if (e instanceof AggregateError) return e.errors.some(isOnlineStoreUnavailable);
   return e.cause !== undefined && isOnlineStoreUnavailable(e.cause);
 }
