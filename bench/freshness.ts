@@ -45,6 +45,7 @@ import {
   VARIANTS,
   VariantResult,
 } from './freshness/report';
+import { wireMessage } from './soak/load';
 
 /** The four seed features: what the hand-written jobs compute (stream, no windows). */
 const SEED = new Set(STREAM_FEATURES.filter((f) => !f.tiles).map((f) => f.name));
@@ -80,26 +81,16 @@ const utc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0
 /** One event; ids are the variant's own (`entity` prefix), so its Redis keys are too. */
 function event(entity: string, run: string, i: number, now: number, sampled: boolean) {
   const customer = sampled ? `${entity}fresh-${run}-${i}` : `${entity}c${i % 5000}`;
-  return {
-    key: customer,
-    value: JSON.stringify({
-      event_id: `${entity}${run}-${i}`,
-      customer_id: customer,
-      product_id: `${entity}p${i % 2000}`,
-      category: `${entity}cat${i % 8}`,
-      price: 10 + (i % 90),
-      quantity: 1 + (i % 3),
-      transaction_date: utc(now),
-      review_rating: i % 4 === 0 ? null : 1 + (i % 5),
-      review_text: null,
-      customer_age: 30,
-      customer_gender: null,
-      country: null,
-      device_type: null,
-      browsing_duration: 60,
-      previous_purchases: 1,
-    }),
-  };
+  return wireMessage({
+    event_id: `${entity}${run}-${i}`,
+    customer_id: customer,
+    product_id: `${entity}p${i % 2000}`,
+    category: `${entity}cat${i % 8}`,
+    price: 10 + (i % 90),
+    quantity: 1 + (i % 3),
+    transaction_date: utc(now),
+    review_rating: i % 4 === 0 ? null : 1 + (i % 5),
+  });
 }
 
 interface Env {
@@ -408,15 +399,7 @@ async function main(): Promise<void> {
     commandTimeoutMs: 15000,
   });
   const cleanups = new Cleanups(log);
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: cleaning up`);
-    void cleanups.runAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  cleanups.runOnSignals();
 
   const env: Env = {
     config,

@@ -403,15 +403,7 @@ async function main(): Promise<void> {
   });
   const env: Env = { config, paths, flink: FlinkJobs.fromConfig(config), admin, store };
   const cleanups = new Cleanups(log);
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: cleaning up`);
-    void cleanups.runAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  cleanups.runOnSignals();
   cleanups.add('close the clients', async () => {
     await producer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
@@ -451,11 +443,23 @@ async function main(): Promise<void> {
       (config.auth.accessTtlSeconds * 1000) / 2,
     );
     cleanups.add('stop renewing the token', async () => clearInterval(renew));
-    const producing = produceLoad(producer, shape, o, end, counters, kept, () => stopping);
+    const producing = produceLoad(
+      producer,
+      shape,
+      o,
+      end,
+      counters,
+      kept,
+      () => cleanups.interrupted,
+    );
     const lastCustomer = featureKey(READ_FEATURE, [`${shape.prefix}c${o.customers - 1}`]);
     const reading = (async () => {
       const waitUntil = Math.min(end, Date.now() + READ_WAIT_MS);
-      while (Date.now() < waitUntil && !stopping && !(await store.client.exists(lastCustomer))) {
+      while (
+        Date.now() < waitUntil &&
+        !cleanups.interrupted &&
+        !(await store.client.exists(lastCustomer))
+      ) {
         await sleep(500);
       }
       readStart = Date.now();
@@ -469,13 +473,13 @@ async function main(): Promise<void> {
         o,
         end,
         counters,
-        () => stopping,
+        () => cleanups.interrupted,
       );
     })();
     const sampling = (async () => {
       for (let n = 1; ; n++) {
         const at = start + n * o.sampleSeconds * 1000;
-        if (at > end || stopping) break;
+        if (at > end || cleanups.interrupted) break;
         await sleep(at - Date.now());
         samples.push(await sample(env, (Date.now() - start) / 1000, counters));
         log(progressLine(samples[samples.length - 1]));
