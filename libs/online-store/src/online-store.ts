@@ -13,6 +13,7 @@ import {
   featureByName,
   featureKey,
   featureKeyPrefix,
+  TiledWindow,
 } from '@fstore/contracts';
 import { tileSlots, WindowBounds } from '@fstore/definitions';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
@@ -169,6 +170,11 @@ type SetIfNewerCluster = Cluster & {
  * are the instrumentation's (the command's name only: no key, no value). Without a parent it is
  * the round trip alone (`describe`, the commands and the node's "host:port", is not called).
  */
+/** The ring's g and S, the last arguments of WRITE_TILE and those of PACK_WINDOW_HASH. */
+function ringArgs(tiles: TiledWindow): [string, string] {
+  return [String(tiles.granularityMs), String(tileSlots(tiles.windowMs, tiles.granularityMs))];
+}
+
 async function commandSpans<T>(
   parent: Span | undefined,
   describe: () => { commands: readonly string[]; node?: string },
@@ -315,8 +321,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
         const { tiles } = def;
         const { slot, lap, expireAt } = tilePlacement(tiles, row.tile.end);
         const record = encodeTile(tiles, row.tile);
-        const ring = [tiles.granularityMs, tileSlots(tiles.windowMs, tiles.granularityMs)];
-        return { key, tile: [slot, lap, record, expireAt, ...ring].map(String) };
+        return { key, tile: [...[slot, lap, record, expireAt].map(String), ...ringArgs(tiles)] };
       }
       const value = row.value === null ? '' : formatValue(def.type, row.value);
       const eventTime = row.eventTime === undefined ? '' : String(Math.trunc(row.eventTime));
@@ -461,33 +466,33 @@ export class RedisClusterOnlineStore implements OnlineStore {
 
   /**
    * Packs every time-window key of these features still stored as a hash (format 0, before
-   * 2026-12) into its format-1 string, master by master (SCAN … TYPE hash), and returns how many
-   * it packed. A reader's MGET answers nil for a hash, so such a window would read as absent until
-   * its entity's next event; the writer runs this when it starts. Idempotent.
+   * 2026-12) into its format-1 string, and returns how many it packed. A reader's MGET answers
+   * nil for a hash, so such a window would read as absent until its entity's next event; the
+   * writer runs this when it starts. One pass over each master's hashes (SCAN … TYPE hash), not
+   * one per feature, each page's keys packed together. Idempotent.
    */
   async packFormat0Windows(features: readonly FeatureDefinition[]): Promise<number> {
     await this.ready();
-    let packed = 0;
+    // g and S of each window's feature, by its keys' prefix (a feature name has no ':').
+    const ringOf = new Map<string, [string, string]>();
     for (const def of features) {
-      if (!def.tiles) continue;
-      const g = String(def.tiles.granularityMs);
-      const slots = String(tileSlots(def.tiles.windowMs, def.tiles.granularityMs));
-      for (const node of this.cluster.nodes('master')) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await node.scan(
-            cursor,
-            'MATCH',
-            `${featureKeyPrefix(def.name)}*`,
-            'COUNT',
-            1000,
-            'TYPE',
-            'hash',
-          );
-          cursor = next;
-          for (const key of keys) packed += await this.cluster.packWindowHash(key, g, slots);
-        } while (cursor !== '0');
-      }
+      if (def.tiles) ringOf.set(featureKeyPrefix(def.name), ringArgs(def.tiles));
+    }
+    if (ringOf.size === 0) return 0;
+    let packed = 0;
+    for (const node of this.cluster.nodes('master')) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'COUNT', 1000, 'TYPE', 'hash');
+        cursor = next;
+        const done = await Promise.all(
+          keys.map((key) => {
+            const ring = ringOf.get(key.slice(0, key.indexOf(':') + 1));
+            return ring ? this.cluster.packWindowHash(key, ...ring) : 0;
+          }),
+        );
+        packed += done.reduce((sum, n) => sum + n, 0);
+      } while (cursor !== '0');
     }
     return packed;
   }
