@@ -172,6 +172,54 @@ describe('fstore stack', () => {
     expect(fstore('stack', 'status').stdout).toMatch(/stack\s+supervisor\s+\d+\s+\S+\s+healthy/);
   });
 
+  it('keeps scripted and transactional writes when Redis restarts (its AOF replayed)', async () => {
+    // Redis logs a script's effects and a MULTI/EXEC as MULTI/EXEC, and 7.0 checked those
+    // against the `default` user's rules while replaying them (redis-acl.ts, DEFAULT_USER).
+    const run = randomUUID();
+    const keys = Array.from({ length: 30 }, (_, i) => `test:aof:${run}:${i}`);
+    const cluster = new Cluster(
+      config.redis.clusterPorts.map((port) => ({ host, port })),
+      {
+        redisOptions: redisAuth,
+      },
+    );
+    const queue = new Redis({ host, port: config.redis.queuePort, ...redisAuth });
+    try {
+      for (const [i, key] of keys.entries()) {
+        await cluster.eval(
+          "redis.call('SET', KEYS[1], ARGV[1]); redis.call('PEXPIRE', KEYS[1], 600000)",
+          1,
+          key,
+          `v${i}`,
+        );
+      }
+      await queue.multi().set(`test:aof:${run}`, 'queued').expire(`test:aof:${run}`, 600).exec();
+    } finally {
+      cluster.disconnect();
+      queue.disconnect();
+    }
+
+    expect(fstore('stack', 'down', 'redis').status).toBe(0);
+    const up = fstore('stack', 'up', 'redis');
+    expect(up.status).toBe(0);
+
+    const after = new Cluster(
+      config.redis.clusterPorts.map((port) => ({ host, port })),
+      {
+        redisOptions: redisAuth,
+      },
+    );
+    const queueAfter = new Redis({ host, port: config.redis.queuePort, ...redisAuth });
+    try {
+      const values = await Promise.all(keys.map((key) => after.get(key)));
+      expect(values).toEqual(keys.map((_, i) => `v${i}`));
+      expect(await queueAfter.get(`test:aof:${run}`)).toBe('queued');
+    } finally {
+      after.disconnect();
+      queueAfter.disconnect();
+    }
+  });
+
   it('is a no-op when run a second time', () => {
     fstore('stack', 'up', 'core');
     const pids = fstore('stack', 'status').stdout;

@@ -84,14 +84,14 @@ describe('Redis ACL rules', () => {
     ]);
   });
 
-  it('writes users with hashed passwords, the default user off, a user without password off', () => {
+  it('writes users with hashed passwords, the default user off (its rights for AOF replay), a user without password off', () => {
     const text = redisAclFile(
       { 'feature-server': ['+get', '%R~a:*'], 'feature-writer': ['+set'] },
       { 'feature-server': 'secret-1' },
     );
     const hash = createHash('sha256').update('secret-1').digest('hex');
     expect(text.split('\n')).toEqual([
-      'user default off resetpass resetkeys resetchannels -@all',
+      'user default off resetpass resetkeys resetchannels ~* &* +@all',
       `user feature-server on #${hash} resetkeys resetchannels -@all +get %R~a:*`,
       'user feature-writer off resetkeys resetchannels -@all +set',
       '',

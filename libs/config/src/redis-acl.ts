@@ -8,6 +8,20 @@ import { createHash } from 'crypto';
  * log in as one of these can run nothing.
  */
 
+/**
+ * The `default` user: off and without a password, so no connection can log in as it (AUTH
+ * answers WRONGPASS, every other command NOAUTH), yet allowed every command and key. Why the
+ * rights: Redis replays its append-only file as `default`, and 7.0 (the stack's, Debian's
+ * 7.0.15) checks each command of a MULTI/EXEC against that user's rules again at EXEC, also
+ * while loading. Script effects and BullMQ's transactions are written to the AOF as MULTI/EXEC,
+ * so with `-@all` every one of them was refused on restart (`-NOPERM ACLs rules changed…` in
+ * the log) and lost: the last values, tiles and queue jobs written since the last AOF rewrite.
+ * redis/redis#14545 (and valkey-io/valkey#3984) skip that check for the AOF client; once the
+ * stack's Redis has it, this can go back to `-@all`. test/foundation/stack.medium-spec.ts
+ * restarts Redis and reads scripted and transactional writes back.
+ */
+const DEFAULT_USER = 'user default off resetpass resetkeys resetchannels ~* &* +@all';
+
 /** The users of the Redis Cluster (the online store). */
 export const REDIS_CLUSTER_USERS = [
   'fstore-admin',
@@ -182,7 +196,7 @@ const sha256 = (password: string) => createHash('sha256').update(password).diges
 
 /**
  * An ACL file (`aclfile`): every user of `rules` switched on with its password (as its SHA-256,
- * so the file never holds one in clear), the `default` user off. A user without a password is
+ * so the file never holds one in clear), the `default` user off (DEFAULT_USER). A user without a password is
  * left off. `hash` renders a password (Kubernetes: a placeholder its start script replaces).
  */
 export function redisAclFile(
@@ -190,7 +204,7 @@ export function redisAclFile(
   passwords: Readonly<Record<string, string | undefined>>,
   hash: (password: string) => string = sha256,
 ): string {
-  const lines = ['user default off resetpass resetkeys resetchannels -@all'];
+  const lines = [DEFAULT_USER];
   for (const [user, userRules] of Object.entries(rules)) {
     const password = passwords[user];
     const auth = password ? `on #${hash(password)}` : 'off';
