@@ -14,13 +14,12 @@
  * results must be equal. Prints rows/s per engine (best round), the ratio and an estimate for
  * 100 M rows: the engine's fixed cost per run (measured with a window that holds no data) plus
  * the per-row cost measured here. The figures also go to <work dir>/batch-features-result.json.
- * DuckDB comes from bench/requirements.txt, installed into the project venv when missing.
+ * DuckDB comes from bench/requirements.txt, installed into the project venv when missing
+ * (runSparkBench).
  */
-import { spawnSync } from 'child_process';
 import { rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { loadConfig, PROJECT_ROOT } from '@fstore/config';
-import { projectVenv } from '../apps/cli/src/stack/spark';
+import { loadConfig } from '@fstore/config';
 import { arg } from './args';
 import { fmt, prepareEvents, runSparkBench } from './spark-bench';
 
@@ -39,24 +38,12 @@ interface BenchResult {
   duckdb_version: string;
 }
 
-function ensureDuckdb(): void {
-  const python = projectVenv().python;
-  if (spawnSync(python, ['-c', 'import duckdb']).status === 0) return;
-  const requirements = join(PROJECT_ROOT, 'bench', 'requirements.txt');
-  console.error(`installing ${requirements} into ${projectVenv().root}`);
-  const pip = spawnSync(python, ['-m', 'pip', 'install', '-q', '-r', requirements], {
-    stdio: 'inherit',
-  });
-  if (pip.status !== 0) throw new Error(`pip install -r ${requirements} failed`);
-}
-
 async function main(): Promise<void> {
   const config = loadConfig();
   const rows = Number(arg('rows', '10000000'));
   const rounds = Math.max(1, Number(arg('rounds', '2')));
   const dir = arg('work-dir', join(config.stackDir, 'bench', 'batch-features'));
   if (!Number.isInteger(rows) || rows < 1) throw new Error(`--rows must be a positive integer`);
-  ensureDuckdb();
 
   const events = await prepareEvents(dir, rows, 'rows');
   const args = ['--definitions', events.definitions, '--parquet', events.parquet, '--as-of', AS_OF];

@@ -17,7 +17,6 @@
  * Afterwards the variant's jobs are cancelled and its topics, consumer groups and Redis keys
  * deleted (also on failure or Ctrl-C). Figures: <stack>/data/bench/freshness-result.json.
  */
-import type { ChildProcess } from 'child_process';
 import { randomUUID } from 'crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
@@ -29,7 +28,7 @@ import { compileStreamJobs } from '@fstore/definitions';
 import { FlinkJobs } from '@fstore/flink';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 import { runningPid, StackPaths } from '../apps/cli/src/stack/processes';
-import { startWriterProcess } from '../test/support/writer-process';
+import { startWriterProcess, stopWriterProcess } from '../test/support/writer-process';
 import { Cleanups } from './cleanups';
 import { deleteEntityKeys } from './redis';
 import { CpuMeter } from './serving/cpu';
@@ -134,15 +133,6 @@ function jobsOf(variant: Variant, id: string, tx: string, featurePrefix: string)
       CONSUMER_GROUP: `bench-fresh-${id}-${f.name}`,
     },
   }));
-}
-
-async function stopWriter(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
-  await exited;
-  clearTimeout(timer);
 }
 
 async function otherRunningJobs(flink: FlinkJobs, mine: Set<string>): Promise<number> {
@@ -309,7 +299,7 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
   }).catch((e: Error) => {
     throw new BenchError(e.message);
   });
-  cleanups.add('stop the writer', () => stopWriter(writer));
+  cleanups.add('stop the writer', () => stopWriterProcess(writer));
   log(`  feature writer running (pid ${writer.pid})`);
   const meter = new CpuMeter({ taskmanager: [env.taskManagerPid], writer: [writer.pid!] });
 

@@ -3,7 +3,7 @@
  * command-line reading, the generated events they convert once into Parquet, and the
  * spark-submit of their Python script with its result read back.
  */
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { loadConfig, PROJECT_ROOT } from '@fstore/config';
@@ -60,9 +60,25 @@ export interface SparkBenchRun {
   isProgress: (line: string) => boolean;
 }
 
-/** spark-submit of a bench script; its progress lines go to stderr, its BENCH_RESULT is parsed. */
+/** DuckDB, the reference of both benchmarks: bench/requirements.txt into the project venv. */
+function ensureDuckdb(): void {
+  const python = projectVenv().python;
+  if (spawnSync(python, ['-c', 'import duckdb']).status === 0) return;
+  const requirements = join(PROJECT_ROOT, 'bench', 'requirements.txt');
+  console.error(`installing ${requirements} into ${projectVenv().root}`);
+  const pip = spawnSync(python, ['-m', 'pip', 'install', '-q', '-r', requirements], {
+    stdio: 'inherit',
+  });
+  if (pip.status !== 0) throw new Error(`pip install -r ${requirements} failed`);
+}
+
+/**
+ * spark-submit of a bench script (DuckDB installed first when missing); its progress lines go to
+ * stderr, its BENCH_RESULT is parsed.
+ */
 export function runSparkBench<T>(run: SparkBenchRun): Promise<T> {
   const { dir } = run;
+  ensureDuckdb();
   const config = loadConfig();
   const tmp = join(dir, 'spark-tmp');
   mkdirSync(tmp, { recursive: true });

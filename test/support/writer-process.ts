@@ -11,6 +11,8 @@ export interface WriterProcessOptions {
   deadLetterTopic: string;
   /** How long the writer may take to consume (default 60 s). */
   startTimeoutMs?: number;
+  /** Options for its node (a benchmark's `--cpu-prof`). */
+  nodeOptions?: readonly string[];
 }
 
 const config = loadConfig();
@@ -26,7 +28,7 @@ export async function startWriterProcess(opts: WriterProcessOptions): Promise<Ch
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ['-r', './bin/register.js', 'apps/feature-writer/src/main.ts'],
+    [...(opts.nodeOptions ?? []), '-r', './bin/register.js', 'apps/feature-writer/src/main.ts'],
     {
       cwd: PROJECT_ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -65,4 +67,14 @@ export async function startWriterProcess(opts: WriterProcessOptions): Promise<Ch
   })();
   ready.catch(() => undefined); // when it exited first, `exited` has the reason
   return Promise.race([ready, exited]);
+}
+
+/** Stops a writer of startWriterProcess: SIGTERM (it commits and leaves its group), SIGKILL after 10 s. */
+export async function stopWriterProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+  await exited;
+  clearTimeout(timer);
 }

@@ -6,6 +6,7 @@ export { headSampled, requestSpan, traceFastifyRequests } from './edge-sampling'
 export {
   annotateSpan,
   edgeSampler,
+  inBatchSpan,
   inSpan,
   startTracing,
   traceContextCarrier,

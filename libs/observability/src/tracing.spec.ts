@@ -15,7 +15,7 @@ import {
   SamplingDecision,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { inSpan, startTracing, traceContextCarrier, tracingSampler } from './index';
+import { inBatchSpan, inSpan, startTracing, traceContextCarrier, tracingSampler } from './index';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const PARENT_ID = 'b7ad6b7169203331';
@@ -75,7 +75,7 @@ describe('startTracing without an endpoint', () => {
   });
 });
 
-describe('inSpan and traceContextCarrier', () => {
+describe('inSpan, inBatchSpan and traceContextCarrier', () => {
   const exporter = new InMemorySpanExporter();
   const contextManager = new AsyncLocalStorageContextManager();
 
@@ -117,5 +117,28 @@ describe('inSpan and traceContextCarrier', () => {
     expect(span.status).toEqual({ code: 2, message: 'Error: flink down' });
     expect(span.events.map((e) => e.name)).toEqual(['exception']);
     expect(span.parentSpanContext).toBeUndefined();
+  });
+
+  it("makes one CONSUMER span per Kafka batch, a trace of its own, the parent of the batch's work", async () => {
+    const outer = { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` };
+    await inSpan('caller', {}, outer, () =>
+      inBatchSpan({ topic: 'features.units_sold_7d', partition: 3, messages: 1000 }, async () => {
+        trace.getTracer('test').startSpan('evalsha').end();
+      }),
+    );
+    const [write, batch] = exporter.getFinishedSpans();
+    expect(batch.name).toBe('process features.units_sold_7d');
+    expect(batch.kind).toBe(SpanKind.CONSUMER);
+    expect(batch.attributes).toEqual({
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': 'features.units_sold_7d',
+      'messaging.destination.partition.id': '3',
+      'messaging.batch.message_count': 1000,
+    });
+    // Not under whatever was active when kafkajs called it: a batch starts its trace.
+    expect(batch.parentSpanContext).toBeUndefined();
+    expect(batch.spanContext().traceId).not.toBe(TRACE_ID);
+    expect(write.parentSpanContext?.spanId).toBe(batch.spanContext().spanId);
   });
 });

@@ -1,4 +1,12 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Span,
+} from '@opentelemetry/api';
 import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import type { IncomingMessage } from 'http';
 import { UNTRACED_PATHS } from './edge-sampling';
@@ -29,6 +37,17 @@ const OFF: Tracing = { enabled: false, shutdown: () => Promise.resolve() };
  * code runs: the feature server, whose reads have a 5 % budget for tracing (edge-sampling.ts).
  */
 const EDGE_SAMPLED: ReadonlySet<TracedService> = new Set(['feature-server']);
+
+/**
+ * Services that consume Kafka in batches and make one span per batch themselves (inBatchSpan),
+ * without kafkajs's instrumentation: the feature writer. The instrumentation makes a span per
+ * consumed record besides the batch's, and extracts each record's headers: measured with
+ * `bench:writer --cpu-prof`, 25 % of the writer's busy CPU (its `_startConsumerSpan` alone 8 % of
+ * every sample, plus the spans' garbage), and a sampled batch of 1,000 records sent 1,001 spans
+ * to Jaeger. The writer's records are Flink's changelogs, which carry no trace context to link
+ * to (docs/monitoring.md, Across services).
+ */
+const BATCH_CONSUMERS: ReadonlySet<TracedService> = new Set(['feature-writer']);
 
 /**
  * Where traces start, the ratio decides (by trace id, so every service of a trace agrees); where
@@ -137,7 +156,7 @@ export async function startTracing(
           }),
           new NestInstrumentation(),
           ...clients,
-          new KafkaJsInstrumentation(),
+          ...(BATCH_CONSUMERS.has(service) ? [] : [new KafkaJsInstrumentation()]),
         ],
   });
   return {
@@ -175,22 +194,49 @@ export async function inSpan<T>(
 ): Promise<T> {
   const parent = carrier ? propagation.extract(context.active(), carrier) : context.active();
   const tracer = trace.getTracer('fstore');
-  return tracer.startActiveSpan(
-    name,
-    { kind: SpanKind.INTERNAL, attributes },
-    parent,
-    async (span) => {
-      try {
-        return await work();
-      } catch (e) {
-        span.recordException(e instanceof Error ? e : String(e));
-        span.setStatus({ code: SpanStatusCode.ERROR, message: String(e) });
-        throw e;
-      } finally {
-        span.end();
-      }
-    },
+  return tracer.startActiveSpan(name, { kind: SpanKind.INTERNAL, attributes }, parent, (span) =>
+    withOutcome(span, work),
   );
+}
+
+/**
+ * Runs the handling of one consumed Kafka batch inside a `process <topic>` span (CONSUMER, a trace
+ * of its own, with the attributes kafkajs's instrumentation gives its batch span), so that the
+ * batch's client spans (its Redis writes) are its children. Without tracing: a no-op span.
+ */
+export async function inBatchSpan<T>(
+  batch: { topic: string; partition: number; messages: number },
+  work: () => Promise<T>,
+): Promise<T> {
+  const tracer = trace.getTracer('fstore');
+  return tracer.startActiveSpan(
+    `process ${batch.topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': batch.topic,
+        'messaging.destination.partition.id': String(batch.partition),
+        'messaging.batch.message_count': batch.messages,
+      },
+    },
+    ROOT_CONTEXT,
+    (span) => withOutcome(span, work),
+  );
+}
+
+/** Runs `work`, records its error on `span` if it fails, and ends the span. */
+async function withOutcome<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    span.recordException(e instanceof Error ? e : String(e));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: String(e) });
+    throw e;
+  } finally {
+    span.end();
+  }
 }
 
 /** Adds attributes to the active span (what a span's work learns once started); none: nothing. */
