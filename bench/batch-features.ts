@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     args,
     dir,
     shufflePartitions: 4,
+    driverMemory: '2g',
     isProgress: (line) => line.startsWith('bench:'),
   });
   rmSync(events.csv, { force: true });

@@ -56,6 +56,8 @@ export interface SparkBenchRun {
   /** The work dir: Spark's local dirs, the empty Spark configuration, the failure log. */
   dir: string;
   shufflePartitions: number;
+  /** spark.driver.memory (local mode: the executors' too), e.g. `2g`. */
+  driverMemory: string;
   /** Which of the script's stdout lines are progress, echoed to stderr. */
   isProgress: (line: string) => boolean;
 }
@@ -83,7 +85,7 @@ export function runSparkBench<T>(run: SparkBenchRun): Promise<T> {
   const tmp = join(dir, 'spark-tmp');
   mkdirSync(tmp, { recursive: true });
   const submit = [
-    ...['--master', config.spark.master, '--driver-memory', '2g'],
+    ...['--master', config.spark.master, '--driver-memory', run.driverMemory],
     ...['--conf', 'spark.ui.enabled=false', '--conf', 'spark.sql.session.timeZone=UTC'],
     ...['--conf', 'spark.driver.extraJavaOptions=-Duser.timezone=UTC'],
     ...['--conf', `spark.sql.shuffle.partitions=${run.shufflePartitions}`],

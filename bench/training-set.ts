@@ -3,13 +3,13 @@
  * own `run`, in Spark) beside the same values computed by DuckDB SQL generated from the same
  * export, over the same Parquet files, results compared row by row, in one run.
  *
- *   npm run bench:training-set [-- --events N --rows R --work-dir DIR]
+ *   npm run bench:training-set [-- --events N --rows R --work-dir DIR --driver-memory 2g]
  *
  * N generated events (default 10,000,000; no redeliveries) over 30 days, converted once by Spark
  * into Parquet partitioned by event_date (kept in the work dir, default
  * <stack>/bench/training-set, and reused); R entity rows (default 1,000,000) at random events'
  * keys and times ± a day, one in ten an entity that never existed. Spark runs on
- * FSTORE_SPARK_MASTER (local[2]) with a 2 GB driver, through spark-submit (Livy adds a fixed
+ * FSTORE_SPARK_MASTER (local[2]) with a 2 GB driver (--driver-memory), through spark-submit (Livy adds a fixed
  * submission cost and nothing else); DuckDB with as many threads and 2 GB. Timed: building the
  * training set and writing it as Parquet. Prints seconds, rows/s and the ratio, and the number of
  * values that differ (must be 0); the figures also go to <work dir>/training-set-result.json.
@@ -38,6 +38,8 @@ async function main(): Promise<void> {
   const events = Number(arg('events', '10000000'));
   const rows = Number(arg('rows', '1000000'));
   const dir = arg('work-dir', join(config.stackDir, 'bench', 'training-set'));
+  const driverMemory = arg('driver-memory', '2g');
+  if (!/^\d+[mg]$/.test(driverMemory)) throw new Error('--driver-memory must be like 2g or 512m');
   for (const [name, n] of [
     ['--events', events],
     ['--rows', rows],
@@ -48,12 +50,13 @@ async function main(): Promise<void> {
   const args = ['--definitions', generated.definitions, '--parquet', generated.parquet];
   args.push('--rows', String(rows), '--work-dir', dir);
   if (generated.generated) args.push('--csv', generated.csv);
-  console.error(`Spark (${config.spark.master}, 2 GB driver) and DuckDB`);
+  console.error(`Spark (${config.spark.master}, ${driverMemory} driver) and DuckDB`);
   const r = await runSparkBench<BenchResult>({
     script: 'training_set_bench.py',
     args,
     dir,
     shufflePartitions: 8,
+    driverMemory,
     isProgress: (line) => line.startsWith('bench:') || line.startsWith('training_set ['),
   });
   rmSync(generated.csv, { force: true });
