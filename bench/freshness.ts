@@ -44,7 +44,7 @@ import {
   VARIANTS,
   VariantResult,
 } from './freshness/report';
-import { wireMessage } from './soak/load';
+import { utc, wireMessage } from './soak/load';
 
 /** The four seed features: what the hand-written jobs compute (stream, no windows). */
 const SEED = new Set(STREAM_FEATURES.filter((f) => !f.tiles).map((f) => f.name));
@@ -74,8 +74,6 @@ function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
 }
-
-const utc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
 
 /** One event; ids are the variant's own (`entity` prefix), so its Redis keys are too. */
 function event(entity: string, run: string, i: number, now: number, sampled: boolean) {

@@ -33,6 +33,7 @@ import { arg } from './args';
 import { Cleanups } from './cleanups';
 import { deleteEntityKeys } from './redis';
 import { CpuMeter } from './serving/cpu';
+import { utc } from './soak/load';
 
 const log = (m: string) => console.error(`[bench:writer] ${m}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -46,11 +47,8 @@ function positive(name: string, fallback: string): number {
   return n;
 }
 
-/** Flink's JSON TIMESTAMP(3): `YYYY-MM-DD HH:MM:SS.fff`, UTC. */
-const flinkTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-
 /** Record i of the backlog: feature i mod n, an entity of its own id space, a newer event time. */
-export function changelogRecord(
+function changelogRecord(
   feature: FeatureDefinition,
   entityPrefix: string,
   entity: number,
@@ -61,7 +59,7 @@ export function changelogRecord(
   for (const [j, column] of ENTITIES[feature.entity].keyColumns.entries()) {
     key[column] = `${entityPrefix}${j === 0 ? entity : entity % 97}`;
   }
-  const value: Record<string, unknown> = { ...key, event_time: flinkTime(eventTime) };
+  const value: Record<string, unknown> = { ...key, event_time: utc(eventTime) };
   if (feature.tiles) {
     const g = feature.tiles.granularityMs;
     key.tile_end = Math.ceil(eventTime / g) * g; // tiles are (end − g, end]
@@ -122,7 +120,9 @@ async function main(): Promise<void> {
       for (let i = from; i < Math.min(records, from + PRODUCE_CHUNK); i++) {
         const feature = STREAM_FEATURES[i % STREAM_FEATURES.length];
         const m = changelogRecord(feature, entityPrefix, (i * 7919) % entities, start + i, i);
-        byTopic.set(topicOf(feature), [...(byTopic.get(topicOf(feature)) ?? []), m]);
+        const messages = byTopic.get(topicOf(feature)) ?? [];
+        if (messages.length === 0) byTopic.set(topicOf(feature), messages);
+        messages.push(m);
         const decoded = decodeChangelog(feature, Buffer.from(m.key), Buffer.from(m.value));
         if (!decoded.ok) throw new Error(`record ${i} does not decode: ${decoded.message}`);
         writes.push(decoded.write);

@@ -29,8 +29,11 @@ export interface SoakShape {
   checkProducts: number;
 }
 
-/** `YYYY-MM-DD HH:MM:SS.fff`, UTC: the producer's transaction_date format. */
-const utc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
+/**
+ * `YYYY-MM-DD HH:MM:SS.fff`, UTC: the producer's transaction_date format, and Flink's JSON
+ * TIMESTAMP(3) in the changelogs.
+ */
+export const utc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
 
 /**
  * Event i of the run. Customer i mod C and product i mod P: the keys of every feature stay within

@@ -9,6 +9,7 @@ import { fstore, stopStackSupervisor } from '../support/cli';
 const config = loadConfig();
 const host = config.host;
 const redisAuth = redisCredentials(config, 'fstore-admin');
+const seeds = config.redis.clusterPorts.map((port) => ({ host, port }));
 
 describe('PostgreSQL', () => {
   it('answers a query as the project role, in the project database', async () => {
@@ -28,7 +29,6 @@ describe('PostgreSQL', () => {
 });
 
 describe('Redis Cluster', () => {
-  const seeds = config.redis.clusterPorts.map((port) => ({ host, port }));
   let cluster: Cluster;
   beforeAll(() => {
     cluster = new Cluster(seeds, { redisOptions: redisAuth });
@@ -177,12 +177,7 @@ describe('fstore stack', () => {
     // against the `default` user's rules while replaying them (redis-acl.ts, DEFAULT_USER).
     const run = randomUUID();
     const keys = Array.from({ length: 30 }, (_, i) => `test:aof:${run}:${i}`);
-    const cluster = new Cluster(
-      config.redis.clusterPorts.map((port) => ({ host, port })),
-      {
-        redisOptions: redisAuth,
-      },
-    );
+    const cluster = new Cluster(seeds, { redisOptions: redisAuth });
     const queue = new Redis({ host, port: config.redis.queuePort, ...redisAuth });
     try {
       for (const [i, key] of keys.entries()) {
@@ -203,12 +198,7 @@ describe('fstore stack', () => {
     const up = fstore('stack', 'up', 'redis');
     expect(up.status).toBe(0);
 
-    const after = new Cluster(
-      config.redis.clusterPorts.map((port) => ({ host, port })),
-      {
-        redisOptions: redisAuth,
-      },
-    );
+    const after = new Cluster(seeds, { redisOptions: redisAuth });
     const queueAfter = new Redis({ host, port: config.redis.queuePort, ...redisAuth });
     try {
       const values = await Promise.all(keys.map((key) => after.get(key)));

@@ -163,6 +163,11 @@ type SetIfNewerCluster = Cluster & {
   packWindowHash(key: string, g: string, slots: string): Promise<number>;
 };
 
+/** The ring's g and S, the last arguments of WRITE_TILE and those of PACK_WINDOW_HASH. */
+function ringArgs(tiles: TiledWindow): [string, string] {
+  return [String(tiles.granularityMs), String(tileSlots(tiles.windowMs, tiles.granularityMs))];
+}
+
 /**
  * A traced read's Redis commands as client spans under `parent`, made by hand around the round
  * trip: the feature server runs without an OTel context (libs/observability's edge-sampling.ts
@@ -170,11 +175,6 @@ type SetIfNewerCluster = Cluster & {
  * are the instrumentation's (the command's name only: no key, no value). Without a parent it is
  * the round trip alone (`describe`, the commands and the node's "host:port", is not called).
  */
-/** The ring's g and S, the last arguments of WRITE_TILE and those of PACK_WINDOW_HASH. */
-function ringArgs(tiles: TiledWindow): [string, string] {
-  return [String(tiles.granularityMs), String(tileSlots(tiles.windowMs, tiles.granularityMs))];
-}
-
 async function commandSpans<T>(
   parent: Span | undefined,
   describe: () => { commands: readonly string[]; node?: string },
