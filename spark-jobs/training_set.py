@@ -19,11 +19,13 @@ job shares); nothing about a feature is restated here.
 - No value at t: NULL. Values are typed: int → bigint, decimal → decimal(38,2), double → double.
 
 How (Spark joins and window functions, no Python per row): the rows get a row number; per entity
-(key set) the qualifying events of its stream features and the rows are unioned and sorted once
-by (keys, time, events before rows, event_id): a running `last` gives each row its latest
-qualifying value, a running count numbers each feature's events and tells each row how many
-qualifying events precede it (N), range frames give the time-window reductions; the K latest
-events of a row are then an equi-join on (keys, sequence number in (N − K, N]). A row's
+(key set) the qualifying events of its `last`/`last_k` features and the rows are unioned and
+sorted once by (keys, time, events before rows, event_id): a running `last` gives each row its
+latest qualifying value, a running count numbers each feature's events and tells each row how many
+qualifying events precede it (N); the K latest events of a row are then an equi-join on (keys,
+sequence number in (N − K, N]). Time windows of width W cut time into buckets of W per key: a
+row's window is a running reduction up to t in its own bucket plus one down to t − W in the
+previous bucket (`window_values`), so every pass is linear in events + rows. A row's
 batch snapshot is the greatest as-of ≤ t of the history's partitions (a small list), and the
 history is read only for the snapshots the rows need, pivoted per entity and joined on (snapshot,
 key). The raw events are read only for the event_date partitions the rows' times and the windows
@@ -225,24 +227,137 @@ def value_column(f: FeatureDef):
     return F.when(cond, value)
 
 
-def reduce_over(reducer: str, v, over=None):
-    """sum | count | avg | min | max of v (optionally over a window); NULL when none qualified."""
+def reduce_values(reducer: str, v):
+    """sum | count | avg | min | max of v (a group's values); NULL when none qualified."""
     from pyspark.sql import functions as F  # noqa: N812
 
-    def w(col):
-        return col.over(over) if over is not None else col
-
     if reducer == "sum":
-        return w(F.sum(v))
+        return F.sum(v)
     if reducer == "count":
-        n = w(F.count(v))
+        n = F.count(v)
         return F.when(n > 0, n)
     if reducer == "avg":
-        n = w(F.count(v))
-        return F.when(n > 0, w(F.sum(v)).cast("double") / n.cast("double"))
+        n = F.count(v)
+        return F.when(n > 0, F.sum(v).cast("double") / n.cast("double"))
     if reducer in ("min", "max"):
-        return w(getattr(F, reducer)(v))
+        return getattr(F, reducer)(v)
     raise ValueError(f"unknown reducer {reducer}")
+
+
+def window_values(events, rows, keys: list[str], window_ms: int, group):
+    """(ROW, one column per feature of `group`): each row's reduction over the qualifying events
+    in (t − W, t], for features that share the window W — in passes linear in events + rows.
+
+    Why not a RANGE frame: Spark re-aggregates a sliding frame whose aggregate it cannot invert
+    (SlidingWindowFunctionFrame), so a key with many events in a window costs events × frame, and
+    min/max cannot be inverted at all; the full-size bench ran 54 min without finishing (docs/
+    training-sets.md). Instead, time is cut into buckets of W per key: a row's window (t − W, t]
+    is the part of its own bucket up to t plus the part of the previous bucket after t − W (the
+    previous bucket holds t − W, as ⌊(t − W)/W⌋ = ⌊t/W⌋ − 1). The first is a running reduction in
+    ascending time, the second one in descending time, each over the bucket's events and one mark
+    per row; no value is subtracted, so sums of doubles stay as accurate as a plain sum, and a
+    key's events spread over its buckets' partitions instead of one."""
+    from pyspark.sql import Window as W  # noqa: N814
+    from pyspark.sql import functions as F  # noqa: N812
+
+    width = window_ms * 1000  # W in microseconds, the unit of TU
+    bucket, side = "__ts_bucket", "__ts_side"  # side: 0 the row's bucket, 1 the previous one
+
+    def bucket_of(tu):
+        return (tu - F.pmod(tu, F.lit(width))).cast("long") / F.lit(width)
+
+    values = [f"__ts_v{i}" for i, _ in group]
+    ev = events.select(
+        *keys,
+        TU,
+        F.lit(0).alias(KIND),
+        F.floor(bucket_of(F.col(TU))).alias(bucket),
+        F.lit(None).cast("int").alias(side),
+        F.lit(None).cast("bigint").alias(ROW),
+        *values,
+    )
+    nulls = [F.lit(None).cast(events.schema[v].dataType).alias(v) for v in values]
+    own = rows.select(
+        *keys,
+        TU,
+        F.lit(1).alias(KIND),
+        F.floor(bucket_of(F.col(TU))).alias(bucket),
+        F.lit(0).alias(side),
+        ROW,
+        *nulls,
+    )
+    previous = rows.select(
+        *keys,
+        (F.col(TU) - F.lit(width)).alias(TU),
+        F.lit(1).alias(KIND),
+        (F.floor(bucket_of(F.col(TU))) - F.lit(1)).alias(bucket),
+        F.lit(1).alias(side),
+        ROW,
+        *nulls,
+    )
+    u = ev.unionByName(own).unionByName(previous)
+    # At equal times: ascending, events before the mark (≤ t counts); descending, the mark
+    # before the events (> t − W: an event at exactly t − W does not count).
+    up = W.partitionBy(*keys, bucket).orderBy(TU, KIND).rowsBetween(W.unboundedPreceding, 0)
+    down = (
+        W.partitionBy(*keys, bucket)
+        .orderBy(F.col(TU).desc(), F.col(KIND).desc())
+        .rowsBetween(W.unboundedPreceding, 0)
+    )
+
+    def partials(i: int, f: FeatureDef) -> dict[str, object]:
+        """The per-side reductions f's value is combined from, by name."""
+        v = F.col(f"__ts_v{i}")
+        if f.aggregation in ("min", "max"):
+            return {"r": getattr(F, f.aggregation)(v)}
+        if f.aggregation == "sum":
+            return {"s": F.sum(v)}
+        if f.aggregation == "count":
+            return {"n": F.count(v)}
+        return {"s": F.sum(v), "n": F.count(v)}  # avg
+
+    parts = {(i, name): agg for i, f in group for name, agg in partials(i, f).items()}
+    mine = F.col(side) == 0
+    marks = u.select(
+        ROW,
+        side,
+        *(
+            F.when(mine, agg.over(up)).otherwise(agg.over(down)).alias(f"__ts_{name}{i}")
+            for (i, name), agg in parts.items()
+        ),
+    ).where(F.col(KIND) == 1)
+    both = marks.groupBy(ROW).agg(
+        *(
+            F.first(F.when(F.col(side) == s, F.col(f"__ts_{name}{i}")), ignorenulls=True).alias(
+                f"__ts_{name}{i}_{s}"
+            )
+            for (i, name) in parts
+            for s in (0, 1)
+        )
+    )
+
+    def combined(i: int, name: str):
+        a, b = F.col(f"__ts_{name}{i}_0"), F.col(f"__ts_{name}{i}_1")
+        if name == "n":
+            return a + b  # counts are never NULL
+        # NULL + x would be NULL: a side without qualifying events contributes nothing.
+        return F.when(a.isNull(), b).when(b.isNull(), a).otherwise(a + b)
+
+    out = []
+    for i, f in group:
+        if f.aggregation in ("min", "max"):
+            pick = F.least if f.aggregation == "min" else F.greatest  # both skip NULLs
+            value = pick(F.col(f"__ts_r{i}_0"), F.col(f"__ts_r{i}_1"))
+        elif f.aggregation == "sum":
+            value = combined(i, "s").cast(marks.schema[f"__ts_s{i}"].dataType)
+        elif f.aggregation == "count":
+            n = combined(i, "n")
+            value = F.when(n > 0, n)
+        else:
+            n = combined(i, "n")
+            value = F.when(n > 0, combined(i, "s").cast("double") / n.cast("double"))
+        out.append(value.alias(f.name))
+    return both.select(ROW, *out)
 
 
 @dataclass
@@ -279,10 +394,68 @@ def _micros(t: datetime) -> int:
     return (t - EPOCH) // timedelta(microseconds=1)
 
 
+def last_values(events, rows, keys: list[str], last, latest):
+    """(ROW, one column per `last` and `last_k` feature) for every row, and the sorted union
+    (cached by the caller). The events and the rows are sorted once by (keys, time, events before
+    rows, event_id): a running `last` gives each row its latest qualifying value (the latest ≤ t,
+    and > t − W with a window), a running count numbers each last_k feature's events and tells
+    each row how many precede it (N); the K latest are then an equi-join on (keys, sequence
+    number in (N − K, N])."""
+    from pyspark import StorageLevel
+    from pyspark.sql import Window as W  # noqa: N814
+    from pyspark.sql import functions as F  # noqa: N812
+
+    values = [f"__ts_v{i}" for i, _ in [*last, *latest]]
+    marks = rows.select(
+        *keys,
+        TU,
+        F.lit(1).alias(KIND),
+        F.lit(None).cast("string").alias(EID),
+        ROW,
+        *(F.lit(None).cast(events.schema[v].dataType).alias(v) for v in values),
+    )
+    u = events.select(*keys, TU, KIND, EID, ROW, *values).unionByName(marks)
+    running = W.partitionBy(*keys).orderBy(TU, KIND, EID).rowsBetween(W.unboundedPreceding, 0)
+    cols = []
+    for i, f in last:
+        v = F.col(f"__ts_v{i}")
+        value = F.last(v, ignorenulls=True).over(running)
+        if f.window_ms is not None:
+            at = F.last(F.when(v.isNotNull(), F.col(TU)), ignorenulls=True).over(running)
+            value = F.when(at > F.col(TU) - F.lit(f.window_ms * 1000), value)
+        cols.append(value.alias(f"__ts_w{i}"))
+    for i, _ in latest:
+        qualifies = F.when(F.col(f"__ts_v{i}").isNotNull(), F.lit(1)).otherwise(F.lit(0))
+        cols.append(F.sum(qualifies).over(running).alias(f"__ts_n{i}"))
+    u = u.select("*", *cols).persist(StorageLevel.MEMORY_AND_DISK)
+    at_rows = u.where(F.col(KIND) == 1)
+    part = at_rows.select(ROW, *(F.col(f"__ts_w{i}").alias(f.name) for i, f in last))
+    for i, f in latest:
+        n = F.col(f"__ts_n{i}")
+        lookups = at_rows.where(n > 0).select(
+            ROW,
+            *keys,
+            F.col(TU).alias("__ts_rowtu"),
+            F.explode(F.sequence(F.greatest(n - F.lit(f.k - 1), F.lit(1)), n)).alias("__ts_s"),
+        )
+        numbered = u.where((F.col(KIND) == 0) & F.col(f"__ts_v{i}").isNotNull()).select(
+            *keys,
+            F.col(f"__ts_n{i}").alias("__ts_s"),
+            TU,
+            EID,
+            F.col(f"__ts_v{i}").alias("__ts_v"),
+        )
+        hits = lookups.join(numbered, [*keys, "__ts_s"])
+        if f.window_ms is not None:
+            hits = hits.where(F.col(TU) > F.col("__ts_rowtu") - F.lit(f.window_ms * 1000))
+        agg = reduce_values(f.reduce, F.col("__ts_v"))
+        part = part.join(hits.groupBy(ROW).agg(agg.alias(f.name)), ROW, "left")
+    return part, u
+
+
 def stream_values(spark, rows, features, src, table: str, rows_bounds):
     """(ROW, one column per stream feature) for every row, and what was read."""
     from pyspark import StorageLevel
-    from pyspark.sql import Window as W  # noqa: N814
     from pyspark.sql import functions as F  # noqa: N812
 
     features = list(features)
@@ -324,64 +497,20 @@ def stream_values(spark, rows, features, src, table: str, rows_bounds):
                 *(F.col(f"__ts_v{i}") for i, _ in group),
             )
         )
-        marks = rows.select(
-            *keys,
-            TU,
-            F.lit(1).alias(KIND),
-            F.lit(None).cast("string").alias(EID),
-            ROW,
-            *(
-                F.lit(None).cast(prepared.schema[f"__ts_v{i}"].dataType).alias(f"__ts_v{i}")
-                for i, _ in group
-            ),
-        )
-        u = ev.unionByName(marks)
-        running = W.partitionBy(*keys).orderBy(TU, KIND, EID).rowsBetween(W.unboundedPreceding, 0)
-        cols = []
         last = [(i, f) for i, f in group if f.aggregation == "last"]
         latest = [(i, f) for i, f in group if f.aggregation == "last_k"]
-        windowed = [(i, f) for i, f in group if f.aggregation not in ("last", "last_k")]
-        for i, f in last:
-            # The last qualifying value in (time, event_id) order up to the row: the latest ≤ t.
-            v = F.col(f"__ts_v{i}")
-            value = F.last(v, ignorenulls=True).over(running)
-            if f.window_ms is not None:
-                at = F.last(F.when(v.isNotNull(), F.col(TU)), ignorenulls=True).over(running)
-                value = F.when(at > F.col(TU) - F.lit(f.window_ms * 1000), value)
-            cols.append(value.alias(f"__ts_w{i}"))
-        for i, _ in latest:
-            qualifies = F.when(F.col(f"__ts_v{i}").isNotNull(), F.lit(1)).otherwise(F.lit(0))
-            cols.append(F.sum(qualifies).over(running).alias(f"__ts_n{i}"))
-        for i, f in windowed:
-            frame = W.partitionBy(*keys).orderBy(TU).rangeBetween(-(f.window_ms * 1000 - 1), 0)
-            cols.append(reduce_over(f.aggregation, F.col(f"__ts_v{i}"), frame).alias(f"__ts_w{i}"))
-        u = u.select("*", *cols).persist(StorageLevel.MEMORY_AND_DISK)
-        cached.append(u)
-        at_rows = u.where(F.col(KIND) == 1)
-        part = at_rows.select(
-            ROW, *(F.col(f"__ts_w{i}").alias(f.name) for i, f in [*last, *windowed])
-        )
-        for i, f in latest:
-            k = f.k
-            n = F.col(f"__ts_n{i}")
-            lookups = at_rows.where(n > 0).select(
-                ROW,
-                *keys,
-                F.col(TU).alias("__ts_rowtu"),
-                F.explode(F.sequence(F.greatest(n - F.lit(k - 1), F.lit(1)), n)).alias("__ts_s"),
+        windows: dict[int, list[tuple[int, FeatureDef]]] = {}
+        for i, f in group:
+            if f.aggregation not in ("last", "last_k"):
+                windows.setdefault(f.window_ms, []).append((i, f))
+        part = rows.select(ROW)
+        if last or latest:
+            part, u = last_values(ev, rows, keys, last, latest)
+            cached.append(u)
+        for window_ms, same_window in windows.items():
+            part = part.join(
+                window_values(ev, rows.where(present), keys, window_ms, same_window), ROW, "left"
             )
-            numbered = u.where((F.col(KIND) == 0) & F.col(f"__ts_v{i}").isNotNull()).select(
-                *keys,
-                F.col(f"__ts_n{i}").alias("__ts_s"),
-                TU,
-                EID,
-                F.col(f"__ts_v{i}").alias("__ts_v"),
-            )
-            hits = lookups.join(numbered, [*keys, "__ts_s"])
-            if f.window_ms is not None:
-                hits = hits.where(F.col(TU) > F.col("__ts_rowtu") - F.lit(f.window_ms * 1000))
-            agg = reduce_over(f.reduce, F.col("__ts_v"))
-            part = part.join(hits.groupBy(ROW).agg(agg.alias(f.name)), ROW, "left")
         result = result.join(part, ROW, "left")
     return result, StreamRead(events_read, partitions_read), cached
 
