@@ -12,8 +12,8 @@ definitions:
 - Spark: spark-jobs/training_set.py's own `run` (rows in, the training set written as Parquet);
 - DuckDB: the same point-in-time values in SQL generated here from the same export (`last` by an
   ASOF join on the latest event per (key, time); `last_k` by each row's count of events ≤ t (ASOF)
-  and a join on the sequence numbers; time windows by a range join over (t − W, t]), written as
-  Parquet, with as many threads as Spark has cores.
+  and a join on the sequence numbers; time windows by a RANGE window frame over (t − W, t] on
+  the events and the rows unioned), written as Parquet, with as many threads as Spark has cores.
 
 The two outputs are compared in DuckDB, row by row (decimals exact, doubles to 1e-9 relative).
 Prints one `BENCH_RESULT <json>` line.
@@ -83,10 +83,22 @@ def duckdb_query(features, src, events: str, rows: str) -> str:
                 " GROUP BY r.row_id)"
             )
         else:
+            # The events and the rows in one RANGE frame over integer microseconds: (t − W, t]
+            # is [t − (W − 1), t], and CURRENT ROW takes its peers (events at t count). A range
+            # join would pair each row with every event of its key (~10^12 pairs for a category
+            # at full size); DuckDB's frames are segment trees.
+            frame = (
+                f"OVER (PARTITION BY {ks} ORDER BY tu"
+                f" RANGE BETWEEN {f.window_ms * 1000 - 1} PRECEDING AND CURRENT ROW)"
+            )
             ctes.append(
-                f"f{i} AS (SELECT r.row_id, {reduce_sql(f.aggregation, 'e.v')} AS v"
-                f" FROM r JOIN q{i} e ON {on} AND e.t <= r.__t AND e.t > r.__t - {w}"
-                " GROUP BY r.row_id)"
+                f"u{i} AS (SELECT {ks}, epoch_us(t) AS tu, v, NULL::BIGINT AS row_id FROM q{i}"
+                f" UNION ALL SELECT {ks}, epoch_us(__t) AS tu, NULL AS v, row_id FROM r)"
+            )
+            ctes.append(
+                f"f{i} AS (SELECT row_id, v FROM (SELECT row_id,"
+                f" {reduce_sql(f.aggregation, 'v', frame)} AS v FROM u{i})"
+                " WHERE row_id IS NOT NULL)"
             )
         joins.append(f"LEFT JOIN f{i} ON f{i}.row_id = r.row_id")
     cols = ", ".join(
@@ -98,12 +110,13 @@ def duckdb_query(features, src, events: str, rows: str) -> str:
     )
 
 
-def reduce_sql(reducer: str, v: str) -> str:
+def reduce_sql(reducer: str, v: str, over: str = "") -> str:
+    """The reducer of v as SQL: an aggregate, or a window function with `over`."""
     if reducer == "avg":
-        return f"CAST(sum({v}) AS DOUBLE) / count({v})"
+        return f"CAST(sum({v}) {over} AS DOUBLE) / nullif(count({v}) {over}, 0)"
     if reducer == "count":
-        return f"nullif(count({v}), 0)"
-    return f"{reducer}({v})"
+        return f"nullif(count({v}) {over}, 0)"
+    return f"{reducer}({v}) {over}"
 
 
 def entity_rows(spark, parquet: str, out: str, n: int) -> None:
