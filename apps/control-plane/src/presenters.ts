@@ -57,6 +57,7 @@ export const presentDeployment = (d: DeploymentEntity, config: FstoreConfig): De
     stale: age === null || age > config.control.reconcileSeconds * 3,
     flink_job_id: d.flinkJobId,
     last_savepoint: d.lastSavepoint,
+    started_from: d.startedFrom,
     restarts: d.restarts,
     drift: d.drift,
     drift_at: d.driftAt,

@@ -112,6 +112,13 @@ export class DeploymentDto {
   stale!: boolean;
   @ApiProperty({ type: String, nullable: true }) flink_job_id!: string | null;
   @ApiProperty({ type: String, nullable: true }) last_savepoint!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'the savepoint or retained checkpoint the current Flink job was submitted from (null: empty state)',
+  })
+  started_from!: string | null;
   @ApiProperty({ type: 'integer' }) restarts!: number;
   @ApiProperty({ type: String, nullable: true }) drift!: string | null;
   @TimeOrNull() drift_at!: Date | null;

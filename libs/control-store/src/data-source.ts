@@ -10,6 +10,7 @@ import { ApiKeyExpiry1764950000000 } from './migrations/1764950000000-api-key-ex
 import { AuditAppendOnly1765000000000 } from './migrations/1765000000000-audit-append-only';
 import { DropFeatureDefinitions1765100000000 } from './migrations/1765100000000-drop-feature-definitions';
 import { AuthUsers1765200000000 } from './migrations/1765200000000-auth-users';
+import { DeploymentStartedFrom1765300000000 } from './migrations/1765300000000-deployment-started-from';
 
 export const MIGRATIONS = [
   Initial1764250000000,
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   AuditAppendOnly1765000000000,
   DropFeatureDefinitions1765100000000,
   AuthUsers1765200000000,
+  DeploymentStartedFrom1765300000000,
 ];
 
 const logger = new Logger('postgres');

@@ -71,6 +71,11 @@ export class DeploymentEntity {
   @Column({ type: 'timestamptz', name: 'observed_at', nullable: true }) observedAt!: Date | null;
   @Column({ type: 'text', name: 'flink_job_id', nullable: true }) flinkJobId!: string | null;
   @Column({ type: 'text', name: 'last_savepoint', nullable: true }) lastSavepoint!: string | null;
+  /**
+   * The savepoint or retained checkpoint the current Flink job was submitted from (null: it
+   * started empty). If that job vanishes before its first checkpoint, its state is still this.
+   */
+  @Column({ type: 'text', name: 'started_from', nullable: true }) startedFrom!: string | null;
   @Column({ type: 'int' }) restarts!: number;
   @Column({ type: 'text', nullable: true }) drift!: string | null;
   @Column({ type: 'timestamptz', name: 'drift_at', nullable: true }) driftAt!: Date | null;

@@ -22,6 +22,7 @@ export function startingDeployment(
     observedAt: null,
     flinkJobId: null,
     lastSavepoint: null,
+    startedFrom: null,
     restarts: 0,
     drift: null,
     driftAt: null,

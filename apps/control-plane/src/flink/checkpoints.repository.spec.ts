@@ -48,21 +48,27 @@ describe('FsCheckpointsRepository', () => {
     expect(await repo.latestCheckpoint('..')).toBeUndefined();
   });
 
-  it('a savepoint by its location (file: URI or path) while its _metadata is there', async () => {
+  it('a savepoint or checkpoint by its location (file: URI or path) while its _metadata is there', async () => {
     const repo = new FsCheckpointsRepository(join(root, 'checkpoints'));
     const t = new Date('2026-01-02T03:04:05Z');
     const dir = state(join(root, 'savepoints', 'savepoint-0123ab-cdef'), t);
     for (const location of [`file:${dir}`, `file://${dir}`, dir]) {
-      expect(await repo.savepoint(location)).toEqual({
+      expect(await repo.retained(location, 'savepoint')).toEqual({
         path: location,
         kind: 'savepoint',
         modifiedAt: t,
       });
     }
+    const chk = state(join(root, 'checkpoints', JOB, 'chk-4'), t);
+    expect(await repo.retained(`file://${chk}`, 'checkpoint')).toEqual({
+      path: `file://${chk}`,
+      kind: 'checkpoint',
+      modifiedAt: t,
+    });
     rmSync(join(dir, '_metadata'));
-    expect(await repo.savepoint(`file:${dir}`)).toBeUndefined();
-    expect(await repo.savepoint(`file:${join(root, 'nowhere')}`)).toBeUndefined();
-    expect(await repo.savepoint('s3://bucket/savepoint-1')).toBeUndefined();
+    expect(await repo.retained(`file:${dir}`, 'savepoint')).toBeUndefined();
+    expect(await repo.retained(`file:${join(root, 'nowhere')}`, 'savepoint')).toBeUndefined();
+    expect(await repo.retained('s3://bucket/savepoint-1', 'savepoint')).toBeUndefined();
   });
 });
 

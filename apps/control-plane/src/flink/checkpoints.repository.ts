@@ -22,8 +22,11 @@ export interface CheckpointsRepository {
    * highest n (one without it is still being written or was abandoned), if any.
    */
   latestCheckpoint(flinkJobId: string): Promise<RetainedState | undefined>;
-  /** The savepoint at that location, if it is still there (its `_metadata` file). */
-  savepoint(location: string): Promise<RetainedState | undefined>;
+  /**
+   * The savepoint or checkpoint at that location (a deployment's last savepoint, the state its
+   * job was started from), if it is still there (its `_metadata` file).
+   */
+  retained(location: string, kind: RetainedState['kind']): Promise<RetainedState | undefined>;
   /** Where the job's checkpoints would be, for messages. */
   checkpointsOf(flinkJobId: string): string;
 }
@@ -62,10 +65,13 @@ export class FsCheckpointsRepository implements CheckpointsRepository {
     return undefined;
   }
 
-  async savepoint(location: string): Promise<RetainedState | undefined> {
+  async retained(
+    location: string,
+    kind: RetainedState['kind'],
+  ): Promise<RetainedState | undefined> {
     const path = localPath(location);
     const modifiedAt = path ? await metadataTime(path) : undefined;
-    return modifiedAt && { path: location, kind: 'savepoint', modifiedAt };
+    return modifiedAt && { path: location, kind, modifiedAt };
   }
 }
 

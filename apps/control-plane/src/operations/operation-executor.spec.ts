@@ -319,6 +319,57 @@ describe('recover (a job Flink no longer knows)', () => {
     expect(flink.jobs.get('job-2')!.options!.savepointPath).toBe('file:///checkpoints/job-1/chk-1');
   });
 
+  it('a recovered job that vanishes before its first checkpoint restarts from the state it started from', async () => {
+    const { store, flink, checkpoints, executor, id, recover } = await vanished();
+    checkpoints.addCheckpoint('job-1', 7, at(7));
+    await executor.execute((await recover()).id, 1, 3);
+    expect(await store.deployments.get(id)).toMatchObject({
+      flinkJobId: 'job-2',
+      startedFrom: 'file:///checkpoints/job-1/chk-7',
+    });
+    // job-2 vanishes too, before it completed a checkpoint of its own.
+    flink.jobs.delete('job-2');
+    const again = await recover();
+    await executor.execute(again.id, 1, 3);
+    expect(flink.jobs.get('job-3')!.options!.savepointPath).toBe('file:///checkpoints/job-1/chk-7');
+    expect(await store.operations.get(again.id)).toMatchObject({
+      status: 'succeeded',
+      result: {
+        previous_flink_job_id: 'job-2',
+        restored_from: 'file:///checkpoints/job-1/chk-7',
+        restored_kind: 'checkpoint',
+      },
+    });
+    // Once job-3 has a checkpoint of its own, that is newer and wins.
+    checkpoints.addCheckpoint('job-3', 1, at(40));
+    flink.jobs.delete('job-3');
+    const third = await recover();
+    await executor.execute(third.id, 1, 3);
+    expect(flink.jobs.get('job-4')!.options!.savepointPath).toBe('file:///checkpoints/job-3/chk-1');
+  });
+
+  it('resume and upgrade record the savepoint the new job started from; deploy records none', async () => {
+    const { store, executor, deployments, id } = await deployed();
+    expect((await store.deployments.get(id))!.startedFrom).toBeNull();
+    await executor.execute(
+      (await deployments.transition(id, 'pause', operator)).operation.id,
+      1,
+      3,
+    );
+    const paused = await store.deployments.get(id);
+    await executor.execute(
+      (await deployments.transition(id, 'resume', operator)).operation.id,
+      1,
+      3,
+    );
+    expect((await store.deployments.get(id))!.startedFrom).toBe(paused!.lastSavepoint);
+    const upgrade = await deployments.transition(id, 'upgrade', operator, undefined, 2);
+    await executor.execute(upgrade.operation.id, 1, 3);
+    const upgraded = await store.deployments.get(id);
+    expect(upgraded!.startedFrom).toBe(upgraded!.lastSavepoint);
+    expect(upgraded!.startedFrom).not.toBe(paused!.lastSavepoint);
+  });
+
   it('with no checkpoint and no savepoint: fails, never starts from empty state; the drift says why', async () => {
     const { store, flink, executor, id, recover } = await vanished();
     const op = await recover();

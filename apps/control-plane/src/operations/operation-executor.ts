@@ -110,6 +110,7 @@ export class OperationExecutor {
           { flink_job_id: jobId },
           {
             flinkJobId: jobId,
+            startedFrom: null,
             observedState: 'RUNNING',
             restarts: 0,
             drift: null,
@@ -139,6 +140,7 @@ export class OperationExecutor {
           { flink_job_id: jobId, from_savepoint: savepoint },
           {
             flinkJobId: jobId,
+            startedFrom: savepoint,
             observedState: 'RUNNING',
             restarts: 0,
             drift: null,
@@ -159,7 +161,14 @@ export class OperationExecutor {
             version,
             previous_version: dep.version,
           },
-          { flinkJobId: jobId, version, observedState: 'RUNNING', restarts: 0, drift: null },
+          {
+            flinkJobId: jobId,
+            startedFrom: savepoint,
+            version,
+            observedState: 'RUNNING',
+            restarts: 0,
+            drift: null,
+          },
         );
         return;
       }
@@ -179,7 +188,13 @@ export class OperationExecutor {
             restored_from: from.path,
             restored_kind: from.kind,
           },
-          { flinkJobId: jobId, observedState: 'RUNNING', restarts: 0, drift: null },
+          {
+            flinkJobId: jobId,
+            startedFrom: from.path,
+            observedState: 'RUNNING',
+            restarts: 0,
+            drift: null,
+          },
         );
         return;
       }
@@ -240,7 +255,9 @@ export class OperationExecutor {
 
   /**
    * What a vanished job restarts from: the newest of its last job's newest complete retained
-   * checkpoint and the deployment's last savepoint (by the time their _metadata was written).
+   * checkpoint, the deployment's last savepoint and the state that job was started from (a job
+   * that vanished before its first checkpoint holds no more than that), by the time their
+   * _metadata was written.
    * Never nothing: a job started from empty state would silently lose its aggregations and
    * dedupe state, so without either the operation fails and a human decides. Recorded before
    * the job is submitted, so that a resumed operation submits from the same state.
@@ -258,7 +275,12 @@ export class OperationExecutor {
     }
     const candidates = [
       await this.checkpoints.latestCheckpoint(vanished),
-      dep.lastSavepoint ? await this.checkpoints.savepoint(dep.lastSavepoint) : undefined,
+      dep.lastSavepoint
+        ? await this.checkpoints.retained(dep.lastSavepoint, 'savepoint')
+        : undefined,
+      dep.startedFrom
+        ? await this.checkpoints.retained(dep.startedFrom, kindOf(dep.startedFrom))
+        : undefined,
     ].filter((s): s is RetainedState => s !== undefined);
     const newest = candidates.sort((a, b) => b.modifiedAt.getTime() - a.modifiedAt.getTime())[0];
     if (!newest) {
@@ -399,4 +421,9 @@ export class OperationExecutor {
       );
     });
   }
+}
+
+/** Flink names a retained checkpoint's folder `chk-<n>`; anything else here is a savepoint. */
+function kindOf(location: string): RetainedState['kind'] {
+  return /\/chk-\d+\/?$/.test(location) ? 'checkpoint' : 'savepoint';
 }

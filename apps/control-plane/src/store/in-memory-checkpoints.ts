@@ -29,8 +29,14 @@ export class InMemoryCheckpoints implements CheckpointsRepository {
     };
   }
 
-  async savepoint(location: string): Promise<RetainedState | undefined> {
-    const modifiedAt = this.savepoints.get(location);
-    return modifiedAt && { path: location, kind: 'savepoint', modifiedAt };
+  async retained(
+    location: string,
+    kind: RetainedState['kind'],
+  ): Promise<RetainedState | undefined> {
+    const checkpoint = /^file:\/\/\/checkpoints\/([^/]+)\/chk-(\d+)$/.exec(location);
+    const modifiedAt = checkpoint
+      ? this.checkpoints.get(checkpoint[1])?.get(Number(checkpoint[2]))
+      : this.savepoints.get(location);
+    return modifiedAt && { path: location, kind, modifiedAt };
   }
 }

@@ -643,6 +643,8 @@ export interface components {
       stale: boolean;
       flink_job_id: string | null;
       last_savepoint: string | null;
+      /** @description the savepoint or retained checkpoint the current Flink job was submitted from (null: empty state) */
+      started_from: string | null;
       restarts: number;
       drift: string | null;
       /** Format: date-time */
