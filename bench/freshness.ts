@@ -5,7 +5,7 @@
  * hand-written per-feature jobs it replaced (`flink-sql/<feature>.sql`), in the same run.
  *
  *   npm run bench:freshness [-- --rates 1000,2500,5000 --seconds 20 --warmup 5
- *                              --variants handwritten,generated-seed,generated]
+ *                              --variants handwritten,generated-seed,generated --submit plan]
  *
  * Each variant runs on its own topics (a private input topic, private changelog topics, its own
  * consumer groups and its own feature writer process), one after the other at the same rates; the
@@ -16,6 +16,8 @@
  * each one's delay, and reads the TaskManager JVM's CPU (/proc/<pid>/stat) over the interval.
  * Afterwards the variant's jobs are cancelled and its topics, consumer groups and Redis keys
  * deleted (also on failure or Ctrl-C). Figures: <stack>/data/bench/freshness-result.json.
+ * Jobs are submitted as the control plane submits them (`--submit plan`: COMPILE PLAN, the dedupe
+ * TTL, EXECUTE PLAN); `--submit statement` runs the job statement as written, to compare the two.
  */
 import { randomUUID } from 'crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
@@ -358,6 +360,12 @@ async function main(): Promise<void> {
   const seconds = Number(arg('seconds', '20'));
   const warmupSeconds = Number(arg('warmup', '5'));
   const variants = arg('variants', VARIANTS.join(',')).split(',') as Variant[];
+  // plan: as the control plane submits (COMPILE PLAN, the dedupe TTL, EXECUTE PLAN); statement:
+  // the job statement as written (no dedupe TTL), to tell the two paths' cost apart.
+  const submit = arg('submit', 'plan');
+  if (submit !== 'plan' && submit !== 'statement') {
+    throw new BenchError('--submit takes plan or statement');
+  }
   if (rates.some((r) => !(r > 0)) || !(seconds > 0) || !(warmupSeconds >= 0)) {
     throw new BenchError('--rates takes positive numbers, --seconds > 0, --warmup ≥ 0');
   }
@@ -375,7 +383,8 @@ async function main(): Promise<void> {
   }
   log(
     `stack ${config.stackDir}: TaskManager pid ${taskManagerPid}; rates ${rates.join(', ')} × ` +
-      `${seconds} s per variant (${variants.join(', ')}); load average ${load()}`,
+      `${seconds} s per variant (${variants.join(', ')}) submitted as ` +
+      `${submit === 'plan' ? 'compiled plans' : 'statements'}; load average ${load()}`,
   );
 
   const kafka = new Kafka({
@@ -391,7 +400,7 @@ async function main(): Promise<void> {
 
   const env: Env = {
     config,
-    flink: FlinkJobs.fromConfig(config),
+    flink: FlinkJobs.fromConfig(config, { compiledPlans: submit === 'plan' }),
     kafka,
     admin,
     store,
@@ -431,6 +440,7 @@ async function main(): Promise<void> {
         rates,
         secondsPerRate: seconds,
         warmupSeconds,
+        submittedAs: submit,
         sampleEvery: SAMPLE_EVERY,
         loadAverage,
         variants: results,
