@@ -12,8 +12,9 @@ definitions:
 - Spark: spark-jobs/training_set.py's own `run` (rows in, the training set written as Parquet);
 - DuckDB: the same point-in-time values in SQL generated here from the same export (`last` by an
   ASOF join on the latest event per (key, time); `last_k` by each row's count of events ≤ t (ASOF)
-  and a join on the sequence numbers; time windows by a RANGE window frame over (t − W, t] on
-  the events and the rows unioned), written as Parquet, with as many threads as Spark has cores.
+  and an equi-join on its K sequence numbers; time windows by a RANGE window frame over
+  (t − W, t] on the events and the rows unioned), written as Parquet, with as many threads as
+  Spark has cores.
 
 The two outputs are compared in DuckDB, row by row (decimals exact, doubles to 1e-9 relative).
 Prints one `BENCH_RESULT <json>` line.
@@ -76,10 +77,17 @@ def duckdb_query(features, src, events: str, rows: str) -> str:
                 f" FROM q{i})"
             )
             ctes.append(f"n{i} AS (SELECT {ks}, t, max(s) AS n FROM s{i} GROUP BY {ks}, t)")
+            # Each row's K sequence numbers as rows, then an equi-join: a BETWEEN beside the
+            # keys is a hash join on the keys alone (every event of a category, at full size).
+            rks = ", ".join(f'r."{k}"' for k in keys)
+            ctes.append(
+                f"x{i} AS (SELECT r.row_id, r.__t, {rks},"
+                f" unnest(generate_series(greatest(m.n - {f.k - 1}, 1), m.n)) AS s"
+                f" FROM r ASOF JOIN n{i} m ON {on.replace('e.', 'm.')} AND r.__t >= m.t)"
+            )
             ctes.append(
                 f"f{i} AS (SELECT r.row_id, {reduce_sql(f.reduce, 'e.v')} AS v"
-                f" FROM r ASOF JOIN n{i} m ON {on.replace('e.', 'm.')} AND r.__t >= m.t"
-                f" JOIN s{i} e ON {on} AND e.s BETWEEN m.n - {f.k - 1} AND m.n{in_window}"
+                f" FROM x{i} r JOIN s{i} e ON {on} AND e.s = r.s{in_window}"
                 " GROUP BY r.row_id)"
             )
         else:
