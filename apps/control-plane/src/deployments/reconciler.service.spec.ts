@@ -39,6 +39,7 @@ function setUp() {
       observedAt,
       flinkJobId: 'j1',
       lastSavepoint: null,
+      startedFrom: null,
       restarts: 0,
       drift: null,
       driftAt: null,
