@@ -1,7 +1,7 @@
 /**
- * What the Spark-versus-DuckDB benchmarks (batch-features.ts, training-set.ts) share: their
- * command-line reading, the generated events they convert once into Parquet, and the
- * spark-submit of their Python script with its result read back.
+ * What the Spark-versus-DuckDB benchmarks share: the generated events (batch-features.ts converts
+ * them once into Parquet; training-set.ts loads them into the lake), DuckDB, and the spark-submit
+ * of batch-features' Python script with its result read back.
  */
 import { spawn, spawnSync } from 'child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'fs';
@@ -35,6 +35,12 @@ export async function prepareEvents(
   writeFileSync(definitions, JSON.stringify(exportDefinitions(REGISTRY)));
   const csv = join(dir, `events-${events}-seed1.csv`);
   if (existsSync(parquet)) return { parquet, definitions, csv, generated: false };
+  await generateEvents(csv, events, what);
+  return { parquet, definitions, csv, generated: true };
+}
+
+/** The benchmarks' events: `events` generated rows (seed 1, no redeliveries) as CSV. */
+export async function generateEvents(csv: string, events: number, what: string): Promise<void> {
   console.error(`generating ${fmt(events)} ${what} into ${csv}`);
   await generate({
     rows: events,
@@ -46,7 +52,6 @@ export async function prepareEvents(
     malformed: 0,
     progress: true,
   });
-  return { parquet, definitions, csv, generated: true };
 }
 
 export interface SparkBenchRun {
@@ -63,7 +68,7 @@ export interface SparkBenchRun {
 }
 
 /** DuckDB, the reference of both benchmarks: bench/requirements.txt into the project venv. */
-function ensureDuckdb(): void {
+export function ensureDuckdb(): void {
   const python = projectVenv().python;
   if (spawnSync(python, ['-c', 'import duckdb']).status === 0) return;
   const requirements = join(PROJECT_ROOT, 'bench', 'requirements.txt');

@@ -1,23 +1,22 @@
-"""A point-in-time training set timed in Spark and in DuckDB over the same Parquet files.
+"""The DuckDB side of bench:training-set: the entity rows, and the reference the Spark run
+through the control plane (and Livy) is compared with, over the same Parquet files of the lake.
 
-    spark-submit bench/training_set_bench.py --definitions FILE --parquet DIR --rows N \
-        --work-dir DIR [--csv FILE]
+    python bench/training_set_bench.py rows --events DIR --rows N --out FILE
+    python bench/training_set_bench.py compare --definitions FILE --events DIR --rows-file FILE \
+        --spark-out DIR --threads N
 
-With `--csv` (a generated file) and no Parquet yet, Spark first converts it into DIR the way the
-lake holds raw events (Parquet partitioned by event_date; not timed). Entity rows (N, Parquet,
-one file, a `row_id` column): keys of random events (one row in ten an entity that never
-existed) at the event's time ± up to a day (not timed). Then, for every stream feature of the
-definitions:
+`rows`: N entity rows (Parquet, one file, a `row_id` column in order) at the keys of events
+picked by a hash of their ids (one row in ten an entity that never existed), at the event's time
+± up to a day, with a `label` column passed through.
 
-- Spark: spark-jobs/training_set.py's own `run` (rows in, the training set written as Parquet);
-- DuckDB: the same point-in-time values in SQL generated here from the same export (`last` by an
-  ASOF join on the latest event per (key, time); `last_k` by each row's count of events ≤ t (ASOF)
-  and an equi-join on its K sequence numbers; time windows by a RANGE window frame over
-  (t − W, t] on the events and the rows unioned), written as Parquet, with as many threads as
-  Spark has cores.
+`compare`: for every stream feature of the definitions, the same point-in-time values in SQL
+generated here from the same export (`last` by an ASOF join on the latest event per (key, time);
+`last_k` by each row's count of events ≤ t (ASOF) and an equi-join on its K sequence numbers;
+time windows by a RANGE window frame over (t − W, t] on the events and the rows unioned), written
+as Parquet and timed; then the Spark output is compared with it row by row (decimals exact,
+doubles to 1e-9 relative) and its row order checked. Prints one `BENCH_RESULT <json>` line.
 
-The two outputs are compared in DuckDB, row by row (decimals exact, doubles to 1e-9 relative).
-Prints one `BENCH_RESULT <json>` line.
+DIR is the lake table's folder (Parquet partitioned by event_date, as load_raw_events writes it).
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -34,7 +32,6 @@ JOBS = Path(__file__).resolve().parent.parent / "spark-jobs"
 sys.path.insert(0, str(JOBS))
 
 from batch_features import load_definitions  # noqa: E402
-from batch_features_bench import convert  # noqa: E402
 
 TYPES = {"int": "BIGINT", "decimal": "DECIMAL(38,2)", "double": "DOUBLE"}
 
@@ -127,95 +124,58 @@ def reduce_sql(reducer: str, v: str, over: str = "") -> str:
     return f"{reducer}({v}) {over}"
 
 
-def entity_rows(spark, parquet: str, out: str, n: int) -> None:
-    from pyspark.sql import functions as F  # noqa: N812
-
-    events = spark.read.parquet(parquet)
-    total = events.count()
-    sample = events.sample(fraction=min(1.0, 1.3 * n / max(total, 1)), seed=3).limit(n)
-    ghost = F.rand(5) < 0.1
-    rows = sample.select(
-        F.when(ghost, F.concat(F.lit("ghost-"), F.col("customer_id")))
-        .otherwise(F.col("customer_id"))
-        .alias("customer_id"),
-        "product_id",
-        "category",
-        F.expr(
-            "timestamp_millis(unix_millis(transaction_date)"
-            " + CAST((rand(7) - 0.5) * 172800000 AS BIGINT))"
-        ).alias("event_timestamp"),
-        (F.rand(9) < 0.5).cast("int").alias("label"),
-    ).withColumn("row_id", F.monotonically_increasing_id())
-    rows.repartition(1).sortWithinPartitions("row_id").write.mode("overwrite").parquet(out)
+def lake_events(events_dir: str) -> str:
+    """The lake table's data files (Spark names a Hive table's files part-*, no extension)."""
+    return f"{events_dir}/event_date=*/part-*"
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--definitions", required=True)
-    p.add_argument("--parquet", required=True)
-    p.add_argument("--rows", type=int, required=True)
-    p.add_argument("--work-dir", required=True)
-    p.add_argument("--csv")
-    args = p.parse_args()
-
+def connect(threads: int):
     import duckdb
-    import training_set
-    from pyspark.sql import SparkSession
 
-    # The catalog is in memory: an earlier run's table files would block the new table.
-    shutil.rmtree(os.path.join(args.work_dir, "warehouse"), ignore_errors=True)
-    spark = (
-        SparkSession.builder.appName("bench-training-set")
-        .config("spark.sql.warehouse.dir", os.path.join(args.work_dir, "warehouse"))
-        .getOrCreate()
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+    con.execute("SET memory_limit = '2GB'")
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def entity_rows(events_dir: str, out: str, n: int) -> None:
+    """N rows at events picked by a hash of their ids: the same rows for the same lake."""
+    con = connect(os.cpu_count() or 1)
+    pick = "hash(event_id || ':pick')"
+    con.execute(
+        "COPY (SELECT * EXCLUDE (pick) FROM (SELECT"
+        " CASE WHEN hash(event_id || ':ghost') % 10 = 0 THEN 'ghost-' || customer_id"
+        "  ELSE customer_id END AS customer_id, product_id, category,"
+        " CAST(CAST(transaction_date AS TIMESTAMP) + to_milliseconds("
+        "  CAST(hash(event_id || ':time') % 172800000 AS BIGINT) - 86400000) AS TIMESTAMPTZ)"
+        "  AS event_timestamp,"
+        " CAST(hash(event_id || ':label') % 2 AS INTEGER) AS label,"
+        f" row_number() OVER (ORDER BY {pick}, event_id) - 1 AS row_id, {pick} AS pick"
+        f" FROM read_parquet('{lake_events(events_dir)}', hive_partitioning = true))"
+        f" WHERE row_id < {n} ORDER BY row_id) TO '{out}' (FORMAT parquet)"
     )
-    spark.sparkContext.setLogLevel("WARN")
-    cores = spark.sparkContext.defaultParallelism
-    if not Path(args.parquet).exists():
-        if not args.csv:
-            raise SystemExit(f"{args.parquet} does not exist: pass --csv to create it")
-        convert(spark, args.csv, args.parquet)
-    rows_file = os.path.join(args.work_dir, f"rows-{args.rows}.parquet")
-    if not Path(rows_file).exists():
-        entity_rows(spark, args.parquet, rows_file, args.rows)
+
+
+def compare(args: argparse.Namespace) -> None:
+    import duckdb
+
     defs = load_definitions(args.definitions)
     features = tuple(f for f in defs.features if f.engine == "stream")
     src = defs.sources[features[0].source]
-    spark.read.parquet(args.parquet).createOrReplaceGlobalTempView("bench_events")
-    events = spark.table("global_temp.bench_events").count()
-    print(f"bench: {events} events, {args.rows} rows, {len(features)} features", flush=True)
-
-    ns = argparse.Namespace(
-        definitions=defs,
-        features=features,
-        entities=rows_file,
-        entities_table=None,
-        format="parquet",
-        timestamp_column="event_timestamp",
-        out="bench_out",
-        out_database="bench_training_set",
-        table="global_temp.bench_events",
-        history_table="bench_training_set.no_history",
-    )
-    started = time.monotonic()
-    summary = training_set.run(spark, ns)
-    spark_s = time.monotonic() - started
-    spark_out = summary["path"].removeprefix("file:")
-    print(f"bench: Spark {spark_s:.1f} s", flush=True)
-    spark_version = spark.version
-    spark.stop()
-
-    con = duckdb.connect()
-    con.execute(f"SET threads = {cores}")
-    con.execute("SET memory_limit = '2GB'")
-    con.execute("SET TimeZone = 'UTC'")
-    duck_out = os.path.join(args.work_dir, "duckdb-out.parquet")
-    sql = duckdb_query(features, src, f"{args.parquet}/*/*.parquet", rows_file)
+    con = connect(args.threads)
+    events_glob = lake_events(args.events)
+    events = con.execute(f"SELECT count(*) FROM read_parquet('{events_glob}')").fetchone()[0]
+    rows = con.execute(f"SELECT count(*) FROM read_parquet('{args.rows_file}')").fetchone()[0]
+    print(f"bench: DuckDB over {events} events, {rows} rows, {len(features)} features", flush=True)
+    duck_out = os.path.join(os.path.dirname(args.rows_file), "duckdb-out.parquet")
+    sql = duckdb_query(features, src, events_glob, args.rows_file)
     started = time.monotonic()
     con.execute(f"COPY ({sql}) TO '{duck_out}' (FORMAT parquet)")
     duck_s = time.monotonic() - started
     print(f"bench: DuckDB {duck_s:.1f} s", flush=True)
 
+    spark_out = f"{args.spark_out}/*.parquet"
     diffs = {}
     for f in features:
         a, b = f's."{f.name}"', f'd."{f.name}"'
@@ -225,29 +185,45 @@ def main() -> None:
             else f"{a} IS NOT DISTINCT FROM {b}"
         )
         diffs[f.name] = con.execute(
-            f"SELECT count(*) FILTER (WHERE NOT {same}) FROM read_parquet('{spark_out}/*.parquet')"
+            f"SELECT count(*) FILTER (WHERE NOT {same}) FROM read_parquet('{spark_out}')"
             f" s JOIN read_parquet('{duck_out}') d USING (row_id)"
         ).fetchone()[0]
+    spark_rows = con.execute(f"SELECT count(*) FROM read_parquet('{spark_out}')").fetchone()[0]
     # One file, read in order.
-    ids = [
-        r[0]
-        for r in con.execute(f"SELECT row_id FROM read_parquet('{spark_out}/*.parquet')").fetchall()
-    ]
+    ids = [r[0] for r in con.execute(f"SELECT row_id FROM read_parquet('{spark_out}')").fetchall()]
     order = sum(1 for a, b in zip(ids, ids[1:], strict=False) if b < a)
     result = {
-        "rows": args.rows,
+        "rows": rows,
+        "spark_rows": spark_rows,
         "events": events,
         "features": [f.name for f in features],
-        "cores": cores,
-        "spark_s": spark_s,
+        "threads": args.threads,
         "duckdb_s": duck_s,
         "differences": diffs,
         "spark_rows_out_of_order": order,
-        "nulls": summary["nulls"],
-        "spark_version": spark_version,
         "duckdb_version": duckdb.__version__,
     }
     print("BENCH_RESULT " + json.dumps(result), flush=True)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("rows", help="make the entity rows")
+    r.add_argument("--events", required=True, help="the lake table's folder")
+    r.add_argument("--rows", type=int, required=True)
+    r.add_argument("--out", required=True)
+    c = sub.add_parser("compare", help="the DuckDB reference, timed, and the comparison")
+    c.add_argument("--definitions", required=True)
+    c.add_argument("--events", required=True, help="the lake table's folder")
+    c.add_argument("--rows-file", required=True)
+    c.add_argument("--spark-out", required=True, help="the Spark training set's folder")
+    c.add_argument("--threads", type=int, required=True)
+    args = p.parse_args()
+    if args.command == "rows":
+        entity_rows(args.events, args.out, args.rows)
+    else:
+        compare(args)
 
 
 if __name__ == "__main__":

@@ -264,14 +264,15 @@ def window_values(events, rows, keys: list[str], window_ms: int, group):
     bucket, side = "__ts_bucket", "__ts_side"  # side: 0 the row's bucket, 1 the previous one
 
     def bucket_of(tu):
-        return (tu - F.pmod(tu, F.lit(width))).cast("long") / F.lit(width)
+        # t − (t mod W) is a whole multiple of W: the division is exact.
+        return F.floor((tu - F.pmod(tu, F.lit(width))).cast("long") / F.lit(width))
 
     values = [f"__ts_v{i}" for i, _ in group]
     ev = events.select(
         *keys,
         TU,
         F.lit(0).alias(KIND),
-        F.floor(bucket_of(F.col(TU))).alias(bucket),
+        bucket_of(F.col(TU)).alias(bucket),
         F.lit(None).cast("int").alias(side),
         F.lit(None).cast("bigint").alias(ROW),
         *values,
@@ -281,7 +282,7 @@ def window_values(events, rows, keys: list[str], window_ms: int, group):
         *keys,
         TU,
         F.lit(1).alias(KIND),
-        F.floor(bucket_of(F.col(TU))).alias(bucket),
+        bucket_of(F.col(TU)).alias(bucket),
         F.lit(0).alias(side),
         ROW,
         *nulls,
@@ -290,7 +291,7 @@ def window_values(events, rows, keys: list[str], window_ms: int, group):
         *keys,
         (F.col(TU) - F.lit(width)).alias(TU),
         F.lit(1).alias(KIND),
-        (F.floor(bucket_of(F.col(TU))) - F.lit(1)).alias(bucket),
+        (bucket_of(F.col(TU)) - F.lit(1)).alias(bucket),
         F.lit(1).alias(side),
         ROW,
         *nulls,
