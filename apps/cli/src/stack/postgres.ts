@@ -4,8 +4,10 @@ import { join } from 'path';
 import { Client } from 'pg';
 import { migrateDatabase } from '@fstore/control-store';
 import { ProcessStatus, StackComponent, StackContext } from './component';
+import { foldersToTraverse, grantTraverse, serviceUser } from './service-user';
 import {
   aptInstall,
+  commandExists,
   ensureDir,
   probe,
   run,
@@ -24,6 +26,23 @@ function serverOwner(): { uid: number; gid: number } | undefined {
   const uid = Number(run('id', ['-u', 'postgres']).trim());
   const gid = Number(run('id', ['-g', 'postgres']).trim());
   return { uid, gid };
+}
+
+/**
+ * The server's account must reach its data and socket folders in the stack folder. A checkout
+ * under a folder only root may enter (a `mktemp -d` clone is 0700) keeps it out: it gets the
+ * service user's kind of ACL entry, leave to enter (not list) each folder on the way.
+ */
+async function letServerOwnerIn(ctx: StackContext): Promise<void> {
+  const account = process.getuid?.() === 0 ? serviceUser('postgres') : undefined;
+  if (!account) return;
+  const dirs = foldersToTraverse([ctx.config.stackDir], account);
+  if (dirs.length === 0) return;
+  if (!commandExists('setfacl')) await aptInstall(['acl'], ctx.log);
+  const granted = grantTraverse(dirs, account);
+  if (granted.length) {
+    ctx.log(`postgres: the account postgres may enter ${granted.join(', ')} (ACL, not list)`);
+  }
 }
 
 function binDir(): string {
@@ -90,6 +109,7 @@ export class PostgresComponent implements StackComponent {
       return 0;
     }
     const owner = serverOwner();
+    await letServerOwnerIn(ctx);
     const dataDir = ctx.paths.data('postgres');
     const bin = binDir();
     if (!existsSync(join(dataDir, 'PG_VERSION'))) {
