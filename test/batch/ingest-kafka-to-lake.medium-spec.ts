@@ -6,11 +6,11 @@ import { kafkaClientConfig, PROJECT_ROOT } from '@fstore/config';
 import { GENERATED_LAYOUT, parseCsvLine, RawEvent } from '@fstore/events';
 import { LivyBatchesClient } from '@fstore/livy';
 import { generate } from '@fstore/generator';
-import { produce } from '@fstore/ingest';
 import { sparkDirs, sparkKafkaJars } from '../../apps/cli/src/stack/spark';
 import { stackContext } from '../../apps/cli/src/stack/stack';
 import { sparkSubmit } from '../support/spark';
 import { stackWorkDir } from '../support/work-dir';
+import { produceFile } from '../support/cli';
 
 /**
  * spark-jobs/ingest_kafka_to_lake.py on the real stack: events generated with redeliveries,
@@ -35,7 +35,6 @@ const table = `${db}.transactions`;
 const topic = `test.lake.${id}`;
 const dlq = `${topic}.dlq`;
 const dir = stackWorkDir('fstore-lake-ingest-');
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 interface IngestSummary {
   run_id: string;
@@ -73,13 +72,12 @@ async function generateCsv(name: string, seed: number, rows: number, start: stri
 }
 
 async function publish(file: string): Promise<number> {
-  const [s] = await produce({
+  const s = await produceFile({
     file,
     topic,
     dlqTopic: dlq,
     checkpointDir: join(dir, 'checkpoints'),
-    parseWorker: false,
-    log: quiet,
+    args: ['--no-parse-worker'],
   });
   expect(s).toMatchObject({ dead_lettered: 0, complete: true });
   return s.produced;

@@ -8,9 +8,7 @@ import { loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { FEATURES_DIR, TOPICS } from '@fstore/contracts';
 import { loadDefinitions, ResolvedFeature } from '@fstore/definitions';
 import { generate } from '@fstore/generator';
-import { produce } from '@fstore/ingest';
-import { silentLogger } from '@fstore/observability';
-import { fstore } from '../support/cli';
+import { fstore, produceFile } from '../support/cli';
 import { readEventsOfRun, writeNdjson } from '../support/events-file';
 import { featureValues, OracleValue } from '../support/interpreter';
 import { stackWorkDir } from '../support/work-dir';
@@ -174,12 +172,11 @@ beforeAll(async () => {
   events = readEventsOfRun(raw, prefix, ['event_id', 'customer_id', 'product_id']);
   const file = join(work, 'events.ndjson');
   writeNdjson(file, events);
-  const [summary] = await produce({
+  const summary = await produceFile({
     file,
     topic: TOPICS.transactions,
     dlqTopic: TOPICS.deadLetter,
     checkpointDir: join(work, 'checkpoints'),
-    log: silentLogger,
   });
   expect(summary).toMatchObject({ dead_lettered: 0, complete: true });
 });

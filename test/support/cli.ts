@@ -1,4 +1,5 @@
-import { spawnSync } from 'child_process';
+import { execFile, spawnSync } from 'child_process';
+import type { IngestSummary } from '@fstore/ingest';
 import { join } from 'path';
 import { loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { StackPaths } from '../../apps/cli/src/stack/processes';
@@ -18,6 +19,33 @@ export function fstore(...args: string[]): CliResult {
     timeout: 300000,
   });
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+/**
+ * `fstore produce --json` of one file, as a process of its own; resolves to its summary or
+ * rejects with its output. Tests produce through the CLI: the producer's Kafka client is an ES
+ * module, which jest's module registry cannot load in-process.
+ */
+export function produceFile(opts: {
+  file: string;
+  topic: string;
+  dlqTopic: string;
+  checkpointDir: string;
+  args?: string[];
+}): Promise<IngestSummary> {
+  const args = ['produce', '--file', opts.file, '--topic', opts.topic];
+  args.push('--dlq-topic', opts.dlqTopic, '--checkpoint-dir', opts.checkpointDir, '--json');
+  return new Promise((resolve, reject) =>
+    execFile(
+      'node',
+      [join(PROJECT_ROOT, 'bin/fstore.js'), ...args, ...(opts.args ?? [])],
+      { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 300000, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`fstore produce failed (${error.message}): ${stderr}`));
+        else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as IngestSummary);
+      },
+    ),
+  );
 }
 
 /**

@@ -13,11 +13,10 @@ import { kafkaClientConfig, loadConfig } from '@fstore/config';
 import { FEATURE_TOPIC_PREFIX, REGISTRY, STREAM_FEATURES } from '@fstore/contracts';
 import { compileStreamJobs } from '@fstore/definitions';
 import { FlinkJobs } from '@fstore/flink';
-import { produce } from '@fstore/ingest';
-import { silentLogger } from '@fstore/observability';
 import type { OracleEvent } from './oracle';
 import { startWriterProcess } from './writer-process';
 import { stackWorkDir } from './work-dir';
+import { produceFile } from './cli';
 
 const config = loadConfig();
 const kafka = new Kafka({
@@ -74,14 +73,12 @@ export class StreamScenario {
 
   /** Produces a file of events to the scenario's raw topic; nothing may be dead-lettered. */
   async produce(rows: readonly OracleEvent[], name = `${this.id}-${Date.now()}.ndjson`) {
-    const [summary] = await produce({
+    return produceFile({
       file: this.writeFile(name, rows),
       topic: this.tx,
       dlqTopic: `test.dlq.${this.id}`,
       checkpointDir: join(this.work, 'checkpoints'),
-      log: silentLogger,
     });
-    return summary;
   }
 
   /**

@@ -2,8 +2,6 @@
  * Producing raw events to Kafka (files, folders, standard input): the producer service
  * (apps/producer) and `fstore produce` run this same code.
  */
-// First: kafkajs must load its producer after the grouping patch is in place.
-import './kafkajs-patch';
 export { ProducerError } from './errors';
 export type { FileProgress, IngestSummary } from './ingest.service';
 export type { DeadLetter } from './record-decoder';

@@ -1,15 +1,5 @@
-import { kafkajsGroupingPatched } from './kafkajs-patch';
-import {
-  Admin,
-  CompressionCodecs,
-  CompressionTypes,
-  Kafka,
-  LogEntry,
-  logLevel,
-  Message,
-  Producer,
-  TopicMessages,
-} from 'kafkajs';
+import { Admin, CompressionCodecs, CompressionTypes, Kafka, LogEntry, logLevel } from 'kafkajs';
+import type { MessageToProduce, Producer } from '@platformatic/kafka';
 import { KafkaSasl } from '@fstore/config';
 import { compressFrame, decompressFrame } from 'lz4-napi';
 import { ProducerError } from './errors';
@@ -18,13 +8,8 @@ import { kafkaLogCreator, Logger } from '@fstore/observability';
 export type Compression = 'none' | 'gzip' | 'lz4';
 export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'lz4'];
 
-const CODECS: Record<Compression, CompressionTypes> = {
-  none: CompressionTypes.None,
-  gzip: CompressionTypes.GZIP,
-  lz4: CompressionTypes.LZ4,
-};
-
-// kafkajs has gzip built in; LZ4 (the LZ4 frame format Kafka uses) comes from lz4-napi (native).
+// The dead-letter tools read what the producer wrote with kafkajs, which has gzip built in; LZ4
+// (the LZ4 frame format Kafka uses) comes from lz4-napi (native).
 CompressionCodecs[CompressionTypes.LZ4] = () => ({
   compress: (encoder: { buffer: Buffer }) => compressFrame(encoder.buffer),
   decompress: (buffer: Buffer) => decompressFrame(buffer),
@@ -46,7 +31,22 @@ export interface KafkaOptions {
   log: Logger;
 }
 
-export type OutgoingMessage = Message;
+/** A record for one topic; `partition` is always set (batcher.ts picks it as Kafka's Java client would). */
+export interface OutgoingMessage {
+  /** Set by KafkaRepository.send, in place: the client takes each record with its topic. */
+  topic?: string;
+  key?: string;
+  value: string;
+  partition: number;
+  headers?: Record<string, string>;
+}
+
+export interface TopicMessages {
+  topic: string;
+  messages: OutgoingMessage[];
+}
+
+type StringProducer = Producer<string, string, string, string>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -71,21 +71,41 @@ export function retriesWithin(budgetMs: number): number {
   return Math.max(1, retries);
 }
 
+/** The innermost messages of an error of @platformatic/kafka (it nests one error per broker and try). */
+export function errorText(e: unknown): string {
+  const leaves: string[] = [];
+  const walk = (x: unknown, depth: number) => {
+    const nested = (x as { errors?: unknown[] })?.errors;
+    if (Array.isArray(nested) && nested.length && depth < 5) {
+      for (const n of nested) walk(n, depth + 1);
+    } else leaves.push(x instanceof Error ? x.message : String(x));
+  };
+  walk(e, 0);
+  const unique = [...new Set(leaves)];
+  const top = e instanceof Error ? e.message : String(e);
+  return unique.length === 1 && unique[0] === top ? top : `${top} (${unique.join('; ')})`;
+}
+
 /**
- * The one place that talks to Kafka: `lanes` idempotent kafkajs producers (acks=all, each with one
+ * The one place that talks to Kafka: `lanes` idempotent producers (acks=all, each with one
  * request in flight so that its sequence numbers stay valid), plus an admin client for topics.
  *
- * Two kafkajs clients: `probe` (no retries) only answers "does a broker answer yet?" while
- * connecting, so that an unreachable Kafka is reported after `timeoutMs` with one log line per
- * attempt; the other carries the producers and the admin client, with retries (backoff up to
- * 3 s) worth `timeoutMs`, so that a broker restart is ridden through: kafkajs reconnects,
- * refreshes metadata and resends a failed request with the same producer id and sequence numbers,
- * which the broker deduplicates. Only after `timeoutMs` without success does a send fail.
+ * The producers are @platformatic/kafka's, not kafkajs's: on this machine (bench:produce, docs/
+ * ingestion.md) they send the same records at about half kafkajs's CPU per record, which is what
+ * bounds `fstore produce` on two cores shared with the broker. They retry (backoff up to 3 s)
+ * for about `timeoutMs`, so that a broker restart is ridden through: the client reconnects and
+ * resends the failed request with the same producer id and sequence numbers, which the broker
+ * deduplicates. Only after `timeoutMs` without success does a send fail.
+ *
+ * Topics are kafkajs's, as everywhere else in fstore: `probe` (no retries) only answers "does a
+ * broker answer yet?" while connecting, so that an unreachable Kafka is reported after
+ * `timeoutMs` with one log line per attempt; `admin` lists topics and partitions.
  */
 export class KafkaRepository {
+  private producers: StringProducer[] = [];
+
   private constructor(
     private readonly opts: KafkaOptions,
-    private readonly producers: Producer[],
     private readonly admin: Admin,
     private readonly probe: Admin,
     /** kafkajs logs are dropped while connecting (we report the retries ourselves). */
@@ -104,22 +124,62 @@ export class KafkaRepository {
         retry: { ...RETRY_BACKOFF, retries },
         logLevel: logLevel.WARN,
         logCreator: () => {
-          const write = kafkaLogCreator(opts.log, /Limiting retries for the idempotent/)();
+          const write = kafkaLogCreator(opts.log)();
           return (entry: LogEntry) => (logState.quiet ? undefined : write(entry));
         },
       });
+    const admin = client(retriesWithin(opts.timeoutMs)).admin();
+    return new KafkaRepository(opts, admin, client(0).admin(), logState);
+  }
+
+  /** The producers, made once a broker answers (the client is an ES module: loaded then). */
+  private async createProducers(): Promise<void> {
+    if (this.producers.length) return;
+    const { Producer, stringSerializers } = await import('@platformatic/kafka');
+    const { brokers, sasl, timeoutMs, compression, lanes, log } = this.opts;
     // Bounded, so that a broker that does not come back ends the run: ~timeoutMs of waiting.
-    const retries = retriesWithin(opts.timeoutMs);
-    const kafka = client(retries);
-    const producers = Array.from({ length: Math.max(1, opts.lanes) }, () =>
-      kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        retry: { ...RETRY_BACKOFF, retries },
-      }),
+    const retries = retriesWithin(timeoutMs);
+    const retryDelay = (_: unknown, operation: string, attempt: number, _n: number, e: Error) => {
+      const wait = Math.min(
+        RETRY_BACKOFF.initialRetryTime * RETRY_BACKOFF.multiplier ** (attempt - 1),
+        RETRY_BACKOFF.maxRetryTime,
+      );
+      const jittered = Math.round(wait * (1 + RETRY_BACKOFF.factor * (2 * Math.random() - 1)));
+      log.warn('Kafka request failed, retrying', {
+        brokers,
+        operation,
+        attempt,
+        retries,
+        wait_ms: jittered,
+        error: errorText(e),
+      });
+      return jittered;
+    };
+    this.producers = Array.from(
+      { length: Math.max(1, lanes) },
+      () =>
+        new Producer({
+          clientId: this.opts.clientId ?? 'fstore-producer',
+          bootstrapBrokers: brokers,
+          ...(sasl
+            ? {
+                sasl: {
+                  mechanism: 'SCRAM-SHA-512' as const,
+                  username: sasl.username,
+                  password: sasl.password,
+                },
+              }
+            : {}),
+          connectTimeout: 3000,
+          timeout: 30000,
+          retries,
+          retryDelay,
+          idempotent: true,
+          autocreateTopics: false,
+          ...(compression === 'none' ? {} : { compression }),
+          serializers: stringSerializers,
+        }),
     );
-    return new KafkaRepository(opts, producers, kafka.admin(), client(0).admin(), logState);
   }
 
   get brokers(): string {
@@ -136,13 +196,9 @@ export class KafkaRepository {
         await this.probe.disconnect();
         // A broker answers: these connect at once (with retries, should it go away meanwhile).
         await this.admin.connect();
-        for (const p of this.producers) await p.connect();
+        await this.createProducers();
         this.logState.quiet = false;
-        this.opts.log.info('connected to Kafka', {
-          brokers: this.opts.brokers,
-          attempt,
-          kafkajs_grouping_patched: kafkajsGroupingPatched,
-        });
+        this.opts.log.info('connected to Kafka', { brokers: this.opts.brokers, attempt });
         return;
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
@@ -183,22 +239,24 @@ export class KafkaRepository {
   }
 
   async send(topicMessages: TopicMessages[], lane = 0): Promise<void> {
+    // In place, not copied: a copy per record cost 4 % of the producer's CPU (--cpu-prof).
+    for (const { topic, messages } of topicMessages) for (const m of messages) m.topic = topic;
+    const messages = (
+      topicMessages.length === 1
+        ? topicMessages[0].messages
+        : topicMessages.flatMap((t) => t.messages)
+    ) as MessageToProduce<string, string, string, string>[];
     try {
-      await this.producers[lane].sendBatch({
-        topicMessages,
-        acks: -1,
-        compression: CODECS[this.opts.compression],
-      });
+      await this.producers[lane].send({ messages });
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      throw new ProducerError(`sending to Kafka at ${this.brokers} failed: ${message}`);
+      throw new ProducerError(`sending to Kafka at ${this.brokers} failed: ${errorText(e)}`);
     }
   }
 
   async disconnect(): Promise<void> {
     this.logState.quiet = true;
     await Promise.allSettled([
-      ...this.producers.map((p) => p.disconnect()),
+      ...this.producers.map((p) => p.close()),
       this.admin.disconnect(),
       this.probe.disconnect(),
     ]);
