@@ -3,6 +3,9 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { basename, join } from 'path';
 import { Kafka, logLevel } from 'kafkajs';
 import { kafkaClientConfig, PROJECT_ROOT } from '@fstore/config';
+// The producer compresses with LZ4, a codec kafkajs only has once the producer module registered
+// it: without it this test's consumer cannot decode a batch (kafkajs drops it silently).
+import '@fstore/ingest';
 import { GENERATED_LAYOUT, parseCsvLine, RawEvent } from '@fstore/events';
 import { LivyBatchesClient } from '@fstore/livy';
 import { generate } from '@fstore/generator';
