@@ -1,4 +1,4 @@
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -7,6 +7,7 @@ import { kafkaClientConfig, loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { TOPICS } from '@fstore/contracts';
 import { generate } from '@fstore/generator';
 import type { IngestSummary } from '@fstore/ingest';
+import { fstoreWithEnv } from '../support/cli';
 
 /**
  * Fault: the broker restarts while `fstore produce` sends a file. The producer must ride through
@@ -28,15 +29,7 @@ const env = {
   FSTORE_KAFKA_HEAP: '256m',
 };
 
-function fstore(...args: string[]) {
-  const res = spawnSync('node', [join(PROJECT_ROOT, 'bin/fstore.js'), ...args], {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-    timeout: 300000,
-    env: { ...process.env, ...env },
-  });
-  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
-}
+const fstore = (...args: string[]) => fstoreWithEnv(env, ...args);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

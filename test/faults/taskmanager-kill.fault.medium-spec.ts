@@ -1,8 +1,7 @@
-import { spawnSync } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { FstoreConfig, loadConfig, PROJECT_ROOT } from '@fstore/config';
+import { FstoreConfig, loadConfig } from '@fstore/config';
 import { flinkClientTls, JobManagerClient } from '@fstore/flink';
 import { StackContext } from '../../apps/cli/src/stack/component';
 import { runningPid, StackPaths } from '../../apps/cli/src/stack/processes';
@@ -12,6 +11,7 @@ import {
   stopSupervisor,
   SUPERVISOR,
 } from '../../apps/cli/src/stack/supervisor';
+import { fstoreWithEnv } from '../support/cli';
 import { flinkRequest } from '../support/flink-https';
 
 /**
@@ -34,15 +34,6 @@ function context(config: FstoreConfig): StackContext {
 }
 
 /** The real `fstore` of this checkout, with extra settings. */
-function fstore(env: Record<string, string>, ...args: string[]) {
-  const res = spawnSync('node', [join(PROJECT_ROOT, 'bin/fstore.js'), ...args], {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-    timeout: 300000,
-    env: { ...process.env, ...env },
-  });
-  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
-}
 
 async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>) {
   const deadline = Date.now() + timeoutMs;
@@ -107,7 +98,7 @@ describe('the supervisor restarts a killed TaskManager', () => {
     expect(o['slots-total']).toBeGreaterThanOrEqual(config.flink.taskSlots);
 
     expect(restartCounts(ctx.paths).taskmanager).toBe(restartsBefore + 1);
-    const status = fstore({}, 'stack', 'status', 'flink');
+    const status = fstoreWithEnv({}, 'stack', 'status', 'flink');
     expect(status.stdout).toMatch(
       new RegExp(`taskmanager\\s+${newPid}\\s+.*\\s${restartsBefore + 1}\\s*$`, 'm'),
     );
@@ -136,17 +127,17 @@ describe('the supervisor leaves a component stopped on purpose down', () => {
   const ctx = context(config);
 
   afterAll(() => {
-    fstore(env, 'stack', 'down');
+    fstoreWithEnv(env, 'stack', 'down');
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('does not undo `stack down kafka`, and still restarts a killed Redis node', async () => {
-    const up = fstore(env, 'stack', 'up', 'redis', 'kafka');
+    const up = fstoreWithEnv(env, 'stack', 'up', 'redis', 'kafka');
     expect([up.status, up.stderr]).toEqual([0, expect.stringContaining('supervisor: started')]);
     const supervisor = runningPid(ctx.paths, SUPERVISOR);
     expect(supervisor).toBeDefined();
 
-    const down = fstore(env, 'stack', 'down', 'kafka');
+    const down = fstoreWithEnv(env, 'stack', 'down', 'kafka');
     expect(down.status).toBe(0);
     expect(runningPid(ctx.paths, 'kafka')).toBeUndefined();
     // Still supervising Redis (a supervisor started again after the stop).
@@ -168,7 +159,7 @@ describe('the supervisor leaves a component stopped on purpose down', () => {
     expect(log).not.toMatch(/kafka: .*restarting/);
 
     // `stack down` of everything stops the supervisor too.
-    expect(fstore(env, 'stack', 'down').status).toBe(0);
+    expect(fstoreWithEnv(env, 'stack', 'down').status).toBe(0);
     expect(runningPid(ctx.paths, SUPERVISOR)).toBeUndefined();
     expect(runningPid(ctx.paths, 'redis-queue')).toBeUndefined();
   }, 240000);

@@ -13,10 +13,16 @@ export interface CliResult {
 
 /** Runs the real `fstore` command of this checkout. */
 export function fstore(...args: string[]): CliResult {
+  return fstoreWithEnv({}, ...args);
+}
+
+/** Runs the real `fstore` command with settings of its own (e.g. a stack of its own). */
+export function fstoreWithEnv(env: Record<string, string>, ...args: string[]): CliResult {
   const res = spawnSync('node', [join(PROJECT_ROOT, 'bin/fstore.js'), ...args], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     timeout: 300000,
+    env: { ...process.env, ...env },
   });
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
