@@ -58,16 +58,18 @@ export const RETRY_BACKOFF = {
   factor: 0.2,
 };
 
+/** The wait before retry `attempt` (1, 2, …) by RETRY_BACKOFF, without jitter. */
+export function backoffMs(attempt: number): number {
+  return Math.min(
+    RETRY_BACKOFF.initialRetryTime * RETRY_BACKOFF.multiplier ** (attempt - 1),
+    RETRY_BACKOFF.maxRetryTime,
+  );
+}
+
 /** The number of retries whose waits (RETRY_BACKOFF, without jitter) add up to `budgetMs`. */
 export function retriesWithin(budgetMs: number): number {
   let retries = 0;
-  let waited = 0;
-  let wait = RETRY_BACKOFF.initialRetryTime;
-  while (waited < budgetMs) {
-    waited += wait;
-    wait = Math.min(wait * RETRY_BACKOFF.multiplier, RETRY_BACKOFF.maxRetryTime);
-    retries++;
-  }
+  for (let waited = 0; waited < budgetMs;) waited += backoffMs(++retries);
   return Math.max(1, retries);
 }
 
@@ -140,11 +142,8 @@ export class KafkaRepository {
     // Bounded, so that a broker that does not come back ends the run: ~timeoutMs of waiting.
     const retries = retriesWithin(timeoutMs);
     const retryDelay = (_: unknown, operation: string, attempt: number, _n: number, e: Error) => {
-      const wait = Math.min(
-        RETRY_BACKOFF.initialRetryTime * RETRY_BACKOFF.multiplier ** (attempt - 1),
-        RETRY_BACKOFF.maxRetryTime,
-      );
-      const jittered = Math.round(wait * (1 + RETRY_BACKOFF.factor * (2 * Math.random() - 1)));
+      const jitter = 1 + RETRY_BACKOFF.factor * (2 * Math.random() - 1);
+      const jittered = Math.round(backoffMs(attempt) * jitter);
       log.warn('Kafka request failed, retrying', {
         brokers,
         operation,
