@@ -8,6 +8,7 @@ import { PROJECT_ROOT } from '@fstore/config';
 import {
   aclEntries,
   KAFKA_METRICS_RULES,
+  kafkaClusterId,
   kafkaMetricsAgent,
   kafkaSecurityProperties,
   stackKafkaAcls,
@@ -122,5 +123,16 @@ describe("the local broker's metrics", () => {
         'kafka_network_requestmetrics_totaltimems',
       ]),
     );
+  });
+});
+
+describe('the KRaft cluster id', () => {
+  it('is 22 chars of URL-safe base64 and never starts with "-" (the storage tool reads that as an option)', () => {
+    // 0xf8 encodes to '-' as the first base64url character; the first draw is refused.
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x01)];
+    const id = kafkaClusterId(() => draws.shift()!);
+    expect(draws).toHaveLength(0);
+    expect(id).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+    expect(Buffer.alloc(16, 0xf8).toString('base64url').startsWith('-')).toBe(true);
   });
 });

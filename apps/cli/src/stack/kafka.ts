@@ -277,8 +277,7 @@ export class KafkaComponent implements StackComponent {
     ownByServiceUser(dataDir);
     const classpath = join(kafkaLibDir(ctx), '*');
     if (!existsSync(join(dataDir, 'meta.properties'))) {
-      // KRaft storage must be formatted once with a cluster id (22 chars of URL-safe base64).
-      const clusterId = randomBytes(16).toString('base64url');
+      const clusterId = kafkaClusterId();
       ctx.log(`kafka: formatting storage (cluster id ${clusterId})`);
       run(
         'java',
@@ -288,8 +287,8 @@ export class KafkaComponent implements StackComponent {
           `-Dlog4j2.configurationFile=${log4j}`,
           'kafka.tools.StorageTool',
           'format',
-          '-t',
-          clusterId,
+          // The `=` form: a value is never read as an option, whatever its first character.
+          `--cluster-id=${clusterId}`,
           '-c',
           server,
         ],
@@ -468,5 +467,17 @@ export class KafkaComponent implements StackComponent {
 
   async stop(ctx: StackContext): Promise<void> {
     await stopProcess(ctx.paths, PROCESS, 'SIGTERM', 30000);
+  }
+}
+
+/**
+ * A KRaft cluster id: 16 random bytes as 22 chars of URL-safe base64. Like Kafka's own
+ * Uuid.randomUuid, it never starts with '-': the storage tool's argument parser would read
+ * such an id as an option (a 1-in-64 failure of `stack up`, seen in CI).
+ */
+export function kafkaClusterId(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString('base64url');
+    if (!id.startsWith('-')) return id;
   }
 }
