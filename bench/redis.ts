@@ -25,3 +25,10 @@ export async function usedMemory(store: RedisClusterOnlineStore): Promise<number
   }
   return total;
 }
+
+/** Keys on the cluster's masters (DBSIZE summed). */
+export async function keyCount(store: RedisClusterOnlineStore): Promise<number> {
+  let total = 0;
+  for (const node of store.client.nodes('master')) total += await node.dbsize();
+  return total;
+}

@@ -39,7 +39,7 @@ import type { OracleEvent } from '../test/support/oracle';
 import { arg } from './args';
 import { Cleanups } from './cleanups';
 import { createUserAndLogin, removeUser } from './reader';
-import { deleteEntityKeys, usedMemory } from './redis';
+import { deleteEntityKeys, keyCount, usedMemory } from './redis';
 import { withChildren } from './serving/cpu';
 import { BenchError } from './serving/wrk';
 import {
@@ -60,6 +60,8 @@ import {
   progressLine,
   Sample,
   verdicts,
+  memoryPerThousandKeys,
+  formatMemoryPerKeys,
 } from './soak/report';
 
 const SOAK_USER = 'bench-soak@fstore.local';
@@ -292,8 +294,9 @@ interface Env {
 }
 
 async function sample(env: Env, seconds: number, c: Counters): Promise<Sample> {
-  const [redisUsedMemory, checkpointBytes, lag] = await Promise.all([
+  const [redisUsedMemory, redisKeys, checkpointBytes, lag] = await Promise.all([
     usedMemory(env.store),
+    keyCount(env.store),
     checkpointSizes(env.flink).catch((e: Error) => {
       log(`!! Flink checkpoints: ${e.message}`);
       return {};
@@ -311,6 +314,7 @@ async function sample(env: Env, seconds: number, c: Counters): Promise<Sample> {
     readErrors: { ...c.readErrors },
     rssBytes: stackRss(env.paths),
     redisUsedMemory,
+    redisKeys,
     checkpointBytes,
     writerLag: lag,
   };
@@ -506,6 +510,8 @@ async function main(): Promise<void> {
   const rows = verdicts(samples);
   const failedReads = Object.values(counters.readErrors).reduce((a, b) => a + b, 0);
   console.log(`\n${formatSamples(samples)}\n\n${formatVerdicts(rows)}\n`);
+  const memoryPerKeys = memoryPerThousandKeys(samples);
+  console.log(formatMemoryPerKeys(memoryPerKeys));
   console.log(formatComparison(comparison));
   console.log(
     `reads: ${counters.reads} answered, ${failedReads} failed` +
@@ -524,6 +530,7 @@ async function main(): Promise<void> {
         loadAverage: load(),
         samples,
         verdicts: rows,
+        memoryPerKeys,
         comparison: {
           compared: comparison.compared,
           mismatches: comparison.mismatches.length,

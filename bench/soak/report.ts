@@ -18,6 +18,8 @@ export interface Sample {
   rssBytes: Record<string, number>;
   /** Redis `used_memory` summed over the masters. */
   redisUsedMemory: number;
+  /** Keys on the masters (DBSIZE summed). */
+  redisKeys: number;
   /** Each running Flink job's latest completed checkpoint's state size (bytes), by job name. */
   checkpointBytes: Record<string, number>;
   /** Records the stack's feature writer has yet to consume (undefined: not read). */
@@ -30,7 +32,13 @@ const MIB = 1024 * 1024;
  * Absolute floors of the flatness rule: a series moving less than this over the second half is
  * flat whatever its mean (a JVM's heap breathes by tens of MiB; a lag of some records is noise).
  */
-export const FLOORS = { rss: 16 * MIB, redis: 8 * MIB, checkpoint: 1 * MIB, lag: 2000 };
+export const FLOORS = {
+  rss: 16 * MIB,
+  redis: 8 * MIB,
+  redisKeys: 1000,
+  checkpoint: 1 * MIB,
+  lag: 2000,
+};
 
 export interface Series {
   name: string;
@@ -64,6 +72,13 @@ export function seriesOf(samples: readonly Sample[]): Series[] {
       floor: FLOORS.redis,
       points: samples.map((s) => ({ t: s.seconds, v: s.redisUsedMemory })),
     },
+    {
+      // At a constant number of entities the key count is flat once each has had its first event.
+      name: 'redis keys',
+      unit: 'records',
+      floor: FLOORS.redisKeys,
+      points: samples.map((s) => ({ t: s.seconds, v: s.redisKeys })),
+    },
     ...named('checkpoint', (s) => s.checkpointBytes, FLOORS.checkpoint),
   ];
   const lag = samples.filter((s) => s.writerLag !== undefined);
@@ -87,7 +102,8 @@ export function progressLine(s: Sample): string {
   return (
     `${(s.seconds / 60).toFixed(1)} min: produced ${s.produced} (+${s.redelivered} redelivered), ` +
     `read ${s.reads} (${errorsOf(s)} failed), RSS ${mib(sum(s.rssBytes))} MiB over ` +
-    `${Object.keys(s.rssBytes).length} processes, Redis ${mib(s.redisUsedMemory)} MiB, ` +
+    `${Object.keys(s.rssBytes).length} processes, Redis ${mib(s.redisUsedMemory)} MiB in ` +
+    `${s.redisKeys} keys, ` +
     `Flink state ${mib(sum(s.checkpointBytes))} MiB, writer lag ${s.writerLag ?? '-'}`
   );
 }
@@ -103,6 +119,7 @@ export function formatSamples(samples: readonly Sample[]): string {
       'failed',
       'RSS MiB',
       'Redis MiB',
+      'keys',
       'state MiB',
       'lag',
     ],
@@ -114,11 +131,48 @@ export function formatSamples(samples: readonly Sample[]): string {
       String(errorsOf(s)),
       mib(sum(s.rssBytes)),
       mib(s.redisUsedMemory),
+      String(s.redisKeys),
       mib(sum(s.checkpointBytes)),
       s.writerLag === undefined ? '-' : String(s.writerLag),
     ]),
   );
 }
+
+export interface MemoryPerKeys {
+  /** The sample it was taken at (seconds since the load started). */
+  seconds: number;
+  /** Keys added since the first sample (the run's own, when nothing else wrote). */
+  keysAdded: number;
+  /** Redis memory those keys added, per 1,000 of them, in bytes. */
+  bytesPerThousandKeys: number;
+}
+
+/**
+ * Redis memory per 1,000 keys of the run's entities (issue 15's figure): used_memory and DBSIZE at
+ * the first sample taken `atSeconds` after the start or later (else the last), less the first
+ * sample's, so what the stack held before the run does not count. Undefined when no key was added.
+ */
+export function memoryPerThousandKeys(
+  samples: readonly Sample[],
+  atSeconds = 600,
+): MemoryPerKeys | undefined {
+  const first = samples[0];
+  const at = samples.find((s) => s.seconds >= atSeconds) ?? samples[samples.length - 1];
+  if (first === undefined || at === undefined) return undefined;
+  const keysAdded = at.redisKeys - first.redisKeys;
+  if (keysAdded <= 0) return undefined;
+  return {
+    seconds: at.seconds,
+    keysAdded,
+    bytesPerThousandKeys: ((at.redisUsedMemory - first.redisUsedMemory) / keysAdded) * 1000,
+  };
+}
+
+export const formatMemoryPerKeys = (m: MemoryPerKeys | undefined): string =>
+  m === undefined
+    ? 'Redis memory per 1,000 keys: no key added'
+    : `Redis memory per 1,000 keys at ${(m.seconds / 60).toFixed(1)} min: ` +
+      `${(m.bytesPerThousandKeys / 1024).toFixed(1)} KiB (${m.keysAdded} keys added by the run)`;
 
 export interface Verdict {
   series: string;

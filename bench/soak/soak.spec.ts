@@ -13,6 +13,8 @@ import {
   FLOORS,
   formatSamples,
   formatVerdicts,
+  formatMemoryPerKeys,
+  memoryPerThousandKeys,
   groupLag,
   parseVmRss,
   progressLine,
@@ -237,6 +239,7 @@ describe('bench:soak report', () => {
     readErrors: {},
     rssBytes: { jobmanager: rss * MIB, 'feature-writer': 100 * MIB },
     redisUsedMemory: 50 * MIB,
+    redisKeys: 30000,
     checkpointBytes: { 'features-transactions': 2 * MIB },
     writerLag: 10,
     ...extra,
@@ -274,6 +277,7 @@ describe('bench:soak report', () => {
       ['rss feature-writer', FLOORS.rss, 3],
       ['rss jobmanager', FLOORS.rss, 3],
       ['redis used_memory', FLOORS.redis, 3],
+      ['redis keys', FLOORS.redisKeys, 3],
       ['checkpoint features-transactions', FLOORS.checkpoint, 3],
       ['writer lag', FLOORS.lag, 3],
     ]);
@@ -282,19 +286,19 @@ describe('bench:soak report', () => {
   it('prints a progress line, the samples and the verdicts', () => {
     expect(progressLine(samples[2])).toBe(
       '2.0 min: produced 240000 (+2400 redelivered), read 120000 (3 failed), RSS 700.0 MiB over ' +
-        '2 processes, Redis 50.0 MiB, Flink state 2.0 MiB, writer lag 10',
+        '2 processes, Redis 50.0 MiB in 30000 keys, Flink state 2.0 MiB, writer lag 10',
     );
     expect(formatSamples(samples)).toBe(
       [
-        'min  produced  redelivered  reads   failed  RSS MiB  Redis MiB  state MiB  lag',
-        '0.0  0         0            0       0       600.0    50.0       2.0        10',
-        '1.0  120000    1200         60000   0       610.0    50.0       2.0        10',
-        '2.0  240000    2400         120000  3       700.0    50.0       2.0        10',
+        'min  produced  redelivered  reads   failed  RSS MiB  Redis MiB  keys   state MiB  lag',
+        '0.0  0         0            0       0       600.0    50.0       30000  2.0        10',
+        '1.0  120000    1200         60000   0       610.0    50.0       30000  2.0        10',
+        '2.0  240000    2400         120000  3       700.0    50.0       30000  2.0        10',
       ].join('\n'),
     );
     // The half is t ≥ 60: two points, no verdict.
     expect(verdicts(samples).map((v) => v.flatness.verdict)).toEqual(
-      Array(5).fill('too few samples'),
+      Array(6).fill('too few samples'),
     );
     const long = [0, 60, 120, 180, 240].map((t) => sample(t, t === 240 ? 600 : 500));
     const rows = verdicts(long);
@@ -304,9 +308,28 @@ describe('bench:soak report', () => {
         'rss feature-writer                MiB      100.0  100.0  100.0          0.0    16.0     flat',
         'rss jobmanager                    MiB      500.0  600.0  533.3          100.0  53.3     growing',
         'redis used_memory                 MiB      50.0   50.0   50.0           0.0    8.0      flat',
+        'redis keys                        records  30000  30000  30000          0      3000     flat',
         'checkpoint features-transactions  MiB      2.0    2.0    2.0            0.0    1.0      flat',
         'writer lag                        records  10     10     10             0      2000     flat',
       ].join('\n'),
     );
+  });
+
+  it("gives Redis memory per 1,000 of the run's keys at 10 minutes, net of what was there before", () => {
+    const grown = [0, 300, 600, 900].map((t) =>
+      sample(t, 500, {
+        redisUsedMemory: 40 * MIB + (t === 0 ? 0 : t === 300 ? 2 : 4) * MIB,
+        redisKeys: 1000 + (t === 0 ? 0 : t === 300 ? 10000 : 20000),
+      }),
+    );
+    const m = memoryPerThousandKeys(grown);
+    expect(m).toEqual({ seconds: 600, keysAdded: 20000, bytesPerThousandKeys: (4 * MIB) / 20 });
+    expect(formatMemoryPerKeys(m)).toBe(
+      'Redis memory per 1,000 keys at 10.0 min: 204.8 KiB (20000 keys added by the run)',
+    );
+    // A shorter run: its last sample; no key added: no figure.
+    expect(memoryPerThousandKeys(grown.slice(0, 2))?.seconds).toBe(300);
+    expect(memoryPerThousandKeys(samples)).toBeUndefined();
+    expect(formatMemoryPerKeys(undefined)).toBe('Redis memory per 1,000 keys: no key added');
   });
 });
