@@ -4,10 +4,10 @@ import { join } from 'path';
 import { Client } from 'pg';
 import { migrateDatabase } from '@fstore/control-store';
 import { ProcessStatus, StackComponent, StackContext } from './component';
-import { foldersToTraverse, grantTraverse, serviceUser } from './service-user';
+import { letThrough } from './let-through';
+import { serviceUser } from './service-user';
 import {
   aptInstall,
-  commandExists,
   ensureDir,
   probe,
   run,
@@ -35,14 +35,7 @@ function serverOwner(): { uid: number; gid: number } | undefined {
  */
 async function letServerOwnerIn(ctx: StackContext): Promise<void> {
   const account = process.getuid?.() === 0 ? serviceUser('postgres') : undefined;
-  if (!account) return;
-  const dirs = foldersToTraverse([ctx.config.stackDir], account);
-  if (dirs.length === 0) return;
-  if (!commandExists('setfacl')) await aptInstall(['acl'], ctx.log);
-  const granted = grantTraverse(dirs, account);
-  if (granted.length) {
-    ctx.log(`postgres: the account postgres may enter ${granted.join(', ')} (ACL, not list)`);
-  }
+  if (account) await letThrough(account, [ctx.config.stackDir], (m) => ctx.log(`postgres: ${m}`));
 }
 
 function binDir(): string {

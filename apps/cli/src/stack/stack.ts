@@ -9,24 +9,11 @@ import { FlinkComponent } from './flink';
 import { LivyComponent } from './livy';
 import { KafkaComponent } from './kafka';
 import { PostgresComponent } from './postgres';
-import {
-  aptInstall,
-  commandExists,
-  ensureDir,
-  runningPid,
-  StackError,
-  StackPaths,
-} from './processes';
+import { letThrough } from './let-through';
+import { ensureDir, runningPid, StackError, StackPaths } from './processes';
 import { RedisComponent } from './redis';
 import { ensureSecrets } from './secrets';
-import {
-  foldersToTraverse,
-  grantTraverse,
-  NGINX_USER,
-  ServiceUser,
-  serviceUser,
-  shareWithServiceUser,
-} from './service-user';
+import { NGINX_USER, serviceUser, shareWithServiceUser } from './service-user';
 import { ServingComponent } from './serving';
 import { SparkComponent } from './spark';
 import {
@@ -121,32 +108,20 @@ export async function prepareServiceUser(ctx: StackContext): Promise<void> {
   const nginx = serviceUser(NGINX_USER);
   if (!user || !nginx) return;
   ensureDir(ctx.config.cacheDir);
-  const grants: [ServiceUser, string[]][] = [
+  const log = (m: string) => ctx.log(`stack: ${m}`);
+  await letThrough(
+    user,
     [
-      user,
-      foldersToTraverse(
-        [
-          ctx.config.cacheDir,
-          ctx.config.stackDir,
-          PROJECT_ROOT,
-          join(PROJECT_ROOT, 'node_modules'),
-          join(PROJECT_ROOT, '.venv'),
-        ],
-        user,
-      ),
+      ctx.config.cacheDir,
+      ctx.config.stackDir,
+      PROJECT_ROOT,
+      join(PROJECT_ROOT, 'node_modules'),
+      join(PROJECT_ROOT, '.venv'),
     ],
-    // nginx: its own folder in the stack only.
-    [nginx, foldersToTraverse([ctx.config.stackDir], nginx)],
-  ];
-  for (const [account, dirs] of grants) {
-    if (dirs.length === 0) continue;
-    if (!commandExists('setfacl')) await aptInstall(['acl'], ctx.log);
-    const granted = grantTraverse(dirs, account);
-    if (granted.length === 0) continue;
-    ctx.log(
-      `stack: the service user ${account.name} may enter ${granted.join(', ')} (ACL, not list)`,
-    );
-  }
+    log,
+  );
+  // nginx: its own folder in the stack only.
+  await letThrough(nginx, [ctx.config.stackDir], log);
   shareWithServiceUser(secretsFile(ctx.config.stackDir));
 }
 
