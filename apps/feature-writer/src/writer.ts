@@ -1,6 +1,6 @@
 import { Consumer, EachBatchPayload, Kafka, logLevel, Producer } from 'kafkajs';
 import { KafkaSasl } from '@fstore/config';
-import { inBatchSpan, kafkaLogCreator, type Logger } from '@fstore/observability';
+import { inBatchSpan, inClientSpan, kafkaLogCreator, type Logger } from '@fstore/observability';
 import {
   deadLetterMessage,
   deadLetterOf,
@@ -188,16 +188,18 @@ export class FeatureWriter {
     const wait = this.opts.replicaWait;
     for (let attempt = 0; ; attempt++) {
       try {
-        let result: WriteResult;
-        if (wait.replicas > 0) {
-          // A failed WAIT (the master did not answer) fails the attempt: the batch is written
-          // again, which the set-if-not-older rule makes harmless.
-          const durable = await this.store.writeAndWait(writes, wait);
-          this.noteReplicaAcks(durable.acks);
-          result = durable;
-        } else {
-          result = await this.store.write(writes);
-        }
+        const result: WriteResult = await inClientSpan(
+          'redis write',
+          { 'db.system.name': 'redis', 'fstore.writes': writes.length },
+          async () => {
+            if (wait.replicas === 0) return this.store.write(writes);
+            // A failed WAIT (the master did not answer) fails the attempt: the batch is written
+            // again, which the set-if-not-older rule makes harmless.
+            const durable = await this.store.writeAndWait(writes, wait);
+            this.noteReplicaAcks(durable.acks);
+            return durable;
+          },
+        );
         this.metrics.written.inc(result.written);
         this.metrics.skippedOlder.inc(result.skippedOlder);
         if (this.failingSince !== undefined) {

@@ -7,6 +7,7 @@ export {
   annotateSpan,
   edgeSampler,
   inBatchSpan,
+  inClientSpan,
   inSpan,
   startTracing,
   traceContextCarrier,

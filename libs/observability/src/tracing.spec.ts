@@ -15,7 +15,14 @@ import {
   SamplingDecision,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { inBatchSpan, inSpan, startTracing, traceContextCarrier, tracingSampler } from './index';
+import {
+  inBatchSpan,
+  inClientSpan,
+  inSpan,
+  startTracing,
+  traceContextCarrier,
+  tracingSampler,
+} from './index';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const PARENT_ID = 'b7ad6b7169203331';
@@ -140,5 +147,28 @@ describe('inSpan, inBatchSpan and traceContextCarrier', () => {
     expect(batch.parentSpanContext).toBeUndefined();
     expect(batch.spanContext().traceId).not.toBe(TRACE_ID);
     expect(write.parentSpanContext?.spanId).toBe(batch.spanContext().spanId);
+  });
+
+  it("makes one CLIENT span for a batch's Redis writes, and no active span below it for an instrumentation to hang its own on", async () => {
+    let below: unknown = 'not run';
+    await inBatchSpan({ topic: 'features.spend_24h', partition: 0, messages: 500 }, () =>
+      inClientSpan('redis write', { 'db.system.name': 'redis', 'fstore.writes': 500 }, async () => {
+        below = trace.getActiveSpan();
+      }),
+    );
+    const [write, batch] = exporter.getFinishedSpans();
+    expect(below).toBeUndefined();
+    expect(write.name).toBe('redis write');
+    expect(write.kind).toBe(SpanKind.CLIENT);
+    expect(write.attributes).toEqual({ 'db.system.name': 'redis', 'fstore.writes': 500 });
+    expect(write.parentSpanContext?.spanId).toBe(batch.spanContext().spanId);
+  });
+
+  it('ends the client span as an error when the writes fail', async () => {
+    await expect(
+      inClientSpan('redis write', {}, () => Promise.reject(new Error('CLUSTERDOWN'))),
+    ).rejects.toThrow('CLUSTERDOWN');
+    const [write] = exporter.getFinishedSpans();
+    expect(write.status).toEqual({ code: 2, message: 'Error: CLUSTERDOWN' });
   });
 });
