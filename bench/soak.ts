@@ -456,16 +456,25 @@ async function main(): Promise<void> {
       kept,
       () => cleanups.interrupted,
     );
-    const lastCustomer = featureKey(READ_FEATURE, [`${shape.prefix}c${o.customers - 1}`]);
     const reading = (async () => {
+      // Every customer's first value, not only the last one's: the writer applies partitions
+      // side by side, so the last customer's key can be there before an earlier one's.
+      const unseen = new Set(
+        Array.from({ length: o.customers }, (_, i) =>
+          featureKey(READ_FEATURE, [`${shape.prefix}c${i}`]),
+        ),
+      );
       const waitUntil = Math.min(end, Date.now() + READ_WAIT_MS);
-      while (
-        Date.now() < waitUntil &&
-        !cleanups.interrupted &&
-        !(await store.client.exists(lastCustomer))
-      ) {
-        await sleep(500);
+      while (Date.now() < waitUntil && !cleanups.interrupted && unseen.size > 0) {
+        const keys = [...unseen];
+        for (let i = 0; i < keys.length; i += 500) {
+          const chunk = keys.slice(i, i + 500);
+          const found = await Promise.all(chunk.map((k) => store.client.exists(k)));
+          chunk.forEach((k, j) => found[j] === 1 && unseen.delete(k));
+        }
+        if (unseen.size > 0) await sleep(500);
       }
+      if (unseen.size > 0) log(`!! ${unseen.size} customers still have no value; reading anyway`);
       readStart = Date.now();
       log(
         `reading from now on (${((readStart - start) / 1000).toFixed(1)} s after the first event)`,
