@@ -51,6 +51,7 @@ import {
   soakEvent,
   wireMessage,
 } from './soak/load';
+import { holdsUp } from './soak/flat';
 import { compareValues, Comparison, formatComparison, referenceValues } from './soak/reference';
 import {
   formatSamples,
@@ -551,10 +552,11 @@ async function main(): Promise<void> {
     ) + '\n',
   );
   log(`figures written to ${file}`);
-  const notFlat = rows.filter((r) => r.flatness.verdict !== 'flat');
-  if (o.check && (notFlat.length > 0 || failedReads > 0 || comparison.mismatches.length > 0)) {
+  const failing = rows.filter((r) => !holdsUp(r.flatness));
+  if (o.check && (failing.length > 0 || failedReads > 0 || comparison.mismatches.length > 0)) {
     console.error(
-      `--check: ${notFlat.length} series not flat (${notFlat.map((r) => r.series).join(', ')}), ` +
+      `--check: ${failing.length} series growing or without a verdict ` +
+        `(${failing.map((r) => `${r.series}: ${r.flatness.verdict}`).join(', ')}), ` +
         `${failedReads} failed reads, ${comparison.mismatches.length} values differ`,
     );
     process.exitCode = 1;

@@ -4,6 +4,7 @@
  * slope extrapolated over that half's span must stay within TOLERANCE of the half's mean, or within
  * the series' absolute floor (tiny series: a few MiB of jitter on a small process is not growth).
  * Fewer than MIN_POINTS samples in the half: no verdict ('too few samples'), which --check fails.
+ * --check fails a growing series too, but not a shrinking one (holdsUp).
  */
 
 export const TOLERANCE = 0.1;
@@ -51,3 +52,10 @@ export function flatness(series: readonly Point[], floor: number): Flatness {
   const verdict = Math.abs(drift) <= allowed ? 'flat' : drift > 0 ? 'growing' : 'shrinking';
   return { verdict, drift, mean, allowed, points: half.length };
 }
+
+/**
+ * What --check accepts: flat, or shrinking. A leak grows; a series that falls over the second half
+ * is giving back what a start-up burst took (a backlog the writer drains, the heap it needed for
+ * it, a trace store evicting to its limit), which the run's printed verdict still shows.
+ */
+export const holdsUp = (f: Flatness): boolean => f.verdict === 'flat' || f.verdict === 'shrinking';

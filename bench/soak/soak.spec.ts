@@ -1,4 +1,4 @@
-import { flatness, slope } from './flat';
+import { flatness, holdsUp, slope } from './flat';
 import {
   checkedIds,
   dueBy,
@@ -227,6 +227,30 @@ describe('bench:soak flatness rule', () => {
         0,
       ).verdict,
     ).toBe('too few samples');
+  });
+
+  it('lets --check pass a flat or shrinking series, not a growing one or one without a verdict', () => {
+    const verdicts = [
+      flatness(
+        minutes(() => 1000),
+        0,
+      ),
+      flatness(
+        minutes((t) => 5000 - t),
+        0,
+      ),
+      flatness(
+        minutes((t) => 1000 + 2 * t),
+        0,
+      ),
+      flatness([{ t: 0, v: 1 }], 0),
+    ];
+    expect(verdicts.map((f) => [f.verdict, holdsUp(f)])).toEqual([
+      ['flat', true],
+      ['shrinking', true],
+      ['growing', false],
+      ['too few samples', false],
+    ]);
   });
 });
 
