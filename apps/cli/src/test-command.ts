@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { PROJECT_ROOT } from '@fstore/config';
+import { AuditOutcome, npmAuditOutcome, pipAuditOutcome } from './dependency-audit';
 import { validateProductionShape } from './k8s/validate';
 import { airflowTestEnv, airflowVenv, migrateTestDatabase } from './stack/airflow';
 import { stackContext, stackUp } from './stack/stack';
@@ -19,6 +20,30 @@ function step(
   log(`── ${title}: ${command} ${args.join(' ')}`);
   const res = spawnSync(command, args, { cwd: PROJECT_ROOT, stdio: 'inherit', env });
   return res.status === 0;
+}
+
+/**
+ * One dependency audit: the tool's JSON report judged by `judge`; the result's name says when the
+ * advisory service did not answer (not run), which does not fail the suite (docs/security.md).
+ */
+function auditStep(
+  log: (m: string) => void,
+  title: string,
+  command: string,
+  args: string[],
+  judge: (output: string) => AuditOutcome,
+): [string, boolean] {
+  log(`── ${title}: ${command} ${args.join(' ')}`);
+  const res = spawnSync(command, args, {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 300_000,
+  });
+  const outcome = judge(res.stdout ?? '');
+  log(`${title}: ${outcome.verdict}: ${outcome.detail}`);
+  const name = outcome.verdict === 'unavailable' ? `${title} (not run: ${outcome.detail})` : title;
+  return [name, outcome.verdict !== 'fail'];
 }
 
 /** The project's Python virtual environment (ruff, pytest), created on first use. */
@@ -53,6 +78,10 @@ export async function runTests(log: (m: string) => void): Promise<number> {
     step(log, 'alert rules', 'promtool', ['test', 'rules', 'monitoring/alerts.test.yml']),
   ]);
   results.push(['jest', step(log, 'jest', 'npx', ['jest', '--runInBand'])]);
+  // The packages the images run (the policy's scope: runtime dependencies).
+  results.push(
+    auditStep(log, 'npm audit', 'npm', ['audit', '--omit=dev', '--json'], npmAuditOutcome),
+  );
   const venv = ensureVenv(log);
   results.push(['python venv', venv]);
   if (venv) {
@@ -61,6 +90,15 @@ export async function runTests(log: (m: string) => void): Promise<number> {
       'ruff format',
       step(log, 'ruff format', venvBin('ruff'), ['format', '--check', '.']),
     ]);
+    results.push(
+      auditStep(
+        log,
+        'pip-audit',
+        venvBin('pip-audit'),
+        ['-l', '--format', 'json'],
+        pipAuditOutcome,
+      ),
+    );
     // pytest exits 5 when a folder has no tests yet; that is not a failure.
     log('── pytest');
     const py = spawnSync(venvBin('pytest'), ['-q'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
