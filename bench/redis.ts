@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
 
 /** Deletes every key under entity ids starting with `prefix` (`*{<prefix>*`) from every master. */
@@ -17,18 +18,22 @@ export async function deleteEntityKeys(
   return deleted;
 }
 
-/** Redis `used_memory` (INFO memory) summed over the cluster's masters, in bytes. */
-export async function usedMemory(store: RedisClusterOnlineStore): Promise<number> {
+/** `perNode` of every master of the cluster, summed. */
+async function sumOverMasters(
+  store: RedisClusterOnlineStore,
+  perNode: (node: Redis) => Promise<number>,
+): Promise<number> {
   let total = 0;
-  for (const node of store.client.nodes('master')) {
-    total += Number(/used_memory:(\d+)/.exec(await node.info('memory'))?.[1] ?? NaN);
-  }
+  for (const node of store.client.nodes('master')) total += await perNode(node);
   return total;
 }
 
+/** Redis `used_memory` (INFO memory) summed over the cluster's masters, in bytes. */
+export const usedMemory = (store: RedisClusterOnlineStore): Promise<number> =>
+  sumOverMasters(store, async (node) =>
+    Number(/used_memory:(\d+)/.exec(await node.info('memory'))?.[1] ?? NaN),
+  );
+
 /** Keys on the cluster's masters (DBSIZE summed). */
-export async function keyCount(store: RedisClusterOnlineStore): Promise<number> {
-  let total = 0;
-  for (const node of store.client.nodes('master')) total += await node.dbsize();
-  return total;
-}
+export const keyCount = (store: RedisClusterOnlineStore): Promise<number> =>
+  sumOverMasters(store, (node) => node.dbsize());
