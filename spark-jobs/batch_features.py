@@ -612,12 +612,28 @@ def value_column(f: FeatureDef, src: SourceDef, as_of: datetime):
     return F.when(cond, value)
 
 
+def value_signature(f: FeatureDef) -> tuple:
+    """What an event's value for `f` depends on (value_column's inputs): features with the same
+    signature share one value column and its partial results."""
+    return (f.of, f.of_type, f.filter, f.window_ms)
+
+
+def value_slots(features) -> list[int]:
+    """Per feature, the index of its value column `__v<slot>`: the first feature's position with
+    the same value_signature. Why: revenue_by_product and revenue_by_category both sum the same
+    amounts, and Spark does not merge two sums of differently named columns; a decimal(21,2) sum
+    costs about 1 s per 10 M events here (bench:batch), so each one summed twice costs that."""
+    first: dict[tuple, int] = {}
+    return [first.setdefault(value_signature(f), i) for i, f in enumerate(features)]
+
+
 def prepared_events(events, src: SourceDef, features, as_of: datetime, dedupe: bool = False):
     """One narrow row per event: the key columns of every feature (as text; NULL as `null`, the
-    way the interpreter names it), event time, event_id, and `__v<i>` per feature (one select:
-    every expression reads the source's own columns)."""
+    way the interpreter names it), event time, event_id, and `__v<slot>` per distinct value
+    (value_slots; one select: every expression reads the source's own columns)."""
     from pyspark.sql import functions as F  # noqa: N812
 
+    slots = value_slots(features)
     df = events.select(
         *(
             F.coalesce(F.col(k).cast("string"), F.lit("null")).alias(k)
@@ -625,52 +641,69 @@ def prepared_events(events, src: SourceDef, features, as_of: datetime, dedupe: b
         ),
         F.col(src.event_time).alias(TIME),
         F.col(src.event_id).alias(EVENT_ID),
-        *(value_column(f, src, as_of).alias(f"__v{i}") for i, f in enumerate(features)),
+        *(
+            value_column(f, src, as_of).alias(f"__v{i}")
+            for i, f in enumerate(features)
+            if slots[i] == i
+        ),
     )
     return df.dropDuplicates([EVENT_ID]) if dedupe else df
 
 
-# Per feature i, reduced with r, the partial results `__p<i><part>` of a group of events: they roll
-# up (a coarser group's are the sums, minima, maxima or latest of its finer groups') and give the
-# value at the end. sum: s; count: n; avg: s, n (exact sum, cast to double at the end only);
-# min/max: m; last: v (value of the latest qualifying event) and o (its (time, event_id)).
+# Per value slot i (value_slots), reduced with r, the partial results `__p<i><part>` of a group of
+# events: they roll up (a coarser group's are the sums, minima, maxima or latest of its finer
+# groups') and give the value at the end. sum: s; count: n; avg: s, n (exact sum, cast to double
+# at the end only); min: mn; max: mx; last: v (value of the latest qualifying event) and o (its
+# (time, event_id)). Each is a {name: column} map, so the features of one slot share the parts
+# they have in common (a sum and an avg of the same values: one s) by merging the maps.
+
+_MIN_MAX_PART = {"min": "mn", "max": "mx"}
 
 
-def _partials(reducer: str, i: int) -> list:
+def _partials(reducer: str, i: int) -> dict:
     """Over prepared events."""
     from pyspark.sql import functions as F  # noqa: N812
 
     v, p = F.col(f"__v{i}"), f"__p{i}"
     if reducer == "sum":
-        return [F.sum(v).alias(p + "s")]
+        return {p + "s": F.sum(v)}
     if reducer == "count":
-        return [F.count(v).alias(p + "n")]
+        return {p + "n": F.count(v)}
     if reducer == "avg":
-        return [F.sum(v).alias(p + "s"), F.count(v).alias(p + "n")]
-    if reducer in ("min", "max"):
-        return [getattr(F, reducer)(v).alias(p + "m")]
+        return {p + "s": F.sum(v), p + "n": F.count(v)}
+    if reducer in _MIN_MAX_PART:
+        return {p + _MIN_MAX_PART[reducer]: getattr(F, reducer)(v)}
     if reducer == "last":
         order = F.when(v.isNotNull(), F.struct(F.col(TIME), F.col(EVENT_ID)))
-        return [F.max_by(v, order).alias(p + "v"), F.max(order).alias(p + "o")]
+        return {p + "v": F.max_by(v, order), p + "o": F.max(order)}
     raise ValueError(f"unknown reducer {reducer}")
 
 
-def _rollups(reducer: str, i: int) -> list:
+def _rollups(reducer: str, i: int) -> dict:
     """Over partials: the partials of the union of the groups."""
     from pyspark.sql import functions as F  # noqa: N812
 
     p = f"__p{i}"
     if reducer == "sum":
-        return [F.sum(p + "s").alias(p + "s")]
+        return {p + "s": F.sum(p + "s")}
     if reducer == "count":
-        return [F.sum(p + "n").alias(p + "n")]
+        return {p + "n": F.sum(p + "n")}
     if reducer == "avg":
-        return [F.sum(p + "s").alias(p + "s"), F.sum(p + "n").alias(p + "n")]
-    if reducer in ("min", "max"):
-        return [getattr(F, reducer)(p + "m").alias(p + "m")]
+        return {p + "s": F.sum(p + "s"), p + "n": F.sum(p + "n")}
+    if reducer in _MIN_MAX_PART:
+        part = p + _MIN_MAX_PART[reducer]
+        return {part: getattr(F, reducer)(part)}
     if reducer == "last":
-        return [F.max_by(p + "v", p + "o").alias(p + "v"), F.max(p + "o").alias(p + "o")]
+        return {p + "v": F.max_by(p + "v", p + "o"), p + "o": F.max(p + "o")}
     raise ValueError(f"unknown reducer {reducer}")
+
+
+def _aggregates(parts: list[dict]) -> list:
+    """The aggregate columns of several features' parts, each name once."""
+    merged: dict = {}
+    for part in parts:
+        merged.update(part)
+    return [column.alias(name) for name, column in merged.items()]
 
 
 def _final(reducer: str, i: int):
@@ -685,8 +718,8 @@ def _final(reducer: str, i: int):
     if reducer == "avg":
         n = F.col(p + "n")
         return F.when(n > 0, F.col(p + "s").cast("double") / n.cast("double"))
-    if reducer in ("min", "max"):
-        return F.col(p + "m")
+    if reducer in _MIN_MAX_PART:
+        return F.col(p + _MIN_MAX_PART[reducer])
     return F.col(p + "v")
 
 
@@ -767,7 +800,8 @@ def compute_features(
     partitions_read = len({f.rsplit("/", 1)[0] for f in events.inputFiles()})
     prepared = prepared_events(events, src, features, as_of, dedupe)
     cached = []
-    indexed = list(enumerate(features))
+    # i: the feature's value slot (its value column and partials, shared by equal values).
+    indexed = list(zip(value_slots(features), features, strict=True))
     last_k = [(i, f) for i, f in indexed if f.aggregation == "last_k"]
     rolled = [(i, f) for i, f in indexed if f.aggregation != "last_k"]
     if last_k:
@@ -775,7 +809,7 @@ def compute_features(
         cached.append(prepared)
 
     union = key_columns(features)
-    partials = [c for i, f in rolled for c in _partials(f.reducer, i)]
+    partials = _aggregates([_partials(f.reducer, i) for i, f in rolled])
     finest = prepared.groupBy(*union).agg(F.count(F.lit(1)).alias("__events"), *partials).cache()
     cached.append(finest)
     rows_read = finest.agg(F.sum("__events")).first()[0] or 0
@@ -787,8 +821,9 @@ def compute_features(
     for keys, group in by_keys.items():
         per_entity = finest
         if set(keys) != set(union):
-            rollups = [c for i, f in group for c in _rollups(f.reducer, i)]
-            per_entity = finest.groupBy(*keys).agg(*rollups)
+            per_entity = finest.groupBy(*keys).agg(
+                *_aggregates([_rollups(f.reducer, i) for i, f in group])
+            )
         frames.append(feature_rows(per_entity, keys, [(f, _final(f.reducer, i)) for i, f in group]))
     for i, f in last_k:
         latest = W.partitionBy(*f.keys).orderBy(F.col(TIME).desc(), F.col(EVENT_ID).desc())
@@ -797,7 +832,7 @@ def compute_features(
             .withColumn("__rank", F.row_number().over(latest))
             .where(F.col("__rank") <= f.k)
         )
-        per_entity = top.groupBy(*f.keys).agg(*_partials(f.reducer, i))
+        per_entity = top.groupBy(*f.keys).agg(*_aggregates([_partials(f.reducer, i)]))
         frames.append(feature_rows(per_entity, f.keys, [(f, _final(f.reducer, i))]))
     result = frames[0]
     for frame in frames[1:]:

@@ -37,6 +37,7 @@ from batch_features import (
     select_features,
     stream_feature_names,
     tables_of,
+    value_slots,
     window_of,
     write_rows,
 )
@@ -994,3 +995,37 @@ def test_an_event_id_counts_once_with_dedupe(spark):
     assert values == {
         k: v for k, v in EXPECTED.items() if k.split(":")[0] in ("units_7d", "events_7d")
     }
+
+
+def test_features_of_the_same_values_share_a_value_column(spark, small_lake):
+    """revenue_30d and avg_amount_30d sum the same amounts, min and max_amount_7d reduce the
+    same values: one value column each, and a min and a max of one column do not collide."""
+    data = small_export()
+    data["features"].append(
+        feat(
+            "min_amount_7d",
+            "customer_product",
+            PAIR,
+            "min",
+            "decimal",
+            "`amount`",
+            "decimal(21,2)",
+            window_days=7,
+        )
+    )
+    defs = parse_definitions(data)
+    names = ["revenue_30d", "avg_amount_30d", "max_amount_7d", "min_amount_7d", "units_7d"]
+    features = select_features(defs, names)
+    assert [f.name for f in features] == names
+    assert value_slots(features) == [0, 0, 2, 2, 4]
+    c = compute_features(small_lake, defs.sources["tx"], features, parse_as_of(T))
+    values = {r.key: r.value for r in c.features.collect()}
+    c.unpersist()
+    expected = {k: v for k, v in EXPECTED.items() if k.split(":")[0] in names}
+    # (03-03, 03-10]: c1 p1 e1 20.00, e2 5.50, e8 1.00; c2 p1 e3 13.00; c2 p2 e5 3.30
+    expected |= {
+        "min_amount_7d:{c1}_{p1}": "1.00",
+        "min_amount_7d:{c2}_{p1}": "13.00",
+        "min_amount_7d:{c2}_{p2}": "3.30",
+    }
+    assert values == expected
