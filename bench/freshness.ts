@@ -14,6 +14,8 @@
  * event belongs to a customer of its own, so its `last_purchase_amount` key appears exactly when
  * that event has gone through Flink and the writer. It watches those keys every 10 ms and records
  * each one's delay, and reads the TaskManager JVM's CPU (/proc/<pid>/stat) over the interval.
+ * Where the delay goes (producer, Flink, writer) it splits by the records' append times
+ * (bench/freshness/stages.ts).
  * Afterwards the variant's jobs are cancelled and its topics, consumer groups and Redis keys
  * deleted (also on failure or Ctrl-C). Figures: <stack>/data/bench/freshness-result.json.
  * Jobs are submitted as the control plane submits them (`--submit plan`: COMPILE PLAN, the dedupe
@@ -38,6 +40,7 @@ import {
   comparedGenerated,
   cpuPerThousand,
   formatReport,
+  formatStages,
   compare,
   percentile,
   RateResult,
@@ -46,6 +49,7 @@ import {
   VARIANTS,
   VariantResult,
 } from './freshness/report';
+import { AppendTimes, APPEND_TIME, SampleTimes, stageLatencies } from './freshness/stages';
 import { utc, wireMessage } from './soak/load';
 
 /** The four seed features: what the hand-written jobs compute (stream, no windows). */
@@ -152,9 +156,14 @@ async function measure(
   idleMicrosPerSecond: number | undefined,
   mine: Set<string>,
   windowed: boolean,
+  appendTimes: AppendTimes,
 ): Promise<RateResult> {
   const run = randomUUID().slice(0, 6);
   const pending = new Map<string, number>(); // key → produced at
+  // The sampled customers (of their last_purchase_amount keys), when produced and when visible.
+  const customerOf = new Map<string, string>();
+  const producedAt = new Map<string, number>();
+  const visibleAt = new Map<string, number>();
   const delays: number[] = [];
   // The sampled customers' `purchases_1h` hash appears when the event's tile is written.
   const windowDelays: number[] = [];
@@ -173,6 +182,8 @@ async function measure(
         keys.forEach((k, i) => {
           if (found[i] === 1) {
             (k.startsWith(WINDOW_FEATURE) ? windowDelays : delays).push(now - pending.get(k)!);
+            const customer = customerOf.get(k);
+            if (customer !== undefined) visibleAt.set(customer, now);
             pending.delete(k);
           }
         });
@@ -190,7 +201,12 @@ async function measure(
       for (; produced < due; produced++) {
         const sampled = produced % SAMPLE_EVERY === 0;
         const m = event(entity, run, produced, now, sampled);
-        if (sampled) pending.set(featureKey('last_purchase_amount', [m.key]), now);
+        if (sampled) {
+          const key = featureKey('last_purchase_amount', [m.key]);
+          pending.set(key, now);
+          customerOf.set(key, m.key);
+          producedAt.set(m.key, now);
+        }
         if (sampled && windowed) pending.set(featureKey(WINDOW_FEATURE, [m.key]), now);
         messages.push(m);
       }
@@ -206,6 +222,13 @@ async function measure(
   const achievedRate = produced / ((Date.now() - start) / 1000);
   await poller;
   const cpu = stopCpu(1); // µs of CPU per group over the interval
+  await appendTimes.waitFor([...visibleAt.keys()], 10000);
+  const samples: SampleTimes[] = [...producedAt].map(([customer, at]) => ({
+    producedAt: at,
+    rawAppendedAt: appendTimes.raw.get(customer),
+    changelogAppendedAt: appendTimes.changelog.get(customer),
+    visibleAt: visibleAt.get(customer),
+  }));
   const elapsed = (Date.now() - start) / 1000;
   otherJobs = Math.max(otherJobs, await otherRunningJobs(env.flink, mine));
   const sorted = delays.sort((a, b) => a - b);
@@ -232,6 +255,7 @@ async function measure(
     tmNetCpuMsPer1000: tm.netMs,
     writerCpuMsPer1000: cpuPerThousand(cpu.writer, produced, elapsed).grossMs,
     otherJobs,
+    stages: stageLatencies(samples),
   };
 }
 
@@ -243,6 +267,7 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
   const dlq = `${base}writer-dlq`;
   const entity = `bf${id}-`;
   const writerGroup = `bench-fresh-${id}-writer`;
+  const stagesGroup = `bench-fresh-${id}-stages`;
   const jobs = jobsOf(variant, id, tx, featurePrefix);
   log(`${VARIANT_LABEL[variant]}: run ${id}, topics ${base}*`);
 
@@ -250,18 +275,20 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
   cleanups.add('delete topics and consumer groups', async () => {
     const topics = (await env.admin.listTopics()).filter((t) => t.startsWith(base));
     if (topics.length > 0) await env.admin.deleteTopics({ topics });
-    const groups = [writerGroup, ...jobs.map((j) => j.values.CONSUMER_GROUP)];
+    const groups = [writerGroup, stagesGroup, ...jobs.map((j) => j.values.CONSUMER_GROUP)];
     await env.admin.deleteGroups(groups).catch(() => undefined); // groups never committed: none
     log(`  deleted ${topics.length} topics and the consumer groups of run ${id}`);
   });
   await env.admin.createTopics({
     waitForLeaders: true,
     topics: [
-      { topic: tx, numPartitions: partitions },
+      // Append times on the records: where the delay goes (bench/freshness/stages.ts).
+      { topic: tx, numPartitions: partitions, configEntries: APPEND_TIME },
       { topic: dlq, numPartitions: 1 },
       ...STREAM_FEATURES.map((f) => ({
         topic: `${featurePrefix}${f.name}`,
         numPartitions: partitions,
+        configEntries: APPEND_TIME,
       })),
     ],
   });
@@ -302,6 +329,14 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
   cleanups.add('stop the writer', () => stopWriterProcess(writer));
   log(`  feature writer running (pid ${writer.pid})`);
   const meter = new CpuMeter({ taskmanager: [env.taskManagerPid], writer: [writer.pid!] });
+  const appendTimes = new AppendTimes(
+    env.kafka,
+    stagesGroup,
+    tx,
+    `${featurePrefix}last_purchase_amount`,
+  );
+  cleanups.add('stop the append-time reader', () => appendTimes.stop());
+  await appendTimes.start();
 
   if (env.warmupSeconds > 0) {
     log(`  warm-up: ${env.rates[0]} events/s for ${env.warmupSeconds} s (not counted)`);
@@ -316,6 +351,7 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
       undefined,
       mine,
       variant === 'generated',
+      appendTimes,
     );
     log(`  warm-up: ${w.seen}/${w.sampled} seen, p99 ${w.p99} ms`);
   }
@@ -340,11 +376,13 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
       idleMicrosPerSecond,
       mine,
       variant === 'generated',
+      appendTimes,
     );
     log(
       `  produced ${r.produced} (${r.achievedRate.toFixed(0)}/s), ${r.seen}/${r.sampled} seen, ` +
         `p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms` +
         (r.window ? ` (window: ${r.window.seen} seen, p99 ${r.window.p99} ms)` : '') +
+        `; p50/p99 ms by stage: ${formatStages(r.stages)}` +
         '; TaskManager ' +
         `${r.tmCpuMsPer1000.toFixed(1)} ms CPU per 1,000 events ` +
         `(net of idle ${r.tmNetCpuMsPer1000?.toFixed(1)}), writer ${r.writerCpuMsPer1000.toFixed(1)}` +

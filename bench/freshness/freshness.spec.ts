@@ -3,12 +3,14 @@ import {
   comparedGenerated,
   cpuPerThousand,
   formatReport,
+  formatStages,
   highestSustained,
   percentile,
   RateResult,
   sustained,
   VariantResult,
 } from './report';
+import { SampleTimes, stageLatencies } from './stages';
 
 const rate = (r: number, over: Partial<RateResult> = {}): RateResult => ({
   rate: r,
@@ -135,7 +137,32 @@ describe('freshness benchmark', () => {
       '100.0',
       '80.0',
       '30.0',
+      '—',
       '1',
     ]);
+  });
+});
+
+describe('where the delay goes', () => {
+  it('splits each sample seen at every stage into producer, Flink and writer', () => {
+    const samples: SampleTimes[] = [
+      { producedAt: 1000, rawAppendedAt: 1004, changelogAppendedAt: 1154, visibleAt: 1194 },
+      { producedAt: 2000, rawAppendedAt: 2010, changelogAppendedAt: 2410, visibleAt: 2500 },
+      // A broker clock a millisecond behind the bench's: 0, not −1.
+      { producedAt: 3000, rawAppendedAt: 2999, changelogAppendedAt: 3200, visibleAt: 3230 },
+      // Not seen in the changelog, or never visible: left out.
+      { producedAt: 4000, rawAppendedAt: 4001, visibleAt: 4500 },
+      { producedAt: 5000, rawAppendedAt: 5001, changelogAppendedAt: 5100 },
+    ];
+    const r = stageLatencies(samples);
+    expect(r.complete).toBe(3);
+    // Per stage, sorted: producer 0, 4, 10; Flink 150, 201, 400; writer 30, 40, 90.
+    expect(r.stages).toEqual({
+      producer: { p50: 4, p99: 10 },
+      flink: { p50: 201, p99: 400 },
+      writer: { p50: 40, p99: 90 },
+    });
+    expect(formatStages(r)).toBe('producer 4/10, flink 201/400, writer 40/90');
+    expect(formatStages(stageLatencies([samples[3]]))).toBe('—');
   });
 });

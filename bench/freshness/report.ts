@@ -5,6 +5,8 @@
  * generated / hand-written.
  */
 
+import type { Stage, StageLatency } from './stages';
+
 /** p99 at or under this counts as sustained (issue 6's target). */
 export const LIMIT_MS = 1000;
 
@@ -79,6 +81,17 @@ export interface RateResult {
   writerCpuMsPer1000: number;
   /** Flink jobs RUNNING during the measurement that are not this variant's (noise). */
   otherJobs: number;
+  /** Where the sampled events' delay went (bench/freshness/stages.ts). */
+  stages?: { complete: number; stages: Record<Stage, StageLatency> };
+}
+
+/** `producer 3/9, flink 150/420, writer 40/90`: p50/p99 ms per stage; `—` when no sample was
+ * seen at every stage. */
+export function formatStages(s: RateResult['stages']): string {
+  if (!s || s.complete === 0) return '—';
+  return Object.entries(s.stages)
+    .map(([stage, { p50, p99 }]) => `${stage} ${num(p50)}/${num(p99)}`)
+    .join(', ');
 }
 
 /** All sampled events seen and p99 ≤ 1 s. */
@@ -195,6 +208,7 @@ export function formatReport(
           'TM CPU ms/1k ev',
           'net of idle',
           'writer ms/1k ev',
+          'p50/p99 ms by stage',
           'other jobs',
         ],
         v.rates.map((r) => [
@@ -209,6 +223,7 @@ export function formatReport(
           num(r.tmCpuMsPer1000, 1),
           num(r.tmNetCpuMsPer1000, 1),
           num(r.writerCpuMsPer1000, 1),
+          formatStages(r.stages),
           String(r.otherJobs),
         ]),
       ),
