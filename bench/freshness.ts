@@ -160,10 +160,8 @@ async function measure(
 ): Promise<RateResult> {
   const run = randomUUID().slice(0, 6);
   const pending = new Map<string, number>(); // key → produced at
-  // The sampled customers (of their last_purchase_amount keys), when produced and when visible.
-  const customerOf = new Map<string, string>();
-  const producedAt = new Map<string, number>();
-  const visibleAt = new Map<string, number>();
+  // Per sampled last_purchase_amount key: its customer, when produced and when visible.
+  const sampledTimes = new Map<string, SampleTimes & { customer: string }>();
   const delays: number[] = [];
   // The sampled customers' `purchases_1h` hash appears when the event's tile is written.
   const windowDelays: number[] = [];
@@ -182,8 +180,8 @@ async function measure(
         keys.forEach((k, i) => {
           if (found[i] === 1) {
             (k.startsWith(WINDOW_FEATURE) ? windowDelays : delays).push(now - pending.get(k)!);
-            const customer = customerOf.get(k);
-            if (customer !== undefined) visibleAt.set(customer, now);
+            const times = sampledTimes.get(k);
+            if (times) times.visibleAt = now;
             pending.delete(k);
           }
         });
@@ -204,8 +202,7 @@ async function measure(
         if (sampled) {
           const key = featureKey('last_purchase_amount', [m.key]);
           pending.set(key, now);
-          customerOf.set(key, m.key);
-          producedAt.set(m.key, now);
+          sampledTimes.set(key, { customer: m.key, producedAt: now });
         }
         if (sampled && windowed) pending.set(featureKey(WINDOW_FEATURE, [m.key]), now);
         messages.push(m);
@@ -222,12 +219,15 @@ async function measure(
   const achievedRate = produced / ((Date.now() - start) / 1000);
   await poller;
   const cpu = stopCpu(1); // µs of CPU per group over the interval
-  await appendTimes.waitFor([...visibleAt.keys()], 10000);
-  const samples: SampleTimes[] = [...producedAt].map(([customer, at]) => ({
-    producedAt: at,
-    rawAppendedAt: appendTimes.raw.get(customer),
-    changelogAppendedAt: appendTimes.changelog.get(customer),
-    visibleAt: visibleAt.get(customer),
+  const sampled = [...sampledTimes.values()];
+  await appendTimes.waitFor(
+    sampled.filter((s) => s.visibleAt !== undefined).map((s) => s.customer),
+    10000,
+  );
+  const samples: SampleTimes[] = sampled.map((s) => ({
+    ...s,
+    rawAppendedAt: appendTimes.raw.get(s.customer),
+    changelogAppendedAt: appendTimes.changelog.get(s.customer),
   }));
   const elapsed = (Date.now() - start) / 1000;
   otherJobs = Math.max(otherJobs, await otherRunningJobs(env.flink, mine));

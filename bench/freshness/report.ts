@@ -5,7 +5,7 @@
  * generated / hand-written.
  */
 
-import type { Stage, StageLatency } from './stages';
+import type { StageReport } from './stages';
 
 /** p99 at or under this counts as sustained (issue 6's target). */
 export const LIMIT_MS = 1000;
@@ -82,7 +82,7 @@ export interface RateResult {
   /** Flink jobs RUNNING during the measurement that are not this variant's (noise). */
   otherJobs: number;
   /** Where the sampled events' delay went (bench/freshness/stages.ts). */
-  stages?: { complete: number; stages: Record<Stage, StageLatency> };
+  stages?: StageReport;
 }
 
 /** `producer 3/9, flink 150/420, writer 40/90`: p50/p99 ms per stage; `—` when no sample was

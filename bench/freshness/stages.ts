@@ -14,8 +14,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { percentile } from './report';
 
-export const STAGES = ['producer', 'flink', 'writer'] as const;
-export type Stage = (typeof STAGES)[number];
+export type Stage = 'producer' | 'flink' | 'writer';
 
 /** The topic configuration that makes each record's timestamp the broker's time of append. */
 export const APPEND_TIME = [{ name: 'message.timestamp.type', value: 'LogAppendTime' }];
@@ -33,14 +32,17 @@ export interface StageLatency {
   p99: number;
 }
 
+/** How many samples were seen at every point, and each stage's latency over them. */
+export interface StageReport {
+  complete: number;
+  stages: Record<Stage, StageLatency>;
+}
+
 /**
  * p50 and p99 of each stage over the samples seen at every point (`complete`); a stage that ran
  * backwards by a clock's millisecond counts as 0.
  */
-export function stageLatencies(samples: readonly SampleTimes[]): {
-  complete: number;
-  stages: Record<Stage, StageLatency>;
-} {
+export function stageLatencies(samples: readonly SampleTimes[]): StageReport {
   const complete = samples.filter(
     (s) =>
       s.rawAppendedAt !== undefined &&
