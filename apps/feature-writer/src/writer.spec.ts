@@ -73,10 +73,10 @@ function setUp(
     consumer: { commitOffsets: async (o: unknown) => commits.push(o) },
     producer: { send: async (r: unknown) => sent.push(r) },
   });
-  const payload = (running: () => boolean) => ({
+  const payload = (running: () => boolean, partition = 0) => ({
     batch: {
       topic: 'features.last_purchase_amount',
-      partition: 0,
+      partition,
       messages,
       offsetLag: () => '0',
     },
@@ -85,11 +85,24 @@ function setUp(
     isStale: () => false,
     resolveOffset: () => undefined,
   });
-  const apply = (running: () => boolean = () => true) =>
+  const apply = (running: () => boolean = () => true, partition = 0) =>
     (writer as unknown as { applyBatch: (p: unknown) => Promise<void> }).applyBatch(
-      payload(running),
+      payload(running, partition),
     );
-  return { writer, written, waits, logged, commits, sent, metrics, apply, calls: () => calls };
+  /** A batch of partition `partition`, the writer running. */
+  const applyOn = (partition: number) => apply(() => true, partition);
+  return {
+    writer,
+    written,
+    waits,
+    logged,
+    commits,
+    sent,
+    metrics,
+    apply,
+    applyOn,
+    calls: () => calls,
+  };
 }
 
 describe('FeatureWriter under a Redis outage', () => {
@@ -129,6 +142,32 @@ describe('FeatureWriter under a Redis outage', () => {
     await done;
     expect(t.commits).toEqual([]);
     expect(t.sent).toEqual([]);
+  });
+});
+
+describe('FeatureWriter with batches handed over together', () => {
+  it('makes one Redis write and one offset commit for them', async () => {
+    const t = setUp(0);
+    await Promise.all([t.applyOn(0), t.applyOn(1), t.applyOn(2)]);
+    expect(t.written).toHaveLength(1);
+    expect(t.written[0].map((w) => w.keyParts[0])).toEqual(['c1', 'c2', 'c1', 'c2', 'c1', 'c2']);
+    expect(t.commits).toEqual([
+      [0, 1, 2].map((partition) => ({
+        topic: 'features.last_purchase_amount',
+        partition,
+        offset: '12',
+      })),
+    ]);
+    expect((await t.metrics.written.get()).values[0].value).toBe(6);
+  });
+
+  it('retries each batch of a failed write, and commits each after Redis took it', async () => {
+    const t = setUp(1);
+    await Promise.all([t.applyOn(0), t.applyOn(1)]);
+    // The failed call took both; their retries went together again.
+    expect(t.calls()).toBe(2);
+    expect(t.written).toHaveLength(1);
+    expect(t.commits.flat()).toHaveLength(2);
   });
 });
 

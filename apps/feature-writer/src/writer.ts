@@ -1,4 +1,11 @@
-import { Consumer, EachBatchPayload, Kafka, logLevel, Producer } from 'kafkajs';
+import {
+  Consumer,
+  EachBatchPayload,
+  Kafka,
+  logLevel,
+  Producer,
+  type TopicPartitionOffset,
+} from 'kafkajs';
 import { KafkaSasl } from '@fstore/config';
 import { inBatchSpan, inClientSpan, kafkaLogCreator, type Logger } from '@fstore/observability';
 import {
@@ -16,6 +23,7 @@ import {
   WriteResult,
 } from '@fstore/online-store';
 import { changelogTopic, decodeChangelog } from './changelog';
+import { GroupCommit } from './group-commit';
 import { WriterMetrics } from './metrics';
 
 export interface WriterOptions {
@@ -75,6 +83,13 @@ export class FeatureWriter {
   /** When replicas falling short were last logged, and how many shortfalls since. */
   private shortfallLoggedAt: number | undefined;
   private shortfallsUnlogged = 0;
+  /** The batches' Redis writes and offset commits, each group of them in one call. */
+  private readonly redisWrites = new GroupCommit<FeatureWrite[], void>((groups) =>
+    this.writeGroup(groups),
+  );
+  private readonly offsetCommits = new GroupCommit<TopicPartitionOffset, void>((offsets) =>
+    this.consumer.commitOffsets(offsets),
+  );
 
   constructor(
     private readonly opts: WriterOptions,
@@ -150,9 +165,11 @@ export class FeatureWriter {
     if (applied === 'stopped') return; // not committed: the next owner of the partition replays
     if (rejected.length > 0) await this.sendDeadLetters(rejected, feature);
     const last = batch.messages[batch.messages.length - 1].offset;
-    await this.consumer.commitOffsets([
-      { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-    ]);
+    await this.offsetCommits.submit({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: (BigInt(last) + 1n).toString(),
+    });
     resolveOffset(last); // the next fetch starts after this batch
     this.metrics.lag.set(
       { topic: batch.topic, partition: batch.partition },
@@ -185,23 +202,9 @@ export class FeatureWriter {
     heartbeat: () => Promise<void>,
     running: () => boolean,
   ): Promise<'written' | 'stopped'> {
-    const wait = this.opts.replicaWait;
     for (let attempt = 0; ; attempt++) {
       try {
-        const result: WriteResult = await inClientSpan(
-          'redis write',
-          { 'db.system.name': 'redis', 'fstore.writes': writes.length },
-          async () => {
-            if (wait.replicas === 0) return this.store.write(writes);
-            // A failed WAIT (the master did not answer) fails the attempt: the batch is written
-            // again, which the set-if-not-older rule makes harmless.
-            const durable = await this.store.writeAndWait(writes, wait);
-            this.noteReplicaAcks(durable.acks);
-            return durable;
-          },
-        );
-        this.metrics.written.inc(result.written);
-        this.metrics.skippedOlder.inc(result.skippedOlder);
+        await this.redisWrites.submit(writes);
         if (this.failingSince !== undefined) {
           this.opts.log.info('redis writes work again', {
             failed_for_s: Math.round((Date.now() - this.failingSince) / 1000),
@@ -231,6 +234,33 @@ export class FeatureWriter {
         await heartbeat();
       }
     }
+  }
+
+  /**
+   * One Redis write of the batches' writes handed over together (GroupCommit), and the replicas'
+   * WAIT. A failure fails every batch of the group, and each retries on its own.
+   */
+  private async writeGroup(groups: FeatureWrite[][]): Promise<void> {
+    const writes = groups.flat();
+    const wait = this.opts.replicaWait;
+    const result: WriteResult = await inClientSpan(
+      'redis write',
+      {
+        'db.system.name': 'redis',
+        'fstore.writes': writes.length,
+        'fstore.batches': groups.length,
+      },
+      async () => {
+        if (wait.replicas === 0) return this.store.write(writes);
+        // A failed WAIT (the master did not answer) fails the attempt: the batches are written
+        // again, which the set-if-not-older rule makes harmless.
+        const durable = await this.store.writeAndWait(writes, wait);
+        this.noteReplicaAcks(durable.acks);
+        return durable;
+      },
+    );
+    this.metrics.written.inc(result.written);
+    this.metrics.skippedOlder.inc(result.skippedOlder);
   }
 
   /**
