@@ -19,22 +19,24 @@ const amount = featureByName('last_purchase_amount')!;
 const run = randomUUID().slice(0, 8);
 const topic = `test.writer.${run}`;
 const dlq = `test.writer-dlq.${run}`;
+/** Eight partitions, so that the writer is handed several partitions' batches at once. */
+const wide = `test.writer-wide.${run}`;
 let admin: Admin;
 
-function writer(groupId: string): FeatureWriter {
+function writer(groupId: string, metrics = new WriterMetrics(), from = topic): FeatureWriter {
   return new FeatureWriter(
     {
       ...kafkaClientConfig(config, 'feature-writer'),
       groupId,
       features: [amount],
-      topicOf: () => topic,
+      topicOf: () => from,
       deadLetterTopic: dlq,
       retryForMs: 2000,
       replicaWait: config.writer.replicaWait,
       log: silentLogger,
     },
     store,
-    new WriterMetrics(),
+    metrics,
   );
 }
 
@@ -43,10 +45,13 @@ const row = (customer: string, value: string, time: string) => ({
   value: JSON.stringify({ customer_id: customer, value, event_time: time }),
 });
 
-async function produce(messages: { key: string; value: string | null }[]): Promise<void> {
+async function produce(
+  messages: { key: string; value: string | null }[],
+  to = topic,
+): Promise<void> {
   const producer = kafka.producer();
   await producer.connect();
-  await producer.send({ topic, messages });
+  await producer.send({ topic: to, messages });
   await producer.disconnect();
 }
 
@@ -68,12 +73,13 @@ beforeAll(async () => {
     topics: [
       { topic, numPartitions: 3 },
       { topic: dlq, numPartitions: 1 },
+      { topic: wide, numPartitions: 8 },
     ],
   });
 });
 
 afterAll(async () => {
-  await admin.deleteTopics({ topics: [topic, dlq] });
+  await admin.deleteTopics({ topics: [topic, dlq, wide] });
   await admin.disconnect();
   await store.close();
 });
@@ -154,6 +160,40 @@ describe('feature writer', () => {
       });
     } finally {
       await second.stop();
+    }
+  });
+
+  it('applies batches handed over together once each, and commits every partition to its end', async () => {
+    const group = `test-writer-${run}-4`;
+    const customers = Array.from({ length: 400 }, (_, i) => `w${i}-${run}`);
+    for (const gen of [1, 2, 3]) {
+      await produce(
+        customers.map((c) => row(c, `${gen}.00`, `2024-06-0${gen} 00:00:00`)),
+        wide,
+      );
+    }
+    const metrics = new WriterMetrics();
+    const w = writer(group, metrics, wide);
+    await w.start();
+    try {
+      await until(async () => (await Promise.all(customers.map(get))).every((v) => v === '3.00'));
+      const ends = await admin.fetchTopicOffsets(wide);
+      const committed = async () =>
+        (await admin.fetchOffsets({ groupId: group, topics: [wide] }))[0].partitions;
+      await until(async () =>
+        (await committed()).every(
+          (c) => c.offset === ends.find((e) => e.partition === c.partition)!.offset,
+        ),
+      );
+      expect((await committed()).map((c) => c.partition).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      // Each record taken once (no batch applied twice), and a value written for every customer
+      // (a batch keeps the last record of each key, so three generations may make one write).
+      const total = async (c: typeof metrics.written) =>
+        (await c.get()).values.reduce((sum, v) => sum + v.value, 0);
+      expect(await total(metrics.recordsIn)).toBe(customers.length * 3);
+      expect(await total(metrics.written)).toBeGreaterThanOrEqual(customers.length);
+    } finally {
+      await w.stop();
     }
   });
 });
