@@ -5,7 +5,8 @@
  * hand-written per-feature jobs it replaced (`flink-sql/<feature>.sql`), in the same run.
  *
  *   npm run bench:freshness [-- --rates 1000,2500,5000 --seconds 20 --warmup 5
- *                              --variants handwritten,generated-seed,generated --submit plan]
+ *                              --variants handwritten,generated-seed,generated --submit plan
+ *                              --cpu-prof DIR]
  *
  * Each variant runs on its own topics (a private input topic, private changelog topics, its own
  * consumer groups and its own feature writer process), one after the other at the same rates; the
@@ -17,7 +18,8 @@
  * Where the delay goes (producer, Flink, writer) it splits by the records' append times
  * (bench/freshness/stages.ts).
  * Afterwards the variant's jobs are cancelled and its topics, consumer groups and Redis keys
- * deleted (also on failure or Ctrl-C). Figures: <stack>/data/bench/freshness-result.json.
+ * deleted (also on failure or Ctrl-C). Figures: <stack>/data/bench/freshness-result.json. With
+ * `--cpu-prof DIR` each variant's feature writer writes its V8 CPU profile there when it stops.
  * Jobs are submitted as the control plane submits them (`--submit plan`: COMPILE PLAN, the dedupe
  * TTL, EXECUTE PLAN); `--submit statement` runs the job statement as written, to compare the two.
  */
@@ -106,6 +108,8 @@ interface Env {
   rates: number[];
   seconds: number;
   warmupSeconds: number;
+  /** Where the writer's V8 CPU profile goes (--cpu-prof); none: not profiled. */
+  writerProfileDir: string;
 }
 
 /** The variant's Flink jobs: script, name and placeholder values, on its private topics. */
@@ -323,6 +327,9 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
     group: writerGroup,
     topicNamespace: base,
     deadLetterTopic: dlq,
+    nodeOptions: env.writerProfileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${env.writerProfileDir}`]
+      : [],
   }).catch((e: Error) => {
     throw new BenchError(e.message);
   });
@@ -446,6 +453,7 @@ async function main(): Promise<void> {
     rates,
     seconds,
     warmupSeconds,
+    writerProfileDir: arg('cpu-prof', ''),
   };
   const results: VariantResult[] = [];
   try {
