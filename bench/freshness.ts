@@ -11,8 +11,8 @@
  * Each variant runs on its own topics (a private input topic, private changelog topics, its own
  * consumer groups and its own feature writer process), one after the other at the same rates; the
  * stack's own `features-transactions` deployment is left alone (it reads ecommerce.transactions).
- * Per rate it produces events stamped with the current time for the given seconds; every 20th
- * event belongs to a customer of its own, so its `last_purchase_amount` key appears exactly when
+ * Per rate it produces events stamped with the current time for the given seconds; 50 events a
+ * second (every rate/50th) belong to a customer of its own each, so its `last_purchase_amount` key appears exactly when
  * that event has gone through Flink and the writer. It watches those keys every 10 ms and records
  * each one's delay, and reads the TaskManager JVM's CPU (/proc/<pid>/stat) over the interval.
  * Where the delay goes (producer, Flink, writer) it splits by the records' append times
@@ -57,7 +57,15 @@ import { utc, wireMessage } from './soak/load';
 /** The four seed features: what the hand-written jobs compute (stream, no windows). */
 const SEED = new Set(STREAM_FEATURES.filter((f) => !f.tiles).map((f) => f.name));
 
-const SAMPLE_EVERY = 20;
+/**
+ * Sampled events a second, whatever the rate: the watch of Redis costs CPU per sampled key still
+ * pending, every TICK_MS, on the same two cores as the pipeline it measures. Sampling every 20th
+ * event made that cost grow with the rate and with the delay itself (at 2,000 events/s and 8 s
+ * behind, 1,600 keys pending: 160,000 EXISTS a second), which fed the delay it measured.
+ */
+const SAMPLES_PER_SECOND = 50;
+/** Every how many events one is sampled at `rate` events/s. */
+const sampleEvery = (rate: number) => Math.max(1, Math.round(rate / SAMPLES_PER_SECOND));
 /** The time-window feature whose freshness is measured beside last_purchase_amount's. */
 const WINDOW_FEATURE = 'purchases_1h';
 const TICK_MS = 10;
@@ -104,6 +112,11 @@ interface Env {
   kafka: Kafka;
   admin: Admin;
   store: RedisClusterOnlineStore;
+  /**
+   * The watch's own client: auto-pipelined, so a tick's EXISTS go to each master as one write
+   * instead of one write each.
+   */
+  watch: RedisClusterOnlineStore;
   taskManagerPid: number;
   rates: number[];
   seconds: number;
@@ -163,6 +176,7 @@ async function measure(
   appendTimes: AppendTimes,
 ): Promise<RateResult> {
   const run = randomUUID().slice(0, 6);
+  const every = sampleEvery(rate);
   const pending = new Map<string, number>(); // key → produced at
   // Per sampled last_purchase_amount key: its customer, when produced and when visible.
   const sampledTimes = new Map<string, SampleTimes & { customer: string }>();
@@ -179,7 +193,7 @@ async function measure(
     while (producing || pending.size > 0) {
       const keys = [...pending.keys()];
       if (keys.length > 0) {
-        const found = await Promise.all(keys.map((k) => env.store.client.exists(k)));
+        const found = await Promise.all(keys.map((k) => env.watch.client.exists(k)));
         const now = Date.now();
         keys.forEach((k, i) => {
           if (found[i] === 1) {
@@ -201,7 +215,7 @@ async function measure(
       const messages = [];
       const now = Date.now();
       for (; produced < due; produced++) {
-        const sampled = produced % SAMPLE_EVERY === 0;
+        const sampled = produced % every === 0;
         const m = event(entity, run, produced, now, sampled);
         if (sampled) {
           const key = featureKey('last_purchase_amount', [m.key]);
@@ -242,7 +256,7 @@ async function measure(
     rate,
     produced,
     achievedRate,
-    sampled: Math.ceil(produced / SAMPLE_EVERY),
+    sampled: Math.ceil(produced / every),
     seen: sorted.length,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
@@ -440,6 +454,12 @@ async function main(): Promise<void> {
   const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin', {
     commandTimeoutMs: 15000,
   });
+  const watch = RedisClusterOnlineStore.fromConfig(
+    config,
+    'fstore-admin',
+    { commandTimeoutMs: 15000 },
+    { enableAutoPipelining: true },
+  );
   const cleanups = new Cleanups(log);
   cleanups.runOnSignals();
 
@@ -449,6 +469,7 @@ async function main(): Promise<void> {
     kafka,
     admin,
     store,
+    watch,
     taskManagerPid,
     rates,
     seconds,
@@ -469,6 +490,7 @@ async function main(): Promise<void> {
     await cleanups.runAll();
     await admin.disconnect().catch(() => undefined);
     await store.close().catch(() => undefined);
+    await watch.close().catch(() => undefined);
   }
 
   const loadAverage = load();
@@ -487,7 +509,7 @@ async function main(): Promise<void> {
         secondsPerRate: seconds,
         warmupSeconds,
         submittedAs: submit,
-        sampleEvery: SAMPLE_EVERY,
+        samplesPerSecond: SAMPLES_PER_SECOND,
         loadAverage,
         variants: results,
         comparison: g && h ? compare(g, h) : undefined,

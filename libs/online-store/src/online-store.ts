@@ -243,14 +243,18 @@ export class RedisClusterOnlineStore implements OnlineStore {
     config: FstoreConfig,
     user: RedisClusterUser,
     overrides: Partial<RedisClusterStoreOptions> = {},
+    clusterOptions: ClusterOptions = {},
   ): RedisClusterOnlineStore {
-    return new RedisClusterOnlineStore({
-      host: config.redis.host,
-      ports: config.redis.clusterPorts,
-      ...redisCredentials(config, user),
-      commandTimeoutMs: config.redis.commandTimeoutMs,
-      ...overrides,
-    });
+    return new RedisClusterOnlineStore(
+      {
+        host: config.redis.host,
+        ports: config.redis.clusterPorts,
+        ...redisCredentials(config, user),
+        commandTimeoutMs: config.redis.commandTimeoutMs,
+        ...overrides,
+      },
+      clusterOptions,
+    );
   }
 
   constructor(opts: RedisClusterStoreOptions, clusterOptions: ClusterOptions = {}) {
