@@ -237,7 +237,7 @@ export const SETTINGS = {
   FSTORE_FLINK_TASKMANAGER_MEMORY: {
     kind: 'string',
     default: '2048m',
-    doc: 'Flink TaskManager total process memory (taskmanager.memory.process.size)',
+    doc: 'Total process memory of each Flink TaskManager (taskmanager.memory.process.size)',
   },
   FSTORE_FLINK_GATEWAY_HEAP: {
     kind: 'string',
