@@ -12,9 +12,11 @@
  * consumer groups and its own feature writer process), one after the other at the same rates; the
  * stack's own `features-transactions` deployment is left alone (it reads ecommerce.transactions).
  * Per rate it produces events stamped with the current time for the given seconds; 50 events a
- * second (every rate/50th) belong to a customer of its own each, so its `last_purchase_amount` key appears exactly when
- * that event has gone through Flink and the writer. It watches those keys every 10 ms and records
- * each one's delay, and reads the TaskManager JVM's CPU (/proc/<pid>/stat) over the interval.
+ * second (every rate/50th) belong to a customer of its own each, so its `last_purchase_amount`
+ * key appears exactly when that event has gone through Flink and the writer. It watches those
+ * keys every 10 ms and records each one's delay, and reads the TaskManager JVMs' CPU
+ * (/proc/<pid>/stat, all FSTORE_FLINK_TASKMANAGERS of them) over the interval; it logs the jobs'
+ * parallelism and the slots each TaskManager gives them.
  * Where the delay goes (producer, Flink, writer) it splits by the records' append times
  * (bench/freshness/stages.ts).
  * Afterwards the variant's jobs are cancelled and its topics, consumer groups and Redis keys
@@ -33,6 +35,7 @@ import { featureKey, FEATURE_TOPIC_PREFIX, REGISTRY, STREAM_FEATURES } from '@fs
 import { compileStreamJobs } from '@fstore/definitions';
 import { FlinkJobs } from '@fstore/flink';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
+import { flinkProcesses } from '../apps/cli/src/stack/flink';
 import { runningPid, StackPaths } from '../apps/cli/src/stack/processes';
 import { startWriterProcess, stopWriterProcess } from '../test/support/writer-process';
 import { Cleanups } from './cleanups';
@@ -117,7 +120,7 @@ interface Env {
    * instead of one write each.
    */
   watch: RedisClusterOnlineStore;
-  taskManagerPid: number;
+  taskManagerPids: number[];
   rates: number[];
   seconds: number;
   warmupSeconds: number;
@@ -277,6 +280,22 @@ async function measure(
   };
 }
 
+/**
+ * The jobs' parallelism (the largest of their vertices') and the slots each TaskManager has given
+ * out (every running job's, the stack's own included): with several TaskManagers, whether the
+ * work spread over them.
+ */
+async function placement(flink: FlinkJobs, jobs: Set<string>): Promise<string> {
+  const parallelism = await Promise.all(
+    [...jobs].map(async (j) =>
+      Math.max(...(await flink.jobManager.job(j)).vertices.map((v) => v.parallelism)),
+    ),
+  );
+  const tms = await flink.jobManager.taskManagers();
+  const used = tms.map((t) => `${t.slotsNumber - t.freeSlots}/${t.slotsNumber}`);
+  return `parallelism ${parallelism.join(', ')}; ${tms.length} TaskManager(s), slots used ${used.join(', ')}`;
+}
+
 async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promise<VariantResult> {
   const id = randomUUID().slice(0, 8);
   const base = `bench.fresh.${id}.`;
@@ -331,7 +350,7 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
     mine.add(jobId);
   }
   for (const jobId of mine) await env.flink.waitUntilRunning(jobId, 120000);
-  log(`  ${mine.size} job(s) running`);
+  log(`  ${mine.size} job(s) running; ${await placement(env.flink, mine)}`);
 
   cleanups.add('delete the Redis keys', async () => {
     const n = await deleteEntityKeys(env.store, entity);
@@ -349,7 +368,7 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
   });
   cleanups.add('stop the writer', () => stopWriterProcess(writer));
   log(`  feature writer running (pid ${writer.pid})`);
-  const meter = new CpuMeter({ taskmanager: [env.taskManagerPid], writer: [writer.pid!] });
+  const meter = new CpuMeter({ taskmanager: env.taskManagerPids, writer: [writer.pid!] });
   const appendTimes = new AppendTimes(
     env.kafka,
     stagesGroup,
@@ -434,14 +453,15 @@ async function main(): Promise<void> {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'; // here and in the writer it starts
   const config = loadConfig();
   const paths = new StackPaths(config.stackDir);
-  const taskManagerPid = runningPid(paths, 'taskmanager');
-  if (taskManagerPid === undefined) {
+  const taskManagers = flinkProcesses(config).filter((p) => p.script === 'taskmanager.sh');
+  const taskManagerPids = taskManagers.map((p) => runningPid(paths, p.name));
+  if (taskManagerPids.some((pid) => pid === undefined)) {
     throw new BenchError(
-      `no Flink TaskManager of the stack in ${config.stackDir} runs (npx fstore stack up flink)`,
+      `not every Flink TaskManager of the stack in ${config.stackDir} runs (${taskManagers.map((p) => p.name).join(', ')}; npx fstore stack up flink)`,
     );
   }
   log(
-    `stack ${config.stackDir}: TaskManager pid ${taskManagerPid}; rates ${rates.join(', ')} × ` +
+    `stack ${config.stackDir}: TaskManager pid(s) ${taskManagerPids.join(', ')}, parallelism.default ${config.flink.parallelism}; rates ${rates.join(', ')} × ` +
       `${seconds} s per variant (${variants.join(', ')}) submitted as ` +
       `${submit === 'plan' ? 'compiled plans' : 'statements'}; load average ${load()}`,
   );
@@ -470,7 +490,7 @@ async function main(): Promise<void> {
     admin,
     store,
     watch,
-    taskManagerPid,
+    taskManagerPids: taskManagerPids as number[],
     rates,
     seconds,
     warmupSeconds,

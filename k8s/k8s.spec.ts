@@ -756,6 +756,7 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
     expect(fd.spec.job).toBeUndefined();
     const conf = fd.spec.flinkConfiguration;
     expect(conf['taskmanager.numberOfTaskSlots']).toBe(String(f.taskSlots));
+    expect(conf['parallelism.default']).toBe(String(f.parallelism));
     expect(conf['rest.port']).toBe(String(f.restPort));
     expect(conf['jobmanager.rpc.port']).toBe(String(f.rpcPort));
     expect(conf['blob.server.port']).toBe(String(f.blobPort));

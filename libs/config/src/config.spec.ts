@@ -36,6 +36,27 @@ describe('loadConfig', () => {
   });
 });
 
+describe('the Flink TaskManagers and parallelism', () => {
+  const load = (env: Record<string, string>) => loadConfig({ FSTORE_STACK_DIR: '/none', ...env });
+
+  it('are one TaskManager at parallelism 1 by default, and take any whole number ≥ 1', () => {
+    expect(load({}).flink).toMatchObject({ taskManagers: 1, parallelism: 1 });
+    const f = load({ FSTORE_FLINK_TASKMANAGERS: '2', FSTORE_FLINK_PARALLELISM: '4' }).flink;
+    expect(f).toMatchObject({ taskManagers: 2, parallelism: 4 });
+  });
+
+  it('refuses 0 and what is not a whole number, naming the variable', () => {
+    for (const name of ['FSTORE_FLINK_TASKMANAGERS', 'FSTORE_FLINK_PARALLELISM']) {
+      expect(() => load({ [name]: '0' })).toThrow(`${name}: expected a whole number ≥ 1, got "0"`);
+      for (const bad of ['-1', '1.5', 'two', '']) {
+        expect(() => load({ [name]: bad })).toThrow(
+          `${name}: expected a non-negative integer, got "${bad}"`,
+        );
+      }
+    }
+  });
+});
+
 describe('the dedupe horizon', () => {
   const load = (env: Record<string, string>) => loadConfig({ FSTORE_STACK_DIR: '/none', ...env });
 

@@ -104,6 +104,10 @@ export interface FstoreConfig {
      */
     tls: { caFile: string; certFile: string; keyFile: string };
     taskSlots: number;
+    /** TaskManager processes of the local stack (`taskmanager`, `taskmanager-2`, …). */
+    taskManagers: number;
+    /** parallelism.default of the cluster. */
+    parallelism: number;
     jobManagerMemory: string;
     taskManagerMemory: string;
     gatewayHeap: string;
@@ -360,6 +364,13 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
   return value as T;
 }
 
+/** A whole number ≥ 1 (the setting is already a non-negative integer: kind 'int'). */
+function atLeastOne(name: string, value: string): number {
+  const n = Number(value);
+  if (!(n >= 1)) throw new ConfigError(name, `expected a whole number ≥ 1, got "${value}"`);
+  return n;
+}
+
 /** A number strictly between 0 and 1. */
 function fraction(name: string, value: string): number {
   const n = Number(value);
@@ -550,6 +561,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
         keyFile: expandPath(s.FSTORE_FLINK_TLS_KEY),
       },
       taskSlots: Number(s.FSTORE_FLINK_TASK_SLOTS),
+      taskManagers: atLeastOne('FSTORE_FLINK_TASKMANAGERS', s.FSTORE_FLINK_TASKMANAGERS),
+      parallelism: atLeastOne('FSTORE_FLINK_PARALLELISM', s.FSTORE_FLINK_PARALLELISM),
       jobManagerMemory: s.FSTORE_FLINK_JOBMANAGER_MEMORY,
       taskManagerMemory: s.FSTORE_FLINK_TASKMANAGER_MEMORY,
       gatewayHeap: s.FSTORE_FLINK_GATEWAY_HEAP,

@@ -217,7 +217,17 @@ export const SETTINGS = {
   FSTORE_FLINK_TASK_SLOTS: {
     kind: 'int',
     default: '8',
-    doc: 'Task slots of the local TaskManager (one per parallel task of every running job)',
+    doc: 'Task slots of each TaskManager (one per parallel task of every running job)',
+  },
+  FSTORE_FLINK_TASKMANAGERS: {
+    kind: 'int',
+    default: '1',
+    doc: 'How many TaskManager processes the local stack starts (`taskmanager`, `taskmanager-2`, …), each with FSTORE_FLINK_TASK_SLOTS slots and FSTORE_FLINK_TASKMANAGER_MEMORY; at least 1. Kubernetes: the operator starts the TaskManagers a job needs',
+  },
+  FSTORE_FLINK_PARALLELISM: {
+    kind: 'int',
+    default: '1',
+    doc: "Default parallelism of the Flink jobs (parallelism.default; a job may SET its own): each operator runs in this many parallel tasks, spread over the TaskManagers' slots; at least 1. A job's source reads at most one task per Kafka partition",
   },
   FSTORE_FLINK_JOBMANAGER_MEMORY: {
     kind: 'string',
@@ -227,7 +237,7 @@ export const SETTINGS = {
   FSTORE_FLINK_TASKMANAGER_MEMORY: {
     kind: 'string',
     default: '2048m',
-    doc: 'Flink TaskManager total process memory (taskmanager.memory.process.size)',
+    doc: 'Total process memory of each Flink TaskManager (taskmanager.memory.process.size)',
   },
   FSTORE_FLINK_GATEWAY_HEAP: {
     kind: 'string',

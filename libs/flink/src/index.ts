@@ -13,6 +13,7 @@ export {
   type ClusterOverview,
   type JobState,
   type JobSummary,
+  type TaskManagerInfo,
 } from './jobmanager.client';
 export { DEFAULT_HTTP, type ClientTls, type ClientTlsSource, type HttpOptions } from './http';
 export { flinkClientTls } from './tls';

@@ -30,6 +30,13 @@ export interface ClusterOverview {
   'flink-version': string;
 }
 
+/** One TaskManager registered with the JobManager (`/taskmanagers`). */
+export interface TaskManagerInfo {
+  id: string;
+  slotsNumber: number;
+  freeSlots: number;
+}
+
 export interface JobSummary {
   jid: string;
   name: string;
@@ -98,6 +105,11 @@ export class JobManagerClient {
 
   overview(): Promise<ClusterOverview> {
     return this.http.get<ClusterOverview>('/overview');
+  }
+
+  async taskManagers(): Promise<TaskManagerInfo[]> {
+    const res = await this.http.get<{ taskmanagers: TaskManagerInfo[] }>('/taskmanagers');
+    return res.taskmanagers;
   }
 
   async jobs(): Promise<JobSummary[]> {

@@ -1,7 +1,18 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { load } from 'js-yaml';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { loadConfig } from '@fstore/config';
 import { flinkClientTls } from '@fstore/flink';
-import { flinkConfigYaml, flinkStateOptions, flinkWebOptions, stockJavaOpts } from './flink';
+import {
+  FlinkComponent,
+  flinkConfigYaml,
+  flinkProcesses,
+  flinkStateOptions,
+  flinkWebOptions,
+  stockJavaOpts,
+} from './flink';
+import * as processes from './processes';
 
 /** Flink reads nested YAML keys as dotted ones: `a: {b: 1}` is `a.b: 1`. */
 function flatten(doc: unknown, prefix = ''): Record<string, string> {
@@ -78,10 +89,66 @@ describe('the generated Flink config.yaml', () => {
     }
   });
 
+  it('writes FSTORE_FLINK_PARALLELISM as parallelism.default and spreads slots over TaskManagers', () => {
+    expect(render()['parallelism.default']).toBe('1');
+    expect(render({ FSTORE_FLINK_PARALLELISM: '2' })['parallelism.default']).toBe('2');
+    expect(render()['taskmanager.load-balance.mode']).toBe('SLOTS');
+  });
+
   it('takes the JDK 17 module flags from the stock configuration', () => {
     const stock = 'env:\n  java:\n    opts:\n      all: --add-exports=a --add-opens=b\n';
     expect(stockJavaOpts(stock)).toBe('--add-exports=a --add-opens=b');
     expect(stockJavaOpts('env: {}\n')).toBe('');
+  });
+});
+
+describe("the cluster's processes", () => {
+  const config = (taskManagers: string) =>
+    loadConfig({ FSTORE_STACK_DIR: '/s', FSTORE_FLINK_TASKMANAGERS: taskManagers });
+
+  it('are the JobManager, FSTORE_FLINK_TASKMANAGERS TaskManagers and the SQL Gateway, in start order', () => {
+    const names = (n: string) => flinkProcesses(config(n)).map((p) => p.name);
+    expect(names('1')).toEqual(['jobmanager', 'taskmanager', 'sql-gateway']);
+    expect(names('2')).toEqual(['jobmanager', 'taskmanager', 'taskmanager-2', 'sql-gateway']);
+    expect(new FlinkComponent().processNames({ config: config('3') })).toEqual([
+      'jobmanager',
+      'taskmanager',
+      'taskmanager-2',
+      'taskmanager-3',
+      'sql-gateway',
+    ]);
+    expect(flinkProcesses(config('2')).map((p) => p.script)).toEqual([
+      'jobmanager.sh',
+      'taskmanager.sh',
+      'taskmanager.sh',
+      'sql-gateway.sh',
+    ]);
+  });
+
+  it('stop in reverse order, also a TaskManager left from a larger FSTORE_FLINK_TASKMANAGERS', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'flink-stop-'));
+    try {
+      const paths = new processes.StackPaths(root);
+      mkdirSync(paths.run, { recursive: true });
+      for (const n of ['taskmanager-3', 'taskmanager-4']) writeFileSync(paths.pidFile(n), '{}');
+      const stopped: string[] = [];
+      const stop = jest
+        .spyOn(processes, 'stopProcess')
+        .mockImplementation(async (_paths, name) => (stopped.push(name), true));
+      const cfg = loadConfig({ FSTORE_STACK_DIR: root, FSTORE_FLINK_TASKMANAGERS: '2' });
+      await new FlinkComponent().stop({ config: cfg, paths, log: () => undefined });
+      stop.mockRestore();
+      expect(stopped).toEqual([
+        'sql-gateway',
+        'taskmanager-4',
+        'taskmanager-3',
+        'taskmanager-2',
+        'taskmanager',
+        'jobmanager',
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -47,24 +47,36 @@ interface FlinkProcess {
   mainClass: string;
 }
 
-/** Start order = stop order reversed. */
-const PROCESSES: readonly FlinkProcess[] = [
-  {
-    name: 'jobmanager',
-    script: 'jobmanager.sh',
-    mainClass: 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint',
-  },
-  {
-    name: 'taskmanager',
+const JOBMANAGER: FlinkProcess = {
+  name: 'jobmanager',
+  script: 'jobmanager.sh',
+  mainClass: 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint',
+};
+const SQL_GATEWAY: FlinkProcess = {
+  name: 'sql-gateway',
+  script: 'sql-gateway.sh',
+  mainClass: 'org.apache.flink.table.gateway.SqlGateway',
+};
+
+/** The name of the n-th TaskManager (from 1): `taskmanager`, `taskmanager-2`, … */
+export function taskManagerName(n: number): string {
+  return n === 1 ? 'taskmanager' : `taskmanager-${n}`;
+}
+
+/**
+ * The cluster's processes (FSTORE_FLINK_TASKMANAGERS TaskManagers). Start order = stop order
+ * reversed. The TaskManagers share the configuration and Flink's own folders: their RPC and data
+ * ports are random, each gets a resource id of its own, and flink-console.sh numbers their log
+ * files (`flink-<user>-taskexecutor-<n>-<host>.log`) by the pids already in its pid file.
+ */
+export function flinkProcesses(config: Pick<FstoreConfig, 'flink'>): FlinkProcess[] {
+  const taskManagers = Array.from({ length: config.flink.taskManagers }, (_, i) => ({
+    name: taskManagerName(i + 1),
     script: 'taskmanager.sh',
     mainClass: 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner',
-  },
-  {
-    name: 'sql-gateway',
-    script: 'sql-gateway.sh',
-    mainClass: 'org.apache.flink.table.gateway.SqlGateway',
-  },
-];
+  }));
+  return [JOBMANAGER, ...taskManagers, SQL_GATEWAY];
+}
 
 /** Where one Flink distribution (bin, conf, lib, opt, plugins) is assembled, in the cache. */
 export function flinkCacheDir(ctx: StackContext): string {
@@ -377,12 +389,15 @@ taskmanager:
       size: ${f.taskManagerMemory}
     managed:
       fraction: ${f.managedMemoryFraction}
+  # Several TaskManagers: a job's slots are spread over them, not packed into the first one.
+  load-balance:
+    mode: SLOTS
 cluster:
   registration:
     # The TaskManager retries every 10 s by default when the JobManager is not up yet.
     error-delay: 1 s
 parallelism:
-  default: 1
+  default: ${f.parallelism}
 rest:
   address: ${host}
   bind-address: ${host}
@@ -444,7 +459,8 @@ function quickClients(ctx: StackContext) {
 }
 
 /**
- * A Flink session cluster (one JobManager, one TaskManager) and the SQL Gateway in front of it.
+ * A Flink session cluster (one JobManager, FSTORE_FLINK_TASKMANAGERS TaskManagers) and the SQL
+ * Gateway in front of it.
  * Flink comes from PyPI (apache-flink + apache-flink-libraries carry bin/, conf/, lib/), plus the
  * SQL Gateway and Kafka SQL connector jars from Maven Central.
  */
@@ -452,8 +468,8 @@ export class FlinkComponent implements StackComponent {
   readonly name = 'flink';
   readonly dependsOn = ['kafka'] as const;
 
-  processNames(): string[] {
-    return PROCESSES.map((p) => p.name);
+  processNames(ctx: Pick<StackContext, 'config'>): string[] {
+    return flinkProcesses(ctx.config).map((p) => p.name);
   }
 
   async install(ctx: StackContext): Promise<void> {
@@ -589,9 +605,10 @@ export class FlinkComponent implements StackComponent {
   }
 
   async start(ctx: StackContext): Promise<number> {
-    const missing = PROCESSES.filter((p) => runningPid(ctx.paths, p.name) === undefined);
+    const processes = flinkProcesses(ctx.config);
+    const missing = processes.filter((p) => runningPid(ctx.paths, p.name) === undefined);
     if (missing.length === 0) return 0;
-    const dirs = this.writeConfig(ctx, missing.length === PROCESSES.length);
+    const dirs = this.writeConfig(ctx, missing.length === processes.length);
     const home = flinkHome(ctx);
     // The configuration root's, read by the processes (service-user.ts); the rest (logs, pid
     // files, temp files and RocksDB, checkpoints and savepoints) theirs; the folder they start
@@ -625,12 +642,14 @@ export class FlinkComponent implements StackComponent {
 
   async ready(ctx: StackContext): Promise<void> {
     const { jobManager, gateway } = quickClients(ctx);
-    const slots = ctx.config.flink.taskSlots;
+    const processes = flinkProcesses(ctx.config);
+    const { taskManagers } = ctx.config.flink;
+    const slots = taskManagers * ctx.config.flink.taskSlots;
     const deadline = Date.now() + 180000;
     let last = 'not checked yet';
     for (;;) {
       // A process that died (a port in use, a bad setting) will not come back: say so at once.
-      for (const p of PROCESSES) {
+      for (const p of processes) {
         if (runningPid(ctx.paths, p.name) === undefined) {
           throw new StackError(
             `flink ${p.name} is not running; see its log: ${ctx.paths.logFile(p.name)}`,
@@ -639,9 +658,9 @@ export class FlinkComponent implements StackComponent {
       }
       try {
         const o = await jobManager.overview();
-        if (o.taskmanagers < 1 || o['slots-total'] < slots) {
+        if (o.taskmanagers < taskManagers || o['slots-total'] < slots) {
           throw new Error(
-            `${o.taskmanagers} TaskManager(s), ${o['slots-total']} slots (want ≥${slots})`,
+            `${o.taskmanagers} TaskManager(s), ${o['slots-total']} slots (want ${taskManagers}, ≥${slots} slots)`,
           );
         }
         await gateway.info();
@@ -651,7 +670,7 @@ export class FlinkComponent implements StackComponent {
       }
       if (Date.now() > deadline) {
         throw new StackError(
-          `flink did not become healthy within 180s (${last}); see its logs: ${PROCESSES.map((p) => ctx.paths.logFile(p.name)).join(', ')}`,
+          `flink did not become healthy within 180s (${last}); see its logs: ${processes.map((p) => ctx.paths.logFile(p.name)).join(', ')}`,
         );
       }
       await sleep(500);
@@ -687,21 +706,39 @@ export class FlinkComponent implements StackComponent {
         detail: problem,
       };
     };
-    const [jm, tm, gw] = PROCESSES;
+    const processes = flinkProcesses(ctx.config);
+    const taskManagers = processes.filter((p) => p !== JOBMANAGER && p !== SQL_GATEWAY);
+    // The overview counts TaskManagers, it does not name them: each row says whether all of
+    // them have registered with all their slots.
+    const registered = () => {
+      if (!overview.ok) return overview.error;
+      const o = overview.o;
+      const want = taskManagers.length;
+      if (o.taskmanagers < want) return `${o.taskmanagers} of ${want} TaskManager(s) registered`;
+      if (o['slots-total'] < want * f.taskSlots) return `${o['slots-total']} slots in all`;
+      return undefined;
+    };
     return [
-      row(jm, `${f.restUrl} (web UI)`, () => (overview.ok ? undefined : overview.error)),
-      row(tm, `${ctx.config.host}, ${f.taskSlots} slots`, () => {
-        if (!overview.ok) return overview.error;
-        if (overview.o.taskmanagers < 1) return 'not registered with the JobManager';
-        if (overview.o['slots-total'] < f.taskSlots) return `${overview.o['slots-total']} slots`;
-        return undefined;
-      }),
-      row(gw, f.gatewayUrl, () => (info.ok ? undefined : info.error)),
+      row(JOBMANAGER, `${f.restUrl} (web UI)`, () => (overview.ok ? undefined : overview.error)),
+      ...taskManagers.map((tm) => row(tm, `${ctx.config.host}, ${f.taskSlots} slots`, registered)),
+      row(SQL_GATEWAY, f.gatewayUrl, () => (info.ok ? undefined : info.error)),
     ];
   }
 
+  /**
+   * Stops the processes in reverse start order, TaskManagers from the last; also one started
+   * under a larger FSTORE_FLINK_TASKMANAGERS than today's (its pid file is left).
+   */
   async stop(ctx: StackContext): Promise<void> {
-    for (const p of [...PROCESSES].reverse())
-      await stopProcess(ctx.paths, p.name, 'SIGTERM', 30000);
+    const names = flinkProcesses(ctx.config).map((p) => p.name);
+    const extra = existsSync(ctx.paths.run)
+      ? readdirSync(ctx.paths.run)
+          .map((f) => /^(taskmanager-(\d+))\.pid$/.exec(f))
+          .filter((m): m is RegExpExecArray => m !== null && !names.includes(m[1]))
+          .sort((a, b) => Number(a[2]) - Number(b[2]))
+          .map((m) => m[1])
+      : [];
+    names.splice(names.length - 1, 0, ...extra); // after the configured TaskManagers
+    for (const name of names.reverse()) await stopProcess(ctx.paths, name, 'SIGTERM', 30000);
   }
 }
