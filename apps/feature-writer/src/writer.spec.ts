@@ -164,9 +164,10 @@ describe('FeatureWriter with batches handed over together', () => {
   it('retries each batch of a failed write, and commits each after Redis took it', async () => {
     const t = setUp(1);
     await Promise.all([t.applyOn(0), t.applyOn(1)]);
-    // The failed call took both; their retries went together again.
-    expect(t.calls()).toBe(2);
-    expect(t.written).toHaveLength(1);
+    // The failed call took both. Each retries after its own backoff timer: the retries go
+    // together when the timers fire in one turn of the event loop, else one call each.
+    expect([2, 3]).toContain(t.calls());
+    expect(t.written.flat()).toHaveLength(4);
     expect(t.commits.flat()).toHaveLength(2);
   });
 });
