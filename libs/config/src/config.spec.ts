@@ -46,7 +46,11 @@ describe('the Flink TaskManagers and parallelism', () => {
   });
 
   it('refuses 0 and what is not a whole number, naming the variable', () => {
-    for (const name of ['FSTORE_FLINK_TASKMANAGERS', 'FSTORE_FLINK_PARALLELISM']) {
+    for (const name of [
+      'FSTORE_FLINK_TASKMANAGERS',
+      'FSTORE_FLINK_PARALLELISM',
+      'FSTORE_FLINK_TASK_SLOTS',
+    ]) {
       expect(() => load({ [name]: '0' })).toThrow(`${name}: expected a whole number ≥ 1, got "0"`);
       for (const bad of ['-1', '1.5', 'two', '']) {
         expect(() => load({ [name]: bad })).toThrow(

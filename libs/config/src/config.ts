@@ -560,7 +560,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
         certFile: expandPath(s.FSTORE_FLINK_TLS_CERT),
         keyFile: expandPath(s.FSTORE_FLINK_TLS_KEY),
       },
-      taskSlots: Number(s.FSTORE_FLINK_TASK_SLOTS),
+      taskSlots: atLeastOne('FSTORE_FLINK_TASK_SLOTS', s.FSTORE_FLINK_TASK_SLOTS),
       taskManagers: atLeastOne('FSTORE_FLINK_TASKMANAGERS', s.FSTORE_FLINK_TASKMANAGERS),
       parallelism: atLeastOne('FSTORE_FLINK_PARALLELISM', s.FSTORE_FLINK_PARALLELISM),
       jobManagerMemory: s.FSTORE_FLINK_JOBMANAGER_MEMORY,

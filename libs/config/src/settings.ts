@@ -217,7 +217,7 @@ export const SETTINGS = {
   FSTORE_FLINK_TASK_SLOTS: {
     kind: 'int',
     default: '8',
-    doc: 'Task slots of each TaskManager (one per parallel task of every running job)',
+    doc: 'Task slots of each TaskManager (one per parallel task of every running job); at least 1',
   },
   FSTORE_FLINK_TASKMANAGERS: {
     kind: 'int',
