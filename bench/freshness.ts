@@ -35,7 +35,7 @@ import { featureKey, FEATURE_TOPIC_PREFIX, REGISTRY, STREAM_FEATURES } from '@fs
 import { compileStreamJobs } from '@fstore/definitions';
 import { FlinkJobs } from '@fstore/flink';
 import { RedisClusterOnlineStore } from '@fstore/online-store';
-import { flinkProcesses } from '../apps/cli/src/stack/flink';
+import { flinkTaskManagers } from '../apps/cli/src/stack/flink';
 import { runningPid, StackPaths } from '../apps/cli/src/stack/processes';
 import { startWriterProcess, stopWriterProcess } from '../test/support/writer-process';
 import { Cleanups } from './cleanups';
@@ -453,7 +453,7 @@ async function main(): Promise<void> {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'; // here and in the writer it starts
   const config = loadConfig();
   const paths = new StackPaths(config.stackDir);
-  const taskManagers = flinkProcesses(config).filter((p) => p.script === 'taskmanager.sh');
+  const taskManagers = flinkTaskManagers(config);
   const taskManagerPids = taskManagers.map((p) => runningPid(paths, p.name));
   if (taskManagerPids.some((pid) => pid === undefined)) {
     throw new BenchError(

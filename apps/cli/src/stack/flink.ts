@@ -63,6 +63,15 @@ export function taskManagerName(n: number): string {
   return n === 1 ? 'taskmanager' : `taskmanager-${n}`;
 }
 
+/** The FSTORE_FLINK_TASKMANAGERS TaskManager processes: `taskmanager`, `taskmanager-2`, … */
+export function flinkTaskManagers(config: Pick<FstoreConfig, 'flink'>): FlinkProcess[] {
+  return Array.from({ length: config.flink.taskManagers }, (_, i) => ({
+    name: taskManagerName(i + 1),
+    script: 'taskmanager.sh',
+    mainClass: 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner',
+  }));
+}
+
 /**
  * The cluster's processes (FSTORE_FLINK_TASKMANAGERS TaskManagers). Start order = stop order
  * reversed. The TaskManagers share the configuration and Flink's own folders: their RPC and data
@@ -70,12 +79,7 @@ export function taskManagerName(n: number): string {
  * files (`flink-<user>-taskexecutor-<n>-<host>.log`) by the pids already in its pid file.
  */
 export function flinkProcesses(config: Pick<FstoreConfig, 'flink'>): FlinkProcess[] {
-  const taskManagers = Array.from({ length: config.flink.taskManagers }, (_, i) => ({
-    name: taskManagerName(i + 1),
-    script: 'taskmanager.sh',
-    mainClass: 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner',
-  }));
-  return [JOBMANAGER, ...taskManagers, SQL_GATEWAY];
+  return [JOBMANAGER, ...flinkTaskManagers(config), SQL_GATEWAY];
 }
 
 /** Where one Flink distribution (bin, conf, lib, opt, plugins) is assembled, in the cache. */
@@ -706,8 +710,7 @@ export class FlinkComponent implements StackComponent {
         detail: problem,
       };
     };
-    const processes = flinkProcesses(ctx.config);
-    const taskManagers = processes.filter((p) => p !== JOBMANAGER && p !== SQL_GATEWAY);
+    const taskManagers = flinkTaskManagers(ctx.config);
     // The overview counts TaskManagers, it does not name them: each row says whether all of
     // them have registered with all their slots.
     const registered = () => {
