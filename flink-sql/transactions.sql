@@ -26,6 +26,12 @@
 -- Placeholders, filled by the control plane from configuration: KAFKA_BROKERS,
 -- TRANSACTIONS_TOPIC, FEATURE_TOPIC_PREFIX, CONSUMER_GROUP.
 
+-- One deduplication for all of them: the planner finds the statement set's common parts by
+-- their digest and plans each once. Without this it pushed each feature's columns into the
+-- dedupe view and planned one dedupe per set of columns (the 9 features of features/ got 6),
+-- each with its own event-id state and its own shuffle of every event (docs/features.md).
+SET 'table.optimizer.reuse-optimize-block-with-digest-enabled' = 'true';
+
 -- E-commerce transactions, one event per purchase: the columns these features read.
 CREATE TABLE transactions (
   event_id          STRING,
@@ -290,11 +296,11 @@ SELECT product_id, agg_input, transaction_date
 FROM (
   SELECT product_id, review_rating AS agg_input, transaction_date,
          ROW_NUMBER() OVER (PARTITION BY product_id
-                            ORDER BY transaction_date DESC, event_id DESC) AS recency
+                            ORDER BY transaction_date DESC, event_id DESC) AS avg_review_recency
   FROM transactions_unique
   WHERE review_rating IS NOT NULL
 )
-WHERE recency <= 5;
+WHERE avg_review_recency <= 5;
 
 -- last_purchase_amount: the latest event per customer_id, by (transaction_date, event_id).
 CREATE TEMPORARY VIEW last_purchase_amount_latest AS
@@ -302,11 +308,11 @@ SELECT customer_id, agg_input, transaction_date
 FROM (
   SELECT customer_id, amount AS agg_input, transaction_date,
          ROW_NUMBER() OVER (PARTITION BY customer_id
-                            ORDER BY transaction_date DESC, event_id DESC) AS recency
+                            ORDER BY transaction_date DESC, event_id DESC) AS last_purchase_amount_recency
   FROM transactions_unique
   WHERE amount IS NOT NULL
 )
-WHERE recency = 1;
+WHERE last_purchase_amount_recency = 1;
 
 -- last_review: the latest event per customer_id, product_id where review_rating IS NOT NULL, by
 -- (transaction_date, event_id).
@@ -315,11 +321,11 @@ SELECT customer_id, product_id, agg_input, transaction_date
 FROM (
   SELECT customer_id, product_id, review_rating AS agg_input, transaction_date,
          ROW_NUMBER() OVER (PARTITION BY customer_id, product_id
-                            ORDER BY transaction_date DESC, event_id DESC) AS recency
+                            ORDER BY transaction_date DESC, event_id DESC) AS last_review_recency
   FROM transactions_unique
   WHERE review_rating IS NOT NULL
 )
-WHERE recency = 1;
+WHERE last_review_recency = 1;
 
 -- purchases_1h: each qualifying event with the end of its 1m tile: tiles are (end − 1m, end], ends
 -- whole multiples of 60000 ms from the epoch (docs/online-store-format.md, "Time windows").
@@ -345,11 +351,11 @@ SELECT category, agg_input, transaction_date
 FROM (
   SELECT category, amount AS agg_input, transaction_date,
          ROW_NUMBER() OVER (PARTITION BY category
-                            ORDER BY transaction_date DESC, event_id DESC) AS recency
+                            ORDER BY transaction_date DESC, event_id DESC) AS revenue_category_recency
   FROM transactions_unique
   WHERE amount IS NOT NULL
 )
-WHERE recency <= 3;
+WHERE revenue_category_recency <= 3;
 
 -- spend_24h: each qualifying event with the end of its 24m tile: tiles are (end − 24m, end], ends
 -- whole multiples of 1440000 ms from the epoch (docs/online-store-format.md, "Time windows").

@@ -268,6 +268,14 @@ function sourceJob(src: ResolvedSource, features: ResolvedFeature[]): string {
     `-- ${sourceTopicPlaceholder(src.name)}, FEATURE_TOPIC_PREFIX, CONSUMER_GROUP.`,
     '',
   );
+  out.push(
+    "-- One deduplication for all of them: the planner finds the statement set's common parts by",
+    "-- their digest and plans each once. Without this it pushed each feature's columns into the",
+    '-- dedupe view and planned one dedupe per set of columns (the 9 features of features/ got 6),',
+    '-- each with its own event-id state and its own shuffle of every event (docs/features.md).',
+    "SET 'table.optimizer.reuse-optimize-block-with-digest-enabled' = 'true';",
+    '',
+  );
   out.push(`-- ${src.description}: the columns these features read.`);
   out.push(`CREATE TABLE ${ident(src.name)} (`);
   out.push(
@@ -432,6 +440,10 @@ function sourceJob(src: ResolvedSource, features: ResolvedFeature[]): string {
           `(${src.eventTime}, ${src.eventId}).`,
       ),
     );
+    // The row number is named after the feature: with the digest reuse (above), two features
+    // with the same keys, filter and value would share the inner query, and a ROW_NUMBER planned
+    // apart from its `WHERE … <= k` is no Top-N (Flink refuses the job).
+    const recency = `${f.name}_recency`;
     out.push(`CREATE TEMPORARY VIEW ${view} AS`);
     out.push(`SELECT ${[...keys, 'agg_input', ident(src.eventTime)].join(', ')}`);
     out.push('FROM (');
@@ -440,12 +452,12 @@ function sourceJob(src: ResolvedSource, features: ResolvedFeature[]): string {
     );
     out.push(`         ROW_NUMBER() OVER (PARTITION BY ${keys.join(', ')}`);
     out.push(
-      `                            ORDER BY ${ident(src.eventTime)} DESC, ${ident(src.eventId)} DESC) AS recency`,
+      `                            ORDER BY ${ident(src.eventTime)} DESC, ${ident(src.eventId)} DESC) AS ${recency}`,
     );
     out.push(`  FROM ${uniqueView}`);
     if (conditions.length > 0) out.push(`  WHERE ${conditions.join(' AND ')}`);
     out.push(')');
-    out.push(`WHERE recency ${k === 1 ? '= 1' : `<= ${k}`};`, '');
+    out.push(`WHERE ${recency} ${k === 1 ? '= 1' : `<= ${k}`};`, '');
 
     const valueType = VALUE_TYPE[f.type];
     if (a.op === 'last') {
