@@ -251,6 +251,66 @@ describe('RedisClusterOnlineStore', () => {
     }
   });
 
+  it("writes a node's share of a batch in one script call: values and tiles of many slots", async () => {
+    const purchases = featureByName('purchases_1h')!;
+    const end = Math.ceil(Date.now() / 60_000) * 60_000;
+    const ids = Array.from({ length: 300 }, () => `c-${randomUUID()}`);
+    const rows = ids.flatMap((c, i) => [
+      { feature: 'last_purchase_amount', keyParts: [c], value: `${i}.25`, eventTime: end - 1 },
+      {
+        feature: 'purchases_1h',
+        keyParts: [c],
+        tile: { end, events: i + 1, aggregate: null, eventTime: end - 1 },
+      },
+    ]);
+    const commandsSent = countCommandsSent();
+    const done = await store.write(rows);
+    // One call per master (3), not one per write (600).
+    expect(commandsSent()).toBe(3);
+    expect(done).toEqual({ written: 600, skippedOlder: 0 });
+    const values = await store.read(
+      'customer',
+      ids.map((c) => [c]),
+      [featureByName('last_purchase_amount')!, purchases],
+    );
+    values.forEach(([last, count], i) => {
+      expect(last).toEqual({ value: i + 0.25, eventTime: end - 1 });
+      expect(count).toMatchObject({ value: i + 1, eventTime: end - 1 });
+    });
+    // Again, older: nothing is written, and the call says so.
+    const older = ids.map((c) => ({
+      feature: 'last_purchase_amount',
+      keyParts: [c],
+      value: '0',
+      eventTime: end - 2,
+    }));
+    expect(await store.write(older)).toEqual({ written: 0, skippedOlder: 300 });
+  });
+
+  it('writes through a stale slot map (a slot moved): that node falls back to a command per write', async () => {
+    const stale = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin');
+    try {
+      await stale.read('product', [['warm-up']], [avgReview]);
+      const ids = Array.from({ length: 50 }, () => `p-${randomUUID()}`);
+      // Pretend the first id's slot lives on another master: the script sent there is refused.
+      const slots = stale.client.slots;
+      const slot = calculateSlot(`{${ids[0]}}`);
+      slots[slot] = slots.find((owners) => owners?.[0] && owners[0] !== slots[slot][0])!;
+      const done = await stale.write(
+        ids.map((p, i) => ({ feature: 'avg_review', keyParts: [p], value: i, eventTime: 7 })),
+      );
+      expect(done).toEqual({ written: 50, skippedOlder: 0 });
+      const rows = await store.read(
+        'product',
+        ids.map((p) => [p]),
+        [avgReview],
+      );
+      rows.forEach((row, i) => expect(row).toEqual([{ value: i, eventTime: 7 }]));
+    } finally {
+      await stale.close();
+    }
+  });
+
   it('reads many entities across every node, null where absent', async () => {
     const ids = Array.from({ length: 500 }, () => `p-${randomUUID()}`);
     await store.write(

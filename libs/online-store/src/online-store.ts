@@ -25,7 +25,9 @@ import {
   readWindow,
   Tile,
   tilePlacement,
+  TILES_LUA,
   WRITE_TILE,
+  WRITE_TILE_BODY,
 } from './tiles';
 import { TurnBatcher } from './turn-batcher';
 import { formatValue } from './values';
@@ -151,6 +153,45 @@ for i = n + w + 4, #ARGV do
 end
 reply[1] = table.concat(joined, ',')
 return reply`;
+
+// A node's share of a batch of writes in one script call instead of one EVALSHA per key: per
+// write, the same rules as above (set_if_newer.lua, WRITE_TILE), each wrapped as a function of its
+// own KEYS and ARGV. ARGV per write: 'v' (a value: its key and event-time key, value, event time)
+// or 't' (a tile: the window's key, then WRITE_TILE's six arguments). The keys go in ARGV, not as
+// declared keys: Redis refuses declared keys of several slots (CROSSSLOT) even with the flag,
+// which only lets the script touch keys of several slots of its node. Answers how many were
+// written (not skipped as older); an error of one write ends the call with it (what was written
+// before it stays: the rules make writing it again harmless). If a key is not on the node (the
+// slot map is stale), Redis refuses it and the node's share goes as one command per write instead,
+// following redirects.
+const WRITE_ON_NODE = `#!lua flags=allow-cross-slot-keys
+${TILES_LUA}
+local function setIfNewer(KEYS, ARGV)
+${SET_IF_NEWER}
+end
+local function writeTile(KEYS, ARGV)
+${WRITE_TILE_BODY}
+end
+local written, a = 0, 1
+while a <= #ARGV do
+  local r
+  if ARGV[a] == 'v' then
+    r = setIfNewer({ ARGV[a + 1], ARGV[a + 2] }, { ARGV[a + 3], ARGV[a + 4] })
+    a = a + 5
+  else
+    r = writeTile({ ARGV[a + 1] }, { unpack(ARGV, a + 2, a + 7) })
+    a = a + 8
+  end
+  if type(r) == 'table' then return r end
+  written = written + r
+end
+return written`;
+
+/**
+ * The most writes one WRITE_ON_NODE call carries: a script holds its node while it runs, so a
+ * node's larger share goes as several calls, between which the node answers others.
+ */
+const WRITES_PER_SCRIPT = 500;
 
 /** The most entities one READ_ENTITIES call reads (~1 ms of its node's time). */
 const ENTITIES_PER_SCRIPT = 128;
@@ -331,17 +372,40 @@ export class RedisClusterOnlineStore implements OnlineStore {
       const eventTime = row.eventTime === undefined ? '' : String(Math.trunc(row.eventTime));
       return { key, value, eventTime };
     });
-    const results = await this.perNode(
-      keyed,
-      (r) => r.key,
-      (pipeline, r) => {
-        const commands = pipeline as unknown as SetIfNewerCluster;
-        return r.tile
-          ? commands.writeTile(r.key, ...r.tile)
-          : commands.setIfNewer(r.key, eventTimeKey(r.key), r.value!, r.eventTime!);
-      },
+    const masters = new Map(
+      this.cluster
+        .nodes('master')
+        .map((node) => [`${node.options.host}:${node.options.port}`, node]),
     );
-    const written = results.filter((r) => r === 1).length;
+    const counts = await Promise.all(
+      [...this.groupByNode(keyed, (r) => r.key)].flatMap(([nodeKey, indexes]) =>
+        chunks(indexes, WRITES_PER_SCRIPT).map(async (chunk) => {
+          const items = chunk.map((i) => keyed[i]);
+          const node = masters.get(nodeKey);
+          if (node) {
+            const args: string[] = [];
+            for (const r of items) {
+              if (r.tile) args.push('t', r.key, ...r.tile);
+              else args.push('v', r.key, eventTimeKey(r.key), r.value!, r.eventTime!);
+            }
+            const written = await node
+              .eval(WRITE_ON_NODE, 0, ...args)
+              .catch((e: unknown) => (isStaleSlot(e) ? undefined : Promise.reject(e)));
+            if (typeof written === 'number') return written;
+          }
+          // One command per write through the cluster client, each following its redirect.
+          const results = await Promise.all(
+            items.map((r) =>
+              r.tile
+                ? this.cluster.writeTile(r.key, ...r.tile)
+                : this.cluster.setIfNewer(r.key, eventTimeKey(r.key), r.value!, r.eventTime!),
+            ),
+          );
+          return results.filter((r) => r === 1).length;
+        }),
+      ),
+    );
+    const written = counts.reduce((sum, n) => sum + n, 0);
     // Read after the writes: a slot that moved meanwhile (a redirect refreshed the slot map)
     // names the master that took them.
     const nodes = [...this.groupByNode(keyed, (r) => r.key).keys()];
@@ -619,31 +683,6 @@ export class RedisClusterOnlineStore implements OnlineStore {
     );
     return out;
   }
-
-  /**
-   * Runs one pipeline per cluster node (the owner of each item's slot), all in parallel, and
-   * returns the replies in the items' order. A failed command fails the whole call.
-   */
-  private async perNode<T>(
-    items: readonly T[],
-    keyOf: (item: T) => string,
-    add: (pipeline: ReturnType<Cluster['pipeline']>, item: T) => unknown,
-  ): Promise<unknown[]> {
-    const groups = this.groupByNode(items, keyOf);
-    const out: unknown[] = new Array(items.length);
-    await Promise.all(
-      [...groups.values()].map(async (indexes) => {
-        const pipeline = this.cluster.pipeline();
-        for (const i of indexes) add(pipeline, items[i]);
-        const replies = (await pipeline.exec()) ?? [];
-        replies.forEach(([err, reply], j) => {
-          if (err) throw err;
-          out[indexes[j]] = reply;
-        });
-      }),
-    );
-    return out;
-  }
 }
 
 /**
@@ -666,6 +705,14 @@ function toValues(
     else row[j] = { value: Number(v), eventTime: Number(reply[at + n + j] ?? 0) };
   }
   return row;
+}
+
+/**
+ * Whether a node refused a script for a key it does not serve (the client's slot map is stale:
+ * a slot moved), or is not serving at all: the writes go again one by one, following redirects.
+ */
+function isStaleSlot(e: unknown): boolean {
+  return /non local key|MOVED|ASK|CLUSTERDOWN|TRYAGAIN/.test(String((e as Error)?.message ?? e));
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

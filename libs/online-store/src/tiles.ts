@@ -99,7 +99,7 @@ export function tilePlacement(tiles: TiledWindow, tileEnd: number) {
 // The start of both scripts: the layout's helpers, and the packing of a format-0 hash (field =
 // slot, value = `<end>:<events>:<aggregate>:<newest event time>`) into a format-1 string of the
 // same tiles and expiry, at least `width` wide; returns the new header.
-const TILES_LUA = `
+export const TILES_LUA = `
 local HEADER, SLACK = ${TILES_HEADER_LENGTH}, ${TILE_WIDTH_SLACK}
 local function pad(s, width) return s .. string.rep(' ', width - #s) end
 local function header(width) return string.format('${TILES_FORMAT}:%04d;', width) end
@@ -133,8 +133,7 @@ end
 // every window a reader can ask for. SET … KEEPTTL when the records are widened keeps that expiry.
 // A hash under the key (format 0, before this one: field = slot, value = `<end>:<events>:
 // <aggregate>:<newest event time>`) is first packed into a string of the same tiles and expiry.
-export const WRITE_TILE = `${TILES_LUA}
-local key, slot, lap, tile = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+export const WRITE_TILE_BODY = `local key, slot, lap, tile = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 if #tile + SLACK > ${MAX_TILE_WIDTH} then return redis.error_reply('tile too long: ' .. #tile) end
 -- The header (or '' for no key) in one command; a hash fails it (WRONGTYPE).
 local head = redis.pcall('GETRANGE', key, 0, HEADER - 1)
@@ -164,6 +163,7 @@ redis.call('SETRANGE', key, at, pad(tile, width))
 local expiry = redis.call('PEXPIRETIME', key)
 if expiry < tonumber(ARGV[4]) then redis.call('PEXPIREAT', key, ARGV[4]) end
 return 1`;
+export const WRITE_TILE = `${TILES_LUA}\n${WRITE_TILE_BODY}`;
 
 // Packs the format-0 hash under KEYS[1] into its format-1 string (ARGV: g, S); 0 when the key is
 // not a hash (packed meanwhile, or gone). The writer runs it over every hash of its time-window
