@@ -33,6 +33,13 @@ const NOPERM_COMMAND = (cmd: string) =>
 const WRONGPASS = '-WRONGPASS invalid username-password pair or user is disabled.';
 const NOPERM_KEY =
   'NOPERM this user has no permissions to access one of the keys used as arguments';
+/**
+ * A key the user may not touch, met inside a script: the online store's writes name their keys
+ * in the script's arguments (one call per master spans many slots, which declared keys may not),
+ * so Redis checks each key when the script touches it and refuses the call there.
+ */
+const NOPERM_KEY_IN_SCRIPT =
+  /^ERR The user executing the script can't access at least one of the keys mentioned in the command arguments script: [0-9a-f]{40}/;
 
 const stream = FEATURES.find((f) => f.engine === 'stream' && !f.tiles)!;
 // A time-window count (as in the online store's medium test): tiles in one string, each record
@@ -171,7 +178,7 @@ describe('Redis users (issue 20, finding 7)', () => {
       await errorOf(
         writer.write([{ feature: batch.name, keyParts: batchParts, value: 1, eventTime: 2000 }]),
       ),
-    ).toBe(NOPERM_KEY);
+    ).toMatch(NOPERM_KEY_IN_SCRIPT);
     expect(await errorOf(writer.client.set(`evil:{${run}}`, '1'))).toBe(NOPERM_KEY);
     expect(await errorOf(writer.client.nodes('master')[0].flushall())).toBe(
       NOPERM_COMMAND('flushall'),
@@ -191,7 +198,8 @@ describe('Redis users (issue 20, finding 7)', () => {
           { feature: stream.name, keyParts: partsOf(stream, 'batch'), value: 1, eventTime: 1 },
         ]),
       ),
-    ).toBe(NOPERM_KEY);
+    ).toMatch(NOPERM_KEY_IN_SCRIPT);
+    expect(await admin.client.exists(featureKey(stream.name, partsOf(stream, 'batch')))).toBe(0);
   });
 
   it('the control plane reads the cluster only, and uses its queue with a password of its own', async () => {
