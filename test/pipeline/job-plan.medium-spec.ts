@@ -1,13 +1,12 @@
-import { join, relative } from 'path';
 import { loadConfig, PROJECT_ROOT } from '@fstore/config';
-import { REGISTRY } from '@fstore/contracts';
+import { FEATURES_DIR, REGISTRY } from '@fstore/contracts';
 import {
   buildRegistry,
   CompiledStreamJob,
   compileStreamJobs,
-  definitionFiles,
   feature,
   lastK,
+  loadDefinitionModules,
 } from '@fstore/definitions';
 import { FlinkJobs } from '@fstore/flink';
 import { customer } from '../../features/entities';
@@ -88,11 +87,7 @@ describe('the generated job of source transactions', () => {
       owner: 'tests',
     });
     const registry = buildRegistry([
-      ...definitionFiles(join(PROJECT_ROOT, 'features')).map((path) => ({
-        file: relative(PROJECT_ROOT, path),
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        exports: require(path) as Record<string, unknown>,
-      })),
+      ...loadDefinitionModules(FEATURES_DIR, PROJECT_ROOT),
       { file: 'features/test_sum_of_last_two.ts', exports: { default: sumOfLastTwo } },
     ]);
     const plan = await executionPlan(jobOf(registry));

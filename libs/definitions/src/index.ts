@@ -46,7 +46,7 @@ export {
   type ResolvedFeature,
   type ResolvedSource,
 } from './registry';
-export { definitionFiles, loadDefinitions } from './load';
+export { definitionFiles, loadDefinitionModules, loadDefinitions } from './load';
 export {
   tileEndOf,
   tilesExpireAt,

@@ -22,6 +22,14 @@ export function definitionFiles(dir: string): string[] {
  * ts-jest). Throws DefinitionError naming file, feature and field.
  */
 export function loadDefinitions(dir: string, projectRoot: string): Registry {
+  return buildRegistry(loadDefinitionModules(dir, projectRoot));
+}
+
+/**
+ * Requires each definition file of a folder, unchecked (buildRegistry checks them, also beside
+ * modules made elsewhere, as tests do); a file that does not load is a DefinitionError.
+ */
+export function loadDefinitionModules(dir: string, projectRoot: string): LoadedModule[] {
   const modules: LoadedModule[] = [];
   const problems = [];
   for (const path of definitionFiles(dir)) {
@@ -34,5 +42,5 @@ export function loadDefinitions(dir: string, projectRoot: string): Registry {
     }
   }
   if (problems.length > 0) throw new DefinitionError(problems);
-  return buildRegistry(modules);
+  return modules;
 }

@@ -204,6 +204,14 @@ type SetIfNewerCluster = Cluster & {
   packWindowHash(key: string, g: string, slots: string): Promise<number>;
 };
 
+/** A write as the scripts take it: a value and its event time ('' for none), or a tile's arguments. */
+interface KeyedWrite {
+  key: string;
+  tile?: string[];
+  value?: string;
+  eventTime?: string;
+}
+
 /** The ring's g and S, the last arguments of WRITE_TILE and those of PACK_WINDOW_HASH. */
 function ringArgs(tiles: TiledWindow): [string, string] {
   return [String(tiles.granularityMs), String(tileSlots(tiles.windowMs, tiles.granularityMs))];
@@ -267,9 +275,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
   /** One WAIT at a time per master and wait (writeAndWait); keys "host:port replicas timeout". */
   private readonly waits = new SerialWaits((key) => {
     const [node, replicas, timeoutMs] = key.split(' ');
-    const master = this.cluster
-      .nodes('master')
-      .find((n) => `${n.options.host}:${n.options.port}` === node);
+    const master = this.mastersByAddress().get(node);
     // A node the client is not connected to (dropped from its map) cannot be asked: as far as
     // the writer can tell, no replica has the writes.
     if (!master) return Promise.resolve(0);
@@ -357,7 +363,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
     rows: readonly FeatureWrite[],
   ): Promise<WriteResult & { nodes: string[] }> {
     await this.ready();
-    const keyed = rows.map((row) => {
+    const keyed = rows.map((row): KeyedWrite => {
       const def = featureByName(row.feature);
       if (!def) throw new RangeError(`unknown feature: ${row.feature}`);
       const key = featureKey(def.name, row.keyParts);
@@ -372,37 +378,15 @@ export class RedisClusterOnlineStore implements OnlineStore {
       const eventTime = row.eventTime === undefined ? '' : String(Math.trunc(row.eventTime));
       return { key, value, eventTime };
     });
-    const masters = new Map(
-      this.cluster
-        .nodes('master')
-        .map((node) => [`${node.options.host}:${node.options.port}`, node]),
-    );
+    const masters = this.mastersByAddress();
     const counts = await Promise.all(
-      [...this.groupByNode(keyed, (r) => r.key)].flatMap(([nodeKey, indexes]) =>
-        chunks(indexes, WRITES_PER_SCRIPT).map(async (chunk) => {
-          const items = chunk.map((i) => keyed[i]);
-          const node = masters.get(nodeKey);
-          if (node) {
-            const args: string[] = [];
-            for (const r of items) {
-              if (r.tile) args.push('t', r.key, ...r.tile);
-              else args.push('v', r.key, eventTimeKey(r.key), r.value!, r.eventTime!);
-            }
-            const written = await node
-              .eval(WRITE_ON_NODE, 0, ...args)
-              .catch((e: unknown) => (isStaleSlot(e) ? undefined : Promise.reject(e)));
-            if (typeof written === 'number') return written;
-          }
-          // One command per write through the cluster client, each following its redirect.
-          const results = await Promise.all(
-            items.map((r) =>
-              r.tile
-                ? this.cluster.writeTile(r.key, ...r.tile)
-                : this.cluster.setIfNewer(r.key, eventTimeKey(r.key), r.value!, r.eventTime!),
-            ),
-          );
-          return results.filter((r) => r === 1).length;
-        }),
+      [...this.groupByNode(keyed, (r) => r.key)].flatMap(([address, indexes]) =>
+        chunks(indexes, WRITES_PER_SCRIPT).map((chunk) =>
+          this.writeOnNode(
+            masters.get(address),
+            chunk.map((i) => keyed[i]),
+          ),
+        ),
       ),
     );
     const written = counts.reduce((sum, n) => sum + n, 0);
@@ -410,6 +394,45 @@ export class RedisClusterOnlineStore implements OnlineStore {
     // names the master that took them.
     const nodes = [...this.groupByNode(keyed, (r) => r.key).keys()];
     return { written, skippedOlder: rows.length - written, nodes };
+  }
+
+  /**
+   * A master's share of the writes in one WRITE_ON_NODE call; the number written. If the client
+   * has no connection to the master, or the master refuses a key it does not serve, one command
+   * per write through the cluster client instead, each following its redirect.
+   */
+  private async writeOnNode(
+    node: Redis | undefined,
+    items: readonly KeyedWrite[],
+  ): Promise<number> {
+    if (node) {
+      const args: string[] = [];
+      for (const r of items) {
+        if (r.tile) args.push('t', r.key, ...r.tile);
+        else args.push('v', r.key, eventTimeKey(r.key), r.value!, r.eventTime!);
+      }
+      const written = await node
+        .eval(WRITE_ON_NODE, 0, ...args)
+        .catch((e: unknown) => (isStaleSlot(e) ? undefined : Promise.reject(e)));
+      if (typeof written === 'number') return written;
+    }
+    const results = await Promise.all(
+      items.map((r) =>
+        r.tile
+          ? this.cluster.writeTile(r.key, ...r.tile)
+          : this.cluster.setIfNewer(r.key, eventTimeKey(r.key), r.value!, r.eventTime!),
+      ),
+    );
+    return results.filter((r) => r === 1).length;
+  }
+
+  /** The masters the client is connected to, by "host:port" (groupByNode's names). */
+  private mastersByAddress(): Map<string, Redis> {
+    return new Map(
+      this.cluster
+        .nodes('master')
+        .map((node) => [`${node.options.host}:${node.options.port}`, node]),
+    );
   }
 
   async read(
@@ -618,11 +641,7 @@ export class RedisClusterOnlineStore implements OnlineStore {
   ): Promise<(FeatureValue | null)[][]> {
     const n = features.length;
     const out: (FeatureValue | null)[][] = new Array(parts.length);
-    const nodes = new Map(
-      this.cluster
-        .nodes('master')
-        .map((node) => [`${node.options.host}:${node.options.port}`, node]),
-    );
+    const nodes = this.mastersByAddress();
     const prefixes = features.map((f) => featureKeyPrefix(f.name));
     const plain = features.flatMap((f, j) => (windows[j] ? [] : [j]));
     const tiled = features.flatMap((f, j) => (windows[j] ? [j] : []));
