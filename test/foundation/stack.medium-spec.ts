@@ -212,13 +212,24 @@ describe('fstore stack', () => {
 
   it('is a no-op when run a second time', () => {
     fstore('stack', 'up', 'core');
-    const pids = fstore('stack', 'status').stdout;
+    const pids = processIds(fstore('stack', 'status').stdout);
     const again = fstore('stack', 'up', 'core');
     expect(again.status).toBe(0);
     for (const name of ['postgres', 'redis', 'kafka']) {
       expect(again.stderr).toMatch(new RegExp(`${name}: already running, healthy`));
     }
     expect(again.stderr).not.toMatch(/started|initializing|formatting|creating|fetching/);
-    expect(fstore('stack', 'status').stdout).toBe(pids);
+    // The same processes, none restarted. Health is not compared: a component outside core that
+    // an earlier test restarted may still be coming back, and that is not this command's doing.
+    expect(processIds(fstore('stack', 'status').stdout)).toEqual(pids);
   });
 });
+
+/** `component process pid` of each row of `fstore stack status`. */
+function processIds(statusTable: string): string[] {
+  return statusTable
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(/ {2,}/).slice(0, 3).join(' '));
+}
