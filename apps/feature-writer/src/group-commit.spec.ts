@@ -38,4 +38,19 @@ describe('GroupCommit', () => {
     fail = false;
     expect(await group.submit(3)).toBe(1);
   });
+
+  it('is idle once nothing is queued or in flight', async () => {
+    let release: () => void = () => undefined;
+    const group = new GroupCommit<number, void>(() => new Promise<void>((r) => (release = r)));
+    await group.idle(); // nothing yet: at once
+    const sent = group.submit(1);
+    let idle = false;
+    const waiting = group.idle().then(() => (idle = true));
+    await new Promise((r) => setImmediate(r));
+    expect(idle).toBe(false);
+    release();
+    await sent;
+    await waiting;
+    expect(idle).toBe(true);
+  });
 });

@@ -10,6 +10,7 @@
 export class GroupCommit<T, R> {
   private queue: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
   private flushing = false;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly flush: (items: T[]) => Promise<R>) {}
 
@@ -35,5 +36,12 @@ export class GroupCommit<T, R> {
       }
     }
     this.flushing = false;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /** Resolves once nothing is queued or in flight (at once if nothing is). */
+  idle(): Promise<void> {
+    if (!this.flushing) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 }

@@ -29,6 +29,11 @@ export class WriterMetrics {
     help: 'Failed Redis write attempts (each retried)',
     registers: [this.registry],
   });
+  readonly commitErrors = new Counter({
+    name: 'fstore_writer_commit_errors_total',
+    help: 'Offset commits that failed (not retried: the next commit carries the partition further; the records are replayed and skipped if it never comes)',
+    registers: [this.registry],
+  });
   readonly redisAvailable = new Gauge({
     name: 'fstore_writer_redis_available',
     help: '1 while Redis takes writes, 0 while they fail (the writer holds its batch and retries)',
@@ -48,7 +53,7 @@ export class WriterMetrics {
   });
   readonly batchLatency = new Histogram({
     name: 'fstore_writer_batch_seconds',
-    help: 'Time to apply one batch, from fetch to committed offsets',
+    help: 'Time to apply one batch, from fetch to Redis (and the replicas) holding it; its offset commit follows',
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [this.registry],
   });

@@ -1,7 +1,7 @@
 import { STREAM_FEATURES } from '@fstore/contracts';
 import { FeatureWrite, OnlineStore, ReplicaAck, ReplicaWait } from '@fstore/online-store';
 import { WriterMetrics } from './metrics';
-import { FeatureWriter, replicaShortfalls } from './writer';
+import { FeatureWriter, newestPerPartition, replicaShortfalls } from './writer';
 
 // The rule the fault run of issue 20 broke: a Redis outage longer than the retry period sent
 // valid updates to the dead-letter topic and committed their offsets. Now the batch is held and
@@ -85,10 +85,13 @@ function setUp(
     isStale: () => false,
     resolveOffset: () => undefined,
   });
-  const apply = (running: () => boolean = () => true, partition = 0) =>
-    (writer as unknown as { applyBatch: (p: unknown) => Promise<void> }).applyBatch(
+  // A batch applied, and its offset commit (which the batch does not wait for) settled.
+  const apply = async (running: () => boolean = () => true, partition = 0) => {
+    await (writer as unknown as { applyBatch: (p: unknown) => Promise<void> }).applyBatch(
       payload(running, partition),
     );
+    await writer.commitsSettled();
+  };
   /** A batch of partition `partition`, the writer running. */
   const applyOn = (partition: number) => apply(() => true, partition);
   return {
@@ -169,6 +172,101 @@ describe('FeatureWriter with batches handed over together', () => {
     expect([2, 3]).toContain(t.calls());
     expect(t.written.flat()).toHaveLength(4);
     expect(t.commits.flat()).toHaveLength(2);
+  });
+});
+
+describe('FeatureWriter offset commits, off the batch path', () => {
+  const offsetOf = (partition: number, offset: string) => ({
+    topic: 'features.last_purchase_amount',
+    partition,
+    offset,
+  });
+  /** A consumer whose commits wait until released, or fail while `failing`. */
+  function slowConsumer(t: ReturnType<typeof setUp>) {
+    const state = { release: () => undefined as void, failing: false, calls: 0 };
+    Object.assign(t.writer as unknown as Record<string, unknown>, {
+      consumer: {
+        commitOffsets: async (o: unknown) => {
+          state.calls++;
+          if (state.failing) throw new Error('The coordinator is not aware of this member');
+          await new Promise<void>((r) => (state.release = r));
+          t.commits.push(o);
+        },
+      },
+    });
+    return state;
+  }
+  const applyBatch = (t: ReturnType<typeof setUp>, partition: number) =>
+    (t.writer as unknown as { applyBatch: (p: unknown) => Promise<void> }).applyBatch({
+      batch: {
+        topic: 'features.last_purchase_amount',
+        partition,
+        messages: [message(10 + partition, 'c1', 1)],
+        offsetLag: () => '0',
+      },
+      heartbeat: async () => undefined,
+      isRunning: () => true,
+      isStale: () => false,
+      resolveOffset: () => undefined,
+    });
+
+  it('ends a batch once Redis took it; a commit in flight takes the next ones together, newest each', async () => {
+    const t = setUp(0);
+    const consumer = slowConsumer(t);
+    await applyBatch(t, 0); // done, its commit not answered yet
+    expect(t.written).toHaveLength(1);
+    expect(t.commits).toEqual([]);
+    await applyBatch(t, 1);
+    await applyBatch(t, 1);
+    await applyBatch(t, 0);
+    expect(consumer.calls).toBe(1);
+    consumer.release();
+    await new Promise((r) => setImmediate(r));
+    consumer.release();
+    await t.writer.commitsSettled();
+    expect(t.commits).toEqual([[offsetOf(0, '11')], [offsetOf(1, '12'), offsetOf(0, '11')]]);
+  });
+
+  it('counts and logs a failed commit, and the next batch commits again', async () => {
+    const t = setUp(0);
+    const consumer = slowConsumer(t);
+    consumer.failing = true;
+    await applyBatch(t, 0);
+    await t.writer.commitsSettled();
+    expect((await t.metrics.commitErrors.get()).values[0].value).toBe(1);
+    expect(t.logged).toContainEqual([
+      'offset commit failed; the next commit carries the partition further',
+      {
+        topic: 'features.last_purchase_amount',
+        partition: 0,
+        offset: '11',
+        error: 'The coordinator is not aware of this member',
+      },
+    ]);
+    consumer.failing = false;
+    await applyBatch(t, 0);
+    await new Promise((r) => setImmediate(r));
+    consumer.release();
+    await t.writer.commitsSettled();
+    expect(t.commits).toEqual([[offsetOf(0, '11')]]);
+  });
+});
+
+describe('newestPerPartition', () => {
+  it("keeps each topic partition's newest offset, by number not by text", () => {
+    expect(
+      newestPerPartition([
+        { topic: 'a', partition: 0, offset: '9' },
+        { topic: 'a', partition: 1, offset: '5' },
+        { topic: 'a', partition: 0, offset: '10' },
+        { topic: 'b', partition: 0, offset: '3' },
+        { topic: 'a', partition: 0, offset: '8' },
+      ]),
+    ).toEqual([
+      { topic: 'a', partition: 0, offset: '10' },
+      { topic: 'a', partition: 1, offset: '5' },
+      { topic: 'b', partition: 0, offset: '3' },
+    ]);
   });
 });
 

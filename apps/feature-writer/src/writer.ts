@@ -45,6 +45,20 @@ export interface WriterOptions {
   log: Logger;
 }
 
+/**
+ * Each topic partition's newest offset of `offsets` (handed over in order): while one commit is in
+ * flight, several batches of a partition can be waiting for the next.
+ */
+export function newestPerPartition(offsets: TopicPartitionOffset[]): TopicPartitionOffset[] {
+  const newest = new Map<string, TopicPartitionOffset>();
+  for (const o of offsets) {
+    const key = `${o.topic}\u0000${o.partition}`;
+    const seen = newest.get(key);
+    if (!seen || BigInt(o.offset) > BigInt(seen.offset)) newest.set(key, o);
+  }
+  return [...newest.values()];
+}
+
 /** Changelog partitions the writer applies at the same time. */
 const PARTITIONS_IN_PARALLEL = 16;
 
@@ -83,12 +97,20 @@ export class FeatureWriter {
   /** When replicas falling short were last logged, and how many shortfalls since. */
   private shortfallLoggedAt: number | undefined;
   private shortfallsUnlogged = 0;
+  /** Set by stop(): a batch then waits for its offset commit, before the group is left. */
+  private stopping = false;
   /** The batches' Redis writes and offset commits, each group of them in one call. */
   private readonly redisWrites = new GroupCommit<FeatureWrite[], void>((groups) =>
     this.writeGroup(groups),
   );
+  /**
+   * The offset commits, each group of them in one call, off the batch's path: a batch is done once
+   * Redis (and the replicas' WAIT) took it, and the next fetch does not wait for the commit's round
+   * trip to the group coordinator. Commits stay in order (one call in flight), each partition's
+   * newest offset per call.
+   */
   private readonly offsetCommits = new GroupCommit<TopicPartitionOffset, void>((offsets) =>
-    this.consumer.commitOffsets(offsets),
+    this.consumer.commitOffsets(newestPerPartition(offsets)),
   );
 
   constructor(
@@ -137,6 +159,10 @@ export class FeatureWriter {
   }
 
   async stop(): Promise<void> {
+    // What was written is committed before the group is left: the commits handed over so far,
+    // and (stopping) those of the batches still in flight, which then wait for theirs.
+    this.stopping = true;
+    await this.offsetCommits.idle();
     await this.consumer.disconnect();
     await this.producer.disconnect();
   }
@@ -165,11 +191,12 @@ export class FeatureWriter {
     if (applied === 'stopped') return; // not committed: the next owner of the partition replays
     if (rejected.length > 0) await this.sendDeadLetters(rejected, feature);
     const last = batch.messages[batch.messages.length - 1].offset;
-    await this.offsetCommits.submit({
+    const committed = this.commitAfter({
       topic: batch.topic,
       partition: batch.partition,
       offset: (BigInt(last) + 1n).toString(),
     });
+    if (this.stopping) await committed;
     resolveOffset(last); // the next fetch starts after this batch
     this.metrics.lag.set(
       { topic: batch.topic, partition: batch.partition },
@@ -188,6 +215,29 @@ export class FeatureWriter {
       this.newestEventTime.set(feature.name, newest);
       this.metrics.newestEventTime.set({ feature: feature.name }, newest / 1000);
     }
+  }
+
+  /**
+   * Hands a written batch's offset to the commits without waiting for it. A commit that fails (the
+   * partition was taken away in a rebalance, the coordinator moved) is counted and logged, not
+   * retried: the next batch's commit carries the partition further, and what an uncommitted offset
+   * costs is a replay of records Redis already holds, which the set-if-not-older rule skips.
+   */
+  private commitAfter(offset: TopicPartitionOffset): Promise<void> {
+    return this.offsetCommits.submit(offset).catch((e: unknown) => {
+      this.metrics.commitErrors.inc();
+      this.opts.log.warn('offset commit failed; the next commit carries the partition further', {
+        topic: offset.topic,
+        partition: offset.partition,
+        offset: offset.offset,
+        error: (e as Error).message,
+      });
+    });
+  }
+
+  /** Resolves once the offsets handed over so far are committed, or their commit failed. */
+  commitsSettled(): Promise<void> {
+    return this.offsetCommits.idle();
   }
 
   /**
