@@ -31,6 +31,9 @@
 -- dedupe view and planned one dedupe per set of columns (the 9 features of features/ got 6),
 -- each with its own event-id state and its own shuffle of every event (docs/features.md).
 SET 'table.optimizer.reuse-optimize-block-with-digest-enabled' = 'true';
+-- Operators chained in one task hand each row on without a serializer's copy of it: Flink's
+-- SQL operators do not keep or change the rows they are given (Flink tests them so).
+SET 'pipeline.object-reuse' = 'true';
 
 -- E-commerce transactions, one event per purchase: the columns these features read.
 CREATE TABLE transactions (

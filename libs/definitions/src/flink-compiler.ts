@@ -274,6 +274,9 @@ function sourceJob(src: ResolvedSource, features: ResolvedFeature[]): string {
     '-- dedupe view and planned one dedupe per set of columns (the 9 features of features/ got 6),',
     '-- each with its own event-id state and its own shuffle of every event (docs/features.md).',
     "SET 'table.optimizer.reuse-optimize-block-with-digest-enabled' = 'true';",
+    "-- Operators chained in one task hand each row on without a serializer's copy of it: Flink's",
+    '-- SQL operators do not keep or change the rows they are given (Flink tests them so).',
+    "SET 'pipeline.object-reuse' = 'true';",
     '',
   );
   out.push(`-- ${src.description}: the columns these features read.`);
