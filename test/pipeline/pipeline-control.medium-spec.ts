@@ -2,6 +2,7 @@ import { loadConfig } from '@fstore/config';
 import { REGISTRY } from '@fstore/contracts';
 import { compileStreamJobs } from '@fstore/definitions';
 import { fstore } from '../support/cli';
+import { flinkRequest } from '../support/flink-https';
 
 // One control path: `fstore pipeline up|down|status` deploy, pause and resume the jobs compiled
 // from features/ through the control plane, so its API lists them with their state.
@@ -15,6 +16,15 @@ async function controlPlane(path: string): Promise<Record<string, unknown>> {
   });
   expect(res.status).toBe(200);
   return (await res.json()) as Record<string, unknown>;
+}
+
+/** The execution config Flink runs a job with (its REST API's `/jobs/:id/config`). */
+async function executionConfig(flinkJobId: string): Promise<Record<string, unknown>> {
+  const res = await flinkRequest(config, `${config.flink.restUrl}/jobs/${flinkJobId}/config`);
+  expect(res.status).toBe(200);
+  return (JSON.parse(res.body) as { 'execution-config': Record<string, unknown> })[
+    'execution-config'
+  ];
 }
 
 async function liveDeployment(job: string): Promise<Record<string, unknown> | undefined> {
@@ -38,6 +48,10 @@ describe('fstore pipeline, through the control plane', () => {
     const registered = await controlPlane(`/v1/jobs/${job.jobName}`);
     expect(registered).toMatchObject({ kind: 'flink-sql' });
     expect((registered.versions as { source: string }[]).at(-1)!.source).toBe(job.file);
+    // The script's SET 'pipeline.object-reuse' reaches the job (the planner may not drop it).
+    expect(await executionConfig(String(first!.flink_job_id))).toMatchObject({
+      'object-reuse-mode': true,
+    });
 
     // Again: nothing changes, the same deployment and Flink job.
     expect(ok(fstore('pipeline', 'up'))).toMatch(/features-transactions .* already running/);
