@@ -9,6 +9,9 @@
  * With R rounds the two producers take turns (ours, Java, ours, Java, …) so that load from other
  * processes on the machine hits both alike; the summary is the median of the rounds.
  * The generated file is kept in the work dir (default <stack>/bench) and reused by the next run.
+ * Beside the rates it prints the CPU each record cost, in the producer (user + system time of its
+ * process, from the shell's `times`) and in the broker (/proc/<pid>/stat over the run): on two
+ * cores shared by the producer and the broker, what a record costs in CPU bounds the rate.
  * Not a test: it takes a minute or more per round and loads the broker.
  */
 import { spawnSync } from 'child_process';
@@ -26,7 +29,10 @@ import {
   loadConfig,
 } from '@fstore/config';
 import { generate } from '@fstore/generator';
+import { runningPid } from '../apps/cli/src/stack/processes';
+import { stackContext } from '../apps/cli/src/stack/stack';
 import { arg } from './args';
+import { CpuMeter } from './serving/cpu';
 
 interface Result {
   records: number;
@@ -34,6 +40,48 @@ interface Result {
   recordsPerSec: number;
   mbPerSec: number;
   recordSize: number;
+  /** CPU (user + system) per record, µs: the producer's process and the broker. */
+  producerCpuUs: number;
+  brokerCpuUs: number;
+}
+
+/** A finished command with the CPU time (user + system, s) it and its children used. */
+interface Timed {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  cpuSeconds: number;
+}
+
+/**
+ * Runs a command under `sh`, whose `times` then prints its children's user and system time on
+ * stderr: the exact CPU of the command, read after it ended (no sampling).
+ */
+function runTimed(command: string, args: string[], stderr: 'pipe' | 'ignore'): Timed {
+  const run = spawnSync('sh', ['-c', '"$@"; rc=$?; times >&2; exit $rc', 'sh', command, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 << 20,
+  });
+  const lines = run.stderr.trimEnd().split('\n');
+  // `times` prints two lines, the shell's own times, then its children's: `0m3.49s 0m0.01s`.
+  const m = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(lines.pop() ?? '');
+  lines.pop();
+  if (!m) throw new Error(`no CPU times from sh for ${command}`);
+  const cpuSeconds = Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4]);
+  return {
+    status: run.status,
+    stdout: run.stdout,
+    stderr: stderr === 'pipe' ? lines.join('\n') : '',
+    cpuSeconds,
+  };
+}
+
+/** The broker's CPU over `run`, µs per record. */
+function withBrokerCpu<T extends { records: number }>(broker: CpuMeter, run: () => T) {
+  const stop = broker.start();
+  const result = run();
+  return { ...result, brokerCpuUs: stop(result.records).broker };
 }
 
 const median = (xs: number[]) => {
@@ -59,14 +107,16 @@ async function withTopics<T>(
 }
 
 /** `fstore produce` (the real CLI, a process of its own) into fresh topics. */
-function runFstore(file: string, topic: string, compression: string, dir: string): Result {
+function runFstore(
+  file: string,
+  topic: string,
+  compression: string,
+  dir: string,
+): Omit<Result, 'brokerCpuUs'> {
   const cp = join(dir, `checkpoints-${randomUUID()}`);
   const args = ['produce', '--file', file, '--topic', topic, '--dlq-topic', `${topic}.dlq`];
   args.push('--compression', compression, '--checkpoint-dir', cp, '--no-resume', '--json');
-  const ours = spawnSync('node', [join(PROJECT_ROOT, 'bin/fstore.js'), ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const ours = runTimed('node', [join(PROJECT_ROOT, 'bin/fstore.js'), ...args], 'ignore');
   rmSync(cp, { recursive: true, force: true });
   if (ours.status !== 0) throw new Error(`fstore produce failed (exit ${ours.status})`);
   const s = JSON.parse(ours.stdout.trim().split('\n').pop()!) as {
@@ -82,6 +132,7 @@ function runFstore(file: string, topic: string, compression: string, dir: string
     recordsPerSec: s.read / seconds,
     mbPerSec: s.produced_bytes / 1048576 / seconds,
     recordSize: Math.round(s.produced_bytes / s.produced),
+    producerCpuUs: (ours.cpuSeconds / s.read) * 1e6,
   };
 }
 
@@ -92,7 +143,7 @@ function runJava(
   records: number,
   size: number,
   compression: string,
-): Result {
+): Omit<Result, 'brokerCpuUs'> {
   // The producer's login (the same user as `fstore produce`), in a file: never an argument.
   const password = config.kafka.passwords.producer;
   const loginFile = join(config.stackDir, 'bench', 'producer-login.properties');
@@ -129,7 +180,7 @@ function runJava(
     'enable.idempotence=true',
     `compression.type=${compression}`,
   ];
-  const java = spawnSync('java', javaArgs, { encoding: 'utf8' });
+  const java = runTimed('java', javaArgs, 'pipe');
   const last = java.stdout.trim().split('\n').pop() ?? '';
   const m = /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(last);
   if (java.status !== 0 || !m) throw new Error(`ProducerPerformance failed: ${java.stderr}`);
@@ -139,6 +190,7 @@ function runJava(
     recordsPerSec: Number(m[2]),
     mbPerSec: Number(m[3]),
     recordSize: size,
+    producerCpuUs: (java.cpuSeconds / Number(m[1])) * 1e6,
   };
 }
 
@@ -155,16 +207,22 @@ async function main(): Promise<void> {
     await generate({ rows, seed: 1, out: file, duplicates: 0.01, malformed: 0 });
   }
 
+  const brokerPid = runningPid(stackContext().paths, 'kafka');
+  if (brokerPid === undefined)
+    throw new Error('no Kafka broker of this stack runs: fstore stack up kafka');
+  const broker = new CpuMeter({ broker: [brokerPid] });
+
   const admin = new Kafka({
     ...kafkaClientConfig(config, 'fstore-admin'),
     logLevel: logLevel.NOTHING,
   }).admin();
   await admin.connect();
   const row = (name: string, r: Result) =>
-    `| ${name} | ${r.records} | ${r.seconds.toFixed(1)} | ${Math.round(r.recordsPerSec)} | ${r.mbPerSec.toFixed(2)} |`;
+    `| ${name} | ${r.records} | ${r.seconds.toFixed(1)} | ${Math.round(r.recordsPerSec)} | ` +
+    `${r.mbPerSec.toFixed(2)} | ${r.producerCpuUs.toFixed(1)} | ${r.brokerCpuUs.toFixed(1)} |`;
   const lines = [
-    '| round | producer | records | seconds | records/s | MB/s |',
-    '|---|---|---|---|---|---|',
+    '| round | producer | records | seconds | records/s | MB/s | producer CPU µs/record | broker CPU µs/record |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   const ratios: number[] = [];
   const ours: Result[] = [];
@@ -179,13 +237,15 @@ async function main(): Promise<void> {
         admin,
         config,
         [`bench.produce.${id}`, `bench.produce.${id}.dlq`],
-        () => runFstore(file, `bench.produce.${id}`, compression, dir),
+        () => withBrokerCpu(broker, () => runFstore(file, `bench.produce.${id}`, compression, dir)),
       );
       console.error(
         `round ${round}/${rounds}: ProducerPerformance, ${a.records} records of ${a.recordSize} B`,
       );
       const b = await withTopics(admin, config, [`bench.java.${id}`], () =>
-        runJava(config, `bench.java.${id}`, a.records, a.recordSize, compression),
+        withBrokerCpu(broker, () =>
+          runJava(config, `bench.java.${id}`, a.records, a.recordSize, compression),
+        ),
       );
       ours.push(a);
       theirs.push(b);
@@ -211,6 +271,12 @@ async function main(): Promise<void> {
   console.log(
     `median ProducerPerformance: ${Math.round(med(theirs, (r) => r.recordsPerSec))} records/s, ` +
       `${med(theirs, (r) => r.mbPerSec).toFixed(2)} MB/s`,
+  );
+  const cpu = (rs: Result[]) =>
+    `${med(rs, (r) => r.producerCpuUs).toFixed(1)} µs in the producer + ` +
+    `${med(rs, (r) => r.brokerCpuUs).toFixed(1)} µs in the broker`;
+  console.log(
+    `median CPU a record: fstore produce ${cpu(ours)}; ProducerPerformance ${cpu(theirs)}`,
   );
   console.log(
     `ratio fstore / ProducerPerformance (records/s): ` +
