@@ -28,7 +28,7 @@
 import { randomUUID } from 'crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
-import { loadavg } from 'os';
+import { cpus, loadavg } from 'os';
 import { join } from 'path';
 import { FstoreConfig, kafkaClientConfig, loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { featureKey, FEATURE_TOPIC_PREFIX, REGISTRY, STREAM_FEATURES } from '@fstore/contracts';
@@ -40,11 +40,12 @@ import { runningPid, StackPaths } from '../apps/cli/src/stack/processes';
 import { startWriterProcess, stopWriterProcess } from '../test/support/writer-process';
 import { Cleanups } from './cleanups';
 import { deleteEntityKeys } from './redis';
-import { CpuMeter } from './serving/cpu';
+import { CpuMeter, machineTicks } from './serving/cpu';
 import {
   comparedGenerated,
   cpuPerThousand,
   formatReport,
+  formatCores,
   formatStages,
   compare,
   percentile,
@@ -121,6 +122,8 @@ interface Env {
    */
   watch: RedisClusterOnlineStore;
   taskManagerPids: number[];
+  /** The stack's other processes a run loads, by group (Kafka, Redis, Flink's others). */
+  stackPids: Record<string, number[]>;
   rates: number[];
   seconds: number;
   warmupSeconds: number;
@@ -189,6 +192,7 @@ async function measure(
   let produced = 0;
   let otherJobs = await otherRunningJobs(env.flink, mine);
   const stopCpu = meter.start();
+  const machineBefore = machineTicks();
   const start = Date.now();
   const end = start + seconds * 1000;
   let producing = true;
@@ -240,6 +244,8 @@ async function measure(
   const achievedRate = produced / ((Date.now() - start) / 1000);
   await poller;
   const cpu = stopCpu(1); // µs of CPU per group over the interval
+  const machineAfter = machineTicks();
+  const busyFor = (Date.now() - start) * 1000; // µs
   const sampled = [...sampledTimes.values()];
   await appendTimes.waitFor(
     sampled.filter((s) => s.visibleAt !== undefined).map((s) => s.customer),
@@ -277,6 +283,13 @@ async function measure(
     writerCpuMsPer1000: cpuPerThousand(cpu.writer, produced, elapsed).grossMs,
     otherJobs,
     stages: stageLatencies(samples),
+    cores: {
+      machine:
+        ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) *
+        cpus().length,
+      of: cpus().length,
+      groups: Object.fromEntries(Object.entries(cpu).map(([g, us]) => [g, us / busyFor])),
+    },
   };
 }
 
@@ -294,6 +307,17 @@ async function placement(flink: FlinkJobs, jobs: Set<string>): Promise<string> {
   const tms = await flink.jobManager.taskManagers();
   const used = tms.map((t) => `${t.slotsNumber - t.freeSlots}/${t.slotsNumber}`);
   return `parallelism ${parallelism.join(', ')}; ${tms.length} TaskManager(s), slots used ${used.join(', ')}`;
+}
+
+/** Kafka, the Redis nodes and Flink's JobManager and SQL Gateway, those of them that run. */
+function stackPidsOf(paths: StackPaths, config: FstoreConfig): Record<string, number[]> {
+  const pidsOf = (names: string[]) =>
+    names.map((name) => runningPid(paths, name)).filter((pid): pid is number => pid !== undefined);
+  return {
+    kafka: pidsOf(['kafka']),
+    redis: pidsOf(config.redis.clusterPorts.map((p) => `redis-${p}`)),
+    'flink-others': pidsOf(['jobmanager', 'sql-gateway']),
+  };
 }
 
 async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promise<VariantResult> {
@@ -368,7 +392,12 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
   });
   cleanups.add('stop the writer', () => stopWriterProcess(writer));
   log(`  feature writer running (pid ${writer.pid})`);
-  const meter = new CpuMeter({ taskmanager: env.taskManagerPids, writer: [writer.pid!] });
+  const meter = new CpuMeter({
+    taskmanager: env.taskManagerPids,
+    writer: [writer.pid!],
+    ...env.stackPids,
+    bench: [process.pid],
+  });
   const appendTimes = new AppendTimes(
     env.kafka,
     stagesGroup,
@@ -423,6 +452,7 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
         `p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms` +
         (r.window ? ` (window: ${r.window.seen} seen, p99 ${r.window.p99} ms)` : '') +
         `; p50/p99 ms by stage: ${formatStages(r.stages)}` +
+        `; cores busy ${formatCores(r.cores)}` +
         '; TaskManager ' +
         `${r.tmCpuMsPer1000.toFixed(1)} ms CPU per 1,000 events ` +
         `(net of idle ${r.tmNetCpuMsPer1000?.toFixed(1)}), writer ${r.writerCpuMsPer1000.toFixed(1)}` +
@@ -491,6 +521,7 @@ async function main(): Promise<void> {
     store,
     watch,
     taskManagerPids: taskManagerPids as number[],
+    stackPids: stackPidsOf(paths, config),
     rates,
     seconds,
     warmupSeconds,

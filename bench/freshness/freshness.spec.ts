@@ -2,6 +2,7 @@ import {
   compare,
   comparedGenerated,
   cpuPerThousand,
+  formatCores,
   formatReport,
   formatStages,
   highestSustained,
@@ -111,7 +112,8 @@ describe('freshness benchmark', () => {
 
   it('prints a table per variant, the sustained rates and the ratios', () => {
     const g = variant('generated', [rate(1000, { tmCpuMsPer1000: 50 }), rate(2500)]);
-    const h = variant('handwritten', [rate(1000), rate(2500, { p99: 1500 })]);
+    const cores = { machine: 1.934, of: 2, groups: { taskmanager: 0.712, writer: 0.371 } };
+    const h = variant('handwritten', [rate(1000), rate(2500, { p99: 1500, cores })]);
     const text = formatReport([h, g], 20, '1.00 2.00 3.00');
     expect(text).toContain(
       'hand-written (4 jobs, the 4 seed features), 20 s per rate; TaskManager idle 50.0 ms CPU/s',
@@ -138,8 +140,11 @@ describe('freshness benchmark', () => {
       '80.0',
       '30.0',
       '—',
+      '1.93/2',
       '1',
     ]);
+    expect(formatCores(cores)).toBe('1.93 of 2 (taskmanager 0.71, writer 0.37)');
+    expect(formatCores(undefined)).toBe('—');
   });
 });
 

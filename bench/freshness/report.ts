@@ -81,8 +81,29 @@ export interface RateResult {
   writerCpuMsPer1000: number;
   /** Flink jobs RUNNING during the measurement that are not this variant's (noise). */
   otherJobs: number;
+  /**
+   * Where the machine's CPU went over the measurement, in cores: `machine` (all of it, from
+   * /proc/stat) and each process group of the stack and the bench.
+   */
+  cores?: CoresBusy;
   /** Where the sampled events' delay went (bench/freshness/stages.ts). */
   stages?: StageReport;
+}
+
+export interface CoresBusy {
+  machine: number;
+  /** How many cores the machine has. */
+  of: number;
+  groups: Record<string, number>;
+}
+
+/** `1.93 of 2 (taskmanager 0.71, writer 0.37, …)`; `—` when not measured. */
+export function formatCores(c: CoresBusy | undefined): string {
+  if (!c) return '—';
+  const groups = Object.entries(c.groups)
+    .map(([group, cores]) => `${group} ${cores.toFixed(2)}`)
+    .join(', ');
+  return `${c.machine.toFixed(2)} of ${c.of} (${groups})`;
 }
 
 /** `producer 3/9, flink 150/420, writer 40/90`: p50/p99 ms per stage; `—` when no sample was
@@ -209,6 +230,7 @@ export function formatReport(
           'net of idle',
           'writer ms/1k ev',
           'p50/p99 ms by stage',
+          'cores busy',
           'other jobs',
         ],
         v.rates.map((r) => [
@@ -224,6 +246,7 @@ export function formatReport(
           num(r.tmNetCpuMsPer1000, 1),
           num(r.writerCpuMsPer1000, 1),
           formatStages(r.stages),
+          r.cores ? `${num(r.cores.machine, 2)}/${r.cores.of}` : '—',
           String(r.otherJobs),
         ]),
       ),

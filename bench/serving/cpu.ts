@@ -26,6 +26,15 @@ export function withChildren(pid: number): number[] {
   return [pid, ...children];
 }
 
+/** Busy and total CPU time of the whole machine so far (clock ticks, all cores; /proc/stat). */
+export function machineTicks(): { busy: number; total: number } {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  // user nice system idle iowait irq softirq steal (guest time is already in user and nice).
+  const t = fields.slice(0, 8).map(Number);
+  const total = t.reduce((sum, x) => sum + x, 0);
+  return { busy: total - t[3] - t[4], total };
+}
+
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 
 /**
