@@ -39,7 +39,8 @@ export const KAFKA_LOGIN: Readonly<Record<string, string>> = {
 
 /**
  * SET keys a job script may use: `pipeline.name`, `parallelism.default`, `table.local-time-zone`,
- * `pipeline.auto-watermark-interval`, `pipeline.object-reuse`, and every key under `execution.checkpointing.`,
+ * `pipeline.auto-watermark-interval`, `pipeline.object-reuse`, `execution.buffer-timeout.interval`,
+ * and every key under `execution.checkpointing.`,
  * `table.exec.` and `table.optimizer.` except those naming a location or code (a part containing
  * dir, path, file, jar, class, url or plugin: `execution.checkpointing.dir`, …).
  */
@@ -50,6 +51,7 @@ export const SET_KEYS = {
     'table.local-time-zone',
     'pipeline.auto-watermark-interval',
     'pipeline.object-reuse',
+    'execution.buffer-timeout.interval',
   ],
   prefixes: ['execution.checkpointing.', 'table.exec.', 'table.optimizer.'],
   denied: /dir|path|file|jar|class|url|plugin/i,
