@@ -40,7 +40,7 @@ import { runningPid, StackPaths } from '../apps/cli/src/stack/processes';
 import { startWriterProcess, stopWriterProcess } from '../test/support/writer-process';
 import { Cleanups } from './cleanups';
 import { deleteEntityKeys } from './redis';
-import { CpuMeter, machineTicks } from './serving/cpu';
+import { CpuMeter, machineTicks, runningPids } from './serving/cpu';
 import {
   comparedGenerated,
   cpuPerThousand,
@@ -76,6 +76,8 @@ const TICK_MS = 10;
 /** How long after the last event produced a sampled key may still arrive. */
 const STRAGGLER_MS = 30000;
 const IDLE_SECONDS = 5;
+/** The machine's cores: what `cores busy` is out of. */
+const CORES = cpus().length;
 /** Messages per produce request (~450 bytes each). */
 const MAX_SEND = 1000;
 
@@ -286,8 +288,8 @@ async function measure(
     cores: {
       machine:
         ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) *
-        cpus().length,
-      of: cpus().length,
+        CORES,
+      of: CORES,
       groups: Object.fromEntries(Object.entries(cpu).map(([g, us]) => [g, us / busyFor])),
     },
   };
@@ -311,12 +313,13 @@ async function placement(flink: FlinkJobs, jobs: Set<string>): Promise<string> {
 
 /** Kafka, the Redis nodes and Flink's JobManager and SQL Gateway, those of them that run. */
 function stackPidsOf(paths: StackPaths, config: FstoreConfig): Record<string, number[]> {
-  const pidsOf = (names: string[]) =>
-    names.map((name) => runningPid(paths, name)).filter((pid): pid is number => pid !== undefined);
   return {
-    kafka: pidsOf(['kafka']),
-    redis: pidsOf(config.redis.clusterPorts.map((p) => `redis-${p}`)),
-    'flink-others': pidsOf(['jobmanager', 'sql-gateway']),
+    kafka: runningPids(paths, ['kafka']),
+    redis: runningPids(
+      paths,
+      config.redis.clusterPorts.map((p) => `redis-${p}`),
+    ),
+    'flink-others': runningPids(paths, ['jobmanager', 'sql-gateway']),
   };
 }
 

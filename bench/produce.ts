@@ -57,7 +57,7 @@ interface Timed {
  * Runs a command under `sh`, whose `times` then prints its children's user and system time on
  * stderr: the exact CPU of the command, read after it ended (no sampling).
  */
-function runTimed(command: string, args: string[], stderr: 'pipe' | 'ignore'): Timed {
+function runTimed(command: string, args: string[]): Timed {
   const run = spawnSync('sh', ['-c', '"$@"; rc=$?; times >&2; exit $rc', 'sh', command, ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -72,7 +72,7 @@ function runTimed(command: string, args: string[], stderr: 'pipe' | 'ignore'): T
   return {
     status: run.status,
     stdout: run.stdout,
-    stderr: stderr === 'pipe' ? lines.join('\n') : '',
+    stderr: lines.join('\n'),
     cpuSeconds,
   };
 }
@@ -116,9 +116,11 @@ function runFstore(
   const cp = join(dir, `checkpoints-${randomUUID()}`);
   const args = ['produce', '--file', file, '--topic', topic, '--dlq-topic', `${topic}.dlq`];
   args.push('--compression', compression, '--checkpoint-dir', cp, '--no-resume', '--json');
-  const ours = runTimed('node', [join(PROJECT_ROOT, 'bin/fstore.js'), ...args], 'ignore');
+  const ours = runTimed('node', [join(PROJECT_ROOT, 'bin/fstore.js'), ...args]);
   rmSync(cp, { recursive: true, force: true });
-  if (ours.status !== 0) throw new Error(`fstore produce failed (exit ${ours.status})`);
+  if (ours.status !== 0) {
+    throw new Error(`fstore produce failed (exit ${ours.status}): ${ours.stderr.slice(-2000)}`);
+  }
   const s = JSON.parse(ours.stdout.trim().split('\n').pop()!) as {
     read: number;
     produced: number;
@@ -180,7 +182,7 @@ function runJava(
     'enable.idempotence=true',
     `compression.type=${compression}`,
   ];
-  const java = runTimed('java', javaArgs, 'pipe');
+  const java = runTimed('java', javaArgs);
   const last = java.stdout.trim().split('\n').pop() ?? '';
   const m = /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(last);
   if (java.status !== 0 || !m) throw new Error(`ProducerPerformance failed: ${java.stderr}`);

@@ -24,12 +24,12 @@ import { FstoreConfig, loadConfig, redisCredentials } from '@fstore/config';
 import { featureByName, featureKey } from '@fstore/contracts';
 import { EntityFeatures, FeatureServerClient } from '@fstore/client';
 import { FeatureWrite, RedisClusterOnlineStore } from '@fstore/online-store';
-import { aptInstall, commandExists, runningPid, StackPaths } from '../apps/cli/src/stack/processes';
+import { aptInstall, commandExists, StackPaths } from '../apps/cli/src/stack/processes';
 import { stackContext, stackDown, stackUp } from '../apps/cli/src/stack/stack';
 import type { StackContext } from '../apps/cli/src/stack/component';
 import { createUserAndLogin } from './reader';
 import { usedMemory } from './redis';
-import { CpuMeter, withChildren } from './serving/cpu';
+import { CpuMeter, runningPids, withChildren } from './serving/cpu';
 import {
   PRODUCT_FEATURES,
   ProductRow,
@@ -461,16 +461,18 @@ async function restartServing(ctx: StackContext): Promise<void> {
  * and the Redis Cluster nodes of this stack; only Redis for a serving tier given by URL.
  */
 function cpuMeter(paths: StackPaths, config: FstoreConfig, ownServingTier: boolean): CpuMeter {
-  const pidsOf = (names: string[]) =>
-    names.map((name) => runningPid(paths, name)).filter((pid): pid is number => pid !== undefined);
   const groups: Record<string, number[]> = {};
   if (ownServingTier) {
-    groups['feature-server'] = pidsOf(
+    groups['feature-server'] = runningPids(
+      paths,
       config.serving.instancePorts.map((p) => `feature-server-${p}`),
     );
-    groups.nginx = pidsOf(['nginx']).flatMap(withChildren);
+    groups.nginx = runningPids(paths, ['nginx']).flatMap(withChildren);
   }
-  groups.redis = pidsOf(config.redis.clusterPorts.map((p) => `redis-${p}`));
+  groups.redis = runningPids(
+    paths,
+    config.redis.clusterPorts.map((p) => `redis-${p}`),
+  );
   return new CpuMeter(groups);
 }
 

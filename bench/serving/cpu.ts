@@ -1,5 +1,6 @@
 import { execFileSync } from 'child_process';
 import { readdirSync, readFileSync } from 'fs';
+import { runningPid, StackPaths } from '../../apps/cli/src/stack/processes';
 
 /** Parent pid and CPU time (user + system, clock ticks) from the text of /proc/<pid>/stat. */
 export function parseProcStat(stat: string): { ppid: number; ticks: number } {
@@ -24,6 +25,13 @@ export function withChildren(pid: number): number[] {
     .map(Number)
     .filter((p) => readStat(p)?.ppid === pid);
   return [pid, ...children];
+}
+
+/** The pids of those of the stack's processes `names` that run. */
+export function runningPids(paths: StackPaths, names: readonly string[]): number[] {
+  return names
+    .map((name) => runningPid(paths, name))
+    .filter((pid): pid is number => pid !== undefined);
 }
 
 /** Busy and total CPU time of the whole machine so far (clock ticks, all cores; /proc/stat). */
