@@ -19,13 +19,10 @@
  * (the writer's side: this process and Redis). The servers are stopped on the way out (also on failure
  * or Ctrl-C).
  */
-import { ChildProcess, execFileSync, spawn } from 'child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
 import { featureByName } from '@fstore/contracts';
 import { FeatureWrite, RedisClusterOnlineStore, StoredFeature } from '@fstore/online-store';
 import { arg } from './args';
+import { PrivateRedisCluster } from './private-redis-cluster';
 import {
   PRODUCT_FEATURES,
   productRows,
@@ -37,7 +34,6 @@ import {
 } from './serving/data';
 
 const BATCH_SIZE = 100;
-// Below 22768: each node's cluster bus (port + 10000) stays out of the ephemeral port range.
 const PORT = Number(arg('port', '16400'));
 const PRODUCTS = Number(arg('products', '2000'));
 const SECONDS = Number(arg('seconds', '1.5'));
@@ -48,90 +44,6 @@ const PORTS = [PORT, PORT + 1, PORT + 2];
 const t0 = Date.now();
 const log = (m: string) =>
   console.log(`[window-read ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${m}`);
-
-class PrivateCluster {
-  private readonly servers: ChildProcess[] = [];
-  private readonly dir = mkdtempSync(join(tmpdir(), 'fstore-window-read-'));
-
-  /** Three masters owning every slot, ready to serve. */
-  async start(): Promise<void> {
-    const taken = PORTS.filter((port) => cli(port, 'ping') !== '');
-    if (taken.length > 0) throw new Error(`something already answers on port ${taken.join(', ')}`);
-    for (const port of PORTS) {
-      const server = spawn(
-        'redis-server',
-        [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--cluster-enabled',
-          'yes',
-          '--cluster-config-file',
-          `nodes-${port}.conf`,
-          '--dir',
-          this.dir,
-          '--logfile',
-          join(this.dir, `redis-${port}.log`),
-        ],
-        { stdio: 'ignore' },
-      );
-      this.servers.push(server);
-      server.once('exit', (code) => {
-        if (!this.stopping) log(`redis-server on ${port} exited (${code}); see its log`);
-      });
-    }
-    await waitFor(() => PORTS.every((port) => cli(port, 'ping') === 'PONG'), 'the servers');
-    execFileSync(
-      'redis-cli',
-      ['--cluster', 'create', ...PORTS.map((p) => `127.0.0.1:${p}`), '--cluster-yes'],
-      { stdio: 'ignore' },
-    );
-    await waitFor(
-      () => PORTS.every((port) => /cluster_state:ok/.test(cli(port, 'cluster', 'info'))),
-      'cluster_state:ok',
-    );
-  }
-
-  /** CPU time the servers have used, ns (the scheduler's count: finer than /proc/<pid>/stat). */
-  cpuNs(): number {
-    return this.servers.reduce(
-      (sum, s) => sum + Number(readFileSync(`/proc/${s.pid}/schedstat`, 'utf8').split(' ')[0]),
-      0,
-    );
-  }
-
-  private stopping = false;
-
-  stop(): void {
-    this.stopping = true;
-    for (const s of this.servers) if (s.exitCode === null) s.kill('SIGKILL');
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-function cli(port: number, ...args: string[]): string {
-  try {
-    return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    return '';
-  }
-}
-
-async function waitFor(ok: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const feature = (name: string) => featureByName(name)!;
 const granularityOf = (f: WindowFeature) => feature(f).tiles!.granularityMs;
@@ -202,7 +114,7 @@ interface Round {
 
 /** Batches of 100 products, CONCURRENCY in flight, for SECONDS; the CPU that took. */
 async function round(
-  cluster: PrivateCluster,
+  cluster: PrivateRedisCluster,
   store: RedisClusterOnlineStore,
   ids: string[][],
   features: StoredFeature[],
@@ -247,10 +159,7 @@ function perValue(rounds: Round[]) {
 }
 
 async function main() {
-  if (PORTS.some((p) => p >= 6379 && p <= 7005)) {
-    throw new Error(`--port ${PORT}: ports 6379-7005 are the stack's; pick another`);
-  }
-  const cluster = new PrivateCluster();
+  const cluster = new PrivateRedisCluster(PORTS, log);
   const stop = () => cluster.stop();
   process.once('SIGINT', () => (stop(), process.exit(130)));
   process.once('SIGTERM', () => (stop(), process.exit(143)));
