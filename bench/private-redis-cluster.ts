@@ -1,5 +1,5 @@
 /**
- * A Redis Cluster of the benchmark's own (bench:window-read, bench:read-layouts): masters on
+ * A Redis Cluster of the benchmark's own (bench:window-read, bench:value-layouts): masters on
  * 127.0.0.1 at the given ports, no persistence, in a temporary folder, no users (the `default`
  * user); every slot served. Nothing of the stack is touched; stop() removes it.
  */

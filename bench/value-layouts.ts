@@ -14,10 +14,13 @@
  *  - a hash per entity, a field per feature holding "event time,value" (HMGET of 4 fields);
  *  - one string per entity holding every feature's "event time,value" (GET).
  * The candidates are read by a script of the same shape as READ_ENTITIES (one call per batch, one
- * command per entity, the values joined into one reply). Each layout's reply is checked once
- * against the seeded values. Then rounds of batches of 100 products (4 in flight) per layout, in
- * turn; it prints the median over the rounds of Redis CPU µs per entity and its ratio to today's,
- * and this process's CPU per entity for today's (the reader's part, which a layout changes less).
+ * command per entity, the values joined into one reply) and written by one of WRITE_ON_NODE's
+ * shape (up to 500 writes a call, each applied only if not older by event time). Each layout's
+ * reply is checked once against the seeded values. Then rounds per layout, in turn: reads of
+ * batches of 100 products (4 in flight), and every value written again with a newer event time
+ * (today's by the store's own `write`). It prints the medians over the rounds of Redis CPU µs per
+ * entity read and per value written, each with its ratio to today's, and this process's CPU per
+ * entity for today's read (the reader's part, which a layout changes less).
  */
 import { entityKeyPart } from '@fstore/contracts';
 import { featureByName } from '@fstore/contracts';
@@ -34,25 +37,34 @@ const ROUNDS = Number(arg('rounds', '5'));
 const BATCH_SIZE = 100;
 const IN_FLIGHT = 4;
 const EVENT_TIME = 1764547200000;
+/** Writes per script call, as the store's WRITE_ON_NODE carries at most. */
+const WRITES_PER_CALL = 500;
+const TODAY = 'today: a key per value and per event time';
 
 const t0 = Date.now();
 const log = (m: string) =>
-  console.error(`[read-layouts ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${m}`);
+  console.error(`[value-layouts ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${m}`);
 
-/** A candidate: how it is seeded, read (one call per batch of entity parts) and parsed back. */
+/** A candidate layout: how it is read (one call per batch of entity parts), parsed back and written. */
 interface Candidate {
   name: string;
-  seed(redis: Redis, part: string, row: ProductRow): Promise<unknown>;
   script: string;
   /** The script's ARGV before the entities' parts. */
   args: string[];
   /** Per entity, per feature, the value read. */
   parse(reply: string, entities: number): string[][];
+  /** Writes 4 ARGV a value: the entity's part, the feature (its name, or index from 1), value, event time. */
+  writeScript: string;
+  featureArg(feature: number): string;
 }
 
+/** Lua: the event time before the first comma of "event time,value" (nil: no such value). */
+const TIME_OF_PAIR = `local function timeOf(pair)
+  if not pair or pair == '' then return nil end
+  return tonumber(string.sub(pair, 1, string.find(pair, ',', 1, true) - 1))
+end`;
+
 const FIELD_SEP = ';';
-const pair = (row: ProductRow, f: (typeof PRODUCT_FEATURES)[number]) =>
-  `${EVENT_TIME},${row.values[f]}`;
 const valueOfPair = (p: string) => p.slice(p.indexOf(',') + 1);
 const groups = <T>(xs: T[], n: number) =>
   Array.from({ length: xs.length / n }, (_, i) => xs.slice(i * n, (i + 1) * n));
@@ -60,16 +72,6 @@ const groups = <T>(xs: T[], n: number) =>
 const CANDIDATES: Candidate[] = [
   {
     name: 'hash per entity, 8 fields (value, event time)',
-    seed: (redis, part, row) =>
-      redis.hset(
-        `bl:h8:${part}`,
-        ...PRODUCT_FEATURES.flatMap((f) => [
-          f,
-          String(row.values[f]),
-          `${f}:ts`,
-          String(EVENT_TIME),
-        ]),
-      ),
     script: `#!lua flags=no-writes,allow-cross-slot-keys
 local n = tonumber(ARGV[1])
 local fields, joined, at = {}, {}, 0
@@ -85,11 +87,21 @@ return table.concat(joined, ',')`,
       groups(reply.split(','), 2 * PRODUCT_FEATURES.length).map((g) =>
         g.slice(0, PRODUCT_FEATURES.length),
       ),
+    writeScript: `#!lua flags=allow-cross-slot-keys
+local written = 0
+for a = 1, #ARGV, 4 do
+  local key, field = 'bl:h8:' .. ARGV[a], ARGV[a + 1]
+  local stored = tonumber(redis.call('HGET', key, field .. ':ts'))
+  if not stored or stored <= tonumber(ARGV[a + 3]) then
+    redis.call('HSET', key, field, ARGV[a + 2], field .. ':ts', ARGV[a + 3])
+    written = written + 1
+  end
+end
+return written`,
+    featureArg: (j) => PRODUCT_FEATURES[j],
   },
   {
     name: 'hash per entity, 4 fields "event time,value"',
-    seed: (redis, part, row) =>
-      redis.hset(`bl:h4:${part}`, ...PRODUCT_FEATURES.flatMap((f) => [f, pair(row, f)])),
     script: `#!lua flags=no-writes,allow-cross-slot-keys
 local n = tonumber(ARGV[1])
 local fields, joined, at = {}, {}, 0
@@ -102,17 +114,51 @@ end
 return table.concat(joined, '${FIELD_SEP}')`,
     args: [String(PRODUCT_FEATURES.length), ...PRODUCT_FEATURES],
     parse: (reply) => groups(reply.split(FIELD_SEP).map(valueOfPair), PRODUCT_FEATURES.length),
+    writeScript: `#!lua flags=allow-cross-slot-keys
+${TIME_OF_PAIR}
+local written = 0
+for a = 1, #ARGV, 4 do
+  local key, field = 'bl:h4:' .. ARGV[a], ARGV[a + 1]
+  local stored = timeOf(redis.call('HGET', key, field))
+  if not stored or stored <= tonumber(ARGV[a + 3]) then
+    redis.call('HSET', key, field, ARGV[a + 3] .. ',' .. ARGV[a + 2])
+    written = written + 1
+  end
+end
+return written`,
+    featureArg: (j) => PRODUCT_FEATURES[j],
   },
   {
     name: 'one string per entity, 4 "event time,value"',
-    seed: (redis, part, row) =>
-      redis.set(`bl:s:${part}`, PRODUCT_FEATURES.map((f) => pair(row, f)).join(FIELD_SEP)),
     script: `#!lua flags=no-writes,allow-cross-slot-keys
 local joined = {}
 for i = 1, #ARGV do joined[i] = redis.call('GET', 'bl:s:' .. ARGV[i]) or '' end
 return table.concat(joined, '${FIELD_SEP}')`,
     args: [],
     parse: (reply) => groups(reply.split(FIELD_SEP).map(valueOfPair), PRODUCT_FEATURES.length),
+    // The entity's record is rewritten whole: split, one pair replaced, joined, SET.
+    writeScript: `#!lua flags=allow-cross-slot-keys
+${TIME_OF_PAIR}
+local written = 0
+for a = 1, #ARGV, 4 do
+  local key, i = 'bl:s:' .. ARGV[a], tonumber(ARGV[a + 1])
+  local pairs, from, record = {}, 1, redis.call('GET', key)
+  while record do
+    local at = string.find(record, '${FIELD_SEP}', from, true)
+    pairs[#pairs + 1] = string.sub(record, from, at and at - 1)
+    if not at then break end
+    from = at + 1
+  end
+  for j = #pairs + 1, i do pairs[j] = '' end
+  local stored = timeOf(pairs[i])
+  if not stored or stored <= tonumber(ARGV[a + 3]) then
+    pairs[i] = ARGV[a + 3] .. ',' .. ARGV[a + 2]
+    redis.call('SET', key, table.concat(pairs, '${FIELD_SEP}'))
+    written = written + 1
+  end
+end
+return written`,
+    featureArg: (j) => String(j + 1),
   },
 ];
 
@@ -184,26 +230,60 @@ async function main(): Promise<void> {
     const parts = rows.map((r) => entityKeyPart([r.productId]));
     const ids = rows.map((r) => [r.productId]);
     const features = PRODUCT_FEATURES.map((f) => featureByName(f)!);
-    for (let i = 0; i < rows.length; i += 500) {
-      const writes: FeatureWrite[] = rows.slice(i, i + 500).flatMap((r) =>
-        PRODUCT_FEATURES.map((f) => ({
-          feature: f,
-          keyParts: [r.productId],
-          value: r.values[f],
-          eventTime: EVENT_TIME,
-        })),
-      );
-      await store.write(writes);
+    const values = PRODUCTS * PRODUCT_FEATURES.length;
+    // Writers of every value at one event time, in calls of WRITES_PER_CALL; how many applied.
+    const writers: { name: string; write: (eventTime: number) => Promise<number> }[] = [
+      {
+        name: TODAY,
+        write: async (eventTime) => {
+          let written = 0;
+          for (let i = 0; i < rows.length; i += WRITES_PER_CALL / PRODUCT_FEATURES.length) {
+            const chunk = rows.slice(i, i + WRITES_PER_CALL / PRODUCT_FEATURES.length);
+            const writes: FeatureWrite[] = chunk.flatMap((r) =>
+              PRODUCT_FEATURES.map((f) => ({
+                feature: f,
+                keyParts: [r.productId],
+                value: r.values[f],
+                eventTime,
+              })),
+            );
+            written += (await store!.write(writes)).written;
+          }
+          return written;
+        },
+      },
+      ...CANDIDATES.map((c) => ({
+        name: c.name,
+        write: async (eventTime: number) => {
+          const args = rows.flatMap((r, i) =>
+            PRODUCT_FEATURES.flatMap((f, j) => [
+              parts[i],
+              c.featureArg(j),
+              String(r.values[f]),
+              String(eventTime),
+            ]),
+          );
+          let written = 0;
+          for (let a = 0; a < args.length; a += 4 * WRITES_PER_CALL) {
+            written += Number(
+              await redis!.eval(c.writeScript, 0, ...args.slice(a, a + 4 * WRITES_PER_CALL)),
+            );
+          }
+          return written;
+        },
+      })),
+    ];
+    for (const w of writers) {
+      const written = await w.write(EVENT_TIME);
+      if (written !== values) throw new Error(`${w.name}: seeding wrote ${written} of ${values}`);
+      const older = await w.write(EVENT_TIME - 1);
+      if (older !== 0) throw new Error(`${w.name}: ${older} older writes applied over newer ones`);
     }
-    for (const c of CANDIDATES) await Promise.all(rows.map((r, i) => c.seed(redis!, parts[i], r)));
 
     const batches = Math.floor(PRODUCTS / BATCH_SIZE);
     const batchOf = <T>(xs: T[], b: number) => xs.slice(b * BATCH_SIZE, (b + 1) * BATCH_SIZE);
     const readers: { name: string; read: (b: number) => Promise<unknown> }[] = [
-      {
-        name: 'today: a key per value and per event time',
-        read: (b) => store!.read('product', batchOf(ids, b), features),
-      },
+      { name: TODAY, read: (b) => store!.read('product', batchOf(ids, b), features) },
       ...CANDIDATES.map((c) => ({
         name: c.name,
         read: (b: number) => redis!.eval(c.script, 0, ...c.args, ...batchOf(parts, b)),
@@ -212,7 +292,7 @@ async function main(): Promise<void> {
     // Every layout answers the seeded values (the first batch), before any is timed.
     const today = await store.read('product', batchOf(ids, 0), features);
     checkValues(
-      readers[0].name,
+      TODAY,
       batchOf(rows, 0),
       today.map((vs) => vs.map((v) => String(v?.value))),
     );
@@ -221,25 +301,38 @@ async function main(): Promise<void> {
       checkValues(c.name, batchOf(rows, 0), c.parse(reply, BATCH_SIZE));
     }
     log(
-      `seeded and checked ${PRODUCTS} products × ${PRODUCT_FEATURES.length} features in each layout`,
+      `seeded and checked ${PRODUCTS} products × ${PRODUCT_FEATURES.length} features in each ` +
+        'layout; an older write changes none of them',
     );
 
     for (const r of readers) await round(cluster, batches, r.read); // warm-up: JIT, script cache
-    const rounds = readers.map(() => [] as Round[]);
+    const readRounds = readers.map(() => [] as Round[]);
+    const writeUs = writers.map(() => [] as number[]);
     for (let k = 0; k < ROUNDS; k++) {
-      for (const [i, r] of readers.entries()) rounds[i].push(await round(cluster, batches, r.read));
+      for (const [i, r] of readers.entries()) {
+        readRounds[i].push(await round(cluster, batches, r.read));
+      }
+      for (const [i, w] of writers.entries()) {
+        const redis0 = cluster.cpuNs();
+        const written = await w.write(EVENT_TIME + k + 1);
+        if (written !== values) throw new Error(`${w.name}: wrote ${written} of ${values}`);
+        writeUs[i].push((cluster.cpuNs() - redis0) / 1000 / values);
+      }
     }
-    const redisPerEntity = rounds.map((rs) => median(rs.map((x) => x.redisUs / x.entities)));
-    const readerPerEntity = median(rounds[0].map((x) => x.readerUs / x.entities));
+    const read = readRounds.map((rs) => median(rs.map((x) => x.redisUs / x.entities)));
+    const write = writeUs.map(median);
+    const readerPerEntity = median(readRounds[0].map((x) => x.readerUs / x.entities));
     console.log(
-      `\nRedis CPU µs per entity read (${PRODUCT_FEATURES.length} plain features), median of ` +
-        `${ROUNDS} rounds of ${SECONDS} s, batches of ${BATCH_SIZE}, ${IN_FLIGHT} in flight\n`,
+      `\nRedis CPU µs per entity read (${PRODUCT_FEATURES.length} plain features; batches of ` +
+        `${BATCH_SIZE}, ${IN_FLIGHT} in flight, rounds of ${SECONDS} s) and per value written ` +
+        `(every value once a round, calls of ${WRITES_PER_CALL}), median of ${ROUNDS} rounds\n`,
     );
-    console.log('| layout | Redis µs / entity | ÷ today |');
-    console.log('|---|---:|---:|');
+    console.log('| layout | read µs / entity | ÷ today | write µs / value | ÷ today |');
+    console.log('|---|---:|---:|---:|---:|');
     readers.forEach((r, i) =>
       console.log(
-        `| ${r.name} | ${redisPerEntity[i].toFixed(2)} | ${(redisPerEntity[i] / redisPerEntity[0]).toFixed(2)} |`,
+        `| ${r.name} | ${read[i].toFixed(2)} | ${(read[i] / read[0]).toFixed(2)} | ` +
+          `${write[i].toFixed(2)} | ${(write[i] / write[0]).toFixed(2)} |`,
       ),
     );
     console.log(
@@ -253,6 +346,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: Error) => {
-  console.error(`read-layouts: ${e.message}`);
+  console.error(`value-layouts: ${e.message}`);
   process.exitCode = 1;
 });
