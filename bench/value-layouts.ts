@@ -174,21 +174,8 @@ async function round(
   batches: number,
   read: (batch: number) => Promise<unknown>,
 ): Promise<Round> {
-  let next = 0;
-  let entities = 0;
-  const cpu0 = process.cpuUsage();
-  const redis0 = cluster.cpuNs();
-  const until = Date.now() + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (Date.now() < until) {
-        await read(next++ % batches);
-        entities += BATCH_SIZE;
-      }
-    }),
-  );
-  const cpu = process.cpuUsage(cpu0);
-  return { redisUs: (cluster.cpuNs() - redis0) / 1000, readerUs: cpu.user + cpu.system, entities };
+  const r = await cluster.load(SECONDS, IN_FLIGHT, (call) => read(call % batches));
+  return { redisUs: r.redisUs, readerUs: r.processUs, entities: r.calls * BATCH_SIZE };
 }
 
 const median = (xs: number[]) => {

@@ -120,27 +120,15 @@ async function round(
   features: StoredFeature[],
 ): Promise<Round> {
   const batches = Math.floor(ids.length / BATCH_SIZE);
-  let next = 0;
-  let requests = 0;
-  const cpu0 = process.cpuUsage();
-  const redis0 = cluster.cpuNs();
-  const until = Date.now() + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (Date.now() < until) {
-        const b = next++ % batches;
-        await store.read('product', ids.slice(b * BATCH_SIZE, (b + 1) * BATCH_SIZE), features);
-        requests++;
-      }
-    }),
-  );
-  const cpu = process.cpuUsage(cpu0);
-  const redisUs = (cluster.cpuNs() - redis0) / 1000;
+  const r = await cluster.load(SECONDS, CONCURRENCY, (call) => {
+    const b = call % batches;
+    return store.read('product', ids.slice(b * BATCH_SIZE, (b + 1) * BATCH_SIZE), features);
+  });
   return {
-    readerUs: cpu.user + cpu.system,
-    redisUs,
-    values: requests * BATCH_SIZE * features.length,
-    requests,
+    readerUs: r.processUs,
+    redisUs: r.redisUs,
+    values: r.calls * BATCH_SIZE * features.length,
+    requests: r.calls,
   };
 }
 
