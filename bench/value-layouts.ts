@@ -1,29 +1,28 @@
 /**
- * What reading an entity's plain values costs Redis in the online store's layout beside candidate
- * layouts (issue 21: a batch of 100 products × 4 features spends more CPU in Redis than in the
- * feature server). Measures instead of guessing before a format change:
+ * What reading and writing an entity's plain values costs Redis in the online store's layout
+ * beside candidate layouts (issue 21: a batch of 100 products × 4 features spends more CPU in
+ * Redis than in the feature server). Measures instead of guessing before a format change:
  *
- *   npm run bench:read-layouts [-- --port 16500 --products 2000 --seconds 1.5 --rounds 5]
+ *   npm run bench:value-layouts [-- --port 16500 --products 2000 --seconds 1.5 --rounds 5]
  *
  * One private Redis master owning every slot (127.0.0.1:port, a temp dir, removed afterwards,
- * nothing of the stack touched), seeded with bench:serving's products in each layout:
+ * nothing of the stack touched), holding bench:serving's products in each layout:
  *  - today (docs/online-store-format.md): a key per feature and entity and one for its event time;
- *    read by the store itself (`RedisClusterOnlineStore.read`: one READ_ENTITIES script, an MGET of
- *    8 keys per entity);
+ *    read and written by the store itself (`RedisClusterOnlineStore`: READ_ENTITIES, an MGET of
+ *    8 keys per entity; WRITE_ON_NODE);
  *  - a hash per entity, a field per feature and one per event time (HMGET of 8 fields);
  *  - a hash per entity, a field per feature holding "event time,value" (HMGET of 4 fields);
  *  - one string per entity holding every feature's "event time,value" (GET).
- * The candidates are read by a script of the same shape as READ_ENTITIES (one call per batch, one
- * command per entity, the values joined into one reply) and written by one of WRITE_ON_NODE's
- * shape (up to 500 writes a call, each applied only if not older by event time). Each layout's
- * reply is checked once against the seeded values. Then rounds per layout, in turn: reads of
- * batches of 100 products (4 in flight), and every value written again with a newer event time
- * (today's by the store's own `write`). It prints the medians over the rounds of Redis CPU µs per
- * entity read and per value written, each with its ratio to today's, and this process's CPU per
- * entity for today's read (the reader's part, which a layout changes less).
+ * The candidates are read by a script of READ_ENTITIES' shape (one call per batch, one command per
+ * entity, the values joined into one reply) and written by one of WRITE_ON_NODE's shape (up to 500
+ * writes a call, each applied only if not older by event time; no deletions). Each layout is
+ * written, checked to read back the values, and checked to refuse an older write. Then rounds
+ * per layout, in turn: reads of batches of 100 products (4 in flight), and every value written
+ * again with a newer event time. It prints the medians over the rounds of Redis CPU µs per entity
+ * read and per value written, each with its ratio to today's, and this process's CPU per entity
+ * for today's read (the reader's part, which a layout changes less).
  */
-import { entityKeyPart } from '@fstore/contracts';
-import { featureByName } from '@fstore/contracts';
+import { entityKeyPart, featureByName } from '@fstore/contracts';
 import { RedisClusterOnlineStore, type FeatureWrite } from '@fstore/online-store';
 import Redis from 'ioredis';
 import { arg } from './args';
@@ -48,13 +47,14 @@ const log = (m: string) =>
 /** A candidate layout: how it is read (one call per batch of entity parts), parsed back and written. */
 interface Candidate {
   name: string;
-  script: string;
-  /** The script's ARGV before the entities' parts. */
-  args: string[];
+  readScript: string;
+  /** readScript's ARGV before the entities' parts. */
+  readArgs: string[];
   /** Per entity, per feature, the value read. */
-  parse(reply: string, entities: number): string[][];
-  /** Writes 4 ARGV a value: the entity's part, the feature (its name, or index from 1), value, event time. */
+  parse(reply: string): string[][];
+  /** 4 ARGV a write: the entity's part, featureArg of the feature, the value, its event time. */
   writeScript: string;
+  /** How writeScript names the feature at an index of PRODUCT_FEATURES. */
   featureArg(feature: number): string;
 }
 
@@ -72,7 +72,7 @@ const groups = <T>(xs: T[], n: number) =>
 const CANDIDATES: Candidate[] = [
   {
     name: 'hash per entity, 8 fields (value, event time)',
-    script: `#!lua flags=no-writes,allow-cross-slot-keys
+    readScript: `#!lua flags=no-writes,allow-cross-slot-keys
 local n = tonumber(ARGV[1])
 local fields, joined, at = {}, {}, 0
 for j = 1, n do fields[j] = ARGV[j + 1]; fields[n + j] = ARGV[j + 1] .. ':ts' end
@@ -82,7 +82,7 @@ for i = n + 2, #ARGV do
   at = at + 2 * n
 end
 return table.concat(joined, ',')`,
-    args: [String(PRODUCT_FEATURES.length), ...PRODUCT_FEATURES],
+    readArgs: [String(PRODUCT_FEATURES.length), ...PRODUCT_FEATURES],
     parse: (reply) =>
       groups(reply.split(','), 2 * PRODUCT_FEATURES.length).map((g) =>
         g.slice(0, PRODUCT_FEATURES.length),
@@ -102,7 +102,7 @@ return written`,
   },
   {
     name: 'hash per entity, 4 fields "event time,value"',
-    script: `#!lua flags=no-writes,allow-cross-slot-keys
+    readScript: `#!lua flags=no-writes,allow-cross-slot-keys
 local n = tonumber(ARGV[1])
 local fields, joined, at = {}, {}, 0
 for j = 1, n do fields[j] = ARGV[j + 1] end
@@ -112,7 +112,7 @@ for i = n + 2, #ARGV do
   at = at + n
 end
 return table.concat(joined, '${FIELD_SEP}')`,
-    args: [String(PRODUCT_FEATURES.length), ...PRODUCT_FEATURES],
+    readArgs: [String(PRODUCT_FEATURES.length), ...PRODUCT_FEATURES],
     parse: (reply) => groups(reply.split(FIELD_SEP).map(valueOfPair), PRODUCT_FEATURES.length),
     writeScript: `#!lua flags=allow-cross-slot-keys
 ${TIME_OF_PAIR}
@@ -130,11 +130,11 @@ return written`,
   },
   {
     name: 'one string per entity, 4 "event time,value"',
-    script: `#!lua flags=no-writes,allow-cross-slot-keys
+    readScript: `#!lua flags=no-writes,allow-cross-slot-keys
 local joined = {}
 for i = 1, #ARGV do joined[i] = redis.call('GET', 'bl:s:' .. ARGV[i]) or '' end
 return table.concat(joined, '${FIELD_SEP}')`,
-    args: [],
+    readArgs: [],
     parse: (reply) => groups(reply.split(FIELD_SEP).map(valueOfPair), PRODUCT_FEATURES.length),
     // The entity's record is rewritten whole: split, one pair replaced, joined, SET.
     writeScript: `#!lua flags=allow-cross-slot-keys
@@ -267,28 +267,31 @@ async function main(): Promise<void> {
       if (older !== 0) throw new Error(`${w.name}: ${older} older writes applied over newer ones`);
     }
 
-    const batches = Math.floor(PRODUCTS / BATCH_SIZE);
+    const batches = Math.floor(PRODUCTS / BATCH_SIZE); // a remainder is written, not read
     const batchOf = <T>(xs: T[], b: number) => xs.slice(b * BATCH_SIZE, (b + 1) * BATCH_SIZE);
     const readers: { name: string; read: (b: number) => Promise<unknown> }[] = [
       { name: TODAY, read: (b) => store!.read('product', batchOf(ids, b), features) },
       ...CANDIDATES.map((c) => ({
         name: c.name,
-        read: (b: number) => redis!.eval(c.script, 0, ...c.args, ...batchOf(parts, b)),
+        read: (b: number) => redis!.eval(c.readScript, 0, ...c.readArgs, ...batchOf(parts, b)),
       })),
     ];
-    // Every layout answers the seeded values (the first batch), before any is timed.
-    const today = await store.read('product', batchOf(ids, 0), features);
-    checkValues(
-      TODAY,
-      batchOf(rows, 0),
-      today.map((vs) => vs.map((v) => String(v?.value))),
-    );
-    for (const c of CANDIDATES) {
-      const reply = (await redis.eval(c.script, 0, ...c.args, ...batchOf(parts, 0))) as string;
-      checkValues(c.name, batchOf(rows, 0), c.parse(reply, BATCH_SIZE));
+    // Every layout answers the values written, before any is timed.
+    for (let b = 0; b < batches; b++) {
+      const today = await store.read('product', batchOf(ids, b), features);
+      const expected = batchOf(rows, b);
+      checkValues(
+        TODAY,
+        expected,
+        today.map((vs) => vs.map((v) => String(v?.value))),
+      );
+      for (const c of CANDIDATES) {
+        const reply = await redis.eval(c.readScript, 0, ...c.readArgs, ...batchOf(parts, b));
+        checkValues(c.name, expected, c.parse(reply as string));
+      }
     }
     log(
-      `seeded and checked ${PRODUCTS} products × ${PRODUCT_FEATURES.length} features in each ` +
+      `wrote and read back ${PRODUCTS} products × ${PRODUCT_FEATURES.length} features in each ` +
         'layout; an older write changes none of them',
     );
 
