@@ -1,12 +1,14 @@
 /**
  * A Redis Cluster of the benchmark's own (bench:window-read, bench:value-layouts): masters on
  * 127.0.0.1 at the given ports, no persistence, in a temporary folder, no users (the `default`
- * user); every slot served. Nothing of the stack is touched; stop() removes it.
+ * user); every slot served. Nothing of the stack is touched; stop() removes it. Where Redis is
+ * missing (a fresh machine before the stack's first start) it installs it from Debian first.
  */
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { aptInstall, commandExists } from '../apps/cli/src/stack/processes';
 
 export class PrivateRedisCluster {
   private readonly servers: ChildProcess[] = [];
@@ -29,6 +31,10 @@ export class PrivateRedisCluster {
 
   /** The masters owning every slot, ready to serve. */
   async start(): Promise<void> {
+    // A fresh machine has neither before the stack's first start: from Debian, as the stack does.
+    if (!commandExists('redis-server') || !commandExists('redis-cli')) {
+      await aptInstall(['redis-server', 'redis-tools'], this.log);
+    }
     const taken = this.ports.filter((port) => cli(port, 'ping') !== '');
     if (taken.length > 0) throw new Error(`something already answers on port ${taken.join(', ')}`);
     for (const port of this.ports) {
