@@ -56,6 +56,7 @@ import {
   VariantResult,
 } from './freshness/report';
 import { AppendTimes, APPEND_TIME, SampleTimes, stageLatencies } from './freshness/stages';
+import { countersBetween, formatWriterCounters, readWriterCounters } from './writer-counters';
 import { utc, wireMessage } from './soak/load';
 
 /** The four seed features: what the hand-written jobs compute (stream, no windows). */
@@ -437,6 +438,7 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
   const rates: RateResult[] = [];
   for (const rate of env.rates) {
     log(`  ${rate} events/s for ${env.seconds} s … (load average ${load()})`);
+    const countersBefore = await readWriterCounters(writer.metricsUrl);
     const r = await measure(
       env,
       producer,
@@ -450,6 +452,7 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
       variant === 'generated',
       appendTimes,
     );
+    r.writerCounters = countersBetween(countersBefore, await readWriterCounters(writer.metricsUrl));
     log(
       `  produced ${r.produced} (${r.achievedRate.toFixed(0)}/s), ${r.seen}/${r.sampled} seen, ` +
         `p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms` +
@@ -459,6 +462,7 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
         '; TaskManager ' +
         `${r.tmCpuMsPer1000.toFixed(1)} ms CPU per 1,000 events ` +
         `(net of idle ${r.tmNetCpuMsPer1000?.toFixed(1)}), writer ${r.writerCpuMsPer1000.toFixed(1)}` +
+        `; writer ${formatWriterCounters(r.writerCounters, r.produced)}` +
         (r.otherJobs > 0 ? `; ${r.otherJobs} other Flink job(s) running` : ''),
     );
     rates.push(r);

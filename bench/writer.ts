@@ -13,8 +13,9 @@
  *     of `batch`, one at a time (the writing ceiling: no Kafka, no offsets);
  *  3. the writer: a writer process (its own consumer group) applies the backlog; the rate is
  *     taken from its committed offsets, sampled every 250 ms, from the first commit to the last.
- * For the writer it reads its CPU (/proc) and its batches (its /metrics). Prints records/s of
- * each and the writer's ratio to each. Needs `fstore stack up core` (Kafka, Redis). Its topics,
+ * For the writer it reads its CPU (/proc) and what it did with the records (its /metrics: written,
+ * skipped as older, folded into a later record of the same key). Prints records/s of each and the
+ * writer's ratio to each. Needs `fstore stack up core` (Kafka, Redis). Its topics,
  * consumer groups and Redis keys are deleted afterwards (also on failure or Ctrl-C). Figures:
  * <stack>/data/bench/writer-result.json; with `--cpu-prof DIR` the writer's V8 CPU profile too
  * (open it in Chrome's DevTools).
@@ -34,6 +35,7 @@ import { Cleanups } from './cleanups';
 import { deleteEntityKeys } from './redis';
 import { CpuMeter } from './serving/cpu';
 import { utc } from './soak/load';
+import { formatWriterCounters, readWriterCounters } from './writer-counters';
 
 const log = (m: string) => console.error(`[bench:writer] ${m}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -160,6 +162,7 @@ async function main(): Promise<void> {
     const stopMeter = meter.start();
     const progress = await followCommits(admin, groups[0], topics, records);
     const writerCpuMicros = stopMeter(records).writer;
+    const counters = await readWriterCounters(writer.metricsUrl);
     const writerSeconds = progress.seconds;
     const result = {
       records,
@@ -172,6 +175,7 @@ async function main(): Promise<void> {
       redis_write_per_s: records / redisSeconds,
       writer_per_s: progress.committed / writerSeconds,
       writer_cpu_us_per_record: writerCpuMicros,
+      writer_counters: counters,
     };
     const dir = join(config.stackDir, 'data', 'bench');
     mkdirSync(dir, { recursive: true });
@@ -194,6 +198,7 @@ async function main(): Promise<void> {
       `| the writer (Kafka → Redis, offsets committed) | ${fmt(result.writer_per_s)} | 1.00 |`,
     );
     console.log(`\nwriter CPU: ${writerCpuMicros.toFixed(0)} µs per record`);
+    console.log(`writer, ${formatWriterCounters(counters, records, 'record')}`);
   } finally {
     await cleanups.runAll();
   }

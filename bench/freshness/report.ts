@@ -6,6 +6,7 @@
  */
 
 import type { StageReport } from './stages';
+import type { WriterCounters } from '../writer-counters';
 
 /** p99 at or under this counts as sustained (issue 6's target). */
 export const LIMIT_MS = 1000;
@@ -88,6 +89,8 @@ export interface RateResult {
   cores?: CoresBusy;
   /** Where the sampled events' delay went (bench/freshness/stages.ts). */
   stages?: StageReport;
+  /** What the feature writer did over the measurement (bench/writer-counters.ts). */
+  writerCounters?: WriterCounters;
 }
 
 export interface CoresBusy {

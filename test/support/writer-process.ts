@@ -15,6 +15,9 @@ export interface WriterProcessOptions {
   nodeOptions?: readonly string[];
 }
 
+/** A writer process of startWriterProcess, with where its Prometheus metrics are. */
+export type WriterProcess = ChildProcess & { readonly metricsUrl: string };
+
 const config = loadConfig();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,7 +27,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Resolves once its `/health/ready` says it consumes; rejects with its last log lines if it exits
  * or does not get ready in time.
  */
-export async function startWriterProcess(opts: WriterProcessOptions): Promise<ChildProcess> {
+export async function startWriterProcess(opts: WriterProcessOptions): Promise<WriterProcess> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -47,6 +50,7 @@ export async function startWriterProcess(opts: WriterProcessOptions): Promise<Ch
     lastLines.push(...chunk.split('\n').filter(Boolean));
     lastLines.splice(0, Math.max(0, lastLines.length - 20));
   });
+  const writer = Object.assign(child, { metricsUrl: `http://${config.host}:${port}/metrics` });
   let running = true;
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code, signal) => {
@@ -59,7 +63,7 @@ export async function startWriterProcess(opts: WriterProcessOptions): Promise<Ch
   const ready = (async () => {
     while (running && Date.now() < deadline) {
       const res = await fetch(`http://${config.host}:${port}/health/ready`).catch(() => undefined);
-      if (res?.status === 200) return child;
+      if (res?.status === 200) return writer;
       await sleep(200);
     }
     child.kill('SIGKILL');
