@@ -84,7 +84,7 @@ CREATE TABLE avg_rating_7d_changelog (
   'value.json.encode.decimal-as-plain-number' = 'true',
   'sink.delivery-guarantee'                   = 'at-least-once',
   'sink.buffer-flush.max-rows'                = '2000',
-  'sink.buffer-flush.interval'                = '100ms'
+  'sink.buffer-flush.interval'                = '50ms'
 );
 
 -- avg_review:{product_id} — Mean rating of the 5 latest rated events of the product. Computes
@@ -106,7 +106,7 @@ CREATE TABLE avg_review_changelog (
   'value.json.encode.decimal-as-plain-number' = 'true',
   'sink.delivery-guarantee'                   = 'at-least-once',
   'sink.buffer-flush.max-rows'                = '2000',
-  'sink.buffer-flush.interval'                = '100ms'
+  'sink.buffer-flush.interval'                = '50ms'
 );
 
 -- last_purchase_amount:{customer_id} — Amount (price × quantity) of the customer's latest event.
@@ -127,7 +127,7 @@ CREATE TABLE last_purchase_amount_changelog (
   'value.json.encode.decimal-as-plain-number' = 'true',
   'sink.delivery-guarantee'                   = 'at-least-once',
   'sink.buffer-flush.max-rows'                = '2000',
-  'sink.buffer-flush.interval'                = '100ms'
+  'sink.buffer-flush.interval'                = '50ms'
 );
 
 -- last_review:{customer_id}_{product_id} — Rating of the latest rated event of that customer for
@@ -150,7 +150,7 @@ CREATE TABLE last_review_changelog (
   'value.json.encode.decimal-as-plain-number' = 'true',
   'sink.delivery-guarantee'                   = 'at-least-once',
   'sink.buffer-flush.max-rows'                = '2000',
-  'sink.buffer-flush.interval'                = '100ms'
+  'sink.buffer-flush.interval'                = '50ms'
 );
 
 -- purchases_1h:{customer_id} — Number of the customer's purchases in the last hour. Computes
@@ -172,7 +172,7 @@ CREATE TABLE purchases_1h_changelog (
   'value.json.encode.decimal-as-plain-number' = 'true',
   'sink.delivery-guarantee'                   = 'at-least-once',
   'sink.buffer-flush.max-rows'                = '2000',
-  'sink.buffer-flush.interval'                = '100ms'
+  'sink.buffer-flush.interval'                = '50ms'
 );
 
 -- revenue_1h:{category} — Revenue (price × quantity) of the category in the last hour. Computes
@@ -195,7 +195,7 @@ CREATE TABLE revenue_1h_changelog (
   'value.json.encode.decimal-as-plain-number' = 'true',
   'sink.delivery-guarantee'                   = 'at-least-once',
   'sink.buffer-flush.max-rows'                = '2000',
-  'sink.buffer-flush.interval'                = '100ms'
+  'sink.buffer-flush.interval'                = '50ms'
 );
 
 -- revenue_category:{category} — Sum of amount over the category's 3 latest events. Computes
@@ -216,7 +216,7 @@ CREATE TABLE revenue_category_changelog (
   'value.json.encode.decimal-as-plain-number' = 'true',
   'sink.delivery-guarantee'                   = 'at-least-once',
   'sink.buffer-flush.max-rows'                = '2000',
-  'sink.buffer-flush.interval'                = '100ms'
+  'sink.buffer-flush.interval'                = '50ms'
 );
 
 -- spend_24h:{customer_id} — What the customer spent (price × quantity) in the last 24 hours.
@@ -239,7 +239,7 @@ CREATE TABLE spend_24h_changelog (
   'value.json.encode.decimal-as-plain-number' = 'true',
   'sink.delivery-guarantee'                   = 'at-least-once',
   'sink.buffer-flush.max-rows'                = '2000',
-  'sink.buffer-flush.interval'                = '100ms'
+  'sink.buffer-flush.interval'                = '50ms'
 );
 
 -- units_sold_7d:{product_id} — Units of the product sold in the last 7 days. Computes sum(quantity)
@@ -262,7 +262,7 @@ CREATE TABLE units_sold_7d_changelog (
   'value.json.encode.decimal-as-plain-number' = 'true',
   'sink.delivery-guarantee'                   = 'at-least-once',
   'sink.buffer-flush.max-rows'                = '2000',
-  'sink.buffer-flush.interval'                = '100ms'
+  'sink.buffer-flush.interval'                = '50ms'
 );
 
 -- Each event once: the first delivery of an event id wins (a redelivery carries the same
