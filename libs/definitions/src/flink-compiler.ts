@@ -37,15 +37,17 @@ export interface CompiledStreamJob {
 
 export class StreamCompileError extends Error {}
 
-/** The placeholder holding a source's topic: `${TRANSACTIONS_TOPIC}` for source `transactions`. */
 /**
  * The feature changelogs' sink buffer: at most this many rows, or this long, before a flush; rows
  * of one key in between are reduced to the latest (an upsert changelog needs no more). The
- * interval is added to freshness at most once.
+ * interval is added to freshness at most once. 50 ms rather than 100 (bench:freshness,
+ * 2026-12-04): a third off the p50 at 1,000-2,000 events/s for ~0.2 of a core more (smaller
+ * writer batches); 20 ms cost 0.5 of a core.
  */
 const SINK_BUFFER_ROWS = 2000;
 const SINK_BUFFER_INTERVAL = '50ms';
 
+/** The placeholder holding a source's topic: `${TRANSACTIONS_TOPIC}` for source `transactions`. */
 export const sourceTopicPlaceholder = (source: string) => `${source.toUpperCase()}_TOPIC`;
 
 /** The Flink job (and control-plane job) name of a source's streaming job. */
@@ -349,9 +351,7 @@ function sourceJob(src: ResolvedSource, features: ResolvedFeature[]): string {
         // Measured (bench:freshness, 5,000 events/s): without a buffer every update of every tile
         // was its own Kafka record, and the sinks' producers cost half the TaskManager's CPU
         // (433 ms per 1,000 events); the buffer keeps the latest row per key for at most
-        // SINK_BUFFER_INTERVAL and halves it (196 ms). It is flushed at every checkpoint. 50 ms
-        // rather than 100 (bench:freshness, 2026-12-04): a third off the p50 at 1,000-2,000
-        // events/s for ~0.2 of a core more (smaller writer batches); 20 ms cost 0.5 of a core.
+        // SINK_BUFFER_INTERVAL and halves it (196 ms). It is flushed at every checkpoint.
         ['sink.buffer-flush.max-rows', String(SINK_BUFFER_ROWS)],
         ['sink.buffer-flush.interval', SINK_BUFFER_INTERVAL],
       ]),
