@@ -56,7 +56,14 @@ import {
   VariantResult,
 } from './freshness/report';
 import { AppendTimes, APPEND_TIME, SampleTimes, stageLatencies } from './freshness/stages';
-import { countersBetween, formatWriterCounters, readWriterCounters } from './writer-counters';
+import {
+  batchTimesBetween,
+  countersBetween,
+  formatBatchTimes,
+  formatWriterCounters,
+  readBatchHistograms,
+  readWriterCounters,
+} from './writer-counters';
 import { utc, wireMessage } from './soak/load';
 
 /** The four seed features: what the hand-written jobs compute (stream, no windows). */
@@ -439,6 +446,7 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
   for (const rate of env.rates) {
     log(`  ${rate} events/s for ${env.seconds} s … (load average ${load()})`);
     const countersBefore = await readWriterCounters(writer.metricsUrl);
+    const batchesBefore = await readBatchHistograms(writer.metricsUrl);
     const r = await measure(
       env,
       producer,
@@ -453,11 +461,16 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
       appendTimes,
     );
     r.writerCounters = countersBetween(countersBefore, await readWriterCounters(writer.metricsUrl));
+    r.writerBatches = batchTimesBetween(
+      batchesBefore,
+      await readBatchHistograms(writer.metricsUrl),
+    );
     log(
       `  produced ${r.produced} (${r.achievedRate.toFixed(0)}/s), ${r.seen}/${r.sampled} seen, ` +
         `p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms` +
         (r.window ? ` (window: ${r.window.seen} seen, p99 ${r.window.p99} ms)` : '') +
         `; p50/p99 ms by stage: ${formatStages(r.stages)}` +
+        ` (${formatBatchTimes(r.writerBatches)})` +
         `; cores busy ${formatCores(r.cores)}` +
         '; TaskManager ' +
         `${r.tmCpuMsPer1000.toFixed(1)} ms CPU per 1,000 events ` +

@@ -1,5 +1,14 @@
 import { WriterMetrics } from '../apps/feature-writer/src/metrics';
-import { countersBetween, formatWriterCounters, parseWriterCounters } from './writer-counters';
+import {
+  batchTimesBetween,
+  bucketQuantile,
+  countersBetween,
+  formatBatchTimes,
+  formatWriterCounters,
+  parseBatchHistograms,
+  parseHistogram,
+  parseWriterCounters,
+} from './writer-counters';
 
 describe('the feature writer counters the freshness bench reports', () => {
   it("reads the writer's own exposition, summing a counter over its labels", async () => {
@@ -40,5 +49,39 @@ describe('the feature writer counters the freshness bench reports', () => {
     );
     expect(formatWriterCounters(delta, 0)).toBe('no events');
     expect(formatWriterCounters(delta, 640, 'record')).toMatch(/^per record: 1\.00 records in, /);
+  });
+});
+
+describe("the writer's batch times the freshness bench reports", () => {
+  it('estimates quantiles as histogram_quantile does: linear within the bucket', () => {
+    const b = { le: [0.01, 0.1, 1, Infinity], counts: [50, 90, 100, 100] };
+    expect(bucketQuantile(b, 0.5)).toBeCloseTo(0.01);
+    expect(bucketQuantile(b, 0.25)).toBeCloseTo(0.005);
+    expect(bucketQuantile(b, 0.7)).toBeCloseTo(0.01 + 0.09 * (20 / 40));
+    expect(bucketQuantile(b, 0.99)).toBeCloseTo(0.1 + 0.9 * (9 / 10));
+    // Past the highest finite bound: that bound.
+    expect(bucketQuantile({ le: [0.1, Infinity], counts: [1, 10] }, 0.99)).toBe(0.1);
+    expect(bucketQuantile({ le: [0.1, Infinity], counts: [0, 0] }, 0.5)).toBeUndefined();
+  });
+
+  it("reads the writer's own histograms, and what was observed between two readings", async () => {
+    const metrics = new WriterMetrics();
+    metrics.batchWait.observe(0.002);
+    metrics.batchLatency.observe(0.5);
+    const before = parseBatchHistograms(await metrics.registry.metrics());
+    for (let i = 0; i < 100; i++) metrics.batchWait.observe(i < 99 ? 0.03 : 7);
+    for (let i = 0; i < 100; i++) metrics.batchLatency.observe(0.004);
+    const after = parseBatchHistograms(await metrics.registry.metrics());
+    expect(
+      parseHistogram(await metrics.registry.metrics(), 'fstore_writer_batch_wait_seconds'),
+    ).toEqual(after.fstore_writer_batch_wait_seconds);
+    const times = batchTimesBetween(before, after);
+    expect(times.batches).toBe(100);
+    // 0.03 s falls in (0.025, 0.05]: the median is interpolated halfway into it.
+    expect(times.waitedMs.p50).toBeCloseTo(25 + 25 * (50 / 99));
+    expect(times.waitedMs.p99).toBeCloseTo(50);
+    expect(times.applyingMs.p50).toBeCloseTo(1 + 4 * (50 / 100));
+    expect(formatBatchTimes(times)).toBe('100 writer batches: waited 38/50, applying 3/5 ms');
+    expect(formatBatchTimes(batchTimesBetween(after, after))).toBe('no writer batches');
   });
 });

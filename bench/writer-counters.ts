@@ -59,3 +59,109 @@ export function formatWriterCounters(c: WriterCounters, units: number, unit = 'e
     `${per(c.deadLettered)} dead-lettered`
   );
 }
+
+/** A Prometheus histogram: cumulative counts by upper bound (`le`), ascending, `+Inf` last. */
+export interface Buckets {
+  le: number[];
+  counts: number[];
+}
+
+/** The histogram `name` in a Prometheus text exposition, summed over its other labels. */
+export function parseHistogram(text: string, name: string): Buckets {
+  const byBound = new Map<number, number>();
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\} ([^ ]+)/.exec(line);
+    if (!match || match[1] !== `${name}_bucket`) continue;
+    const le = /(?:^|,)le="([^"]+)"/.exec(match[2]);
+    if (!le) continue;
+    const bound = le[1] === '+Inf' ? Infinity : Number(le[1]);
+    byBound.set(bound, (byBound.get(bound) ?? 0) + Number(match[3]));
+  }
+  const le = [...byBound.keys()].sort((a, b) => a - b);
+  return { le, counts: le.map((bound) => byBound.get(bound)!) };
+}
+
+/** What was observed between two readings of the same histogram. */
+export function bucketsBetween(before: Buckets, after: Buckets): Buckets {
+  return {
+    le: after.le,
+    counts: after.counts.map((n, i) => n - (before.counts[before.le.indexOf(after.le[i])] ?? 0)),
+  };
+}
+
+/**
+ * The q-quantile of a histogram as Prometheus's `histogram_quantile` estimates it: linear within
+ * the bucket it falls in (from 0 for the first); in the `+Inf` bucket, the highest finite bound.
+ * Undefined when nothing was observed.
+ */
+export function bucketQuantile(b: Buckets, q: number): number | undefined {
+  const total = b.counts[b.counts.length - 1] ?? 0;
+  if (total <= 0) return undefined;
+  const rank = q * total;
+  const i = b.counts.findIndex((n) => n >= rank);
+  if (b.le[i] === Infinity) return b.le[i - 1] ?? 0;
+  const lower = i === 0 ? 0 : b.le[i - 1];
+  const below = i === 0 ? 0 : b.counts[i - 1];
+  const inBucket = b.counts[i] - below;
+  return lower + (b.le[i] - lower) * (inBucket > 0 ? (rank - below) / inBucket : 1);
+}
+
+/**
+ * The writer's batches over a run: how long each one's oldest record waited in its partition
+ * before the writer took the batch (`fstore_writer_batch_wait_seconds`), and how long applying it
+ * took until Redis and the replicas held it (`fstore_writer_batch_seconds`); p50/p99 in ms,
+ * estimated from the histograms' buckets. Together they split the writer's stage of
+ * bench:freshness into waiting to be fetched and applying.
+ */
+export interface WriterBatchTimes {
+  batches: number;
+  waitedMs: { p50?: number; p99?: number };
+  applyingMs: { p50?: number; p99?: number };
+}
+
+const BATCH_WAIT = 'fstore_writer_batch_wait_seconds';
+const BATCH_APPLY = 'fstore_writer_batch_seconds';
+
+export type BatchHistograms = Record<typeof BATCH_WAIT | typeof BATCH_APPLY, Buckets>;
+
+export function parseBatchHistograms(text: string): BatchHistograms {
+  return {
+    [BATCH_WAIT]: parseHistogram(text, BATCH_WAIT),
+    [BATCH_APPLY]: parseHistogram(text, BATCH_APPLY),
+  };
+}
+
+export async function readBatchHistograms(metricsUrl: string): Promise<BatchHistograms> {
+  const res = await fetch(metricsUrl);
+  if (!res.ok) throw new Error(`${metricsUrl}: HTTP ${res.status}`);
+  return parseBatchHistograms(await res.text());
+}
+
+export function batchTimesBetween(
+  before: BatchHistograms,
+  after: BatchHistograms,
+): WriterBatchTimes {
+  const ms = (b: Buckets) => {
+    const at = (q: number) => {
+      const seconds = bucketQuantile(b, q);
+      return seconds === undefined ? undefined : seconds * 1000;
+    };
+    return { p50: at(0.5), p99: at(0.99) };
+  };
+  const waited = bucketsBetween(before[BATCH_WAIT], after[BATCH_WAIT]);
+  const applying = bucketsBetween(before[BATCH_APPLY], after[BATCH_APPLY]);
+  return {
+    batches: applying.counts[applying.counts.length - 1] ?? 0,
+    waitedMs: ms(waited),
+    applyingMs: ms(applying),
+  };
+}
+
+/** `412 writer batches: waited 12/180, applying 9/95 ms (p50/p99, from its histograms)` */
+export function formatBatchTimes(t: WriterBatchTimes | undefined): string {
+  if (!t) return '—';
+  if (t.batches === 0) return 'no writer batches';
+  const pair = (p: { p50?: number; p99?: number }) =>
+    `${p.p50 === undefined ? '—' : Math.round(p.p50)}/${p.p99 === undefined ? '—' : Math.round(p.p99)}`;
+  return `${t.batches} writer batches: waited ${pair(t.waitedMs)}, applying ${pair(t.applyingMs)} ms`;
+}

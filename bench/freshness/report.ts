@@ -6,7 +6,7 @@
  */
 
 import type { StageReport } from './stages';
-import type { WriterCounters } from '../writer-counters';
+import { formatBatchTimes, type WriterBatchTimes, type WriterCounters } from '../writer-counters';
 
 /** p99 at or under this counts as sustained (issue 6's target). */
 export const LIMIT_MS = 1000;
@@ -91,6 +91,8 @@ export interface RateResult {
   stages?: StageReport;
   /** What the feature writer did over the measurement (bench/writer-counters.ts). */
   writerCounters?: WriterCounters;
+  /** Its batches: waiting to be fetched, and applying (bench/writer-counters.ts). */
+  writerBatches?: WriterBatchTimes;
 }
 
 export interface CoresBusy {
@@ -233,6 +235,7 @@ export function formatReport(
           'net of idle',
           'writer ms/1k ev',
           'p50/p99 ms by stage',
+          'writer batches, p50/p99 ms',
           'cores busy',
           'other jobs',
         ],
@@ -249,6 +252,7 @@ export function formatReport(
           num(r.tmNetCpuMsPer1000, 1),
           num(r.writerCpuMsPer1000, 1),
           formatStages(r.stages),
+          formatBatchTimes(r.writerBatches),
           r.cores ? `${num(r.cores.machine, 2)}/${r.cores.of}` : '—',
           String(r.otherJobs),
         ]),

@@ -57,6 +57,12 @@ export class WriterMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [this.registry],
   });
+  readonly batchWait = new Histogram({
+    name: 'fstore_writer_batch_wait_seconds',
+    help: "How long a batch's oldest record waited in its changelog partition before the writer took the batch: then minus the record's Kafka timestamp (the broker's append time on a LogAppendTime topic, else the time Flink's producer created it; another host's clock adds its skew)",
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60],
+    registers: [this.registry],
+  });
   readonly eventAge = new Histogram({
     name: 'fstore_writer_event_age_seconds',
     help: 'Age (now minus event time) of the values written, per feature: freshness of the stream features',

@@ -10,9 +10,10 @@ jest.setTimeout(30000);
 
 const feature = STREAM_FEATURES.find((f) => f.name === 'last_purchase_amount')!;
 
-function message(offset: number, customer: string, value: number) {
+function message(offset: number, customer: string, value: number, timestamp?: number) {
   return {
     offset: String(offset),
+    ...(timestamp === undefined ? {} : { timestamp: String(timestamp) }),
     key: Buffer.from(JSON.stringify({ customer_id: customer })),
     value: Buffer.from(
       JSON.stringify({ customer_id: customer, value, event_time: '2024-01-01 00:00:00' }),
@@ -419,5 +420,36 @@ describe('FeatureWriter dead letters', () => {
       [{ topic: 'features.last_purchase_amount', partition: 0, offset: '13' }],
     ]);
     expect((await t.metrics.deadLettered.get()).values[0].value).toBe(1);
+  });
+});
+
+describe('FeatureWriter batch wait (fstore_writer_batch_wait_seconds)', () => {
+  it('observes, once a batch, how long its oldest record waited before the writer took it', async () => {
+    const now = Date.now();
+    const t = setUp(0, undefined, undefined, [
+      message(10, 'c1', 5, now - 300),
+      message(11, 'c2', 7, now - 100),
+    ]);
+    await t.apply();
+    // A timestamp ahead of the writer's clock (another host's skew) counts as no wait.
+    const ahead = setUp(0, undefined, undefined, [message(10, 'c1', 5, now + 60_000)]);
+    await ahead.apply();
+    for (const [metrics, atLeast, below] of [
+      [t.metrics, 0.3, 0.5],
+      [ahead.metrics, 0, 0.001],
+    ] as const) {
+      const values = (await metrics.batchWait.get()).values;
+      expect(values.find((v) => v.metricName?.endsWith('_count'))?.value).toBe(1);
+      const sum = values.find((v) => v.metricName?.endsWith('_sum'))!.value;
+      expect(sum).toBeGreaterThanOrEqual(atLeast);
+      expect(sum).toBeLessThan(below);
+    }
+  });
+
+  it('observes nothing for records without a timestamp', async () => {
+    const t = setUp(0);
+    await t.apply();
+    const values = (await t.metrics.batchWait.get()).values;
+    expect(values.find((v) => v.metricName?.endsWith('_count'))?.value).toBe(0);
   });
 });

@@ -173,6 +173,10 @@ export class FeatureWriter {
     const feature = this.byTopic.get(batch.topic)!;
     const t0 = Date.now();
     this.metrics.recordsIn.inc({ feature: feature.name }, batch.messages.length);
+    // Where the writer's share of the delay goes: waiting to be fetched (this) or applying
+    // (batchLatency). kafkajs fetches again only once every batch of the last fetch is applied.
+    const oldest = Number(batch.messages[0].timestamp);
+    if (Number.isFinite(oldest)) this.metrics.batchWait.observe(Math.max(0, t0 - oldest) / 1000);
     const latest = new Map<string, FeatureWrite>();
     const rejected: WriterDeadLetter[] = [];
     for (const m of batch.messages) {
