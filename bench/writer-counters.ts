@@ -34,10 +34,15 @@ export function parseWriterCounters(text: string): WriterCounters {
   return counters;
 }
 
-export async function readWriterCounters(metricsUrl: string): Promise<WriterCounters> {
+/** The writer's Prometheus text exposition. */
+async function scrape(metricsUrl: string): Promise<string> {
   const res = await fetch(metricsUrl);
   if (!res.ok) throw new Error(`${metricsUrl}: HTTP ${res.status}`);
-  return parseWriterCounters(await res.text());
+  return res.text();
+}
+
+export async function readWriterCounters(metricsUrl: string): Promise<WriterCounters> {
+  return parseWriterCounters(await scrape(metricsUrl));
 }
 
 export function countersBetween(before: WriterCounters, after: WriterCounters): WriterCounters {
@@ -132,9 +137,7 @@ export function parseBatchHistograms(text: string): BatchHistograms {
 }
 
 export async function readBatchHistograms(metricsUrl: string): Promise<BatchHistograms> {
-  const res = await fetch(metricsUrl);
-  if (!res.ok) throw new Error(`${metricsUrl}: HTTP ${res.status}`);
-  return parseBatchHistograms(await res.text());
+  return parseBatchHistograms(await scrape(metricsUrl));
 }
 
 export function batchTimesBetween(
