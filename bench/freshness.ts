@@ -343,7 +343,7 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
   const jobs = jobsOf(variant, id, tx, featurePrefix);
   log(`${VARIANT_LABEL[variant]}: run ${id}, topics ${base}*`);
 
-  const partitions = env.config.kafka.partitions;
+  const { partitions, changelogPartitions } = env.config.kafka;
   cleanups.add('delete topics and consumer groups', async () => {
     const topics = (await env.admin.listTopics()).filter((t) => t.startsWith(base));
     if (topics.length > 0) await env.admin.deleteTopics({ topics });
@@ -359,7 +359,7 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
       { topic: dlq, numPartitions: 1 },
       ...STREAM_FEATURES.map((f) => ({
         topic: `${featurePrefix}${f.name}`,
-        numPartitions: partitions,
+        numPartitions: changelogPartitions,
         configEntries: APPEND_TIME,
       })),
     ],

@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   cleanups.add('disconnect the Kafka admin', () => admin.disconnect());
   const topics = STREAM_FEATURES.map(topicOf);
   await admin.createTopics({
-    topics: topics.map((topic) => ({ topic, numPartitions: config.kafka.partitions })),
+    topics: topics.map((topic) => ({ topic, numPartitions: config.kafka.changelogPartitions })),
     waitForLeaders: true,
   });
   const groups = [`bench-writer-${run}`, `bench-writer-read-${run}`];
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
       records,
       entities,
       features: STREAM_FEATURES.length,
-      partitions: config.kafka.partitions,
+      partitions: config.kafka.changelogPartitions,
       replica_wait: config.writer.replicaWait,
       load_average: loadavg()[0],
       kafka_read_per_s: records / readSeconds,
@@ -183,7 +183,7 @@ async function main(): Promise<void> {
     const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
     console.log(
       `\n${fmt(records)} changelog records, ${STREAM_FEATURES.length} features, ` +
-        `${config.kafka.partitions} partitions each, WAIT ${config.writer.replicaWait.replicas} ` +
+        `${config.kafka.changelogPartitions} partitions each, WAIT ${config.writer.replicaWait.replicas} ` +
         `replica(s); load average ${result.load_average.toFixed(1)}\n`,
     );
     console.log('| path | records/s | writer ÷ it |');

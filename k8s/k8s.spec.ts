@@ -31,7 +31,7 @@ import {
   SettingName,
   SettingSpec,
 } from '@fstore/config';
-import { FEATURES, kafkaAclTopics, STACK_TOPICS } from '@fstore/contracts';
+import { FEATURES, kafkaAclTopics, partitionsOf, STACK_TOPICS } from '@fstore/contracts';
 import { AirflowComponent, airflowConnections } from '../apps/cli/src/stack/airflow';
 import {
   flinkKafkaJaas,
@@ -641,7 +641,10 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
           'retention.ms': spec.config['retention.ms'] ?? policy['retention.ms'],
         },
       ]);
-      expect([t.spec.topicName, t.spec.partitions]).toEqual([spec.name, config.kafka.partitions]);
+      expect([t.spec.topicName, t.spec.partitions]).toEqual([
+        spec.name,
+        partitionsOf(spec, config.kafka),
+      ]);
       expect(t.metadata.labels['strimzi.io/cluster']).toBe(kafka[0].metadata.name);
     }
   });

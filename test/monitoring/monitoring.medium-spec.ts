@@ -1,5 +1,5 @@
 import { loadConfig } from '@fstore/config';
-import { STACK_TOPICS } from '@fstore/contracts';
+import { partitionsOf, STACK_TOPICS } from '@fstore/contracts';
 import { DASHBOARDS } from '@fstore/observability';
 import { PROMETHEUS_USER, scrapeTargets } from '../../apps/cli/src/stack/monitoring';
 
@@ -133,7 +133,7 @@ describe('monitoring', () => {
     // It leads every partition, at least those of the stack's topics.
     expect(leaders).toHaveLength(1);
     expect(Number(leaders[0].value[1])).toBeGreaterThanOrEqual(
-      STACK_TOPICS.length * config.kafka.partitions,
+      STACK_TOPICS.reduce((sum, t) => sum + partitionsOf(t, config.kafka), 0),
     );
   });
 

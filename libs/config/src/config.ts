@@ -72,6 +72,8 @@ export interface FstoreConfig {
     controllerPort: number;
     brokers: string[];
     partitions: number;
+    /** Partitions of each feature changelog topic (the rest have `partitions`). */
+    changelogPartitions: number;
     heap: string;
     /** The broker's Prometheus metrics: the JMX exporter's Java agent (local stack). */
     metricsPort: number;
@@ -535,6 +537,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FstoreConfig {
       controllerPort: Number(s.FSTORE_KAFKA_CONTROLLER_PORT),
       brokers: s.FSTORE_KAFKA_BROKERS.split(',').map((b) => b.trim()),
       partitions: Number(s.FSTORE_KAFKA_PARTITIONS),
+      changelogPartitions: atLeastOne(
+        'FSTORE_KAFKA_CHANGELOG_PARTITIONS',
+        s.FSTORE_KAFKA_CHANGELOG_PARTITIONS,
+      ),
       heap: s.FSTORE_KAFKA_HEAP,
       metricsPort: Number(s.FSTORE_KAFKA_METRICS_PORT),
       passwords: settingsOf(s, KAFKA_PASSWORD_SETTINGS),

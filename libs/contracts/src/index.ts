@@ -3,6 +3,7 @@ export {
   FLINK_GROUP_PREFIX,
   featureTopic,
   kafkaAclTopics,
+  partitionsOf,
   STACK_TOPICS,
   TOPICS,
   type TopicSpec,

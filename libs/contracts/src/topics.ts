@@ -1,4 +1,4 @@
-import { KAFKA_SCRATCH, type KafkaAclTopics } from '@fstore/config';
+import { KAFKA_SCRATCH, type FstoreConfig, type KafkaAclTopics } from '@fstore/config';
 import { STREAM_FEATURES } from './features';
 
 /** Kafka topic names fixed by docs/design.md §4. */
@@ -25,6 +25,16 @@ export interface TopicSpec {
   name: string;
   /** Topic-level Kafka configuration. */
   config: Readonly<Record<string, string>>;
+  /** A feature changelog: FSTORE_KAFKA_CHANGELOG_PARTITIONS partitions instead of …_PARTITIONS. */
+  changelog?: true;
+}
+
+/** The partitions a topic is created with. */
+export function partitionsOf(
+  topic: TopicSpec,
+  kafka: Pick<FstoreConfig['kafka'], 'partitions' | 'changelogPartitions'>,
+): number {
+  return topic.changelog ? kafka.changelogPartitions : kafka.partitions;
 }
 
 /**
@@ -48,7 +58,11 @@ export const STACK_TOPICS: readonly TopicSpec[] = [
     name: TOPICS.servingLog,
     config: { 'cleanup.policy': 'delete', 'retention.ms': String(SERVING_LOG_RETENTION_MS) },
   },
-  ...STREAM_FEATURES.map((f) => ({ name: featureTopic(f.name), config: changelogConfig(f) })),
+  ...STREAM_FEATURES.map((f) => ({
+    name: featureTopic(f.name),
+    config: changelogConfig(f),
+    changelog: true as const,
+  })),
 ];
 
 /**

@@ -11,7 +11,7 @@ import {
   ResourcePatternTypes,
 } from 'kafkajs';
 import { dirname, join } from 'path';
-import { kafkaAclTopics, STACK_TOPICS } from '@fstore/contracts';
+import { kafkaAclTopics, partitionsOf, STACK_TOPICS } from '@fstore/contracts';
 import {
   FstoreConfig,
   KAFKA_BROKER_USER,
@@ -435,13 +435,13 @@ export class KafkaComponent implements StackComponent {
       const missing = STACK_TOPICS.filter((t) => !existing.has(t.name));
       if (missing.length === 0) return;
       ctx.log(
-        `kafka: creating topics ${missing.map((t) => t.name).join(', ')} (${ctx.config.kafka.partitions} partitions)`,
+        `kafka: creating topics ${missing.map((t) => `${t.name} (${partitionsOf(t, ctx.config.kafka)} partitions)`).join(', ')}`,
       );
       await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((t) => ({
           topic: t.name,
-          numPartitions: ctx.config.kafka.partitions,
+          numPartitions: partitionsOf(t, ctx.config.kafka),
           replicationFactor: 1,
           configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
         })),
