@@ -61,8 +61,7 @@ import {
   countersBetween,
   formatBatchTimes,
   formatWriterCounters,
-  readBatchHistograms,
-  readWriterCounters,
+  readWriterMetrics,
 } from './writer-counters';
 import { utc, wireMessage } from './soak/load';
 
@@ -445,8 +444,7 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
   const rates: RateResult[] = [];
   for (const rate of env.rates) {
     log(`  ${rate} events/s for ${env.seconds} s … (load average ${load()})`);
-    const countersBefore = await readWriterCounters(writer.metricsUrl);
-    const batchesBefore = await readBatchHistograms(writer.metricsUrl);
+    const before = await readWriterMetrics(writer.metricsUrl);
     const r = await measure(
       env,
       producer,
@@ -460,11 +458,9 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
       variant === 'generated',
       appendTimes,
     );
-    r.writerCounters = countersBetween(countersBefore, await readWriterCounters(writer.metricsUrl));
-    r.writerBatches = batchTimesBetween(
-      batchesBefore,
-      await readBatchHistograms(writer.metricsUrl),
-    );
+    const after = await readWriterMetrics(writer.metricsUrl);
+    r.writerCounters = countersBetween(before.counters, after.counters);
+    r.writerBatches = batchTimesBetween(before.batches, after.batches);
     log(
       `  produced ${r.produced} (${r.achievedRate.toFixed(0)}/s), ${r.seen}/${r.sampled} seen, ` +
         `p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms` +

@@ -19,14 +19,18 @@ const METRICS: Record<keyof WriterCounters, string> = {
   deadLettered: 'fstore_writer_dead_lettered_total',
 };
 
+/** The samples of a Prometheus text exposition: name, labels as written (no braces), value. */
+function* samples(text: string): Generator<{ name: string; labels: string; value: number }> {
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})? ([^ ]+)/.exec(line);
+    if (match) yield { name: match[1], labels: match[2] ?? '', value: Number(match[3]) };
+  }
+}
+
 /** The counters in a Prometheus text exposition; a counter not there (no sample yet) is 0. */
 export function parseWriterCounters(text: string): WriterCounters {
   const sums = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{[^}]*\})? ([^ ]+)/.exec(line);
-    if (match) sums.set(match[1], (sums.get(match[1]) ?? 0) + Number(match[2]));
-  }
+  for (const { name, value } of samples(text)) sums.set(name, (sums.get(name) ?? 0) + value);
   const counters = {} as WriterCounters;
   for (const [key, name] of Object.entries(METRICS) as [keyof WriterCounters, string][]) {
     counters[key] = sums.get(name) ?? 0;
@@ -43,6 +47,14 @@ async function scrape(metricsUrl: string): Promise<string> {
 
 export async function readWriterCounters(metricsUrl: string): Promise<WriterCounters> {
   return parseWriterCounters(await scrape(metricsUrl));
+}
+
+/** One reading of the writer's /metrics: its counters and its batch histograms. */
+export async function readWriterMetrics(
+  metricsUrl: string,
+): Promise<{ counters: WriterCounters; batches: BatchHistograms }> {
+  const text = await scrape(metricsUrl);
+  return { counters: parseWriterCounters(text), batches: parseBatchHistograms(text) };
 }
 
 export function countersBetween(before: WriterCounters, after: WriterCounters): WriterCounters {
@@ -74,13 +86,11 @@ export interface Buckets {
 /** The histogram `name` in a Prometheus text exposition, summed over its other labels. */
 export function parseHistogram(text: string, name: string): Buckets {
   const byBound = new Map<number, number>();
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\} ([^ ]+)/.exec(line);
-    if (!match || match[1] !== `${name}_bucket`) continue;
-    const le = /(?:^|,)le="([^"]+)"/.exec(match[2]);
+  for (const sample of samples(text)) {
+    const le = sample.name === `${name}_bucket` && /(?:^|,)le="([^"]+)"/.exec(sample.labels);
     if (!le) continue;
     const bound = le[1] === '+Inf' ? Infinity : Number(le[1]);
-    byBound.set(bound, (byBound.get(bound) ?? 0) + Number(match[3]));
+    byBound.set(bound, (byBound.get(bound) ?? 0) + sample.value);
   }
   const le = [...byBound.keys()].sort((a, b) => a - b);
   return { le, counts: le.map((bound) => byBound.get(bound)!) };
@@ -136,10 +146,6 @@ export function parseBatchHistograms(text: string): BatchHistograms {
   };
 }
 
-export async function readBatchHistograms(metricsUrl: string): Promise<BatchHistograms> {
-  return parseBatchHistograms(await scrape(metricsUrl));
-}
-
 export function batchTimesBetween(
   before: BatchHistograms,
   after: BatchHistograms,
@@ -160,7 +166,7 @@ export function batchTimesBetween(
   };
 }
 
-/** `412 writer batches: waited 12/180, applying 9/95 ms (p50/p99, from its histograms)` */
+/** `412 writer batches: waited 12/180, applying 9/95 ms` (p50/p99); `—` when not measured. */
 export function formatBatchTimes(t: WriterBatchTimes | undefined): string {
   if (!t) return '—';
   if (t.batches === 0) return 'no writer batches';
