@@ -142,7 +142,7 @@ export const SETTINGS = {
   FSTORE_KAFKA_CHANGELOG_PARTITIONS: {
     kind: 'int',
     default: '1',
-    doc: "Partitions of each feature changelog topic (`features.<name>`), at least 1. The feature writer takes one batch per partition and fetch, and each Flink sink flushes every 50 ms: 9 changelogs of 6 partitions gave it ~1,000 batches a second whatever the rate (docs/benchmarks.md). Its instances share all the changelogs' partitions (9 at 1); raise it for more writer instances than that. Kafka never takes partitions away: an existing topic keeps its count",
+    doc: "Partitions of each feature changelog topic (`features.<name>`), at least 1. The feature writer takes one batch per partition and fetch, and each Flink sink flushes every few tens of ms: 6 partitions each gave it ~1,000 batches a second whatever the rate (docs/benchmarks.md). Its instances share all the changelogs' partitions (one per stream feature at 1); raise it for more writer instances than that. Kafka never takes partitions away: an existing topic keeps its count",
   },
   FSTORE_KAFKA_HEAP: { kind: 'string', default: '768m', doc: 'Kafka broker JVM heap (-Xmx)' },
   FSTORE_KAFKA_METRICS_PORT: {

@@ -434,9 +434,11 @@ export class KafkaComponent implements StackComponent {
       const existing = new Set(await admin.listTopics());
       const missing = STACK_TOPICS.filter((t) => !existing.has(t.name));
       if (missing.length === 0) return;
-      ctx.log(
-        `kafka: creating topics ${missing.map((t) => `${t.name} (${partitionsOf(t, ctx.config.kafka)} partitions)`).join(', ')}`,
-      );
+      const described = missing.map((t) => {
+        const n = partitionsOf(t, ctx.config.kafka);
+        return `${t.name} (${n} partition${n === 1 ? '' : 's'})`;
+      });
+      ctx.log(`kafka: creating topics ${described.join(', ')}`);
       await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((t) => ({
