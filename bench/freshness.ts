@@ -4,7 +4,7 @@
  * generated job (one statement-set job per source, `flink-sql/transactions.sql`) beside the four
  * hand-written per-feature jobs it replaced (`flink-sql/<feature>.sql`), in the same run.
  *
- *   npm run bench:freshness [-- --rates 1000,2500,5000 --seconds 20 --warmup 5
+ *   npm run bench:freshness [-- --rates 1000,2500,5000 --seconds 20 --warmup 5 --rounds 1
  *                              --variants handwritten,generated-seed,generated --submit plan
  *                              --cpu-prof DIR]
  *
@@ -134,6 +134,8 @@ interface Env {
   /** The stack's other processes a run loads, by group (Kafka, Redis, Flink's others). */
   stackPids: Record<string, number[]>;
   rates: number[];
+  /** How many times the rates are measured in turn, after the one warm-up. */
+  rounds: number;
   seconds: number;
   warmupSeconds: number;
   /** Where the writer's V8 CPU profile goes (--cpu-prof); none: not profiled. */
@@ -189,7 +191,7 @@ async function measure(
   mine: Set<string>,
   windowed: boolean,
   appendTimes: AppendTimes,
-): Promise<RateResult> {
+): Promise<Omit<RateResult, 'round'>> {
   const run = randomUUID().slice(0, 6);
   const every = sampleEvery(rate);
   const pending = new Map<string, number>(); // key → produced at
@@ -442,45 +444,50 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
   log(`  TaskManager idle: ${(idleMicrosPerSecond / 1000).toFixed(1)} ms CPU/s`);
 
   const rates: RateResult[] = [];
-  for (const rate of env.rates) {
-    log(`  ${rate} events/s for ${env.seconds} s … (load average ${load()})`);
-    const before = await readWriterMetrics(writer.metricsUrl);
-    const r = await measure(
-      env,
-      producer,
-      tx,
-      entity,
-      rate,
-      env.seconds,
-      meter,
-      idleMicrosPerSecond,
-      mine,
-      variant === 'generated',
-      appendTimes,
-    );
-    const after = await readWriterMetrics(writer.metricsUrl);
-    r.writerCounters = countersBetween(before.counters, after.counters);
-    r.writerBatches = batchTimesBetween(before.batches, after.batches);
-    log(
-      `  produced ${r.produced} (${r.achievedRate.toFixed(0)}/s), ${r.seen}/${r.sampled} seen, ` +
-        `p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms` +
-        (r.window ? ` (window: ${r.window.seen} seen, p99 ${r.window.p99} ms)` : '') +
-        `; p50/p99 ms by stage: ${formatStages(r.stages)}` +
-        ` (${formatBatchTimes(r.writerBatches)})` +
-        `; cores busy ${formatCores(r.cores)}` +
-        '; TaskManager ' +
-        `${r.tmCpuMsPer1000.toFixed(1)} ms CPU per 1,000 events ` +
-        `(net of idle ${r.tmNetCpuMsPer1000?.toFixed(1)}), writer ${r.writerCpuMsPer1000.toFixed(1)}` +
-        `; writer ${formatWriterCounters(r.writerCounters, r.produced)}` +
-        (r.otherJobs > 0 ? `; ${r.otherJobs} other Flink job(s) running` : ''),
-    );
-    rates.push(r);
+  for (let round = 1; round <= env.rounds; round++) {
+    for (const rate of env.rates) {
+      const which = env.rounds > 1 ? `round ${round}/${env.rounds}: ` : '';
+      log(`  ${which}${rate} events/s for ${env.seconds} s … (load average ${load()})`);
+      const before = await readWriterMetrics(writer.metricsUrl);
+      const measured = await measure(
+        env,
+        producer,
+        tx,
+        entity,
+        rate,
+        env.seconds,
+        meter,
+        idleMicrosPerSecond,
+        mine,
+        variant === 'generated',
+        appendTimes,
+      );
+      const r: RateResult = { ...measured, round };
+      const after = await readWriterMetrics(writer.metricsUrl);
+      r.writerCounters = countersBetween(before.counters, after.counters);
+      r.writerBatches = batchTimesBetween(before.batches, after.batches);
+      log(
+        `  produced ${r.produced} (${r.achievedRate.toFixed(0)}/s), ${r.seen}/${r.sampled} seen, ` +
+          `p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms` +
+          (r.window ? ` (window: ${r.window.seen} seen, p99 ${r.window.p99} ms)` : '') +
+          `; p50/p99 ms by stage: ${formatStages(r.stages)}` +
+          ` (${formatBatchTimes(r.writerBatches)})` +
+          `; cores busy ${formatCores(r.cores)}` +
+          '; TaskManager ' +
+          `${r.tmCpuMsPer1000.toFixed(1)} ms CPU per 1,000 events ` +
+          `(net of idle ${r.tmNetCpuMsPer1000?.toFixed(1)}), writer ${r.writerCpuMsPer1000.toFixed(1)}` +
+          `; writer ${formatWriterCounters(r.writerCounters, r.produced)}` +
+          (r.otherJobs > 0 ? `; ${r.otherJobs} other Flink job(s) running` : ''),
+      );
+      rates.push(r);
+    }
   }
   return { variant, jobs: mine.size, idleMicrosPerSecond, rates };
 }
 
 async function main(): Promise<void> {
   const rates = arg('rates', '1000,2500,5000').split(',').map(Number);
+  const rounds = Number(arg('rounds', '1'));
   const seconds = Number(arg('seconds', '20'));
   const warmupSeconds = Number(arg('warmup', '5'));
   const variants = arg('variants', VARIANTS.join(',')).split(',') as Variant[];
@@ -490,8 +497,15 @@ async function main(): Promise<void> {
   if (submit !== 'plan' && submit !== 'statement') {
     throw new BenchError('--submit takes plan or statement');
   }
-  if (rates.some((r) => !(r > 0)) || !(seconds > 0) || !(warmupSeconds >= 0)) {
-    throw new BenchError('--rates takes positive numbers, --seconds > 0, --warmup ≥ 0');
+  if (
+    rates.some((r) => !(r > 0)) ||
+    !(seconds > 0) ||
+    !(warmupSeconds >= 0) ||
+    !(Number.isInteger(rounds) && rounds >= 1)
+  ) {
+    throw new BenchError(
+      '--rates takes positive numbers, --seconds > 0, --warmup ≥ 0, --rounds a whole number ≥ 1',
+    );
   }
   if (variants.some((v) => !VARIANTS.includes(v))) {
     throw new BenchError(`--variants takes some of ${VARIANTS.join(', ')}`);
@@ -508,7 +522,7 @@ async function main(): Promise<void> {
   }
   log(
     `stack ${config.stackDir}: TaskManager pid(s) ${taskManagerPids.join(', ')}, parallelism.default ${config.flink.parallelism}; rates ${rates.join(', ')} × ` +
-      `${seconds} s per variant (${variants.join(', ')}) submitted as ` +
+      `${seconds} s${rounds > 1 ? `, ${rounds} rounds,` : ''} per variant (${variants.join(', ')}) submitted as ` +
       `${submit === 'plan' ? 'compiled plans' : 'statements'}; load average ${load()}`,
   );
 
@@ -539,6 +553,7 @@ async function main(): Promise<void> {
     taskManagerPids: taskManagerPids as number[],
     stackPids: stackPidsOf(paths, config),
     rates,
+    rounds,
     seconds,
     warmupSeconds,
     writerProfileDir: arg('cpu-prof', ''),
@@ -573,6 +588,7 @@ async function main(): Promise<void> {
       {
         finishedAt: new Date().toISOString(),
         rates,
+        rounds,
         secondsPerRate: seconds,
         warmupSeconds,
         submittedAs: submit,
