@@ -125,8 +125,14 @@ export function formatStages(s: RateResult['stages']): string {
     .join(', ');
 }
 
+/** All sampled events seen and p99 ≤ `limitMs`. */
+const within = (r: RateResult, limitMs: number) => r.seen === r.sampled && r.p99 <= limitMs;
+
 /** All sampled events seen and p99 ≤ 1 s. */
-export const sustained = (r: RateResult) => r.seen === r.sampled && r.p99 <= LIMIT_MS;
+export const sustained = (r: RateResult) => within(r, LIMIT_MS);
+
+/** What holds in `count` of `rounds` rounds holds for the rate: more than half of them. */
+const inMostRounds = (count: number, rounds: number) => count * 2 > rounds;
 
 /** A rate's rounds (--rounds): the medians and the spread of their figures. */
 export interface RateRounds {
@@ -155,7 +161,11 @@ const median = (values: number[]) => {
  */
 export function rateRounds(results: readonly RateResult[]): RateRounds[] {
   const byRate = new Map<number, RateResult[]>();
-  for (const r of results) byRate.set(r.rate, [...(byRate.get(r.rate) ?? []), r]);
+  for (const r of results) {
+    const rs = byRate.get(r.rate);
+    if (rs) rs.push(r);
+    else byRate.set(r.rate, [r]);
+  }
   return [...byRate].map(([rate, rs]) => ({
     rate,
     rounds: rs.length,
@@ -164,7 +174,7 @@ export function rateRounds(results: readonly RateResult[]): RateRounds[] {
     p99Min: Math.min(...rs.map((r) => r.p99)),
     p99Max: Math.max(...rs.map((r) => r.p99)),
     sustainedRounds: rs.filter(sustained).length,
-    withinTarget: rs.filter((r) => r.seen === r.sampled && r.p99 <= TARGET.p99Ms).length,
+    withinTarget: rs.filter((r) => within(r, TARGET.p99Ms)).length,
   }));
 }
 
@@ -174,7 +184,7 @@ export function rateRounds(results: readonly RateResult[]): RateRounds[] {
  */
 export function highestSustained(results: readonly RateResult[]): number | undefined {
   const rates = rateRounds(results)
-    .filter((r) => r.sustainedRounds * 2 > r.rounds)
+    .filter((r) => inMostRounds(r.sustainedRounds, r.rounds))
     .map((r) => r.rate);
   return rates.length > 0 ? Math.max(...rates) : undefined;
 }
@@ -263,12 +273,12 @@ export function formatReport(
   const out: string[] = [];
   for (const v of variants) {
     const rounds = Math.max(1, ...v.rates.map((r) => r.round));
+    const byRound = rounds > 1;
     out.push(
       `\n${VARIANT_LABEL[v.variant]}, ${seconds} s per rate` +
-        (rounds > 1 ? `, ${rounds} rounds` : '') +
+        (byRound ? `, ${rounds} rounds` : '') +
         `; TaskManager idle ${num(v.idleMicrosPerSecond / 1000, 1)} ms CPU/s`,
     );
-    const byRound = rounds > 1;
     out.push(
       table(
         [
@@ -341,7 +351,7 @@ export function formatReport(
     if (v.variant === 'generated' && target) {
       out.push(
         `issue 21: p99 ≤ ${TARGET.p99Ms} ms at ${TARGET.rate} events/s: ` +
-          `${target.withinTarget * 2 > target.rounds ? 'MET' : 'MISSED'} ` +
+          `${inMostRounds(target.withinTarget, target.rounds) ? 'MET' : 'MISSED'} ` +
           `(${byRound ? `median of ${target.rounds} rounds ` : ''}${num(target.p99Median)} ms)`,
       );
     }
