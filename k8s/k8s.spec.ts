@@ -36,6 +36,7 @@ import { AirflowComponent, airflowConnections } from '../apps/cli/src/stack/airf
 import {
   flinkKafkaJaas,
   flinkSslOptions,
+  FLINK_METRIC_COLLISION_FILTER,
   flinkStateOptions,
   flinkWebOptions,
 } from '../apps/cli/src/stack/flink';
@@ -798,6 +799,17 @@ describe('k8s manifests: Kafka, Flink, Redis', () => {
     const gateway = named('Deployment', 'flink-sql-gateway').spec.template.spec.containers[0];
     const origin = 'web.access-control-allow-origin';
     expect(gateway.args).toContain(`-D${origin}=${flinkWebOptions(config)[origin]}`);
+  });
+
+  it("the Flink cluster's log configuration filters FLINK-35321's warning as the local stack does", () => {
+    const [fd] = ofKind('FlinkDeployment');
+    const log4j: string = fd.spec.logConfiguration['log4j-console.properties'];
+    expect(log4j).toContain(FLINK_METRIC_COLLISION_FILTER);
+    // It replaces the operator's file: the pods still log everything else to the console.
+    expect(log4j).toMatch(/^rootLogger\.appenderRef\.console\.ref = ConsoleAppender$/m);
+    expect(log4j).toMatch(/^appender\.console\.type = CONSOLE$/m);
+    // The cluster scrapes Flink's metrics: no Pushgateway, so no filter of its failures.
+    expect(log4j).not.toContain('PrometheusPushGatewayReporter');
   });
 
   it("Flink's REST API and SQL Gateway speak mutual TLS as locally, with the Secret flink-tls (issue 20)", () => {

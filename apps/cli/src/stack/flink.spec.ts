@@ -7,6 +7,9 @@ import { flinkClientTls } from '@fstore/flink';
 import {
   FlinkComponent,
   flinkConfigYaml,
+  flinkLog4jProperties,
+  FLINK_METRIC_COLLISION_FILTER,
+  FLINK_PUSHGATEWAY_FAILURE_FILTER,
   flinkProcesses,
   flinkStateOptions,
   flinkWebOptions,
@@ -99,6 +102,51 @@ describe('the generated Flink config.yaml', () => {
     const stock = 'env:\n  java:\n    opts:\n      all: --add-exports=a --add-opens=b\n';
     expect(stockJavaOpts(stock)).toBe('--add-exports=a --add-opens=b');
     expect(stockJavaOpts('env: {}\n')).toBe('');
+  });
+});
+
+describe("the Flink processes' Log4j configuration", () => {
+  const stock = 'rootLogger.level = INFO\nrootLogger.appenderRef.console.ref = ConsoleAppender\n\n';
+  const written = flinkLog4jProperties(stock);
+  const lines = (text: string) => text.split('\n').filter((l) => l && !l.startsWith('#'));
+  const keyOf = (line: string) => line.split('=')[0].trim();
+
+  it('keeps the stock file and appends the two filters after it', () => {
+    expect(written.startsWith(stock.trimEnd())).toBe(true);
+    expect(written).toContain(FLINK_METRIC_COLLISION_FILTER);
+    expect(written).toContain(FLINK_PUSHGATEWAY_FAILURE_FILTER);
+  });
+
+  it('drops only the pendingCommittables collision (FLINK-35321), not other metric collisions', () => {
+    const regex = /\.filter\.pending\.regex = (.*)$/m.exec(FLINK_METRIC_COLLISION_FILTER)![1];
+    const matches = (message: string) => new RegExp(`^${regex}$`).test(message);
+    expect(
+      matches(
+        "Name collision: Group already contains a Metric with the name 'pendingCommittables'. Metric will not be reported.[127.0.0.1, taskmanager, fstore/features-transactions, Sink: Committer, 0]",
+      ),
+    ).toBe(true);
+    expect(
+      matches(
+        "Name collision: Group already contains a Metric with the name 'numRecordsIn'. Metric will not be reported.[127.0.0.1, taskmanager]",
+      ),
+    ).toBe(false);
+    expect(FLINK_METRIC_COLLISION_FILTER).toMatch(/\.onMatch = DENY$/m);
+    expect(FLINK_METRIC_COLLISION_FILTER).toMatch(/\.onMismatch = NEUTRAL$/m);
+  });
+
+  it('lets one failed push to the Pushgateway through per 5 minutes', () => {
+    expect(FLINK_PUSHGATEWAY_FAILURE_FILTER).toMatch(/\.type = BurstFilter$/m);
+    const rate = Number(/\.rate = (.*)$/m.exec(FLINK_PUSHGATEWAY_FAILURE_FILTER)![1]);
+    const burst = Number(/\.maxBurst = (.*)$/m.exec(FLINK_PUSHGATEWAY_FAILURE_FILTER)![1]);
+    expect(Math.round(burst / rate)).toBe(303);
+  });
+
+  it('names loggers of its own, which no stock line configures', () => {
+    const stockKeys = new Set(lines(stock).map(keyOf));
+    const added = lines(written).slice(lines(stock).length).map(keyOf);
+    expect(added.length).toBeGreaterThan(0);
+    expect(added.filter((k) => stockKeys.has(k))).toEqual([]);
+    expect(new Set(added).size).toBe(added.length);
   });
 });
 
