@@ -40,13 +40,14 @@ import { runningPid, StackPaths } from '../apps/cli/src/stack/processes';
 import { startWriterProcess, stopWriterProcess } from '../test/support/writer-process';
 import { Cleanups } from './cleanups';
 import { deleteEntityKeys } from './redis';
-import { CpuMeter, machineTicks, runningPids } from './serving/cpu';
+import { CpuMeter, machineTicks, runningPids, ThreadMeter } from './serving/cpu';
 import {
   comparedGenerated,
   cpuPerThousand,
   formatReport,
   formatCores,
   formatStages,
+  formatThreads,
   compare,
   percentile,
   RateResult,
@@ -85,6 +86,12 @@ const STRAGGLER_MS = 30000;
 const IDLE_SECONDS = 5;
 /** The machine's cores: what `cores busy` is out of. */
 const CORES = cpus().length;
+/**
+ * The TaskManager's busiest thread kinds printed per round: its task threads (one per operator
+ * chain), RocksDB's flushes and compactions, GC and the JIT; which of them a slow round's extra
+ * CPU went to.
+ */
+const TOP_THREADS = 6;
 /** Messages per produce request (~450 bytes each). */
 const MAX_SEND = 1000;
 
@@ -203,6 +210,7 @@ async function measure(
   let produced = 0;
   let otherJobs = await otherRunningJobs(env.flink, mine);
   const stopCpu = meter.start();
+  const stopThreads = new ThreadMeter(env.taskManagerPids).start();
   const machineBefore = machineTicks();
   const start = Date.now();
   const end = start + seconds * 1000;
@@ -255,6 +263,7 @@ async function measure(
   const achievedRate = produced / ((Date.now() - start) / 1000);
   await poller;
   const cpu = stopCpu(1); // µs of CPU per group over the interval
+  const taskManagerThreads = stopThreads().slice(0, TOP_THREADS);
   const machineAfter = machineTicks();
   const busyFor = (Date.now() - start) * 1000; // µs
   const sampled = [...sampledTimes.values()];
@@ -294,6 +303,7 @@ async function measure(
     writerCpuMsPer1000: cpuPerThousand(cpu.writer, produced, elapsed).grossMs,
     otherJobs,
     stages: stageLatencies(samples),
+    taskManagerThreads,
     cores: {
       machine:
         ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) *
@@ -477,6 +487,7 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
           `${r.tmCpuMsPer1000.toFixed(1)} ms CPU per 1,000 events ` +
           `(net of idle ${r.tmNetCpuMsPer1000?.toFixed(1)}), writer ${r.writerCpuMsPer1000.toFixed(1)}` +
           `; writer ${formatWriterCounters(r.writerCounters, r.produced)}` +
+          `; TaskManager threads (cores): ${formatThreads(r.taskManagerThreads)}` +
           (r.otherJobs > 0 ? `; ${r.otherJobs} other Flink job(s) running` : ''),
       );
       rates.push(r);

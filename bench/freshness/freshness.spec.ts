@@ -5,6 +5,7 @@ import {
   formatCores,
   formatReport,
   formatStages,
+  formatThreads,
   highestSustained,
   percentile,
   rateRounds,
@@ -208,6 +209,19 @@ describe('freshness benchmark', () => {
     ]);
     expect(formatCores(cores)).toBe('1.93 of 2 (taskmanager 0.71, writer 0.37)');
     expect(formatCores(undefined)).toBe('—');
+  });
+});
+
+describe("the TaskManager's threads", () => {
+  it('prints each kind with its cores, busiest first as measured; a dash for none', () => {
+    expect(
+      formatThreads([
+        ['Deduplicate[4]', 0.314],
+        ['rocksdb:low', 0.05],
+      ]),
+    ).toBe('Deduplicate[4] 0.31, rocksdb:low 0.05');
+    expect(formatThreads([])).toBe('—');
+    expect(formatThreads(undefined)).toBe('—');
   });
 });
 

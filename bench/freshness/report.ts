@@ -98,6 +98,8 @@ export interface RateResult {
   writerCounters?: WriterCounters;
   /** Its batches: waiting to be fetched, and applying (bench/writer-counters.ts). */
   writerBatches?: WriterBatchTimes;
+  /** The TaskManagers' busiest thread kinds and the cores each kept busy (bench/serving/cpu.ts). */
+  taskManagerThreads?: [kind: string, cores: number][];
 }
 
 export interface CoresBusy {
@@ -123,6 +125,12 @@ export function formatStages(s: RateResult['stages']): string {
   return Object.entries(s.stages)
     .map(([stage, { p50, p99 }]) => `${stage} ${num(p50)}/${num(p99)}`)
     .join(', ');
+}
+
+/** `Deduplicate[4] 0.31, rocksdb:low 0.05`: thread kinds and their cores; `—` when none. */
+export function formatThreads(threads: RateResult['taskManagerThreads']): string {
+  if (!threads || threads.length === 0) return '—';
+  return threads.map(([kind, cores]) => `${kind} ${cores.toFixed(2)}`).join(', ');
 }
 
 /** All sampled events seen and p99 ≤ `limitMs`. */

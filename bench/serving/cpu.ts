@@ -75,3 +75,70 @@ export class CpuMeter {
     );
   }
 }
+
+/**
+ * A JVM thread's kind from its Linux name (`comm`, cut to 15 characters): the numbering of
+ * threads of one kind dropped (`GC Thread#1` → `GC Thread`, `rocksdb:low3` → `rocksdb:low`), so
+ * that a pool's threads add up. An operator chain's task thread keeps its name
+ * (`Deduplicate[4] `, trimmed): the number in brackets is the operator's, not the thread's.
+ */
+export function threadKind(comm: string): string {
+  return comm
+    .trim()
+    .replace(/(#\d+|[-_ ]?\d+)$/, '')
+    .trim();
+}
+
+/** CPU ticks so far of each thread kind of a process (/proc/<pid>/task/*); none if it is gone. */
+function threadKindTicks(pid: number): Map<string, number> {
+  const kinds = new Map<string, number>();
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return kinds;
+  }
+  for (const tid of tasks) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const kind = threadKind(comm);
+      kinds.set(kind, (kinds.get(kind) ?? 0) + parseProcStat(stat).ticks);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return kinds;
+}
+
+/**
+ * Where inside processes (JVMs) the CPU went over an interval, by thread kind (threadKind): which
+ * of a TaskManager's operator chains, RocksDB's flushes and compactions, GC or the JIT took it.
+ */
+export class ThreadMeter {
+  constructor(private readonly pids: readonly number[]) {}
+
+  /** Starts counting; the returned function gives the cores each kind kept busy since, busiest first. */
+  start(): () => [kind: string, cores: number][] {
+    const before = this.ticks();
+    const startedAt = Date.now();
+    return () => {
+      const seconds = (Date.now() - startedAt) / 1000;
+      return [...this.ticks()]
+        .map(([kind, ticks]): [string, number] => [
+          kind,
+          (ticks - (before.get(kind) ?? 0)) / TICKS_PER_SECOND / seconds,
+        ])
+        .filter(([, cores]) => cores > 0)
+        .sort((a, b) => b[1] - a[1]);
+    };
+  }
+
+  private ticks(): Map<string, number> {
+    const all = new Map<string, number>();
+    for (const pid of this.pids) {
+      for (const [kind, ticks] of threadKindTicks(pid)) all.set(kind, (all.get(kind) ?? 0) + ticks);
+    }
+    return all;
+  }
+}

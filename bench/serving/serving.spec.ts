@@ -1,6 +1,6 @@
 import { benchProductId, productRow, rowsCsv, sameNumber } from './data';
 import { readFileSync } from 'fs';
-import { parseProcStat } from './cpu';
+import { parseProcStat, threadKind, ThreadMeter } from './cpu';
 import { formatReport, formatTracingCost, Measurements } from './report';
 import { BenchError, LoadResult, parseRedisBenchmarkCsv, parseWrkOutput } from './wrk';
 
@@ -127,6 +127,39 @@ describe('serving benchmark', () => {
     const line = '4242 (node (x) y) S 17 4242 4242 0 -1 4194560 1 0 0 0 150 30 0 0 20 0 11 0';
     expect(parseProcStat(line)).toEqual({ ppid: 17, ticks: 180 });
     expect(parseProcStat(readFileSync('/proc/self/stat', 'utf8')).ppid).toBe(process.ppid);
+  });
+});
+
+describe('thread kinds (the TaskManager threads of bench:freshness)', () => {
+  it('adds up the numbered threads of a pool, and keeps operator chains apart', () => {
+    expect(threadKind('GC Thread#1')).toBe('GC Thread');
+    expect(threadKind('G1 Conc#0')).toBe('G1 Conc');
+    expect(threadKind('C2 CompilerThre')).toBe('C2 CompilerThre');
+    expect(threadKind('pool-3-thread-12')).toBe('pool-3-thread');
+    expect(threadKind('rocksdb:low')).toBe('rocksdb:low');
+    expect(threadKind('Deduplicate[4] ')).toBe('Deduplicate[4]');
+    expect(threadKind('Rank[21] -> Cal')).toBe('Rank[21] -> Cal');
+    expect(threadKind('Source: transac')).toBe('Source: transac');
+  });
+
+  it("measures a live process's threads: the busy one's kind carries the CPU", () => {
+    const stop = new ThreadMeter([process.pid]).start();
+    const until = Date.now() + 300;
+    let spin = 0;
+    while (Date.now() < until) spin += Math.sqrt(spin + 1);
+    const kinds = stop();
+    expect(spin).toBeGreaterThan(0);
+    // This test's own thread (named after the process) spun for 0.3 s: the busiest, though on a
+    // loaded machine (CI) not necessarily for a whole core.
+    const [busiest, cores] = kinds[0];
+    expect(busiest).toBe(threadKind(readFileSync(`/proc/${process.pid}/comm`, 'utf8')));
+    expect(cores).toBeGreaterThan(0.1);
+    expect(cores).toBeLessThanOrEqual(1.1);
+    expect(kinds.map(([, c]) => c)).toEqual([...kinds.map(([, c]) => c)].sort((a, b) => b - a));
+  });
+
+  it('gives nothing for a process that is gone', () => {
+    expect(new ThreadMeter([2 ** 22 + 12345]).start()()).toEqual([]);
   });
 });
 
