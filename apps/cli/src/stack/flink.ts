@@ -327,6 +327,13 @@ export function flinkStateOptions(config: Pick<FstoreConfig, 'flink'>): Record<s
     'execution.checkpointing.incremental': String(f.incrementalCheckpoints),
     'taskmanager.memory.managed.fraction': String(f.managedMemoryFraction),
     'taskmanager.jvm-exit-on-oom': 'true',
+    // The dedupe of every event_id (7 days of keys, each lookup a miss) stalled for seconds at
+    // 5,000 events/s: its task thread, in RocksDB.get, went from ~0.1 to ~0.25 cores in rounds as
+    // the state grew. Bloom filters let a miss skip SST files, and partitioned index/filter
+    // blocks keep only their top level in the cache, so a lookup no longer loads a whole file's
+    // index (docs/benchmarks.md, "What a stalled round spends"). Ignored by the hashmap backend.
+    'state.backend.rocksdb.use-bloom-filter': 'true',
+    'state.backend.rocksdb.memory.partitioned-index-filters': 'true',
     ...(f.jvmOpts
       ? { 'env.java.opts.jobmanager': f.jvmOpts, 'env.java.opts.taskmanager': f.jvmOpts }
       : {}),
@@ -362,6 +369,7 @@ export function flinkConfigYaml(
 ): string {
   const { host } = config;
   const f = config.flink;
+  const state = flinkStateOptions(config);
   const jvm = (...opts: string[]) => opts.filter(Boolean).join(' ');
   // Every Flink JVM's Kafka clients log in as the user `flink` from this JAAS file (its
   // KafkaClient entry), so that no password is ever in a job's SQL text.
@@ -419,6 +427,10 @@ io:
 state:
   backend:
     type: ${f.stateBackend}
+    rocksdb:
+      use-bloom-filter: ${state['state.backend.rocksdb.use-bloom-filter']}
+      memory:
+        partitioned-index-filters: ${state['state.backend.rocksdb.memory.partitioned-index-filters']}
 execution:
   checkpointing:
     interval: ${f.checkpointInterval}
