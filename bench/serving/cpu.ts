@@ -114,6 +114,8 @@ function threadKindTicks(pid: number): Map<string, number> {
 /**
  * Where inside processes (JVMs) the CPU went over an interval, by thread kind (threadKind): which
  * of a TaskManager's operator chains, RocksDB's flushes and compactions, GC or the JIT took it.
+ * A thread that ends within the interval takes its ticks with it: its kind reads low (a kind
+ * left with none is not listed). The TaskManager's threads live as long as its jobs.
  */
 export class ThreadMeter {
   constructor(private readonly pids: readonly number[]) {}

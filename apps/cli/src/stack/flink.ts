@@ -329,9 +329,11 @@ export function flinkStateOptions(config: Pick<FstoreConfig, 'flink'>): Record<s
     'taskmanager.jvm-exit-on-oom': 'true',
     // The dedupe of every event_id (7 days of keys, each lookup a miss) stalled for seconds at
     // 5,000 events/s: its task thread, in RocksDB.get, went from ~0.1 to ~0.25 cores in rounds as
-    // the state grew. Bloom filters let a miss skip SST files, and partitioned index/filter
-    // blocks keep only their top level in the cache, so a lookup no longer loads a whole file's
-    // index (docs/benchmarks.md, "What a stalled round spends"). Ignored by the hashmap backend.
+    // the state grew. Bloom filters let a miss skip SST files; partitioned index and filter
+    // blocks keep only their top level in the cache and load the small partitions a lookup needs.
+    // Bloom filters alone did not help; with both the thread stayed at 0.05-0.06 cores in 14 of
+    // 14 rounds (docs/benchmarks.md, "What a stalled round spends"). The hashmap backend ignores
+    // both.
     'state.backend.rocksdb.use-bloom-filter': 'true',
     'state.backend.rocksdb.memory.partitioned-index-filters': 'true',
     ...(f.jvmOpts
