@@ -27,7 +27,7 @@
  */
 import { randomUUID } from 'crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
-import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Kafka, logLevel } from 'kafkajs';
 import { cpus, loadavg } from 'os';
 import { join } from 'path';
 import { FstoreConfig, kafkaClientConfig, loadConfig, PROJECT_ROOT } from '@fstore/config';
@@ -39,6 +39,7 @@ import { flinkTaskManagers } from '../apps/cli/src/stack/flink';
 import { runningPid, StackPaths } from '../apps/cli/src/stack/processes';
 import { startWriterProcess, stopWriterProcess } from '../test/support/writer-process';
 import { Cleanups } from './cleanups';
+import { EventProducer } from './event-producer';
 import { deleteEntityKeys } from './redis';
 import { CpuMeter, machineTicks, runningPids, ThreadMeter } from './serving/cpu';
 import {
@@ -92,8 +93,6 @@ const CORES = cpus().length;
  * CPU went to.
  */
 const TOP_THREADS = 6;
-/** Messages per produce request (~450 bytes each). */
-const MAX_SEND = 1000;
 
 const t0 = Date.now();
 const log = (m: string) =>
@@ -188,7 +187,7 @@ async function otherRunningJobs(flink: FlinkJobs, mine: Set<string>): Promise<nu
 /** Produces at `rate` for `seconds` and waits until every sampled event is visible (or 30 s). */
 async function measure(
   env: Env,
-  producer: Producer,
+  producer: EventProducer,
   topic: string,
   entity: string,
   rate: number,
@@ -251,10 +250,7 @@ async function measure(
         if (sampled && windowed) pending.set(featureKey(WINDOW_FEATURE, [m.key]), now);
         messages.push(m);
       }
-      // Behind schedule (a slow send), the slice is large: keep each request well under 1 MB.
-      for (let i = 0; i < messages.length; i += MAX_SEND) {
-        await producer.send({ topic, messages: messages.slice(i, i + MAX_SEND) });
-      }
+      await producer.send(topic, messages);
       await sleep(TICK_MS);
     }
   } finally {
@@ -376,11 +372,10 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
     ],
   });
 
-  // A producer of its own: kafkajs keeps refreshing the metadata of every topic a producer has
-  // sent to, and the previous variant's topics are gone.
-  const producer = env.kafka.producer({ idempotent: true });
-  cleanups.add('disconnect the producer', () => producer.disconnect());
-  await producer.connect();
+  // A producer of its own: a client keeps refreshing the metadata of every topic it has sent
+  // to, and the previous variant's topics are gone.
+  const producer = await EventProducer.connect(env.config, 'fstore-admin', `bench-fresh-${id}`);
+  cleanups.add('close the producer', () => producer.close());
 
   const mine = new Set<string>();
   cleanups.add('cancel the jobs', async () => {

@@ -25,7 +25,7 @@
 import { readdirSync, readFileSync, mkdirSync, writeFileSync } from 'fs';
 import { Agent, request } from 'http';
 import { randomUUID } from 'crypto';
-import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Kafka, logLevel } from 'kafkajs';
 import { loadavg } from 'os';
 import { join } from 'path';
 import { FstoreConfig, kafkaClientConfig, loadConfig } from '@fstore/config';
@@ -38,6 +38,7 @@ import { stackContext, stackUp } from '../apps/cli/src/stack/stack';
 import type { OracleEvent } from '../test/support/oracle';
 import { arg } from './args';
 import { Cleanups } from './cleanups';
+import { EventProducer } from './event-producer';
 import { createUserAndLogin, removeUser } from './reader';
 import { deleteEntityKeys, keyCount, usedMemory } from './redis';
 import { withChildren } from './serving/cpu';
@@ -67,8 +68,6 @@ import {
 
 const SOAK_USER = 'bench-soak@fstore.local';
 const TICK_MS = 10;
-/** Messages per produce request (~400 bytes each). */
-const MAX_SEND = 1000;
 /** A redelivery resends the event sent this many events before it (kept in a ring). */
 const REDELIVERY_LAG = 1000;
 /** Reads waiting for an answer at most; beyond, the schedule waits (and the rate shows it). */
@@ -190,7 +189,7 @@ interface Counters {
 
 /** Produces `eventsPerSecond` until `end`; keeps the events the final check needs in `kept`. */
 async function produceLoad(
-  producer: Producer,
+  producer: EventProducer,
   shape: SoakShape,
   o: Options,
   end: number,
@@ -219,13 +218,7 @@ async function produceLoad(
         counters.redelivered++;
       }
     }
-    // Behind schedule (a slow send), the slice is large: keep each request well under 1 MB.
-    for (let k = 0; k < messages.length; k += MAX_SEND) {
-      await producer.send({
-        topic: TOPICS.transactions,
-        messages: messages.slice(k, k + MAX_SEND),
-      });
-    }
+    await producer.send(TOPICS.transactions, messages);
     counters.produced = i;
     await sleep(TICK_MS);
   }
@@ -402,7 +395,6 @@ async function main(): Promise<void> {
     logLevel: logLevel.NOTHING,
   });
   const admin = kafka.admin();
-  const producer = kafka.producer({ idempotent: true });
   const store = RedisClusterOnlineStore.fromConfig(config, 'fstore-admin', {
     commandTimeoutMs: 15000,
   });
@@ -410,7 +402,6 @@ async function main(): Promise<void> {
   const cleanups = new Cleanups(log);
   cleanups.runOnSignals();
   cleanups.add('close the clients', async () => {
-    await producer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
     await store.close().catch(() => undefined);
   });
@@ -419,7 +410,11 @@ async function main(): Promise<void> {
   const counters: Counters = { produced: 0, redelivered: 0, reads: 0, readErrors: {} };
   let comparison: Comparison | undefined;
   try {
-    await Promise.all([admin.connect(), producer.connect()]);
+    const [producer] = await Promise.all([
+      EventProducer.connect(config, 'fstore-admin', `bench-soak-${run}`),
+      admin.connect(),
+    ]);
+    cleanups.add('close the producer', () => producer.close());
     cleanups.add('delete the Redis keys', async () => {
       log(`deleted ${await deleteEntityKeys(store, shape.prefix)} Redis keys of run ${run}`);
     });

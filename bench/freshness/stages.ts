@@ -6,7 +6,7 @@
  *   produced (the bench's clock) → raw record appended → changelog record appended → in Redis
  *   |── producer ───────────────|── Flink ─────────────|── writer ─────────────────|
  *
- * - producer: the client's batching and the request (kafkajs, acks=all);
+ * - producer: the client's batching and the request (bench/event-producer.ts, acks=all);
  * - Flink: the source's fetch, the job, and the upsert-kafka sink's buffer until it flushes;
  * - writer: the writer's poll, decoding, the Redis write and the bench's 10 ms watch of Redis.
  * The broker runs on this machine, so its clock is the bench's.
