@@ -9,6 +9,7 @@
  */
 import type { Producer } from '@platformatic/kafka';
 import { FstoreConfig, kafkaClientConfig, KafkaUser } from '@fstore/config';
+import { platformaticConnection } from '@fstore/ingest';
 
 /** Records per produce request: a slice behind schedule (a slow send) stays well under 1 MB. */
 const MAX_SEND = 1000;
@@ -33,17 +34,7 @@ export class EventProducer {
     const { brokers, sasl } = kafkaClientConfig(config, user);
     const producer = new Producer({
       clientId,
-      bootstrapBrokers: brokers,
-      ...(sasl
-        ? {
-            sasl: {
-              mechanism: 'SCRAM-SHA-512' as const,
-              username: sasl.username,
-              password: sasl.password,
-            },
-          }
-        : {}),
-      connectTimeout: 3000,
+      ...platformaticConnection(brokers, sasl),
       timeout: 30000,
       retries: 10,
       idempotent: true,

@@ -6,4 +6,4 @@ export { ProducerError } from './errors';
 export type { FileProgress, IngestSummary } from './ingest.service';
 export type { DeadLetter } from './record-decoder';
 export { formatSummary, produce, type ProduceOptions } from './produce.command';
-export { COMPRESSIONS } from './kafka.repository';
+export { COMPRESSIONS, platformaticConnection } from './kafka.repository';

@@ -89,6 +89,26 @@ export function errorText(e: unknown): string {
 }
 
 /**
+ * How a @platformatic/kafka client reaches the brokers: with a login (kafkaClientConfig's, in
+ * kafkajs's shape) over SASL/SCRAM-SHA-512, as every fstore Kafka user.
+ */
+export function platformaticConnection(brokers: string[], sasl: KafkaSasl | undefined) {
+  return {
+    bootstrapBrokers: brokers,
+    ...(sasl
+      ? {
+          sasl: {
+            mechanism: 'SCRAM-SHA-512' as const,
+            username: sasl.username,
+            password: sasl.password,
+          },
+        }
+      : {}),
+    connectTimeout: 3000,
+  };
+}
+
+/**
  * The one place that talks to Kafka: `lanes` idempotent producers (acks=all, each with one
  * request in flight so that its sequence numbers stay valid), plus an admin client for topics.
  *
@@ -159,17 +179,7 @@ export class KafkaRepository {
       () =>
         new Producer({
           clientId: this.opts.clientId ?? 'fstore-producer',
-          bootstrapBrokers: brokers,
-          ...(sasl
-            ? {
-                sasl: {
-                  mechanism: 'SCRAM-SHA-512' as const,
-                  username: sasl.username,
-                  password: sasl.password,
-                },
-              }
-            : {}),
-          connectTimeout: 3000,
+          ...platformaticConnection(brokers, sasl),
           timeout: 30000,
           retries,
           retryDelay,
