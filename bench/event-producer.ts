@@ -22,7 +22,7 @@ export interface KeyedMessage {
 export class EventProducer {
   private constructor(private readonly producer: Producer<string, string, string, string>) {}
 
-  /** Connects as `user` (the bench's Kafka login); fails when no broker answers within 30 s. */
+  /** Connects as `user` (the bench's Kafka login); fails when no broker answers (10 retries). */
   static async connect(
     config: FstoreConfig,
     user: KafkaUser,

@@ -410,11 +410,9 @@ async function main(): Promise<void> {
   const counters: Counters = { produced: 0, redelivered: 0, reads: 0, readErrors: {} };
   let comparison: Comparison | undefined;
   try {
-    const [producer] = await Promise.all([
-      EventProducer.connect(config, 'fstore-admin', `bench-soak-${run}`),
-      admin.connect(),
-    ]);
+    const producer = await EventProducer.connect(config, 'fstore-admin', `bench-soak-${run}`);
     cleanups.add('close the producer', () => producer.close());
+    await admin.connect();
     cleanups.add('delete the Redis keys', async () => {
       log(`deleted ${await deleteEntityKeys(store, shape.prefix)} Redis keys of run ${run}`);
     });
