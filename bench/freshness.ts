@@ -18,7 +18,8 @@
  * (/proc/<pid>/stat, all FSTORE_FLINK_TASKMANAGERS of them) over the interval; it logs the jobs'
  * parallelism and the slots each TaskManager gives them.
  * Where the delay goes (producer, Flink, writer) it splits by the records' append times
- * (bench/freshness/stages.ts).
+ * (bench/freshness/stages.ts); per round it also prints how late the writer's event loop and its
+ * own ran (p99/max), since both are on that path.
  * Afterwards the variant's jobs are cancelled and its topics, consumer groups and Redis keys
  * deleted (also on failure or Ctrl-C). Figures: <stack>/data/bench/freshness-result.json. With
  * `--cpu-prof DIR` each variant's feature writer writes its V8 CPU profile there when it stops.
@@ -30,6 +31,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { cpus, loadavg } from 'os';
 import { join } from 'path';
+import { monitorEventLoopDelay } from 'perf_hooks';
 import { FstoreConfig, kafkaClientConfig, loadConfig, PROJECT_ROOT } from '@fstore/config';
 import { featureKey, FEATURE_TOPIC_PREFIX, REGISTRY, STREAM_FEATURES } from '@fstore/contracts';
 import { compileStreamJobs } from '@fstore/definitions';
@@ -62,7 +64,9 @@ import {
   batchTimesBetween,
   countersBetween,
   formatBatchTimes,
+  formatLoopDelay,
   formatWriterCounters,
+  loopDelayOf,
   readWriterMetrics,
 } from './writer-counters';
 import { utc, wireMessage } from './soak/load';
@@ -449,11 +453,15 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
   log(`  TaskManager idle: ${(idleMicrosPerSecond / 1000).toFixed(1)} ms CPU/s`);
 
   const rates: RateResult[] = [];
+  const benchLoop = monitorEventLoopDelay({ resolution: 10 });
+  benchLoop.enable();
+  cleanups.add('stop watching the event loop', async () => benchLoop.disable());
   for (let round = 1; round <= env.rounds; round++) {
     for (const rate of env.rates) {
       const which = env.rounds > 1 ? `round ${round}/${env.rounds}: ` : '';
       log(`  ${which}${rate} events/s for ${env.seconds} s … (load average ${load()})`);
       const before = await readWriterMetrics(writer.metricsUrl);
+      benchLoop.reset();
       const measured = await measure(
         env,
         producer,
@@ -467,16 +475,19 @@ async function runVariant(env: Env, variant: Variant, cleanups: Cleanups): Promi
         variant === 'generated',
         appendTimes,
       );
-      const r: RateResult = { ...measured, round };
+      const r: RateResult = { ...measured, round, benchLoopDelay: loopDelayOf(benchLoop) };
       const after = await readWriterMetrics(writer.metricsUrl);
       r.writerCounters = countersBetween(before.counters, after.counters);
-      r.writerBatches = batchTimesBetween(before.batches, after.batches);
+      r.writerBatches = {
+        ...batchTimesBetween(before.batches, after.batches),
+        loopDelay: after.loopDelay,
+      };
       log(
         `  produced ${r.produced} (${r.achievedRate.toFixed(0)}/s), ${r.seen}/${r.sampled} seen, ` +
           `p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms` +
           (r.window ? ` (window: ${r.window.seen} seen, p99 ${r.window.p99} ms)` : '') +
           `; p50/p99 ms by stage: ${formatStages(r.stages)}` +
-          ` (${formatBatchTimes(r.writerBatches)})` +
+          ` (${formatBatchTimes(r.writerBatches)}; the bench's loop late ${formatLoopDelay(r.benchLoopDelay)} ms)` +
           `; cores busy ${formatCores(r.cores)}` +
           '; TaskManager ' +
           `${r.tmCpuMsPer1000.toFixed(1)} ms CPU per 1,000 events ` +

@@ -7,6 +7,7 @@ import {
   formatWriterCounters,
   parseBatchHistograms,
   parseHistogram,
+  parseLoopDelay,
   parseWriterCounters,
 } from './writer-counters';
 
@@ -83,5 +84,27 @@ describe("the writer's batch times the freshness bench reports", () => {
     expect(times.applyingMs.p50).toBeCloseTo(1 + 4 * (50 / 100));
     expect(formatBatchTimes(times)).toBe('100 writer batches: waited 38/50, applying 3/5 ms');
     expect(formatBatchTimes(batchTimesBetween(after, after))).toBe('no writer batches');
+    expect(formatBatchTimes({ ...times, loopDelay: { p99Ms: 283.6, maxMs: 288.9 } })).toBe(
+      '100 writer batches: waited 38/50, applying 3/5 ms, loop late 284/289 ms',
+    );
+  });
+
+  it("reads how late the writer's event loop ran, from prom-client's default gauges", async () => {
+    const metrics = new WriterMetrics();
+    await new Promise((r) => setTimeout(r, 30));
+    await metrics.registry.metrics(); // a scrape resets the delay's histogram
+    await new Promise((r) => setTimeout(r, 30)); // its first tick after the reset
+    const blockedUntil = Date.now() + 80;
+    while (Date.now() < blockedUntil); // the loop held for 80 ms
+    await new Promise((r) => setTimeout(r, 30));
+    const delay = parseLoopDelay(await metrics.registry.metrics());
+    expect(delay!.maxMs).toBeGreaterThanOrEqual(60);
+    expect(delay!.maxMs).toBeGreaterThanOrEqual(delay!.p99Ms);
+    expect(
+      parseLoopDelay(
+        'nodejs_eventloop_lag_p99_seconds 0.2836\nnodejs_eventloop_lag_max_seconds 0.2889\n',
+      ),
+    ).toEqual({ p99Ms: 283.6, maxMs: 288.9 });
+    expect(parseLoopDelay('nodejs_eventloop_lag_p99_seconds 0.2836\n')).toBeUndefined();
   });
 });

@@ -1,3 +1,5 @@
+import type { IntervalHistogram } from 'perf_hooks';
+
 /**
  * What a benchmark's feature writer did over a run (bench:freshness per rate, bench:writer), from
  * its Prometheus counters (its /metrics, each summed over its labels): records consumed, values
@@ -49,12 +51,52 @@ export async function readWriterCounters(metricsUrl: string): Promise<WriterCoun
   return parseWriterCounters(await scrape(metricsUrl));
 }
 
-/** One reading of the writer's /metrics: its counters and its batch histograms. */
-export async function readWriterMetrics(
-  metricsUrl: string,
-): Promise<{ counters: WriterCounters; batches: BatchHistograms }> {
+/**
+ * One reading of the writer's /metrics: its counters, its batch histograms, and how late its event
+ * loop ran since the reading before.
+ */
+export async function readWriterMetrics(metricsUrl: string): Promise<{
+  counters: WriterCounters;
+  batches: BatchHistograms;
+  loopDelay: LoopDelay | undefined;
+}> {
   const text = await scrape(metricsUrl);
-  return { counters: parseWriterCounters(text), batches: parseBatchHistograms(text) };
+  return {
+    counters: parseWriterCounters(text),
+    batches: parseBatchHistograms(text),
+    loopDelay: parseLoopDelay(text),
+  };
+}
+
+/**
+ * How late the writer's event loop ran (ms): its p99 and max since the previous scrape, since
+ * prom-client resets its `monitorEventLoopDelay` histogram at each collect. While the loop is
+ * late, Redis's replies, the next fetch and the offset commits wait: for the writer's own work
+ * (decoding a fetch, building a group's writes, GC) or for a core.
+ */
+export interface LoopDelay {
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** What an enabled `monitorEventLoopDelay` histogram saw since it was reset (nanoseconds → ms). */
+export function loopDelayOf(h: IntervalHistogram): LoopDelay {
+  return { p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6 };
+}
+
+/** `31/40` (p99/max, ms); `—` when not measured. */
+export function formatLoopDelay(d: LoopDelay | undefined): string {
+  return d ? `${Math.round(d.p99Ms)}/${Math.round(d.maxMs)}` : '—';
+}
+
+/** From prom-client's default gauges; undefined when the exposition has none. */
+export function parseLoopDelay(text: string): LoopDelay | undefined {
+  const gauge = new Map<string, number>();
+  for (const { name, value } of samples(text)) gauge.set(name, value);
+  const p99 = gauge.get('nodejs_eventloop_lag_p99_seconds');
+  const max = gauge.get('nodejs_eventloop_lag_max_seconds');
+  if (p99 === undefined || max === undefined) return undefined;
+  return { p99Ms: p99 * 1000, maxMs: max * 1000 };
 }
 
 export function countersBetween(before: WriterCounters, after: WriterCounters): WriterCounters {
@@ -132,6 +174,8 @@ export interface WriterBatchTimes {
   batches: number;
   waitedMs: { p50?: number; p99?: number };
   applyingMs: { p50?: number; p99?: number };
+  /** The writer's event loop over the same time (readWriterMetrics), when read. */
+  loopDelay?: LoopDelay;
 }
 
 const BATCH_WAIT = 'fstore_writer_batch_wait_seconds';
@@ -166,11 +210,15 @@ export function batchTimesBetween(
   };
 }
 
-/** `412 writer batches: waited 12/180, applying 9/95 ms` (p50/p99); `—` when not measured. */
+/**
+ * `412 writer batches: waited 12/180, applying 9/95 ms` (p50/p99), then `, loop late 31/40 ms`
+ * (p99/max) when the event loop's delay was read; `—` when not measured.
+ */
 export function formatBatchTimes(t: WriterBatchTimes | undefined): string {
   if (!t) return '—';
   if (t.batches === 0) return 'no writer batches';
   const pair = (p: { p50?: number; p99?: number }) =>
     `${p.p50 === undefined ? '—' : Math.round(p.p50)}/${p.p99 === undefined ? '—' : Math.round(p.p99)}`;
-  return `${t.batches} writer batches: waited ${pair(t.waitedMs)}, applying ${pair(t.applyingMs)} ms`;
+  const loop = t.loopDelay ? `, loop late ${formatLoopDelay(t.loopDelay)} ms` : '';
+  return `${t.batches} writer batches: waited ${pair(t.waitedMs)}, applying ${pair(t.applyingMs)} ms${loop}`;
 }

@@ -6,7 +6,12 @@
  */
 
 import type { StageReport } from './stages';
-import { formatBatchTimes, type WriterBatchTimes, type WriterCounters } from '../writer-counters';
+import {
+  formatBatchTimes,
+  type LoopDelay,
+  type WriterBatchTimes,
+  type WriterCounters,
+} from '../writer-counters';
 
 /** p99 at or under this counts as sustained (issue 6's target). */
 export const LIMIT_MS = 1000;
@@ -98,6 +103,11 @@ export interface RateResult {
   writerCounters?: WriterCounters;
   /** Its batches: waiting to be fetched, and applying (bench/writer-counters.ts). */
   writerBatches?: WriterBatchTimes;
+  /**
+   * How late the bench's own event loop ran: its watch of Redis and its reader of append times
+   * run on it, so a late loop would be counted in the writer's stage.
+   */
+  benchLoopDelay?: LoopDelay;
   /** The TaskManagers' busiest thread kinds and the cores each kept busy (bench/serving/cpu.ts). */
   taskManagerThreads?: [kind: string, cores: number][];
 }
