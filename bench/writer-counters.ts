@@ -69,10 +69,9 @@ export async function readWriterMetrics(metricsUrl: string): Promise<{
 }
 
 /**
- * How late the writer's event loop ran (ms): its p99 and max since the previous scrape, since
- * prom-client resets its `monitorEventLoopDelay` histogram at each collect. While the loop is
- * late, Redis's replies, the next fetch and the offset commits wait: for the writer's own work
- * (decoding a fetch, building a group's writes, GC) or for a core.
+ * How late an event loop ran (ms), p99 and max, over a round. While the writer's loop is late,
+ * Redis's replies, the next fetch and the offset commits wait: for its own work (decoding a
+ * fetch, building a group's writes, GC) or for a core.
  */
 export interface LoopDelay {
   p99Ms: number;
@@ -89,7 +88,11 @@ export function formatLoopDelay(d: LoopDelay | undefined): string {
   return d ? `${Math.round(d.p99Ms)}/${Math.round(d.maxMs)}` : '—';
 }
 
-/** From prom-client's default gauges; undefined when the exposition has none. */
+/**
+ * From prom-client's default gauges (`nodejs_eventloop_lag_p99_seconds`, `…_max_seconds`): since
+ * the previous scrape, as prom-client resets its `monitorEventLoopDelay` histogram at each
+ * collect. Undefined when the exposition has none.
+ */
 export function parseLoopDelay(text: string): LoopDelay | undefined {
   const gauge = new Map<string, number>();
   for (const { name, value } of samples(text)) gauge.set(name, value);
